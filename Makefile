@@ -1,0 +1,34 @@
+# Two commands do everything, on a fresh machine with only Python 3.11 and pip:
+#   make book   build the HTML book into _build/html
+#   make test   run every check (unit, data, notebook pairs, nbval, strict build, HTML)
+# Also: make data (what microdata is registered), make clean.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test data clean
+
+# The environment is (re)built whenever the pins change.
+$(STAMP): requirements.lock pyproject.toml
+	@echo "[setup] creating $(VENV) with $(PYTHON) and installing pinned dependencies (a few minutes the first time) ..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 is required, {sys.version.split()[0]} found: set PYTHON=/path/to/python3.11"'
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==26.3
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+	@echo "[setup] done"
+
+book: $(STAMP)
+	@$(PY) -m kzopinion.build
+
+test: $(STAMP)
+	@$(PY) -m pytest
+
+data: $(STAMP)
+	@$(PY) -m kzopinion.data check
+
+clean:
+	rm -rf _build book/data-appendix.md

@@ -1,0 +1,75 @@
+"""One chart theme and the chart builders the notebooks share.
+
+Charts receive small aggregated frames (never respondents), so the committed
+notebooks stay small. Colours come from the Okabe-Ito palette, which stays
+distinguishable under the common colour-vision deficiencies.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+# Okabe & Ito (2008), "Color Universal Design".
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+POWER_COLOURS = {"United States": "#0072B2", "China": "#D55E00", "Russia": "#009E73"}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "view": {"continuousWidth": 560, "continuousHeight": 300, "stroke": None},
+            "font": FONT,
+            "range": {"category": OKABE_ITO},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "grid": True, "gridColor": "#e6e6e6"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
+            "title": {"fontSize": 14, "anchor": "start", "subtitleColor": "#555555"},
+        }
+    }
+
+
+def enable_theme() -> None:
+    """Register and enable the project theme (idempotent)."""
+    if "kzopinion" not in alt.theme.names():
+        alt.theme.register("kzopinion", enable=False)(_theme)
+    alt.theme.enable("kzopinion")
+
+
+def approval_series(approval: pd.DataFrame, turning_point: int, turning_label: str) -> alt.LayerChart:
+    """Approval of each power's leadership by year, with a marked turning point.
+
+    ``approval`` has columns ``year``, ``leadership``, ``approve`` (percent) and ``source_id``.
+    """
+    enable_theme()
+    domain = [p for p in POWER_COLOURS if p in set(approval["leadership"])]
+    colour = alt.Color("leadership:N", title="Leadership of",
+                       scale=alt.Scale(domain=domain, range=[POWER_COLOURS[p] for p in domain]))
+    base = alt.Chart(approval).encode(
+        x=alt.X("year:O", title="Gallup World Poll year", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("approve:Q", title="Approve (% of Kazakhstanis)", scale=alt.Scale(domain=[0, 100])),
+        color=colour,
+        tooltip=[alt.Tooltip("leadership:N", title="Leadership of"), alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip("approve:Q", title="Approve (%)"), alt.Tooltip("disapprove:Q", title="Disapprove (%)"),
+                 alt.Tooltip("source_id:N", title="Source")],
+    )
+    lines = base.mark_line(point=alt.OverlayMarkDef(size=60, filled=True))
+    marker = pd.DataFrame({"year": [turning_point], "label": [turning_label]})
+    rule = alt.Chart(marker).mark_rule(strokeDash=[4, 4], color="#555555").encode(x="year:O")
+    text = alt.Chart(marker).mark_text(align="left", dx=5, dy=-130, color="#555555").encode(
+        x="year:O", text="label:N")
+    return alt.layer(lines, rule, text)
+
+
+def fieldwork_timeline(periods: pd.DataFrame) -> alt.Chart:
+    """One bar per source from ``start`` to ``end`` (decimal years), labelled by ``source``."""
+    enable_theme()
+    return alt.Chart(periods).mark_bar(height=18, cornerRadius=3).encode(
+        x=alt.X("start:Q", title="Fieldwork (year)", scale=alt.Scale(zero=False),
+                axis=alt.Axis(format="d", tickMinStep=1)),
+        x2="end:Q",
+        y=alt.Y("source:N", title=None, sort=None),
+        color=alt.Color("source:N", legend=None),
+        tooltip=[alt.Tooltip("source:N", title="Source"), alt.Tooltip("period:N", title="Fieldwork"),
+                 alt.Tooltip("sample:N", title="Sample")],
+    ).properties(height=alt.Step(28))

@@ -1,0 +1,48 @@
+"""The one place that knows where files live.
+
+The repository root is the first folder, walking up from the working directory
+(then from this file), that holds ``_config.yml`` and ``data/datapackage.json``. Notebooks run from their own folder
+(Jupyter Book and nbval both do that), so nothing else may build paths by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_MARKERS = ("_config.yml", "data/datapackage.json")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Return the repository root; ``KZOPINION_ROOT`` overrides the search."""
+    if os.environ.get("KZOPINION_ROOT"):
+        return Path(os.environ["KZOPINION_ROOT"]).resolve()
+    starts = [start] if start else [Path.cwd(), Path(__file__)]
+    for here in (s.resolve() for s in starts):
+        for folder in [here, *here.parents]:
+            if all((folder / marker).exists() for marker in _MARKERS):
+                return folder
+    raise FileNotFoundError(
+        f"No repository root above {', '.join(map(str, starts))}: expected a folder holding {' and '.join(_MARKERS)}. "
+        "Run from a clone of the project or set KZOPINION_ROOT."
+    )
+
+
+def root() -> Path:
+    return find_root()
+
+
+def data_dir() -> Path:
+    return root() / "data"
+
+
+def datapackage_file() -> Path:
+    return data_dir() / "datapackage.json"
+
+
+def notebooks_dir() -> Path:
+    return root() / "notebooks"
+
+
+def build_dir() -> Path:
+    return root() / "_build"

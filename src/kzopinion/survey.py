@@ -1,0 +1,95 @@
+"""Survey arithmetic: proportions, margins of error, design effects, Wilson intervals.
+
+Conventions: proportions are in [0, 1]; margins of error are half-widths of a two-sided
+interval, in the same unit as the proportion (multiply by 100 for percentage points).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from scipy.stats import norm
+
+
+def z_value(confidence: float = 0.95) -> float:
+    """Two-sided normal quantile, e.g. 1.95996... for 95%."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    return float(norm.ppf(0.5 + confidence / 2))
+
+
+def margin_of_error(p: float, n: float, confidence: float = 0.95, design_effect: float = 1.0) -> float:
+    """Half-width of the normal interval for a proportion.
+
+    ``moe = z * sqrt(deff * p * (1 - p) / n)``; ``deff = 1`` is simple random sampling.
+    Reported survey margins usually take the worst case ``p = 0.5``.
+    """
+    _check_proportion(p)
+    if n <= 0:
+        raise ValueError(f"sample size must be positive, got {n}")
+    if design_effect <= 0:
+        raise ValueError(f"design effect must be positive, got {design_effect}")
+    return z_value(confidence) * math.sqrt(design_effect * p * (1 - p) / n)
+
+
+def implied_design_effect(reported_moe: float, n: float, p: float = 0.5, confidence: float = 0.95) -> float:
+    """Design effect that makes the SRS margin equal a reported one.
+
+    ``deff = (reported_moe / moe_srs)^2`` with ``moe_srs = margin_of_error(p, n)``.
+    """
+    if reported_moe <= 0:
+        raise ValueError(f"reported margin must be positive, got {reported_moe}")
+    return (reported_moe / margin_of_error(p, n, confidence)) ** 2
+
+
+def effective_sample_size(n: float, design_effect: float) -> float:
+    """``n / deff``: the SRS sample size with the same precision."""
+    return n / design_effect
+
+
+def proportion_interval(p: float, n: float, confidence: float = 0.95,
+                        design_effect: float = 1.0) -> tuple[float, float]:
+    """Normal (Wald) interval ``p -/+ margin_of_error``, clipped to [0, 1]."""
+    moe = margin_of_error(p, n, confidence, design_effect)
+    return max(0.0, p - moe), min(1.0, p + moe)
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval, preferred for small counts (focus groups).
+
+    ``(p + z²/2n -/+ z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = successes / n``.
+    """
+    if n <= 0:
+        raise ValueError(f"base must be positive, got {n}")
+    if not 0 <= successes <= n:
+        raise ValueError(f"count {successes} must lie between 0 and its base {n}")
+    z = z_value(confidence)
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    denominator = 1 + z * z / n
+    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+
+
+def weighted_proportion(indicator: Sequence[float], weights: Sequence[float]) -> float:
+    """``sum(w * y) / sum(w)`` over cases whose indicator is not missing (NaN/None)."""
+    pairs = [(float(y), float(w)) for y, w in zip(indicator, weights, strict=True)
+             if y is not None and not math.isnan(float(y))]
+    total = sum(w for _, w in pairs)
+    if total <= 0:
+        raise ValueError("weights of the non-missing cases sum to zero")
+    return sum(y * w for y, w in pairs) / total
+
+
+def kish_design_effect(weights: Sequence[float]) -> float:
+    """Kish's design effect due to weighting: ``n * sum(w²) / (sum w)²``."""
+    w = [float(x) for x in weights]
+    if not w or sum(w) <= 0:
+        raise ValueError("weights must be non-empty with a positive sum")
+    return len(w) * sum(x * x for x in w) / sum(w) ** 2
+
+
+def _check_proportion(p: float) -> None:
+    if not 0 <= p <= 1:
+        raise ValueError(f"a proportion must lie in [0, 1], got {p}")
