@@ -1,0 +1,33 @@
+"""Which glue keys the prose pastes, and which values the executed notebooks glued."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+
+_PASTE = re.compile(r"\{glue(?::text|:md|:any)?\}`([^`:]+)(?::[^`]*)?`")
+
+
+def pasted_keys(markdown: str) -> list[str]:
+    """Keys pasted with ``{glue}``/``{glue:text}`` roles, in order, without duplicates."""
+    return list(dict.fromkeys(_PASTE.findall(markdown)))
+
+
+def glued_values(record: Path) -> dict[str, str]:
+    """``key -> text`` for every value an executed notebook glued."""
+    values: dict[str, str] = {}
+    for cell in nbformat.read(record, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is None:
+                continue
+            plain = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), None)
+            if plain is not None:
+                try:
+                    values[name] = str(ast.literal_eval(plain))
+                except (ValueError, SyntaxError):
+                    values[name] = plain
+    return values

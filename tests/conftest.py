@@ -1,0 +1,40 @@
+"""Shared fixtures, and nbval's comparison settings for the committed notebooks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collectstart(collector):
+    # Altair's HTML carries random ids and CDN versions; charts are checked through their
+    # data instead. Only committed .ipynb collectors have skip_compare (nbval #168).
+    if collector.fspath and collector.fspath.ext == ".ipynb":
+        collector.skip_compare += ("text/html", "application/javascript", "application/vnd.vegalite.v6+json", "stderr")
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+def copy_repository(target: Path) -> Path:
+    """A copy of the committed-or-staged tree (no .venv, no _build) for fault injection."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.split("\n")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture()
+def repo_copy(tmp_path: Path) -> Path:
+    return copy_repository(tmp_path / "repo")

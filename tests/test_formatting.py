@@ -1,0 +1,27 @@
+import numpy as np
+import pytest
+
+from kzopinion import formatting as fmt
+
+
+def test_formats_for_people():
+    assert fmt.percent(0.4236) == "42%"
+    assert fmt.percent_value(np.float64(8)) == "8%"
+    assert fmt.points(3.0990) == "3.1 points"
+    assert fmt.decimal(np.float64(1.666)) == "1.67"
+    assert fmt.count(np.int64(1199)) == "1,199"
+    assert fmt.count_of(38, 49) == "38 of 49"
+    assert fmt.as_printed(3.0) == "3" and fmt.as_printed(2.7) == "2.7"
+    assert fmt.value_range("3", "4") == "3 to 4" and fmt.value_range("2", "2") == "2"
+
+
+def test_results_are_plain_strings():
+    assert type(fmt.percent(np.float64(0.5))) is str
+    assert "np." not in fmt.decimal(np.float64(0.17))
+
+
+def test_missing_values_are_not_formatted():
+    with pytest.raises(ValueError, match="missing"):
+        fmt.percent(float("nan"))
+    with pytest.raises(ValueError):
+        fmt.count(2.5)
