@@ -147,3 +147,11 @@ def test_broken_partition_is_named(repo_copy):
 def test_package_json_is_plain_json(root):
     # read with the standard loader: no object hooks, no code
     assert json.loads((root / "data/datapackage.json").read_text())["resources"]
+
+
+def test_data_readme_indexes_every_table_with_its_row_count(root):
+    readme = (root / "data" / "README.md").read_text(encoding="utf-8")
+    for res in data.package(root)["resources"]:
+        rows = len(data.load(res["name"], root))
+        assert f"| `{res['path']}` | {rows} |" in readme, f"data/README.md index row for {res['path']} is missing or stale"
+        assert f"## `{res['path']}`" in readme, f"data/README.md has no card for {res['path']}"
