@@ -45,20 +45,23 @@ def approval_series(approval: pd.DataFrame, turning_point: int, turning_label: s
     domain = [p for p in POWER_COLOURS if p in set(approval["leadership"])]
     colour = alt.Color("leadership:N", title="Leadership of",
                        scale=alt.Scale(domain=domain, range=[POWER_COLOURS[p] for p in domain]))
+    years = sorted(int(y) for y in approval["year"].unique())
+    x_axis = alt.X("year:Q", title="Gallup World Poll year", scale=alt.Scale(domain=[years[0] - 0.5, years[-1] + 0.5]),
+                   axis=alt.Axis(format="d", values=years, grid=False))
     base = alt.Chart(approval).encode(
-        x=alt.X("year:O", title="Gallup World Poll year", axis=alt.Axis(labelAngle=0)),
+        x=x_axis,
         y=alt.Y("approve:Q", title="Approve (% of Kazakhstanis)", scale=alt.Scale(domain=[0, 100])),
         color=colour,
-        tooltip=[alt.Tooltip("leadership:N", title="Leadership of"), alt.Tooltip("year:O", title="Year"),
+        tooltip=[alt.Tooltip("leadership:N", title="Leadership of"), alt.Tooltip("year:Q", title="Year", format="d"),
                  alt.Tooltip("approve:Q", title="Approve (%)"), alt.Tooltip("disapprove:Q", title="Disapprove (%)"),
                  alt.Tooltip("source_id:N", title="Source")],
     )
     lines = base.mark_line(point=alt.OverlayMarkDef(size=60, filled=True))
-    marker = pd.DataFrame({"year": [turning_point], "label": [turning_label]})
-    rule = alt.Chart(marker).mark_rule(strokeDash=[4, 4], color="#555555").encode(x="year:O")
-    text = alt.Chart(marker).mark_text(align="left", dx=5, dy=-130, color="#555555").encode(
-        x="year:O", text="label:N")
-    return alt.layer(lines, rule, text)
+    marker = pd.DataFrame({"year": [turning_point], "label": [turning_label], "top": [97]})
+    rule = alt.Chart(marker).mark_rule(strokeDash=[4, 4], color="#555555").encode(x="year:Q")
+    text = alt.Chart(marker).mark_text(align="right", dx=-5, color="#555555").encode(
+        x="year:Q", y="top:Q", text="label:N")
+    return alt.layer(lines, rule, text).properties(width=560, height=300)
 
 
 def fieldwork_timeline(periods: pd.DataFrame) -> alt.Chart:
