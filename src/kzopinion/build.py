@@ -25,7 +25,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kzopinion import data, datapage, notebooks, paths
+from kzopinion import claims, data, datapage, notebooks, paths
 
 
 class BuildError(RuntimeError):
@@ -46,7 +46,14 @@ def validate_data(root: Path) -> None:
 
 
 def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
-    sources = notebooks.sources(root)
+    """Execute stale section notebooks in parallel, then the reports that read their records."""
+    sections = [s for s in notebooks.sources(root) if not notebooks.is_report(s)]
+    reports = [s for s in notebooks.sources(root) if notebooks.is_report(s)]
+    executed = _execute(root, sections, force, jobs)
+    return executed + _execute(root, reports, force, jobs)
+
+
+def _execute(root: Path, sources: list[Path], force: bool, jobs: int | None) -> list[Path]:
     stale = [s for s in sources if force or notebooks.is_stale(s, root)]
     say(f"{len(stale)} of {len(sources)} notebooks to execute"
         + (f": {', '.join(s.stem for s in stale)}" if stale else " (all up to date)"))
@@ -87,6 +94,7 @@ def build_html(root: Path, strict: bool = True) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildError("Jupyter Book failed; the previous book (if any) is left in place.\n"
                          + "\n".join(warnings[-30:] or log.splitlines()[-30:]))
+    claims.export(root, built)  # the ledger for machines: claims.json and claims.csv at the site root
     target = build / "html"
     previous = build / "html.previous"
     shutil.rmtree(previous, ignore_errors=True)

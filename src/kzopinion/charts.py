@@ -76,3 +76,20 @@ def fieldwork_timeline(periods: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("source:N", title="Source"), alt.Tooltip("period:N", title="Fieldwork"),
                  alt.Tooltip("sample:N", title="Sample")],
     ).properties(height=alt.Step(28))
+
+
+STATUS_COLOURS = {"reproduced": "#009E73", "differs": "#E69F00", "reported-only": "#56B4E9", "not-yet": "#BBBBBB"}
+
+
+def status_by_section(summary: pd.DataFrame) -> alt.Chart:
+    """Stacked bars: number of claims per article section, coloured by replication status."""
+    enable_theme()
+    return alt.Chart(summary).mark_bar().encode(
+        y=alt.Y("section:N", title=None, sort=list(dict.fromkeys(summary["section"]))),
+        x=alt.X("claims:Q", title="Claims", stack="zero"),
+        color=alt.Color("computed_status:N", title="Status",
+                        scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))),
+        order=alt.Order("status_order:Q"),
+        tooltip=[alt.Tooltip("section:N", title="Section"), alt.Tooltip("computed_status:N", title="Status"),
+                 alt.Tooltip("claims:Q", title="Claims")],
+    ).properties(width=480, height=alt.Step(24))

@@ -242,8 +242,22 @@ def _split(parents: Any) -> list[str]:
     return [p.strip() for p in str(parents).split(";") if p.strip()]
 
 
+def _check_claims_tables(frame: pd.DataFrame, where: str) -> None:
+    """Every claim names an existing table (or none), and 'differs' always says why."""
+    known = set(resource_names())
+    for row_number, (claim, table, status, note) in enumerate(
+            zip(frame["id"], frame["table"], frame["status"], frame["note"]), start=1):
+        if isinstance(table, str) and table not in known:
+            raise DataValidationError(f"{where}, row {row_number}, column 'table': claim '{claim}' names "
+                                      f"an unknown table '{table}'. Known tables: {', '.join(sorted(known))}.")
+        if status == "differs" and not isinstance(note, str):
+            raise DataValidationError(f"{where}, row {row_number}, column 'note': claim '{claim}' differs "
+                                      "from the article but gives no reason.")
+
+
 TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str], None]] = {
     "focus_group_nesting": _check_focus_group_nesting,
+    "claims_tables": _check_claims_tables,
 }
 
 

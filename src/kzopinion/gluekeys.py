@@ -31,3 +31,14 @@ def glued_values(record: Path) -> dict[str, str]:
                 except (ValueError, SyntaxError):
                     values[name] = plain
     return values
+
+
+def glued_cells(record: Path) -> dict[str, int]:
+    """``key -> execution count`` of the cell that glued it (its ``In [n]`` in the record)."""
+    cells: dict[str, int] = {}
+    for cell in nbformat.read(record, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                cells[name] = cell.get("execution_count")
+    return cells

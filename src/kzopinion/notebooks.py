@@ -32,6 +32,11 @@ def twin(source: Path) -> Path:
     return source.with_suffix(".ipynb")
 
 
+def is_report(source: Path) -> bool:
+    """Report notebooks (``99-*``) read the other notebooks' records, so they run last."""
+    return source.stem.startswith("99-")
+
+
 def inputs_digest(source: Path, root: Path) -> str:
     """sha256 over the notebook source, the data files and the helper package.
 
@@ -40,6 +45,8 @@ def inputs_digest(source: Path, root: Path) -> str:
     digest = hashlib.sha256()
     files = [source, *sorted((root / "data").rglob("*.csv")), root / "data" / "datapackage.json",
              *sorted((root / "src" / "kzopinion").rglob("*.py"))]
+    if is_report(source):
+        files += [twin(s) for s in sources(root) if not is_report(s) and twin(s).exists()]
     for path in files:
         if "microdata" in path.parts:
             continue  # never committed; its registration is part of the data mode, not the record

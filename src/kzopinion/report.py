@@ -1,0 +1,45 @@
+"""The replication report's tables, as escaped HTML (text from data files is untrusted)."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+STATUS_LABELS = {"reproduced": "reproduced", "differs": "differs", "reported-only": "reported only",
+                 "not-yet": "not yet"}
+
+
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return ""
+    return html.escape(str(value))
+
+
+def claims_html(ledger: pd.DataFrame) -> str:
+    """One row per claim: section, statement, article's value, book's value, tier, status, note.
+
+    Each book value links to the notebook page that computed it.
+    """
+    head = ["Claim", "Section", "Statement", "Article", "This book", "Tier", "Status", "Note"]
+    rows = []
+    for row in ledger.itertuples(index=False):
+        book = _cell(row.book_text)
+        if row.notebook:
+            book = f'<a href="{html.escape(row.notebook)}.html">{book}</a>'
+        status = row.computed_status
+        rows.append(
+            f'<tr class="claim-{status}"><td><code>{_cell(row.id)}</code></td><td>{_cell(row.section)}</td>'
+            f"<td>{_cell(row.statement)}</td><td>{_cell(row.printed)}</td><td>{book}</td><td>{_cell(row.tier)}</td>"
+            f"<td>{STATUS_LABELS[status]}</td><td>{_cell(row.note)}</td></tr>")
+    header = "".join(f"<th>{h}</th>" for h in head)
+    return (f'<table class="table replication-report"><thead><tr>{header}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def checks_html(checks: pd.DataFrame) -> str:
+    """The internal-consistency checks as a table."""
+    head = "".join(f"<th>{h}</th>" for h in ["Check", "Article states", "Its other numbers imply", "Result"])
+    body = "".join(f"<tr><td>{_cell(r.check)}</td><td>{_cell(r.stated)}</td><td>{_cell(r.implied)}</td>"
+                   f"<td>{_cell(r.result)}</td></tr>" for r in checks.itertuples(index=False))
+    return f'<table class="table consistency-checks"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
