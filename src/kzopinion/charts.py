@@ -93,3 +93,38 @@ def status_by_section(summary: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("section:N", title="Section"), alt.Tooltip("computed_status:N", title="Status"),
                  alt.Tooltip("claims:Q", title="Claims")],
     ).properties(width=480, height=alt.Step(24))
+
+
+def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart:
+    """Dots for each count's share of its base, with Wilson interval bars; labels name the base."""
+    enable_theme()
+    order = table["description"].tolist()
+    base = alt.Chart(table).encode(y=alt.Y("description:N", title=None, sort=order,
+                                           axis=alt.Axis(labelLimit=420)))
+    bars = base.mark_rule(strokeWidth=2, color="#0072B2").encode(
+        x=alt.X("low:Q", title=title_x, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q")
+    dots = base.mark_point(filled=True, size=70, color="#0072B2").encode(
+        x="share:Q",
+        tooltip=[alt.Tooltip("description:N", title="Participants who"), alt.Tooltip("label:N", title="Count"),
+                 alt.Tooltip("share:Q", title="Share", format=".0%"), alt.Tooltip("low:Q", title="95% low", format=".0%"),
+                 alt.Tooltip("high:Q", title="95% high", format=".0%")])
+    text = base.mark_text(align="left", dx=8, color="#333333").encode(x="high:Q", text="label:N")
+    return alt.layer(bars, dots, text).properties(width=360, height=alt.Step(26))
+
+
+def reason_shares(table: pd.DataFrame) -> alt.Chart:
+    """Figure 2 as paired bars: share of substantive answers per reason, coloured by class."""
+    enable_theme()
+    colours = {"development": "#009E73", "international": "#D55E00", "domestic": "#0072B2"}
+    return alt.Chart(table).mark_bar().encode(
+        y=alt.Y("reason:N", title=None, sort=None, axis=alt.Axis(labelLimit=380)),
+        x=alt.X("both_excluding_other:Q", title="Share of both answers, excluding other/refused (%)"),
+        color=alt.Color("reason_class:N", title="Reason concerns",
+                        scale=alt.Scale(domain=list(colours), range=list(colours.values()))),
+        row=alt.Row("opinion:N", title=None, sort=["positive", "negative"],
+                    header=alt.Header(labelFontSize=13, labelAngle=0, labelAlign="left", labelFontWeight="bold")),
+        tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("first_answer:Q", title="First answer (%)"),
+                 alt.Tooltip("second_answer:Q", title="Second answer (%)"),
+                 alt.Tooltip("both_answers:Q", title="Both answers (%)"),
+                 alt.Tooltip("both_excluding_other:Q", title="Excluding other (%)")],
+    ).resolve_scale(y="independent").properties(width=360, height=alt.Step(18))
