@@ -25,3 +25,8 @@ def test_missing_values_are_not_formatted():
         fmt.percent(float("nan"))
     with pytest.raises(ValueError):
         fmt.count(2.5)
+
+
+def test_ordinals():
+    assert [fmt.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 44, 102)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "44th", "102nd"]

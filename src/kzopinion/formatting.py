@@ -49,6 +49,13 @@ def count(value: float) -> str:
     return f"{int(number):,}"
 
 
+def ordinal(value: float) -> str:
+    """A rank: ``ordinal(1) == '1st'``, ``ordinal(44) == '44th'``, ``ordinal(12) == '12th'``."""
+    number = int(count(value).replace(",", ""))
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number:,}{suffix}"
+
+
 def count_of(part: float, whole: float) -> str:
     """``count_of(38, 49) == '38 of 49'``."""
     return f"{count(part)} of {count(whole)}"

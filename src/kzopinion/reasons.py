@@ -71,3 +71,16 @@ def class_shares(table: pd.DataFrame, classes: pd.DataFrame, column: str = "both
     shares = sums.reset_index()
     shares["share"] = shares["percent_points"] / shares.groupby("opinion")["percent_points"].transform("sum") * 100
     return shares
+
+
+def audit_display(audit_table: pd.DataFrame) -> pd.DataFrame:
+    """The audit for readers: printed and recomputed values, and whether rounding explains the gap."""
+    return pd.DataFrame({
+        "Opinion": audit_table["opinion"],
+        "Reason": audit_table["reason"],
+        "Column": audit_table["column"].map({"both_answers": "both answers",
+                                             "both_excluding_other": "both, excluding other"}),
+        "Printed (%)": audit_table["printed"],
+        "Recomputed (%)": audit_table["recomputed"].map(lambda v: f"{v:.2f}"),
+        "Explained by rounding": audit_table["within_rounding"].map({True: "yes", False: "no"}),
+    }).set_index(["Opinion", "Reason"])
