@@ -1,14 +1,14 @@
 # Two commands do everything, on a fresh machine with only Python 3.11 and pip:
 #   make book   build the HTML book into _build/html
 #   make test   run every check (unit, data, notebook pairs, nbval, strict build, HTML)
-# Also: make data (what microdata is registered), make clean.
+# Also: make pdf (the whole book as one PDF), make data (validate the data), make clean.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test data clean
+.PHONY: book test data pdf clean
 
 # The environment is (re)built whenever the pins change.
 $(STAMP): requirements.lock pyproject.toml
@@ -26,6 +26,9 @@ book: $(STAMP)
 
 test: $(STAMP)
 	@$(PY) -m pytest
+
+pdf: $(STAMP)
+	@$(PY) -m kzopinion.pdf
 
 data: $(STAMP)
 	@$(PY) -m kzopinion.data check

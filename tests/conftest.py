@@ -35,6 +35,19 @@ def copy_repository(target: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def site(root: Path) -> Path:
+    """The HTML book, built strictly (warnings are errors) from the committed notebook records."""
+    from kzopinion import build, datapage, notebooks, vendor
+
+    stale = [s.name for s in notebooks.sources(root) if notebooks.is_stale(s, root)]
+    assert not stale, f"stale notebook records {stale}: run `make book` and commit the .ipynb files"
+    build.validate_data(root)
+    datapage.write(root)
+    vendor.write_bundle(root)
+    return build.build_html(root, strict=True)  # raises with the warnings if any
+
+
 @pytest.fixture()
 def repo_copy(tmp_path: Path) -> Path:
     return copy_repository(tmp_path / "repo")

@@ -6,18 +6,7 @@ import html
 import re
 from pathlib import Path
 
-import pytest
-
-from kzopinion import build, datapage, gluekeys, notebooks
-
-
-@pytest.fixture(scope="session")
-def site(root: Path) -> Path:
-    stale = [s.name for s in notebooks.sources(root) if notebooks.is_stale(s, root)]
-    assert not stale, f"stale notebook records {stale}: run `make book` and commit the .ipynb files"
-    build.validate_data(root)
-    datapage.write(root)
-    return build.build_html(root, strict=True)  # raises with the warnings if any
+from kzopinion import gluekeys, notebooks
 
 
 def _text(page: Path) -> str:
@@ -64,3 +53,38 @@ def test_figures_have_captions_naming_their_data(site, root):
         assert captions, source.stem
         for caption in captions:
             assert "_downloads/" in caption and "tier" in caption, caption[:200]
+
+
+LOADED_FROM_ELSEWHERE = re.compile(
+    r"""<(script|link|img|iframe|source|video|audio|embed)\b[^>]*\b(src|href)\s*=\s*["']?(https?:)?//""", re.I)
+CSS_FROM_ELSEWHERE = re.compile(r"""(url\(\s*["']?(https?:)?//|@import\s+(url\()?["']?(https?:)?//)""", re.I)
+
+
+def test_the_external_resource_check_catches_a_cdn():
+    assert LOADED_FROM_ELSEWHERE.search('<script src="https://cdn.jsdelivr.net/npm/vega@6"></script>')
+    assert LOADED_FROM_ELSEWHERE.search("<link rel='stylesheet' href='//fonts.example/x.css'>")
+    assert not LOADED_FROM_ELSEWHERE.search('<a href="https://doi.org/10.1177/18793665211030937">')
+    assert CSS_FROM_ELSEWHERE.search("@font-face{src:url(https://fonts.example/a.woff2)}")
+
+
+def test_no_page_loads_an_external_script_stylesheet_or_font(site):
+    for page in site.rglob("*.html"):
+        match = LOADED_FROM_ELSEWHERE.search(page.read_text(encoding="utf-8"))
+        assert not match, (page, match.group(0))
+    for sheet in site.rglob("*.css"):
+        assert not CSS_FROM_ELSEWHERE.search(sheet.read_text(encoding="utf-8", errors="ignore")), sheet
+
+
+def test_every_chart_has_a_static_fallback_and_alt_text(site, root):
+    for source in notebooks.sources(root):
+        page = (site / "notebooks" / f"{source.stem}.html").read_text(encoding="utf-8")
+        charts = re.findall(r'<div id="kz-chart-[0-9a-f]+" class="kz-chart" role="img" aria-label="([^"]*)"><svg', page)
+        assert charts and all(len(label) > 20 for label in charts), source.stem
+
+
+def test_claims_ledger_is_exported_with_the_site(site):
+    import json
+
+    records = json.loads((site / "claims.json").read_text(encoding="utf-8"))
+    assert records and {"id", "article_value", "book_value", "status", "inputs"} <= set(records[0])
+    assert (site / "claims.csv").read_text(encoding="utf-8").startswith("id,")

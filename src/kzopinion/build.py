@@ -25,7 +25,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kzopinion import claims, data, datapage, notebooks, paths
+from kzopinion import claims, data, datapage, notebooks, paths, vendor
 
 
 class BuildError(RuntimeError):
@@ -110,6 +110,7 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
     started = time.perf_counter()
     validate_data(root)
     datapage.write(root)
+    vendor.write_bundle(root)
     execute_notebooks(root, force=force)
     unsynced = {s.name: notebooks.pair_differences(s) for s in notebooks.sources(root)}
     unsynced = {k: v for k, v in unsynced.items() if v}

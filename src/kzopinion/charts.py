@@ -7,6 +7,10 @@ distinguishable under the common colour-vision deficiencies.
 
 from __future__ import annotations
 
+import hashlib
+import html
+import json
+
 import altair as alt
 import pandas as pd
 
@@ -29,11 +33,46 @@ def _theme() -> alt.theme.ThemeConfig:
     }
 
 
+EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+
+
+def offline_html(spec: dict) -> str:
+    """A chart as HTML that needs no network: a static SVG, upgraded in place to the
+    interactive chart by the vendored ``vegaEmbed`` (``_static/vendor/vega-bundle.js``).
+
+    The element id is derived from the spec, so re-executing a notebook gives identical
+    output; without JavaScript (or in print) the static SVG remains.
+    """
+    import vl_convert as vlc
+
+    spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    chart_id = "kz-chart-" + hashlib.sha256(spec_json.encode()).hexdigest()[:12]
+    svg = vlc.vegalite_to_svg(spec)
+    label = html.escape(spec.get("description", ""), quote=True)
+    safe_spec = spec_json.replace("</", "<\\/")  # never close the script element early
+    script = (
+        "(function(){var el=document.getElementById('%s');"
+        "function draw(){if(!window.vegaEmbed){console.warn('vega bundle missing: showing the static chart');return;}"
+        "vegaEmbed(el,%s,%s).then(function(){el.classList.add('kz-chart-live');})"
+        ".catch(function(e){console.error(e);});}"
+        "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',draw);}else{draw();}})();"
+    ) % (chart_id, safe_spec, json.dumps(EMBED_OPTIONS, sort_keys=True))
+    return (f'<div id="{chart_id}" class="kz-chart" role="img" aria-label="{label}">{svg}</div>'
+            f'<script type="text/javascript">{script}</script>')
+
+
+def _render(spec: dict, **_options) -> dict[str, str]:
+    return {"text/html": offline_html(spec)}
+
+
 def enable_theme() -> None:
-    """Register and enable the project theme (idempotent)."""
+    """Register and enable the project theme and offline renderer (idempotent)."""
     if "kzopinion" not in alt.theme.names():
         alt.theme.register("kzopinion", enable=False)(_theme)
     alt.theme.enable("kzopinion")
+    if "kzopinion" not in alt.renderers.names():
+        alt.renderers.register("kzopinion", _render)
+    alt.renderers.enable("kzopinion")
 
 
 def approval_series(approval: pd.DataFrame, turning_point: int, turning_label: str) -> alt.LayerChart:
@@ -61,7 +100,11 @@ def approval_series(approval: pd.DataFrame, turning_point: int, turning_label: s
     rule = alt.Chart(marker).mark_rule(strokeDash=[4, 4], color="#555555").encode(x="year:Q")
     text = alt.Chart(marker).mark_text(align="right", dx=-5, color="#555555").encode(
         x="year:Q", y="top:Q", text="label:N")
-    return alt.layer(lines, rule, text).properties(width=560, height=300)
+    powers = ", ".join(domain)
+    return alt.layer(lines, rule, text).properties(
+        width=560, height=300,
+        description=f"Line chart of the share of Kazakhstanis approving the leadership of {powers}, by Gallup year, "
+                    f"with {turning_label} marked.")
 
 
 def fieldwork_timeline(periods: pd.DataFrame) -> alt.Chart:
@@ -75,7 +118,8 @@ def fieldwork_timeline(periods: pd.DataFrame) -> alt.Chart:
         color=alt.Color("source:N", legend=None),
         tooltip=[alt.Tooltip("source:N", title="Source"), alt.Tooltip("period:N", title="Fieldwork"),
                  alt.Tooltip("sample:N", title="Sample")],
-    ).properties(height=alt.Step(28))
+    ).properties(width=460, height=alt.Step(28), description="Timeline of fieldwork periods: " + "; ".join(
+        f"{s}, {p}" for s, p in zip(periods["source"], periods["period"])))
 
 
 STATUS_COLOURS = {"reproduced": "#009E73", "differs": "#E69F00", "reported-only": "#56B4E9", "not-yet": "#BBBBBB"}
@@ -92,7 +136,8 @@ def status_by_section(summary: pd.DataFrame) -> alt.Chart:
         order=alt.Order("status_order:Q"),
         tooltip=[alt.Tooltip("section:N", title="Section"), alt.Tooltip("computed_status:N", title="Status"),
                  alt.Tooltip("claims:Q", title="Claims")],
-    ).properties(width=480, height=alt.Step(24))
+    ).properties(width=360, height=alt.Step(24),
+                 description="Stacked bars of the number of the article's claims in each section, by replication status.")
 
 
 def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart:
@@ -100,7 +145,7 @@ def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart:
     enable_theme()
     order = table["description"].tolist()
     base = alt.Chart(table).encode(y=alt.Y("description:N", title=None, sort=order,
-                                           axis=alt.Axis(labelLimit=420)))
+                                           axis=alt.Axis(labelLimit=290)))
     bars = base.mark_rule(strokeWidth=2, color="#0072B2").encode(
         x=alt.X("low:Q", title=title_x, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q")
     dots = base.mark_point(filled=True, size=70, color="#0072B2").encode(
@@ -109,7 +154,10 @@ def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart:
                  alt.Tooltip("share:Q", title="Share", format=".0%"), alt.Tooltip("low:Q", title="95% low", format=".0%"),
                  alt.Tooltip("high:Q", title="95% high", format=".0%")])
     text = base.mark_text(align="left", dx=8, color="#333333").encode(x="high:Q", text="label:N")
-    return alt.layer(bars, dots, text).properties(width=360, height=alt.Step(26))
+    return alt.layer(bars, dots, text).properties(
+        width=260, height=alt.Step(26),
+        description="Dot plot of focus-group counts as shares of their bases with 95% Wilson intervals: " + "; ".join(
+            f"{d}: {lab}" for d, lab in zip(table["description"], table["label"])))
 
 
 def reason_shares(table: pd.DataFrame) -> alt.Chart:
@@ -117,8 +165,8 @@ def reason_shares(table: pd.DataFrame) -> alt.Chart:
     enable_theme()
     colours = {"development": "#009E73", "international": "#D55E00", "domestic": "#0072B2"}
     return alt.Chart(table).mark_bar().encode(
-        y=alt.Y("reason:N", title=None, sort=None, axis=alt.Axis(labelLimit=380)),
-        x=alt.X("both_excluding_other:Q", title="Share of both answers, excluding other/refused (%)"),
+        y=alt.Y("reason:N", title=None, sort=None, axis=alt.Axis(labelLimit=270)),
+        x=alt.X("both_excluding_other:Q", title="Share of answers, excluding other/refused (%)"),
         color=alt.Color("reason_class:N", title="Reason concerns",
                         scale=alt.Scale(domain=list(colours), range=list(colours.values()))),
         row=alt.Row("opinion:N", title=None, sort=["positive", "negative"],
@@ -127,4 +175,8 @@ def reason_shares(table: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("second_answer:Q", title="Second answer (%)"),
                  alt.Tooltip("both_answers:Q", title="Both answers (%)"),
                  alt.Tooltip("both_excluding_other:Q", title="Excluding other (%)")],
-    ).resolve_scale(y="independent").properties(width=360, height=alt.Step(18))
+    ).resolve_scale(y="independent").properties(
+        width=280, height=alt.Step(18),
+        description="Bar charts of the reasons given for positive and for negative opinions of the US, "
+                    "as shares of answers, coloured by whether the reason concerns development, international conduct "
+                    "or domestic faults.")

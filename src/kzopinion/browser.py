@@ -1,0 +1,126 @@
+"""Headless Chromium (Debian's package) driven by Playwright, for the browser test and the PDF.
+
+Pages are served from a local folder on 127.0.0.1; every request to any other address is
+blocked and recorded, so a page that needs the network shows up as a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import shutil
+import socketserver
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DEBIAN_PACKAGES = ["chromium", "poppler-utils"]
+
+
+def ensure_chromium() -> Path:
+    """Install Debian's Chromium (and poppler-utils for PDF checks) when missing."""
+    if CHROMIUM.exists() and shutil.which("pdftoppm"):
+        return CHROMIUM
+    if not shutil.which("apt-get"):
+        raise RuntimeError(f"Chromium is missing at {CHROMIUM} and apt-get is not available: "
+                           f"install the Debian packages {' '.join(DEBIAN_PACKAGES)}.")
+    print(f"[browser] installing {' '.join(DEBIAN_PACKAGES)} from Debian (once per machine) ...", flush=True)
+    for command in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_PACKAGES]):
+        result = subprocess.run(command, capture_output=True, text=True,
+                                env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        if result.returncode != 0:
+            raise RuntimeError(f"`{' '.join(command)}` failed (are you root?):\n{result.stderr[-2000:]}")
+    return CHROMIUM
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 (a free port); yields the base URL."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep test output readable
+            pass
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class PageReport:
+    url: str
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    charts: int = 0
+    charts_drawn: int = 0
+    text: str = ""
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """A Playwright browser running Debian's Chromium headless."""
+    from playwright.sync_api import sync_playwright
+
+    executable = ensure_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def visit(browser, url: str, base: str, screenshot: Path | None = None, timeout_ms: int = 30000) -> PageReport:
+    """Open ``url`` with all non-local requests blocked; wait for every chart to be drawn."""
+    report = PageReport(url)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+    def route(request_route):
+        if request_route.request.url.startswith(base):
+            request_route.continue_()
+        else:
+            report.blocked.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda message: report.errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: report.errors.append(str(error)))
+    page.goto(url, wait_until="load")
+    with contextlib.suppress(Exception):  # a chart that never draws is reported below, not raised here
+        page.wait_for_function("[...document.querySelectorAll('.kz-chart')].every("
+                               "e => e.classList.contains('kz-chart-live'))", timeout=timeout_ms)
+    report.charts = page.locator(".kz-chart").count()
+    report.charts_drawn = page.locator(".kz-chart.kz-chart-live").filter(has=page.locator("svg, canvas")).count()
+    report.text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+    page.close()
+    return report
+
+
+def print_pdf(browser, url: str, target: Path, timeout_ms: int = 60000) -> Path:
+    """Print a page to PDF (A4) once its charts are drawn."""
+    page = browser.new_page()
+    page.goto(url, wait_until="load")
+    page.wait_for_function("[...document.querySelectorAll('.kz-chart')].every("
+                           "e => e.classList.contains('kz-chart-live'))", timeout=timeout_ms)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.emulate_media(media="print")
+    page.pdf(path=str(target), format="A4", print_background=True,
+             margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
+    page.close()
+    return target

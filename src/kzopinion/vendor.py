@@ -1,0 +1,27 @@
+"""Vendored front-end assets, so the built book loads nothing from the network.
+
+The Vega, Vega-Lite and Vega-Embed libraries come from the pinned ``vl-convert-python``
+(``vl_convert.javascript_bundle()``, which assigns ``window.vegaEmbed``); the file is
+generated into ``book/_static/vendor/`` by the build and never edited by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BUNDLE = Path("book/_static/vendor/vega-bundle.js")
+
+
+def write_bundle(root: Path) -> Path:
+    """Write the Vega bundle if it is missing or differs from the pinned library's."""
+    import vl_convert as vlc
+
+    target = root / BUNDLE
+    # Wrapped in a function so the bundle's top-level names stay out of the page's global scope;
+    # it publishes window.vegaEmbed, window.vega and window.vegaLite itself.
+    text = ("/* Vega, Vega-Lite and Vega-Embed, bundled by vl-convert-python " + vlc.__version__ + " */\n"
+            "(function () {\n" + vlc.javascript_bundle() + "\n})();\n")
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return target
