@@ -88,3 +88,16 @@ def test_claims_ledger_is_exported_with_the_site(site):
     records = json.loads((site / "claims.json").read_text(encoding="utf-8"))
     assert records and {"id", "article_value", "book_value", "status", "inputs"} <= set(records[0])
     assert (site / "claims.csv").read_text(encoding="utf-8").startswith("id,")
+
+
+def test_pasted_values_from_other_pages_appear_on_hand_written_pages(site, root):
+    """The conclusion (and the introduction) paste numbers from the sections by cross-document glue."""
+    for page in sorted((root / "book").rglob("*.md")):
+        refs = [(doc, key) for doc, key in gluekeys.pasted_refs(page.read_text(encoding="utf-8")) if doc]
+        if not refs:
+            continue
+        text = " ".join(_text(site / page.relative_to(root).with_suffix(".html")).split())
+        for doc, key in refs:
+            record = (page.parent / doc).resolve()
+            value = gluekeys.glued_values(record)[key]
+            assert " ".join(value.split()) in text, (page.name, doc, key, value)

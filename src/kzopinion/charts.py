@@ -170,7 +170,8 @@ def reason_shares(table: pd.DataFrame) -> alt.Chart:
         color=alt.Color("reason_class:N", title="Reason concerns",
                         scale=alt.Scale(domain=list(colours), range=list(colours.values()))),
         row=alt.Row("opinion:N", title=None, sort=["positive", "negative"],
-                    header=alt.Header(labelFontSize=13, labelAngle=0, labelAlign="left", labelFontWeight="bold")),
+                    header=alt.Header(labelFontSize=13, labelAngle=0, labelAlign="left", labelAnchor="start",
+                                      labelOrient="top", labelFontWeight="bold")),
         tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("first_answer:Q", title="First answer (%)"),
                  alt.Tooltip("second_answer:Q", title="Second answer (%)"),
                  alt.Tooltip("both_answers:Q", title="Both answers (%)"),
@@ -180,3 +181,49 @@ def reason_shares(table: pd.DataFrame) -> alt.Chart:
         description="Bar charts of the reasons given for positive and for negative opinions of the US, "
                     "as shares of answers, coloured by whether the reason concerns development, international conduct "
                     "or domestic faults.")
+
+
+def relations_choice(table: pd.DataFrame) -> alt.Chart:
+    """Bars of answer shares with intervals where the design is known, one row per question wording.
+
+    ``table`` columns: ``question``, ``answer``, ``percent``, ``low``, ``high`` (missing when no
+    design is known), ``interval`` (text for the tooltip).
+    """
+    enable_theme()
+    base = alt.Chart(table).encode(y=alt.Y("answer:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)))
+    bars = base.mark_bar(color="#0072B2").encode(
+        x=alt.X("percent:Q", title="Share of Kazakhstanis (%)", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("question:N", title="Question"), alt.Tooltip("answer:N", title="Answer"),
+                 alt.Tooltip("percent:Q", title="Share (%)"), alt.Tooltip("interval:N", title="95% interval")])
+    whiskers = base.mark_rule(color="#000000", strokeWidth=1.5).encode(x="low:Q", x2="high:Q")
+    labels = base.mark_text(align="left", dx=4, color="#333333").encode(
+        x=alt.X("percent:Q"), text=alt.Text("percent:Q", format=".0f"))
+    return alt.layer(bars, whiskers, labels).properties(width=300, height=alt.Step(24)).facet(
+        row=alt.Row("question:N", title=None, sort=None,
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
+                                      labelFontWeight="bold", labelLimit=560)),
+    ).resolve_scale(y="independent").properties(
+        description="Bar charts of Kazakhstanis' answers to Gallup's questions on relations with Russia and the US: "
+                    + "; ".join(f"{q}: {a} {p:.0f}%" for q, a, p in zip(table["question"], table["answer"], table["percent"])))
+
+
+def perceptions(table: pd.DataFrame, missing_note: str) -> alt.Chart:
+    """Grouped bars of perception items by country; a note in place of bars while values are missing."""
+    enable_theme()
+    known = table.dropna(subset=["percent"])
+    if known.empty:
+        note = pd.DataFrame({"text": [missing_note]})
+        return alt.Chart(note).mark_text(fontSize=14, color="#555555").encode(text="text:N").properties(
+            width=560, height=60, description=f"No chart yet: {missing_note}")
+    colour = alt.Color("country:N", title="Country", scale=alt.Scale(
+        domain=list(POWER_COLOURS), range=list(POWER_COLOURS.values())))
+    return alt.Chart(known).mark_bar().encode(
+        y=alt.Y("country:N", title=None, sort=list(POWER_COLOURS)),
+        x=alt.X("percent:Q", title="Share of Kazakhstanis (%)", scale=alt.Scale(domain=[0, 100])),
+        color=colour,
+        row=alt.Row("item:N", title=None, sort=None,
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top")),
+        tooltip=[alt.Tooltip("item:N", title="Perception"), alt.Tooltip("country:N", title="Country"),
+                 alt.Tooltip("percent:Q", title="Share (%)"), alt.Tooltip("source_table:N", title="Report table")],
+    ).properties(width=360, height=alt.Step(16), description="Bar charts of the share of Kazakhstanis holding each "
+                 "perception of Russia, China and the United States (EDB Integration Barometer 2017).")

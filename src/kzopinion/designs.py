@@ -85,3 +85,21 @@ def margins_display(margins: pd.DataFrame) -> pd.DataFrame:
         "SRS margin": [fmt.points(r.moe_srs) for r in rows],
         "Implied design effect": [deff(r) for r in rows],
     }, index=pd.Index([r.Index for r in rows], name="source_id"))
+
+
+def relations_table(intervals: pd.DataFrame, year: int, earlier: pd.Series) -> pd.DataFrame:
+    """Gallup's relations questions in one frame for charting, each labelled by its wording.
+
+    ``intervals`` comes from :func:`kzopinion.survey.interval_table` (indexed by answer) for the
+    three-way question of ``year``; ``earlier`` is the row of the two-way question (no design known).
+    """
+    from kzopinion import formatting as fmt
+
+    three_way = intervals.reset_index(names="answer").assign(
+        question=f"{year}: Russia, both, or the US first?",
+        interval=lambda t: [f"{fmt.percent_value(lo)} to {fmt.percent_value(hi)}" for lo, hi in zip(t["low"], t["high"])])
+    two_way = pd.DataFrame({
+        "answer": [earlier["answer"]], "percent": [float(earlier["percent"])], "low": [float("nan")],
+        "high": [float("nan")], "moe": [float("nan")], "interval": ["not available: design not reported"],
+        "question": [f"about {int(earlier['year'])}: the US first, even at a cost to relations with Russia?"]})
+    return pd.concat([three_way, two_way], ignore_index=True)[["question", "answer", "percent", "low", "high", "interval"]]

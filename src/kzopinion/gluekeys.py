@@ -8,12 +8,17 @@ from pathlib import Path
 
 import nbformat
 
-_PASTE = re.compile(r"\{glue(?::text|:md|:any)?\}`([^`:]+)(?::[^`]*)?`")
+_PASTE = re.compile(r"\{glue(?::text|:md|:any)?\}`(?:([^`:]+)::)?([^`:]+)(?::[^`]*)?`")
+
+
+def pasted_refs(markdown: str) -> list[tuple[str | None, str]]:
+    """``(document, key)`` for every ``{glue...}`` paste; document is None for the same page."""
+    return list(dict.fromkeys((doc or None, key) for doc, key in _PASTE.findall(markdown)))
 
 
 def pasted_keys(markdown: str) -> list[str]:
-    """Keys pasted with ``{glue}``/``{glue:text}`` roles, in order, without duplicates."""
-    return list(dict.fromkeys(_PASTE.findall(markdown)))
+    """Keys pasted from the same page, in order, without duplicates."""
+    return [key for doc, key in pasted_refs(markdown) if doc is None]
 
 
 def glued_values(record: Path) -> dict[str, str]:

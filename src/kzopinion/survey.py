@@ -93,3 +93,20 @@ def kish_design_effect(weights: Sequence[float]) -> float:
 def _check_proportion(p: float) -> None:
     if not 0 <= p <= 1:
         raise ValueError(f"a proportion must lie in [0, 1], got {p}")
+
+
+def interval_table(percent: "pd.Series", n: float, confidence: float = 0.95,
+                   design_effect: float = 1.0) -> "pd.DataFrame":
+    """Normal intervals, in percent, for shares (in percent) from one sample of size ``n``.
+
+    Columns: ``percent``, ``low``, ``high``, ``moe`` (points), indexed like ``percent``.
+    """
+    import pandas as pd
+
+    rows = {}
+    for key, value in percent.items():
+        p = float(value) / 100
+        low, high = proportion_interval(p, n, confidence, design_effect)
+        rows[key] = {"percent": float(value), "low": 100 * low, "high": 100 * high,
+                     "moe": 100 * margin_of_error(p, n, confidence, design_effect)}
+    return pd.DataFrame.from_dict(rows, orient="index")
