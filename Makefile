@@ -1,7 +1,8 @@
 # Two commands do everything, on a fresh machine with only Python 3.11 and pip:
 #   make book   build the HTML book into _build/html
 #   make test   run every check (unit, data, notebook pairs, nbval, strict build, HTML)
-# Also: make pdf (the whole book as one PDF), make data (validate the data), make clean.
+# Also: make pdf (the whole book as one PDF), make data (validate the data, register
+# respondent-level files, report what is registered), make clean.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -30,8 +31,10 @@ test: $(STAMP)
 pdf: $(STAMP)
 	@$(PY) -m kzopinion.pdf
 
+# make data [CAB_DIR=<folder of CAB zips>] [GALLUP_DIR=<folder>] [WVS_FILE=<file>]
 data: $(STAMP)
 	@$(PY) -m kzopinion.data check
+	@$(PY) -m kzopinion.microdata $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
 
 clean:
 	rm -rf _build book/data-appendix.md

@@ -5,10 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kzopinion import data, models, schema, simulate
-
-CONTROLS = {"sex": "male", "education": "secondary", "urban": "urban"}
-
+from kzopinion import conservatism, data, models, schema, simulate
 
 @pytest.fixture(scope="module")
 def gallup():
@@ -51,14 +48,7 @@ def test_the_design_tells_engagement_from_zero_sum(gallup):
 
 
 def _immigration_effect(frame: pd.DataFrame, outcome: str) -> models.Change:
-    sample = frame[frame["immigration"].notna()]
-    y = sample[outcome].astype("object").where(sample[outcome].isin(["approve", "disapprove"]))
-    y = pd.Series(pd.Categorical(y, ["disapprove", "approve"], ordered=True), index=sample.index)
-    X = models.design(sample, {"age": sample["age"].astype(float)},
-                      {"immigration": "increase", "economy": "same", "approve_kz_leadership": "disapprove", **CONTROLS})
-    fit = models.ordered_logit(y, X)
-    return models.predicted_change(fit, {"immigration[keep]": 0.0, "immigration[decrease]": 0.0},
-                                   {"immigration[keep]": 0.0, "immigration[decrease]": 1.0})
+    return conservatism.immigration_effect(frame, outcome)
 
 
 def test_the_immigration_design_recovers_the_generators_effect(gallup):

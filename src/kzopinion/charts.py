@@ -227,3 +227,73 @@ def perceptions(table: pd.DataFrame, missing_note: str) -> alt.Chart:
                  alt.Tooltip("percent:Q", title="Share (%)"), alt.Tooltip("source_table:N", title="Report table")],
     ).properties(width=360, height=alt.Step(16), description="Bar charts of the share of Kazakhstanis holding each "
                  "perception of Russia, China and the United States (EDB Integration Barometer 2017).")
+
+
+FAVOURABILITY_COLOURS = {"very_unfavourable": "#D55E00", "somewhat_unfavourable": "#E69F00", "dont_know": "#BBBBBB",
+                         "somewhat_favourable": "#56B4E9", "very_favourable": "#0072B2"}
+FAVOURABILITY_LABELS = {"very_unfavourable": "very unfavourable", "somewhat_unfavourable": "somewhat unfavourable",
+                        "dont_know": "don't know", "somewhat_favourable": "somewhat favourable",
+                        "very_favourable": "very favourable"}
+
+
+def diverging_favourability(distribution: pd.DataFrame, subtitle: str) -> alt.Chart:
+    """Diverging stacked bars: unfavourable answers left of zero, favourable right, don't know split."""
+    enable_theme()
+    rows = []
+    for item, group in distribution.groupby("item", sort=False):
+        share = dict(zip(group["answer"], group["percent"]))
+        left = -(share["very_unfavourable"] + share["somewhat_unfavourable"] + share["dont_know"] / 2)
+        for answer in FAVOURABILITY_COLOURS:
+            rows.append({"item": item, "answer": FAVOURABILITY_LABELS[answer], "order": list(FAVOURABILITY_COLOURS).index(answer),
+                         "start": left, "end": left + share[answer], "percent": share[answer]})
+            left += share[answer]
+    bars = pd.DataFrame(rows)
+    return alt.Chart(bars).mark_bar().encode(
+        y=alt.Y("item:N", title=None, sort=list(dict.fromkeys(distribution["item"]))),
+        x=alt.X("start:Q", title="Share of respondents (%): unfavourable to the left, favourable to the right",
+                scale=alt.Scale(domain=[-100, 100])),
+        x2="end:Q",
+        color=alt.Color("answer:N", title=None, sort=[FAVOURABILITY_LABELS[a] for a in FAVOURABILITY_COLOURS],
+                        scale=alt.Scale(domain=[FAVOURABILITY_LABELS[a] for a in FAVOURABILITY_COLOURS],
+                                        range=list(FAVOURABILITY_COLOURS.values()))),
+        tooltip=[alt.Tooltip("item:N", title="Opinion of"), alt.Tooltip("answer:N", title="Answer"),
+                 alt.Tooltip("percent:Q", title="Share (%)", format=".1f")],
+    ).properties(width=480, height=alt.Step(30), title=alt.Title("Opinions of Russia, China and the US", subtitle=subtitle),
+                 description="Diverging stacked bar chart of favourable and unfavourable opinions of Russia, China and "
+                             "the United States. " + subtitle)
+
+
+def coefficients(table: pd.DataFrame, subtitle: str, x_title: str) -> alt.LayerChart:
+    """Coefficient plot: one dot and 95% interval per model (``label``, ``coef``, ``low``, ``high``, ``family``)."""
+    enable_theme()
+    base = alt.Chart(table).encode(y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=330)))
+    rules = base.mark_rule(strokeWidth=2).encode(x=alt.X("low:Q", title=x_title), x2="high:Q",
+                                                 color=alt.Color("family:N", title=None))
+    dots = base.mark_point(filled=True, size=60).encode(
+        x="coef:Q", color="family:N",
+        tooltip=[alt.Tooltip("label:N", title="Model"), alt.Tooltip("coef:Q", title="Coefficient", format=".3f"),
+                 alt.Tooltip("low:Q", title="95% low", format=".3f"), alt.Tooltip("high:Q", title="95% high", format=".3f"),
+                 alt.Tooltip("p:Q", title="p-value", format=".3f"), alt.Tooltip("n:Q", title="Respondents")])
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#555555", strokeDash=[3, 3]).encode(x="x:Q")
+    return alt.layer(rules, dots, zero).properties(
+        width=300, height=alt.Step(22), title=alt.Title("", subtitle=subtitle),
+        description="Coefficient plot with 95% intervals: " + "; ".join(
+            f"{lab}: {c:.3f}" for lab, c in zip(table["label"], table["coef"])) + ". " + subtitle)
+
+
+def connected_scatter(approval: pd.DataFrame) -> alt.LayerChart:
+    """Approval of US leadership against approval of China's, one point per year, joined in time order."""
+    enable_theme()
+    wide = approval.pivot(index="year", columns="leadership", values="approve").dropna().reset_index()
+    base = alt.Chart(wide).encode(
+        x=alt.X("United States:Q", title="Approve of US leadership (%)", scale=alt.Scale(zero=False)),
+        y=alt.Y("China:Q", title="Approve of China's leadership (%)", scale=alt.Scale(zero=False)),
+        order="year:O")
+    path = base.mark_line(color="#999999", point=alt.OverlayMarkDef(color="#0072B2", size=60)).encode(
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("United States:Q", title="US (%)"),
+                 alt.Tooltip("China:Q", title="China (%)")])
+    labels = base.mark_text(dx=8, dy=-8, color="#333333").encode(text="year:O")
+    return alt.layer(path, labels).properties(
+        width=380, height=300,
+        description="Connected scatter of Gallup approval of US leadership against approval of China's leadership "
+                    "among Kazakhstanis, one point per year.")

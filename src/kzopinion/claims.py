@@ -56,11 +56,20 @@ def record(claim_id: str, value: float, text: str, *, tier: str, inputs: Iterabl
     inputs = sorted(set(inputs))
     entry = {
         "id": claim_id, "value": number, "text": text, "tier": tier,
-        "inputs": {name: data.resource(name, root)["hash"] for name in inputs},
+        "inputs": {name: _input_hash(name, root) for name in inputs},
     }
     glue_text(claim_id, text)
     glue_text(LEDGER_PREFIX + claim_id, json.dumps(entry, sort_keys=True))
     return text
+
+
+def _input_hash(name: str, root: Path) -> str:
+    """Checksum of a data-package table, or of registered microdata (``microdata:<source>``)."""
+    if name.startswith("microdata:"):
+        from kzopinion import microdata
+
+        return microdata.fingerprint(name.split(":", 1)[1], root)
+    return data.resource(name, root)["hash"]
 
 
 def entries(root: Path) -> pd.DataFrame:
@@ -152,3 +161,9 @@ def mismatches(ledger: pd.DataFrame) -> list[str]:
     """Claims whose computed status is not the reviewed one, as readable lines."""
     return [f"{r.id}: reviewed '{r.status}', now '{r.computed_status}' (article {r.printed}, book {r.book_text or '-'})"
             for r in ledger.itertuples() if r.status != r.computed_status]
+
+
+def record_sign(claim_id: str, positive: bool, *, tier: str, inputs: Iterable[str],
+                words: tuple[str, str] = ("positive", "negative")) -> str:
+    """Record a claim about the sign of an association: 1 when ``positive``, -1 otherwise."""
+    return record(claim_id, 1.0 if positive else -1.0, words[0] if positive else words[1], tier=tier, inputs=inputs)

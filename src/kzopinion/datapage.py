@@ -52,7 +52,31 @@ def render(root: Path) -> str:
             rules = ", ".join(f"{k} {v}" for k, v in field.get("constraints", {}).items())
             lines.append(f"| `{field['name']}` | {field['type']} | {escape(field.get('unit', ''))} "
                          f"| {escape(field['description'])} | {escape(rules)} |")
+    lines += _microdata_section(root)
     return "\n".join(lines) + "\n"
+
+
+def _microdata_section(root: Path) -> list[str]:
+    """The canonical respondent-level schema and the editable mapping files."""
+    from kzopinion import microdata, schema
+
+    lines = ["", "(data-microdata)=", "## Respondent-level data: the canonical schema", "",
+             "Respondent-level survey files are never committed. When you register them "
+             "(`make data CAB_DIR=...`, `GALLUP_DIR=...`, `WVS_FILE=...`), each is read column by column and "
+             "harmonised to the schema below; when none is registered, the chapters that need them run on a "
+             "simulated stand-in and say so. Don't know and refused are levels of their own, never numbers.", "",
+             "| column | kind | levels | description |", "|---|---|---|---|"]
+    for column in schema.CANONICAL:
+        lines.append(f"| `{column.name}` | {column.kind} | {escape(', '.join(column.levels))} | {escape(column.description)} |")
+    lines += ["", "### Where the data comes from and how it is mapped", ""]
+    for source in microdata.SOURCES:
+        lines.append(f"- **{source.upper()}**: {escape(microdata.WHERE_TO_GET[source])}. "
+                     f"Mapping: `data/mappings/{source}.csv` (one row per item: source variable, or a label pattern "
+                     "when the name is unknown, and the coding whose value-label patterns are in "
+                     "`data/mappings/levels.csv`).")
+    lines += ["", "Registered on this machine:", ""]
+    lines += [f"- {escape(line.strip())}" for line in microdata.status(root)]
+    return lines
 
 
 def write(root: Path) -> Path:

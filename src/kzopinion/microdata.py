@@ -391,6 +391,17 @@ class Respondents:
     def tier(self) -> str:
         return "simulated" if self.simulated else "microdata"
 
+    @property
+    def inputs(self) -> list[str]:
+        """What results computed from these respondents depend on, for the claims ledger."""
+        return ["simulation_parameters"] if self.simulated else [f"microdata:{self.source}"]
+
+
+def fingerprint(source: str, root: Path | None = None) -> str:
+    """sha256 over the registered files' checksums of ``source`` (the manifest entry)."""
+    entry = json.dumps(manifest(root).get(source, {}), sort_keys=True)
+    return "sha256:" + hashlib.sha256(entry.encode()).hexdigest()
+
 
 def is_registered(source: str, root: Path | None = None) -> bool:
     return bool(manifest(root).get(source))

@@ -43,3 +43,24 @@ def checks_html(checks: pd.DataFrame) -> str:
     body = "".join(f"<tr><td>{_cell(r.check)}</td><td>{_cell(r.stated)}</td><td>{_cell(r.implied)}</td>"
                    f"<td>{_cell(r.result)}</td></tr>" for r in checks.itertuples(index=False))
     return f'<table class="table consistency-checks"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def simulated_banner(description: str) -> str:
+    """A warning box for pages whose models run on the simulated stand-in."""
+    return ('<div class="admonition warning kz-simulated"><p class="admonition-title">Simulated data</p>'
+            f"<p>The respondent-level figures and models below run on a <strong>{html.escape(description)}</strong>. "
+            "They show what the article's designs can detect; they are not evidence about Kazakhstan. "
+            "Register the real files with <code>make data</code> (see the data appendix) to replace them.</p></div>")
+
+
+def microdata_note(description: str) -> str:
+    """An information box for pages whose models run on registered respondent-level data."""
+    return ('<div class="admonition note"><p class="admonition-title">Respondent-level data</p>'
+            f"<p>The figures and models below use {html.escape(description)}.</p></div>")
+
+
+def estimates_table(estimates: dict, term_label: str) -> pd.DataFrame:
+    """Regression estimates side by side: coefficient, robust SE, p-value, 95% interval, n."""
+    return pd.DataFrame({name: {"Coefficient": f"{e.coef:.3f}", "Robust SE": f"{e.se:.3f}", "p-value": f"{e.p:.3f}",
+                                "95% interval": f"{e.low:.3f} to {e.high:.3f}", "Respondents": f"{e.n:,}"}
+                         for name, e in estimates.items()}).rename_axis(term_label)
