@@ -33,16 +33,28 @@ def cab_frame(n: int, seed: int, phone: bool = False) -> tuple[pd.DataFrame, dic
         "OpinionChina": rng.choice([1, 2, 3, 4, 98], n),
         "OpinionUSA": rng.choice([1, 2, 3, 4, 98, 99], n),
         "Q12a": rng.choice([1, 2, 3, 4, 98], n),
+        "Q12b": rng.choice([1, 2, 3, 4, 98], n),
+        "Q12c": rng.choice([1, 2, 3, 4, 98], n),
+        "Q13a": rng.choice([1, 2, 3, 4, 98], n),
+        "Q13b": rng.choice([1, 2, 3, 4], n),
+        "Q20a": rng.choice([1, 2, 98], n),
+        "Q20b": rng.choice([1, 2, 98], n),
+        "Q20c": rng.choice([1, 2, 98], n),
     })
     labels = {"totwt": "Total weight", "Gender": "Gender of respondent", "Age": "Age of respondent",
               "EducLevel_M": "Education level", "Region_M": "Region", "OpinionRussia": "Opinion of Russia",
               "OpinionChina": "Opinion of China", "OpinionUSA": "Opinion of the USA",
-              "Q12a": "Opinion of Vladimir Putin"}
+              "Q12a": "Opinion of Vladimir Putin", "Q12b": "Opinion of Donald Trump", "Q12c": "Opinion of Xi Jinping",
+              "Q13a": "Opinion of Shavkat Mirziyoyev", "Q13b": "Opinion of Emomali Rahmon",
+              "Q20a": "Closer economic relations with Russia", "Q20b": "Closer economic relations with China",
+              "Q20c": "Closer economic relations with the USA"}
     values = {"Gender": {1: "Male", 2: "Female"}, "EducLevel_M": {1: "Primary", 2: "Secondary", 3: "Higher"},
               # the wave-1 trap: two codes share one label, which breaks whole-file label conversion
               "Region_M": {1: "Almaty city", 2: "Almaty city", 3: "Karaganda"},
               "OpinionRussia": FAVOURABILITY, "OpinionChina": FAVOURABILITY, "OpinionUSA": FAVOURABILITY,
-              "Q12a": FAVOURABILITY, "Age": {99: "Refused"}}
+              "Q12a": FAVOURABILITY, "Q12b": FAVOURABILITY, "Q12c": FAVOURABILITY, "Q13a": FAVOURABILITY,
+              "Q13b": FAVOURABILITY, "Age": {99: "Refused"},
+              **{q: {1: "Yes", 2: "No", 98: "Don't know"} for q in ("Q20a", "Q20b", "Q20c")}}
     if phone:
         frame["E1a"] = frame.pop("OpinionRussia")
         labels["E1a"] = labels.pop("OpinionRussia")

@@ -12,7 +12,15 @@ from kzopinion import gluekeys, notebooks
 def _text(page: Path) -> str:
     raw = page.read_text(encoding="utf-8")
     raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", raw))
+    text = html.unescape(re.sub(r"<[^>]+>", " ", raw))
+    return unsmart(text)
+
+
+def unsmart(text: str) -> str:
+    """Undo Sphinx's typographic quotes and dashes, so glued text compares with its source."""
+    for fancy, plain in {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "--", "\u2014": "---"}.items():
+        text = text.replace(fancy, plain)
+    return text
 
 
 def test_every_page_in_the_toc_was_built(site, root):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kzopinion import browser, gluekeys, notebooks
+from test_book_html import unsmart
 
 
 def _pages(root: Path) -> list[str]:
@@ -47,7 +48,7 @@ def test_every_chart_is_drawn(visited, root):
 
 def test_every_glued_value_is_visible(visited, root):
     for source in notebooks.sources(root):
-        text = " ".join(visited[f"notebooks/{source.stem}"].text.split())
+        text = unsmart(" ".join(visited[f"notebooks/{source.stem}"].text.split()))
         values = gluekeys.glued_values(notebooks.twin(source))
         for key in gluekeys.pasted_keys(source.read_text(encoding="utf-8")):
             assert " ".join(values[key].split()) in text, (source.stem, key, values[key])

@@ -170,3 +170,21 @@ def test_make_data_without_arguments_reports_status(repo_copy):
     for source in ("cab", "gallup", "wvs"):
         assert f"{source}" in result.stdout and "missing" in result.stdout
     assert "discuss-data.net" in result.stdout and "make data CAB_DIR=" in result.stdout
+
+
+def test_with_cab_registered_the_notebook_runs_on_it_instead_of_the_stand_in(cab_registered):
+    root, _ = cab_registered
+    result = subprocess.run([sys.executable, "-m", "kzopinion.build", "--no-html"], cwd=root,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    from kzopinion import claims, gluekeys
+
+    glued = gluekeys.glued_values(root / "notebooks/02-russia-correlation.ipynb")
+    assert glued["ru_cab_source"] == "CAB microdata"
+    assert glued["ru_gallup_source"] == "the simulated stand-in for Gallup"
+    ledger = claims.entries(root).set_index("id")
+    assert ledger.at["ru_app_c_opinion_sign", "tier"] == "microdata"
+    assert ledger.at["ru_app_c_opinion_sign", "inputs"] == {"microdata:cab": microdata.fingerprint("cab", root)}
+    assert ledger.at["ru_app_a_sign", "tier"] == "simulated"
+    html = (root / "notebooks/02-russia-correlation.ipynb").read_text()
+    assert "CAB microdata (" in html and "SIMULATED stand-in for CAB" not in html

@@ -276,7 +276,7 @@ def coefficients(table: pd.DataFrame, subtitle: str, x_title: str) -> alt.LayerC
                  alt.Tooltip("p:Q", title="p-value", format=".3f"), alt.Tooltip("n:Q", title="Respondents")])
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#555555", strokeDash=[3, 3]).encode(x="x:Q")
     return alt.layer(rules, dots, zero).properties(
-        width=300, height=alt.Step(22), title=alt.Title("", subtitle=subtitle),
+        width=300, height=alt.Step(22), title=alt.Title("Each opinion on its counterpart", subtitle=subtitle),
         description="Coefficient plot with 95% intervals: " + "; ".join(
             f"{lab}: {c:.3f}" for lab, c in zip(table["label"], table["coef"])) + ". " + subtitle)
 
@@ -297,3 +297,28 @@ def connected_scatter(approval: pd.DataFrame) -> alt.LayerChart:
         width=380, height=300,
         description="Connected scatter of Gallup approval of US leadership against approval of China's leadership "
                     "among Kazakhstanis, one point per year.")
+
+
+def predicted_probabilities(table: pd.DataFrame, subtitle: str) -> alt.LayerChart:
+    """Predicted probability of approving each leadership by immigration preference, book vs article.
+
+    ``table`` columns: leadership, preference, estimate (this book / the article), probability, low, high.
+    """
+    enable_theme()
+    base = alt.Chart(table).encode(
+        x=alt.X("preference:N", title="Favours immigration being", sort=["increased", "decreased"],
+                axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("estimate:N"),
+        color=alt.Color("estimate:N", title=None, scale=alt.Scale(range=["#0072B2", "#E69F00"])))
+    points = base.mark_point(filled=True, size=80).encode(
+        y=alt.Y("probability:Q", title="Predicted probability of approving"),
+        tooltip=[alt.Tooltip("leadership:N", title="Leadership of"), alt.Tooltip("preference:N", title="Immigration"),
+                 alt.Tooltip("estimate:N", title="Estimate"), alt.Tooltip("probability:Q", title="Probability", format=".2f"),
+                 alt.Tooltip("low:Q", title="95% low", format=".2f"), alt.Tooltip("high:Q", title="95% high", format=".2f")])
+    bars = base.mark_rule(strokeWidth=2).encode(y="low:Q", y2="high:Q")
+    return alt.layer(bars, points).properties(width=200, height=220).facet(
+        column=alt.Column("leadership:N", title=None, header=alt.Header(labelFontWeight="bold")),
+    ).properties(title=alt.Title("Approval by immigration preference", subtitle=subtitle),
+                 description="Dot plot of the predicted probability of approving the US and Russian leadership for "
+                             "respondents favouring more or less immigration, this book's estimate beside the "
+                             "article's. " + subtitle)

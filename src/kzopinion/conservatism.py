@@ -30,5 +30,50 @@ def immigration_effect(frame: pd.DataFrame, outcome: str) -> models.Change:
     sample = immigration_sample(frame)
     y = sample[outcome].astype("object").where(sample[outcome].isin(["approve", "disapprove"]))
     y = pd.Series(pd.Categorical(y, ["disapprove", "approve"], ordered=True), index=sample.index)
-    X = models.design(sample, {"age": sample["age"].astype(float)}, {"immigration": "increase", **CONTROLS})
+    X = models.design(sample, {"age": sample["age"].astype(float)},
+                      {"immigration": "increase", **models.asked(sample, CONTROLS)})
     return models.predicted_change(models.ordered_logit(y, X), INCREASE, DECREASE)
+
+
+JUSTIFIABILITY = {"just_homosexuality": "homosexuality", "just_abortion": "abortion", "just_divorce": "divorce",
+                  "just_premarital_sex": "sex before marriage"}
+
+
+def justifiability_means(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Weighted mean justifiability (1-10) of each WVS item by country, with a normal interval.
+
+    The standard error uses Kish's effective sample size, ``n_eff = (sum w)^2 / sum w^2``.
+    """
+    from scipy.stats import norm
+
+    z = norm.ppf(0.5 + confidence / 2)
+    rows = []
+    for country, group in frame.groupby("country"):
+        for column, item in JUSTIFIABILITY.items():
+            answered = group[group[column].notna()]
+            w, x = answered["weight"].astype(float), answered[column].astype(float)
+            mean = float((w * x).sum() / w.sum())
+            variance = float((w * (x - mean) ** 2).sum() / w.sum())
+            n_eff = float(w.sum() ** 2 / (w ** 2).sum())
+            se = (variance / n_eff) ** 0.5
+            rows.append({"country": country, "item": item, "mean": mean, "low": mean - z * se, "high": mean + z * se,
+                         "n": len(answered)})
+    return pd.DataFrame(rows)
+
+
+def comparison_table(us: models.Change, russia: models.Change, printed: pd.Series) -> pd.DataFrame:
+    """The book's predicted probabilities beside the article's, for the chart.
+
+    ``printed`` is immigration_model_results indexed by (outcome, quantity). The article gives
+    no intervals, and for Russia only the change, so those cells are missing.
+    """
+    nan = (float("nan"), float("nan"))
+    rows = [("United States", "increased", "this book", us.before, *us.before_interval),
+            ("United States", "decreased", "this book", us.after, *us.after_interval),
+            ("Russia", "increased", "this book", russia.before, *russia.before_interval),
+            ("Russia", "decreased", "this book", russia.after, *russia.after_interval),
+            ("United States", "increased", "article",
+             printed[("approve_us_leadership", "predicted_probability_favour_increase")], *nan),
+            ("United States", "decreased", "article",
+             printed[("approve_us_leadership", "predicted_probability_favour_decrease")], *nan)]
+    return pd.DataFrame(rows, columns=["leadership", "preference", "estimate", "probability", "low", "high"])

@@ -73,7 +73,7 @@ def gallup_lpm(frame: pd.DataFrame, controls: bool) -> models.Estimate:
                     "approve_germany": _approval(frame, "approve_germany"),
                     "approve_kz_leadership": _approval(frame, "approve_kz_leadership"),
                     "age": frame["age"].astype(float)}
-        categorical = {**DEMOGRAPHICS, "economy": "same"}
+        categorical = models.asked(frame, {**DEMOGRAPHICS, "economy": "same"})
     X = models.design(frame, numeric, categorical)
     return models.estimate(models.ols(_approval(frame, "approve_us"), X, frame["weight"]), "approve_russia")
 
@@ -84,7 +84,7 @@ def gallup_china(frame: pd.DataFrame) -> list[tuple[str, models.Estimate]]:
     for predictor in ("approve_us", "approve_russia"):
         numeric = {predictor: _approval(frame, predictor), "approve_germany": _approval(frame, "approve_germany"),
                    "approve_kz_leadership": _approval(frame, "approve_kz_leadership"), "age": frame["age"].astype(float)}
-        X = models.design(frame, numeric, {**DEMOGRAPHICS, "economy": "same"})
+        X = models.design(frame, numeric, models.asked(frame, {**DEMOGRAPHICS, "economy": "same"}))
         out.append((predictor, models.estimate(models.ols(_approval(frame, "approve_china"), X, frame["weight"]), predictor)))
     return out
 
@@ -101,9 +101,9 @@ def cab_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     for outcome, predictor, label, family in CAB_PAIRS:
         if frame[outcome].isna().all() or frame[predictor].isna().all():
             continue  # not asked in the registered waves
-        numeric = {predictor: _cab_score(frame, predictor),
-                   "opinion_other_ca_leaders": frame["opinion_other_ca_leaders"], "age": frame["age"].astype(float)}
-        X = models.design(frame, numeric, DEMOGRAPHICS)
+        numeric = {predictor: _cab_score(frame, predictor), **{
+            c: frame[c].astype(float) for c in models.asked(frame, {"opinion_other_ca_leaders": 0, "age": 0})}}
+        X = models.design(frame, numeric, models.asked(frame, DEMOGRAPHICS))
         est = models.estimate(models.ols(_cab_score(frame, outcome), X, frame["weight"]), predictor)
         rows.append({"label": label, "family": family, "outcome": outcome, "predictor": predictor,
                      "coef": est.coef, "se": est.se, "p": est.p, "low": est.low, "high": est.high, "n": est.n})

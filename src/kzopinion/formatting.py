@@ -49,6 +49,12 @@ def count(value: float) -> str:
     return f"{int(number):,}"
 
 
+def p_value(value: float) -> str:
+    """A p-value as journals print it: ``p_value(0.0004) == 'p < 0.001'``, ``p_value(0.0412) == 'p = 0.041'``."""
+    number = _number(value)
+    return "p < 0.001" if number < 0.001 else f"p = {number:.3f}"
+
+
 def ordinal(value: float) -> str:
     """A rank: ``ordinal(1) == '1st'``, ``ordinal(44) == '44th'``, ``ordinal(12) == '12th'``."""
     number = int(count(value).replace(",", ""))

@@ -48,6 +48,14 @@ def design(frame: pd.DataFrame, numeric: dict[str, pd.Series] | None = None,
     return pd.concat(parts, axis=1)
 
 
+def asked(frame: pd.DataFrame, columns: dict) -> dict:
+    """The entries of ``columns`` whose canonical column has any answer in ``frame``.
+
+    A control a source never asked (all missing) would otherwise drop every respondent.
+    """
+    return {name: value for name, value in columns.items() if frame[name].notna().any()}
+
+
 def _complete(y: pd.Series, X: pd.DataFrame, weights: pd.Series | None):
     keep = y.notna() & X.notna().all(axis=1)
     if weights is not None:
@@ -144,6 +152,8 @@ class Change:
     low: float
     high: float
     p: float
+    before_interval: tuple[float, float]
+    after_interval: tuple[float, float]
 
 
 def predicted_change(results, before: dict[str, float], after: dict[str, float], level: int = -1) -> Change:
@@ -151,5 +161,7 @@ def predicted_change(results, before: dict[str, float], after: dict[str, float],
     first, second = _averager(results, before, level), _averager(results, after, level)
     change, se, low, high = _delta_interval(lambda theta: second(theta) - first(theta), results)
     p = float(2 * norm.sf(abs(change) / se)) if se > 0 else 0.0
-    return Change(first(np.asarray(results.params, float)), second(np.asarray(results.params, float)),
-                  change, se, low, high, p)
+    before_value, _, before_low, before_high = _delta_interval(first, results)
+    after_value, _, after_low, after_high = _delta_interval(second, results)
+    return Change(before_value, after_value, change, se, low, high, p,
+                  (max(0.0, before_low), min(1.0, before_high)), (max(0.0, after_low), min(1.0, after_high)))

@@ -38,7 +38,8 @@ def is_report(source: Path) -> bool:
 
 
 def inputs_digest(source: Path, root: Path) -> str:
-    """sha256 over the notebook source, the data files and the helper package.
+    """sha256 over the notebook source, the data files, the helper package, the microdata
+    manifest and mappings (which decide between real and simulated respondents).
 
     Data identity is part of the digest because execution caches hash code, not data.
     """
@@ -49,9 +50,15 @@ def inputs_digest(source: Path, root: Path) -> str:
         files += [twin(s) for s in sources(root) if not is_report(s) and twin(s).exists()]
     for path in files:
         if "microdata" in path.parts:
-            continue  # never committed; its registration is part of the data mode, not the record
+            continue  # respondent files are covered by the manifest below
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
+    # Registering or removing microdata switches notebooks between real and simulated data.
+    manifest = root / "data" / "microdata" / "manifest.json"
+    if manifest.exists():
+        digest.update(manifest.read_bytes())
+    for mapping in sorted((root / "data" / "mappings").glob("*.csv")):
+        digest.update(mapping.read_bytes().replace(b"\r\n", b"\n"))
     return digest.hexdigest()
 
 
