@@ -45,7 +45,7 @@ def site(root: Path) -> Path:
     build.validate_data(root)
     datapage.write(root)
     vendor.write_bundle(root)
-    return build.build_html(root, strict=True)  # raises with the warnings if any
+    return build.build_html(root, strict=True, full=True)  # from scratch; raises with the warnings if any
 
 
 @pytest.fixture()

@@ -5,8 +5,11 @@ Authors edit ``notebooks/NN-slug.md``. :func:`execute` converts it one way into 
 and :func:`normalize` strips what changes from run to run, so re-executing an unchanged
 notebook leaves the file byte-identical.
 
-A notebook is stale when the sha256 of its inputs (its source, every data file, and the
-helper package) differs from the one stored in its metadata, see :func:`inputs_digest`.
+A notebook must be re-executed when the sha256 of what its outputs depend on (its code
+cells, every data file, the helper package, the microdata registration; for the report, the
+values the other notebooks recorded) differs from the one stored in its metadata, see
+:func:`inputs_digest`. An edit to prose only is copied into the record without executing
+anything (:func:`resync`).
 """
 
 from __future__ import annotations
@@ -38,16 +41,25 @@ def is_report(source: Path) -> bool:
 
 
 def inputs_digest(source: Path, root: Path) -> str:
-    """sha256 over the notebook source, the data files, the helper package, the microdata
-    manifest and mappings (which decide between real and simulated respondents).
+    """sha256 over what the notebook's outputs depend on.
 
-    Data identity is part of the digest because execution caches hash code, not data.
+    That is its code cells (source and tags; prose does not affect outputs), the data files,
+    the helper package, and the microdata manifest and mappings (which decide between real
+    and simulated respondents); for a report notebook, also every value the other notebooks
+    glued. Data identity is part of the digest because execution caches hash code, not data.
     """
+    from kzopinion import gluekeys
+
     digest = hashlib.sha256()
-    files = [source, *sorted((root / "data").rglob("*.csv")), root / "data" / "datapackage.json",
-             *sorted((root / "src" / "kzopinion").rglob("*.py"))]
+    for cell in convert(source).cells:
+        if cell.cell_type == "code":
+            digest.update(repr((cell.source.strip(), cell.metadata.get("tags", []))).encode())
     if is_report(source):
-        files += [twin(s) for s in sources(root) if not is_report(s) and twin(s).exists()]
+        for other in sources(root):
+            if not is_report(other) and twin(other).exists():
+                digest.update(repr(sorted(gluekeys.glued_values(twin(other)).items())).encode())
+    files = [*sorted((root / "data").rglob("*.csv")), root / "data" / "datapackage.json",
+             *sorted((root / "src" / "kzopinion").rglob("*.py"))]
     for path in files:
         if "microdata" in path.parts:
             continue  # respondent files are covered by the manifest below
@@ -62,12 +74,39 @@ def inputs_digest(source: Path, root: Path) -> str:
     return digest.hexdigest()
 
 
-def is_stale(source: Path, root: Path) -> bool:
+def status(source: Path, root: Path) -> str:
+    """``"execute"`` (outputs may change), ``"resync"`` (prose only changed) or ``"current"``."""
     record = twin(source)
     if not record.exists():
-        return True
+        return "execute"
     stored = nbformat.read(record, as_version=4).metadata.get(META_KEY, {}).get("inputs_sha256")
-    return stored != inputs_digest(source, root) or not cells_match(source)
+    if stored != inputs_digest(source, root):
+        return "execute"
+    return "current" if cells_match(source) else "resync"
+
+
+def is_stale(source: Path, root: Path) -> bool:
+    return status(source, root) != "current"
+
+
+def resync(source: Path) -> Path:
+    """Copy edited prose into the record, keeping every code cell's stored outputs.
+
+    Only valid when :func:`status` says ``"resync"``: the code cells are then identical.
+    """
+    record = twin(source)
+    old = nbformat.read(record, as_version=4)
+    new = convert(source)
+    old_code = [c for c in old.cells if c.cell_type == "code"]
+    new_code = [c for c in new.cells if c.cell_type == "code"]
+    if [c.source.strip() for c in old_code] != [c.source.strip() for c in new_code]:
+        raise ValueError(f"{source.name}: code changed, so the notebook must be executed, not resynced")
+    for before, after in zip(old_code, new_code):
+        after.outputs, after.execution_count = before.outputs, before.execution_count
+    new.metadata = old.metadata
+    nbformat.write(new, record)
+    normalize(record)
+    return record
 
 
 def convert(source: Path) -> nbformat.NotebookNode:
