@@ -84,3 +84,18 @@ def audit_display(audit_table: pd.DataFrame) -> pd.DataFrame:
         "Recomputed (%)": audit_table["recomputed"].map(lambda v: f"{v:.2f}"),
         "Explained by rounding": audit_table["within_rounding"].map({True: "yes", False: "no"}),
     }).set_index(["Opinion", "Reason"])
+
+
+def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The whole of Figure 2 as printed beside its recomputed derived columns (one decimal)."""
+    recomputed = recompute(table)
+    return pd.DataFrame({
+        "Opinion": recomputed["opinion"], "Reason": recomputed["reason"],
+        "First (%)": recomputed["first_answer"], "Second (%)": recomputed["second_answer"],
+        "Both, printed (%)": recomputed["both_answers"],
+        "Both, recomputed (%)": recomputed["both_recomputed"].map(lambda v: f"{v:.1f}"),
+        "Excl. other, printed (%)": recomputed["both_excluding_other"].astype("object").where(
+            recomputed["both_excluding_other"].notna(), "-"),
+        "Excl. other, recomputed (%)": recomputed["excluding_recomputed"].map(
+            lambda v: "-" if pd.isna(v) else f"{v:.1f}"),
+    }).set_index(["Opinion", "Reason"])
