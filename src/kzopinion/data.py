@@ -62,10 +62,6 @@ def resource_names(root: Path | None = None) -> list[str]:
     return [r["name"] for r in package(root)["resources"]]
 
 
-def resource_path(name: str, root: Path | None = None) -> Path:
-    return (root or paths.root()) / "data" / resource(name, root)["path"]
-
-
 # --------------------------------------------------------------------------- reading
 
 

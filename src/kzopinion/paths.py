@@ -30,19 +30,3 @@ def find_root(start: Path | None = None) -> Path:
 
 def root() -> Path:
     return find_root()
-
-
-def data_dir() -> Path:
-    return root() / "data"
-
-
-def datapackage_file() -> Path:
-    return data_dir() / "datapackage.json"
-
-
-def notebooks_dir() -> Path:
-    return root() / "notebooks"
-
-
-def build_dir() -> Path:
-    return root() / "_build"
