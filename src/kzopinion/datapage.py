@@ -27,7 +27,8 @@ def render(root: Path) -> str:
              "Each table is described in `data/datapackage.json` (a Frictionless Data Package), "
              "checked against its schema and checksum every time the book is built, and can be downloaded here.",
              "Tables in the *published* tier are transcribed from the article; tables in the *external* tier "
-             "are public aggregates from other sources, each with its address and the passage quoted.",
+             "are public aggregates from other sources, each with its address and the passage quoted; tables in "
+             "the *coding* tier are this edition's own analytic choices, each with its rationale.",
              "Respondent-level survey files are never part of the repository.", "",
              "| table | tier | rows | file |", "|---|---|---|---|"]
     for res in pkg["resources"]:
