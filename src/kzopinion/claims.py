@@ -167,3 +167,19 @@ def record_sign(claim_id: str, positive: bool, *, tier: str, inputs: Iterable[st
                 words: tuple[str, str] = ("positive", "negative")) -> str:
     """Record a claim about the sign of an association: 1 when ``positive``, -1 otherwise."""
     return record(claim_id, 1.0 if positive else -1.0, words[0] if positive else words[1], tier=tier, inputs=inputs)
+
+
+def record_counts(claim_ids: Iterable[str]) -> dict[str, str]:
+    """Record focus-group count claims from the coded table, each through its ``key`` in claims.csv."""
+    from kzopinion import formatting as fmt
+
+    root = paths.root()
+    claims = data.load("claims", root).set_index("id")
+    count = data.load("focus_group_codes", root).set_index("code")["count"]
+    out = {}
+    for claim_id in claim_ids:
+        table, key = claims.at[claim_id, "table"], claims.at[claim_id, "key"]
+        if table != "focus_group_codes" or not isinstance(key, str) or key not in count.index:
+            raise KeyError(f"claim '{claim_id}' has no focus-group code in the 'key' column of data/published/claims.csv")
+        out[claim_id] = record(claim_id, count[key], fmt.count(count[key]), tier="published", inputs=["focus_group_codes"])
+    return out

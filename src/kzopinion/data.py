@@ -249,6 +249,11 @@ def _check_claims_tables(frame: pd.DataFrame, where: str) -> None:
         if status == "differs" and not isinstance(note, str):
             raise DataValidationError(f"{where}, row {row_number}, column 'note': claim '{claim}' differs "
                                       "from the article but gives no reason.")
+    codes = set(load("focus_group_codes")["code"])
+    for row_number, (claim, table, key) in enumerate(zip(frame["id"], frame["table"], frame["key"]), start=1):
+        if isinstance(key, str) and table == "focus_group_codes" and key not in codes:
+            raise DataValidationError(f"{where}, row {row_number}, column 'key': claim '{claim}' names the "
+                                      f"focus-group code '{key}', which data/published/focus_group_codes.csv lacks.")
 
 
 TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str], None]] = {
