@@ -115,6 +115,23 @@ def write_gallup(path: Path, n: int = 50, seed: int = 2) -> pd.DataFrame:
     return frame
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in a text file (which must contain it) by ``new``."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_table(root: Path, table: str, old: str, new: str) -> Path:
+    """Edit a data-package table in a repository copy and record its new checksum."""
+    from kzopinion import data
+
+    path = data.resource(table, root)["path"]
+    edit(root / "data" / path, old, new)
+    data.rehash([table], root)
+    return root / "data" / path
+
+
 GALLUP_NAMES = {"year": "YEAR_WAVE", "weight": "WGT", "sex": "WP1219", "age": "WP1220", "education": "WP3117",
                 "urban": "WP14", "approve_us": "US", "approve_russia": "RU", "approve_china": "CN",
                 "approve_germany": "DE", "approve_kz_leadership": "KZ", "immigration": "IMM", "economy": "ECON"}

@@ -6,20 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fixtures import edit
+
 
 def _build(repo: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kzopinion.build", *args], cwd=repo,
                           capture_output=True, text=True, timeout=600)
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def test_changed_value_stops_the_build_naming_the_file(repo_copy):
-    _edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52", "2014,United States,10,52")
+    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52", "2014,United States,10,52")
     result = _build(repo_copy, "--no-html")
     assert result.returncode == 1
     assert "BUILD FAILED" in result.stderr
@@ -29,7 +25,7 @@ def test_changed_value_stops_the_build_naming_the_file(repo_copy):
 
 
 def test_out_of_range_value_stops_the_build_naming_row_and_column(repo_copy):
-    _edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52", "2014,United States,140,52")
+    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52", "2014,United States,140,52")
     subprocess.run([sys.executable, "-m", "kzopinion.data", "rehash", "gallup_leadership_approval"],
                    cwd=repo_copy, check=True, capture_output=True)
     result = _build(repo_copy, "--no-html")

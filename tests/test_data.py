@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
+from fixtures import edit, edit_table
 from kzopinion import data
 
 
@@ -56,19 +56,9 @@ def test_loaded_types(root):
 # ---------------------------------------------------------------- faults: each names file, row, column
 
 
-def _data_root(repo_copy: Path) -> Path:
-    return repo_copy
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def test_changed_value_without_new_checksum_names_the_file(repo_copy):
     path = repo_copy / "data/published/gallup_relations_2014.csv"
-    _edit(path, ",72\n", ",73\n")
+    edit(path, ",72\n", ",73\n")
     with pytest.raises(data.DataValidationError) as err:
         data.load("gallup_relations_2014", repo_copy)
     message = str(err.value)
@@ -78,9 +68,7 @@ def test_changed_value_without_new_checksum_names_the_file(repo_copy):
 
 
 def test_out_of_range_value_names_file_row_column_and_rule(repo_copy):
-    path = repo_copy / "data/published/gallup_relations_2014.csv"
-    _edit(path, ",72\n", ",140\n")
-    data.rehash(["gallup_relations_2014"], repo_copy)
+    edit_table(repo_copy, "gallup_relations_2014", ",72\n", ",140\n")
     with pytest.raises(data.DataValidationError) as err:
         data.load("gallup_relations_2014", repo_copy)
     message = str(err.value)
@@ -89,17 +77,14 @@ def test_out_of_range_value_names_file_row_column_and_rule(repo_copy):
 
 
 def test_negative_count_is_refused(repo_copy):
-    path = repo_copy / "data/published/focus_group_codes.csv"
-    _edit(path, "culture_influence_positive,,cultural,3,", "culture_influence_positive,,cultural,-3,")
-    data.rehash(["focus_group_codes"], repo_copy)
+    edit_table(repo_copy, "focus_group_codes", "culture_influence_positive,,cultural,3,",
+               "culture_influence_positive,,cultural,-3,")
     with pytest.raises(data.DataValidationError, match=r"row 1 \(line 2\), column 'count'.*minimum 0"):
         data.load("focus_group_codes", repo_copy)
 
 
 def test_missing_and_extra_columns_are_named(repo_copy):
-    path = repo_copy / "data/published/gallup_relations_2014.csv"
-    _edit(path, "year,answer,percent", "year,answer,share")
-    data.rehash(["gallup_relations_2014"], repo_copy)
+    edit_table(repo_copy, "gallup_relations_2014", "year,answer,percent", "year,answer,share")
     with pytest.raises(data.DataValidationError) as err:
         data.load("gallup_relations_2014", repo_copy)
     assert "missing column(s) ['percent']" in str(err.value)
@@ -129,19 +114,16 @@ def test_harmless_file_quirks_read_correctly(repo_copy, mangle):
 
 
 def test_child_count_above_parent_names_both_codes(repo_copy):
-    path = repo_copy / "data/published/focus_group_codes.csv"
-    _edit(path, "neg_homosexuality,neg_sexual_familial,cultural,19,", "neg_homosexuality,neg_sexual_familial,cultural,21,")
-    data.rehash(["focus_group_codes"], repo_copy)
+    edit_table(repo_copy, "focus_group_codes", "neg_homosexuality,neg_sexual_familial,cultural,19,",
+               "neg_homosexuality,neg_sexual_familial,cultural,21,")
     with pytest.raises(data.DataValidationError) as err:
         data.load("focus_group_codes", repo_copy)
     assert "'neg_homosexuality'" in str(err.value) and "'neg_sexual_familial'" in str(err.value)
 
 
 def test_broken_partition_is_named(repo_copy):
-    path = repo_copy / "data/published/focus_group_codes.csv"
-    _edit(path, "opposition_no_position,opposition_support_suspected,foreign_policy,7,",
-          "opposition_no_position,opposition_support_suspected,foreign_policy,6,")
-    data.rehash(["focus_group_codes"], repo_copy)
+    edit_table(repo_copy, "focus_group_codes", "opposition_no_position,opposition_support_suspected,foreign_policy,7,",
+               "opposition_no_position,opposition_support_suspected,foreign_policy,6,")
     with pytest.raises(data.DataValidationError, match="'opposition_support_suspected' is marked partitioned"):
         data.load("focus_group_codes", repo_copy)
 

@@ -100,6 +100,22 @@ def book_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[Path, str]:
+    """Run ``jupyter-book build`` into ``output``; returns the built folder and the log."""
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(root), "--path-output", str(output),
+               "--builder", builder]
+    if strict:
+        command += ["-W", "--keep-going"]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    built = output / "_build" / builder
+    log = result.stdout + result.stderr
+    if result.returncode != 0 or not (built / "index.html").exists():
+        warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+        raise BuildError(f"Jupyter Book ({builder}) failed; the previous book (if any) is left in place.\n"
+                         + "\n".join(warnings[-30:] or log.splitlines()[-30:]))
+    return built, log
+
+
 def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
     """Build the HTML and publish it as ``_build/html`` only when the whole build succeeded.
 
@@ -112,20 +128,13 @@ def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
     staging = build / "sphinx"
     if full:
         shutil.rmtree(staging, ignore_errors=True)
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(root), "--path-output", str(staging), "--builder", "html"]
-    if strict:
-        command += ["-W", "--keep-going"]
     say("building HTML with Jupyter Book (warnings are errors"
         + ("; from scratch" if full or not staging.exists() else "; only changed pages") + ") ...")
-    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
-    log = result.stdout + result.stderr
-    built = staging / "_build" / "html"
-    if result.returncode != 0 or not (built / "index.html").exists():
-        warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+    try:
+        built, _ = jupyter_book(root, staging, "html", strict)
+    except BuildError:
         shutil.rmtree(staging, ignore_errors=True)  # never reuse the state of a failed build
-        raise BuildError("Jupyter Book failed; the previous book (if any) is left in place.\n"
-                         + "\n".join(warnings[-30:] or log.splitlines()[-30:]))
+        raise
     candidate = build / "html.next"
     shutil.rmtree(candidate, ignore_errors=True)
     shutil.copytree(built, candidate)

@@ -21,29 +21,28 @@ def pasted_keys(markdown: str) -> list[str]:
     return [key for doc, key in pasted_refs(markdown) if doc is None]
 
 
-def glued_values(record: Path) -> dict[str, str]:
-    """``key -> text`` for every value an executed notebook glued."""
-    values: dict[str, str] = {}
+def _glued(record: Path):
+    """(key, text/plain data, execution count) for every glue output of an executed notebook."""
     for cell in nbformat.read(record, as_version=4).cells:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is None:
-                continue
-            plain = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), None)
-            if plain is not None:
-                try:
-                    values[name] = str(ast.literal_eval(plain))
-                except (ValueError, SyntaxError):
-                    values[name] = plain
+            if name is not None:
+                plain = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), None)
+                yield name, plain, cell.get("execution_count")
+
+
+def glued_values(record: Path) -> dict[str, str]:
+    """``key -> text`` for every value an executed notebook glued."""
+    values: dict[str, str] = {}
+    for name, plain, _ in _glued(record):
+        if plain is not None:
+            try:
+                values[name] = str(ast.literal_eval(plain))
+            except (ValueError, SyntaxError):
+                values[name] = plain
     return values
 
 
 def glued_cells(record: Path) -> dict[str, int]:
     """``key -> execution count`` of the cell that glued it (its ``In [n]`` in the record)."""
-    cells: dict[str, int] = {}
-    for cell in nbformat.read(record, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                cells[name] = cell.get("execution_count")
-    return cells
+    return {name: count for name, _, count in _glued(record)}

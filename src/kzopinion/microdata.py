@@ -392,6 +392,12 @@ class Respondents:
         return "simulated" if self.simulated else "microdata"
 
     @property
+    def label(self) -> str:
+        """How the prose names the data, e.g. 'CAB microdata' or 'the simulated stand-in for CAB'."""
+        name = self.source.upper() if self.source != "gallup" else "Gallup"
+        return f"the simulated stand-in for {name}" if self.simulated else f"{name} microdata"
+
+    @property
     def inputs(self) -> list[str]:
         """What results computed from these respondents depend on, for the claims ledger."""
         return ["simulation_parameters"] if self.simulated else [f"microdata:{self.source}"]

@@ -15,7 +15,6 @@ anything (:func:`resync`).
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import jupytext
@@ -23,7 +22,6 @@ import nbformat
 
 META_KEY = "kzopinion"
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-_ALTAIR_ID = re.compile(r"altair-viz-[0-9a-f]{32}")
 
 
 def sources(root: Path) -> list[Path]:
@@ -143,7 +141,7 @@ def execute(source: Path, root: Path, timeout: int = 600) -> Path:
 
 
 def normalize(record: Path) -> None:
-    """Strip volatile metadata and give Altair charts stable DOM ids."""
+    """Strip volatile metadata (chart ids are already stable: kzopinion.charts derives them from the spec)."""
     notebook = nbformat.read(record, as_version=4)
     notebook.metadata.pop("papermill", None)
     notebook.metadata.pop("widgets", None)
@@ -153,12 +151,6 @@ def normalize(record: Path) -> None:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         cell["id"] = f"cell-{number:02d}"  # stable: nbformat 4.5 ids are random otherwise
-        for output in cell.get("outputs", []):
-            for mime, value in output.get("data", {}).items():
-                if isinstance(value, str) and "altair-viz-" in value:
-                    ids = {}
-                    output["data"][mime] = _ALTAIR_ID.sub(
-                        lambda m: ids.setdefault(m.group(0), f"altair-viz-{record.stem}-{number}-{len(ids)}"), value)
     nbformat.write(notebook, record)
 
 

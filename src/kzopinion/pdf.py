@@ -7,7 +7,6 @@ HTML build (charts drawn), with no LaTeX toolchain.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,12 +17,7 @@ def singlehtml(root: Path) -> Path:
     """Build the single-page HTML edition into _build/singlehtml (notebooks must be up to date)."""
     staging = root / "_build" / "singlehtml-staging"
     shutil.rmtree(staging, ignore_errors=True)
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jupyter_book), "build", str(root), "--path-output", str(staging),
-                             "--builder", "singlehtml"], cwd=root, capture_output=True, text=True)
-    built = staging / "_build" / "singlehtml"
-    if result.returncode != 0 or not (built / "index.html").exists():
-        raise build.BuildError("single-page build failed:\n" + (result.stdout + result.stderr)[-3000:])
+    built, _ = build.jupyter_book(root, staging, "singlehtml", strict=False)
     # Sphinx writes the single page under the root document's name (book/intro.html) but computes
     # its links as if it stood at the site root, where a redirect stands: put it there.
     (built / "book" / "intro.html").replace(built / "index.html")

@@ -45,6 +45,13 @@ def checks_html(checks: pd.DataFrame) -> str:
     return f'<table class="table consistency-checks"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def data_banner(respondents) -> str:
+    """The warning box for simulated respondents, the note box for registered microdata."""
+    if respondents.simulated:
+        return simulated_banner(respondents.description)
+    return microdata_note(respondents.description)
+
+
 def simulated_banner(description: str) -> str:
     """A warning box for pages whose models run on the simulated stand-in."""
     return ('<div class="admonition warning kz-simulated"><p class="admonition-title">Simulated data</p>'
