@@ -41,10 +41,16 @@ def offline_html(spec: dict) -> str:
     interactive chart by the vendored ``vegaEmbed`` (``_static/vendor/vega-bundle.js``).
 
     The element id is derived from the spec, so re-executing a notebook gives identical
-    output; without JavaScript (or in print) the static SVG remains.
+    output; without JavaScript (or in print) the static SVG remains. Every float in the
+    spec (the chart's data above all) is first rounded to the recorded precision
+    (:func:`kzopinion.formatting.stable`), so the id, the SVG and the embedded data are the
+    same on any CPU.
     """
     import vl_convert as vlc
 
+    from kzopinion.formatting import stable_tree
+
+    spec = stable_tree(spec)
     spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     chart_id = "kz-chart-" + hashlib.sha256(spec_json.encode()).hexdigest()[:12]
     svg = vlc.vegalite_to_svg(spec)

@@ -30,6 +30,7 @@ from typing import Iterable
 import pandas as pd
 
 from kzopinion import data, paths
+from kzopinion.formatting import stable
 
 TIERS = ("published", "external", "microdata", "simulated")
 STATUSES = ("reproduced", "differs", "reported-only", "not-yet")
@@ -55,7 +56,7 @@ def record(claim_id: str, value: float, text: str, *, tier: str, inputs: Iterabl
         raise ValueError(f"claim {claim_id}: the computed value is missing; leave the claim unrecorded instead")
     inputs = sorted(set(inputs))
     entry = {
-        "id": claim_id, "value": number, "text": text, "tier": tier,
+        "id": claim_id, "value": stable(number), "text": text, "tier": tier,
         "inputs": {name: _input_hash(name, root) for name in inputs},
     }
     glue_text(claim_id, text)

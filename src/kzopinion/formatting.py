@@ -2,11 +2,43 @@
 
 Every function returns a plain ``str`` built from Python numbers, so no
 ``np.float64(...)`` can ever reach a page.
+
+Precision kept in records. A number a notebook stores (a ledger value, a chart's data) is
+rounded to :data:`RECORD_DIGITS` significant digits by :func:`stable` at the point of
+recording. Iterative fits and BLAS reductions agree across CPUs only to about eight
+significant digits (their tolerance), so the last bits of one machine's arithmetic must
+never reach a committed record; six digits stay far above that noise and far below what
+any sentence of the book prints.
 """
 
 from __future__ import annotations
 
 import math
+
+
+RECORD_DIGITS = 6
+
+
+def stable(value: float, digits: int = RECORD_DIGITS) -> float:
+    """``value`` rounded to ``digits`` significant digits: ``stable(0.25691371039) == 0.256914``.
+
+    Integers and exactly representable short values pass unchanged; NaN and infinities too.
+    """
+    value = float(value)
+    if not math.isfinite(value) or value == 0:
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+def stable_tree(value):
+    """Every float inside nested dicts, lists and tuples rounded by :func:`stable` (for chart specs)."""
+    if isinstance(value, float):
+        return stable(value)
+    if isinstance(value, dict):
+        return {key: stable_tree(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [stable_tree(item) for item in value]
+    return value
 
 
 def _number(value: float) -> float:
