@@ -48,9 +48,7 @@ def offline_html(spec: dict) -> str:
     """
     import vl_convert as vlc
 
-    from kzopinion.formatting import stable_tree
-
-    spec = stable_tree(spec)
+    spec = _stable_spec(spec)
     spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     chart_id = "kz-chart-" + hashlib.sha256(spec_json.encode()).hexdigest()[:12]
     svg = vlc.vegalite_to_svg(spec)
@@ -65,6 +63,22 @@ def offline_html(spec: dict) -> str:
     ) % (chart_id, safe_spec, json.dumps(EMBED_OPTIONS, sort_keys=True))
     return (f'<div id="{chart_id}" class="kz-chart" role="img" aria-label="{label}">{svg}</div>'
             f'<script type="text/javascript">{script}</script>')
+
+
+def _stable_spec(spec: dict) -> dict:
+    """The spec with its floats rounded and its datasets renamed after the rounded data.
+
+    Altair names each inline dataset after a hash of the data at full precision, which would
+    carry one machine's last bits into the record even after rounding.
+    """
+    from kzopinion.formatting import stable_tree
+
+    spec = stable_tree(spec)
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    for name, rows in spec.get("datasets", {}).items():
+        digest = hashlib.sha256(json.dumps(rows, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
+        text = text.replace(f'"{name}"', f'"data-{digest}"')
+    return json.loads(text)
 
 
 def _render(spec: dict, **_options) -> dict[str, str]:
