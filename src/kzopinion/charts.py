@@ -142,7 +142,8 @@ def fieldwork_timeline(periods: pd.DataFrame) -> alt.Chart:
         f"{s}, {p}" for s, p in zip(periods["source"], periods["period"])))
 
 
-STATUS_COLOURS = {"reproduced": "#009E73", "differs": "#E69F00", "reported-only": "#56B4E9", "not-yet": "#BBBBBB"}
+STATUS_COLOURS = {"recomputed": "#009E73", "confirmed": "#0072B2", "transcribed": "#CC79A7", "differs": "#E69F00",
+                  "reported-only": "#56B4E9", "not-yet": "#BBBBBB"}
 
 
 def status_by_section(summary: pd.DataFrame) -> alt.Chart:
@@ -151,10 +152,10 @@ def status_by_section(summary: pd.DataFrame) -> alt.Chart:
     return alt.Chart(summary).mark_bar().encode(
         y=alt.Y("section:N", title=None, sort=list(dict.fromkeys(summary["section"]))),
         x=alt.X("claims:Q", title="Claims", stack="zero"),
-        color=alt.Color("computed_status:N", title="Status",
+        color=alt.Color("status:N", title="Status",
                         scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))),
         order=alt.Order("status_order:Q"),
-        tooltip=[alt.Tooltip("section:N", title="Section"), alt.Tooltip("computed_status:N", title="Status"),
+        tooltip=[alt.Tooltip("section:N", title="Section"), alt.Tooltip("status:N", title="Status"),
                  alt.Tooltip("claims:Q", title="Claims")],
     ).properties(width=360, height=alt.Step(24),
                  description="Stacked bars of the number of the article's claims in each section, by replication status.")
