@@ -120,7 +120,7 @@ def bound_values(prefix: str, tables: Tables) -> dict[str, tuple[Traced, str]]:
     """
     from kzopinion import focus_groups
 
-    claims = data.load("claims", tables.root)
+    claims = tables["claims"]
     out = {}
     for claim in claims[claims["id"].str.startswith(prefix + "_") & claims["binding"].eq("cell").fillna(False)] \
             .itertuples(index=False):

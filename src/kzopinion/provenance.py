@@ -129,6 +129,7 @@ class Tables:
         self._overrides = dict(overrides or {})
         self._validated = validated if validated is not None else {}  # as loaded, shared by copies
         self._frames: dict[str, pd.DataFrame] = {}
+        self._keys: dict[str, pd.Series] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
@@ -157,9 +158,16 @@ class Tables:
 
     def keys(self, name: str, frame: pd.DataFrame | None = None) -> pd.Series:
         """The key of every row of table ``name`` (primary-key values joined by ``|``)."""
-        frame = self[name] if frame is None else frame
+        if frame is None and name in self._keys:
+            return self._keys[name]
+        source = self._validated[name] if frame is None and name in self._validated else (
+            self[name] if frame is None else frame)
         columns = self.key_columns(name)
-        return frame[columns].astype(str).agg(KEY_SEPARATOR.join, axis=1)
+        keys = pd.Series([KEY_SEPARATOR.join(map(str, row)) for row in source[columns].itertuples(index=False)],
+                         index=source.index)
+        if frame is None:
+            self._keys[name] = keys  # overrides never touch key columns
+        return keys
 
     def tier(self, name: str) -> str:
         from kzopinion import data
