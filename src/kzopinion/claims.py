@@ -77,8 +77,11 @@ def tier_of(cell: Cell, root: Path | None = None) -> str:
     return data.resource(cell.table, root)["tier"]
 
 
-def record(claim_id: str, value: Traced, text: str) -> str:
-    """Glue ``text`` for the prose and a ledger entry for claim ``claim_id``; returns ``text``."""
+def record(claim_id: str, value: Traced, text: str, robustness: str | None = None) -> str:
+    """Glue ``text`` for the prose and a ledger entry for claim ``claim_id``; returns ``text``.
+
+    ``robustness`` says how the value fares under the chapter's alternative analytic choices.
+    """
     from kzopinion.prose import glue_text
 
     root = paths.root()
@@ -98,14 +101,17 @@ def record(claim_id: str, value: Traced, text: str) -> str:
         "tier": " + ".join(sorted({tier_of(c, root) for c in cells})),
         "inputs": {name: _input_hash(name, root) for name in tables},
     }
+    if robustness:
+        entry["robustness"] = robustness
     glue_text(claim_id, text)
     glue_text(LEDGER_PREFIX + claim_id, json.dumps(entry, sort_keys=True))
     return text
 
 
-def record_many(rows: Iterable[tuple[str, Traced, str]]) -> dict[str, str]:
-    """:func:`record` for several ``(claim_id, value, text)`` rows."""
-    return {claim_id: record(claim_id, value, text) for claim_id, value, text in rows}
+def record_many(rows: Iterable[tuple[str, Traced, str]], robustness: dict[str, str] | None = None) -> dict[str, str]:
+    """:func:`record` for several ``(claim_id, value, text)`` rows, with robustness notes by claim id."""
+    notes = robustness or {}
+    return {claim_id: record(claim_id, value, text, notes.get(claim_id)) for claim_id, value, text in rows}
 
 
 def record_judgement(claim_id: str, holds: bool, text: str, evidence: Traced) -> str:
@@ -161,7 +167,7 @@ def entries(root: Path) -> pd.DataFrame:
         for key, text in gluekeys.glued_values(record_path).items():
             if key.startswith(LEDGER_PREFIX):
                 rows.append({**json.loads(text), "notebook": source.stem, "cell": cells[key]})
-    columns = ["id", "value", "text", "tier", "cells", "inputs", "cell", "notebook"]
+    columns = ["id", "value", "text", "tier", "cells", "inputs", "robustness", "cell", "notebook"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -221,6 +227,8 @@ def table(root: Path | None = None) -> pd.DataFrame:
     out["cell"] = [by_id[i]["cell"] if i in by_id else None for i in claims["id"]]
     out["cells"] = [[str(Cell(*c)) for c in by_id[i]["cells"]] if i in by_id else [] for i in claims["id"]]
     out["inputs"] = [by_id[i]["inputs"] if i in by_id else {} for i in claims["id"]]
+    out["robustness"] = [by_id[i]["robustness"] if i in by_id and isinstance(by_id[i]["robustness"], str) else ""
+                         for i in claims["id"]]
     out["status"] = status
     return out
 
@@ -229,7 +237,7 @@ def export(root: Path, target: Path) -> list[Path]:
     """Write the ledger as ``claims.json`` and ``claims.csv`` into ``target`` (the built site)."""
     ledger = table(root)
     columns = ["id", "section", "statement", "printed", "value", "unit", "tolerance", "book_value", "book_text",
-               "simulated_text", "tier", "status", "notebook", "cell", "cells", "inputs", "note"]
+               "simulated_text", "tier", "status", "robustness", "notebook", "cell", "cells", "inputs", "note"]
     ledger = ledger[columns].rename(columns={"value": "article_value"})
     target.mkdir(parents=True, exist_ok=True)
     records = json.loads(ledger.to_json(orient="records"))

@@ -46,10 +46,17 @@ def claims_html(ledger: pd.DataFrame) -> str:
             f'<tr id="claim-{_cell(row.id)}" class="claim-{status}"><td><code>{_cell(row.id)}</code></td>'
             f"<td>{_cell(row.section)}</td><td>{_cell(row.statement)}</td><td>{_cell(row.printed)}</td><td>{book}</td>"
             f"<td>{simulated}</td><td>{inputs}</td><td>{_cell(row.tier)}</td>"
-            f'<td title="{html.escape(STATUS_MEANINGS[status])}">{STATUS_LABELS[status]}</td><td>{_cell(row.note)}</td></tr>')
+            f'<td title="{html.escape(STATUS_MEANINGS[status])}">{STATUS_LABELS[status]}</td><td>{_note(row)}</td></tr>')
     header = "".join(f"<th>{h}</th>" for h in head)
     return (f'<table class="table replication-report"><thead><tr>{header}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _note(row) -> str:
+    """The claim's note, and its robustness under the chapter's alternative choices when there is one."""
+    robustness = getattr(row, "robustness", "")
+    parts = [_cell(row.note)] + ([f"<em>Robustness:</em> {_cell(robustness)}."] if robustness else [])
+    return " ".join(p for p in parts if p)
 
 
 def status_legend_html() -> str:
