@@ -381,7 +381,9 @@ def specification_curve(curve: pd.DataFrame, subtitle: str) -> alt.LayerChart:
     colour = alt.Color("control_label:N", title="Controls", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320))
     bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("low:Q", title="Coefficient of the opinion of Russia"),
                                                 y2="high:Q", color=colour)
-    dots = base.mark_point(filled=True, size=60).encode(y="coef:Q", color=colour)
+    dots = base.mark_point(filled=True, size=70).encode(
+        y="coef:Q", color=colour, shape=alt.Shape("waves:N", title="Waves", sort=["pooled", "first", "last"],
+                                                  legend=alt.Legend(orient="bottom")))
     article = base.transform_filter("datum.article").mark_point(shape="diamond", size=180, filled=True,
                                                                  color="#000000").encode(y="coef:Q")
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#555555", strokeDash=[3, 3]).encode(y="y:Q")
