@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test check data pdf bench clean section variants
+.PHONY: book test check lint data pdf bench clean section variants
 
 # The environment is (re)built whenever the pins change.
 $(STAMP): requirements.lock pyproject.toml
@@ -25,8 +25,13 @@ $(STAMP): requirements.lock pyproject.toml
 book: $(STAMP)
 	@$(PY) -m kzopinion.build
 
-test: $(STAMP)
+test: $(STAMP) lint
 	@$(PY) -m pytest
+
+# ruff over the package, the tests and the code cells of the notebook sources (nbqa)
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/nbqa ruff notebooks/[0-9]*.md notebooks/_template.md
 
 # the fast tier: unit and data tests, no book build, no notebook execution (seconds)
 check: $(STAMP)

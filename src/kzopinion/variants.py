@@ -52,7 +52,9 @@ def grid(root: Path) -> list[Variant]:
     sources = {s.stem for s in notebooks.sources(root)}
     unknown = sorted(set(table["notebook"]) - sources)
     if unknown:
-        raise data.DataValidationError(f"data/coding/analysis_variants.csv names notebooks that do not exist: {unknown}")
+        raise data.DataValidationError(
+            f"data/coding/analysis_variants.csv names notebooks that do not exist: {unknown}"
+        )
     return [Variant(r.notebook, r.parameter, r.value) for r in table.itertuples(index=False) if not bool(r.default)]
 
 
@@ -80,12 +82,22 @@ def run_one(variant: Variant, root: Path, timeout: int = 600) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     scratch = output.with_suffix(".running.ipynb")
     nbformat.write(notebooks.convert(source), scratch)
-    papermill.execute_notebook(str(scratch), str(scratch), parameters={variant.parameter: variant.value},
-                               kernel_name=notebooks.KERNEL["name"], cwd=str(source.parent), progress_bar=False,
-                               log_output=False, execution_timeout=timeout)
+    papermill.execute_notebook(
+        str(scratch),
+        str(scratch),
+        parameters={variant.parameter: variant.value},
+        kernel_name=notebooks.KERNEL["name"],
+        cwd=str(source.parent),
+        progress_bar=False,
+        log_output=False,
+        execution_timeout=timeout,
+    )
     notebook = nbformat.read(scratch, as_version=4)
-    notebook.metadata[META_KEY] = {"digest": digest(variant, root), "parameter": variant.parameter,
-                                   "value": variant.value}
+    notebook.metadata[META_KEY] = {
+        "digest": digest(variant, root),
+        "parameter": variant.parameter,
+        "value": variant.value,
+    }
     nbformat.write(notebook, scratch)
     scratch.replace(output)
     return output
@@ -95,8 +107,11 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
     """Run every variant that is not up to date, in parallel; returns every variant's output."""
     variants = grid(root)
     stale = [v for v in variants if force or not is_current(v, root)]
-    print(f"[variants] {len(variants)} variants, {len(stale)} to run"
-          + (f" ({len(variants) - len(stale)} up to date)" if len(stale) < len(variants) else ""), flush=True)
+    print(
+        f"[variants] {len(variants)} variants, {len(stale)} to run"
+        + (f" ({len(variants) - len(stale)} up to date)" if len(stale) < len(variants) else ""),
+        flush=True,
+    )
     workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1)))
 
     def one(variant: Variant) -> tuple[Variant, float]:
