@@ -386,7 +386,7 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
             say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
         datapage.write(root)
         vendor.write_bundle(root)
-        execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md | from_ipynb)
+        execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md)
         unsynced = {s.name: notebooks.pair_differences(s) for s in notebooks.sources(root)}
         unsynced = {k: v for k, v in unsynced.items() if v}
         if unsynced:

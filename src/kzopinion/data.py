@@ -321,9 +321,6 @@ def _cell(raw: str, field: dict[str, Any], missing_values: set[str], where: str)
             value: Any = int(raw)
         elif kind == "number":
             value = float(raw)
-            if not math.isfinite(value):
-                raise DataValidationError(f"{where}: '{raw}' is not a finite number; leave the cell empty "
-                                          "for a missing value.")
         elif kind == "boolean":
             if raw not in ("true", "false"):
                 raise ValueError
@@ -332,6 +329,8 @@ def _cell(raw: str, field: dict[str, Any], missing_values: set[str], where: str)
             value = raw
     except ValueError:
         raise DataValidationError(f"{where}: '{raw}' is not of type {kind}.") from None
+    if kind == "number" and not math.isfinite(value):
+        raise DataValidationError(f"{where}: '{raw}' is not a finite number; leave the cell empty for a missing value.")
     if "minimum" in constraints and value < constraints["minimum"]:
         raise DataValidationError(f"{where}: value {raw} is below the minimum {constraints['minimum']}.")
     if "maximum" in constraints and value > constraints["maximum"]:

@@ -156,6 +156,9 @@ def import_from_record(source: Path) -> Path:
         cells.append(new)
     notebook.cells = cells
     jupytext.write(notebook, source, fmt="md:myst")
+    # The record's cells are now the source's: accept them, so that a prose-only edit is not executed.
+    record.metadata.setdefault(META_KEY, {})["cells_sha256"] = cells_digest(record)
+    _write_beside(record, twin(source))
     return source
 
 
