@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -120,7 +122,13 @@ def test_every_format_harmonises_identically(tmp_path):
     assert frames["excel"]["education"].notna().all()
 
 
-def test_an_excel_file_from_the_cab_website_registers(repo_copy, tmp_path, capsys):
+@pytest.fixture()
+def microdata_edition(monkeypatch):
+    """Use registered files, as the microdata edition does (the repository itself is the public edition)."""
+    monkeypatch.setenv("KZOPINION_EDITION", "microdata")
+
+
+def test_an_excel_file_from_the_cab_website_registers(repo_copy, tmp_path, capsys, microdata_edition):
     _wave1(tmp_path / "dl", "excel")
     microdata.register_cab(tmp_path / "dl", repo_copy)
     assert "(Excel)" in capsys.readouterr().out
@@ -342,7 +350,7 @@ def test_a_registered_file_changed_afterwards_is_refused(cab_registered):
 # ----------------------------------------------------------------------------- models and editions
 
 
-def test_absent_items_make_models_visibly_not_computed(repo_copy, tmp_path):
+def test_absent_items_make_models_visibly_not_computed(repo_copy, tmp_path, microdata_edition):
     _wave1(tmp_path / "dl", n=400)
     microdata.register_cab(tmp_path / "dl", repo_copy)
     cab = microdata.load("cab", root=repo_copy)
@@ -367,18 +375,41 @@ def test_the_stand_in_runs_all_twelve_models():
     assert pairs["ran"].all() and (pairs["waves"] == "waves 1-6").all() and (pairs["reason"] == "").all()
 
 
-def test_the_public_edition_ignores_registered_files(repo_copy, tmp_path, monkeypatch):
+def test_only_the_microdata_edition_uses_registered_files(repo_copy, tmp_path, monkeypatch):
+    monkeypatch.delenv("KZOPINION_EDITION", raising=False)
     _wave1(tmp_path / "dl")
     microdata.register_cab(tmp_path / "dl", repo_copy)
-    cab = microdata.load("cab", root=repo_copy)
+    # The repository is the public edition: its committed records never see registered files.
+    assert microdata.edition(repo_copy) == "public" and microdata.load("cab", root=repo_copy).simulated
+    from kzopinion import editions, runlog
+
+    assert runlog.microdata_fingerprint(repo_copy) == "absent"
+    assert editions.wanted(repo_copy)
+    edition = editions.prepare(repo_copy)
+    assert microdata.edition(edition) == "microdata" and runlog.microdata_fingerprint(edition) != "absent"
+    cab = microdata.load("cab", root=edition)
     assert not cab.simulated and cab.label == "CAB microdata (wave 1)"
     assert cab.description == "CAB microdata (wave 1, 300 respondents)"
     assert cab.files == microdata.manifest(repo_copy)["cab"]
+    assert not editions.wanted(edition)
+    config = (edition / "_config.yml").read_text()
+    assert "Microdata edition" in config and fixtures.cab_name(1) in config
+    assert cab.files[fixtures.cab_name(1)][:19] in config
+    # KZOPINION_EDITION overrides, both ways; anything else is refused.
     monkeypatch.setenv("KZOPINION_EDITION", "public")
-    assert microdata.load("cab", root=repo_copy).simulated and not microdata.is_registered("cab", repo_copy)
+    assert microdata.load("cab", root=edition).simulated and not editions.wanted(repo_copy)
     monkeypatch.setenv("KZOPINION_EDITION", "everything")
     with pytest.raises(microdata.MicrodataError, match="KZOPINION_EDITION"):
         microdata.load("cab", root=repo_copy)
+
+
+def test_the_public_banner_is_the_one_the_configuration_shows(root):
+    import yaml
+
+    from kzopinion import editions
+
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    assert config["html"]["announcement"] == editions.banner(root)
 
 
 def test_gallup_refuses_a_blank_mapping_naming_the_items(repo_copy, tmp_path):
@@ -400,7 +431,7 @@ def _fill_gallup_mapping(root: Path) -> None:
         writer.writerows(rows)
 
 
-def test_gallup_with_a_filled_mapping_harmonises(repo_copy, tmp_path):
+def test_gallup_with_a_filled_mapping_harmonises(repo_copy, tmp_path, microdata_edition):
     raw = fixtures.write_gallup(tmp_path / "gallup.sav")
     _fill_gallup_mapping(repo_copy)
     microdata.register_file("gallup", tmp_path / "gallup.sav", repo_copy)
@@ -414,7 +445,7 @@ def test_gallup_with_a_filled_mapping_harmonises(repo_copy, tmp_path):
     assert got["year"].tolist() == raw["YEAR_WAVE"].tolist()
 
 
-def test_wvs_missing_codes_never_become_numbers(repo_copy, tmp_path):
+def test_wvs_missing_codes_never_become_numbers(repo_copy, tmp_path, microdata_edition):
     raw = fixtures.write_wvs(tmp_path / "wvs6.sav")
     microdata.register_file("wvs", tmp_path / "wvs6.sav", repo_copy)
     frame = microdata.load("wvs", root=repo_copy).frame
@@ -438,19 +469,55 @@ def test_make_data_without_arguments_reports_status(repo_copy):
     assert "discuss-data.net" in result.stdout and "make data CAB_DIR=" in result.stdout
 
 
-def test_with_cab_registered_the_notebook_runs_on_it_instead_of_the_stand_in(cab_registered):
-    root, _ = cab_registered
-    result = subprocess.run([sys.executable, "-m", "kzopinion.build", "--no-html"], cwd=root,
-                            capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
-    from kzopinion import claims, gluekeys
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("KZOPINION_EDITION", "KZOPINION_ROOT")}
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900, env=env)
 
-    glued = gluekeys.glued_values(root / "notebooks/02-russia-correlation.ipynb")
-    assert glued["ru_cab_source"] == "CAB microdata"
-    assert glued["ru_gallup_source"] == "the simulated stand-in for Gallup"
-    ledger = claims.entries(root).set_index("id")
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.email=test@example.org", "-c", "user.name=test", *args], cwd=root,
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_registered_files_in_every_format_build_the_microdata_edition_without_touching_tracked_files(
+        repo_copy, tmp_path):
+    _git(repo_copy, "init", "-q")
+    _git(repo_copy, "add", "-A")
+    _git(repo_copy, "commit", "-qm", "public edition")
+    folder = tmp_path / "cab"
+    folder.mkdir()
+    fixtures.write_cab(folder / fixtures.cab_name(1, kind="excel"), seed=1)
+    fixtures.cab_download(folder, waves=(2,))  # the archive's zip of Stata files (with a Kyrgyz file and a codebook)
+    fixtures.write_cab(folder / fixtures.cab_name(3, kind="spss"), seed=3)
+
+    registered = _run([sys.executable, "-m", "kzopinion.microdata", "--cab-dir", str(folder)], repo_copy)
+    assert registered.returncode == 0, registered.stderr
+    assert "CAB wave 1 (Excel)" in registered.stdout and "CAB wave 2 (Stata)" in registered.stdout
+    assert "CAB wave 3 (SPSS)" in registered.stdout
+
+    built = _run([sys.executable, "-m", "kzopinion.build", "--no-html"], repo_copy)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
+    assert "building the microdata edition in _build/microdata-edition/" in built.stdout
+    assert _git(repo_copy, "status", "--porcelain") == ""  # no tracked file changed
+
+    from kzopinion import claims, editions, gluekeys
+
+    edition = editions.mirror(repo_copy)
+    glued = gluekeys.glued_values(edition / "notebooks/02-russia-correlation.ipynb")
+    assert glued["ru_cab_source"] == "CAB microdata (waves 1-3)"
+    assert glued["ru_cab_waves"] == "CAB waves 1-3 (2017-2018)"
+    assert glued["ru_c_ran"] == "12" and glued["ru_gallup_source"] == "the simulated stand-in for Gallup"
+    ledger = claims.entries(edition).set_index("id")
     assert ledger.at["ru_app_c_opinion_sign", "tier"] == "microdata"
-    assert ledger.at["ru_app_c_opinion_sign", "inputs"] == {"microdata:cab": microdata.fingerprint("cab", root)}
     assert ledger.at["ru_app_a_sign", "tier"] == "simulated"
-    html = (root / "notebooks/02-russia-correlation.ipynb").read_text()
-    assert "CAB microdata (" in html and "SIMULATED stand-in for CAB" not in html
+    record = (edition / "notebooks/02-russia-correlation.ipynb").read_text()
+    assert "items absent in wave 1" in record and "SIMULATED stand-in for CAB" not in record
+    appendix = (edition / "book/data-appendix.md").read_text()
+    assert "microdata edition" in appendix and microdata.manifest(repo_copy)["cab"][fixtures.cab_name(2)] in appendix
+
+    # Without the microdata, the book is the public edition again: nothing to execute, records as committed.
+    shutil.rmtree(repo_copy / "data/microdata")
+    public = _run([sys.executable, "-m", "kzopinion.build", "--no-html"], repo_copy)
+    assert public.returncode == 0, public.stderr[-3000:]
+    assert "microdata edition" not in public.stdout and "to execute: " not in public.stdout
+    assert _git(repo_copy, "status", "--porcelain") == ""

@@ -44,7 +44,7 @@ from typing import Iterator
 
 import yaml
 
-from kzopinion import claims, data, datapage, gluekeys, notebooks, paths, runlog, vendor
+from kzopinion import claims, data, datapage, editions, gluekeys, notebooks, paths, runlog, vendor
 
 
 class BuildError(RuntimeError):
@@ -377,6 +377,7 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
           from_ipynb: frozenset[str] = frozenset()) -> Path | None:
     with lock(root):
         started = time.perf_counter()
+        root = editions.select(root, say)  # registered microdata: its own tree under _build/, no tracked file touched
         validate_data(root)
         for name in sorted(from_ipynb):
             source = root / "notebooks" / f"{name}.md"

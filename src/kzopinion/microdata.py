@@ -23,9 +23,10 @@ column by column from integer codes, never to the whole file (CAB wave 1 has a d
 value label that breaks whole-file conversion); answers labelled "Not Asked" are missing.
 
 :func:`load` is the one switch: real respondents when a source is registered, the documented
-simulated stand-in (:mod:`kzopinion.simulate`) otherwise, and it says which. Setting the
-environment variable ``KZOPINION_EDITION=public`` makes it ignore registered files (the
-public edition of the book, whose records are committed).
+simulated stand-in (:mod:`kzopinion.simulate`) otherwise, and it says which. Registered files
+are used only in the microdata edition of the book (:mod:`kzopinion.editions`); in the
+repository itself, the public edition whose records are committed, :func:`load` always gives
+the stand-in (see :func:`edition`).
 
 Command line (what ``make data`` runs)::
 
@@ -64,6 +65,7 @@ PHONE_ITEMS = ("E1a", "E1b", "E1c")
 NOT_ASKED = re.compile(r"^\s*not asked\b", re.I)
 MAX_MEMBER_MB = 200  # a CAB wave file is a few MB; anything far larger is not one (or is a zip bomb)
 EDITION_VARIABLE = "KZOPINION_EDITION"
+EDITION_MARKER = ".kzopinion-edition"
 WHERE_TO_GET = {
     "cab": "open access: https://discuss-data.net/dataset/1afc5235-eb1f-4a23-80b6-036515ce1916/ "
            "(download the wave 1-6 zips, or the per-wave Excel files of the CAB website, then: make data CAB_DIR=<folder>)",
@@ -119,12 +121,26 @@ def _sha256(path: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def edition() -> str:
-    """'public' when ``KZOPINION_EDITION=public`` (registered files ignored), else 'microdata'."""
+def is_mirror(root: Path | None = None) -> bool:
+    """Whether ``root`` is the microdata edition's tree (see :mod:`kzopinion.editions`)."""
+    return ((root or paths.root()) / EDITION_MARKER).is_file()
+
+
+def edition(root: Path | None = None) -> str:
+    """Which edition ``root`` computes: 'microdata' (registered files used) or 'public' (never).
+
+    The repository itself is the public edition, whose records are committed: registered
+    files are used only in the microdata edition's tree (``_build/microdata-edition/``,
+    marked by :data:`EDITION_MARKER`), so they can never leak into a committed record.
+    ``KZOPINION_EDITION=public`` or ``=microdata`` overrides this (the tests use both).
+    """
     value = os.environ.get(EDITION_VARIABLE, "").strip().lower()
     if value not in ("", "public", "microdata"):
-        raise MicrodataError(f"{EDITION_VARIABLE}={value!r}: use 'public' (ignore registered microdata) or leave it unset.")
-    return "public" if value == "public" else "microdata"
+        raise MicrodataError(f"{EDITION_VARIABLE}={value!r}: use 'public' (ignore registered microdata), "
+                             "'microdata' (use it), or leave it unset.")
+    if value:
+        return value
+    return "microdata" if is_mirror(root) else "public"
 
 
 # ----------------------------------------------------------------------------- mappings
@@ -799,7 +815,7 @@ def fingerprint(source: str, root: Path | None = None) -> str:
 
 def is_registered(source: str, root: Path | None = None) -> bool:
     """Whether ``source`` has registered files this edition uses (never in the public edition)."""
-    return edition() == "microdata" and bool(manifest(root).get(source))
+    return edition(root) == "microdata" and bool(manifest(root).get(source))
 
 
 def load(source: str, scenario: str = "engagement", seed: int = 20210701, root: Path | None = None) -> Respondents:
@@ -821,13 +837,13 @@ def load(source: str, scenario: str = "engagement", seed: int = 20210701, root: 
 
 
 def status(root: Path | None = None) -> list[str]:
+    """One line per source: what is registered, and which edition of the book uses it."""
     lines = []
-    public = edition() == "public"
     for source in SOURCES:
         files = manifest(root).get(source, {})
         if files:
-            note = f" (ignored: {EDITION_VARIABLE}=public)" if public else ""
-            lines.append(f"  {source:7s} registered{note}: {len(files)} file(s): {', '.join(sorted(files))}")
+            lines.append(f"  {source:7s} registered: {len(files)} file(s): {', '.join(sorted(files))}; "
+                         "used by the microdata edition (make book builds it in _build/microdata-edition/)")
         else:
             lines.append(f"  {source:7s} missing (the book uses the simulated stand-in). Get it: {WHERE_TO_GET[source]}")
     return lines

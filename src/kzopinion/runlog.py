@@ -98,9 +98,11 @@ def module_sha256(name: str, root: Path) -> str:
 
 def microdata_fingerprint(root: Path) -> str:
     """Checksum of the microdata registration (manifest and mappings), or ``"absent"``."""
+    from kzopinion import microdata
+
     manifest = root / "data" / "microdata" / "manifest.json"
-    if not manifest.is_file():
-        return "absent"
+    if not manifest.is_file() or microdata.edition(root) == "public":
+        return "absent"  # the public edition never uses registered files (kzopinion.editions)
     digest = hashlib.sha256(text_sha256(manifest).encode())
     for mapping in sorted((root / "data" / "mappings").glob("*.csv")):
         digest.update(f"{mapping.name}={text_sha256(mapping)}".encode())
