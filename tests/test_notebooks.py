@@ -104,13 +104,18 @@ def test_a_changed_table_re_executes_only_its_readers(repo_copy):
     assert _stale(repo_copy) == ["04-foreign-policy"]
 
 
-def test_registering_microdata_re_executes_only_the_notebooks_that_read_it(repo_copy):
+def test_registering_microdata_re_executes_only_the_notebooks_that_read_it(repo_copy, monkeypatch):
     manifest = repo_copy / "data/microdata/manifest.json"
     manifest.parent.mkdir(parents=True)
     manifest.write_text('{"wvs": {"files": {"x.sav": "sha256:00"}}}\n', encoding="utf-8")
     readers = [s.stem for s in notebooks.sources(repo_copy)
                if "microdata" in nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]]
     assert readers and "01-data-sources" not in readers
+    # The committed records are the public edition, which never uses registered files ...
+    monkeypatch.delenv("KZOPINION_EDITION", raising=False)
+    assert _stale(repo_copy) == []
+    # ... the microdata edition (kzopinion.editions) re-executes only the notebooks that read them.
+    monkeypatch.setenv("KZOPINION_EDITION", "microdata")
     assert _stale(repo_copy) == readers
 
 
