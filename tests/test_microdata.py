@@ -217,6 +217,41 @@ def test_a_mislabelled_phone_file_is_refused(repo_copy, tmp_path):
     assert _state(repo_copy) == {}
 
 
+def test_telephone_wave_items_in_a_face_to_face_file_are_refused(repo_copy, tmp_path):
+    frame, labels, values = fixtures.cab_frame(2, 50, 7)
+    frame["E1a"], labels["E1a"] = 1, "Telephone-wave item"
+    _write_raw(tmp_path / "dl" / fixtures.cab_name(2), frame, labels, values)
+    with pytest.raises(microdata.MicrodataError, match=r"telephone-wave items \['E1a'\]"):
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+
+
+@pytest.mark.parametrize("label, wave", [("CAB OTS W3", 3), ("Wave 3", 3), ("3", 3), ("CAB OTS W4", 4)])
+def test_the_wave_is_read_from_the_files_own_variable(tmp_path, label, wave):
+    frame, labels, values = fixtures.cab_frame(3, 30, 8)
+    values["Wave"] = {3: label}
+    path = _write_raw(tmp_path / fixtures.cab_name(3), frame, labels, values)
+    if wave == 3:
+        assert microdata.check_cab_content(path).wave == 3
+    else:
+        with pytest.raises(microdata.MicrodataError, match=rf"named as CAB wave 3 but its variable 'Wave' says \['{label}'\]"):
+            microdata.check_cab_content(path)
+
+
+def test_a_number_item_never_turns_a_label_into_a_number(tmp_path):
+    frame, labels, values = fixtures.cab_frame(1, 40, 9)
+    frame.loc[:4, "Age"] = 99
+    frame.loc[5:9, "Age"] = 88
+    values["Age"] = {99: "Refused (vol.)", 88: "88 and older"}
+    path = _write_raw(tmp_path / fixtures.cab_name(1), frame, labels, values)
+    age = microdata.check_cab_content(path).frame["age"]
+    assert age[:5].isna().all() and (age[5:10] == 88).all()
+    # Excel: a text answer in a column of numbers gets a negative code, which never becomes an age.
+    text = fixtures.as_text(frame, {**values, "Age": {99: "Refused (vol.)", 88: "Eighty-eight or more"}})
+    excel = tmp_path / fixtures.cab_name(1, kind="excel")
+    text.to_excel(excel, index=False)
+    assert microdata.check_cab_content(excel).frame["age"][:10].isna().all()
+
+
 def test_a_file_from_another_country_is_refused(repo_copy, tmp_path):
     # By name (a Kyrgyz file put in the registered folder by hand) ...
     path = tmp_path / fixtures.cab_name(1, "kyrgyzstan")

@@ -328,8 +328,12 @@ def harmonise_column(codes: pd.Series, value_labels: dict, coding: str,
     not_asked = [code for code, label in value_labels.items() if NOT_ASKED.search(str(label))]
     codes = codes.mask(codes.isin(not_asked))
     if coding == "number":
+        # A labelled code is a number only when it is not negative and not a non-answer: a scale anchor
+        # (10 'Always justifiable') or a top code (88 '88 and older'). Negative codes are missing codes
+        # by survey convention, and the Excel reader gives text answers negative codes for that reason.
         nonresponse = [code for code, label in value_labels.items()
-                       if _level(label, patterns["favourability"]) in schema.NONRESPONSE]
+                       if _level(label, patterns["favourability"]) in schema.NONRESPONSE
+                       or (isinstance(code, (int, float)) and code < 0)]
         values = pd.to_numeric(codes, errors="coerce").astype("float64")
         return values.mask(values.isin(nonresponse))
     if coding == "label":
@@ -477,7 +481,7 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
         raise MicrodataError(f"{where}: has no 'Country' variable, so its country cannot be checked; "
                              "this is not a CAB file as the archive or the CAB website distributes it.")
     countries = _labelled_values(source_file, country_column)
-    if countries != ["Kazakhstan"]:
+    if [c.strip().lower() for c in countries] != ["kazakhstan"]:
         raise MicrodataError(f"{where}: named as a Kazakhstan file but its variable '{country_column}' holds "
                              f"{countries}. Remove it (only Kazakhstan files belong here).")
     wave_column = _survey_variable(source_file, "Wave")
@@ -485,7 +489,9 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
         raise MicrodataError(f"{where}: has no 'Wave' variable, so its wave and mode cannot be checked; "
                              "this is not a CAB file as the archive or the CAB website distributes it.")
     stated = _labelled_values(source_file, wave_column)
-    numbers = {int(m.group(1)) for v in stated for m in [re.search(r"(\d+)\s*$", v)] if m}
+    # 'CAB OTS W1' (the codebook's label), 'Wave 1', or the bare number
+    numbers = {int(m.group(1) or m.group(2)) for v in stated
+               for m in [re.search(r"\bw(?:ave)?\s*(\d+)\b|^\s*(\d+)(?:\.0)?\s*$", v, re.I)] if m}
     if numbers != {wave}:
         mode = " (a telephone wave)" if any(n not in CAB_WAVES for n in numbers) else ""
         raise MicrodataError(f"{where}: named as CAB wave {wave} but its variable '{wave_column}' says {stated}{mode}. "
