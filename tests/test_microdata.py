@@ -544,6 +544,7 @@ def test_registered_files_in_every_format_build_the_microdata_edition_without_to
     assert glued["ru_c_ran"] == "12" and glued["ru_gallup_source"] == "the simulated stand-in for Gallup"
     ledger = claims.entries(edition).set_index("id")
     assert ledger.at["ru_app_c_opinion_sign", "tier"] == "microdata"
+    assert ledger.at["ru_app_c_opinion_sign", "inputs"] == {"microdata:cab": microdata.fingerprint("cab", edition)}
     assert ledger.at["ru_app_a_sign", "tier"] == "simulated"
     record = (edition / "notebooks/02-russia-correlation.ipynb").read_text()
     assert "items absent in wave 1" in record and "SIMULATED stand-in for CAB" not in record
