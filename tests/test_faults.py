@@ -14,6 +14,20 @@
 | a notebook executed twice | byte-identical | here: test_executing_twice_is_byte_identical |
 | untrusted text in data files | escaped in HTML | here: test_markup_in_data_is_escaped |
 | YAML and JSON | read with safe loaders | here: test_only_safe_loaders |
+| two builds at once | the second says "another build is running (pid N)"; the book is always complete | test_build.py::test_concurrent_builds_never_publish_an_incomplete_book, ::test_a_second_build_is_refused_while_one_holds_the_lock |
+| published book damaged, digest intact | "up to date" is not claimed; the book is rebuilt | test_build.py::test_the_up_to_date_short_cut_checks_the_published_book |
+| glued value changed by an execution without HTML (make pdf) | pages pasting it are rebuilt | test_build.py::test_a_glued_value_changed_by_an_execution_without_html_reaches_every_page |
+| duplicated primary key, non-unique value, broken foreign key, NaN/inf | stops, names file, row, column | here: test_a_duplicated_key_stops_the_build_before_anything_is_executed; test_data.py::test_a_duplicated_primary_key_row_is_refused_naming_both_rows, ::test_a_non_unique_value_is_refused, ::test_a_broken_foreign_key_is_refused, ::test_a_non_finite_number_is_refused, ::test_the_standard_validator_refuses_what_the_schema_forbids |
+| table declared twice, package of the wrong shape or missing, 2 MB+ table | stops with a sentence | here: test_a_missing_or_misshapen_package_is_a_sentence; test_data.py::test_a_table_declared_twice_is_refused, ::test_a_package_of_the_wrong_shape_is_refused_with_a_sentence, ::test_an_oversized_table_is_refused |
+| broken YAML front matter | names the .md and line | here: test_broken_front_matter_names_the_md_and_line |
+| code or prose edited in the .ipynb | reported every time with the two choices; --keep-md / --from-ipynb resolve it | here: test_a_code_edit_in_the_record_is_reported_and_keep_md_resolves_it, test_a_prose_edit_in_the_record_is_reported_then_imported |
+| kernel killed (out of memory) | names notebook, cell and .md line | here: test_a_dead_kernel_names_the_notebook_and_cell |
+| endless cell | progress lines, stopped at the (configurable) timeout | here: test_an_endless_cell_is_stopped_with_progress_lines, test_a_bad_timeout_is_a_sentence |
+| a cell writes into the repository | build fails naming the file; file restored | here: test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone |
+| glue key defined nowhere | names the .md and line | here: test_a_glue_key_defined_nowhere_names_the_md_line |
+| build killed while Sphinx writes | the next build starts Sphinx afresh and succeeds | here: test_a_build_killed_while_sphinx_writes_does_not_break_the_next |
+| disk full, _build read-only, _build on another file system | a sentence, previous book kept; works across file systems | here: test_a_full_disk_is_a_sentence_and_leaves_the_previous_book, test_a_read_only_build_folder_is_a_sentence, test_a_build_folder_on_another_file_system_works |
+| module, pdf/browser code, BOM in a table, microdata registered | only the notebooks that read it are re-executed | test_notebooks.py::test_editing_a_module_re_executes_only_the_notebooks_that_imported_it, ::test_editing_the_pdf_or_browser_code_re_executes_nothing, ::test_a_bom_or_trailing_blank_line_in_a_table_re_executes_nothing, ::test_registering_microdata_re_executes_only_the_notebooks_that_read_it |
 """
 
 from __future__ import annotations
