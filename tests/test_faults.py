@@ -292,3 +292,4 @@ def test_a_build_folder_on_another_file_system_works(repo_copy, tmp_path):
         assert (repo_copy / "_build/html/index.html").exists()
     finally:
         shutil.rmtree(target, ignore_errors=True)
+
