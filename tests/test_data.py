@@ -223,3 +223,32 @@ def test_an_oversized_table_is_refused(repo_copy):
 def test_every_keyed_table_declares_its_natural_key(root):
     unkeyed = [r["name"] for r in data.package(root)["resources"] if not r["schema"].get("primaryKey")]
     assert unkeyed == [], "every table has a natural key: declare it as primaryKey"
+
+
+def test_the_package_passes_the_standard_validator(root):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run([str(Path(sys.executable).with_name("frictionless")), "validate", "data/datapackage.json"],
+                            cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("table, old, new, expected", [
+    ("figure2_reasons", "negative,1,aggressive foreign policy,39,13,26,42\n",
+     "negative,1,aggressive foreign policy,39,13,26,42\nnegative,1,aggressive foreign policy,39,13,26,42\n",
+     r"figure2_reasons.csv, row 17 \(line 18\): .*primary key.*rule 'primary-key'"),
+    ("figure2_reason_classes", "aggressive foreign policy", "agressive foreign policy",
+     r"figure2_reason_classes.csv, row \d+ \(line \d+\): .*foreign key.*rule 'foreign-key'"),
+])
+def test_the_standard_validator_refuses_what_the_schema_forbids(repo_copy, table, old, new, expected):
+    edit_table(repo_copy, table, old, new)
+    with pytest.raises(data.DataValidationError, match=expected):
+        data.validate_standard(repo_copy)
+
+
+def test_the_standard_validator_reads_the_canonical_text(repo_copy):
+    path = repo_copy / "data/published/survey_designs.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n")
+    data.validate_standard(repo_copy)

@@ -129,21 +129,43 @@ def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, 
     run_dir = run_folder(root)
     before = snapshot(root)
     cwd = os.getcwd()
+    failure: BuildError | None = None
     try:
-        with notebooks.kernel_environment(run_dir):
+        with notebooks.kernel_environment(run_dir), _kernel_stderr(run_dir / "kernels.log"):
             changed = _execute(root, sections, force, jobs, seconds, run_dir, keep_md)
             changed += _execute(root, reports, force, jobs, seconds, run_dir, keep_md)
+    except BuildError as err:
+        failure = err
     finally:
         # papermill changes the process's working folder per notebook; in threads the restores interleave
         os.chdir(cwd)
         modified = restore_changes(root, before)
     if modified:
         raise BuildError(
-            "a notebook changed repository files while executing: " + ", ".join(modified) + ". They were restored "
-            "to their content before the build. Cells must not write into the repository: write scratch files "
-            "to the working folder (relative paths) and data through `make data`.")
+            (f"{failure}\n" if failure else "") + "A notebook changed repository files while executing: "
+            + ", ".join(modified) + ". They were restored to their content before the build. Cells must not write "
+            "into the repository: write scratch files to the working folder (relative paths) and data through "
+            "`make data`.")
+    if failure:
+        raise failure
     shutil.rmtree(run_dir, ignore_errors=True)
     return changed
+
+
+@contextlib.contextmanager
+def _kernel_stderr(log: Path) -> Iterator[None]:
+    """Send what kernels and the execution machinery write to stderr (their own tracebacks when a cell is
+    interrupted or a kernel dies) to ``log``: the build reports the failure itself, in one sentence."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log.open("ab") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _timeout(value: int | None) -> int:
@@ -424,13 +446,17 @@ def describe_os_error(err: OSError, root: Path | None) -> str:
 
 
 def _root() -> Path:
+    """The repository root; a clone whose data package is missing is named, not mistaken for another."""
+    if not os.environ.get("KZOPINION_ROOT"):
+        for folder in [Path.cwd(), *Path.cwd().parents]:
+            if (folder / "_config.yml").exists() and (folder / "_toc.yml").exists():
+                if not (folder / "data" / "datapackage.json").exists():
+                    raise BuildError(f"{folder / 'data' / 'datapackage.json'} is missing: every table is declared "
+                                     "there. Restore it (git checkout data/datapackage.json).")
+                break
     try:
         return paths.root()
     except FileNotFoundError as err:
-        for folder in [Path.cwd(), *Path.cwd().parents]:
-            if (folder / "_config.yml").exists() and (folder / "_toc.yml").exists():
-                raise BuildError(f"{folder / 'data' / 'datapackage.json'} is missing: every table is declared "
-                                 "there. Restore it (git checkout data/datapackage.json).") from None
         raise BuildError(str(err)) from None
 
 

@@ -300,13 +300,56 @@ def _check_foreign_key(frame: pd.DataFrame, foreign: dict[str, Any], where: str,
 
 
 def validate_all(root: Path | None = None, progress: Callable[[str], None] | None = None) -> list[str]:
-    """Load every table; raise on the first invalid one. Returns the table names."""
+    """Load every table, then validate the whole package with ``frictionless``; raise on the first problem.
+
+    Returns the table names. :func:`load` gives the project's messages (checksum, types, keys,
+    table-level checks) table by table; ``frictionless`` then checks the package against the
+    Table Schema standard (every constraint, ``primaryKey``, ``unique``, ``foreignKeys``).
+    """
+    root = root or paths.root()
     names = resource_names(root)
     for name in names:
         load(name, root)
         if progress:
             progress(name)
+    validate_standard(root)
     return names
+
+
+def validate_standard(root: Path | None = None) -> None:
+    """Validate the package with ``frictionless`` (Table Schema), over the tables' canonical text.
+
+    The canonical text (see :func:`canonical_text`) is what the checksums cover, so a BOM,
+    Windows line endings or trailing blank lines are no more errors here than in :func:`load`.
+    Raises :class:`DataValidationError` in the same form: file, row (line), column, rule.
+    """
+    import tempfile
+
+    from frictionless import Checklist, Package
+
+    root = root or paths.root()
+    descriptor = json.loads(json.dumps(package(root)))
+    with tempfile.TemporaryDirectory(prefix="kzopinion-validate-") as scratch:
+        for res in descriptor["resources"]:
+            copy = Path(scratch) / res["path"]
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(canonical_text(root / "data" / res["path"]), encoding="utf-8")
+            res.pop("checks", None)  # the project's own table checks, run by load()
+        report = Package(descriptor, basepath=scratch).validate(checklist=Checklist())
+    if report.valid:
+        return
+    for task in report.tasks:
+        for error in task.errors:
+            where = f"data/{task.place}"
+            row = getattr(error, "row_number", None)
+            if row:
+                where += f", row {row - 1} (line {row})"
+            field = getattr(error, "field_name", None)
+            if field:
+                where += f", column '{field}'"
+            raise DataValidationError(f"{where}: {error.message} (Table Schema rule '{error.type}', checked by "
+                                      "frictionless).")
+    raise DataValidationError(f"data/datapackage.json: {report.errors[0].message if report.errors else 'invalid'}")
 
 
 def _cell(raw: str, field: dict[str, Any], missing_values: set[str], where: str) -> Any:

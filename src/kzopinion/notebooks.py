@@ -240,17 +240,19 @@ def cell_location(source: Path, cell_id: str | None) -> str:
 
 
 def _running_cell(scratch: Path) -> str | None:
-    """Id of the cell papermill marked running (or failed) in its scratch copy."""
+    """Id of the cell papermill marked running or failed in its scratch copy, else the last code cell it
+    started (a dead kernel leaves its cell marked completed)."""
     try:
         notebook = nbformat.read(scratch, as_version=4)
     except Exception:  # written concurrently by papermill: try again later
         return None
+    ours = [c for c in notebook.cells if c.get("id", "").startswith("cell-")]
     for state in ("running", "failed"):
-        for cell in notebook.cells:
-            meta = cell.metadata.get("papermill", {})
-            if meta.get("status") == state and cell.get("id", "").startswith("cell-"):
+        for cell in ours:
+            if cell.metadata.get("papermill", {}).get("status") == state:
                 return cell.get("id")
-    return None
+    started = [c for c in ours if c.cell_type == "code" and c.metadata.get("papermill", {}).get("start_time")]
+    return started[-1].get("id") if started else None
 
 
 def timeout_seconds(value: int | str | None = None) -> int:
@@ -352,8 +354,10 @@ def _execution_error(source: Path, err: Exception, where: str, seconds: int) -> 
     if kind == "CellTimeoutError" or "timed out" in str(err).lower():
         return (f"{where} ran for more than {seconds} s and was stopped. If it is expected to take that long, "
                 f"raise the limit: make book TIMEOUT={seconds * 2} (or KZOPINION_CELL_TIMEOUT).")
-    message = str(err).strip()
-    return f"{where} raised an error:\n{message}"
+    if hasattr(err, "ename"):  # papermill's PapermillExecutionError: the cell's own exception
+        return (f"{where} raised {err.ename}: {err.evalue} "
+                "(the full traceback is in the partial output named above).")
+    return f"{where} failed: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
 
 
 def _watch(source: Path, scratch: Path, done: threading.Event, seconds: int,
