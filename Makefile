@@ -22,8 +22,9 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 	@echo "[setup] done"
 
+# make book [TIMEOUT=<seconds a cell may run, default 600>]
 book: $(STAMP)
-	@$(PY) -m kzopinion.build
+	@$(PY) -m kzopinion.build $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
 test: $(STAMP) lint
 	@$(PY) -m pytest
@@ -41,7 +42,7 @@ bench: $(STAMP)
 	@$(PY) bench/run.py
 
 pdf: $(STAMP)
-	@$(PY) -m kzopinion.pdf
+	@$(if $(TIMEOUT),KZOPINION_CELL_TIMEOUT="$(TIMEOUT)") $(PY) -m kzopinion.pdf
 
 # make data [CAB_DIR=<folder of CAB zips>] [GALLUP_DIR=<folder>] [WVS_FILE=<file>]
 data: $(STAMP)

@@ -6,6 +6,7 @@ variable names, value labels and missing codes the readers must handle.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -13,73 +14,136 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-FAVOURABILITY = {1: "Very favorable", 2: "Somewhat favorable", 3: "Somewhat unfavorable", 4: "Very unfavorable",
-                 98: "Don't know", 99: "Refused"}
+# Central Asia Barometer, from the public CAB codebook: variable names, exact value-label strings,
+# "Not Asked" items, wave differences. Variable labels and integer codes are this fixture's own.
+FAVOURABILITY = {1: "Very Favorable", 2: "Somewhat Favorable", 3: "Somewhat Unfavorable", 4: "Very Unfavorable",
+                 8: "Don't Know (vol.)", 9: "Refused (vol.)", 97: "Not Asked"}
+EDUCATION = {1: "Incomplete school", 2: "Finished school", 3: "Vocational (vocational school, lyceum etc.)",
+             4: "Incomplete higher education", 5: "Complete higher education", 9: "Refused (vol.)"}
+EDUCATION_LEVELS = {1: "primary", 2: "secondary", 3: "secondary", 4: "secondary", 5: "tertiary", 9: "refused"}
+REGIONS = {1: "Almaty", 2: "Astana", 3: "Central", 4: "Eastern", 5: "Northern", 6: "Southern", 7: "Western"}
+APPROVAL = {1: "Strongly approve", 2: "Somewhat approve", 3: "Somewhat disapprove", 4: "Strongly disapprove",
+            8: "Don't Know (vol.)", 9: "Refused (vol.)", 97: "Not Asked"}
+COUNTRIES = {"kazakhstan": 1, "kyrgyzstan": 2, "tajikistan": 3, "uzbekistan": 4}
+SEASONS = {1: (2017, "spring"), 2: (2017, "fall"), 3: (2018, "spring"), 4: (2018, "fall"), 5: (2019, "spring"),
+           6: (2019, "fall"), 7: (2020, "spring")}
+OPINIONS = ("OpinionRussia", "OpinionChina", "OpinionUSA", "OpinionPutin", "OpinionXi", "OpinionTrump",
+            "OpinionAtambaev", "OpinionRahmon", "OpinionMirziyoyev")
+ECONOMIC = {"EconRelRussia": "Closer economic relations: Russia", "EconRelChina": "Closer economic relations: China",
+            "EconRelUSA": "Closer economic relations: USA"}
+EXTENSIONS = {"stata": "dta", "excel": "xlsx", "spss": "sav"}
 
 
-def cab_name(wave: int, country: str = "kazakhstan", year: int = 2017, season: str = "fall") -> str:
-    return f"central-asia-barometer-survey-wave-{wave}-stata-{country}-{year}-{season}.dta"
+def cab_name(wave: int, country: str = "kazakhstan", kind: str = "stata") -> str:
+    """The file name the archive (Stata, SPSS) or the CAB website (Excel) gives a wave."""
+    year, season = SEASONS[wave]
+    return f"central-asia-barometer-survey-wave-{wave}-{kind}-{country}-{year}-{season}.{EXTENSIONS[kind]}"
 
 
-def cab_frame(n: int, seed: int, phone: bool = False) -> tuple[pd.DataFrame, dict, dict]:
+def cab_frame(wave: int = 1, n: int = 300, seed: int = 0, country: str = "kazakhstan",
+              stated_wave: int | None = None) -> tuple[pd.DataFrame, dict, dict]:
+    """Codes, variable labels and value labels of one CAB wave as the Stata file carries them.
+
+    Wave 1 has no closer-economic-ties items; waves 2+ have them. Opinions follow one latent
+    'engagement' so the Appendix C models have something to find.
+    """
     rng = np.random.default_rng(seed)
+    engagement = rng.standard_normal(n)
+
+    def opinion(loading: float) -> np.ndarray:
+        latent = loading * engagement + rng.standard_normal(n)
+        codes = np.select([latent > 1.0, latent > 0.0, latent > -1.0], [1, 2, 3], 4)
+        return np.where(rng.random(n) < 0.05, rng.choice([8, 9], n), codes)
+
+    age = rng.integers(18, 89, n)
+    weights = rng.uniform(0.4, 1.6, n)
     frame = pd.DataFrame({
-        "totwt": rng.uniform(0.5, 1.5, n),
-        "Gender": rng.choice([1, 2], n),
-        "Age": rng.integers(18, 80, n),
-        "EducLevel_M": rng.choice([1, 2, 3], n),
-        "Region_M": rng.choice([1, 2, 3], n),
-        "OpinionRussia": rng.choice([1, 2, 3, 4, 98, 99], n),
-        "OpinionChina": rng.choice([1, 2, 3, 4, 98], n),
-        "OpinionUSA": rng.choice([1, 2, 3, 4, 98, 99], n),
-        "Q12a": rng.choice([1, 2, 3, 4, 98], n),
-        "Q12b": rng.choice([1, 2, 3, 4, 98], n),
-        "Q12c": rng.choice([1, 2, 3, 4, 98], n),
-        "Q13a": rng.choice([1, 2, 3, 4, 98], n),
-        "Q13b": rng.choice([1, 2, 3, 4], n),
-        "Q20a": rng.choice([1, 2, 98], n),
-        "Q20b": rng.choice([1, 2, 98], n),
-        "Q20c": rng.choice([1, 2, 98], n),
+        "Wave": np.full(n, stated_wave or wave), "Country": np.full(n, COUNTRIES[country]),
+        "Month": np.full(n, 5 if SEASONS[wave][1] == "spring" else 11), "Year": np.full(n, SEASONS[wave][0]),
+        "Gender": rng.choice([1, 2], n), "Age": age,
+        "AgeGrp": np.select([age < 30, age < 45, age < 60], [1, 2, 3], 4),
+        "AgeGroup2": np.select([age < 30, age < 40, age < 50, age < 60], [1, 2, 3, 4], 5),
+        "GeoCode": rng.choice([1, 2], n), "Language": rng.choice([1, 2], n), "Homelang": rng.choice([1, 2, 3, 4], n),
+        "EducLevel_M": rng.choice(list(EDUCATION), n, p=[0.08, 0.3, 0.3, 0.07, 0.24, 0.01]),
+        "Region_M": rng.choice(list(REGIONS), n),
+        **{name: opinion(0.8) for name in OPINIONS},
+        "OpinionNazarbayev": np.full(n, 97),  # Not Asked in Kazakhstan
+        "PMSagintayev": rng.choice([1, 2, 3, 4, 8], n), "PMJeenbekov": rng.choice([1, 2, 3, 4, 8], n),
+        "TrustUS_M": rng.choice([1, 2, 3, 4, 8], n),
+        "totwt": weights / weights.mean(),  # mean 1 within the wave
     })
-    labels = {"totwt": "Total weight", "Gender": "Gender of respondent", "Age": "Age of respondent",
-              "EducLevel_M": "Education level", "Region_M": "Region", "OpinionRussia": "Opinion of Russia",
-              "OpinionChina": "Opinion of China", "OpinionUSA": "Opinion of the USA",
-              "Q12a": "Opinion of Vladimir Putin", "Q12b": "Opinion of Donald Trump", "Q12c": "Opinion of Xi Jinping",
-              "Q13a": "Opinion of Shavkat Mirziyoyev", "Q13b": "Opinion of Emomali Rahmon",
-              "Q20a": "Closer economic relations with Russia", "Q20b": "Closer economic relations with China",
-              "Q20c": "Closer economic relations with the USA"}
-    values = {"Gender": {1: "Male", 2: "Female"}, "EducLevel_M": {1: "Primary", 2: "Secondary", 3: "Higher"},
+    labels = {"Wave": "Wave", "Country": "Country", "Month": "Month of interview", "Year": "Year of interview",
+              "Gender": "Gender", "Age": "Age", "AgeGrp": "Age group", "AgeGroup2": "Age group 2",
+              "GeoCode": "Urban or rural", "Language": "Language of interview", "Homelang": "Language spoken at home",
+              "EducLevel_M": "Education level", "Region_M": "Region",
+              "OpinionRussia": "Opinion of Russia", "OpinionChina": "Opinion of China", "OpinionUSA": "Opinion of the USA",
+              "OpinionPutin": "Opinion of Vladimir Putin", "OpinionXi": "Opinion of Xi Jinping",
+              "OpinionTrump": "Opinion of Donald Trump", "OpinionAtambaev": "Opinion of Almazbek Atambayev",
+              "OpinionRahmon": "Opinion of Emomali Rahmon", "OpinionMirziyoyev": "Opinion of Shavkat Mirziyoyev",
+              "OpinionNazarbayev": "Opinion of Nursultan Nazarbayev",
+              "PMSagintayev": "Approval of Prime Minister Sagintayev", "PMJeenbekov": "Approval of Prime Minister Jeenbekov",
+              "TrustUS_M": "Trust in the USA", "totwt": "Total weight"}
+    values = {"Wave": {w: f"CAB OTS W{w}" for w in range(1, 10)},
+              "Country": {code: name.title() for name, code in COUNTRIES.items()},
+              "Gender": {1: "Female", 2: "Male"},
+              "AgeGrp": {1: "18-29", 2: "30-44", 3: "45-59", 4: "60+"},
+              "AgeGroup2": {1: "18-29", 2: "30-39", 3: "40-49", 4: "50-59", 5: "60+"},
+              "GeoCode": {1: "Urban", 2: "Rural"}, "Language": {1: "Kazakh", 2: "Russian"},
               # the wave-1 trap: two codes share one label, which breaks whole-file label conversion
-              "Region_M": {1: "Almaty city", 2: "Almaty city", 3: "Karaganda"},
-              "OpinionRussia": FAVOURABILITY, "OpinionChina": FAVOURABILITY, "OpinionUSA": FAVOURABILITY,
-              "Q12a": FAVOURABILITY, "Q12b": FAVOURABILITY, "Q12c": FAVOURABILITY, "Q13a": FAVOURABILITY,
-              "Q13b": FAVOURABILITY, "Age": {99: "Refused"},
-              **{q: {1: "Yes", 2: "No", 98: "Don't know"} for q in ("Q20a", "Q20b", "Q20c")}}
-    if phone:
-        frame["E1a"] = frame.pop("OpinionRussia")
-        labels["E1a"] = labels.pop("OpinionRussia")
-        values["E1a"] = values.pop("OpinionRussia")
+              "Homelang": {1: "Kazakh", 2: "Russian", 3: "Other", 4: "Other"},
+              "EducLevel_M": EDUCATION, "Region_M": REGIONS,
+              **{name: FAVOURABILITY for name in (*OPINIONS, "OpinionNazarbayev")},
+              "PMSagintayev": APPROVAL, "PMJeenbekov": APPROVAL, "TrustUS_M": APPROVAL}
+    if wave >= 2:
+        for name, label in ECONOMIC.items():
+            support = np.where(0.8 * engagement + rng.standard_normal(n) > -0.3, 1, 2)
+            frame[name] = np.where(rng.random(n) < 0.05, 8, support)
+            labels[name] = label
+            values[name] = {1: "Yes", 2: "No", 8: "Don't Know (vol.)", 9: "Refused (vol.)", 97: "Not Asked"}
     return frame, labels, values
 
 
-def write_cab(path: Path, n: int = 40, seed: int = 0, phone: bool = False) -> pd.DataFrame:
-    frame, labels, values = cab_frame(n, seed, phone)
-    pyreadstat.write_dta(frame, str(path), column_labels=labels, variable_value_labels=values)
+def as_text(frame: pd.DataFrame, values: dict) -> pd.DataFrame:
+    """The frame as the CAB website's Excel files carry it: text labels instead of codes."""
+    text = frame.copy()
+    for name, labels in values.items():
+        if name in text:
+            text[name] = text[name].map(lambda code, labels=labels: labels.get(code, code)).astype(object)
+    return text
+
+
+def write_cab(path: Path, wave: int | None = None, n: int = 300, seed: int = 0, country: str | None = None,
+              frame_labels_values: tuple | None = None, **options) -> pd.DataFrame:
+    """Write one CAB file in the format its name says (.dta, .xlsx or .sav); return its codes."""
+    match = re.search(r"wave-(\d+)-\w+?-([a-z]+)-", path.name)
+    wave = wave or (int(match.group(1)) if match else 1)
+    country = country or (match.group(2) if match else "kazakhstan")
+    frame, labels, values = frame_labels_values or cab_frame(wave, n, seed, country, **options)
+    if path.suffix == ".dta":
+        pyreadstat.write_dta(frame, str(path), column_labels=labels, variable_value_labels=values)
+    elif path.suffix == ".sav":
+        pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=values)
+    elif path.suffix == ".xlsx":
+        as_text(frame, values).to_excel(path, index=False, engine="openpyxl")
+    else:
+        raise ValueError(path.suffix)
     return frame
 
 
-def cab_download(folder: Path) -> dict[str, pd.DataFrame]:
-    """A folder like the Discuss Data download: one zip per wave with per-country files."""
+def cab_download(folder: Path, waves=(1, 2, 7), kind: str = "stata") -> dict[str, pd.DataFrame]:
+    """A folder like the Discuss Data download: one zip per wave with per-country files and a codebook."""
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
-    for wave in (1, 2, 7):
-        with zipfile.ZipFile(folder / f"wave-{wave}.zip", "w") as archive:
+    for wave in waves:
+        with zipfile.ZipFile(folder / f"central-asia-barometer-survey-wave-{wave}-{kind}.zip", "w",
+                             zipfile.ZIP_DEFLATED) as archive:
             for country in ("kazakhstan", "kyrgyzstan"):
-                name = cab_name(wave, country)
+                name = cab_name(wave, country, kind)
                 scratch = folder / name
-                written[name] = write_cab(scratch, seed=wave * 10 + len(country), phone=wave >= 7)
-                archive.write(scratch, name)
+                written[name] = write_cab(scratch, seed=wave * 10 + len(country))
+                archive.write(scratch, f"wave-{wave}/{name}")
                 scratch.unlink()
+            archive.writestr(f"wave-{wave}/codebook-wave-{wave}.pdf", b"%PDF-1.4 codebook")
     return written
 
 

@@ -139,3 +139,116 @@ def test_data_readme_indexes_every_table_with_its_row_count(root):
         rows = len(data.load(res["name"], root))
         assert f"| `{res['path']}` | {rows} |" in readme, f"data/README.md index row for {res['path']} is missing or stale"
         assert f"## `{res['path']}`" in readme, f"data/README.md has no card for {res['path']}"
+
+
+# --------------------------------------------------------------------------- the declared schema, enforced
+
+
+def _package(repo):
+    path = repo / "data" / "datapackage.json"
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
+def _save(path, pkg):
+    path.write_text(json.dumps(pkg, indent=2) + "\n", encoding="utf-8")
+
+
+def test_a_duplicated_primary_key_row_is_refused_naming_both_rows(repo_copy):
+    line = "negative,1,aggressive foreign policy,39,13,26,42\n"
+    edit_table(repo_copy, "figure2_reasons", line, line + "negative,1,aggressive foreign policy,39,13,26,42\n")
+    with pytest.raises(data.DataValidationError) as err:
+        data.load("figure2_reasons", repo_copy)
+    message = str(err.value)
+    assert "data/published/figure2_reasons.csv, row 17 (line 18), columns ['opinion', 'rank']" in message
+    assert "repeats row 16 (line 17)" in message and "primary key" in message
+
+
+def test_a_non_unique_value_is_refused(repo_copy):
+    edit_table(repo_copy, "survey_designs", "\ngallup,", "\ncab,")
+    with pytest.raises(data.DataValidationError, match=r"column 'source_id': 'cab' repeats row"):
+        data.load("survey_designs", repo_copy)
+
+
+@pytest.mark.parametrize("literal", ["NaN", "nan", "inf", "-Infinity"])
+def test_a_non_finite_number_is_refused(repo_copy, literal):
+    edit_table(repo_copy, "soft_power_2020", "United States overall score,,67.1,", f"United States overall score,,{literal},")
+    with pytest.raises(data.DataValidationError, match=rf"row 2 \(line 3\), column 'value': '{literal}' is not a finite"):
+        data.load("soft_power_2020", repo_copy)
+
+
+def test_a_broken_foreign_key_is_refused(repo_copy):
+    edit_table(repo_copy, "figure2_reason_classes", "aggressive foreign policy", "agressive foreign policy")
+    with pytest.raises(data.DataValidationError, match=r"figure2_reason_classes.csv, row \d+ \(line \d+\), column\(s\) "
+                                                       r"\['opinion', 'reason'\]: .*not in table 'figure2_reasons'"):
+        data.load("figure2_reason_classes", repo_copy)
+
+
+def test_a_table_declared_twice_is_refused(repo_copy):
+    path, pkg = _package(repo_copy)
+    pkg["resources"].append(dict(pkg["resources"][2]))
+    _save(path, pkg)
+    with pytest.raises(data.DataValidationError, match=r"the table 'figure2_reasons' is declared twice \(resources 2 and 14"):
+        data.validate_all(repo_copy)
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (lambda pkg: pkg.update(resources={"a": 1}), r"at \['resources'\], .* is not of type 'array'"),
+    (lambda pkg: pkg["resources"][3].pop("schema"), r"at \['resources'\]\[3\] \(resource 'focus_group_codes'\), "
+                                                    r"'schema' is a required property"),
+    (lambda pkg: pkg["resources"][0]["schema"].update(primaryKey=["nope"]), r"the key names the column 'nope'"),
+    (lambda pkg: pkg.clear(), r"'name' is a required property"),
+])
+def test_a_package_of_the_wrong_shape_is_refused_with_a_sentence(repo_copy, damage, expected):
+    path, pkg = _package(repo_copy)
+    damage(pkg)
+    _save(path, pkg)
+    with pytest.raises(data.DataValidationError, match=expected):
+        data.validate_all(repo_copy)
+
+
+def test_a_missing_package_is_named(repo_copy):
+    (repo_copy / "data" / "datapackage.json").unlink()
+    with pytest.raises(data.DataValidationError, match=r"data/datapackage.json is missing.*git checkout"):
+        data.package(repo_copy)
+
+
+def test_an_oversized_table_is_refused(repo_copy):
+    path = repo_copy / "data" / "published" / "gallup_relations_2014.csv"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("2014,padding,1\n" * (data.MAX_TABLE_BYTES // 14 + 1))
+    with pytest.raises(data.DataValidationError, match=r"gallup_relations_2014.csv is \d\.\d MB, above the 2 MB cap"):
+        data.load("gallup_relations_2014", repo_copy)
+
+
+def test_every_keyed_table_declares_its_natural_key(root):
+    unkeyed = [r["name"] for r in data.package(root)["resources"] if not r["schema"].get("primaryKey")]
+    assert unkeyed == [], "every table has a natural key: declare it as primaryKey"
+
+
+def test_the_package_passes_the_standard_validator(root):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run([str(Path(sys.executable).with_name("frictionless")), "validate", "data/datapackage.json"],
+                            cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("table, old, new, expected", [
+    ("figure2_reasons", "negative,1,aggressive foreign policy,39,13,26,42\n",
+     "negative,1,aggressive foreign policy,39,13,26,42\nnegative,1,aggressive foreign policy,39,13,26,42\n",
+     r"figure2_reasons.csv, row 17 \(line 18\): .*primary key.*rule 'primary-key'"),
+    ("figure2_reason_classes", "aggressive foreign policy", "agressive foreign policy",
+     r"figure2_reason_classes.csv, row \d+ \(line \d+\): .*foreign key.*rule 'foreign-key'"),
+])
+def test_the_standard_validator_refuses_what_the_schema_forbids(repo_copy, table, old, new, expected):
+    edit_table(repo_copy, table, old, new)
+    with pytest.raises(data.DataValidationError, match=expected):
+        data.validate_standard(repo_copy)
+
+
+def test_the_standard_validator_reads_the_canonical_text(repo_copy):
+    path = repo_copy / "data/published/survey_designs.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n")
+    data.validate_standard(repo_copy)

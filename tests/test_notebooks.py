@@ -7,6 +7,7 @@ import re
 import nbformat
 import pytest
 
+from fixtures import edit, edit_table
 from kzopinion import gluekeys, notebooks
 
 ROOT_SOURCES = notebooks.sources(__import__("pathlib").Path(__file__).resolve().parents[1])
@@ -58,3 +59,84 @@ def test_tags_come_from_the_small_vocabulary(source):
     allowed = {"remove-cell", "remove-input", "hide-input", "hide-output", "parameters"}
     for cell in notebooks.convert(source).cells:
         assert set(cell.metadata.get("tags", [])) <= allowed
+
+
+# --------------------------------------------------------------------------- precise staleness
+
+
+def _stale(repo):
+    return [s.stem for s in notebooks.sources(repo) if notebooks.status(s, repo) == "execute"]
+
+
+def test_records_store_what_their_run_read(root):
+    reads = nbformat.read(root / "notebooks/04-foreign-policy.ipynb", as_version=4).metadata["kzopinion"]["reads"]
+    assert "figure2_reasons" in reads["tables"] and "kzopinion.reasons" in reads["modules"]
+    assert "kzopinion.pdf" not in reads["modules"] and "survey_designs" not in reads["tables"]
+    text = (root / "notebooks/04-foreign-policy.ipynb").read_text(encoding="utf-8")
+    assert str(root) not in text, "nothing in a record depends on where the repository is cloned"
+
+
+def test_editing_a_module_re_executes_only_the_notebooks_that_imported_it(repo_copy):
+    assert _stale(repo_copy) == []
+    using = [s.stem for s in notebooks.sources(repo_copy) if "kzopinion.reasons" in
+             nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]["modules"]]
+    assert using == ["04-foreign-policy"]
+    with (repo_copy / "src/kzopinion/reasons.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# an edit\n")
+    assert _stale(repo_copy) == ["04-foreign-policy"]
+
+
+def test_editing_the_pdf_or_browser_code_re_executes_nothing(repo_copy):
+    for name in ("pdf", "browser", "build", "vendor", "datapage"):
+        with (repo_copy / f"src/kzopinion/{name}.py").open("a", encoding="utf-8") as handle:
+            handle.write("\n# an edit\n")
+    assert _stale(repo_copy) == []
+
+
+def test_a_bom_or_trailing_blank_line_in_a_table_re_executes_nothing(repo_copy):
+    path = repo_copy / "data/published/figure2_reasons.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n")
+    assert _stale(repo_copy) == []
+
+
+def test_a_changed_table_re_executes_only_its_readers(repo_copy):
+    edit_table(repo_copy, "soft_power_2020", "United States overall score,,67.1,", "United States overall score,,67.2,")
+    assert _stale(repo_copy) == ["04-foreign-policy"]
+
+
+def test_registering_microdata_re_executes_only_the_notebooks_that_read_it(repo_copy, monkeypatch):
+    manifest = repo_copy / "data/microdata/manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"wvs": {"files": {"x.sav": "sha256:00"}}}\n', encoding="utf-8")
+    readers = [s.stem for s in notebooks.sources(repo_copy)
+               if "microdata" in nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]]
+    assert readers and "01-data-sources" not in readers
+    # The committed records are the public edition, which never uses registered files ...
+    monkeypatch.delenv("KZOPINION_EDITION", raising=False)
+    assert _stale(repo_copy) == []
+    # ... the microdata edition (kzopinion.editions) re-executes only the notebooks that read them.
+    monkeypatch.setenv("KZOPINION_EDITION", "microdata")
+    assert _stale(repo_copy) == readers
+
+
+def test_a_record_edited_by_hand_is_reported_with_the_choice(repo_copy):
+    source = repo_copy / "notebooks/05-preferences.md"
+    record = notebooks.twin(source)
+    edit(record, "GALLUP_N = 1000", "GALLUP_N = 1001")
+    with pytest.raises(notebooks.NotebookError) as err:
+        notebooks.status(source, repo_copy)
+    message = str(err.value)
+    assert "notebooks/05-preferences.ipynb was edited by hand (cell" in message and "(code)" in message
+    assert "--keep-md 05-preferences" in message and "--from-ipynb 05-preferences" in message
+    assert notebooks.status(source, repo_copy, keep_md=True) == "execute"
+
+
+def test_a_prose_edit_in_the_record_can_be_imported_into_the_md(repo_copy):
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(notebooks.twin(source), "Auditing the printed table", "Auditing the printed table by hand")
+    with pytest.raises(notebooks.NotebookError, match=r"cell \d+ \(prose\)"):
+        notebooks.status(source, repo_copy)
+    notebooks.import_from_record(source)
+    assert "Auditing the printed table by hand" in source.read_text(encoding="utf-8")
+    assert notebooks.status(source, repo_copy) in ("current", "resync"), "a prose import executes nothing"
+    assert notebooks.pair_differences(source) == [] or notebooks.status(source, repo_copy) == "resync"

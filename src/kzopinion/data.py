@@ -4,7 +4,10 @@
 source, licence, field schema and ``hash``. :func:`load` reads the CSV, checks the
 checksum, the header, every cell's type and constraints, and any table-level checks the
 resource names, and raises :class:`DataValidationError` naming the file, row, column and
-rule on the first problem it finds.
+rule on the first problem it finds. The package itself is checked first (its shape, against
+:data:`PACKAGE_SCHEMA`, and that no table is declared twice); each table then against its
+schema: types, constraints, non-finite numbers, ``primaryKey`` (composite keys too), ``unique``
+and ``foreignKeys``, and a size cap (:data:`MAX_TABLE_BYTES`).
 
 The checksum is the sha256 of the file's *text*: a byte-order mark, Windows line endings
 and trailing blank lines are not changes of content, so they neither fail the checksum
@@ -22,6 +25,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -36,16 +40,117 @@ class DataValidationError(ValueError):
     """A data file does not match what ``data/datapackage.json`` declares."""
 
 
+# Tables loaded by this process (see kzopinion.runlog: a record depends on the tables it loaded).
+LOADED: set[str] = set()
+# A table is a transcription of printed numbers: anything this large is a mistake, not data.
+MAX_TABLE_BYTES = 2_000_000
+
 # --------------------------------------------------------------------------- package
+
+_FIELD = {
+    "type": "object", "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "type": {"enum": ["string", "integer", "number", "boolean"]},
+        "constraints": {"type": "object", "properties": {
+            "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "enum": {"type": "array"},
+            "pattern": {"type": "string"}, "minimum": {"type": "number"}, "maximum": {"type": "number"}}},
+    },
+}
+_KEY = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
+PACKAGE_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["name", "resources"],
+    "properties": {"resources": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["name", "path", "schema", "hash"],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[a-z0-9_.-]+$"},
+            "path": {"type": "string", "pattern": "^[^/].*\\.csv$"},
+            "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+            "checks": {"type": "array", "items": {"type": "string"}},
+            "schema": {"type": "object", "required": ["fields"], "properties": {
+                "fields": {"type": "array", "minItems": 1, "items": _FIELD},
+                "missingValues": {"type": "array", "items": {"type": "string"}},
+                "primaryKey": _KEY,
+                "foreignKeys": {"type": "array", "items": {
+                    "type": "object", "required": ["fields", "reference"],
+                    "properties": {"fields": _KEY, "reference": {
+                        "type": "object", "required": ["resource", "fields"],
+                        "properties": {"resource": {"type": "string"}, "fields": _KEY}}}}},
+            }},
+        }}}},
+}
+"""The shape of ``data/datapackage.json`` this project relies on (a subset of Data Package v1)."""
+
+_PACKAGE_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
 
 
 def package(root: Path | None = None) -> dict[str, Any]:
-    """The parsed data package (JSON is read with the standard, code-free loader)."""
+    """The parsed and shape-checked data package (JSON is read with the standard, code-free loader)."""
     path = (root or paths.root()) / "data" / "datapackage.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise DataValidationError(f"{_rel(path, root)} is not valid JSON: {err}") from err
+        stat = path.stat()
+    except FileNotFoundError:
+        raise DataValidationError(
+            f"{_rel(path, root)} is missing: every table is declared there. Restore it "
+            "(git checkout data/datapackage.json)."
+        ) from None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _PACKAGE_CACHE:
+        try:
+            parsed = json.loads(path.read_text(encoding="utf-8-sig"))
+        except json.JSONDecodeError as err:
+            raise DataValidationError(f"{_rel(path, root)} is not valid JSON: {err}") from None
+        _check_package(parsed, _rel(path, root))
+        _PACKAGE_CACHE.clear()
+        _PACKAGE_CACHE[key] = parsed
+    return _PACKAGE_CACHE[key]
+
+
+def _check_package(pkg: Any, where: str) -> None:
+    """Refuse a package of the wrong shape or with a table declared twice, saying where."""
+    import jsonschema
+
+    errors = sorted(jsonschema.Draft7Validator(PACKAGE_SCHEMA).iter_errors(pkg), key=lambda e: list(e.path))
+    if errors:
+        error = errors[0]
+        location = "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in error.path) or "the top level"
+        name = ""
+        if len(error.path) >= 2 and error.path[0] == "resources" and isinstance(error.path[1], int):
+            entry = pkg["resources"][error.path[1]]
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                name = f" (resource '{entry['name']}')"
+        raise DataValidationError(
+            f"{where} does not have the shape of a data package: at {location}{name}, {error.message}. "
+            "Compare the entry with the others in the file."
+        )
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(pkg["resources"]):
+        if entry["name"] in seen:
+            raise DataValidationError(
+                f"{where}: the table '{entry['name']}' is declared twice (resources {seen[entry['name']]} and "
+                f"{index}, counting from 0). Keep one entry."
+            )
+        seen[entry["name"]] = index
+        fields = [f["name"] for f in entry["schema"]["fields"]]
+        for key in _keys(entry["schema"].get("primaryKey")) + [
+                f for fk in entry["schema"].get("foreignKeys", []) for f in _keys(fk["fields"])]:
+            if key not in fields:
+                raise DataValidationError(f"{where}, resource '{entry['name']}': the key names the column "
+                                          f"'{key}', which its schema does not declare ({fields}).")
+
+
+def _keys(value: Any) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def entry_digest(name: str, root: Path | None = None) -> str:
+    """sha256 of what a table's loaded content depends on: its checksum, schema and checks."""
+    try:
+        res = resource(name, root)
+    except DataValidationError:
+        return "absent"
+    entry = {"hash": res.get("hash"), "schema": res.get("schema"), "checks": res.get("checks", [])}
+    return "sha256:" + hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
 
 
 def resource(name: str, root: Path | None = None) -> dict[str, Any]:
@@ -92,6 +197,13 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
             f"{_rel(path, root)} is missing ({where}). Restore the file or update its 'path'. "
             f"CSV files in {_rel(path.parent, root)}: {', '.join(siblings) or 'none'}."
         )
+    size = path.stat().st_size
+    if size > MAX_TABLE_BYTES:
+        raise DataValidationError(
+            f"{_rel(path, root)} is {size / 1e6:.1f} MB, above the {MAX_TABLE_BYTES / 1e6:.0f} MB cap for a table "
+            f"({where}): tables hold printed aggregates; respondent-level files go in data/microdata/ "
+            "(make data), never in the data package."
+        )
     actual = sha256(path)
     expected = res.get("hash")
     if actual != expected:
@@ -133,29 +245,111 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
                       f"(line {row_number + 1}), column '{field['name']}'")
             )
     frame = pd.DataFrame({f["name"]: _series(columns[f["name"]], f) for f in fields})
+    key = _keys(res["schema"].get("primaryKey"))
+    if key:
+        _check_unique(frame, key, _rel(path, root), "the primary key")
     for field in fields:
         if field.get("constraints", {}).get("unique"):
-            dupes = frame[field["name"]][frame[field["name"]].duplicated()].tolist()
-            if dupes:
-                raise DataValidationError(
-                    f"{_rel(path, root)}, column '{field['name']}': values must be unique, "
-                    f"repeated: {dupes}."
-                )
+            _check_unique(frame, [field["name"]], _rel(path, root), "a unique column")
+    for foreign in res["schema"].get("foreignKeys", []):
+        _check_foreign_key(frame, foreign, _rel(path, root), root)
     for check in res.get("checks", []):
         if check not in TABLE_CHECKS:
             raise DataValidationError(f"Resource '{name}' names an unknown check '{check}'.")
         TABLE_CHECKS[check](frame, _rel(path, root))
+    LOADED.add(name)
     return frame
 
 
+def _check_unique(frame: pd.DataFrame, columns: list[str], where: str, what: str) -> None:
+    """Refuse a repeated (or, for a primary key, empty) value, naming both rows and the column(s)."""
+    label = f"column '{columns[0]}'" if len(columns) == 1 else f"columns {columns}"
+    if what == "the primary key":
+        for column in columns:
+            empty = frame.index[frame[column].isna()].tolist()
+            if empty:
+                raise DataValidationError(f"{where}, row {empty[0] + 1} (line {empty[0] + 2}), column '{column}': "
+                                          f"the cell is empty but {label} is the primary key.")
+    keys = [tuple(row) for row in frame[columns].astype(object).itertuples(index=False)]
+    first: dict[tuple, int] = {}
+    for number, value in enumerate(keys, start=1):
+        if value in first:
+            shown = value[0] if len(value) == 1 else value
+            raise DataValidationError(
+                f"{where}, row {number} (line {number + 1}), {label}: {shown!r} repeats row {first[value]} "
+                f"(line {first[value] + 1}), but {label} {'is' if len(columns) == 1 else 'are'} {what} and must "
+                "not repeat. Remove or correct one of the two rows."
+            )
+        first[value] = number
+
+
+def _check_foreign_key(frame: pd.DataFrame, foreign: dict[str, Any], where: str, root: Path | None) -> None:
+    """Every row's key must exist in the referenced table."""
+    columns, target = _keys(foreign["fields"]), foreign["reference"]
+    referenced = load(target["resource"], root)
+    known = {tuple(row) for row in referenced[_keys(target["fields"])].astype(object).itertuples(index=False)}
+    for number, row in enumerate(frame[columns].astype(object).itertuples(index=False), start=1):
+        if any(v is None or v is pd.NA for v in row):
+            continue
+        if tuple(row) not in known:
+            raise DataValidationError(
+                f"{where}, row {number} (line {number + 1}), column(s) {columns}: {tuple(row)!r} is not in table "
+                f"'{target['resource']}' (its {_keys(target['fields'])}), which the foreign key requires. "
+                "Correct the value or add the row to the referenced table."
+            )
+
+
 def validate_all(root: Path | None = None, progress: Callable[[str], None] | None = None) -> list[str]:
-    """Load every table; raise on the first invalid one. Returns the table names."""
+    """Load every table, then validate the whole package with ``frictionless``; raise on the first problem.
+
+    Returns the table names. :func:`load` gives the project's messages (checksum, types, keys,
+    table-level checks) table by table; ``frictionless`` then checks the package against the
+    Table Schema standard (every constraint, ``primaryKey``, ``unique``, ``foreignKeys``).
+    """
+    root = root or paths.root()
     names = resource_names(root)
     for name in names:
         load(name, root)
         if progress:
             progress(name)
+    validate_standard(root)
     return names
+
+
+def validate_standard(root: Path | None = None) -> None:
+    """Validate the package with ``frictionless`` (Table Schema), over the tables' canonical text.
+
+    The canonical text (see :func:`canonical_text`) is what the checksums cover, so a BOM,
+    Windows line endings or trailing blank lines are no more errors here than in :func:`load`.
+    Raises :class:`DataValidationError` in the same form: file, row (line), column, rule.
+    """
+    import tempfile
+
+    from frictionless import Checklist, Package
+
+    root = root or paths.root()
+    descriptor = json.loads(json.dumps(package(root)))
+    with tempfile.TemporaryDirectory(prefix="kzopinion-validate-") as scratch:
+        for res in descriptor["resources"]:
+            copy = Path(scratch) / res["path"]
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(canonical_text(root / "data" / res["path"]), encoding="utf-8")
+            res.pop("checks", None)  # the project's own table checks, run by load()
+        report = Package(descriptor, basepath=scratch).validate(checklist=Checklist())
+    if report.valid:
+        return
+    for task in report.tasks:
+        for error in task.errors:
+            where = f"data/{task.place}"
+            row = getattr(error, "row_number", None)
+            if row:
+                where += f", row {row - 1} (line {row})"
+            field = getattr(error, "field_name", None)
+            if field:
+                where += f", column '{field}'"
+            raise DataValidationError(f"{where}: {error.message} (Table Schema rule '{error.type}', checked by "
+                                      "frictionless).")
+    raise DataValidationError(f"data/datapackage.json: {report.errors[0].message if report.errors else 'invalid'}")
 
 
 def _cell(raw: str, field: dict[str, Any], missing_values: set[str], where: str) -> Any:
@@ -178,6 +372,8 @@ def _cell(raw: str, field: dict[str, Any], missing_values: set[str], where: str)
             value = raw
     except ValueError:
         raise DataValidationError(f"{where}: '{raw}' is not of type {kind}.") from None
+    if kind == "number" and not math.isfinite(value):
+        raise DataValidationError(f"{where}: '{raw}' is not a finite number; leave the cell empty for a missing value.")
     if "minimum" in constraints and value < constraints["minimum"]:
         raise DataValidationError(f"{where}: value {raw} is below the minimum {constraints['minimum']}.")
     if "maximum" in constraints and value > constraints["maximum"]:

@@ -65,7 +65,7 @@ def render(root: Path) -> str:
 
 def _microdata_section(root: Path) -> list[str]:
     """The canonical respondent-level schema and the editable mapping files."""
-    from kzopinion import microdata, schema
+    from kzopinion import editions, microdata, schema
 
     lines = ["", "(data-microdata)=", "## Respondent-level data: the canonical schema", "",
              "Respondent-level survey files are never committed. When you register them "
@@ -81,8 +81,16 @@ def _microdata_section(root: Path) -> list[str]:
                      f"Mapping: `data/mappings/{source}.csv` (one row per item: source variable, or a label pattern "
                      "when the name is unknown, and the coding whose value-label patterns are in "
                      "`data/mappings/levels.csv`).")
-    lines += ["", "Registered on this machine:", ""]
-    lines += [f"- {escape(line.strip())}" for line in microdata.status(root)]
+    lines += ["", "### Which edition this is", ""]
+    if microdata.edition(root) == "public":
+        lines += ["This is the **public edition**: no respondent-level file is used, and the chapters that need one "
+                  "run on the simulated stand-in. With files registered, `make book` also builds a microdata edition "
+                  "in `_build/microdata-edition/` (never committed), whose pages list the files it used."]
+    else:
+        lines += ["This is the **microdata edition**, built on this machine from these registered files "
+                  "(never committed):", "", "| source | file | sha256 |", "|---|---|---|"]
+        for source, files in editions.registered_files(root).items():
+            lines += [f"| {source.upper()} | {escape(name)} | `{escape(digest)}` |" for name, digest in files.items()]
     return lines
 
 

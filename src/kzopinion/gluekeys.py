@@ -46,3 +46,33 @@ def glued_values(record: Path) -> dict[str, str]:
 def glued_cells(record: Path) -> dict[str, int]:
     """``key -> execution count`` of the cell that glued it (its ``In [n]`` in the record)."""
     return {name: count for name, _, count in _glued(record)}
+
+
+def undefined_pastes(root: Path) -> list[str]:
+    """A sentence for every paste whose key no record glues, naming the ``.md`` file and line.
+
+    Sphinx would report it against the executed ``.ipynb`` (a JSON line number); authors edit the ``.md``.
+    """
+    pages = sorted((root / "notebooks").glob("[0-9][0-9]-*.md")) + sorted((root / "book").rglob("*.md"))
+    cache: dict[Path, dict[str, str]] = {}
+    problems = []
+    for page in pages:
+        own = page.with_suffix(".ipynb") if page.parent.name == "notebooks" else None
+        for number, line in enumerate(page.read_text(encoding="utf-8-sig").splitlines(), start=1):
+            for doc, key in _PASTE.findall(line):
+                record = (page.parent / doc).resolve() if doc else own
+                if record is None:
+                    problems.append(f"{page.relative_to(root)}, line {number}: '{key}' is pasted from no notebook; "
+                                    "name one ({glue:text}`../notebooks/NN-slug.ipynb::key`).")
+                    continue
+                if record not in cache:
+                    cache[record] = glued_values(record) if record.is_file() else {}
+                if key not in cache[record]:
+                    try:
+                        shown = record.relative_to(root.resolve()).with_suffix(".md")
+                    except ValueError:
+                        shown = record
+                    problems.append(f"{page.relative_to(root)}, line {number}: the glue key '{key}' is pasted but "
+                                    f"no cell of {shown} glues it. Glue it there (glue_text('{key}', ...)) or fix "
+                                    "the name.")
+    return problems

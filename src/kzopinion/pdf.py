@@ -29,6 +29,11 @@ def singlehtml(root: Path) -> Path:
 
 
 def make_pdf(root: Path) -> Path:
+    with build.lock(root):  # one build at a time, `make book` or `make pdf`
+        return _make_pdf(root)
+
+
+def _make_pdf(root: Path) -> Path:
     build.build(root, html=False)  # data checked, notebooks up to date, generated pages written
     site = singlehtml(root)
     build.say("printing the single-page book with headless Chromium ...")
