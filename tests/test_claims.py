@@ -238,3 +238,23 @@ def test_editing_figure2_changes_the_page_the_conclusion_and_the_status(repo_cop
     assert re.search(r"^fp_positive_development_share,.*,differs,", exported, flags=re.M)
     report = (site / "notebooks/99-replication-report.html").read_text(encoding="utf-8")
     assert re.search(r'id="claim-fp_positive_development_share" class="claim-differs"', report)
+
+
+def test_the_microdata_edition_is_consistent_when_files_are_registered(root):
+    """With respondent-level files registered, the microdata edition's ledger must hold together: its records
+    current, every recorded value from real respondents (never the stand-in) where the files answer it."""
+    from kzopinion import editions, notebooks
+
+    if not editions.registered_files(root):
+        pytest.skip("no respondent-level file is registered: the public edition is the only one")
+    edition = editions.mirror(root)
+    sources = notebooks.sources(edition)
+    assert sources and not [s.name for s in sources if notebooks.status(s, edition) == "execute"], (
+        "the microdata edition is stale: run `make book`")
+    ledger = claims.table(edition)
+    registered = set(editions.registered_files(root))
+    for row in ledger[ledger["tier"] != ""].itertuples():
+        used = {c.split("[")[0] for c in row.cells}
+        assert not any(u == f"simulated:{s}" for u in used for s in registered), (row.id, used)
+    real = ledger[ledger["tier"].str.contains("microdata")]
+    assert set(real["status"]) <= {"confirmed", "differs"} and (real["book_text"] != "").all()
