@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test data pdf bench clean
+.PHONY: book test check data pdf bench clean section
 
 # The environment is (re)built whenever the pins change.
 $(STAMP): requirements.lock pyproject.toml
@@ -29,6 +29,10 @@ book: $(STAMP)
 test: $(STAMP)
 	@$(PY) -m pytest
 
+# the fast tier: unit and data tests, no book build, no notebook execution (seconds)
+check: $(STAMP)
+	@$(PY) -m pytest -q -m "not slow" tests
+
 bench: $(STAMP)
 	@$(PY) bench/run.py
 
@@ -39,6 +43,10 @@ pdf: $(STAMP)
 data: $(STAMP)
 	@$(PY) -m kzopinion.data check
 	@$(PY) -m kzopinion.microdata $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
+
+# make section SLUG=media-use TITLE="Media use and views of the US" PREFIX=mu  (see CONTRIBUTING.md)
+section: $(STAMP)
+	@$(PY) -m kzopinion.scaffold "$(SLUG)" "$(TITLE)" --prefix "$(PREFIX)"
 
 clean:
 	rm -rf _build book/data-appendix.md

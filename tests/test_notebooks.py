@@ -70,7 +70,7 @@ def _stale(repo):
 
 def test_records_store_what_their_run_read(root):
     reads = nbformat.read(root / "notebooks/04-foreign-policy.ipynb", as_version=4).metadata["kzopinion"]["reads"]
-    assert "figure2_reasons" in reads["tables"] and "kzopinion.reasons" in reads["modules"]
+    assert "figure2_reasons" in reads["tables"] and "kzopinion.chapters.foreign_policy" in reads["modules"]
     assert "kzopinion.pdf" not in reads["modules"] and "survey_designs" not in reads["tables"]
     text = (root / "notebooks/04-foreign-policy.ipynb").read_text(encoding="utf-8")
     assert str(root) not in text, "nothing in a record depends on where the repository is cloned"
@@ -78,10 +78,10 @@ def test_records_store_what_their_run_read(root):
 
 def test_editing_a_module_re_executes_only_the_notebooks_that_imported_it(repo_copy):
     assert _stale(repo_copy) == []
-    using = [s.stem for s in notebooks.sources(repo_copy) if "kzopinion.reasons" in
+    using = [s.stem for s in notebooks.sources(repo_copy) if "kzopinion.chapters.foreign_policy" in
              nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]["modules"]]
     assert using == ["04-foreign-policy"]
-    with (repo_copy / "src/kzopinion/reasons.py").open("a", encoding="utf-8") as handle:
+    with (repo_copy / "src/kzopinion/chapters/foreign_policy.py").open("a", encoding="utf-8") as handle:
         handle.write("\n# an edit\n")
     assert _stale(repo_copy) == ["04-foreign-policy"]
 

@@ -35,7 +35,7 @@ def test_filling_figure3_makes_the_chart_and_the_ledger_row_appear(repo_copy):
     assert gluekeys.glued_values(record)["pr_eib_known"] == "3"
     ledger = claims.table(repo_copy).set_index("id")
     assert ledger.at["pr_eib_attractive_fifth", "book_text"] == "21%"
-    assert ledger.at["pr_eib_attractive_fifth", "computed_status"] == "reproduced"
+    assert ledger.at["pr_eib_attractive_fifth", "status"] == "confirmed"  # an external source, not the article
     html = "".join(o.get("data", {}).get("text/html", "") for c in nbformat.read(record, as_version=4).cells
                    for o in c.get("outputs", []))
     assert "Bar charts of the share of Kazakhstanis holding each perception" in html

@@ -48,9 +48,7 @@ def offline_html(spec: dict) -> str:
     """
     import vl_convert as vlc
 
-    from kzopinion.formatting import stable_tree
-
-    spec = stable_tree(spec)
+    spec = _stable_spec(spec)
     spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     chart_id = "kz-chart-" + hashlib.sha256(spec_json.encode()).hexdigest()[:12]
     svg = vlc.vegalite_to_svg(spec)
@@ -65,6 +63,22 @@ def offline_html(spec: dict) -> str:
     ) % (chart_id, safe_spec, json.dumps(EMBED_OPTIONS, sort_keys=True))
     return (f'<div id="{chart_id}" class="kz-chart" role="img" aria-label="{label}">{svg}</div>'
             f'<script type="text/javascript">{script}</script>')
+
+
+def _stable_spec(spec: dict) -> dict:
+    """The spec with its floats rounded and its datasets renamed after the rounded data.
+
+    Altair names each inline dataset after a hash of the data at full precision, which would
+    carry one machine's last bits into the record even after rounding.
+    """
+    from kzopinion.formatting import stable_tree
+
+    spec = stable_tree(spec)
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    for name, rows in spec.get("datasets", {}).items():
+        digest = hashlib.sha256(json.dumps(rows, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
+        text = text.replace(f'"{name}"', f'"data-{digest}"')
+    return json.loads(text)
 
 
 def _render(spec: dict, **_options) -> dict[str, str]:
@@ -128,7 +142,8 @@ def fieldwork_timeline(periods: pd.DataFrame) -> alt.Chart:
         f"{s}, {p}" for s, p in zip(periods["source"], periods["period"])))
 
 
-STATUS_COLOURS = {"reproduced": "#009E73", "differs": "#E69F00", "reported-only": "#56B4E9", "not-yet": "#BBBBBB"}
+STATUS_COLOURS = {"recomputed": "#009E73", "confirmed": "#0072B2", "transcribed": "#CC79A7", "differs": "#E69F00",
+                  "reported-only": "#56B4E9", "not-yet": "#BBBBBB"}
 
 
 def status_by_section(summary: pd.DataFrame) -> alt.Chart:
@@ -137,10 +152,10 @@ def status_by_section(summary: pd.DataFrame) -> alt.Chart:
     return alt.Chart(summary).mark_bar().encode(
         y=alt.Y("section:N", title=None, sort=list(dict.fromkeys(summary["section"]))),
         x=alt.X("claims:Q", title="Claims", stack="zero"),
-        color=alt.Color("computed_status:N", title="Status",
+        color=alt.Color("status:N", title="Status",
                         scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))),
         order=alt.Order("status_order:Q"),
-        tooltip=[alt.Tooltip("section:N", title="Section"), alt.Tooltip("computed_status:N", title="Status"),
+        tooltip=[alt.Tooltip("section:N", title="Section"), alt.Tooltip("status:N", title="Status"),
                  alt.Tooltip("claims:Q", title="Claims")],
     ).properties(width=360, height=alt.Step(24),
                  description="Stacked bars of the number of the article's claims in each section, by replication status.")

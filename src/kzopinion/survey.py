@@ -59,20 +59,19 @@ def proportion_interval(p: float, n: float, confidence: float = 0.95,
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval, preferred for small counts (focus groups).
+    """Wilson score interval, preferred for small counts (focus groups), from statsmodels.
 
-    ``(p + z²/2n -/+ z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = successes / n``.
+    ``(p + z²/2n -/+ z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = successes / n``
+    (the closed form is the test oracle).
     """
+    from statsmodels.stats.proportion import proportion_confint
+
     if n <= 0:
         raise ValueError(f"base must be positive, got {n}")
     if not 0 <= successes <= n:
         raise ValueError(f"count {successes} must lie between 0 and its base {n}")
-    z = z_value(confidence)
-    p = successes / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    denominator = 1 + z * z / n
-    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+    low, high = proportion_confint(successes, n, alpha=1 - confidence, method="wilson")
+    return max(0.0, float(low)), min(1.0, float(high))
 
 
 def weighted_proportion(indicator: Sequence[float], weights: Sequence[float]) -> float:

@@ -1,4 +1,6 @@
-"""Figure 2 arithmetic: first and second answers -> both answers -> excluding non-answers -> shares.
+"""Chapter 04, the cost of US foreign policy. Figure 2 arithmetic: first and second answers ->
+both answers -> excluding non-answers -> shares of reason classes; and the ledger values of the
+chapter (the shares, the focus groups' condemnation, the soft-power index).
 
 Each column of Figure 2 is a distribution over the same respondents (the catch-all row
 "other / refused / don't know / none" completes it), so with one first and one second
@@ -15,7 +17,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kzopinion.provenance import Cell, Tables, Traced, total
+
 CATCH_ALL = "other / refused"
+FIGURE2, CLASSES = "figure2_reasons", "figure2_reason_classes"
 
 
 def is_catch_all(reason: pd.Series) -> pd.Series:
@@ -99,3 +104,54 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
         "Excl. other, recomputed (%)": recomputed["excluding_recomputed"].map(
             lambda v: "-" if pd.isna(v) else f"{v:.1f}"),
     }).set_index(["Opinion", "Reason"])
+
+
+def share_values(tables: Tables, column: str = "both_excluding_other") -> dict[tuple[str, str], Traced]:
+    """Each (opinion, reason class) share of Figure 2 as a traced percentage.
+
+    The shares of :func:`class_shares`, carrying the cells they were computed from: the
+    column's cells of every classed reason of the opinion and each reason's classification.
+    """
+    figure2, classes = tables[FIGURE2], tables[CLASSES]
+    keyed = figure2.assign(row_key=tables.keys(FIGURE2).to_numpy())
+    merged = keyed[~is_catch_all(keyed["reason"])].merge(
+        classes.assign(class_key=tables.keys(CLASSES).to_numpy()), on=["opinion", "reason"], how="left")
+    out = {}
+    for opinion, group in merged.groupby("opinion", sort=False):
+        cells = {row.row_key: tables.cell(FIGURE2, row.row_key, column) for row in group.itertuples()}
+        classed = {row.row_key: Cell(CLASSES, row.class_key, "reason_class") for row in group.itertuples()}
+        whole = total(cells.values())
+        for reason_class, members in group.groupby("reason_class", sort=False):
+            part = total(cells[k] for k in members["row_key"])
+            share = part / whole * 100
+            out[(opinion, reason_class)] = Traced(share, share.cells | set(classed.values()))
+    return out
+
+
+SOFT_POWER = "soft_power_2020"
+
+
+def claim_values(tables: Tables, column: str = "both_excluding_other") -> dict[str, tuple[Traced, str]]:
+    """The ledger values chapter 04 computes (bound focus-group counts are recorded by ``claims.record_bound``)."""
+    from kzopinion import focus_groups
+    from kzopinion import formatting as fmt
+
+    shares = share_values(tables, column)
+    values = {f"fp_{opinion}_{cls}_share": (shares[(opinion, cls)], fmt.percent_value(shares[(opinion, cls)]))
+              for opinion, cls in [("positive", "development"), ("positive", "international"),
+                                   ("negative", "international"), ("negative", "domestic")]}
+    negative = focus_groups.count_value(tables, "fp_negative")
+    discussed = focus_groups.count_value(tables, "fp_discussed")  # partitioned: 38 + 7 + 4
+    values["fp_condemn_share"] = (negative / discussed, fmt.count_of(negative, discussed))
+    index = {q: tables.cell(SOFT_POWER, f"{q}|Brand Finance", "value") for q in
+             ["United States overall rank", "United States rank on relations with other countries", "nations ranked",
+              "respondents surveyed", "countries surveyed"]}
+    values |= {
+        "fp_soft_power_us_rank": (index["United States overall rank"], fmt.ordinal(index["United States overall rank"])),
+        "fp_soft_power_relations_rank": (index["United States rank on relations with other countries"],
+                                         fmt.ordinal(index["United States rank on relations with other countries"])),
+        "fp_soft_power_nations": (index["nations ranked"], fmt.count(index["nations ranked"])),
+        "fp_soft_power_respondents": (index["respondents surveyed"], fmt.count(index["respondents surveyed"])),
+        "fp_soft_power_countries": (index["countries surveyed"], fmt.count(index["countries surveyed"])),
+    }
+    return values

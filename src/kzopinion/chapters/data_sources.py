@@ -1,10 +1,12 @@
-"""Survey designs: fieldwork periods and the margins of error the sources report."""
+"""Chapter 01, data sources and the ebbs and flows of US presence: the surveys' fieldwork,
+sizes and margins of error, and the turning point in Gallup's approval series."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from kzopinion import survey
+from kzopinion.provenance import Cell, Tables, Traced, traced
 
 
 def period_bounds(start: str, end: str) -> tuple[float, float]:
@@ -40,8 +42,10 @@ def margins_table(designs: pd.DataFrame, p: float = 0.5, confidence: float = 0.9
             "moe_reported_low": float(row.moe_low) if reported else float("nan"),
             "moe_reported_high": float(row.moe_high) if reported else float("nan"),
             "moe_srs": moe_srs,
-            "deff_low": (row.moe_low / moe_srs) ** 2 if reported else float("nan"),
-            "deff_high": (row.moe_high / moe_srs) ** 2 if reported else float("nan"),
+            "deff_low": survey.implied_design_effect(row.moe_low / 100, row.n_per_wave, p, confidence)
+            if reported else float("nan"),
+            "deff_high": survey.implied_design_effect(row.moe_high / 100, row.n_per_wave, p, confidence)
+            if reported else float("nan"),
         })
     return pd.DataFrame(rows)
 
@@ -87,19 +91,48 @@ def margins_display(margins: pd.DataFrame) -> pd.DataFrame:
     }, index=pd.Index([r.Index for r in rows], name="source_id"))
 
 
-def relations_table(intervals: pd.DataFrame, year: int, earlier: pd.Series) -> pd.DataFrame:
-    """Gallup's relations questions in one frame for charting, each labelled by its wording.
+def largest_fall(series: pd.Series) -> tuple[int, float]:
+    """Year of the largest fall from the previous observed year, and its size (positive).
 
-    ``intervals`` comes from :func:`kzopinion.survey.interval_table` (indexed by answer) for the
-    three-way question of ``year``; ``earlier`` is the row of the two-way question (no design known).
+    ``series`` is indexed by year; gaps between years are allowed (the change is taken
+    between consecutive observations).
     """
+    ordered = series.dropna().sort_index().astype(float)
+    if len(ordered) < 2:
+        raise ValueError("need at least two observations to find a fall")
+    change = ordered.diff().iloc[1:]
+    year = int(change.idxmin())
+    return year, float(-change.min())
+
+
+DESIGNS = "survey_designs"
+
+
+def fieldwork_value(tables: Tables, source_id: str, end: bool) -> Traced:
+    """First (or last) fieldwork period of a source in decimal years, from its transcribed cell."""
+    column = "end" if end else "start"
+    period = str(tables.raw(DESIGNS, source_id, column))
+    return Traced(period_bounds(period, period)[1 if end else 0], {Cell(DESIGNS, source_id, column)})
+
+
+def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
+    """The ledger values chapter 01 computes (bound cells are recorded by ``claims.record_bound``)."""
     from kzopinion import formatting as fmt
 
-    three_way = intervals.reset_index(names="answer").assign(
-        question=f"{year}: Russia, both, or the US first?",
-        interval=lambda t: [f"{fmt.percent_value(lo)} to {fmt.percent_value(hi)}" for lo, hi in zip(t["low"], t["high"])])
-    two_way = pd.DataFrame({
-        "answer": [earlier["answer"]], "percent": [float(earlier["percent"])], "low": [float("nan")],
-        "high": [float("nan")], "moe": [float("nan")], "interval": ["not available: design not reported"],
-        "question": [f"about {int(earlier['year'])}: the US first, even at a cost to relations with Russia?"]})
-    return pd.concat([three_way, two_way], ignore_index=True)[["question", "answer", "percent", "low", "high", "interval"]]
+    gallup_last = fieldwork_value(tables, "gallup", end=True) - 1  # a year's span ends on 1 January next
+    cities = tables["focus_group_cities"]
+    named = traced(len(cities), [Cell("focus_group_cities", city, "city") for city in cities["city"]])
+    approval = tables["gallup_leadership_approval"]
+    us_years = approval.loc[(approval["leadership"] == "United States") & approval["approve"].notna(), "year"]
+    us = {int(y): tables.cell("gallup_leadership_approval", f"{y}|United States", "approve") for y in us_years}
+    fall_year, _ = largest_fall(pd.Series({y: float(v) for y, v in us.items()}))
+    turning = traced(fall_year, list(us.values()))
+    return {
+        "ds_gallup_first_year": (fieldwork_value(tables, "gallup", end=False), tables.raw(DESIGNS, "gallup", "start")),
+        "ds_gallup_last_year": (gallup_last, tables.raw(DESIGNS, "gallup", "end")),
+        "ds_cab_first_period": (fieldwork_value(tables, "cab", end=False), tables.raw(DESIGNS, "cab", "start")),
+        "ds_cab_last_period": (fieldwork_value(tables, "cab", end=True), tables.raw(DESIGNS, "cab", "end")),
+        "ds_eib_year": (fieldwork_value(tables, "eib", end=False), tables.raw(DESIGNS, "eib", "start")),
+        "ds_fg_cities": (named, fmt.count(named)),
+        "ds_turning_point_year": (turning, str(int(turning))),
+    }

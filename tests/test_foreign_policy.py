@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from kzopinion import data, focus_groups, reasons
+from kzopinion import data, focus_groups
+from kzopinion.chapters import foreign_policy as reasons
 
 
 def _table(rows):
