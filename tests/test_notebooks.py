@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from fixtures import edit, edit_table
-from kzopinion import gluekeys, notebooks
+from kzopinion import data, gluekeys, notebooks
 
 ROOT_SOURCES = notebooks.sources(__import__("pathlib").Path(__file__).resolve().parents[1])
 IDS = [s.stem for s in ROOT_SOURCES]
@@ -71,7 +71,8 @@ def _stale(repo):
 def test_records_store_what_their_run_read(root):
     reads = nbformat.read(root / "notebooks/04-foreign-policy.ipynb", as_version=4).metadata["kzopinion"]["reads"]
     assert "figure2_reasons" in reads["tables"] and "kzopinion.chapters.foreign_policy" in reads["modules"]
-    assert "kzopinion.pdf" not in reads["modules"] and "survey_designs" not in reads["tables"]
+    assert "kzopinion.pdf" not in reads["modules"] and "kzopinion.browser" not in reads["modules"]
+    assert set(reads["tables"]) < set(data.resource_names(root)), "only the tables it loaded, not all"
     text = (root / "notebooks/04-foreign-policy.ipynb").read_text(encoding="utf-8")
     assert str(root) not in text, "nothing in a record depends on where the repository is cloned"
 
