@@ -159,7 +159,7 @@ def test_a_prose_edit_in_the_record_is_reported_then_imported(repo_copy):
 
 def test_a_dead_kernel_names_the_notebook_and_cell(repo_copy):
     source = repo_copy / "notebooks/04-foreign-policy.md"
-    edit(source, "figure2 = data.load(", "import os\nos._exit(9)  # as the out-of-memory killer would\nfigure2 = data.load(")
+    edit(source, "tables = Tables()", "import os\nos._exit(9)  # as the out-of-memory killer would\ntables = Tables()")
     record = notebooks.twin(source).read_bytes()
     message = _failed(_run(repo_copy, "--no-html"))
     line = notebooks.code_cell_lines(source)[2]
@@ -170,7 +170,7 @@ def test_a_dead_kernel_names_the_notebook_and_cell(repo_copy):
 
 def test_an_endless_cell_is_stopped_with_progress_lines(repo_copy):
     source = repo_copy / "notebooks/04-foreign-policy.md"
-    edit(source, "figure2 = data.load(", "import time\ntime.sleep(60)\nfigure2 = data.load(")
+    edit(source, "tables = Tables()", "import time\ntime.sleep(60)\ntables = Tables()")
     result = subprocess.run([sys.executable, "-m", "kzopinion.build", "--no-html", "--timeout", "6"], cwd=repo_copy,
                             capture_output=True, text=True, timeout=300,
                             env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "2"})
@@ -186,9 +186,9 @@ def test_a_bad_timeout_is_a_sentence(repo_copy):
 def test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone(repo_copy):
     claims_csv = repo_copy / "data/published/claims.csv"
     before = claims_csv.read_bytes()
-    edit(repo_copy / "notebooks/04-foreign-policy.md", "figure2 = data.load(",
+    edit(repo_copy / "notebooks/04-foreign-policy.md", "tables = Tables()",
          "(paths.root() / 'data/published/claims.csv').write_text('vandalised')\n"
-         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\nfigure2 = data.load(")
+         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\ntables = Tables()")
     edit(repo_copy / "notebooks/04-foreign-policy.md", "from kzopinion import charts,", "from kzopinion import paths, charts,")
     message = _failed(_run(repo_copy, "--no-html"))
     assert "A notebook changed repository files while executing: data/published/claims.csv" in message
@@ -287,7 +287,7 @@ def test_a_build_folder_on_another_file_system_works(repo_copy, tmp_path):
     target = Path(tempfile.mkdtemp(dir=elsewhere))
     try:
         (repo_copy / "_build").symlink_to(target)
-        edit(repo_copy / "notebooks/04-foreign-policy.md", "figure2 = data.load(", "# another file system\nfigure2 = data.load(")
+        edit(repo_copy / "notebooks/04-foreign-policy.md", "tables = Tables()", "# another file system\ntables = Tables()")
         result = _run(repo_copy)
         assert result.returncode == 0, result.stderr
         assert (repo_copy / "_build/html/index.html").exists()
