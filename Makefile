@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test check data pdf bench clean section
+.PHONY: book test check lint data pdf bench clean section variants
 
 # The environment is (re)built whenever the pins change.
 $(STAMP): requirements.lock pyproject.toml
@@ -26,8 +26,13 @@ $(STAMP): requirements.lock pyproject.toml
 book: $(STAMP)
 	@$(PY) -m kzopinion.build $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
-test: $(STAMP)
+test: $(STAMP) lint
 	@$(PY) -m pytest
+
+# ruff over the package, the tests and the code cells of the notebook sources (nbqa)
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/nbqa ruff notebooks/[0-9]*.md notebooks/_template.md
 
 # the fast tier: unit and data tests, no book build, no notebook execution (seconds)
 check: $(STAMP)
@@ -43,6 +48,10 @@ pdf: $(STAMP)
 data: $(STAMP)
 	@$(PY) -m kzopinion.data check
 	@$(PY) -m kzopinion.microdata $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
+
+# every chapter once per alternative analytic choice (data/coding/analysis_variants.csv), into _build/variants/
+variants: $(STAMP)
+	@$(PY) -m kzopinion.variants
 
 # make section SLUG=media-use TITLE="Media use and views of the US" PREFIX=mu  (see CONTRIBUTING.md)
 section: $(STAMP)

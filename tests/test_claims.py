@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fixtures import edit_table
+
 from kzopinion import claims, data, gluekeys
 from kzopinion.chapters import TABLE_CHAPTERS, replication_report, table_claims
 from kzopinion.provenance import Cell, Tables, Traced
@@ -58,8 +58,14 @@ def test_recording_an_unknown_id_or_a_number_without_provenance_fails_loudly():
 
 
 def test_status_rules(root):
-    claim = {"needs": "published", "value": 38 / 49, "tolerance": 0.0005, "table": "focus_group_codes",
-             "key": "fp_discussed", "column": "count"}
+    claim = {
+        "needs": "published",
+        "value": 38 / 49,
+        "tolerance": 0.0005,
+        "table": "focus_group_codes",
+        "key": "fp_discussed",
+        "column": "count",
+    }
     own = [["focus_group_codes", "fp_discussed", "count"]]
     parts = [["focus_group_codes", "fp_negative", "count"], ["focus_group_codes", "fp_mixed", "count"]]
     assert claims.status_of(claim, None, root) == "not-yet"
@@ -67,16 +73,25 @@ def test_status_rules(root):
     assert claims.status_of(claim, {"value": 0.7755, "cells": parts}, root) == "recomputed"
     assert claims.status_of(claim, {"value": 0.7755, "cells": own + parts}, root) == "transcribed"
     assert claims.status_of(claim, {"value": 0.79, "cells": parts}, root) == "differs"
-    assert claims.status_of(claim, {"value": 0.7755, "cells": [["soft_power_2020", "nations ranked|Brand Finance",
-                                                                "value"]]}, root) == "confirmed"
+    assert (
+        claims.status_of(
+            claim, {"value": 0.7755, "cells": [["soft_power_2020", "nations ranked|Brand Finance", "value"]]}, root
+        )
+        == "confirmed"
+    )
     assert claims.status_of(claim, {"value": 0.7755, "cells": [["microdata:cab", "", ""]]}, root) == "confirmed"
     assert claims.status_of(claim, {"value": 0.7755, "cells": [["simulated:cab", "", ""]]}, root) == "reported-only"
 
 
 def test_the_claims_cover_every_section_of_the_article(ledger):
     sections = set(ledger["section"])
-    for section in ["Data sources", "Double-edged cultural influence", "Negative effects of US foreign policy",
-                    "Preferences regarding relations", "Russia and the United States: no mutual exclusivity"]:
+    for section in [
+        "Data sources",
+        "Double-edged cultural influence",
+        "Negative effects of US foreign policy",
+        "Preferences regarding relations",
+        "Russia and the United States: no mutual exclusivity",
+    ]:
         assert section in sections
 
 
@@ -111,8 +126,7 @@ def _perturbed(tables: Tables, cell: Cell) -> Tables:
 
 def _numeric(tables: Tables, cell: Cell) -> bool:
     value = tables.raw(cell.table, cell.key, cell.column)
-    return isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2})?", value) is not None or \
-        not isinstance(value, str)
+    return isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2})?", value) is not None or not isinstance(value, str)
 
 
 @pytest.mark.parametrize("prefix", sorted(TABLE_CHAPTERS))
@@ -141,14 +155,20 @@ def test_statuses_follow_how_each_value_was_computed(root, prefix):
             assert float(table_claims(prefix, _perturbed(tables, cell))[claim_id][0]) != float(value), claim_id
             others = [c for c in _same_column_cells(tables, cell) if c not in own]
             for other in others[:2]:
-                assert float(table_claims(prefix, _perturbed(tables, other))[claim_id][0]) == float(value), \
-                    (claim_id, other)
+                assert float(table_claims(prefix, _perturbed(tables, other))[claim_id][0]) == float(value), (
+                    claim_id,
+                    other,
+                )
 
 
 def _same_column_cells(tables: Tables, cell: Cell) -> list[Cell]:
-    return [Cell(cell.table, key, cell.column) for key in tables.keys(cell.table) if key != cell.key
-            and _numeric(tables, Cell(cell.table, key, cell.column))
-            and str(tables.raw(cell.table, key, cell.column)) not in ("nan", "<NA>", "None")]
+    return [
+        Cell(cell.table, key, cell.column)
+        for key in tables.keys(cell.table)
+        if key != cell.key
+        and _numeric(tables, Cell(cell.table, key, cell.column))
+        and str(tables.raw(cell.table, key, cell.column)) not in ("nan", "<NA>", "None")
+    ]
 
 
 # ------------------------------------------------------------------ literal numbers in prose
@@ -157,11 +177,11 @@ RESULT_LIKE = re.compile(r"(?<![\w.{`/-])(\d{1,3}(?:[.,]\d+)?\s?%|\d+ (?:of|out 
 
 
 def _prose(markdown: str) -> str:
-    text = re.sub(r"^---\n.*?\n---\n", "", markdown, flags=re.S)            # front matter
-    text = re.sub(r"```.*?```", "", text, flags=re.S)                       # code cells and directives
-    text = re.sub(r"\{[\w:-]+\}`[^`]*`", "", text)                          # roles: glue, cite, ref, download
-    text = re.sub(r"`[^`]*`", "", text)                                     # inline code
-    text = re.sub(r"\]\([^)]*\)", "]", text)                                # link targets
+    text = re.sub(r"^---\n.*?\n---\n", "", markdown, flags=re.S)  # front matter
+    text = re.sub(r"```.*?```", "", text, flags=re.S)  # code cells and directives
+    text = re.sub(r"\{[\w:-]+\}`[^`]*`", "", text)  # roles: glue, cite, ref, download
+    text = re.sub(r"`[^`]*`", "", text)  # inline code
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
     return text
 
 
@@ -180,7 +200,11 @@ def test_no_result_is_typed_into_the_prose(root):
 
 
 def test_the_literal_number_check_catches_results():
-    assert RESULT_LIKE.findall(_prose("Most (81%) said so; 38 of 49 agreed; p = .62 in 2014."))== ["81%", "38 of 49", ".62"]
+    assert RESULT_LIKE.findall(_prose("Most (81%) said so; 38 of 49 agreed; p = .62 in 2014.")) == [
+        "81%",
+        "38 of 49",
+        ".62",
+    ]
     assert RESULT_LIKE.findall(_prose("In 2014, section 3 and {glue:text}`fp_share` matter.")) == []
 
 
@@ -191,12 +215,19 @@ def test_the_literal_number_check_catches_results():
 def test_editing_figure2_changes_the_page_the_conclusion_and_the_status(repo_copy):
     """A reviewed edit of one Figure 2 cell (new checksum recorded): the glued share changes on its page and in
     the conclusion, and the claim turns to 'differs' in the report and in the site's claims.csv."""
-    edit_table(repo_copy, "figure2_reasons", "positive,1,a developed and strong economy,34,13,24,30",
-               "positive,1,a developed and strong economy,34,13,24,10")
-    result = subprocess.run([sys.executable, "-m", "kzopinion.build"], cwd=repo_copy, capture_output=True, text=True,
-                            timeout=1200)
+    edit_table(
+        repo_copy,
+        "figure2_reasons",
+        "positive,1,a developed and strong economy,34,13,24,30",
+        "positive,1,a developed and strong economy,34,13,24,10",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.build"], cwd=repo_copy, capture_output=True, text=True, timeout=1200
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert gluekeys.glued_values(repo_copy / "notebooks/04-foreign-policy.ipynb")["fp_positive_development_share"] == "79%"
+    assert (
+        gluekeys.glued_values(repo_copy / "notebooks/04-foreign-policy.ipynb")["fp_positive_development_share"] == "79%"
+    )
     site = repo_copy / "_build/html"
     for page in ("notebooks/04-foreign-policy.html", "book/conclusion.html"):
         text = (site / page).read_text(encoding="utf-8")

@@ -27,7 +27,9 @@ def test_stable_rounds_to_the_recorded_precision():
     assert formatting.stable(0.25691371039068633) == formatting.stable(0.2569137111226302) == 0.256914
     assert formatting.stable(2014.0) == 2014.0 and formatting.stable(-0.0875) == -0.0875
     assert formatting.stable_tree({"data": [{"x": 1 / 3, "label": "a"}], "n": 3}) == {
-        "data": [{"x": 0.333333, "label": "a"}], "n": 3}
+        "data": [{"x": 0.333333, "label": "a"}],
+        "n": 3,
+    }
 
 
 def test_records_keep_no_float_beyond_the_recorded_precision(root):
@@ -50,13 +52,36 @@ def test_records_keep_no_float_beyond_the_recorded_precision(root):
 @pytest.mark.slow
 def test_perturbed_fits_leave_every_record_byte_identical(repo_copy):
     before = {s.name: notebooks.twin(s).read_bytes() for s in notebooks.sources(repo_copy)}
-    result = subprocess.run([sys.executable, "-m", "kzopinion.build", "--force", "--no-html"], cwd=repo_copy,
-                            env=PERTURBED, capture_output=True, text=True, timeout=1200)
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.build", "--force", "--no-html"],
+        cwd=repo_copy,
+        env=PERTURBED,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    changed = [name for name, content in before.items()
-               if notebooks.twin(repo_copy / "notebooks" / name).read_bytes() != content]
+    changed = [
+        name
+        for name, content in before.items()
+        if notebooks.twin(repo_copy / "notebooks" / name).read_bytes() != content
+    ]
     assert changed == [], f"records changed by a 1e-9 perturbation of the fits: {changed}"
-    nbval = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                            "notebooks/02-russia-correlation.ipynb", "notebooks/03-cultural-values.ipynb"],
-                           cwd=repo_copy, env=PERTURBED, capture_output=True, text=True, timeout=1200)
+    nbval = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "notebooks/02-russia-correlation.ipynb",
+            "notebooks/03-cultural-values.ipynb",
+        ],
+        cwd=repo_copy,
+        env=PERTURBED,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert nbval.returncode == 0, nbval.stdout[-3000:]

@@ -6,8 +6,8 @@ import re
 
 import nbformat
 import pytest
-
 from fixtures import edit, edit_table
+
 from kzopinion import data, gluekeys, notebooks
 
 ROOT_SOURCES = notebooks.sources(__import__("pathlib").Path(__file__).resolve().parents[1])
@@ -28,7 +28,8 @@ def test_record_was_executed_from_the_current_inputs(source, root):
     record = nbformat.read(notebooks.twin(source), as_version=4)
     stored = record.metadata.get("kzopinion", {}).get("inputs_sha256")
     assert stored == notebooks.inputs_digest(source, root), (
-        f"{notebooks.twin(source).name} was executed from other inputs (notebook, data or package changed): run `make book`")
+        f"{notebooks.twin(source).name} was executed from other inputs (its code or what it read changed): "
+        "run `make book`")
     counts = [c.execution_count for c in record.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1)), "the record must hold a full, in-order execution"
 

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -57,7 +57,7 @@ def _fmt():
     return formatting
 
 
-@lru_cache(maxsize=None)
+@cache
 def _claims(root: Path) -> pd.DataFrame:
     return data.load("claims", root).set_index("id", drop=False)
 
@@ -77,35 +77,45 @@ def tier_of(cell: Cell, root: Path | None = None) -> str:
     return data.resource(cell.table, root)["tier"]
 
 
-def record(claim_id: str, value: Traced, text: str) -> str:
-    """Glue ``text`` for the prose and a ledger entry for claim ``claim_id``; returns ``text``."""
+def record(claim_id: str, value: Traced, text: str, robustness: str | None = None) -> str:
+    """Glue ``text`` for the prose and a ledger entry for claim ``claim_id``; returns ``text``.
+
+    ``robustness`` says how the value fares under the chapter's alternative analytic choices.
+    """
     from kzopinion.prose import glue_text
 
     root = paths.root()
     if claim_id not in _claims(root).index:
         raise KeyError(f"'{claim_id}' is not a claim id in data/published/claims.csv: add a row for it first.")
     if not isinstance(value, Traced) or not value.cells:
-        raise TypeError(f"claim {claim_id}: the value carries no provenance; compute it from "
-                        "kzopinion.provenance.Tables cells (or a respondent-level source) so the ledger can tell "
-                        "a recomputation from a transcription")
+        raise TypeError(
+            f"claim {claim_id}: the value carries no provenance; compute it from "
+            "kzopinion.provenance.Tables cells (or a respondent-level source) so the ledger can tell "
+            "a recomputation from a transcription"
+        )
     if math.isnan(float(value)):
         raise ValueError(f"claim {claim_id}: the computed value is missing; leave the claim unrecorded instead")
     cells = sorted(value.cells)
     tables = sorted({c.table for c in cells})
     entry = {
-        "id": claim_id, "value": stable(value), "text": text,
+        "id": claim_id,
+        "value": stable(value),
+        "text": text,
         "cells": [[c.table, c.key, c.column] for c in cells],
         "tier": " + ".join(sorted({tier_of(c, root) for c in cells})),
         "inputs": {name: _input_hash(name, root) for name in tables},
     }
+    if robustness:
+        entry["robustness"] = robustness
     glue_text(claim_id, text)
     glue_text(LEDGER_PREFIX + claim_id, json.dumps(entry, sort_keys=True))
     return text
 
 
-def record_many(rows: Iterable[tuple[str, Traced, str]]) -> dict[str, str]:
-    """:func:`record` for several ``(claim_id, value, text)`` rows."""
-    return {claim_id: record(claim_id, value, text) for claim_id, value, text in rows}
+def record_many(rows: Iterable[tuple[str, Traced, str]], robustness: dict[str, str] | None = None) -> dict[str, str]:
+    """:func:`record` for several ``(claim_id, value, text)`` rows, with robustness notes by claim id."""
+    notes = robustness or {}
+    return {claim_id: record(claim_id, value, text, notes.get(claim_id)) for claim_id, value, text in rows}
 
 
 def record_judgement(claim_id: str, holds: bool, text: str, evidence: Traced) -> str:
@@ -122,8 +132,9 @@ def bound_values(prefix: str, tables: Tables) -> dict[str, tuple[Traced, str]]:
 
     claims = tables["claims"]
     out = {}
-    for claim in claims[claims["id"].str.startswith(prefix + "_") & claims["binding"].eq("cell").fillna(False)] \
-            .itertuples(index=False):
+    for claim in claims[
+        claims["id"].str.startswith(prefix + "_") & claims["binding"].eq("cell").fillna(False)
+    ].itertuples(index=False):
         if claim.table == "focus_group_codes" and claim.column == "count":
             value = focus_groups.count_value(tables, claim.key)
         else:
@@ -161,7 +172,7 @@ def entries(root: Path) -> pd.DataFrame:
         for key, text in gluekeys.glued_values(record_path).items():
             if key.startswith(LEDGER_PREFIX):
                 rows.append({**json.loads(text), "notebook": source.stem, "cell": cells[key]})
-    columns = ["id", "value", "text", "tier", "cells", "inputs", "cell", "notebook"]
+    columns = ["id", "value", "text", "tier", "cells", "inputs", "robustness", "cell", "notebook"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -205,15 +216,17 @@ def table(root: Path | None = None) -> pd.DataFrame:
         raise KeyError(f"notebooks recorded ids that are not in data/published/claims.csv: {unknown}")
     twice = ledger[ledger["id"].duplicated(keep=False)]
     if len(twice):
-        where = "; ".join(f"{i}: {', '.join(f'{r.notebook} In [{r.cell}]' for r in g.itertuples())}"
-                          for i, g in twice.groupby("id"))
+        where = "; ".join(
+            f"{i}: {', '.join(f'{r.notebook} In [{r.cell}]' for r in g.itertuples())}" for i, g in twice.groupby("id")
+        )
         raise KeyError(f"claims recorded more than once: {where}. Record each claim in one cell of one notebook.")
     by_id = {row["id"]: row for _, row in ledger.iterrows()}
     out = claims.copy()
     status = [status_of(c, by_id.get(c["id"]), root) for _, c in claims.iterrows()]
     simulated = [i in by_id and "simulated" in by_id[i]["tier"] for i in claims["id"]]
-    out["book_value"] = [by_id[i]["value"] if i in by_id and not s else float("nan")
-                         for i, s in zip(claims["id"], simulated)]
+    out["book_value"] = [
+        by_id[i]["value"] if i in by_id and not s else float("nan") for i, s in zip(claims["id"], simulated)
+    ]
     out["book_text"] = [by_id[i]["text"] if i in by_id and not s else "" for i, s in zip(claims["id"], simulated)]
     out["simulated_text"] = [by_id[i]["text"] if s else "" for i, s in zip(claims["id"], simulated)]
     out["tier"] = [by_id[i]["tier"] if i in by_id else "" for i in claims["id"]]
@@ -221,6 +234,9 @@ def table(root: Path | None = None) -> pd.DataFrame:
     out["cell"] = [by_id[i]["cell"] if i in by_id else None for i in claims["id"]]
     out["cells"] = [[str(Cell(*c)) for c in by_id[i]["cells"]] if i in by_id else [] for i in claims["id"]]
     out["inputs"] = [by_id[i]["inputs"] if i in by_id else {} for i in claims["id"]]
+    out["robustness"] = [
+        by_id[i]["robustness"] if i in by_id and isinstance(by_id[i]["robustness"], str) else "" for i in claims["id"]
+    ]
     out["status"] = status
     return out
 
@@ -228,15 +244,34 @@ def table(root: Path | None = None) -> pd.DataFrame:
 def export(root: Path, target: Path) -> list[Path]:
     """Write the ledger as ``claims.json`` and ``claims.csv`` into ``target`` (the built site)."""
     ledger = table(root)
-    columns = ["id", "section", "statement", "printed", "value", "unit", "tolerance", "book_value", "book_text",
-               "simulated_text", "tier", "status", "notebook", "cell", "cells", "inputs", "note"]
+    columns = [
+        "id",
+        "section",
+        "statement",
+        "printed",
+        "value",
+        "unit",
+        "tolerance",
+        "book_value",
+        "book_text",
+        "simulated_text",
+        "tier",
+        "status",
+        "robustness",
+        "notebook",
+        "cell",
+        "cells",
+        "inputs",
+        "note",
+    ]
     ledger = ledger[columns].rename(columns={"value": "article_value"})
     target.mkdir(parents=True, exist_ok=True)
     records = json.loads(ledger.to_json(orient="records"))
     json_path, csv_path = target / "claims.json", target / "claims.csv"
     json_path.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    flat = ledger.assign(inputs=[json.dumps(i, sort_keys=True) for i in ledger["inputs"]],
-                         cells=["; ".join(c) for c in ledger["cells"]])
+    flat = ledger.assign(
+        inputs=[json.dumps(i, sort_keys=True) for i in ledger["inputs"]], cells=["; ".join(c) for c in ledger["cells"]]
+    )
     flat.to_csv(csv_path, index=False, lineterminator="\n")
     return [json_path, csv_path]
 
@@ -258,5 +293,8 @@ def summary(ledger: pd.DataFrame) -> pd.DataFrame:
 
 def unexplained_differences(ledger: pd.DataFrame) -> list[str]:
     """Claims that differ from the article without a note saying why, as readable lines."""
-    return [f"{r.id}: article {r.printed}, book {r.book_text}" for r in ledger.itertuples()
-            if r.status == "differs" and not isinstance(r.note, str)]
+    return [
+        f"{r.id}: article {r.printed}, book {r.book_text}"
+        for r in ledger.itertuples()
+        if r.status == "differs" and not isinstance(r.note, str)
+    ]

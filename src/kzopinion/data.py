@@ -28,8 +28,9 @@ import json
 import math
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -429,7 +430,7 @@ def _check_focus_group_nesting(frame: pd.DataFrame, where: str) -> None:
                 )
     for code, count, partitioned in zip(frame["code"], frame["count"], frame["partitioned"]):
         if partitioned:
-            children = frame[frame["parent_codes"].fillna("").map(lambda p: code in _split(p))]
+            children = frame[frame["parent_codes"].fillna("").map(lambda p, code=code: code in _split(p))]
             total = int(children["count"].sum())
             if total != count:
                 raise DataValidationError(
@@ -457,7 +458,8 @@ def _check_claims_tables(frame: pd.DataFrame, where: str) -> None:
         at = f"{where}, row {row_number} (line {row_number + 1})"
         if not isinstance(row.table, str):
             if isinstance(row.binding, str):
-                raise DataValidationError(f"{at}, column 'binding': claim '{row.id}' is bound to a cell but names no table.")
+                raise DataValidationError(
+                    f"{at}, column 'binding': claim '{row.id}' is bound to a cell but names no table.")
             continue
         if row.table not in known:
             raise DataValidationError(f"{at}, column 'table': claim '{row.id}' names an unknown table '{row.table}'. "

@@ -37,6 +37,16 @@ def counts_with_intervals(codes: pd.DataFrame, selection: list[str], confidence:
     for code in selection:
         count, base = int(indexed.at[code, "count"]), int(indexed.at[code, "base"])
         low, high = survey.wilson_interval(count, base, confidence)
-        rows.append({"code": code, "description": indexed.at[code, "description"], "count": count, "base": base,
-                     "share": count / base, "low": low, "high": high, "label": fmt.count_of(count, base)})
+        rows.append(
+            {
+                "code": code,
+                "description": indexed.at[code, "description"],
+                "count": count,
+                "base": base,
+                "share": count / base,
+                "low": low,
+                "high": high,
+                "label": fmt.count_of(count, base),
+            }
+        )
     return pd.DataFrame(rows)

@@ -61,8 +61,9 @@ class Estimate:
     confidence: float = 0.95
 
 
-def design(frame: pd.DataFrame, numeric: dict[str, pd.Series] | None = None,
-           categorical: dict[str, str] | None = None) -> pd.DataFrame:
+def design(
+    frame: pd.DataFrame, numeric: dict[str, pd.Series] | None = None, categorical: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Regressors: named numeric series plus dummies of categorical columns (reference level dropped).
 
     ``categorical`` maps a canonical column to its reference level; don't know/refused
@@ -146,8 +147,11 @@ class AnalyticOrderedLogit(OrderedModel):
 
 def ordered_logit(y: pd.Series, X: pd.DataFrame):
     """Ordered logit of an ordered categorical ``y`` (its substantive levels, in order) on ``X``."""
-    substantive = [lvl for lvl in y.cat.categories if lvl not in schema.NONRESPONSE] \
-        if isinstance(y.dtype, pd.CategoricalDtype) else None
+    substantive = (
+        [lvl for lvl in y.cat.categories if lvl not in schema.NONRESPONSE]
+        if isinstance(y.dtype, pd.CategoricalDtype)
+        else None
+    )
     if substantive is not None:
         y = y.astype("object").where(y.isin(substantive)).astype(pd.CategoricalDtype(substantive, ordered=True))
     keep = y.notna() & X.notna().all(axis=1)
@@ -168,7 +172,7 @@ def ordered_probabilities(params: np.ndarray, exog: np.ndarray, n_thresholds: in
     The closed form, kept as the test oracle for ``OrderedModel.predict(..., which="prob")``.
     """
     k = exog.shape[1]
-    beta, raw = params[:k], params[k:k + n_thresholds]
+    beta, raw = params[:k], params[k : k + n_thresholds]
     cuts = np.cumsum(np.concatenate([[raw[0]], np.exp(raw[1:])]))
     xb = exog @ beta
     cdf = 1 / (1 + np.exp(-(cuts[None, :] - xb[:, None])))
@@ -189,16 +193,21 @@ def _delta_interval(function, results, confidence: float = 0.95) -> tuple[float,
     params = np.asarray(results.params, dtype=float)
     step = 1e-6
     unit = np.eye(len(params))
-    gradient = np.array([(function(params + step * unit[j]) - function(params - step * unit[j])) / (2 * step)
-                         for j in range(len(params))])
+    gradient = np.array(
+        [
+            (function(params + step * unit[j]) - function(params - step * unit[j])) / (2 * step)
+            for j in range(len(params))
+        ]
+    )
     value = function(params)
     se = float(np.sqrt(gradient @ np.asarray(results.cov_params()) @ gradient))
     z = z_value(confidence)
     return float(value), se, float(value - z * se), float(value + z * se)
 
 
-def predicted_probability(results, settings: dict[str, float], level: int = -1,
-                          confidence: float = 0.95) -> tuple[float, float, float]:
+def predicted_probability(
+    results, settings: dict[str, float], level: int = -1, confidence: float = 0.95
+) -> tuple[float, float, float]:
     """Average predicted probability of outcome level ``level`` with regressors fixed at ``settings``.
 
     Every respondent in the estimation sample keeps their other characteristics; the named
@@ -225,13 +234,23 @@ class Change:
     after_interval: tuple[float, float]
 
 
-def predicted_change(results, before: dict[str, float], after: dict[str, float], level: int = -1,
-                     confidence: float = 0.95) -> Change:
+def predicted_change(
+    results, before: dict[str, float], after: dict[str, float], level: int = -1, confidence: float = 0.95
+) -> Change:
     """``P(after) - P(before)`` averaged over the sample, delta-method ``confidence`` interval, two-sided p-value."""
     first, second = _averager(results, before, level), _averager(results, after, level)
     change, se, low, high = _delta_interval(lambda theta: second(theta) - first(theta), results, confidence)
     p = float(2 * norm.sf(abs(change) / se)) if se > 0 else 0.0
     before_value, _, before_low, before_high = _delta_interval(first, results, confidence)
     after_value, _, after_low, after_high = _delta_interval(second, results, confidence)
-    return Change(before_value, after_value, change, se, low, high, p,
-                  (max(0.0, before_low), min(1.0, before_high)), (max(0.0, after_low), min(1.0, after_high)))
+    return Change(
+        before_value,
+        after_value,
+        change,
+        se,
+        low,
+        high,
+        p,
+        (max(0.0, before_low), min(1.0, before_high)),
+        (max(0.0, after_low), min(1.0, after_high)),
+    )

@@ -15,9 +15,9 @@ of its own, ``microdata:cab`` or ``simulated:cab``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -121,8 +121,12 @@ class Tables:
     to show that a recomputed value follows its inputs and not its own transcription.
     """
 
-    def __init__(self, root: Path | None = None, overrides: dict[Cell, object] | None = None,
-                 validated: dict[str, pd.DataFrame] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        overrides: dict[Cell, object] | None = None,
+        validated: dict[str, pd.DataFrame] | None = None,
+    ) -> None:
         from kzopinion import paths
 
         self.root = root or paths.root()
@@ -152,19 +156,25 @@ class Tables:
 
         key = data.resource(name, self.root)["schema"].get("primaryKey")
         if not key:
-            raise KeyError(f"table '{name}' declares no primaryKey in data/datapackage.json, so its cells "
-                           "cannot be named: declare one")
+            raise KeyError(
+                f"table '{name}' declares no primaryKey in data/datapackage.json, so its cells "
+                "cannot be named: declare one"
+            )
         return [key] if isinstance(key, str) else list(key)
 
     def keys(self, name: str, frame: pd.DataFrame | None = None) -> pd.Series:
         """The key of every row of table ``name`` (primary-key values joined by ``|``)."""
         if frame is None and name in self._keys:
             return self._keys[name]
-        source = self._validated[name] if frame is None and name in self._validated else (
-            self[name] if frame is None else frame)
+        source = (
+            self._validated[name]
+            if frame is None and name in self._validated
+            else (self[name] if frame is None else frame)
+        )
         columns = self.key_columns(name)
-        keys = pd.Series([KEY_SEPARATOR.join(map(str, row)) for row in source[columns].itertuples(index=False)],
-                         index=source.index)
+        keys = pd.Series(
+            [KEY_SEPARATOR.join(map(str, row)) for row in source[columns].itertuples(index=False)], index=source.index
+        )
         if frame is None:
             self._keys[name] = keys  # overrides never touch key columns
         return keys
@@ -179,8 +189,9 @@ class Tables:
         frame = self[name]
         rows = frame[(self.keys(name) == key).to_numpy()]
         if len(rows) != 1:
-            raise KeyError(f"table '{name}' has {len(rows)} rows with key '{key}' "
-                           f"(its key columns: {self.key_columns(name)})")
+            raise KeyError(
+                f"table '{name}' has {len(rows)} rows with key '{key}' (its key columns: {self.key_columns(name)})"
+            )
         if column not in frame.columns:
             raise KeyError(f"table '{name}' has no column '{column}'")
         return rows.iloc[0][column]

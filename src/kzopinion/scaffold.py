@@ -65,8 +65,13 @@ def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
         if path.exists():
             raise ScaffoldError(f"{path.relative_to(root)} exists already")
     template = (root / "notebooks" / "_template.md").read_text(encoding="utf-8")
-    notebook.write_text(template.replace("{slug}", slug).replace("{title}", title).replace("{prefix}", prefix)
-                        .replace("{module}", module), encoding="utf-8")
+    notebook.write_text(
+        template.replace("{slug}", slug)
+        .replace("{title}", title)
+        .replace("{prefix}", prefix)
+        .replace("{module}", module),
+        encoding="utf-8",
+    )
     chapter.write_text(MODULE.format(title=title, number=number, slug=slug, module=module), encoding="utf-8")
     toc = root / "_toc.yml"
     lines = toc.read_text(encoding="utf-8").splitlines()

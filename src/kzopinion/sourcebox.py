@@ -16,8 +16,9 @@ TITLE = "Source of this page"
 
 
 def _download(docname: str, filename: str) -> addnodes.download_reference:
-    reference = addnodes.download_reference("", "", reftarget=filename, refdoc=docname, refexplicit=True,
-                                            refdomain="", reftype="download")
+    reference = addnodes.download_reference(
+        "", "", reftarget=filename, refdoc=docname, refexplicit=True, refdomain="", reftype="download"
+    )
     reference += nodes.literal(filename, filename, classes=["xref", "download"])
     return reference
 

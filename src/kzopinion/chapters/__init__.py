@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-
 from importlib import import_module
 
 # The notebook prefix of each chapter whose ledger values come from the data tables.

@@ -16,8 +16,13 @@ import pandas as pd
 from kzopinion import models, survey
 from kzopinion.provenance import Tables, Traced
 
-CONTROLS = {"economy": "same", "approve_kz_leadership": "disapprove", "sex": "male", "education": "secondary",
-            "urban": "urban"}
+CONTROLS = {
+    "economy": "same",
+    "approve_kz_leadership": "disapprove",
+    "sex": "male",
+    "education": "secondary",
+    "urban": "urban",
+}
 INCREASE = {"immigration[keep]": 0.0, "immigration[decrease]": 0.0}
 DECREASE = {"immigration[keep]": 0.0, "immigration[decrease]": 1.0}
 
@@ -32,13 +37,18 @@ def immigration_effect(frame: pd.DataFrame, outcome: str, confidence: float = 0.
     sample = immigration_sample(frame)
     y = sample[outcome].astype("object").where(sample[outcome].isin(["approve", "disapprove"]))
     y = pd.Series(pd.Categorical(y, ["disapprove", "approve"], ordered=True), index=sample.index)
-    X = models.design(sample, {"age": sample["age"].astype(float)},
-                      {"immigration": "increase", **models.asked(sample, CONTROLS)})
+    X = models.design(
+        sample, {"age": sample["age"].astype(float)}, {"immigration": "increase", **models.asked(sample, CONTROLS)}
+    )
     return models.predicted_change(models.ordered_logit(y, X), INCREASE, DECREASE, confidence=confidence)
 
 
-JUSTIFIABILITY = {"just_homosexuality": "homosexuality", "just_abortion": "abortion", "just_divorce": "divorce",
-                  "just_premarital_sex": "sex before marriage"}
+JUSTIFIABILITY = {
+    "just_homosexuality": "homosexuality",
+    "just_abortion": "abortion",
+    "just_divorce": "divorce",
+    "just_premarital_sex": "sex before marriage",
+}
 
 
 def justifiability_means(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -57,13 +67,22 @@ def justifiability_means(frame: pd.DataFrame, confidence: float = 0.95) -> pd.Da
             variance = float((w * (x - mean) ** 2).sum() / w.sum())
             n_eff = survey.effective_sample_size(len(w), survey.kish_design_effect(w))
             se = (variance / n_eff) ** 0.5
-            rows.append({"country": country, "item": item, "mean": mean, "low": mean - z * se, "high": mean + z * se,
-                         "n": len(answered)})
+            rows.append(
+                {
+                    "country": country,
+                    "item": item,
+                    "mean": mean,
+                    "low": mean - z * se,
+                    "high": mean + z * se,
+                    "n": len(answered),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def comparison_table(us: models.Change, russia: models.Change, printed: pd.Series,
-                     label: str = "this book") -> pd.DataFrame:
+def comparison_table(
+    us: models.Change, russia: models.Change, printed: pd.Series, label: str = "this book"
+) -> pd.DataFrame:
     """The book's predicted probabilities (labelled ``label``: "simulated stand-in" when they are) beside
     the article's, for the chart.
 
@@ -71,14 +90,26 @@ def comparison_table(us: models.Change, russia: models.Change, printed: pd.Serie
     no intervals, and for Russia only the change, so those cells are missing.
     """
     nan = (float("nan"), float("nan"))
-    rows = [("United States", "increased", label, us.before, *us.before_interval),
-            ("United States", "decreased", label, us.after, *us.after_interval),
-            ("Russia", "increased", label, russia.before, *russia.before_interval),
-            ("Russia", "decreased", label, russia.after, *russia.after_interval),
-            ("United States", "increased", "article",
-             printed[("approve_us_leadership", "predicted_probability_favour_increase")], *nan),
-            ("United States", "decreased", "article",
-             printed[("approve_us_leadership", "predicted_probability_favour_decrease")], *nan)]
+    rows = [
+        ("United States", "increased", label, us.before, *us.before_interval),
+        ("United States", "decreased", label, us.after, *us.after_interval),
+        ("Russia", "increased", label, russia.before, *russia.before_interval),
+        ("Russia", "decreased", label, russia.after, *russia.after_interval),
+        (
+            "United States",
+            "increased",
+            "article",
+            printed[("approve_us_leadership", "predicted_probability_favour_increase")],
+            *nan,
+        ),
+        (
+            "United States",
+            "decreased",
+            "article",
+            printed[("approve_us_leadership", "predicted_probability_favour_decrease")],
+            *nan,
+        ),
+    ]
     return pd.DataFrame(rows, columns=["leadership", "preference", "estimate", "probability", "low", "high"])
 
 

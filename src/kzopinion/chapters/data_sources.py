@@ -35,18 +35,22 @@ def margins_table(designs: pd.DataFrame, p: float = 0.5, confidence: float = 0.9
     for row in designs[designs["kind"] == "survey"].itertuples(index=False):
         moe_srs = 100 * survey.margin_of_error(p, int(row.n_per_wave), confidence)
         reported = pd.notna(row.moe_low)
-        rows.append({
-            "source_id": row.source_id,
-            "source": row.source,
-            "n": int(row.n_per_wave),
-            "moe_reported_low": float(row.moe_low) if reported else float("nan"),
-            "moe_reported_high": float(row.moe_high) if reported else float("nan"),
-            "moe_srs": moe_srs,
-            "deff_low": survey.implied_design_effect(row.moe_low / 100, row.n_per_wave, p, confidence)
-            if reported else float("nan"),
-            "deff_high": survey.implied_design_effect(row.moe_high / 100, row.n_per_wave, p, confidence)
-            if reported else float("nan"),
-        })
+        rows.append(
+            {
+                "source_id": row.source_id,
+                "source": row.source,
+                "n": int(row.n_per_wave),
+                "moe_reported_low": float(row.moe_low) if reported else float("nan"),
+                "moe_reported_high": float(row.moe_high) if reported else float("nan"),
+                "moe_srs": moe_srs,
+                "deff_low": survey.implied_design_effect(row.moe_low / 100, row.n_per_wave, p, confidence)
+                if reported
+                else float("nan"),
+                "deff_high": survey.implied_design_effect(row.moe_high / 100, row.n_per_wave, p, confidence)
+                if reported
+                else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -54,13 +58,15 @@ def fieldwork_periods(designs: pd.DataFrame) -> pd.DataFrame:
     """Sources with known fieldwork dates as decimal-year spans, for the timeline chart."""
     dated = designs.dropna(subset=["start", "end"])
     spans = [period_bounds(s, e) for s, e in zip(dated["start"], dated["end"])]
-    return pd.DataFrame({
-        "source": dated["source"].tolist(),
-        "start": [s for s, _ in spans],
-        "end": [e for _, e in spans],
-        "period": [s if s == e else f"{s} to {e}" for s, e in zip(dated["start"], dated["end"])],
-        "sample": [f"n = {n:,} a wave" for n in dated["n_per_wave"]],
-    })
+    return pd.DataFrame(
+        {
+            "source": dated["source"].tolist(),
+            "start": [s for s, _ in spans],
+            "end": [e for _, e in spans],
+            "period": [s if s == e else f"{s} to {e}" for s, e in zip(dated["start"], dated["end"])],
+            "sample": [f"n = {n:,} a wave" for n in dated["n_per_wave"]],
+        }
+    )
 
 
 def margins_display(margins: pd.DataFrame) -> pd.DataFrame:
@@ -82,13 +88,16 @@ def margins_display(margins: pd.DataFrame) -> pd.DataFrame:
         return fmt.value_range(fmt.decimal(row.deff_low), fmt.decimal(row.deff_high))
 
     rows = list(margins.itertuples())
-    return pd.DataFrame({
-        "Survey": [r.source for r in rows],
-        "Respondents a wave": [fmt.count(r.n) for r in rows],
-        "Reported margin": [reported(r) for r in rows],
-        "SRS margin": [fmt.points(r.moe_srs) for r in rows],
-        "Implied design effect": [deff(r) for r in rows],
-    }, index=pd.Index([r.Index for r in rows], name="source_id"))
+    return pd.DataFrame(
+        {
+            "Survey": [r.source for r in rows],
+            "Respondents a wave": [fmt.count(r.n) for r in rows],
+            "Reported margin": [reported(r) for r in rows],
+            "SRS margin": [fmt.points(r.moe_srs) for r in rows],
+            "Implied design effect": [deff(r) for r in rows],
+        },
+        index=pd.Index([r.Index for r in rows], name="source_id"),
+    )
 
 
 def largest_fall(series: pd.Series) -> tuple[int, float]:

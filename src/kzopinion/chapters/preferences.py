@@ -20,12 +20,24 @@ def relations_table(intervals: pd.DataFrame, year: int, earlier: pd.Series) -> p
 
     three_way = intervals.reset_index(names="answer").assign(
         question=f"{year}: Russia, both, or the US first?",
-        interval=lambda t: [f"{fmt.percent_value(lo)} to {fmt.percent_value(hi)}" for lo, hi in zip(t["low"], t["high"])])
-    two_way = pd.DataFrame({
-        "answer": [earlier["answer"]], "percent": [float(earlier["percent"])], "low": [float("nan")],
-        "high": [float("nan")], "moe": [float("nan")], "interval": ["not available: design not reported"],
-        "question": [f"about {int(earlier['year'])}: the US first, even at a cost to relations with Russia?"]})
-    return pd.concat([three_way, two_way], ignore_index=True)[["question", "answer", "percent", "low", "high", "interval"]]
+        interval=lambda t: [
+            f"{fmt.percent_value(lo)} to {fmt.percent_value(hi)}" for lo, hi in zip(t["low"], t["high"])
+        ],
+    )
+    two_way = pd.DataFrame(
+        {
+            "answer": [earlier["answer"]],
+            "percent": [float(earlier["percent"])],
+            "low": [float("nan")],
+            "high": [float("nan")],
+            "moe": [float("nan")],
+            "interval": ["not available: design not reported"],
+            "question": [f"about {int(earlier['year'])}: the US first, even at a cost to relations with Russia?"],
+        }
+    )
+    return pd.concat([three_way, two_way], ignore_index=True)[
+        ["question", "answer", "percent", "low", "high", "interval"]
+    ]
 
 
 def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
