@@ -191,7 +191,7 @@ def test_a_table_declared_twice_is_refused(repo_copy):
     path, pkg = _package(repo_copy)
     pkg["resources"].append(dict(pkg["resources"][2]))
     _save(path, pkg)
-    expected = rf"the table 'figure2_reasons' is declared twice \(resources 2 and {len(pkg['resources']) - 1}\)"
+    expected = rf"the table 'figure2_reasons' is declared twice \(resources 2 and {len(pkg['resources']) - 1},"
     with pytest.raises(data.DataValidationError, match=expected):
         data.validate_all(repo_copy)
 
