@@ -91,7 +91,8 @@ def naive() -> float:
     """Jupyter Book executing every notebook itself (execute_notebooks: force), in a copy."""
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "book"
-        listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+        listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.split()
         for name in listed + ["book/data-appendix.md", "book/_static/vendor/vega-bundle.js"]:
             if (ROOT / name).is_file():
                 (copy / name).parent.mkdir(parents=True, exist_ok=True)
@@ -107,9 +108,11 @@ def main() -> int:
     count = len(list((ROOT / "notebooks").glob("[0-9][0-9]-*.md")))
     print(f"[bench] {RUNS} runs each, {count} notebooks, {cores} cores", flush=True)
     results = {}
-    for name, action in [("cold build", cold), ("no-change rebuild", no_change), ("prose edit of one notebook", prose_edit),
+    for name, action in [("cold build", cold), ("no-change rebuild", no_change),
+                         ("prose edit of one notebook", prose_edit),
                          ("one notebook's execution", one_notebook), ("Sphinx only, from scratch", sphinx_only),
-                         ("kernel start and imports", kernel_start_and_imports), ("naive baseline (execute: force)", naive)]:
+                         ("kernel start and imports", kernel_start_and_imports),
+                         ("naive baseline (execute: force)", naive)]:
         results[name] = median_of(action)
         print(f"[bench] {name:34s} {results[name]:6.1f} s", flush=True)
     floor = results["Sphinx only, from scratch"] + results["kernel start and imports"] * count / cores
@@ -128,7 +131,8 @@ def main() -> int:
         f"| one notebook's execution | {one:.1f} | |",
         f"| floor: Sphinx only ({results['Sphinx only, from scratch']:.1f}) + kernel start and imports "
         f"({results['kernel start and imports']:.1f}) x {count} notebooks / {cores} cores | {floor:.1f} | |",
-        f"| naive baseline (`execute_notebooks: force`) | {results['naive baseline (execute: force)']:.1f} | slower than cold |",
+        f"| naive baseline (`execute_notebooks: force`) | {results['naive baseline (execute: force)']:.1f} "
+        "| slower than cold |",
         "", f"Ratios: cold / floor = {cold_time / floor:.2f}; cold / naive = "
             f"{cold_time / results['naive baseline (execute: force)']:.2f}.", ""]
     (ROOT / "bench" / "results.md").write_text("\n".join(lines), encoding="utf-8")

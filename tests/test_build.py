@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from fixtures import edit, edit_table
+
 from kzopinion import build
 
 
@@ -18,7 +19,8 @@ def _build(repo: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_changed_value_stops_the_build_naming_the_file(repo_copy):
-    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52", "2014,United States,10,52")
+    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52",
+         "2014,United States,10,52")
     result = _build(repo_copy, "--no-html")
     assert result.returncode == 1
     assert "BUILD FAILED" in result.stderr
@@ -28,7 +30,8 @@ def test_changed_value_stops_the_build_naming_the_file(repo_copy):
 
 
 def test_out_of_range_value_stops_the_build_naming_row_and_column(repo_copy):
-    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52", "2014,United States,140,52")
+    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52",
+         "2014,United States,140,52")
     subprocess.run([sys.executable, "-m", "kzopinion.data", "rehash", "gallup_leadership_approval"],
                    cwd=repo_copy, check=True, capture_output=True)
     result = _build(repo_copy, "--no-html")
@@ -62,7 +65,7 @@ def test_concurrent_builds_never_publish_an_incomplete_book(repo_copy):
         pair = [_start(repo_copy), _start(repo_copy)]
         results = [(p.wait(timeout=600), *p.communicate()) for p in pair]
         assert any(code == 0 for code, _, _ in results), results
-        for code, out, err in results:
+        for code, _out, err in results:
             assert "Traceback" not in err
             if code != 0:
                 assert "another build is running (pid " in err, err

@@ -28,7 +28,7 @@
 | build killed while Sphinx writes | the next build starts Sphinx afresh and succeeds | here: test_a_build_killed_while_sphinx_writes_does_not_break_the_next |
 | disk full, _build read-only, _build on another file system | a sentence, previous book kept; works across file systems | here: test_a_full_disk_is_a_sentence_and_leaves_the_previous_book, test_a_read_only_build_folder_is_a_sentence, test_a_build_folder_on_another_file_system_works |
 | module, pdf/browser code, BOM in a table, microdata registered | only the notebooks that read it are re-executed | test_notebooks.py::test_editing_a_module_re_executes_only_the_notebooks_that_imported_it, ::test_editing_the_pdf_or_browser_code_re_executes_nothing, ::test_a_bom_or_trailing_blank_line_in_a_table_re_executes_nothing, ::test_registering_microdata_re_executes_only_the_notebooks_that_read_it |
-"""
+"""  # noqa: E501
 
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from fixtures import edit, edit_table
+
 from kzopinion import datapage, notebooks, report
 
 
@@ -159,7 +159,7 @@ def test_a_prose_edit_in_the_record_is_reported_then_imported(repo_copy):
 
 def test_a_dead_kernel_names_the_notebook_and_cell(repo_copy):
     source = repo_copy / "notebooks/04-foreign-policy.md"
-    edit(source, "figure2 = data.load(", "import os\nos._exit(9)  # as the out-of-memory killer would\nfigure2 = data.load(")
+    edit(source, "tables = Tables()", "import os\nos._exit(9)  # as the out-of-memory killer would\ntables = Tables()")
     record = notebooks.twin(source).read_bytes()
     message = _failed(_run(repo_copy, "--no-html"))
     line = notebooks.code_cell_lines(source)[2]
@@ -170,7 +170,7 @@ def test_a_dead_kernel_names_the_notebook_and_cell(repo_copy):
 
 def test_an_endless_cell_is_stopped_with_progress_lines(repo_copy):
     source = repo_copy / "notebooks/04-foreign-policy.md"
-    edit(source, "figure2 = data.load(", "import time\ntime.sleep(60)\nfigure2 = data.load(")
+    edit(source, "tables = Tables()", "import time\ntime.sleep(60)\ntables = Tables()")
     result = subprocess.run([sys.executable, "-m", "kzopinion.build", "--no-html", "--timeout", "6"], cwd=repo_copy,
                             capture_output=True, text=True, timeout=300,
                             env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "2"})
@@ -186,10 +186,11 @@ def test_a_bad_timeout_is_a_sentence(repo_copy):
 def test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone(repo_copy):
     claims_csv = repo_copy / "data/published/claims.csv"
     before = claims_csv.read_bytes()
-    edit(repo_copy / "notebooks/04-foreign-policy.md", "figure2 = data.load(",
+    edit(repo_copy / "notebooks/04-foreign-policy.md", "tables = Tables()",
          "(paths.root() / 'data/published/claims.csv').write_text('vandalised')\n"
-         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\nfigure2 = data.load(")
-    edit(repo_copy / "notebooks/04-foreign-policy.md", "from kzopinion import charts,", "from kzopinion import paths, charts,")
+         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\ntables = Tables()")
+    edit(repo_copy / "notebooks/04-foreign-policy.md", "from kzopinion import charts,",
+         "from kzopinion import paths, charts,")
     message = _failed(_run(repo_copy, "--no-html"))
     assert "A notebook changed repository files while executing: data/published/claims.csv" in message
     assert claims_csv.read_bytes() == before
@@ -199,7 +200,8 @@ def test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone(re
 def test_a_glue_key_defined_nowhere_names_the_md_line(repo_copy):
     source = repo_copy / "notebooks/04-foreign-policy.md"
     edit(source, "## Auditing the printed table", "## Auditing the printed table ({glue:text}`fp_no_such_key`)")
-    line = next(n for n, text in enumerate(source.read_text(encoding="utf-8").splitlines(), 1) if "fp_no_such_key" in text)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "fp_no_such_key" in text)
     message = _failed(_run(repo_copy))
     assert f"notebooks/04-foreign-policy.md, line {line}: the glue key 'fp_no_such_key' is pasted" in message
     assert ".ipynb:" not in message
@@ -211,7 +213,8 @@ def test_a_build_killed_while_sphinx_writes_does_not_break_the_next(repo_copy):
     (state / ".complete").unlink()  # what a SIGKILL before the end leaves: no completion mark ...
     for pickle in state.rglob("*.pickle"):
         pickle.write_bytes(b"\x80\x04truncated")  # ... and a half-written environment
-    (repo_copy / "book/conclusion.md").write_text((repo_copy / "book/conclusion.md").read_text() + "\n", encoding="utf-8")
+    conclusion = repo_copy / "book/conclusion.md"
+    conclusion.write_text(conclusion.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     result = _run(repo_copy)
     assert result.returncode == 0, result.stderr
     assert "from scratch" in result.stdout
@@ -222,8 +225,8 @@ def test_a_missing_or_misshapen_package_is_a_sentence(repo_copy):
     text = package.read_text(encoding="utf-8")
     package.write_text('{"name": "kzopinion", "resources": {"a": 1}}', encoding="utf-8")
     assert "does not have the shape of a data package" in _failed(_run(repo_copy, "--no-html"))
-    package.write_text(text.replace('"resources": [', '"resources": [' + json.dumps(json.loads(text)["resources"][0]) + ",", 1),
-                       encoding="utf-8")
+    first = json.dumps(json.loads(text)["resources"][0])
+    package.write_text(text.replace('"resources": [', '"resources": [' + first + ",", 1), encoding="utf-8")
     assert "the table 'survey_designs' is declared twice" in _failed(_run(repo_copy, "--no-html"))
     package.unlink()
     assert "data/datapackage.json is missing" in _failed(_run(repo_copy, "--no-html"))
@@ -259,7 +262,8 @@ def _fail_with(monkeypatch, repo: Path, error: OSError, where: str) -> str:
 
 def test_a_full_disk_is_a_sentence_and_leaves_the_previous_book(repo_copy, monkeypatch):
     assert _run(repo_copy).returncode == 0
-    (repo_copy / "book/conclusion.md").write_text((repo_copy / "book/conclusion.md").read_text() + "\n", encoding="utf-8")
+    conclusion = repo_copy / "book/conclusion.md"
+    conclusion.write_text(conclusion.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     index = (repo_copy / "_build/html/index.html").read_bytes()
     message = _fail_with(monkeypatch, repo_copy, OSError(errno.ENOSPC, "No space left on device", "x"), "copytree")
     assert "the disk is full" in message and "Traceback" not in message
@@ -287,7 +291,8 @@ def test_a_build_folder_on_another_file_system_works(repo_copy, tmp_path):
     target = Path(tempfile.mkdtemp(dir=elsewhere))
     try:
         (repo_copy / "_build").symlink_to(target)
-        edit(repo_copy / "notebooks/04-foreign-policy.md", "figure2 = data.load(", "# another file system\nfigure2 = data.load(")
+        edit(repo_copy / "notebooks/04-foreign-policy.md", "tables = Tables()",
+             "# another file system\ntables = Tables()")
         result = _run(repo_copy)
         assert result.returncode == 0, result.stderr
         assert (repo_copy / "_build/html/index.html").exists()

@@ -6,9 +6,9 @@ import re
 
 import nbformat
 import pytest
-
 from fixtures import edit, edit_table
-from kzopinion import gluekeys, notebooks
+
+from kzopinion import data, gluekeys, notebooks
 
 ROOT_SOURCES = notebooks.sources(__import__("pathlib").Path(__file__).resolve().parents[1])
 IDS = [s.stem for s in ROOT_SOURCES]
@@ -28,7 +28,8 @@ def test_record_was_executed_from_the_current_inputs(source, root):
     record = nbformat.read(notebooks.twin(source), as_version=4)
     stored = record.metadata.get("kzopinion", {}).get("inputs_sha256")
     assert stored == notebooks.inputs_digest(source, root), (
-        f"{notebooks.twin(source).name} was executed from other inputs (notebook, data or package changed): run `make book`")
+        f"{notebooks.twin(source).name} was executed from other inputs (its code or what it read changed): "
+        "run `make book`")
     counts = [c.execution_count for c in record.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1)), "the record must hold a full, in-order execution"
 
@@ -70,18 +71,19 @@ def _stale(repo):
 
 def test_records_store_what_their_run_read(root):
     reads = nbformat.read(root / "notebooks/04-foreign-policy.ipynb", as_version=4).metadata["kzopinion"]["reads"]
-    assert "figure2_reasons" in reads["tables"] and "kzopinion.reasons" in reads["modules"]
-    assert "kzopinion.pdf" not in reads["modules"] and "survey_designs" not in reads["tables"]
+    assert "figure2_reasons" in reads["tables"] and "kzopinion.chapters.foreign_policy" in reads["modules"]
+    assert "kzopinion.pdf" not in reads["modules"] and "kzopinion.browser" not in reads["modules"]
+    assert set(reads["tables"]) < set(data.resource_names(root)), "only the tables it loaded, not all"
     text = (root / "notebooks/04-foreign-policy.ipynb").read_text(encoding="utf-8")
     assert str(root) not in text, "nothing in a record depends on where the repository is cloned"
 
 
 def test_editing_a_module_re_executes_only_the_notebooks_that_imported_it(repo_copy):
     assert _stale(repo_copy) == []
-    using = [s.stem for s in notebooks.sources(repo_copy) if "kzopinion.reasons" in
+    using = [s.stem for s in notebooks.sources(repo_copy) if "kzopinion.chapters.foreign_policy" in
              nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]["modules"]]
     assert using == ["04-foreign-policy"]
-    with (repo_copy / "src/kzopinion/reasons.py").open("a", encoding="utf-8") as handle:
+    with (repo_copy / "src/kzopinion/chapters/foreign_policy.py").open("a", encoding="utf-8") as handle:
         handle.write("\n# an edit\n")
     assert _stale(repo_copy) == ["04-foreign-policy"]
 

@@ -38,9 +38,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 
@@ -467,7 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lenient", action="store_true", help="do not turn Sphinx warnings into errors")
     parser.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores + 1)")
     parser.add_argument("--timeout", default=None,
-                        help=f"seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or {notebooks.DEFAULT_TIMEOUT})")
+                        help="seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or "
+                        f"{notebooks.DEFAULT_TIMEOUT})")
     parser.add_argument("--keep-md", action="append", default=[], metavar="NAME",
                         help="a record edited by hand: discard the edit and execute the .md")
     parser.add_argument("--from-ipynb", action="append", default=[], metavar="NAME",

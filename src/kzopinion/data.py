@@ -28,8 +28,9 @@ import json
 import math
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -41,7 +42,10 @@ class DataValidationError(ValueError):
 
 
 # Tables loaded by this process (see kzopinion.runlog: a record depends on the tables it loaded).
+# Tables read only to validate another (foreign keys, table checks) are not recorded: they decide
+# whether a table is valid, which the build checks before executing anything, not what it holds.
 LOADED: set[str] = set()
+_VALIDATING = [0]
 # A table is a transcription of printed numbers: anything this large is a mistake, not data.
 MAX_TABLE_BYTES = 2_000_000
 
@@ -245,20 +249,30 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
                       f"(line {row_number + 1}), column '{field['name']}'")
             )
     frame = pd.DataFrame({f["name"]: _series(columns[f["name"]], f) for f in fields})
+    _VALIDATING[0] += 1
+    try:
+        _check_table(name, res, frame, _rel(path, root), root)
+    finally:
+        _VALIDATING[0] -= 1
+    if not _VALIDATING[0]:
+        LOADED.add(name)
+    return frame
+
+
+def _check_table(name: str, res: dict[str, Any], frame: pd.DataFrame, where: str, root: Path | None) -> None:
+    """Keys, foreign keys and the resource's own table-level checks."""
     key = _keys(res["schema"].get("primaryKey"))
     if key:
-        _check_unique(frame, key, _rel(path, root), "the primary key")
-    for field in fields:
+        _check_unique(frame, key, where, "the primary key")
+    for field in res["schema"]["fields"]:
         if field.get("constraints", {}).get("unique"):
-            _check_unique(frame, [field["name"]], _rel(path, root), "a unique column")
+            _check_unique(frame, [field["name"]], where, "a unique column")
     for foreign in res["schema"].get("foreignKeys", []):
-        _check_foreign_key(frame, foreign, _rel(path, root), root)
+        _check_foreign_key(frame, foreign, where, root)
     for check in res.get("checks", []):
         if check not in TABLE_CHECKS:
             raise DataValidationError(f"Resource '{name}' names an unknown check '{check}'.")
-        TABLE_CHECKS[check](frame, _rel(path, root))
-    LOADED.add(name)
-    return frame
+        TABLE_CHECKS[check](frame, where)
 
 
 def _check_unique(frame: pd.DataFrame, columns: list[str], where: str, what: str) -> None:
@@ -416,7 +430,7 @@ def _check_focus_group_nesting(frame: pd.DataFrame, where: str) -> None:
                 )
     for code, count, partitioned in zip(frame["code"], frame["count"], frame["partitioned"]):
         if partitioned:
-            children = frame[frame["parent_codes"].fillna("").map(lambda p: code in _split(p))]
+            children = frame[frame["parent_codes"].fillna("").map(lambda p, code=code: code in _split(p))]
             total = int(children["count"].sum())
             if total != count:
                 raise DataValidationError(
@@ -444,7 +458,8 @@ def _check_claims_tables(frame: pd.DataFrame, where: str) -> None:
         at = f"{where}, row {row_number} (line {row_number + 1})"
         if not isinstance(row.table, str):
             if isinstance(row.binding, str):
-                raise DataValidationError(f"{at}, column 'binding': claim '{row.id}' is bound to a cell but names no table.")
+                raise DataValidationError(
+                    f"{at}, column 'binding': claim '{row.id}' is bound to a cell but names no table.")
             continue
         if row.table not in known:
             raise DataValidationError(f"{at}, column 'table': claim '{row.id}' names an unknown table '{row.table}'. "

@@ -74,7 +74,8 @@ def _microdata_section(root: Path) -> list[str]:
              "simulated stand-in and say so. Don't know and refused are levels of their own, never numbers.", "",
              "| column | kind | levels | description |", "|---|---|---|---|"]
     for column in schema.CANONICAL:
-        lines.append(f"| `{column.name}` | {column.kind} | {escape(', '.join(column.levels))} | {escape(column.description)} |")
+        levels = escape(", ".join(column.levels))
+        lines.append(f"| `{column.name}` | {column.kind} | {levels} | {escape(column.description)} |")
     lines += ["", "### Where the data comes from and how it is mapped", ""]
     for source in microdata.SOURCES:
         lines.append(f"- **{source.upper()}**: {escape(microdata.WHERE_TO_GET[source])}. "
