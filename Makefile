@@ -32,7 +32,7 @@ test: $(STAMP) lint
 # ruff over the package, the tests and the code cells of the notebook sources (nbqa)
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check src tests bench
-	@$(VENV)/bin/nbqa ruff notebooks/[0-9]*.md notebooks/_template.md
+	@$(VENV)/bin/nbqa ruff notebooks/[0-9]*.md
 
 # the fast tier: unit and data tests, no book build, no notebook execution (seconds)
 check: $(STAMP)

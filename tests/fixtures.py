@@ -16,21 +16,60 @@ import pyreadstat
 
 # Central Asia Barometer, from the public CAB codebook: variable names, exact value-label strings,
 # "Not Asked" items, wave differences. Variable labels and integer codes are this fixture's own.
-FAVOURABILITY = {1: "Very Favorable", 2: "Somewhat Favorable", 3: "Somewhat Unfavorable", 4: "Very Unfavorable",
-                 8: "Don't Know (vol.)", 9: "Refused (vol.)", 97: "Not Asked"}
-EDUCATION = {1: "Incomplete school", 2: "Finished school", 3: "Vocational (vocational school, lyceum etc.)",
-             4: "Incomplete higher education", 5: "Complete higher education", 9: "Refused (vol.)"}
+FAVOURABILITY = {
+    1: "Very Favorable",
+    2: "Somewhat Favorable",
+    3: "Somewhat Unfavorable",
+    4: "Very Unfavorable",
+    8: "Don't Know (vol.)",
+    9: "Refused (vol.)",
+    97: "Not Asked",
+}
+EDUCATION = {
+    1: "Incomplete school",
+    2: "Finished school",
+    3: "Vocational (vocational school, lyceum etc.)",
+    4: "Incomplete higher education",
+    5: "Complete higher education",
+    9: "Refused (vol.)",
+}
 EDUCATION_LEVELS = {1: "primary", 2: "secondary", 3: "secondary", 4: "secondary", 5: "tertiary", 9: "refused"}
 REGIONS = {1: "Almaty", 2: "Astana", 3: "Central", 4: "Eastern", 5: "Northern", 6: "Southern", 7: "Western"}
-APPROVAL = {1: "Strongly approve", 2: "Somewhat approve", 3: "Somewhat disapprove", 4: "Strongly disapprove",
-            8: "Don't Know (vol.)", 9: "Refused (vol.)", 97: "Not Asked"}
+APPROVAL = {
+    1: "Strongly approve",
+    2: "Somewhat approve",
+    3: "Somewhat disapprove",
+    4: "Strongly disapprove",
+    8: "Don't Know (vol.)",
+    9: "Refused (vol.)",
+    97: "Not Asked",
+}
 COUNTRIES = {"kazakhstan": 1, "kyrgyzstan": 2, "tajikistan": 3, "uzbekistan": 4}
-SEASONS = {1: (2017, "spring"), 2: (2017, "fall"), 3: (2018, "spring"), 4: (2018, "fall"), 5: (2019, "spring"),
-           6: (2019, "fall"), 7: (2020, "spring")}
-OPINIONS = ("OpinionRussia", "OpinionChina", "OpinionUSA", "OpinionPutin", "OpinionXi", "OpinionTrump",
-            "OpinionAtambaev", "OpinionRahmon", "OpinionMirziyoyev")
-ECONOMIC = {"EconRelRussia": "Closer economic relations: Russia", "EconRelChina": "Closer economic relations: China",
-            "EconRelUSA": "Closer economic relations: USA"}
+SEASONS = {
+    1: (2017, "spring"),
+    2: (2017, "fall"),
+    3: (2018, "spring"),
+    4: (2018, "fall"),
+    5: (2019, "spring"),
+    6: (2019, "fall"),
+    7: (2020, "spring"),
+}
+OPINIONS = (
+    "OpinionRussia",
+    "OpinionChina",
+    "OpinionUSA",
+    "OpinionPutin",
+    "OpinionXi",
+    "OpinionTrump",
+    "OpinionAtambaev",
+    "OpinionRahmon",
+    "OpinionMirziyoyev",
+)
+ECONOMIC = {
+    "EconRelRussia": "Closer economic relations: Russia",
+    "EconRelChina": "Closer economic relations: China",
+    "EconRelUSA": "Closer economic relations: USA",
+}
 EXTENSIONS = {"stata": "dta", "excel": "xlsx", "spss": "sav"}
 
 
@@ -40,8 +79,9 @@ def cab_name(wave: int, country: str = "kazakhstan", kind: str = "stata") -> str
     return f"central-asia-barometer-survey-wave-{wave}-{kind}-{country}-{year}-{season}.{EXTENSIONS[kind]}"
 
 
-def cab_frame(wave: int = 1, n: int = 300, seed: int = 0, country: str = "kazakhstan",
-              stated_wave: int | None = None) -> tuple[pd.DataFrame, dict, dict]:
+def cab_frame(
+    wave: int = 1, n: int = 300, seed: int = 0, country: str = "kazakhstan", stated_wave: int | None = None
+) -> tuple[pd.DataFrame, dict, dict]:
     """Codes, variable labels and value labels of one CAB wave as the Stata file carries them.
 
     Wave 1 has no closer-economic-ties items; waves 2+ have them. Opinions follow one latent
@@ -57,43 +97,75 @@ def cab_frame(wave: int = 1, n: int = 300, seed: int = 0, country: str = "kazakh
 
     age = rng.integers(18, 89, n)
     weights = rng.uniform(0.4, 1.6, n)
-    frame = pd.DataFrame({
-        "Wave": np.full(n, stated_wave or wave), "Country": np.full(n, COUNTRIES[country]),
-        "Month": np.full(n, 5 if SEASONS[wave][1] == "spring" else 11), "Year": np.full(n, SEASONS[wave][0]),
-        "Gender": rng.choice([1, 2], n), "Age": age,
-        "AgeGrp": np.select([age < 30, age < 45, age < 60], [1, 2, 3], 4),
-        "AgeGroup2": np.select([age < 30, age < 40, age < 50, age < 60], [1, 2, 3, 4], 5),
-        "GeoCode": rng.choice([1, 2], n), "Language": rng.choice([1, 2], n), "Homelang": rng.choice([1, 2, 3, 4], n),
-        "EducLevel_M": rng.choice(list(EDUCATION), n, p=[0.08, 0.3, 0.3, 0.07, 0.24, 0.01]),
-        "Region_M": rng.choice(list(REGIONS), n),
-        **{name: opinion(0.8) for name in OPINIONS},
-        "OpinionNazarbayev": np.full(n, 97),  # Not Asked in Kazakhstan
-        "PMSagintayev": rng.choice([1, 2, 3, 4, 8], n), "PMJeenbekov": rng.choice([1, 2, 3, 4, 8], n),
-        "TrustUS_M": rng.choice([1, 2, 3, 4, 8], n),
-        "totwt": weights / weights.mean(),  # mean 1 within the wave
-    })
-    labels = {"Wave": "Wave", "Country": "Country", "Month": "Month of interview", "Year": "Year of interview",
-              "Gender": "Gender", "Age": "Age", "AgeGrp": "Age group", "AgeGroup2": "Age group 2",
-              "GeoCode": "Urban or rural", "Language": "Language of interview", "Homelang": "Language spoken at home",
-              "EducLevel_M": "Education level", "Region_M": "Region",
-              "OpinionRussia": "Opinion of Russia", "OpinionChina": "Opinion of China", "OpinionUSA": "Opinion of the USA",
-              "OpinionPutin": "Opinion of Vladimir Putin", "OpinionXi": "Opinion of Xi Jinping",
-              "OpinionTrump": "Opinion of Donald Trump", "OpinionAtambaev": "Opinion of Almazbek Atambayev",
-              "OpinionRahmon": "Opinion of Emomali Rahmon", "OpinionMirziyoyev": "Opinion of Shavkat Mirziyoyev",
-              "OpinionNazarbayev": "Opinion of Nursultan Nazarbayev",
-              "PMSagintayev": "Approval of Prime Minister Sagintayev", "PMJeenbekov": "Approval of Prime Minister Jeenbekov",
-              "TrustUS_M": "Trust in the USA", "totwt": "Total weight"}
-    values = {"Wave": {w: f"CAB OTS W{w}" for w in range(1, 10)},
-              "Country": {code: name.title() for name, code in COUNTRIES.items()},
-              "Gender": {1: "Female", 2: "Male"},
-              "AgeGrp": {1: "18-29", 2: "30-44", 3: "45-59", 4: "60+"},
-              "AgeGroup2": {1: "18-29", 2: "30-39", 3: "40-49", 4: "50-59", 5: "60+"},
-              "GeoCode": {1: "Urban", 2: "Rural"}, "Language": {1: "Kazakh", 2: "Russian"},
-              # the wave-1 trap: two codes share one label, which breaks whole-file label conversion
-              "Homelang": {1: "Kazakh", 2: "Russian", 3: "Other", 4: "Other"},
-              "EducLevel_M": EDUCATION, "Region_M": REGIONS,
-              **{name: FAVOURABILITY for name in (*OPINIONS, "OpinionNazarbayev")},
-              "PMSagintayev": APPROVAL, "PMJeenbekov": APPROVAL, "TrustUS_M": APPROVAL}
+    frame = pd.DataFrame(
+        {
+            "Wave": np.full(n, stated_wave or wave),
+            "Country": np.full(n, COUNTRIES[country]),
+            "Month": np.full(n, 5 if SEASONS[wave][1] == "spring" else 11),
+            "Year": np.full(n, SEASONS[wave][0]),
+            "Gender": rng.choice([1, 2], n),
+            "Age": age,
+            "AgeGrp": np.select([age < 30, age < 45, age < 60], [1, 2, 3], 4),
+            "AgeGroup2": np.select([age < 30, age < 40, age < 50, age < 60], [1, 2, 3, 4], 5),
+            "GeoCode": rng.choice([1, 2], n),
+            "Language": rng.choice([1, 2], n),
+            "Homelang": rng.choice([1, 2, 3, 4], n),
+            "EducLevel_M": rng.choice(list(EDUCATION), n, p=[0.08, 0.3, 0.3, 0.07, 0.24, 0.01]),
+            "Region_M": rng.choice(list(REGIONS), n),
+            **{name: opinion(0.8) for name in OPINIONS},
+            "OpinionNazarbayev": np.full(n, 97),  # Not Asked in Kazakhstan
+            "PMSagintayev": rng.choice([1, 2, 3, 4, 8], n),
+            "PMJeenbekov": rng.choice([1, 2, 3, 4, 8], n),
+            "TrustUS_M": rng.choice([1, 2, 3, 4, 8], n),
+            "totwt": weights / weights.mean(),  # mean 1 within the wave
+        }
+    )
+    labels = {
+        "Wave": "Wave",
+        "Country": "Country",
+        "Month": "Month of interview",
+        "Year": "Year of interview",
+        "Gender": "Gender",
+        "Age": "Age",
+        "AgeGrp": "Age group",
+        "AgeGroup2": "Age group 2",
+        "GeoCode": "Urban or rural",
+        "Language": "Language of interview",
+        "Homelang": "Language spoken at home",
+        "EducLevel_M": "Education level",
+        "Region_M": "Region",
+        "OpinionRussia": "Opinion of Russia",
+        "OpinionChina": "Opinion of China",
+        "OpinionUSA": "Opinion of the USA",
+        "OpinionPutin": "Opinion of Vladimir Putin",
+        "OpinionXi": "Opinion of Xi Jinping",
+        "OpinionTrump": "Opinion of Donald Trump",
+        "OpinionAtambaev": "Opinion of Almazbek Atambayev",
+        "OpinionRahmon": "Opinion of Emomali Rahmon",
+        "OpinionMirziyoyev": "Opinion of Shavkat Mirziyoyev",
+        "OpinionNazarbayev": "Opinion of Nursultan Nazarbayev",
+        "PMSagintayev": "Approval of Prime Minister Sagintayev",
+        "PMJeenbekov": "Approval of Prime Minister Jeenbekov",
+        "TrustUS_M": "Trust in the USA",
+        "totwt": "Total weight",
+    }
+    values = {
+        "Wave": {w: f"CAB OTS W{w}" for w in range(1, 10)},
+        "Country": {code: name.title() for name, code in COUNTRIES.items()},
+        "Gender": {1: "Female", 2: "Male"},
+        "AgeGrp": {1: "18-29", 2: "30-44", 3: "45-59", 4: "60+"},
+        "AgeGroup2": {1: "18-29", 2: "30-39", 3: "40-49", 4: "50-59", 5: "60+"},
+        "GeoCode": {1: "Urban", 2: "Rural"},
+        "Language": {1: "Kazakh", 2: "Russian"},
+        # the wave-1 trap: two codes share one label, which breaks whole-file label conversion
+        "Homelang": {1: "Kazakh", 2: "Russian", 3: "Other", 4: "Other"},
+        "EducLevel_M": EDUCATION,
+        "Region_M": REGIONS,
+        **{name: FAVOURABILITY for name in (*OPINIONS, "OpinionNazarbayev")},
+        "PMSagintayev": APPROVAL,
+        "PMJeenbekov": APPROVAL,
+        "TrustUS_M": APPROVAL,
+    }
     if wave >= 2:
         for name, label in ECONOMIC.items():
             support = np.where(0.8 * engagement + rng.standard_normal(n) > -0.3, 1, 2)
@@ -112,8 +184,15 @@ def as_text(frame: pd.DataFrame, values: dict) -> pd.DataFrame:
     return text
 
 
-def write_cab(path: Path, wave: int | None = None, n: int = 300, seed: int = 0, country: str | None = None,
-              frame_labels_values: tuple | None = None, **options) -> pd.DataFrame:
+def write_cab(
+    path: Path,
+    wave: int | None = None,
+    n: int = 300,
+    seed: int = 0,
+    country: str | None = None,
+    frame_labels_values: tuple | None = None,
+    **options,
+) -> pd.DataFrame:
     """Write one CAB file in the format its name says (.dta, .xlsx or .sav); return its codes."""
     match = re.search(r"wave-(\d+)-\w+?-([a-z]+)-", path.name)
     wave = wave or (int(match.group(1)) if match else 1)
@@ -135,8 +214,9 @@ def cab_download(folder: Path, waves=(1, 2, 7), kind: str = "stata") -> dict[str
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
     for wave in waves:
-        with zipfile.ZipFile(folder / f"central-asia-barometer-survey-wave-{wave}-{kind}.zip", "w",
-                             zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(
+            folder / f"central-asia-barometer-survey-wave-{wave}-{kind}.zip", "w", zipfile.ZIP_DEFLATED
+        ) as archive:
             for country in ("kazakhstan", "kyrgyzstan"):
                 name = cab_name(wave, country, kind)
                 scratch = folder / name
@@ -149,33 +229,81 @@ def cab_download(folder: Path, waves=(1, 2, 7), kind: str = "stata") -> dict[str
 
 def write_wvs(path: Path, n: int = 30, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({"V2": rng.choice([398, 643, 840], n), "V258": rng.uniform(0.5, 1.5, n),
-                          "V203": rng.choice([1, 2, 5, 10, -1, -2], n), "V204": rng.choice([1, 3, 10, -1], n),
-                          "V205": rng.choice([2, 6, 9], n), "V206": rng.choice([1, 4, -2], n)})
-    justifiable = {**{i: str(i) for i in range(2, 10)}, 1: "Never justifiable", 10: "Always justifiable",
-                   -1: "Don't know", -2: "No answer"}
-    pyreadstat.write_sav(frame, str(path), column_labels={
-        "V2": "Country/region", "V258": "Weight", "V203": "Justifiable: Homosexuality",
-        "V204": "Justifiable: Abortion", "V205": "Justifiable: Divorce", "V206": "Justifiable: Sex before marriage"},
-        variable_value_labels={"V2": {398: "Kazakhstan", 643: "Russia", 840: "United States"},
-                               "V203": justifiable, "V204": justifiable, "V205": justifiable, "V206": justifiable})
+    frame = pd.DataFrame(
+        {
+            "V2": rng.choice([398, 643, 840], n),
+            "V258": rng.uniform(0.5, 1.5, n),
+            "V203": rng.choice([1, 2, 5, 10, -1, -2], n),
+            "V204": rng.choice([1, 3, 10, -1], n),
+            "V205": rng.choice([2, 6, 9], n),
+            "V206": rng.choice([1, 4, -2], n),
+        }
+    )
+    justifiable = {
+        **{i: str(i) for i in range(2, 10)},
+        1: "Never justifiable",
+        10: "Always justifiable",
+        -1: "Don't know",
+        -2: "No answer",
+    }
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        column_labels={
+            "V2": "Country/region",
+            "V258": "Weight",
+            "V203": "Justifiable: Homosexuality",
+            "V204": "Justifiable: Abortion",
+            "V205": "Justifiable: Divorce",
+            "V206": "Justifiable: Sex before marriage",
+        },
+        variable_value_labels={
+            "V2": {398: "Kazakhstan", 643: "Russia", 840: "United States"},
+            "V203": justifiable,
+            "V204": justifiable,
+            "V205": justifiable,
+            "V206": justifiable,
+        },
+    )
     return frame
 
 
 def write_gallup(path: Path, n: int = 50, seed: int = 2) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     approval = {1: "Approve", 2: "Disapprove", 3: "Don't know", 4: "Refused"}
-    frame = pd.DataFrame({"YEAR_WAVE": rng.choice([2015, 2016], n), "WGT": rng.uniform(0.5, 1.5, n),
-                          "WP1219": rng.choice([1, 2], n), "WP1220": rng.integers(15, 90, n),
-                          "WP3117": rng.choice([1, 2, 3], n), "WP14": rng.choice([1, 2], n),
-                          "US": rng.choice([1, 2, 3, 4], n), "RU": rng.choice([1, 2, 3], n), "CN": rng.choice([1, 2, 3], n),
-                          "DE": rng.choice([1, 2, 3], n), "KZ": rng.choice([1, 2, 3], n),
-                          "IMM": rng.choice([1, 2, 3, 4], n), "ECON": rng.choice([1, 2, 3], n)})
-    pyreadstat.write_sav(frame, str(path), variable_value_labels={
-        "WP1219": {1: "Male", 2: "Female"}, "WP3117": {1: "Elementary or less", 2: "Secondary", 3: "Tertiary"},
-        "WP14": {1: "Urban area", 2: "Rural area"}, "US": approval, "RU": approval, "CN": approval, "DE": approval,
-        "KZ": approval, "IMM": {1: "Increased", 2: "Kept at its present level", 3: "Decreased", 4: "Don't know"},
-        "ECON": {1: "Getting better", 2: "The same", 3: "Getting worse"}})
+    frame = pd.DataFrame(
+        {
+            "YEAR_WAVE": rng.choice([2015, 2016], n),
+            "WGT": rng.uniform(0.5, 1.5, n),
+            "WP1219": rng.choice([1, 2], n),
+            "WP1220": rng.integers(15, 90, n),
+            "WP3117": rng.choice([1, 2, 3], n),
+            "WP14": rng.choice([1, 2], n),
+            "US": rng.choice([1, 2, 3, 4], n),
+            "RU": rng.choice([1, 2, 3], n),
+            "CN": rng.choice([1, 2, 3], n),
+            "DE": rng.choice([1, 2, 3], n),
+            "KZ": rng.choice([1, 2, 3], n),
+            "IMM": rng.choice([1, 2, 3, 4], n),
+            "ECON": rng.choice([1, 2, 3], n),
+        }
+    )
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        variable_value_labels={
+            "WP1219": {1: "Male", 2: "Female"},
+            "WP3117": {1: "Elementary or less", 2: "Secondary", 3: "Tertiary"},
+            "WP14": {1: "Urban area", 2: "Rural area"},
+            "US": approval,
+            "RU": approval,
+            "CN": approval,
+            "DE": approval,
+            "KZ": approval,
+            "IMM": {1: "Increased", 2: "Kept at its present level", 3: "Decreased", 4: "Don't know"},
+            "ECON": {1: "Getting better", 2: "The same", 3: "Getting worse"},
+        },
+    )
     return frame
 
 
@@ -196,6 +324,18 @@ def edit_table(root: Path, table: str, old: str, new: str) -> Path:
     return root / "data" / path
 
 
-GALLUP_NAMES = {"year": "YEAR_WAVE", "weight": "WGT", "sex": "WP1219", "age": "WP1220", "education": "WP3117",
-                "urban": "WP14", "approve_us": "US", "approve_russia": "RU", "approve_china": "CN",
-                "approve_germany": "DE", "approve_kz_leadership": "KZ", "immigration": "IMM", "economy": "ECON"}
+GALLUP_NAMES = {
+    "year": "YEAR_WAVE",
+    "weight": "WGT",
+    "sex": "WP1219",
+    "age": "WP1220",
+    "education": "WP3117",
+    "urban": "WP14",
+    "approve_us": "US",
+    "approve_russia": "RU",
+    "approve_china": "CN",
+    "approve_germany": "DE",
+    "approve_kz_leadership": "KZ",
+    "immigration": "IMM",
+    "economy": "ECON",
+}

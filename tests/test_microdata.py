@@ -12,10 +12,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import fixtures
 import pandas as pd
 import pytest
 
-import fixtures
 from kzopinion import correlation, microdata, schema, simulate
 
 
@@ -42,8 +42,11 @@ def _write_raw(path: Path, frame: pd.DataFrame, labels: dict, values: dict) -> P
 def _state(root: Path) -> dict[str, bytes]:
     """Every file under data/microdata/, with its bytes (to prove a failed registration wrote nothing)."""
     base = root / "data/microdata"
-    return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()} \
-        if base.exists() else {}
+    return (
+        {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+        if base.exists()
+        else {}
+    )
 
 
 def _set_mapping(root: Path, item: str, **values: str) -> None:
@@ -75,7 +78,10 @@ def test_the_mapping_ships_the_real_cab_variable_names(root):
     assert names["weight"] == "totwt" and names["age"] == "Age" and names["urban"] == "GeoCode"
     assert names["language"] == "Language" and names["education"] == "EducLevel_M"
     assert (names["opinion_putin"], names["opinion_xi"], names["opinion_trump"]) == (
-        "OpinionPutin", "OpinionXi", "OpinionTrump")
+        "OpinionPutin",
+        "OpinionXi",
+        "OpinionTrump",
+    )
     assert names["leader_kyrgyzstan"] == "OpinionAtambaev" and "PM" not in names["leader_kyrgyzstan"]
 
 
@@ -93,8 +99,14 @@ def test_cab_harmonises_exactly(cab_registered):
     frame = microdata.read_cab(root)
     raw = written[fixtures.cab_name(1)]
     wave1 = frame[frame["wave"] == 1].reset_index(drop=True)
-    levels = {1: "very_favourable", 2: "somewhat_favourable", 3: "somewhat_unfavourable", 4: "very_unfavourable",
-              8: "dont_know", 9: "refused"}
+    levels = {
+        1: "very_favourable",
+        2: "somewhat_favourable",
+        3: "somewhat_unfavourable",
+        4: "very_unfavourable",
+        8: "dont_know",
+        9: "refused",
+    }
     assert wave1["fav_us"].astype(str).tolist() == raw["OpinionUSA"].map(levels).tolist()
     assert wave1["opinion_trump"].astype(str).tolist() == raw["OpinionTrump"].map(levels).tolist()
     assert wave1["sex"].astype(str).tolist() == raw["Gender"].map({1: "female", 2: "male"}).tolist()
@@ -164,7 +176,9 @@ def test_the_label_fallback_never_picks_among_candidates(repo_copy, tmp_path, ca
     _set_mapping(repo_copy, "leader_kyrgyzstan", label_pattern="opinion.*(atambaye?v|jeenbekov)")
     coverage = {c.item: c for c in microdata.check_cab_content(path, repo_copy).coverage}
     assert (coverage["leader_kyrgyzstan"].status, coverage["leader_kyrgyzstan"].variable) == (
-        "found by label", "OpinionAtambaev")
+        "found by label",
+        "OpinionAtambaev",
+    )
 
 
 def test_an_ambiguous_required_item_stops_registration(repo_copy, tmp_path):
@@ -211,8 +225,11 @@ def test_a_phone_wave_file_is_refused(cab_registered):
 def test_a_mislabelled_phone_file_is_refused(repo_copy, tmp_path):
     # A telephone wave under a face-to-face name: the file's own Wave variable says W7.
     _wave1(tmp_path / "dl", stated_wave=7)
-    with pytest.raises(microdata.MicrodataError, match=r"named as CAB wave 1 but its variable 'Wave' says "
-                                                       r"\['CAB OTS W7'\] \(a telephone wave\)"):
+    with pytest.raises(
+        microdata.MicrodataError,
+        match=r"named as CAB wave 1 but its variable 'Wave' says "
+        r"\['CAB OTS W7'\] \(a telephone wave\)",
+    ):
         microdata.register_cab(tmp_path / "dl", repo_copy)
     assert _state(repo_copy) == {}
 
@@ -233,7 +250,9 @@ def test_the_wave_is_read_from_the_files_own_variable(tmp_path, label, wave):
     if wave == 3:
         assert microdata.check_cab_content(path).wave == 3
     else:
-        with pytest.raises(microdata.MicrodataError, match=rf"named as CAB wave 3 but its variable 'Wave' says \['{label}'\]"):
+        with pytest.raises(
+            microdata.MicrodataError, match=rf"named as CAB wave 3 but its variable 'Wave' says \['{label}'\]"
+        ):
             microdata.check_cab_content(path)
 
 
@@ -260,17 +279,23 @@ def test_a_file_from_another_country_is_refused(repo_copy, tmp_path):
         microdata.check_cab_content(path)
     # ... and by content (a Kyrgyz file under a Kazakh name).
     _wave1(tmp_path / "dl", country="kyrgyzstan")
-    with pytest.raises(microdata.MicrodataError, match=r"named as a Kazakhstan file but its variable 'Country' holds "
-                                                       r"\['Kyrgyzstan'\]"):
+    with pytest.raises(
+        microdata.MicrodataError,
+        match=r"named as a Kazakhstan file but its variable 'Country' holds "
+        r"\['Kyrgyzstan'\]",
+    ):
         microdata.register_cab(tmp_path / "dl", repo_copy)
     assert _state(repo_copy) == {}
 
 
-@pytest.mark.parametrize("weights, message", [
-    (lambda w: -w, r"weight variable 'totwt' is negative for 300 respondents"),
-    (lambda w: w * 0, r"weight variable 'totwt' sums to 0"),
-    (lambda w: w.where(w > 1), r"weight variable 'totwt' is missing for \d+ of 300 respondents"),
-])
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (lambda w: -w, r"weight variable 'totwt' is negative for 300 respondents"),
+        (lambda w: w * 0, r"weight variable 'totwt' sums to 0"),
+        (lambda w: w.where(w > 1), r"weight variable 'totwt' is missing for \d+ of 300 respondents"),
+    ],
+)
 def test_bad_weights_are_refused(repo_copy, tmp_path, weights, message):
     frame, labels, values = fixtures.cab_frame(1, 300, 6)
     frame["totwt"] = weights(frame["totwt"])
@@ -291,8 +316,12 @@ def test_an_empty_file_is_refused(repo_copy, tmp_path):
 def test_a_corrupt_file_is_named_not_a_traceback(repo_copy, tmp_path, kind):
     path = _wave1(tmp_path / "dl", kind)
     path.write_bytes(path.read_bytes()[:200])
-    result = subprocess.run([sys.executable, "-m", "kzopinion.microdata", "--cab-dir", str(tmp_path / "dl")],
-                            cwd=repo_copy, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.microdata", "--cab-dir", str(tmp_path / "dl")],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert f"{path.name}: cannot be read as a" in result.stderr and "download it again" in result.stderr
     assert "Traceback" not in result.stderr
@@ -302,8 +331,12 @@ def test_a_truncated_zip_is_a_sentence(repo_copy, tmp_path):
     fixtures.cab_download(tmp_path / "dl", waves=(1,))
     archive = next((tmp_path / "dl").glob("*.zip"))
     archive.write_bytes(archive.read_bytes()[:5000])
-    result = subprocess.run([sys.executable, "-m", "kzopinion.microdata", "--cab-dir", str(tmp_path / "dl")],
-                            cwd=repo_copy, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.microdata", "--cab-dir", str(tmp_path / "dl")],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr and "BadZipFile" not in result.stderr
     assert f"{archive}: not a readable zip archive" in result.stderr and "Download it again" in result.stderr
     assert _state(repo_copy) == {}
@@ -313,10 +346,13 @@ def test_a_zip_member_above_the_cap_is_refused_naming_member_and_cap(repo_copy, 
     folder = tmp_path / "dl"
     folder.mkdir()
     with zipfile.ZipFile(folder / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(fixtures.cab_name(1), b"\0" * (3 * 2 ** 20))  # 3 MB of zeros: a few KB compressed
+        archive.writestr(fixtures.cab_name(1), b"\0" * (3 * 2**20))  # 3 MB of zeros: a few KB compressed
     assert (folder / "bomb.zip").stat().st_size < 50_000
-    with pytest.raises(microdata.MicrodataError, match=rf"member {fixtures.cab_name(1)}: expands to 3 MB, more than "
-                                                       r"the cap of 1 MB"):
+    with pytest.raises(
+        microdata.MicrodataError,
+        match=rf"member {fixtures.cab_name(1)}: expands to 3 MB, more than "
+        r"the cap of 1 MB",
+    ):
         microdata.register_cab(folder, repo_copy, max_member_mb=1)
     assert _state(repo_copy) == {}
 
@@ -324,7 +360,7 @@ def test_a_zip_member_above_the_cap_is_refused_naming_member_and_cap(repo_copy, 
 def test_a_member_whose_header_understates_its_size_is_stopped_while_streaming(tmp_path):
     # A forged header cannot get past the cap: the copy counts the bytes it actually writes.
     with pytest.raises(microdata.MicrodataError, match=r"x.zip: member y.dta: expands to more than the cap of 1 MB"):
-        microdata._copy_capped(io.BytesIO(b"\0" * (2 ** 20 + 1)), tmp_path / "out", 2 ** 20, "x.zip: member y.dta")
+        microdata._copy_capped(io.BytesIO(b"\0" * (2**20 + 1)), tmp_path / "out", 2**20, "x.zip: member y.dta")
 
 
 def test_a_symlink_out_of_the_folder_is_never_followed(repo_copy, tmp_path):
@@ -364,8 +400,9 @@ def test_a_failed_registration_never_touches_registered_files(repo_copy, tmp_pat
     fixtures.write_cab(tmp_path / "wave2" / fixtures.cab_name(2))
     microdata.register_cab(tmp_path / "wave2", repo_copy)
     assert sorted(microdata.manifest(repo_copy)["cab"]) == [fixtures.cab_name(1), fixtures.cab_name(2)]
-    assert (repo_copy / "data/microdata/cab" / fixtures.cab_name(1)).read_bytes() == \
-        before[f"cab/{fixtures.cab_name(1)}"]
+    assert (repo_copy / "data/microdata/cab" / fixtures.cab_name(1)).read_bytes() == before[
+        f"cab/{fixtures.cab_name(1)}"
+    ]
 
 
 def test_a_wave_given_twice_is_refused(repo_copy, tmp_path):
@@ -390,18 +427,35 @@ def test_absent_items_make_models_visibly_not_computed(repo_copy, tmp_path, micr
     microdata.register_cab(tmp_path / "dl", repo_copy)
     cab = microdata.load("cab", root=repo_copy)
     pairs = correlation.cab_pairs(cab.frame)
-    assert len(pairs) == 12 and {"label", "family", "outcome", "predictor", "coef", "se", "p", "low", "high", "n",
-                                 "ran", "reason", "controls", "waves"} <= set(pairs.columns)
+    assert len(pairs) == 12 and {
+        "label",
+        "family",
+        "outcome",
+        "predictor",
+        "coef",
+        "se",
+        "p",
+        "low",
+        "high",
+        "n",
+        "ran",
+        "reason",
+        "controls",
+        "waves",
+    } <= set(pairs.columns)
     economic = pairs[pairs["outcome"].str.startswith("closer_econ")]
     assert len(economic) == 4 and not economic["ran"].any() and economic["coef"].isna().all()
     assert set(economic["reason"]) == {"not computed (items absent in wave 1)"}
     ran = pairs[pairs["ran"]]
     assert len(ran) == 8 and set(ran["waves"]) == {"wave 1"} and ran["p"].notna().all()
-    assert set(ran["controls"]) == {"mean opinion of the other Central Asian presidents, age, sex, education, "
-                                    "settlement type"}
+    assert set(ran["controls"]) == {
+        "mean opinion of the other Central Asian presidents, age, sex, education, settlement type"
+    }
     table = correlation.models_table(pairs)
-    assert table.loc["Closer economic ties with the US on those with Russia", "Coefficient"] == \
-        "not computed (items absent in wave 1)"
+    assert (
+        table.loc["Closer economic ties with the US on those with Russia", "Coefficient"]
+        == "not computed (items absent in wave 1)"
+    )
     assert correlation.waves_caption(cab) == "CAB wave 1 (2017)"
 
 
@@ -473,10 +527,14 @@ def test_gallup_with_a_filled_mapping_harmonises(repo_copy, tmp_path, microdata_
     frame = microdata.load("gallup", root=repo_copy)
     assert not frame.simulated and frame.tier == "microdata"
     got = frame.frame
-    assert got["approve_us"].astype(str).tolist() == raw["US"].map(
-        {1: "approve", 2: "disapprove", 3: "dont_know", 4: "refused"}).tolist()
-    assert got["immigration"].astype(str).tolist() == raw["IMM"].map(
-        {1: "increase", 2: "keep", 3: "decrease", 4: "dont_know"}).tolist()
+    assert (
+        got["approve_us"].astype(str).tolist()
+        == raw["US"].map({1: "approve", 2: "disapprove", 3: "dont_know", 4: "refused"}).tolist()
+    )
+    assert (
+        got["immigration"].astype(str).tolist()
+        == raw["IMM"].map({1: "increase", 2: "keep", 3: "decrease", 4: "dont_know"}).tolist()
+    )
     assert got["year"].tolist() == raw["YEAR_WAVE"].tolist()
 
 
@@ -497,7 +555,9 @@ def test_the_switch_uses_the_stand_in_when_nothing_is_registered(repo_copy):
 
 
 def test_make_data_without_arguments_reports_status(repo_copy):
-    result = subprocess.run([sys.executable, "-m", "kzopinion.microdata"], cwd=repo_copy, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.microdata"], cwd=repo_copy, capture_output=True, text=True
+    )
     assert result.returncode == 0
     for source in ("cab", "gallup", "wvs"):
         assert f"{source}" in result.stdout and "missing" in result.stdout
@@ -510,12 +570,18 @@ def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.email=test@example.org", "-c", "user.name=test", *args], cwd=root,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.email=test@example.org", "-c", "user.name=test", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def test_registered_files_in_every_format_build_the_microdata_edition_without_touching_tracked_files(
-        repo_copy, tmp_path):
+    repo_copy, tmp_path
+):
     _git(repo_copy, "init", "-q")
     _git(repo_copy, "add", "-A")
     _git(repo_copy, "commit", "-qm", "public edition")
@@ -545,7 +611,8 @@ def test_registered_files_in_every_format_build_the_microdata_edition_without_to
     ledger = claims.entries(edition).set_index("id")
     assert ledger.at["ru_app_c_countries_positive_significant", "tier"] == "microdata"
     assert ledger.at["ru_app_c_countries_positive_significant", "inputs"] == {
-        "microdata:cab": microdata.fingerprint("cab", edition)}
+        "microdata:cab": microdata.fingerprint("cab", edition)
+    }
     assert ledger.at["ru_app_a_positive_significant", "tier"] == "simulated"
     record = (edition / "notebooks/02-russia-correlation.ipynb").read_text()
     assert "items absent in wave 1" in record and "SIMULATED stand-in for CAB" not in record

@@ -8,6 +8,7 @@ import pytest
 from kzopinion import data, models, schema, simulate
 from kzopinion.chapters import cultural_values as conservatism
 
+
 @pytest.fixture(scope="module")
 def gallup():
     return {s: simulate.respondents("gallup", scenario=s) for s in simulate.SCENARIOS}
@@ -20,8 +21,12 @@ def _share(values: pd.Series, level: str) -> float:
 def test_marginals_match_their_calibration_targets(gallup):
     g, cab = gallup["engagement"], simulate.respondents("cab")
     approval = data.load("gallup_leadership_approval").set_index(["leadership", "year"])
-    assert _share(g["approve_us"], "approve") == pytest.approx(approval.at[("United States", 2014), "approve"] / 100, abs=0.02)
-    assert _share(g["approve_china"], "approve") == pytest.approx(approval.at[("China", 2014), "approve"] / 100, abs=0.03)
+    assert _share(g["approve_us"], "approve") == pytest.approx(
+        approval.at[("United States", 2014), "approve"] / 100, abs=0.02
+    )
+    assert _share(g["approve_china"], "approve") == pytest.approx(
+        approval.at[("China", 2014), "approve"] / 100, abs=0.03
+    )
     russia = data.load("cab_russia_aggregates").set_index("answer")["percent"]
     favourable = cab["fav_russia"].isin(["very_favourable", "somewhat_favourable"]).mean()
     assert favourable == pytest.approx(russia["favourable"] / 100, abs=0.02)

@@ -57,8 +57,10 @@ def favourability_distribution(frame: pd.DataFrame, items: dict[str, str], by_wa
 def favourable_share(frame: pd.DataFrame, column: str) -> tuple[float, float]:
     """Weighted percent favourable and unfavourable (don't know in the base, refused out)."""
     shares = favourability_distribution(frame, {column: column}).set_index("answer")["percent"]
-    return (float(shares["very_favourable"] + shares["somewhat_favourable"]),
-            float(shares["very_unfavourable"] + shares["somewhat_unfavourable"]))
+    return (
+        float(shares["very_favourable"] + shares["somewhat_favourable"]),
+        float(shares["very_unfavourable"] + shares["somewhat_unfavourable"]),
+    )
 
 
 def _approval(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -70,10 +72,12 @@ def gallup_lpm(frame: pd.DataFrame, controls: bool, confidence: float = 0.95) ->
     numeric = {"approve_russia": _approval(frame, "approve_russia")}
     categorical = {}
     if controls:
-        numeric |= {"approve_china": _approval(frame, "approve_china"),
-                    "approve_germany": _approval(frame, "approve_germany"),
-                    "approve_kz_leadership": _approval(frame, "approve_kz_leadership"),
-                    "age": frame["age"].astype(float)}
+        numeric |= {
+            "approve_china": _approval(frame, "approve_china"),
+            "approve_germany": _approval(frame, "approve_germany"),
+            "approve_kz_leadership": _approval(frame, "approve_kz_leadership"),
+            "age": frame["age"].astype(float),
+        }
         categorical = models.asked(frame, {**DEMOGRAPHICS, "economy": "same"})
     X = models.design(frame, numeric, categorical)
     fit = models.ols(_approval(frame, "approve_us"), X, frame["weight"])
@@ -84,8 +88,12 @@ def gallup_china(frame: pd.DataFrame, confidence: float = 0.95) -> list[tuple[st
     """Approval of China's leadership on approval of the US's and of Russia's, with the full controls."""
     out = []
     for predictor in ("approve_us", "approve_russia"):
-        numeric = {predictor: _approval(frame, predictor), "approve_germany": _approval(frame, "approve_germany"),
-                   "approve_kz_leadership": _approval(frame, "approve_kz_leadership"), "age": frame["age"].astype(float)}
+        numeric = {
+            predictor: _approval(frame, predictor),
+            "approve_germany": _approval(frame, "approve_germany"),
+            "approve_kz_leadership": _approval(frame, "approve_kz_leadership"),
+            "age": frame["age"].astype(float),
+        }
         X = models.design(frame, numeric, models.asked(frame, {**DEMOGRAPHICS, "economy": "same"}))
         fit = models.ols(_approval(frame, "approve_china"), X, frame["weight"])
         out.append((predictor, models.estimate(fit, predictor, confidence)))
@@ -98,8 +106,13 @@ def _cab_score(frame: pd.DataFrame, column: str) -> pd.Series:
     return schema.score(frame[column])
 
 
-CONTROL_NAMES = {"opinion_other_ca_leaders": "mean opinion of the other Central Asian presidents", "age": "age",
-                 "sex": "sex", "education": "education", "urban": "settlement type"}
+CONTROL_NAMES = {
+    "opinion_other_ca_leaders": "mean opinion of the other Central Asian presidents",
+    "age": "age",
+    "sex": "sex",
+    "education": "education",
+    "urban": "settlement type",
+}
 
 
 def _absent_waves(frame: pd.DataFrame, columns: tuple[str, ...], waves: list[int]) -> list[int]:
@@ -127,10 +140,22 @@ def cab_pairs(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     for outcome, predictor, label, family in CAB_PAIRS:
         absent = _absent_waves(frame, (outcome, predictor), waves)
         used = [w for w in waves if w not in absent]
-        row = {"label": label, "family": family, "outcome": outcome, "predictor": predictor, "ran": False,
-               "reason": "", "waves": describe_waves(used) if used else "", "controls": "",
-               "coef": float("nan"), "se": float("nan"), "p": float("nan"), "low": float("nan"),
-               "high": float("nan"), "n": 0}
+        row = {
+            "label": label,
+            "family": family,
+            "outcome": outcome,
+            "predictor": predictor,
+            "ran": False,
+            "reason": "",
+            "waves": describe_waves(used) if used else "",
+            "controls": "",
+            "coef": float("nan"),
+            "se": float("nan"),
+            "p": float("nan"),
+            "low": float("nan"),
+            "high": float("nan"),
+            "n": 0,
+        }
         if not used:
             row["reason"] = f"not computed (items absent in {describe_waves(absent)})"
             rows.append(row)
@@ -146,9 +171,16 @@ def cab_pairs(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
             row["reason"] = f"not computed (the model cannot be fitted on {describe_waves(used)}: {err})"
             rows.append(row)
             continue
-        row |= {"ran": True, "controls": ", ".join(CONTROL_NAMES[c] for c in CONTROL_NAMES
-                                                      if c in numeric_controls or c in categorical),
-                "coef": est.coef, "se": est.se, "p": est.p, "low": est.low, "high": est.high, "n": est.n}
+        row |= {
+            "ran": True,
+            "controls": ", ".join(CONTROL_NAMES[c] for c in CONTROL_NAMES if c in numeric_controls or c in categorical),
+            "coef": est.coef,
+            "se": est.se,
+            "p": est.p,
+            "low": est.low,
+            "high": est.high,
+            "n": est.n,
+        }
         if absent:
             row["reason"] = f"items absent in {describe_waves(absent)}"
         rows.append(row)
@@ -176,17 +208,21 @@ def waves_caption(respondents) -> str:
 
 def models_table(pairs: pd.DataFrame) -> pd.DataFrame:
     """The Appendix C models as the reader sees them: estimate or why it is missing, waves, controls."""
+
     def cell(row, text: str) -> str:
         return text if row.ran else ""
 
     rows = list(pairs.itertuples())
-    return pd.DataFrame({
-        "Model": pairs["label"], "Family": pairs["family"],
-        "Coefficient": [f"{r.coef:.3f}" if r.ran else r.reason for r in rows],
-        "Robust SE": [cell(r, f"{r.se:.3f}") for r in rows],
-        "p-value": [cell(r, f"{r.p:.3f}") for r in rows],
-        "95% interval": [cell(r, f"{r.low:.3f} to {r.high:.3f}") for r in rows],
-        "Respondents": [cell(r, f"{r.n:,}") for r in rows],
-        "Waves": [r.waves + (f" ({r.reason})" if r.ran and r.reason else "") for r in rows],
-        "Controls used": pairs["controls"],
-    }).set_index("Model")
+    return pd.DataFrame(
+        {
+            "Model": pairs["label"],
+            "Family": pairs["family"],
+            "Coefficient": [f"{r.coef:.3f}" if r.ran else r.reason for r in rows],
+            "Robust SE": [cell(r, f"{r.se:.3f}") for r in rows],
+            "p-value": [cell(r, f"{r.p:.3f}") for r in rows],
+            "95% interval": [cell(r, f"{r.low:.3f} to {r.high:.3f}") for r in rows],
+            "Respondents": [cell(r, f"{r.n:,}") for r in rows],
+            "Waves": [r.waves + (f" ({r.reason})" if r.ran and r.reason else "") for r in rows],
+            "Controls used": pairs["controls"],
+        }
+    ).set_index("Model")

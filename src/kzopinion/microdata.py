@@ -53,14 +53,29 @@ import pandas as pd
 from kzopinion import paths, schema
 
 SOURCES = ("cab", "gallup", "wvs")
-CAB_FILE = re.compile(r"central-asia-barometer-survey-wave-(\d+)-(stata|excel|spss)-([a-z]+)-(\d{4})-([a-z]+)"
-                      r"\.(dta|xlsx|sav)$", re.I)
+CAB_FILE = re.compile(
+    r"central-asia-barometer-survey-wave-(\d+)-(stata|excel|spss)-([a-z]+)-(\d{4})-([a-z]+)"
+    r"\.(dta|xlsx|sav)$",
+    re.I,
+)
 CAB_NAME_HELP = "central-asia-barometer-survey-wave-<N>-<stata|excel|spss>-<country>-<year>-<season>.<dta|xlsx|sav>"
 CAB_WAVES = range(1, 7)
 FORMATS = {".dta": "Stata", ".xlsx": "Excel", ".sav": "SPSS"}
 # Files that look like survey data but are not in a readable CAB format or name: refused, not skipped.
-DATA_SUFFIXES = {".dta", ".sav", ".zsav", ".por", ".xlsx", ".xls", ".csv", ".tsv", ".sas7bdat", ".rds", ".rdata",
-                 ".parquet"}
+DATA_SUFFIXES = {
+    ".dta",
+    ".sav",
+    ".zsav",
+    ".por",
+    ".xlsx",
+    ".xls",
+    ".csv",
+    ".tsv",
+    ".sas7bdat",
+    ".rds",
+    ".rdata",
+    ".parquet",
+}
 PHONE_ITEMS = ("E1a", "E1b", "E1c")
 NOT_ASKED = re.compile(r"^\s*not asked\b", re.I)
 MAX_MEMBER_MB = 200  # a CAB wave file is a few MB; anything far larger is not one (or is a zip bomb)
@@ -68,11 +83,11 @@ EDITION_VARIABLE = "KZOPINION_EDITION"
 EDITION_MARKER = ".kzopinion-edition"
 WHERE_TO_GET = {
     "cab": "open access: https://discuss-data.net/dataset/1afc5235-eb1f-4a23-80b6-036515ce1916/ "
-           "(download the wave 1-6 zips, or the per-wave Excel files of the CAB website, then: make data CAB_DIR=<folder>)",
+    "(download the wave 1-6 zips, or the per-wave Excel files of the CAB website, then: make data CAB_DIR=<folder>)",
     "gallup": "licensed from Gallup (World Poll, Kazakhstan); fill in data/mappings/gallup.csv, "
-              "then: make data GALLUP_DIR=<folder>",
+    "then: make data GALLUP_DIR=<folder>",
     "wvs": "free registration at https://www.worldvaluessurvey.org (wave 6, 2010-2014); "
-           "then: make data WVS_FILE=<file.sav or file.dta>",
+    "then: make data WVS_FILE=<file.sav or file.dta>",
 }
 
 
@@ -136,8 +151,10 @@ def edition(root: Path | None = None) -> str:
     """
     value = os.environ.get(EDITION_VARIABLE, "").strip().lower()
     if value not in ("", "public", "microdata"):
-        raise MicrodataError(f"{EDITION_VARIABLE}={value!r}: use 'public' (ignore registered microdata), "
-                             "'microdata' (use it), or leave it unset.")
+        raise MicrodataError(
+            f"{EDITION_VARIABLE}={value!r}: use 'public' (ignore registered microdata), "
+            "'microdata' (use it), or leave it unset."
+        )
     if value:
         return value
     return "microdata" if is_mirror(root) else "public"
@@ -164,9 +181,17 @@ class Item:
 def mapping(source: str, root: Path | None = None) -> list[Item]:
     path = (root or paths.root()) / "data" / "mappings" / f"{source}.csv"
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [Item(r["item"].strip(), (r["variable"] or "").strip(), (r["label_pattern"] or "").strip(),
-                     r["coding"].strip(), r["required"].strip() == "yes", r.get("description", ""))
-                for r in csv.DictReader(handle)]
+        return [
+            Item(
+                r["item"].strip(),
+                (r["variable"] or "").strip(),
+                (r["label_pattern"] or "").strip(),
+                r["coding"].strip(),
+                r["required"].strip() == "yes",
+                r.get("description", ""),
+            )
+            for r in csv.DictReader(handle)
+        ]
 
 
 def level_patterns(root: Path | None = None) -> dict[str, list[tuple[re.Pattern, str]]]:
@@ -185,7 +210,8 @@ def check_mapping_complete(source: str, root: Path | None = None) -> None:
         names = ", ".join(f"'{i.item}' ({i.description})" for i in blank)
         raise MicrodataError(
             f"data/mappings/{source}.csv has no variable name for {names}. Fill in the 'variable' column "
-            f"with the names in your {source} files before registering them.")
+            f"with the names in your {source} files before registering them."
+        )
 
 
 # ----------------------------------------------------------------------------- reading any format
@@ -214,15 +240,20 @@ def read_source(path: Path) -> SourceFile:
         import pyreadstat
 
         reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
-        options = {"apply_value_formats": False} if suffix == ".dta" else {"apply_value_formats": False,
-                                                                          "user_missing": False}
+        options = (
+            {"apply_value_formats": False}
+            if suffix == ".dta"
+            else {"apply_value_formats": False, "user_missing": False}
+        )
         frame, meta = reader(str(path), **options)
     except MicrodataError:
         raise
     except Exception as err:  # noqa: BLE001 - any reader failure becomes one sentence naming the file
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise MicrodataError(f"{path}: cannot be read as a {kind} file ({reason}). The file is damaged or not a "
-                             f"{kind} file: download it again.") from None
+        raise MicrodataError(
+            f"{path}: cannot be read as a {kind} file ({reason}). The file is damaged or not a "
+            f"{kind} file: download it again."
+        ) from None
     labels = dict(zip(meta.column_names, meta.column_labels))
     return SourceFile(path, kind, frame, labels, dict(meta.variable_value_labels))
 
@@ -244,8 +275,9 @@ def _read_excel(path: Path) -> SourceFile:
             continue
         has_numbers = any(_is_number(v) for v in column.dropna())
         codes = {text: (-(i + 1) if has_numbers else i + 1) for i, text in enumerate(texts)}
-        frame[str(name)] = [float("nan") if pd.isna(v) else float(v) if _is_number(v) else float(codes[str(v).strip()])
-                            for v in column]
+        frame[str(name)] = [
+            float("nan") if pd.isna(v) else float(v) if _is_number(v) else float(codes[str(v).strip()]) for v in column
+        ]
         value_labels[str(name)] = {float(code): text for text, code in codes.items()}
     # No variable labels in the sheet: the names stand in for them (the label fallback matches names).
     return SourceFile(path, "Excel", frame, {str(n): str(n) for n in sheet.columns}, value_labels)
@@ -280,8 +312,10 @@ def find_variable(item: Item, labels: dict[str, str | None], where: str) -> tupl
     if len(named) == 1:
         return named[0], "found", ()
     if len(named) > 1:
-        raise MicrodataError(f"{where}: item '{item.item}' is ambiguous: the file has several of its names "
-                             f"{_describe(named, labels)}. Keep one name in the 'variable' column of its mapping file.")
+        raise MicrodataError(
+            f"{where}: item '{item.item}' is ambiguous: the file has several of its names "
+            f"{_describe(named, labels)}. Keep one name in the 'variable' column of its mapping file."
+        )
     if not item.label_pattern:
         if item.required:
             raise MicrodataError(f"{where}: variable '{item.variable}' for item '{item.item}' is not in the file.")
@@ -294,7 +328,8 @@ def find_variable(item: Item, labels: dict[str, str | None], where: str) -> tupl
         if item.required:
             raise MicrodataError(
                 f"{where}: item '{item.item}' is ambiguous: columns {_describe(matches, labels)} all have labels "
-                f"matching /{item.label_pattern}/. Put the right name in the 'variable' column of its mapping file.")
+                f"matching /{item.label_pattern}/. Put the right name in the 'variable' column of its mapping file."
+            )
         return None, "ambiguous", tuple(matches)
     if item.required:
         words = set(re.findall(r"[a-z]{3,}", (item.label_pattern + " " + item.item.replace("_", " ")).lower()))
@@ -303,7 +338,8 @@ def find_variable(item: Item, labels: dict[str, str | None], where: str) -> tupl
         raise MicrodataError(
             f"{where}: cannot find item '{item.item}' ({item.description}): no variable named "
             f"'{item.variable or '-'}' and no label matching /{item.label_pattern}/. Candidate columns whose labels "
-            f"share words with it: {_describe(candidates, labels) or 'none'}. Set 'variable' in its mapping file.")
+            f"share words with it: {_describe(candidates, labels) or 'none'}. Set 'variable' in its mapping file."
+        )
     return None, "absent", ()
 
 
@@ -319,8 +355,9 @@ def accepted_levels(coding: str, patterns: dict[str, list[tuple[re.Pattern, str]
     return "; ".join(f"{level} (labels matching /{'/ or /'.join(p)}/)" for level, p in by_level.items())
 
 
-def harmonise_column(codes: pd.Series, value_labels: dict, coding: str,
-                     patterns: dict[str, list[tuple[re.Pattern, str]]], where: str) -> pd.Series:
+def harmonise_column(
+    codes: pd.Series, value_labels: dict, coding: str, patterns: dict[str, list[tuple[re.Pattern, str]]], where: str
+) -> pd.Series:
     """Map one column of integer codes through its own value labels to canonical values.
 
     Codes labelled "Not Asked" become missing whatever the coding.
@@ -331,9 +368,12 @@ def harmonise_column(codes: pd.Series, value_labels: dict, coding: str,
         # A labelled code is a number only when it is not negative and not a non-answer: a scale anchor
         # (10 'Always justifiable') or a top code (88 '88 and older'). Negative codes are missing codes
         # by survey convention, and the Excel reader gives text answers negative codes for that reason.
-        nonresponse = [code for code, label in value_labels.items()
-                       if _level(label, patterns["favourability"]) in schema.NONRESPONSE
-                       or (isinstance(code, (int, float)) and code < 0)]
+        nonresponse = [
+            code
+            for code, label in value_labels.items()
+            if _level(label, patterns["favourability"]) in schema.NONRESPONSE
+            or (isinstance(code, (int, float)) and code < 0)
+        ]
         values = pd.to_numeric(codes, errors="coerce").astype("float64")
         return values.mask(values.isin(nonresponse))
     if coding == "label":
@@ -349,12 +389,15 @@ def harmonise_column(codes: pd.Series, value_labels: dict, coding: str,
             raise MicrodataError(
                 f"{where}: value {_code_text(code)} is labelled '{label}', which no pattern of coding '{coding}' "
                 f"in data/mappings/levels.csv recognises. The coding accepts: {accepted_levels(coding, patterns)}. "
-                f"Add a row (coding '{coding}', a pattern matching '{label}', its level) to data/mappings/levels.csv.")
+                f"Add a row (coding '{coding}', a pattern matching '{label}', its level) to data/mappings/levels.csv."
+            )
         table[code] = level
     unlabelled = sorted(set(codes.dropna().unique()) - set(table))
     if unlabelled:
-        raise MicrodataError(f"{where}: codes {[_code_text(c) for c in unlabelled[:10]]} have no value label, so their "
-                             "meaning is unknown. Missing codes never become numbers: label them or map the column by hand.")
+        raise MicrodataError(
+            f"{where}: codes {[_code_text(c) for c in unlabelled[:10]]} have no value label, so their "
+            "meaning is unknown. Missing codes never become numbers: label them or map the column by hand."
+        )
     return codes.map(table)
 
 
@@ -369,8 +412,9 @@ def _level(label: str, patterns: list[tuple[re.Pattern, str]]) -> str | None:
     return None
 
 
-def harmonise_with_coverage(source_file: SourceFile, source: str, where: str,
-                            root: Path | None = None) -> tuple[pd.DataFrame, list[Coverage]]:
+def harmonise_with_coverage(
+    source_file: SourceFile, source: str, where: str, root: Path | None = None
+) -> tuple[pd.DataFrame, list[Coverage]]:
     """Canonical columns of one file (leader items averaged) and how each mapped item was found."""
     frame, labels = source_file.frame, source_file.labels
     patterns = level_patterns(root)
@@ -381,8 +425,13 @@ def harmonise_with_coverage(source_file: SourceFile, source: str, where: str,
         if variable is None:
             coverage.append(Coverage(item.item, how, candidates=candidates))
             continue
-        column = harmonise_column(frame[variable], source_file.value_labels.get(variable, {}), item.coding, patterns,
-                                  f"{where}, column '{variable}' (item '{item.item}')")
+        column = harmonise_column(
+            frame[variable],
+            source_file.value_labels.get(variable, {}),
+            item.coding,
+            patterns,
+            f"{where}, column '{variable}' (item '{item.item}')",
+        )
         answered = int(column.notna().sum())
         coverage.append(Coverage(item.item, how if answered else "not asked", variable, answered))
         if not answered:
@@ -398,8 +447,9 @@ def harmonise_with_coverage(source_file: SourceFile, source: str, where: str,
 
 def harmonise(frame: pd.DataFrame, meta, source: str, where: str, root: Path | None = None) -> pd.DataFrame:
     """A source file (integer codes + pyreadstat metadata) as canonical columns."""
-    source_file = SourceFile(Path(where), "", frame, dict(zip(meta.column_names, meta.column_labels)),
-                             dict(meta.variable_value_labels))
+    source_file = SourceFile(
+        Path(where), "", frame, dict(zip(meta.column_names, meta.column_labels)), dict(meta.variable_value_labels)
+    )
     return harmonise_with_coverage(source_file, source, where, root)[0]
 
 
@@ -438,11 +488,15 @@ def check_cab_file(path: Path) -> tuple[int, int]:
     """Refuse, by its name, a file from another country or a phone wave."""
     wave, country, year = cab_file_info(path)
     if country != "kazakhstan":
-        raise MicrodataError(f"{path}: this is the {country.title()} file of CAB wave {wave}; only Kazakhstan "
-                             "files belong in data/microdata/cab/. Remove it.")
+        raise MicrodataError(
+            f"{path}: this is the {country.title()} file of CAB wave {wave}; only Kazakhstan "
+            "files belong in data/microdata/cab/. Remove it."
+        )
     if wave not in CAB_WAVES:
-        raise MicrodataError(f"{path}: CAB wave {wave} is a telephone wave; the article uses the face-to-face "
-                             "waves 1-6 only, and the two modes are never pooled. Remove it.")
+        raise MicrodataError(
+            f"{path}: CAB wave {wave} is a telephone wave; the article uses the face-to-face "
+            "waves 1-6 only, and the two modes are never pooled. Remove it."
+        )
     return wave, year
 
 
@@ -459,8 +513,12 @@ def _survey_variable(source_file: SourceFile, name: str) -> str | None:
 
 def _labelled_values(source_file: SourceFile, column: str) -> list[str]:
     labels = source_file.value_labels.get(column, {})
-    return sorted({str(labels.get(c, _code_text(c) if isinstance(c, float) else c))
-                   for c in source_file.frame[column].dropna().unique()})
+    return sorted(
+        {
+            str(labels.get(c, _code_text(c) if isinstance(c, float) else c))
+            for c in source_file.frame[column].dropna().unique()
+        }
+    )
 
 
 def check_cab_content(path: Path, root: Path | None = None, display: str | None = None) -> CabFile:
@@ -478,41 +536,61 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
         raise MicrodataError(f"{where}: has no respondents (0 rows). Download the file again.")
     country_column = _survey_variable(source_file, "Country")
     if country_column is None:
-        raise MicrodataError(f"{where}: has no 'Country' variable, so its country cannot be checked; "
-                             "this is not a CAB file as the archive or the CAB website distributes it.")
+        raise MicrodataError(
+            f"{where}: has no 'Country' variable, so its country cannot be checked; "
+            "this is not a CAB file as the archive or the CAB website distributes it."
+        )
     countries = _labelled_values(source_file, country_column)
     if [c.strip().lower() for c in countries] != ["kazakhstan"]:
-        raise MicrodataError(f"{where}: named as a Kazakhstan file but its variable '{country_column}' holds "
-                             f"{countries}. Remove it (only Kazakhstan files belong here).")
+        raise MicrodataError(
+            f"{where}: named as a Kazakhstan file but its variable '{country_column}' holds "
+            f"{countries}. Remove it (only Kazakhstan files belong here)."
+        )
     wave_column = _survey_variable(source_file, "Wave")
     if wave_column is None:
-        raise MicrodataError(f"{where}: has no 'Wave' variable, so its wave and mode cannot be checked; "
-                             "this is not a CAB file as the archive or the CAB website distributes it.")
+        raise MicrodataError(
+            f"{where}: has no 'Wave' variable, so its wave and mode cannot be checked; "
+            "this is not a CAB file as the archive or the CAB website distributes it."
+        )
     stated = _labelled_values(source_file, wave_column)
     # 'CAB OTS W1' (the codebook's label), 'Wave 1', or the bare number
-    numbers = {int(m.group(1) or m.group(2)) for v in stated
-               for m in [re.search(r"\bw(?:ave)?\s*(\d+)\b|^\s*(\d+)(?:\.0)?\s*$", v, re.I)] if m}
+    numbers = {
+        int(m.group(1) or m.group(2))
+        for v in stated
+        for m in [re.search(r"\bw(?:ave)?\s*(\d+)\b|^\s*(\d+)(?:\.0)?\s*$", v, re.I)]
+        if m
+    }
     if numbers != {wave}:
         mode = " (a telephone wave)" if any(n not in CAB_WAVES for n in numbers) else ""
-        raise MicrodataError(f"{where}: named as CAB wave {wave} but its variable '{wave_column}' says {stated}{mode}. "
-                             "The file is mislabelled: remove it or register it under its own name.")
+        raise MicrodataError(
+            f"{where}: named as CAB wave {wave} but its variable '{wave_column}' says {stated}{mode}. "
+            "The file is mislabelled: remove it or register it under its own name."
+        )
     phone = [c for c in PHONE_ITEMS if c in frame.columns]
     if phone:
-        raise MicrodataError(f"{where}: named as wave {wave} but contains the telephone-wave items {phone}; "
-                             "the file is mislabelled. Remove it.")
+        raise MicrodataError(
+            f"{where}: named as wave {wave} but contains the telephone-wave items {phone}; "
+            "the file is mislabelled. Remove it."
+        )
     out, coverage = harmonise_with_coverage(source_file, "cab", where, root)
     weight_variable = next((c.variable for c in coverage if c.item == "weight"), "weight")
     weights = out["weight"]
     if weights.isna().any():
-        raise MicrodataError(f"{where}: weight variable '{weight_variable}' is missing for "
-                             f"{int(weights.isna().sum())} of {len(weights)} respondents. Download the file again.")
+        raise MicrodataError(
+            f"{where}: weight variable '{weight_variable}' is missing for "
+            f"{int(weights.isna().sum())} of {len(weights)} respondents. Download the file again."
+        )
     if (weights < 0).any():
-        raise MicrodataError(f"{where}: weight variable '{weight_variable}' is negative for "
-                             f"{int((weights < 0).sum())} respondents (smallest {weights.min():g}); survey weights "
-                             "are never negative. Download the file again.")
+        raise MicrodataError(
+            f"{where}: weight variable '{weight_variable}' is negative for "
+            f"{int((weights < 0).sum())} respondents (smallest {weights.min():g}); survey weights "
+            "are never negative. Download the file again."
+        )
     if not weights.sum() > 0:
-        raise MicrodataError(f"{where}: weight variable '{weight_variable}' sums to {weights.sum():g}; "
-                             "survey weights must have a positive sum. Download the file again.")
+        raise MicrodataError(
+            f"{where}: weight variable '{weight_variable}' sums to {weights.sum():g}; "
+            "survey weights must have a positive sum. Download the file again."
+        )
     out["source"], out["wave"], out["year"], out["country"] = "cab", wave, year, "Kazakhstan"
     out["respondent"] = [f"cab{wave}-{i}" for i in range(len(out))]
     return CabFile(path, wave, year, source_file.format, out, coverage)
@@ -520,9 +598,11 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
 
 def coverage_table(checked: CabFile, name: str | None = None) -> str:
     """The coverage of one wave as text: every mapped item found (by which variable), absent or ambiguous."""
-    lines = [f"  {name or checked.path.name}: CAB wave {checked.wave} ({checked.format}), Kazakhstan, "
-             f"{checked.respondents:,} respondents, weight sum {checked.weight_sum:,.1f}",
-             f"    {'item':22s} {'status':15s} {'variable':22s} answered"]
+    lines = [
+        f"  {name or checked.path.name}: CAB wave {checked.wave} ({checked.format}), Kazakhstan, "
+        f"{checked.respondents:,} respondents, weight sum {checked.weight_sum:,.1f}",
+        f"    {'item':22s} {'status':15s} {'variable':22s} answered",
+    ]
     for c in checked.coverage:
         variable = c.variable or (", ".join(c.candidates) if c.candidates else "-")
         answered = f"{c.answered:,}" if c.variable else "-"
@@ -537,9 +617,11 @@ def _copy_capped(stream, destination: Path, cap: int, what: str) -> None:
         for block in iter(lambda: stream.read(1 << 20), b""):
             written += len(block)
             if written > cap:
-                raise MicrodataError(f"{what}: expands to more than the cap of {cap / 2 ** 20:g} MB; a CAB wave file "
-                                     "is a few MB, so this is not one (or the archive is damaged). Remove it, or raise "
-                                     "the cap with --max-member-mb if the file is genuine.")
+                raise MicrodataError(
+                    f"{what}: expands to more than the cap of {cap / 2**20:g} MB; a CAB wave file "
+                    "is a few MB, so this is not one (or the archive is damaged). Remove it, or raise "
+                    "the cap with --max-member-mb if the file is genuine."
+                )
             out.write(block)
 
 
@@ -558,8 +640,10 @@ def _collect_cab(folder: Path, staging: Path, cap: int) -> tuple[dict[int, tuple
             notes.append(f"skipped {origin}: CAB wave {wave} is a telephone wave (never pooled with waves 1-6)")
             return
         if wave in found:
-            raise MicrodataError(f"CAB wave {wave} is in the folder twice: {found[wave][1]} and {origin}. "
-                                 "Keep one file per wave (any one format) and run make data again.")
+            raise MicrodataError(
+                f"CAB wave {wave} is in the folder twice: {found[wave][1]} and {origin}. "
+                "Keep one file per wave (any one format) and run make data again."
+            )
         destination = staging / Path(name).name
         copy(destination)
         found[wave] = (destination, origin)
@@ -568,8 +652,10 @@ def _collect_cab(folder: Path, staging: Path, cap: int) -> tuple[dict[int, tuple
         if entry.is_symlink():
             target = entry.resolve()
             if not target.is_relative_to(inside):
-                raise MicrodataError(f"{entry}: a symbolic link to {target}, outside {folder}; links out of the folder "
-                                     "are never followed. Copy the file itself into the folder.")
+                raise MicrodataError(
+                    f"{entry}: a symbolic link to {target}, outside {folder}; links out of the folder "
+                    "are never followed. Copy the file itself into the folder."
+                )
             if not target.exists():
                 raise MicrodataError(f"{entry}: a broken symbolic link. Remove it.")
         if entry.is_dir():
@@ -581,9 +667,11 @@ def _collect_cab(folder: Path, staging: Path, cap: int) -> tuple[dict[int, tuple
         elif CAB_FILE.search(entry.name):
             take(entry.name, entry.name, lambda destination, e=entry: shutil.copyfile(e, destination))
         elif suffix in DATA_SUFFIXES:
-            raise MicrodataError(f"{entry}: a data file whose name is not a CAB file name, so its wave and country "
-                                 f"are unknown (expected {CAB_NAME_HELP}; readable: .dta, .xlsx, .sav). Rename it if "
-                                 "it is a CAB Kazakhstan file, or move it out of the folder.")
+            raise MicrodataError(
+                f"{entry}: a data file whose name is not a CAB file name, so its wave and country "
+                f"are unknown (expected {CAB_NAME_HELP}; readable: .dta, .xlsx, .sav). Rename it if "
+                "it is a CAB Kazakhstan file, or move it out of the folder."
+            )
         else:
             notes.append(f"ignored {entry.name}: not a survey data file")
     return found, notes
@@ -602,9 +690,11 @@ def _collect_zip(archive_path: Path, take, notes: list[str], cap: int) -> None:
                     continue
                 what = f"{archive_path.name}: member {info.filename}"
                 if info.file_size > cap:
-                    raise MicrodataError(f"{what}: expands to {info.file_size / 2 ** 20:,.0f} MB, more than the cap of "
-                                         f"{cap / 2 ** 20:g} MB; a CAB wave file is a few MB, so this is not one. "
-                                         "Remove the archive, or raise the cap with --max-member-mb if it is genuine.")
+                    raise MicrodataError(
+                        f"{what}: expands to {info.file_size / 2**20:,.0f} MB, more than the cap of "
+                        f"{cap / 2**20:g} MB; a CAB wave file is a few MB, so this is not one. "
+                        "Remove the archive, or raise the cap with --max-member-mb if it is genuine."
+                    )
 
                 def copy(destination: Path, info=info, what=what) -> None:
                     with archive.open(info) as stream:
@@ -612,11 +702,15 @@ def _collect_zip(archive_path: Path, take, notes: list[str], cap: int) -> None:
 
                 take(info.filename, f"{archive_path.name}:{info.filename}", copy)
             if others:
-                notes.append(f"ignored in {archive_path.name}: {len(others)} member(s) that are not CAB data files "
-                             f"({', '.join(sorted(others)[:5])}{' ...' if len(others) > 5 else ''})")
+                notes.append(
+                    f"ignored in {archive_path.name}: {len(others)} member(s) that are not CAB data files "
+                    f"({', '.join(sorted(others)[:5])}{' ...' if len(others) > 5 else ''})"
+                )
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError) as err:
-        raise MicrodataError(f"{archive_path}: not a readable zip archive ({err}); the download is truncated or "
-                             "damaged. Download it again.") from None
+        raise MicrodataError(
+            f"{archive_path}: not a readable zip archive ({err}); the download is truncated or "
+            "damaged. Download it again."
+        ) from None
 
 
 def register_cab(folder: Path, root: Path | None = None, max_member_mb: float = MAX_MEMBER_MB) -> list[Path]:
@@ -629,22 +723,31 @@ def register_cab(folder: Path, root: Path | None = None, max_member_mb: float = 
     root = root or paths.root()
     folder = Path(folder)
     if not folder.is_dir():
-        raise MicrodataError(f"{folder}: no such folder. Download the CAB wave files into a folder first: "
-                             f"{WHERE_TO_GET['cab']}")
+        raise MicrodataError(
+            f"{folder}: no such folder. Download the CAB wave files into a folder first: {WHERE_TO_GET['cab']}"
+        )
     base = microdata_dir(root)
     base.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".cab-staging-", dir=base))
     try:
-        found, notes = _collect_cab(folder, staging, int(max_member_mb * 2 ** 20))
+        found, notes = _collect_cab(folder, staging, int(max_member_mb * 2**20))
         for note in notes:
             print(f"  {note}", flush=True)
         if not found:
-            raise MicrodataError(f"{folder}: no Kazakhstan file of CAB waves 1-6 found (expected {CAB_NAME_HELP}, "
-                                 f"alone or in .zip archives). Get them: {WHERE_TO_GET['cab']}")
+            raise MicrodataError(
+                f"{folder}: no Kazakhstan file of CAB waves 1-6 found (expected {CAB_NAME_HELP}, "
+                f"alone or in .zip archives). Get them: {WHERE_TO_GET['cab']}"
+            )
         checked = []
-        for wave, (path, origin) in sorted(found.items()):
-            checked.append(check_cab_content(path, root, display=f"{folder / origin.split(':')[0]}"
-                                             + (f" (member {origin.split(':', 1)[1]})" if ":" in origin else "")))
+        for _wave, (path, origin) in sorted(found.items()):
+            checked.append(
+                check_cab_content(
+                    path,
+                    root,
+                    display=f"{folder / origin.split(':')[0]}"
+                    + (f" (member {origin.split(':', 1)[1]})" if ":" in origin else ""),
+                )
+            )
         for result in checked:
             print(coverage_table(result), flush=True)
         registered = _commit_cab(root, staging, [c.path for c in checked])
@@ -693,14 +796,18 @@ def read_cab_files(root: Path | None = None) -> list[CabFile]:
     for path in files:
         check_cab_file(path)  # wrong country or telephone wave: say so before anything else
         if path.name not in recorded:
-            raise MicrodataError(f"{path}: not in data/microdata/manifest.json; register files with make data CAB_DIR=...")
+            raise MicrodataError(
+                f"{path}: not in data/microdata/manifest.json; register files with make data CAB_DIR=..."
+            )
         if recorded[path.name] != _sha256(path):
             raise MicrodataError(f"{path}: changed since it was registered (sha256 differs); register it again.")
         checked.append(check_cab_content(path, root, display=str(path.relative_to(root))))
     missing = sorted(set(recorded) - {p.name for p in files})
     if missing:
-        raise MicrodataError(f"data/microdata/cab/: registered file(s) {missing} are missing; register them again "
-                             "(make data CAB_DIR=...) or delete data/microdata/ to return to the public edition.")
+        raise MicrodataError(
+            f"data/microdata/cab/: registered file(s) {missing} are missing; register them again "
+            "(make data CAB_DIR=...) or delete data/microdata/ to return to the public edition."
+        )
     if not checked:
         raise MicrodataError("no CAB files registered")
     return sorted(checked, key=lambda c: c.wave)
@@ -838,8 +945,13 @@ def load(source: str, scenario: str = "engagement", seed: int = 20210701, root: 
     from kzopinion import simulate
 
     frame = simulate.respondents(source, scenario=scenario, seed=seed, root=root)
-    return Respondents(frame, source, True, f"SIMULATED stand-in for {source.upper()} ({scenario} scenario, "
-                                            f"seed {seed}, {len(frame):,} synthetic respondents)")
+    return Respondents(
+        frame,
+        source,
+        True,
+        f"SIMULATED stand-in for {source.upper()} ({scenario} scenario, "
+        f"seed {seed}, {len(frame):,} synthetic respondents)",
+    )
 
 
 def status(root: Path | None = None) -> list[str]:
@@ -848,10 +960,14 @@ def status(root: Path | None = None) -> list[str]:
     for source in SOURCES:
         files = manifest(root).get(source, {})
         if files:
-            lines.append(f"  {source:7s} registered: {len(files)} file(s): {', '.join(sorted(files))}; "
-                         "used by the microdata edition (make book builds it in _build/microdata-edition/)")
+            lines.append(
+                f"  {source:7s} registered: {len(files)} file(s): {', '.join(sorted(files))}; "
+                "used by the microdata edition (make book builds it in _build/microdata-edition/)"
+            )
         else:
-            lines.append(f"  {source:7s} missing (the book uses the simulated stand-in). Get it: {WHERE_TO_GET[source]}")
+            lines.append(
+                f"  {source:7s} missing (the book uses the simulated stand-in). Get it: {WHERE_TO_GET[source]}"
+            )
     return lines
 
 
@@ -860,8 +976,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cab-dir", type=Path)
     parser.add_argument("--gallup-dir", type=Path)
     parser.add_argument("--wvs-file", type=Path)
-    parser.add_argument("--max-member-mb", type=float, default=MAX_MEMBER_MB,
-                        help=f"largest file accepted inside a zip archive, in MB (default {MAX_MEMBER_MB})")
+    parser.add_argument(
+        "--max-member-mb",
+        type=float,
+        default=MAX_MEMBER_MB,
+        help=f"largest file accepted inside a zip archive, in MB (default {MAX_MEMBER_MB})",
+    )
     args = parser.parse_args(argv)
     try:
         if args.cab_dir:

@@ -38,7 +38,9 @@ CANONICAL: tuple[Column, ...] = (
     Column("weight", "number", "Survey weight (CAB: totwt, mean 1 within each wave)"),
     Column("sex", "category", "Sex", ("male", "female", *NONRESPONSE)),
     Column("age", "integer", "Age in years"),
-    Column("education", "category", "Highest education, harmonised", ("primary", "secondary", "tertiary", *NONRESPONSE)),
+    Column(
+        "education", "category", "Highest education, harmonised", ("primary", "secondary", "tertiary", *NONRESPONSE)
+    ),
     Column("urban", "category", "Settlement type", ("urban", "rural", *NONRESPONSE)),
     Column("language", "category", "Language of the interview", ("kazakh", "russian", "other", *NONRESPONSE)),
     Column("region", "string", "Region (oblast or city of republican status), as labelled by the source"),
@@ -48,24 +50,56 @@ CANONICAL: tuple[Column, ...] = (
     Column("opinion_putin", "category", "Opinion of Vladimir Putin (CAB)", FAVOURABILITY, "cab"),
     Column("opinion_xi", "category", "Opinion of Xi Jinping (CAB)", FAVOURABILITY, "cab"),
     Column("opinion_trump", "category", "Opinion of Donald Trump (CAB)", FAVOURABILITY, "cab"),
-    Column("opinion_other_ca_leaders", "number",
-           "Mean opinion (1-4) of the leaders of the other Central Asian states, over those rated (CAB)", sources="cab"),
+    Column(
+        "opinion_other_ca_leaders",
+        "number",
+        "Mean opinion (1-4) of the leaders of the other Central Asian states, over those rated (CAB)",
+        sources="cab",
+    ),
     Column("closer_econ_russia", "category", "Wants closer economic relations with Russia (CAB)", SUPPORT, "cab"),
     Column("closer_econ_china", "category", "Wants closer economic relations with China (CAB)", SUPPORT, "cab"),
     Column("closer_econ_us", "category", "Wants closer economic relations with the US (CAB)", SUPPORT, "cab"),
-    Column("reason_us_first", "string", "First reason given for the opinion of the US (CAB, Figure 2 wording)", sources="cab"),
+    Column(
+        "reason_us_first",
+        "string",
+        "First reason given for the opinion of the US (CAB, Figure 2 wording)",
+        sources="cab",
+    ),
     Column("reason_us_second", "string", "Second reason given for the opinion of the US (CAB)", sources="cab"),
-    Column("approve_us", "category", "Approves of the job performance of the leadership of the US (Gallup)", APPROVAL, "gallup"),
+    Column(
+        "approve_us",
+        "category",
+        "Approves of the job performance of the leadership of the US (Gallup)",
+        APPROVAL,
+        "gallup",
+    ),
     Column("approve_russia", "category", "Approves of the leadership of Russia (Gallup)", APPROVAL, "gallup"),
     Column("approve_china", "category", "Approves of the leadership of China (Gallup)", APPROVAL, "gallup"),
     Column("approve_germany", "category", "Approves of the leadership of Germany (Gallup)", APPROVAL, "gallup"),
-    Column("approve_kz_leadership", "category", "Approves of the job performance of Kazakhstan's leadership (Gallup)",
-           APPROVAL, "gallup"),
-    Column("immigration", "category", "Immigration to Kazakhstan should be increased, kept or decreased (Gallup 2015-2016)",
-           IMMIGRATION, "gallup"),
-    Column("economy", "category", "Economic conditions in the country are getting better or worse (Gallup)", ECONOMY,
-           "gallup"),
-    Column("just_homosexuality", "number", "Homosexuality is justifiable, 1 (never) to 10 (always) (WVS 6)", sources="wvs"),
+    Column(
+        "approve_kz_leadership",
+        "category",
+        "Approves of the job performance of Kazakhstan's leadership (Gallup)",
+        APPROVAL,
+        "gallup",
+    ),
+    Column(
+        "immigration",
+        "category",
+        "Immigration to Kazakhstan should be increased, kept or decreased (Gallup 2015-2016)",
+        IMMIGRATION,
+        "gallup",
+    ),
+    Column(
+        "economy",
+        "category",
+        "Economic conditions in the country are getting better or worse (Gallup)",
+        ECONOMY,
+        "gallup",
+    ),
+    Column(
+        "just_homosexuality", "number", "Homosexuality is justifiable, 1 (never) to 10 (always) (WVS 6)", sources="wvs"
+    ),
     Column("just_abortion", "number", "Abortion is justifiable, 1-10 (WVS 6)", sources="wvs"),
     Column("just_divorce", "number", "Divorce is justifiable, 1-10 (WVS 6)", sources="wvs"),
     Column("just_premarital_sex", "number", "Sex before marriage is justifiable, 1-10 (WVS 6)", sources="wvs"),
@@ -96,8 +130,11 @@ def conform(frame: pd.DataFrame, where: str) -> pd.DataFrame:
             bad = sorted(set(values.dropna().astype(str)) - set(column.levels))
             if bad:
                 raise ValueError(f"{where}: column '{column.name}' has levels {bad} outside {list(column.levels)}")
-        out[column.name] = values.astype(_dtype(column)) if column.kind != "integer" else \
-            pd.to_numeric(values, errors="raise").astype("Int64")
+        out[column.name] = (
+            values.astype(_dtype(column))
+            if column.kind != "integer"
+            else pd.to_numeric(values, errors="raise").astype("Int64")
+        )
     extra = sorted(set(frame.columns) - set(COLUMNS))
     if extra:
         raise ValueError(f"{where}: columns {extra} are not part of the canonical schema (kzopinion.schema)")

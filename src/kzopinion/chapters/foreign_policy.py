@@ -90,6 +90,14 @@ def class_shares(table: pd.DataFrame, classes: pd.DataFrame, column: str = "both
     return shares
 
 
+def audit_verdict(outside: int) -> str:
+    """What the audit says about the printed table, given the cells rounding cannot explain."""
+    if outside == 0:
+        return ("so the table was evidently computed from unrounded figures and its small discrepancies are rounding, "
+                "not errors")
+    return "which rounding alone cannot explain: those cells deserve a second look at the source"
+
+
 def audit_display(audit_table: pd.DataFrame) -> pd.DataFrame:
     """The audit for readers: printed and recomputed values, and whether rounding explains the gap."""
     return pd.DataFrame(
