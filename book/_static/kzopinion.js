@@ -68,7 +68,9 @@
     }
     s.config = s.config || {};
     s.config.legend = Object.assign({}, s.config.legend, {columns: Math.max(1, Math.floor((width - 20) / 175))});
-    s.config.axis = Object.assign({labelOverlap: true}, s.config.axis);
+    // numeric axes drop tick labels that would touch ("0.000.05"), keeping a clear gap; axes of
+    // categories keep every label (each names a bar)
+    s.config.axisQuantitative = Object.assign({}, s.config.axisQuantitative, {labelOverlap: true, labelSeparation: 6});
     // the drawn SVG carries the chart's description (see accessible()); unlabelled ARIA
     // groups for every mark would only be noise to a screen reader
     s.config.aria = false;
@@ -202,8 +204,11 @@
     var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
     rows.forEach(function (row) {
       Array.prototype.forEach.call(row.cells, function (td, i) { td.setAttribute("data-label", heads[i] || ""); });
-      var id = cellText(row, 0);
-      if (!row.id && id && row.cells[0].querySelector("code")) { row.id = "claim-" + id; }
+      var id = cellText(row, 0), code = row.cells[0] && row.cells[0].querySelector("code");
+      if (!row.id && id && code) { row.id = "claim-" + id; }
+      if (code && code.children.length === 0) {  // let long ids break after their underscores
+        code.innerHTML = code.textContent.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/_/g, "_<wbr>");
+      }
     });
     function column(name) {
       var lower = heads.map(function (h) { return h.toLowerCase(); });

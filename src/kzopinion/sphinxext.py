@@ -11,7 +11,7 @@
    see :mod:`kzopinion.provenance`); a claim's number links to its row in the replication
    report, and that row links back to every page that shows it.
 3. Every page ends with the edition it was built from (commit, date, data digest) and how to
-   cite it.
+   cite it; bibliography entries are list items (the theme's markup fails axe-core).
 """
 
 from __future__ import annotations
@@ -204,9 +204,12 @@ def _link_report(app, doctree, docname) -> None:
             raw.rawsource = text
 
 
-def _footer(app, pagename, templatename, context, doctree) -> None:
+def _page_context(app, pagename, templatename, context, doctree) -> None:
     if doctree is None or "body" not in context:
         return
+    # docutils marks bibliography entries with the deprecated role doc-biblioentry inside a
+    # role="list", which then has no list items (axe: aria-required-children, critical)
+    context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
     if not hasattr(app, "kz_edition"):
         from kzopinion import provenance
 
@@ -230,7 +233,7 @@ def setup(app):
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("doctree-resolved", _link_report)
-    app.connect("html-page-context", _footer)
+    app.connect("html-page-context", _page_context)
     # after the vendored Vega bundle (html_js_files: priority 800), so the chart fitting can wrap vegaEmbed
     app.add_js_file("kzopinion.js", priority=900, loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
