@@ -159,17 +159,3 @@ def visit(browser, url: str, base: str, screenshot: Path | None = None, timeout_
         page.screenshot(path=str(screenshot), full_page=True)
     page.close()
     return report
-
-
-def print_pdf(browser, url: str, target: Path, timeout_ms: int = 60000) -> Path:
-    """Print a page to PDF (A4) once its charts are drawn."""
-    page = browser.new_page()
-    page.goto(url, wait_until="load")
-    page.wait_for_function("[...document.querySelectorAll('.kz-chart')].every("
-                           "e => e.classList.contains('kz-chart-live'))", timeout=timeout_ms)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    page.emulate_media(media="print")
-    page.pdf(path=str(target), format="A4", print_background=True,
-             margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
-    page.close()
-    return target
