@@ -1,7 +1,9 @@
 """Headless Chromium (Debian's package) driven by Playwright, for the browser test and the PDF.
 
 Pages are served from a local folder on 127.0.0.1; every request to any other address is
-blocked and recorded, so a page that needs the network shows up as a failure.
+blocked and recorded, so a page that needs the network shows up as a failure. A visit can also
+run axe-core (vendored from npm in ``assets/axe-core``, MPL-2.0, never shipped with the book)
+and check each chart's geometry (inside its container, no text cut, no touching axis labels).
 """
 
 from __future__ import annotations

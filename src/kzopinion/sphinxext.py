@@ -104,9 +104,15 @@ def _root(app) -> Path:
 
 def _provenance(app) -> dict:
     if not hasattr(app, "kz_provenance"):
+        from sphinx.errors import ExtensionError
+
         from kzopinion import provenance
 
-        app.kz_provenance = provenance.glued(_root(app))
+        try:
+            app.kz_provenance = provenance.glued(_root(app))
+        except (KeyError, ValueError, OSError) as err:
+            raise ExtensionError(f"kzopinion: cannot read the provenance of the glued values (claims ledger in "
+                                 f"data/published/claims.csv and the notebook records): {err}") from None
     return app.kz_provenance
 
 
