@@ -48,3 +48,12 @@ def test_saving_a_chapter_rebuilds_and_reloads_its_page(repo_copy):
         server.wait(timeout=20)
     # the reload script is added while serving, never written into the book
     assert "/__kz_build" not in (repo_copy / "_build" / "html" / "book" / "conclusion.html").read_text(encoding="utf-8")
+
+
+def test_the_watch_list_holds_sources_not_what_the_build_writes(root):
+    from kzopinion.serve import watched
+
+    files = watched(root)
+    assert "notebooks/02-russia-correlation.md" in files and "book/conclusion.md" in files
+    assert "data/datapackage.json" in files and "_toc.yml" in files
+    assert not any(name.endswith(".ipynb") or name == "book/data-appendix.md" or "/vendor/" in name for name in files)

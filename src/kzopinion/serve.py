@@ -18,6 +18,7 @@ import argparse
 import functools
 import http.server
 import json
+import re
 import socketserver
 import sys
 import threading
@@ -99,7 +100,7 @@ def rebuild(root: Path, state: State) -> None:
         build.build_html(root, strict=True, full=not pending <= {"resync"})
     except build.BuildError as err:
         with state.lock:
-            state.error = str(err)
+            state.error = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # no terminal colours on the page
         print(f"[serve] build FAILED (the previous book is still served):\n{err}", flush=True)
         return
     with state.lock:

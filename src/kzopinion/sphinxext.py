@@ -11,7 +11,8 @@
    see :mod:`kzopinion.provenance`); a claim's number links to its row in the replication
    report, and that row links back to every page that shows it.
 3. Every page ends with the edition it was built from (commit, date, data digest) and how to
-   cite it; bibliography entries are list items (the theme's markup fails axe-core).
+   cite it; bibliography entries are list items and empty header cells plain cells (the
+   theme's and pandas' markup fail axe-core).
 """
 
 from __future__ import annotations
@@ -216,6 +217,9 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     # docutils marks bibliography entries with the deprecated role doc-biblioentry inside a
     # role="list", which then has no list items (axe: aria-required-children, critical)
     context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+    # pandas leaves the corner cells of a table's header empty: a header cell that heads
+    # nothing (axe: empty-table-header) is an ordinary cell
+    context["body"] = context["body"].replace("<th></th>", "<td></td>")
     if not hasattr(app, "kz_edition"):
         from kzopinion import provenance
 
