@@ -110,9 +110,13 @@ def test_the_chart_layout_check_catches_overlaps_and_overflow(chrome):
                      '<g class="role-axis"><g class="role-axis-label"><text x="10" y="50">-100</text>'
                      '<text x="14" y="50">-80</text></g></g></svg></div>')
     problems = page.evaluate(browser.CHART_LAYOUT_JS)[0]["problems"]
+    page.set_content('<div class="kz-chart kz-chart-live" id="c" style="width:200px">'
+                     '<svg width="300" height="100" style="max-width:100%;height:auto"></svg></div>')
+    shrunk = page.evaluate(browser.CHART_LAYOUT_JS, {"minScale": 0.9})[0]["problems"]
     page.close()
     assert any("outside its container" in p for p in problems)
     assert any("overlap" in p for p in problems)
+    assert any("too small to read" in p for p in shrunk)
 
 
 def _open(chromium, url: str, width: int = 1280):

@@ -43,17 +43,49 @@
     return lines;
   }
 
+  function wrapHeaders(s, available) {
+    var values = s.data && s.datasets && s.datasets[s.data.name];
+    var chars = Math.max(12, Math.floor(available / 7.4));
+    [s.facet && s.facet.row, s.encoding && s.encoding.row].forEach(function (def) {
+      if (!def || !def.field || !Array.isArray(values)) { return; }
+      var expr = "datum.value", seen = {};
+      values.forEach(function (row) {
+        var value = row[def.field];
+        if (typeof value !== "string" || seen[value] || value.length <= chars) { return; }
+        seen[value] = true;
+        expr = "datum.value === " + JSON.stringify(value) + " ? " + JSON.stringify(wrapWords(value, chars)) + " : " + expr;
+      });
+      if (expr !== "datum.value") {
+        def.header = Object.assign({}, def.header, {labelExpr: expr, labelLimit: available});
+      }
+    });
+  }
+
   // A copy of the spec adapted to a container `width` px wide; `scale` narrows facet cells.
   function adapt(spec, width, scale, extra) {
     var s = JSON.parse(JSON.stringify(spec));
     var chars = Math.max(20, Math.floor(width * 0.9 / CHAR_PX));
+    // On a narrow screen small multiples side by side are stacked instead.
+    if (width < 560 && s.facet && s.facet.column && !s.facet.row) {
+      s.facet.row = s.facet.column;
+      delete s.facet.column;
+      s.facet.row.header = Object.assign({}, s.facet.row.header,
+                                         {labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top"});
+    }
     var labels = 0; // the widest label limit left of the plot
     walk(s, function (obj, key) {
-      if (typeof obj.labelLimit === "number") {
-        obj.labelLimit = Math.min(obj.labelLimit, Math.round(width * (key === "header" ? 0.9 : 0.5)));
-        if (key !== "header") { labels = Math.max(labels, obj.labelLimit); }
+      if (key !== "header" && typeof obj.labelLimit === "number") {
+        obj.labelLimit = Math.min(obj.labelLimit, Math.round(width * 0.5));
+        labels = Math.max(labels, obj.labelLimit);
       }
     });
+    // a facet's header starts where its plot starts, right of the axis labels: long headers
+    // are wrapped into lines that fit there (a label expression mapping each value to its lines)
+    var headerWidth = Math.max(100, Math.round(width - labels - 40));
+    walk(s, function (obj, key) {
+      if (key === "header" && typeof obj.labelLimit === "number") { obj.labelLimit = Math.min(obj.labelLimit, headerWidth); }
+    });
+    wrapHeaders(s, headerWidth);
     // the x title sits under the plot: wrap it to the plot's likely width (bold characters)
     var xChars = Math.max(12, Math.floor((width - (labels || width * 0.15) - 50) / 7.4));
     walk(s, function (obj, key) {
@@ -112,9 +144,12 @@
     return out;
   }
 
+  // The width Vega drew (the SVG's own width, before any CSS scaling to the column).
   function drawnWidth(el) {
     var svg = el.querySelector("svg.marks") || el.querySelector("svg");
-    return svg ? svg.getBoundingClientRect().width : 0;
+    if (!svg) { return 0; }
+    var own = parseFloat(svg.getAttribute("width"));
+    return isNaN(own) ? svg.getBoundingClientRect().width : own;
   }
 
   function accessible(el, label) {

@@ -65,11 +65,15 @@ AXE = Path(__file__).with_name("assets") / "axe-core" / "axe.min.js"  # axe-core
 
 # Each chart's drawn SVG must lie inside its container and the window, every text inside the
 # SVG, and no two visible labels of one axis may overlap or touch.
-CHART_LAYOUT_JS = """() => [...document.querySelectorAll('.kz-chart')].map(el => {
+CHART_LAYOUT_JS = """(opts) => [...document.querySelectorAll('.kz-chart')].map(el => {
   const box = el.getBoundingClientRect(), problems = [];
   const svg = el.querySelector('svg.marks') || el.querySelector('svg');
   if (!svg) return {id: el.id, problems: ['no svg']};
   const s = svg.getBoundingClientRect(), width = document.documentElement.clientWidth;
+  const own = parseFloat(svg.getAttribute('width'));
+  const minScale = (opts || {}).minScale;
+  if (minScale && el.classList.contains('kz-chart-live') && own && s.width < minScale * own)
+    problems.push(`drawn ${Math.round(own)} px wide and shrunk to ${Math.round(s.width)} px: its text is too small to read`);
   if (s.left < box.left - 1 || s.right > box.right + 1)
     problems.push(`drawn ${Math.round(s.left)}..${Math.round(s.right)} px outside its container ${Math.round(box.left)}..${Math.round(box.right)} px`);
   if (s.right > width + 1) problems.push(`drawn to ${Math.round(s.right)} px, beyond the ${width} px window`);
@@ -152,7 +156,9 @@ def visit(browser, url: str, base: str, screenshot: Path | None = None, timeout_
     report.charts_drawn = page.locator(".kz-chart.kz-chart-live").filter(has=page.locator("svg, canvas")).count()
     report.text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
     if layout:
-        report.layout = {c["id"]: c["problems"] for c in page.evaluate(CHART_LAYOUT_JS) if c["problems"]}
+        # on screen a chart is drawn for its column, never shrunk to fit it (print may shrink)
+        report.layout = {c["id"]: c["problems"] for c in page.evaluate(CHART_LAYOUT_JS, {"minScale": 0.9})
+                         if c["problems"]}
     if axe:
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
         report.violations = page.evaluate(AXE_JS)
