@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test data pdf serve bench clean
+.PHONY: book test check lint data pdf serve bench clean section variants
 
 # The environment is (re)built whenever the pins change.
 $(STAMP): requirements.lock pyproject.toml
@@ -25,8 +25,17 @@ $(STAMP): requirements.lock pyproject.toml
 book: $(STAMP)
 	@$(PY) -m kzopinion.build
 
-test: $(STAMP)
+test: $(STAMP) lint
 	@$(PY) -m pytest
+
+# ruff over the package, the tests and the code cells of the notebook sources (nbqa)
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/nbqa ruff notebooks/[0-9]*.md notebooks/_template.md
+
+# the fast tier: unit and data tests, no book build, no notebook execution (seconds)
+check: $(STAMP)
+	@$(PY) -m pytest -q -m "not slow" tests
 
 bench: $(STAMP)
 	@$(PY) bench/run.py
@@ -42,6 +51,14 @@ serve: $(STAMP)
 data: $(STAMP)
 	@$(PY) -m kzopinion.data check
 	@$(PY) -m kzopinion.microdata $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
+
+# every chapter once per alternative analytic choice (data/coding/analysis_variants.csv), into _build/variants/
+variants: $(STAMP)
+	@$(PY) -m kzopinion.variants
+
+# make section SLUG=media-use TITLE="Media use and views of the US" PREFIX=mu  (see CONTRIBUTING.md)
+section: $(STAMP)
+	@$(PY) -m kzopinion.scaffold "$(SLUG)" "$(TITLE)" --prefix "$(PREFIX)"
 
 clean:
 	rm -rf _build book/data-appendix.md

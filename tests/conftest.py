@@ -51,3 +51,15 @@ def site(root: Path) -> Path:
 @pytest.fixture()
 def repo_copy(tmp_path: Path) -> Path:
     return copy_repository(tmp_path / "repo")
+
+
+SLOW_FIXTURES = {"site", "repo_copy", "visited", "cab_registered"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tier: anything that builds the book, copies the repository or re-executes a notebook.
+    `make check` runs the rest (`-m "not slow"`) in seconds; `make test` runs everything."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or ".ipynb" in item.nodeid \
+                or "test_browser.py" in item.nodeid:
+            item.add_marker(pytest.mark.slow)

@@ -18,7 +18,8 @@ def _text(page: Path) -> str:
 
 def unsmart(text: str) -> str:
     """Undo Sphinx's typographic quotes and dashes, so glued text compares with its source."""
-    for fancy, plain in {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "--", "\u2014": "---"}.items():
+    typographic = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "--", "\u2014": "---"}
+    for fancy, plain in typographic.items():
         text = text.replace(fancy, plain)
     return text
 
@@ -160,9 +161,9 @@ def test_report_rows_link_back_to_the_pages_that_show_them(site, root):
 
 
 def test_every_page_names_its_edition(site, root):
-    from kzopinion import provenance
+    from kzopinion import doorways
 
-    digest = provenance.data_digest(root)
+    digest = doorways.data_digest(root)
     toc = (root / "_toc.yml").read_text()
     for name in re.findall(r"file:\s*(\S+)", toc) + [re.search(r"root:\s*(\S+)", toc).group(1)]:
         page = (site / f"{name}.html").read_text(encoding="utf-8")
@@ -174,9 +175,9 @@ def test_every_page_names_its_edition(site, root):
 
 
 def test_committed_records_carry_no_build_date_or_commit(root):
-    from kzopinion import provenance
+    from kzopinion import doorways
 
-    commit = provenance.edition(root).commit
+    commit = doorways.edition(root).commit
     for record in (root / "notebooks").glob("*.ipynb"):
         text = record.read_text(encoding="utf-8")
         assert "kz-edition" not in text and (not commit or commit not in text), record.name

@@ -15,9 +15,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_book_html import unsmart
 
 from kzopinion import browser, gluekeys, notebooks
-from test_book_html import unsmart
 
 
 def _pages(root: Path) -> list[str]:
@@ -66,7 +66,8 @@ def test_no_console_errors(visited):
 def test_every_chart_is_drawn(visited, root):
     for source in notebooks.sources(root):
         report = visited[f"notebooks/{source.stem}"]
-        assert report.charts > 0 and report.charts_drawn == report.charts, (source.stem, report.charts, report.charts_drawn)
+        assert report.charts > 0 and report.charts_drawn == report.charts, (
+            source.stem, report.charts, report.charts_drawn)
 
 
 def test_every_glued_value_is_visible(visited, root):
@@ -122,7 +123,8 @@ def test_the_chart_layout_check_catches_overlaps_and_overflow(chrome):
 def _open(chromium, url: str, width: int = 1280):
     page = chromium.new_page(viewport={"width": width, "height": 900})
     page.goto(url, wait_until="load")
-    page.wait_for_function("[...document.querySelectorAll('.kz-chart')].every(e => e.classList.contains('kz-chart-live'))")
+    page.wait_for_function("[...document.querySelectorAll('.kz-chart')]"
+                           ".every(e => e.classList.contains('kz-chart-live'))")
     return page
 
 
@@ -215,7 +217,8 @@ def test_pdf_has_contents_with_page_numbers_and_chapters_on_their_pages(printed)
     _, pages, texts, layout = printed
     assert "Contents" in texts[0]
     for chapter, number in zip(layout["chapters"], layout["pages"]):
-        assert re.search(re.escape(chapter["title"]) + r"\s*" + str(number) + r"\b", texts[0]), (chapter["title"], number)
+        listed = re.escape(chapter["title"]) + r"\s*" + str(number) + r"\b"
+        assert re.search(listed, texts[0]), (chapter["title"], number)
         assert chapter["title"] in texts[number - 1][:300]
     assert all(f"{i} / {len(pages)}" in text for i, text in enumerate(texts, 1))  # the running footer
 
@@ -233,8 +236,9 @@ def test_pdf_keeps_figures_and_tables_whole_and_charts_unclipped(printed):
 def test_no_pdf_page_is_more_than_half_empty_except_at_chapter_ends(printed):
     _, pages, _, layout = printed
     chapter_ends = {start - 1 for start in layout["pages"]} | {len(pages)}
-    half_empty = [number for number, page in enumerate(pages, 1) if _filled(page) < 0.5 and number not in chapter_ends]
-    assert half_empty == []
+    filled = {number: _filled(page) for number, page in enumerate(pages, 1)}
+    assert [number for number, share in filled.items() if share < 0.5 and number not in chapter_ends] == []
+    assert [number for number, share in filled.items() if share == 0] == []  # no blank page, not even at a chapter end
 
 
 def test_the_half_empty_check_sees_blank_space(tmp_path):

@@ -40,7 +40,7 @@ def test_a_failing_cell_keeps_the_previous_book(repo_copy):
     source = repo_copy / "notebooks/01-data-sources.md"
     record_before = notebooks.twin(source).read_bytes()
     text = source.read_text(encoding="utf-8")
-    source.write_text(text.replace("design = data.load(", "raise RuntimeError('injected fault')\ndesign = data.load(", 1),
+    source.write_text(text.replace("design = tables[", "raise RuntimeError('injected fault')\ndesign = tables[", 1),
                       encoding="utf-8")
     result = _run(repo_copy)
     assert result.returncode == 1
@@ -87,7 +87,8 @@ def test_markup_in_data_is_escaped():
     hostile = "<script>alert('x')</script> *bold* {download}`x`"
     assert "<script>" not in datapage.escape(hostile) and "\\*bold\\*" in datapage.escape(hostile)
     ledger = pd.DataFrame([{"id": "xx_test", "section": hostile, "statement": hostile, "printed": hostile,
-                            "book_text": hostile, "notebook": "", "tier": "", "computed_status": "not-yet", "note": hostile}])
+                            "book_text": hostile, "simulated_text": hostile, "notebook": "", "tier": "",
+                            "cells": [hostile], "status": "not-yet", "note": hostile}])
     rendered = report.claims_html(ledger)
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered
 

@@ -29,7 +29,17 @@ def test_missing_values_are_not_formatted():
 
 def test_ordinals():
     assert [fmt.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 44, 102)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "44th", "102nd"]
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "44th",
+        "102nd",
+    ]
 
 
 def test_p_values():

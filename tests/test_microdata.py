@@ -183,8 +183,8 @@ def test_with_cab_registered_the_notebook_runs_on_it_instead_of_the_stand_in(cab
     assert glued["ru_cab_source"] == "CAB microdata"
     assert glued["ru_gallup_source"] == "the simulated stand-in for Gallup"
     ledger = claims.entries(root).set_index("id")
-    assert ledger.at["ru_app_c_opinion_sign", "tier"] == "microdata"
-    assert ledger.at["ru_app_c_opinion_sign", "inputs"] == {"microdata:cab": microdata.fingerprint("cab", root)}
-    assert ledger.at["ru_app_a_sign", "tier"] == "simulated"
+    assert ledger.at["ru_us_positive_exceeds_negative", "tier"] == "microdata"
+    assert ledger.at["ru_us_positive_exceeds_negative", "inputs"] == {"microdata:cab": microdata.fingerprint("cab", root)}
+    assert ledger.at["ru_app_a_positive_significant", "tier"] == "simulated"
     html = (root / "notebooks/02-russia-correlation.ipynb").read_text()
     assert "CAB microdata (" in html and "SIMULATED stand-in for CAB" not in html

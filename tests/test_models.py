@@ -9,7 +9,10 @@ from kzopinion import models, schema
 def test_ordered_probabilities_by_hand():
     # one regressor, beta = 0.5, cuts at -1 and (-1 + exp(0)) = 0, x = 2: x'b = 1
     probs = models.ordered_probabilities(np.array([0.5, -1.0, 0.0]), np.array([[2.0]]), 2)[0]
-    logistic = lambda v: 1 / (1 + np.exp(-v))
+
+    def logistic(v):
+        return 1 / (1 + np.exp(-v))
+
     assert probs == pytest.approx([logistic(-2), logistic(-1) - logistic(-2), 1 - logistic(-1)])
     assert probs.sum() == pytest.approx(1)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kzopinion import conservatism, data, models, schema, simulate
+from kzopinion import data, models, schema, simulate
+from kzopinion.chapters import cultural_values as conservatism
 
 @pytest.fixture(scope="module")
 def gallup():

@@ -58,13 +58,16 @@ def test_kish_design_effect():
     assert survey.kish_design_effect([1, 3]) == pytest.approx(2 * 10 / 16)
 
 
-@pytest.mark.parametrize("call", [
-    lambda: survey.margin_of_error(1.2, 100),
-    lambda: survey.margin_of_error(0.5, 0),
-    lambda: survey.wilson_interval(5, 4),
-    lambda: survey.implied_design_effect(0, 100),
-    lambda: survey.weighted_proportion([float("nan")], [1]),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: survey.margin_of_error(1.2, 100),
+        lambda: survey.margin_of_error(0.5, 0),
+        lambda: survey.wilson_interval(5, 4),
+        lambda: survey.implied_design_effect(0, 100),
+        lambda: survey.weighted_proportion([float("nan")], [1]),
+    ],
+)
 def test_bad_input_is_refused(call):
     with pytest.raises(ValueError):
         call()

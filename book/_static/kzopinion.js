@@ -16,6 +16,7 @@
   // ---------------------------------------------------------------- 1. charts that fit
   var CHAR_PX = 6.8; // average width of a 12 px label character in the theme's font
   var COMPOSITE = ["facet", "hconcat", "vconcat", "concat", "repeat"];
+  var LEGEND_CHANNELS = ["color", "fill", "stroke", "shape", "size", "opacity", "strokeDash"];
 
   function isComposite(spec) {
     if (COMPOSITE.some(function (k) { return k in spec; })) { return true; }
@@ -65,6 +66,12 @@
   function adapt(spec, width, scale, extra) {
     var s = JSON.parse(JSON.stringify(spec));
     var chars = Math.max(20, Math.floor(width * 0.9 / CHAR_PX));
+    // legends at the bottom sit side by side: share the width between them
+    var legends = {};
+    walk(spec, function (obj, key) {
+      if (LEGEND_CHANNELS.indexOf(key) >= 0 && obj.field && obj.legend !== null) { legends[key + ":" + obj.field] = true; }
+    });
+    var legendColumns = Math.max(1, Math.floor((width - 20) / 175 / Math.max(1, Object.keys(legends).length)));
     // On a narrow screen small multiples side by side are stacked instead.
     if (width < 560 && s.facet && s.facet.column && !s.facet.row) {
       s.facet.row = s.facet.column;
@@ -89,6 +96,15 @@
     // the x title sits under the plot: wrap it to the plot's likely width (bold characters)
     var xChars = Math.max(12, Math.floor((width - (labels || width * 0.15) - 50) / 7.4));
     walk(s, function (obj, key) {
+      // ordered categories (ranks, years) may drop labels that would touch, like numbers
+      if (key === "x" && obj.type === "ordinal" && obj.axis !== null) {
+        obj.axis = Object.assign({}, obj.axis, {labelOverlap: true, labelSeparation: 4});
+      }
+      // a chart's own legend settings follow the width too
+      if (key === "legend" && obj && typeof obj === "object") {
+        if (typeof obj.columns === "number") { obj.columns = Math.min(obj.columns, legendColumns); }
+        if (typeof obj.labelLimit === "number") { obj.labelLimit = Math.min(obj.labelLimit, Math.round(width * 0.7)); }
+      }
       if ((key === "x" || key === "color") && typeof obj.title === "string") {
         obj.title = wrapWords(obj.title, key === "x" ? xChars : chars);
       }
@@ -99,7 +115,7 @@
       if (s.title.subtitle) { s.title.subtitle = wrapWords(s.title.subtitle, chars); }
     }
     s.config = s.config || {};
-    s.config.legend = Object.assign({}, s.config.legend, {columns: Math.max(1, Math.floor((width - 20) / 175))});
+    s.config.legend = Object.assign({}, s.config.legend, {columns: legendColumns});
     // numeric axes drop tick labels that would touch ("0.000.05"), keeping a clear gap; axes of
     // categories keep every label (each names a bar)
     s.config.axisQuantitative = Object.assign({}, s.config.axisQuantitative, {labelOverlap: true, labelSeparation: 6});
@@ -232,6 +248,24 @@
     return isNaN(number) || !/^[\s\u2212+-]?[\d.,]+%?$/.test(text) ? null : number;
   }
 
+  // Long ids, cell names and paths may break after _ / [ | . (with <wbr>, so the text itself, and
+  // what a search matches, is unchanged): a column is then no wider than its ordinary words.
+  function breakLongWords(root) {
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), texts = [];
+    while (walker.nextNode()) { if (/\S{16,}/.test(walker.currentNode.nodeValue)) { texts.push(walker.currentNode); } }
+    texts.forEach(function (node) {
+      var fragment = document.createDocumentFragment();
+      node.nodeValue.split(/(\s+)/).forEach(function (word) {
+        if (word.length < 16) { fragment.appendChild(document.createTextNode(word)); return; }
+        word.split(/(?<=[_\/[|.])/).forEach(function (part, i) {
+          if (i > 0) { fragment.appendChild(document.createElement("wbr")); }
+          fragment.appendChild(document.createTextNode(part));
+        });
+      });
+      node.parentNode.replaceChild(fragment, node);
+    });
+  }
+
   function enhanceTable(table, number) {
     if (!table.tHead || table.dataset.kzEnhanced) { return; }
     table.dataset.kzEnhanced = "1";
@@ -241,9 +275,7 @@
       Array.prototype.forEach.call(row.cells, function (td, i) { td.setAttribute("data-label", heads[i] || ""); });
       var id = cellText(row, 0), code = row.cells[0] && row.cells[0].querySelector("code");
       if (!row.id && id && code) { row.id = "claim-" + id; }
-      if (code && code.children.length === 0) {  // let long ids break after their underscores
-        code.innerHTML = code.textContent.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/_/g, "_<wbr>");
-      }
+      breakLongWords(row);
     });
     function column(name) {
       var lower = heads.map(function (h) { return h.toLowerCase(); });
@@ -310,6 +342,15 @@
     }
     search.addEventListener("input", apply);
     selects.forEach(function (select) { select.addEventListener("change", apply); });
+    // a table wider than its column (more columns than fit) is shown as cards instead
+    function fitColumns() {
+      table.classList.remove("kz-cards");
+      if (table.scrollWidth > table.parentElement.clientWidth + 1) { table.classList.add("kz-cards"); }
+    }
+    var resizing = null;
+    window.addEventListener("resize", function () { clearTimeout(resizing); resizing = setTimeout(fitColumns, 150); });
+    window.addEventListener("beforeprint", function () { table.classList.remove("kz-cards"); });
+    fitColumns();
     table.kzReset = function () { search.value = ""; selects.forEach(function (s) { s.value = ""; }); apply(); };
     apply();
 

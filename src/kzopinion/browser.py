@@ -15,9 +15,9 @@ import shutil
 import socketserver
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -73,9 +73,11 @@ CHART_LAYOUT_JS = """(opts) => [...document.querySelectorAll('.kz-chart')].map(e
   const own = parseFloat(svg.getAttribute('width'));
   const minScale = (opts || {}).minScale;
   if (minScale && el.classList.contains('kz-chart-live') && own && s.width < minScale * own)
-    problems.push(`drawn ${Math.round(own)} px wide and shrunk to ${Math.round(s.width)} px: its text is too small to read`);
+    problems.push(`drawn ${Math.round(own)} px wide and shrunk to ${Math.round(s.width)} px: `
+                  + 'its text is too small to read');
   if (s.left < box.left - 1 || s.right > box.right + 1)
-    problems.push(`drawn ${Math.round(s.left)}..${Math.round(s.right)} px outside its container ${Math.round(box.left)}..${Math.round(box.right)} px`);
+    problems.push(`drawn ${Math.round(s.left)}..${Math.round(s.right)} px outside its container `
+                  + `${Math.round(box.left)}..${Math.round(box.right)} px`);
   if (s.right > width + 1) problems.push(`drawn to ${Math.round(s.right)} px, beyond the ${width} px window`);
   const visible = t => t.textContent.trim() && t.getAttribute('opacity') !== '0' && getComputedStyle(t).opacity !== '0'
     && !t.closest('[opacity="0"]');
@@ -90,7 +92,9 @@ CHART_LAYOUT_JS = """(opts) => [...document.querySelectorAll('.kz-chart')].map(e
     for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
       const a = rects[i], b = rects[j];
       // closer than 1 px counts: touching labels read as one ("0.000.05")
-      if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > -1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > -1)
+      const across = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const down = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (across > -1 && down > -1)
         problems.push(`axis labels "${labels[i].textContent}" and "${labels[j].textContent}" overlap or touch`);
     }
   }

@@ -48,9 +48,7 @@ def offline_html(spec: dict) -> str:
     """
     import vl_convert as vlc
 
-    from kzopinion.formatting import stable_tree
-
-    spec = stable_tree(spec)
+    spec = _stable_spec(spec)
     spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     chart_id = "kz-chart-" + hashlib.sha256(spec_json.encode()).hexdigest()[:12]
     svg = vlc.vegalite_to_svg(spec)
@@ -65,6 +63,22 @@ def offline_html(spec: dict) -> str:
     ) % (chart_id, safe_spec, json.dumps(EMBED_OPTIONS, sort_keys=True))
     return (f'<div id="{chart_id}" class="kz-chart" role="img" aria-label="{label}">{svg}</div>'
             f'<script type="text/javascript">{script}</script>')
+
+
+def _stable_spec(spec: dict) -> dict:
+    """The spec with its floats rounded and its datasets renamed after the rounded data.
+
+    Altair names each inline dataset after a hash of the data at full precision, which would
+    carry one machine's last bits into the record even after rounding.
+    """
+    from kzopinion.formatting import stable_tree
+
+    spec = stable_tree(spec)
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    for name, rows in spec.get("datasets", {}).items():
+        digest = hashlib.sha256(json.dumps(rows, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
+        text = text.replace(f'"{name}"', f'"data-{digest}"')
+    return json.loads(text)
 
 
 def _render(spec: dict, **_options) -> dict[str, str]:
@@ -128,7 +142,8 @@ def fieldwork_timeline(periods: pd.DataFrame) -> alt.Chart:
         f"{s}, {p}" for s, p in zip(periods["source"], periods["period"])))
 
 
-STATUS_COLOURS = {"reproduced": "#009E73", "differs": "#E69F00", "reported-only": "#56B4E9", "not-yet": "#BBBBBB"}
+STATUS_COLOURS = {"recomputed": "#009E73", "confirmed": "#0072B2", "transcribed": "#CC79A7", "differs": "#E69F00",
+                  "reported-only": "#56B4E9", "not-yet": "#BBBBBB"}
 
 
 def status_by_section(summary: pd.DataFrame) -> alt.Chart:
@@ -137,10 +152,10 @@ def status_by_section(summary: pd.DataFrame) -> alt.Chart:
     return alt.Chart(summary).mark_bar().encode(
         y=alt.Y("section:N", title=None, sort=list(dict.fromkeys(summary["section"]))),
         x=alt.X("claims:Q", title="Claims", stack="zero"),
-        color=alt.Color("computed_status:N", title="Status",
+        color=alt.Color("status:N", title="Status",
                         scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))),
         order=alt.Order("status_order:Q"),
-        tooltip=[alt.Tooltip("section:N", title="Section"), alt.Tooltip("computed_status:N", title="Status"),
+        tooltip=[alt.Tooltip("section:N", title="Section"), alt.Tooltip("status:N", title="Status"),
                  alt.Tooltip("claims:Q", title="Claims")],
     ).properties(width=360, height=alt.Step(24),
                  description="Stacked bars of the number of the article's claims in each section, by replication status.")
@@ -328,3 +343,53 @@ def predicted_probabilities(table: pd.DataFrame, subtitle: str) -> alt.LayerChar
                  description="Dot plot of the predicted probability of approving the US and Russian leadership for "
                              "respondents favouring more or less immigration, this book's estimate beside the "
                              "article's. " + subtitle)
+
+
+def variant_spread(table: pd.DataFrame) -> alt.LayerChart:
+    """One row per key share: a dot per specification, the article's choices as a larger black diamond.
+
+    ``table`` columns: ``share``, ``specification``, ``percent``, ``default`` (the article's choices), ``rationale``.
+    """
+    enable_theme()
+    order = list(dict.fromkeys(table["share"]))
+    base = alt.Chart(table).encode(
+        y=alt.Y("share:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("percent:Q", title="Share of the opinion's reasons (%)", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("share:N", title="Share"), alt.Tooltip("specification:N", title="Specification"),
+                 alt.Tooltip("percent:Q", title="Percent", format=".1f"), alt.Tooltip("rationale:N", title="Why")])
+    others = base.transform_filter("!datum.default").mark_point(size=60, color="#0072B2", opacity=0.7)
+    article = base.transform_filter("datum.default").mark_point(shape="diamond", size=140, filled=True, color="#000000")
+    half = alt.Chart(pd.DataFrame({"x": [50.0]})).mark_rule(color="#555555", strokeDash=[3, 3]).encode(x="x:Q")
+    return alt.layer(half, others, article).properties(
+        width=420, height=alt.Step(30),
+        description="Dot plot of Figure 2's four class shares under every alternative specification (blue dots) and "
+                    "the article's choices (black diamonds), with 50% marked: " + "; ".join(
+                        f"{s}: {t['percent'].min():.0f}% to {t['percent'].max():.0f}%" for s, t in table.groupby("share", sort=False)))
+
+
+def specification_curve(curve: pd.DataFrame, subtitle: str) -> alt.LayerChart:
+    """Every specification's coefficient and interval, ordered by size; the article's specification in black.
+
+    ``curve`` columns: ``rank``, ``coef``, ``low``, ``high``, ``p``, ``n``, ``label``, ``control_label``, ``article``.
+    """
+    enable_theme()
+    base = alt.Chart(curve).encode(
+        x=alt.X("rank:O", title="Specifications, ordered by coefficient", axis=alt.Axis(labelAngle=0)),
+        tooltip=[alt.Tooltip("label:N", title="Specification"), alt.Tooltip("coef:Q", title="Coefficient", format=".3f"),
+                 alt.Tooltip("low:Q", title="Low", format=".3f"), alt.Tooltip("high:Q", title="High", format=".3f"),
+                 alt.Tooltip("p:Q", title="p-value", format=".3f"), alt.Tooltip("n:Q", title="Respondents")])
+    colour = alt.Color("control_label:N", title="Controls", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320))
+    bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("low:Q", title="Coefficient of the opinion of Russia"),
+                                                y2="high:Q", color=colour)
+    dots = base.mark_point(filled=True, size=70).encode(
+        y="coef:Q", color=colour, shape=alt.Shape("waves:N", title="Waves", sort=["pooled", "first", "last"],
+                                                  legend=alt.Legend(orient="bottom")))
+    article = base.transform_filter("datum.article").mark_point(shape="diamond", size=180, filled=True,
+                                                                 color="#000000").encode(y="coef:Q")
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#555555", strokeDash=[3, 3]).encode(y="y:Q")
+    return alt.layer(zero, bars, dots, article).properties(
+        width=480, height=260, title=alt.Title("Opinion of the US on opinion of Russia, every specification",
+                                                subtitle=subtitle),
+        description="Specification curve: coefficients with intervals for every combination of controls and waves, "
+                    "ordered by size, the article's specification as a black diamond: " + "; ".join(
+                        f"{lab}: {c:.2f}" for lab, c in zip(curve["label"], curve["coef"])) + ". " + subtitle)

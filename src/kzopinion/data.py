@@ -239,21 +239,34 @@ def _split(parents: Any) -> list[str]:
 
 
 def _check_claims_tables(frame: pd.DataFrame, where: str) -> None:
-    """Every claim names an existing table (or none), and 'differs' always says why."""
+    """Every claim's own cell exists (table, each key, column), and a bound claim says how it is written."""
+    from kzopinion.provenance import Tables
+
     known = set(resource_names())
-    for row_number, (claim, table, status, note) in enumerate(
-            zip(frame["id"], frame["table"], frame["status"], frame["note"]), start=1):
-        if isinstance(table, str) and table not in known:
-            raise DataValidationError(f"{where}, row {row_number}, column 'table': claim '{claim}' names "
-                                      f"an unknown table '{table}'. Known tables: {', '.join(sorted(known))}.")
-        if status == "differs" and not isinstance(note, str):
-            raise DataValidationError(f"{where}, row {row_number}, column 'note': claim '{claim}' differs "
-                                      "from the article but gives no reason.")
-    codes = set(load("focus_group_codes")["code"])
-    for row_number, (claim, table, key) in enumerate(zip(frame["id"], frame["table"], frame["key"]), start=1):
-        if isinstance(key, str) and table == "focus_group_codes" and key not in codes:
-            raise DataValidationError(f"{where}, row {row_number}, column 'key': claim '{claim}' names the "
-                                      f"focus-group code '{key}', which data/published/focus_group_codes.csv lacks.")
+    tables = Tables()
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        at = f"{where}, row {row_number} (line {row_number + 1})"
+        if not isinstance(row.table, str):
+            if isinstance(row.binding, str):
+                raise DataValidationError(f"{at}, column 'binding': claim '{row.id}' is bound to a cell but names no table.")
+            continue
+        if row.table not in known:
+            raise DataValidationError(f"{at}, column 'table': claim '{row.id}' names an unknown table '{row.table}'. "
+                                      f"Known tables: {', '.join(sorted(known))}.")
+        if not isinstance(row.key, str) or not isinstance(row.column, str):
+            raise DataValidationError(f"{at}: claim '{row.id}' names table '{row.table}' but not the key and column "
+                                      "of its own cell.")
+        keys = set(tables.keys(row.table))
+        for key in row.key.split(";"):
+            if key not in keys:
+                raise DataValidationError(f"{at}, column 'key': claim '{row.id}' names the row '{key}', which "
+                                          f"{resource(row.table)['path']} lacks.")
+        if row.column not in set(tables[row.table].columns):
+            raise DataValidationError(f"{at}, column 'column': claim '{row.id}' names the column '{row.column}', "
+                                      f"which {resource(row.table)['path']} lacks.")
+        if isinstance(row.binding, str) and not isinstance(row.format, str):
+            raise DataValidationError(f"{at}, column 'format': claim '{row.id}' is bound to its cell but says "
+                                      "no format for the prose.")
 
 
 TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str], None]] = {

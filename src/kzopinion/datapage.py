@@ -30,6 +30,12 @@ def render(root: Path) -> str:
              "are public aggregates from other sources, each with its address and the passage quoted; tables in "
              "the *coding* tier are this edition's own analytic choices, each with its rationale.",
              "Respondent-level survey files are never part of the repository.", "",
+             "The claims ledger (`published/claims.csv`) names, for each of the article's statements, the book's own "
+             "copy of it (table, key, column). The replication report derives each claim's status from the cells the "
+             "book's value was computed from: *recomputed* (from other numbers of the article), *confirmed* (by an "
+             "independent source: an external table or registered respondent-level data), *transcribed* (read from "
+             "the book's own copy of the same statement), *differs* (outside the printed tolerance), *reported-only* "
+             "(needs respondent-level data that is absent; simulated values never count) or *not-yet*.", "",
              "| table | tier | rows | file |", "|---|---|---|---|"]
     for res in pkg["resources"]:
         rows = len(data.load(res["name"], root))

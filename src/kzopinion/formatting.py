@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 
-
 RECORD_DIGITS = 6
 
 

@@ -41,8 +41,18 @@ PREPARE_JS = r"""(opts) => {
     // the first chapter of a toctree opens its wrapper: break before the wrapper, or the
     // wrapper's own box would be left alone on a blank page
     const wrapper = section && section.parentElement;
-    const first = wrapper && wrapper.classList.contains('toctree-wrapper') && wrapper.querySelector('section') === section;
-    if (section) (first ? wrapper : section).classList.add('kz-chapter');
+    const first = wrapper && wrapper.classList.contains('toctree-wrapper')
+      && wrapper.querySelector('section') === section;
+    const opening = first ? wrapper : section;
+    if (section) opening.classList.add('kz-chapter');
+    // the previous chapter's last boxes keep no bottom margin: a margin that spills over the
+    // page end would otherwise fill a page of its own before the forced break
+    let before = opening && opening.previousElementSibling;
+    while (before && before.tagName === 'SPAN') before = before.previousElementSibling;
+    for (let box = before; box; box = box.lastElementChild) {
+      box.style.marginBottom = '0';
+      box.style.paddingBottom = '0';
+    }
     return {id: span.id, title: heading ? clean(heading.textContent) : span.id};
   });
   const nav = document.createElement('nav');
@@ -59,7 +69,8 @@ PREPARE_JS = r"""(opts) => {
     const caption = fig.querySelector('figcaption');
     const texts = [...fig.querySelectorAll('svg text')].map(t => clean(t.textContent)).filter(t => t.length > 12);
     texts.sort((a, b) => b.length - a.length);
-    return {caption: caption ? clean(caption.textContent).slice(0, 40) : '', chart: texts.length ? texts[0].slice(0, 30) : ''};
+    return {caption: caption ? clean(caption.textContent).slice(0, 40) : '',
+            chart: texts.length ? texts[0].slice(0, 30) : ''};
   }).filter(f => f.caption && f.chart);
   // A table taller than opts.long of a page breaks between its rows (header repeated), as long tables
   // do in papers; every other table and every figure is kept whole.
@@ -70,8 +81,9 @@ PREPARE_JS = r"""(opts) => {
       if (getComputedStyle(up).breakInside === 'avoid') up.style.breakInside = 'auto';  // e.g. the cell output
   });
   const whole = [...document.querySelectorAll('figure, table:not(.kz-long-table)')];
-  const split = whole.filter(el => getComputedStyle(el).breakInside !== 'avoid').map(el => el.tagName + ' ' + el.className);
-  const rows = [...document.querySelectorAll('table.kz-long-table tr')].filter(tr => getComputedStyle(tr).breakInside !== 'avoid');
+  const breakable = el => getComputedStyle(el).breakInside !== 'avoid';
+  const split = whole.filter(breakable).map(el => el.tagName + ' ' + el.className);
+  const rows = [...document.querySelectorAll('table.kz-long-table tr')].filter(breakable);
   return {chapters, figures, whole: whole.length, long_tables: document.querySelectorAll('table.kz-long-table').length,
           breakable: split, breakable_rows: rows.length};
 }"""
@@ -82,7 +94,8 @@ FILL_JS = """(pages) => document.querySelectorAll('.kz-print-contents .kz-page')
 
 def _templates(title: str) -> tuple[str, str]:
     style = "font-family: system-ui, sans-serif; font-size: 8px; color: #555; width: 100%; margin: 0 18mm;"
-    header = f'<div style="{style} display: flex; justify-content: space-between;"><span>{html.escape(title)}</span></div>'
+    header = (f'<div style="{style} display: flex; justify-content: space-between;">'
+              f"<span>{html.escape(title)}</span></div>")
     footer = (f'<div style="{style} text-align: center;"><span class="pageNumber"></span> / '
               '<span class="totalPages"></span></div>')
     return header, footer

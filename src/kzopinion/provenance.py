@@ -1,191 +1,224 @@
-"""Where each number on a page comes from, and which edition a page was built from.
+"""Numbers that know where they come from.
 
-The book's Sphinx extension (:mod:`kzopinion.sphinxext`) turns every pasted value into a
-doorway to its provenance; this module assembles what those doorways and the page footer say,
-from the executed notebook records, the claims ledger, the data package and CITATION.cff.
+A :class:`Traced` number is a float that carries the data cells it was computed from; its
+arithmetic carries them on, so ``count["fp_negative"] / (count["fp_negative"] + ...)`` knows
+every cell it used. :class:`Tables` hands out such numbers from the validated data package
+(``tables.cell("survey_designs", "cab", "n_per_wave")``), and the claims ledger decides from
+those cells, never from a typed label, whether a value is a transcription, a recomputation
+or a confirmation by an independent source (:mod:`kzopinion.claims`).
 
-- :func:`glued` -- for every notebook page, ``key -> provenance`` of each value it glued: the
-  ledger entry (status, tier, input tables, cell) when the key is a claim id of
-  ``data/published/claims.csv``, otherwise the notebook cell that glued it and the data tables
-  that cell names.
-- :func:`edition` -- the commit, build date, data-package digest and the citation of the edition.
+A cell is named ``table[key].column``, the key being the row's primary-key values joined by
+``|`` (``figure2_reasons[positive|1].first_answer``). Respondent-level data is one source
+of its own, ``microdata:cab`` or ``simulated:cab``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-import os
-import re
-import subprocess
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
+import pandas as pd
 
-STATUS_COLUMNS = ("computed_status", "status")  # the derived status column, by its current or newer name
-
-
-@dataclass
-class Provenance:
-    """What a reader is told about one glued value."""
-
-    key: str
-    notebook: str  # docname of the page that computed it, e.g. "notebooks/02-russia-correlation"
-    cell: int | None  # the execution count of the cell that glued it ("In [n]")
-    inputs: list[str] = field(default_factory=list)  # data-package tables it was computed from
-    claim: bool = False
-    status: str = ""
-    tier: str = ""
-    statement: str = ""
-    printed: str = ""
-
-    def describe(self) -> str:
-        """One plain-text sentence for the tooltip (also the accessible description)."""
-        where = f"Computed in {self.notebook.split('/')[-1]}" + (f", cell In [{self.cell}]" if self.cell else "")
-        inputs = f"Inputs: {', '.join(self.inputs)}." if self.inputs else "Inputs: not recorded."
-        if self.claim:
-            return (f"Claim {self.key}: {self.status or 'no status'}; tier {self.tier or 'none'}. "
-                    f"{where}. {inputs} Article prints: {self.printed or '-'}.")
-        return f"Not a claim of the article: {where}. {inputs}"
+KEY_SEPARATOR = "|"
 
 
-def _status_column(ledger) -> str:
-    for name in STATUS_COLUMNS:
-        if name in ledger.columns:
-            return name
-    raise KeyError(f"the claims table has none of the status columns {STATUS_COLUMNS}")
+@dataclass(frozen=True, order=True)
+class Cell:
+    """One cell of a data-package table, or a whole respondent-level source (no key, no column)."""
+
+    table: str
+    key: str = ""
+    column: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.table}[{self.key}].{self.column}" if self.key else self.table
+
+    @property
+    def respondent_level(self) -> bool:
+        return self.table.startswith(("microdata:", "simulated:"))
 
 
-def _input_names(inputs) -> list[str]:
-    if isinstance(inputs, dict):
-        return sorted(inputs)
-    if isinstance(inputs, (list, tuple)):
-        return sorted(str(i) for i in inputs)
-    if isinstance(inputs, str) and inputs.strip():
-        try:
-            return _input_names(json.loads(inputs))
-        except json.JSONDecodeError:
-            return [inputs]
-    return []
+class Traced(float):
+    """A float with the set of :class:`Cell` it was computed from (``.cells``)."""
+
+    cells: frozenset[Cell]
+
+    def __new__(cls, value: float, cells: Iterable[Cell] = ()) -> Traced:
+        number = float.__new__(cls, value)
+        number.cells = frozenset(cells)
+        return number
+
+    def __repr__(self) -> str:
+        return f"Traced({float(self)!r}, {sorted(map(str, self.cells))})"
+
+    def _with(self, value: float, other: object) -> Traced:
+        return Traced(value, self.cells | cells_of(other))
+
+    def __add__(self, other):
+        return self._with(float(self) + float(other), other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self._with(float(self) - float(other), other)
+
+    def __rsub__(self, other):
+        return self._with(float(other) - float(self), other)
+
+    def __mul__(self, other):
+        return self._with(float(self) * float(other), other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self._with(float(self) / float(other), other)
+
+    def __rtruediv__(self, other):
+        return self._with(float(other) / float(self), other)
+
+    def __neg__(self):
+        return Traced(-float(self), self.cells)
+
+    def __abs__(self):
+        return Traced(abs(float(self)), self.cells)
 
 
-def _resource_names(root: Path) -> list[str]:
-    package = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    return [r["name"] for r in package.get("resources", [])]
+def cells_of(*values: object) -> frozenset[Cell]:
+    """Every cell any of ``values`` (Traced numbers, or iterables of them) was computed from."""
+    out: set[Cell] = set()
+    for value in values:
+        if isinstance(value, Traced):
+            out |= value.cells
+        elif isinstance(value, (list, tuple, set, frozenset)) or isinstance(value, dict):
+            items = value.values() if isinstance(value, dict) else value
+            out |= cells_of(*items)
+    return frozenset(out)
 
 
-def _cells_and_sources(record: Path) -> tuple[dict[str, int | None], dict[int, str]]:
-    """``key -> execution count`` of the gluing cell, and ``execution count -> cell source``."""
-    from kzopinion import gluekeys
-
-    cells = gluekeys.glued_cells(record)
-    sources = {cell.get("execution_count"): cell.get("source", "")
-               for cell in nbformat.read(record, as_version=4).cells if cell.get("cell_type") == "code"}
-    return cells, sources
-
-
-def glued(root: Path) -> dict[str, dict[str, Provenance]]:
-    """``docname -> key -> Provenance`` for every value the executed notebooks glued."""
-    from kzopinion import claims, notebooks
-
-    ledger = claims.table(root)
-    status = _status_column(ledger)
-    by_id = {row["id"]: row for _, row in ledger.iterrows()}
-    resources = _resource_names(root)
-    out: dict[str, dict[str, Provenance]] = {}
-    for source in notebooks.sources(root):
-        record = notebooks.twin(source)
-        if not record.exists():
-            continue
-        docname = f"notebooks/{source.stem}"
-        cells, cell_sources = _cells_and_sources(record)
-        page: dict[str, Provenance] = {}
-        for key, cell in cells.items():
-            if key.startswith(claims.LEDGER_PREFIX):
-                continue
-            row = by_id.get(key)
-            if row is not None and row["notebook"]:
-                page[key] = Provenance(
-                    key=key, notebook=f"notebooks/{row['notebook']}", cell=_int(row["cell"]),
-                    inputs=_input_names(row["inputs"]), claim=True, status=str(row[status]),
-                    tier=str(row["tier"] or ""), statement=str(row["statement"] or ""),
-                    printed=str(row["printed"] or ""))
-            else:
-                code = cell_sources.get(cell, "")
-                named = [r for r in resources if re.search(rf"""["']{re.escape(r)}["']""", code)]
-                page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=named)
-        out[docname] = page
-    return out
+def traced(value: float, *sources: object) -> Traced:
+    """``value`` carrying the cells of ``sources`` (Traced numbers, Cells, or collections of them)."""
+    cells = set(cells_of(*sources))
+    for source in sources:
+        if isinstance(source, Cell):
+            cells.add(source)
+        elif isinstance(source, (list, tuple, set, frozenset)):
+            cells |= {c for c in source if isinstance(c, Cell)}
+    return Traced(value, cells)
 
 
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number
+def total(values: Iterable[Traced]) -> Traced:
+    """The sum of ``values``, carrying all their cells."""
+    values = list(values)
+    return Traced(math.fsum(float(v) for v in values), cells_of(values))
 
 
-@dataclass
-class Edition:
-    """What the page footer says about the build."""
+class Tables:
+    """The data package's tables, validated on first use, handing out traced cells.
 
-    commit: str
-    dirty: bool
-    date: str
-    data_digest: str
-    citation: str
+    ``replaced`` returns a copy in which one cell holds another value: the claims tests use it
+    to show that a recomputed value follows its inputs and not its own transcription.
+    """
+
+    def __init__(
+        self,
+        root: Path | None = None,
+        overrides: dict[Cell, object] | None = None,
+        validated: dict[str, pd.DataFrame] | None = None,
+    ) -> None:
+        from kzopinion import paths
+
+        self.root = root or paths.root()
+        self._overrides = dict(overrides or {})
+        self._validated = validated if validated is not None else {}  # as loaded, shared by copies
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._keys: dict[str, pd.Series] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            from kzopinion import data
+
+            if name not in self._validated:
+                self._validated[name] = data.load(name, self.root)
+            frame = self._validated[name].copy()
+            for cell, value in self._overrides.items():
+                if cell.table == name:
+                    rows = self.keys(name, frame) == cell.key
+                    if not rows.any():
+                        raise KeyError(f"no row '{cell.key}' in table '{name}'")
+                    frame.loc[rows.to_numpy(), cell.column] = value
+            self._frames[name] = frame
+        return self._frames[name]
+
+    def key_columns(self, name: str) -> list[str]:
+        from kzopinion import data
+
+        key = data.resource(name, self.root)["schema"].get("primaryKey")
+        if not key:
+            raise KeyError(
+                f"table '{name}' declares no primaryKey in data/datapackage.json, so its cells "
+                "cannot be named: declare one"
+            )
+        return [key] if isinstance(key, str) else list(key)
+
+    def keys(self, name: str, frame: pd.DataFrame | None = None) -> pd.Series:
+        """The key of every row of table ``name`` (primary-key values joined by ``|``)."""
+        if frame is None and name in self._keys:
+            return self._keys[name]
+        source = (
+            self._validated[name]
+            if frame is None and name in self._validated
+            else (self[name] if frame is None else frame)
+        )
+        columns = self.key_columns(name)
+        keys = pd.Series(
+            [KEY_SEPARATOR.join(map(str, row)) for row in source[columns].itertuples(index=False)], index=source.index
+        )
+        if frame is None:
+            self._keys[name] = keys  # overrides never touch key columns
+        return keys
+
+    def tier(self, name: str) -> str:
+        from kzopinion import data
+
+        return data.resource(name, self.root)["tier"]
+
+    def raw(self, name: str, key: str, column: str) -> object:
+        """The value of one cell as the table holds it (a number, a string or missing)."""
+        frame = self[name]
+        rows = frame[(self.keys(name) == key).to_numpy()]
+        if len(rows) != 1:
+            raise KeyError(
+                f"table '{name}' has {len(rows)} rows with key '{key}' (its key columns: {self.key_columns(name)})"
+            )
+        if column not in frame.columns:
+            raise KeyError(f"table '{name}' has no column '{column}'")
+        return rows.iloc[0][column]
+
+    def cell(self, name: str, key: str, column: str) -> Traced:
+        """One numeric cell as a :class:`Traced` number (missing cells raise: say they are missing instead)."""
+        value = self.raw(name, key, column)
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            raise ValueError(f"{name}[{key}].{column} is missing")
+        return Traced(float(value), {Cell(name, key, column)})
+
+    def column(self, name: str, column: str) -> dict[str, Traced]:
+        """Every non-missing numeric cell of one column, by row key."""
+        frame = self[name]
+        out = {}
+        for key, value in zip(self.keys(name), frame[column]):
+            if not (value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))):
+                out[key] = Traced(float(value), {Cell(name, key, column)})
+        return out
+
+    def replaced(self, cell: Cell, value: object) -> Tables:
+        """A copy of these tables in which ``cell`` holds ``value`` (in memory only)."""
+        return Tables(self.root, {**self._overrides, cell: value}, self._validated)
 
 
-def _git(root: Path, *args: str) -> str:
-    try:
-        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
-
-
-def data_digest(root: Path) -> str:
-    """Short sha256 of ``data/datapackage.json``, which records the checksum of every table."""
-    return hashlib.sha256((root / "data" / "datapackage.json").read_bytes()).hexdigest()[:12]
-
-
-def build_date() -> str:
-    """The build date (UTC); ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
-    return moment.strftime("%Y-%m-%d")
-
-
-def citation(root: Path, commit: str) -> str:
-    """"Cite this edition", from CITATION.cff, with the commit it was built from."""
-    import yaml
-
-    path = root / "CITATION.cff"
-    try:
-        cff = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ValueError(f"{path} cannot be read as YAML ({err}); fix the file so the pages can cite it") from None
-    authors = "; ".join(a.get("name") or " ".join(filter(None, [a.get("given-names"), a.get("family-names")]))
-                        for a in cff.get("authors", []))
-    year = str(cff.get("date-released", ""))[:4]
-    version = cff.get("version", "")
-    text = f"{authors} ({year}). {cff.get('title', '')}"
-    text += f" (version {version}, commit {commit or 'unknown'})." if version else f" (commit {commit or 'unknown'})."
-    ref = cff.get("preferred-citation") or {}
-    if ref:
-        names = ", ".join(f"{a.get('family-names', '')}, {a.get('given-names', '')[:1]}." for a in ref.get("authors", []))
-        text += (f" After {names} ({ref.get('year', '')}), {ref.get('title', '')}, {ref.get('journal', '')}"
-                 f" {ref.get('volume', '')}, doi:{ref.get('doi', '')}.")
-    return text
-
-
-def edition(root: Path) -> Edition:
-    """The edition a build is made from: commit (marked when the tree has uncommitted changes),
-    date, data digest and citation."""
-    commit = _git(root, "rev-parse", "--short=12", "HEAD")
-    dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
-    return Edition(commit=commit, dirty=dirty, date=build_date(), data_digest=data_digest(root),
-                   citation=citation(root, commit))
+def from_respondents(value: float, respondents) -> Traced:
+    """``value`` computed from respondent-level data (:class:`kzopinion.microdata.Respondents`):
+    traced to ``microdata:<source>``, or to ``simulated:<source>`` for the stand-in."""
+    kind = "simulated" if respondents.simulated else "microdata"
+    return Traced(value, {Cell(f"{kind}:{respondents.source}")})

@@ -6,8 +6,22 @@ import html
 
 import pandas as pd
 
-STATUS_LABELS = {"reproduced": "reproduced", "differs": "differs", "reported-only": "reported only",
-                 "not-yet": "not yet"}
+STATUS_LABELS = {
+    "recomputed": "recomputed",
+    "confirmed": "confirmed",
+    "transcribed": "transcribed",
+    "differs": "differs",
+    "reported-only": "reported only",
+    "not-yet": "not yet",
+}
+STATUS_MEANINGS = {
+    "recomputed": "derived by this book from other numbers of the article, so an error in the statement would show",
+    "confirmed": "agrees with an independent source: an external aggregate or respondent-level data",
+    "transcribed": "read from this book's own copy of the same statement: confirms the copy, not the article",
+    "differs": "this book's value lies outside the tolerance of the printed one; the note says why",
+    "reported-only": "needs respondent-level data that is not registered; a simulated value never counts",
+    "not-yet": "nothing in this book computes it yet",
+}
 
 
 def _cell(value: object) -> str:
@@ -17,31 +31,67 @@ def _cell(value: object) -> str:
 
 
 def claims_html(ledger: pd.DataFrame) -> str:
-    """One row per claim: section, statement, article's value, book's value, tier, status, note.
+    """One row per claim: section, statement, article's and book's values, simulated value, inputs, tier, status, note.
 
-    Each book value links to the notebook page that computed it.
+    Each book value links to the notebook page that computed it. A value computed from the
+    simulated stand-in never sits in the book's column: it has a column of its own.
     """
-    head = ["Claim", "Section", "Statement", "Article", "This book", "Tier", "Status", "Note"]
+    head = [
+        "Claim",
+        "Section",
+        "Statement",
+        "Article",
+        "This book",
+        "Simulated stand-in (not evidence)",
+        "Inputs",
+        "Tier",
+        "Status",
+        "Note",
+    ]
     rows = []
     for row in ledger.itertuples(index=False):
-        book = _cell(row.book_text)
+        book, simulated = _cell(row.book_text), _cell(row.simulated_text)
         if row.notebook:
-            book = f'<a href="{html.escape(row.notebook)}.html">{book}</a>'
-        status = row.computed_status
+            link = f'<a href="{html.escape(row.notebook)}.html">' + "{}</a>"
+            book, simulated = (link.format(v) if v else v for v in (book, simulated))
+        inputs = "<br>".join(f"<code>{_cell(c)}</code>" for c in row.cells[:6])
+        if len(row.cells) > 6:
+            inputs += f"<br>and {len(row.cells) - 6} more cells"
+        status = row.status
         rows.append(
-            f'<tr class="claim-{status}"><td><code>{_cell(row.id)}</code></td><td>{_cell(row.section)}</td>'
-            f"<td>{_cell(row.statement)}</td><td>{_cell(row.printed)}</td><td>{book}</td><td>{_cell(row.tier)}</td>"
-            f"<td>{STATUS_LABELS[status]}</td><td>{_cell(row.note)}</td></tr>")
+            f'<tr id="claim-{_cell(row.id)}" class="claim-{status}"><td><code>{_cell(row.id)}</code></td>'
+            f"<td>{_cell(row.section)}</td><td>{_cell(row.statement)}</td><td>{_cell(row.printed)}</td><td>{book}</td>"
+            f"<td>{simulated}</td><td>{inputs}</td><td>{_cell(row.tier)}</td>"
+            f'<td title="{html.escape(STATUS_MEANINGS[status])}">{STATUS_LABELS[status]}</td><td>{_note(row)}</td></tr>'
+        )
     header = "".join(f"<th>{h}</th>" for h in head)
-    return (f'<table class="table replication-report"><thead><tr>{header}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f'<table class="table replication-report"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _note(row) -> str:
+    """The claim's note, and its robustness under the chapter's alternative choices when there is one."""
+    robustness = getattr(row, "robustness", "")
+    parts = [_cell(row.note)] + ([f"<em>Robustness:</em> {_cell(robustness)}."] if robustness else [])
+    return " ".join(p for p in parts if p)
+
+
+def status_legend_html() -> str:
+    """The status vocabulary as a definition list."""
+    items = "".join(f"<dt>{STATUS_LABELS[s]}</dt><dd>{html.escape(m)}</dd>" for s, m in STATUS_MEANINGS.items())
+    return f'<dl class="kz-status-legend">{items}</dl>'
 
 
 def checks_html(checks: pd.DataFrame) -> str:
     """The internal-consistency checks as a table."""
     head = "".join(f"<th>{h}</th>" for h in ["Check", "Article states", "Its other numbers imply", "Result"])
-    body = "".join(f"<tr><td>{_cell(r.check)}</td><td>{_cell(r.stated)}</td><td>{_cell(r.implied)}</td>"
-                   f"<td>{_cell(r.result)}</td></tr>" for r in checks.itertuples(index=False))
+    body = "".join(
+        f"<tr><td>{_cell(r.check)}</td><td>{_cell(r.stated)}</td><td>{_cell(r.implied)}</td>"
+        f"<td>{_cell(r.result)}</td></tr>"
+        for r in checks.itertuples(index=False)
+    )
     return f'<table class="table consistency-checks"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -54,20 +104,33 @@ def data_banner(respondents) -> str:
 
 def simulated_banner(description: str) -> str:
     """A warning box for pages whose models run on the simulated stand-in."""
-    return ('<div class="admonition warning kz-simulated"><p class="admonition-title">Simulated data</p>'
-            f"<p>The respondent-level figures and models below run on a <strong>{html.escape(description)}</strong>. "
-            "They show what the article's designs can detect; they are not evidence about Kazakhstan. "
-            "Register the real files with <code>make data</code> (see the data appendix) to replace them.</p></div>")
+    return (
+        '<div class="admonition warning kz-simulated"><p class="admonition-title">Simulated data</p>'
+        f"<p>The respondent-level figures and models below run on a <strong>{html.escape(description)}</strong>. "
+        "They show what the article's designs can detect; they are not evidence about Kazakhstan. "
+        "Register the real files with <code>make data</code> (see the data appendix) to replace them.</p></div>"
+    )
 
 
 def microdata_note(description: str) -> str:
     """An information box for pages whose models run on registered respondent-level data."""
-    return ('<div class="admonition note"><p class="admonition-title">Respondent-level data</p>'
-            f"<p>The figures and models below use {html.escape(description)}.</p></div>")
+    return (
+        '<div class="admonition note"><p class="admonition-title">Respondent-level data</p>'
+        f"<p>The figures and models below use {html.escape(description)}.</p></div>"
+    )
 
 
 def estimates_table(estimates: dict, term_label: str) -> pd.DataFrame:
     """Regression estimates side by side: coefficient, robust SE, p-value, 95% interval, n."""
-    return pd.DataFrame({name: {"Coefficient": f"{e.coef:.3f}", "Robust SE": f"{e.se:.3f}", "p-value": f"{e.p:.3f}",
-                                "95% interval": f"{e.low:.3f} to {e.high:.3f}", "Respondents": f"{e.n:,}"}
-                         for name, e in estimates.items()}).rename_axis(term_label)
+    return pd.DataFrame(
+        {
+            name: {
+                "Coefficient": f"{e.coef:.3f}",
+                "Robust SE": f"{e.se:.3f}",
+                "p-value": f"{e.p:.3f}",
+                "95% interval": f"{e.low:.3f} to {e.high:.3f}",
+                "Respondents": f"{e.n:,}",
+            }
+            for name, e in estimates.items()
+        }
+    ).rename_axis(term_label)

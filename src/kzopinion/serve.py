@@ -47,7 +47,7 @@ RELOAD_SCRIPT = """<script>/* live preview (make serve only) */
     box.textContent = "The last build failed; this is the previous book.\\n\\n" + message;
   }
   function poll() {
-    fetch("%s", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (state) {
+    fetch("VERSION_PATH", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (state) {
       if (seen !== null && state.version !== seen) { location.reload(); return; }
       seen = state.version;
       show(state.error);
@@ -55,7 +55,7 @@ RELOAD_SCRIPT = """<script>/* live preview (make serve only) */
   }
   poll();
 })();
-</script>""" % VERSION_PATH
+</script>""".replace("VERSION_PATH", VERSION_PATH)
 
 
 def watched(root: Path) -> dict[str, int]:
@@ -127,7 +127,10 @@ def handler(site: Path, state: State):
                 target = target / "index.html"
             if target.suffix == ".html" and target.is_file():
                 page = target.read_text(encoding="utf-8")
-                page = page.replace("</body>", RELOAD_SCRIPT + "</body>", 1) if "</body>" in page else page + RELOAD_SCRIPT
+                if "</body>" in page:
+                    page = page.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
+                else:
+                    page += RELOAD_SCRIPT
                 return self._send(page.encode("utf-8"), "text/html; charset=utf-8")
             return super().do_GET()
 

@@ -8,7 +8,7 @@
    book/_static and point ``mathjax_path`` at it.
 2. Every pasted value (``{glue:text}``) becomes a doorway to its provenance: a keyboard
    focusable number with a tooltip (claim id, status, tier, input tables, computing cell;
-   see :mod:`kzopinion.provenance`); a claim's number links to its row in the replication
+   see :mod:`kzopinion.doorways`); a claim's number links to its row in the replication
    report, and that row links back to every page that shows it.
 3. Every page ends with the edition it was built from (commit, date, data digest) and how to
    cite it; bibliography entries are list items and empty header cells plain cells (the
@@ -107,10 +107,10 @@ def _provenance(app) -> dict:
     if not hasattr(app, "kz_provenance"):
         from sphinx.errors import ExtensionError
 
-        from kzopinion import provenance
+        from kzopinion import doorways
 
         try:
-            app.kz_provenance = provenance.glued(_root(app))
+            app.kz_provenance = doorways.glued(_root(app))
         except (KeyError, ValueError, OSError) as err:
             raise ExtensionError(f"kzopinion: cannot read the provenance of the glued values (claims ledger in "
                                  f"data/published/claims.csv and the notebook records): {err}") from None
@@ -221,9 +221,9 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     # nothing (axe: empty-table-header) is an ordinary cell
     context["body"] = context["body"].replace("<th></th>", "<td></td>")
     if not hasattr(app, "kz_edition"):
-        from kzopinion import provenance
+        from kzopinion import doorways
 
-        app.kz_edition = provenance.edition(_root(app))
+        app.kz_edition = doorways.edition(_root(app))
     ed = app.kz_edition
     commit = html.escape(ed.commit or "unknown") + (" (with uncommitted changes)" if ed.dirty else "")
     context["body"] += (

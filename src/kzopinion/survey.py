@@ -7,8 +7,12 @@ interval, in the same unit as the proportion (multiply by 100 for percentage poi
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from statistics import NormalDist
-from typing import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def z_value(confidence: float = 0.95) -> float:
@@ -51,34 +55,37 @@ def effective_sample_size(n: float, design_effect: float) -> float:
     return n / design_effect
 
 
-def proportion_interval(p: float, n: float, confidence: float = 0.95,
-                        design_effect: float = 1.0) -> tuple[float, float]:
+def proportion_interval(
+    p: float, n: float, confidence: float = 0.95, design_effect: float = 1.0
+) -> tuple[float, float]:
     """Normal (Wald) interval ``p -/+ margin_of_error``, clipped to [0, 1]."""
     moe = margin_of_error(p, n, confidence, design_effect)
     return max(0.0, p - moe), min(1.0, p + moe)
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval, preferred for small counts (focus groups).
+    """Wilson score interval, preferred for small counts (focus groups), from statsmodels.
 
-    ``(p + z²/2n -/+ z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = successes / n``.
+    ``(p + z²/2n -/+ z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = successes / n``
+    (the closed form is the test oracle).
     """
+    from statsmodels.stats.proportion import proportion_confint
+
     if n <= 0:
         raise ValueError(f"base must be positive, got {n}")
     if not 0 <= successes <= n:
         raise ValueError(f"count {successes} must lie between 0 and its base {n}")
-    z = z_value(confidence)
-    p = successes / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    denominator = 1 + z * z / n
-    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+    low, high = proportion_confint(successes, n, alpha=1 - confidence, method="wilson")
+    return max(0.0, float(low)), min(1.0, float(high))
 
 
 def weighted_proportion(indicator: Sequence[float], weights: Sequence[float]) -> float:
     """``sum(w * y) / sum(w)`` over cases whose indicator is not missing (NaN/None)."""
-    pairs = [(float(y), float(w)) for y, w in zip(indicator, weights, strict=True)
-             if y is not None and not math.isnan(float(y))]
+    pairs = [
+        (float(y), float(w))
+        for y, w in zip(indicator, weights, strict=True)
+        if y is not None and not math.isnan(float(y))
+    ]
     total = sum(w for _, w in pairs)
     if total <= 0:
         raise ValueError("weights of the non-missing cases sum to zero")
@@ -98,8 +105,7 @@ def _check_proportion(p: float) -> None:
         raise ValueError(f"a proportion must lie in [0, 1], got {p}")
 
 
-def interval_table(percent: "pd.Series", n: float, confidence: float = 0.95,
-                   design_effect: float = 1.0) -> "pd.DataFrame":
+def interval_table(percent: pd.Series, n: float, confidence: float = 0.95, design_effect: float = 1.0) -> pd.DataFrame:
     """Normal intervals, in percent, for shares (in percent) from one sample of size ``n``.
 
     Columns: ``percent``, ``low``, ``high``, ``moe`` (points), indexed like ``percent``.
@@ -110,6 +116,10 @@ def interval_table(percent: "pd.Series", n: float, confidence: float = 0.95,
     for key, value in percent.items():
         p = float(value) / 100
         low, high = proportion_interval(p, n, confidence, design_effect)
-        rows[key] = {"percent": float(value), "low": 100 * low, "high": 100 * high,
-                     "moe": 100 * margin_of_error(p, n, confidence, design_effect)}
+        rows[key] = {
+            "percent": float(value),
+            "low": 100 * low,
+            "high": 100 * high,
+            "moe": 100 * margin_of_error(p, n, confidence, design_effect),
+        }
     return pd.DataFrame.from_dict(rows, orient="index")

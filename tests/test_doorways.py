@@ -1,18 +1,19 @@
-"""What the provenance doorways, the report rows and the page footer say."""
+"""What the doorways on pasted values, the report rows and the page footer say."""
 
 from __future__ import annotations
 
-from kzopinion import provenance
+from kzopinion import doorways
 from kzopinion.sphinxext import link_report_rows
 
 
 def test_claim_and_non_claim_descriptions():
-    claim = provenance.Provenance(key="fp_x", notebook="notebooks/04-foreign-policy", cell=7, inputs=["a", "b"],
+    claim = doorways.Provenance(key="fp_x", notebook="notebooks/04-foreign-policy", cell=7, inputs=["a", "b"],
                                   claim=True, status="differs", tier="published", printed="38 of 49")
-    other = provenance.Provenance(key="moe", notebook="notebooks/01-data-sources", cell=3)
+    other = doorways.Provenance(key="moe", notebook="notebooks/01-data-sources", cell=3)
     assert claim.describe() == ("Claim fp_x: differs; tier published. Computed in 04-foreign-policy, cell In [7]. "
                                 "Inputs: a, b. Article prints: 38 of 49.")
-    assert other.describe() == "Not a claim of the article: Computed in 01-data-sources, cell In [3]. Inputs: not recorded."
+    assert other.describe() == ("Not a claim of the article: Computed in 01-data-sources, cell In [3]. "
+                                "Inputs: not recorded.")
 
 
 def test_report_rows_get_ids_and_links_back():
@@ -26,19 +27,19 @@ def test_report_rows_get_ids_and_links_back():
 
 
 def test_citation_names_the_commit_and_the_article(root):
-    text = provenance.citation(root, "0123456789ab")
+    text = doorways.citation(root, "0123456789ab")
     assert "commit 0123456789ab" in text and "doi:10.1177/18793665211030937" in text and "Laruelle" in text
 
 
 def test_build_date_follows_source_date_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    assert provenance.build_date() == "1970-01-01"
+    assert doorways.build_date() == "1970-01-01"
 
 
 def test_every_glued_value_has_a_provenance(root):
     from kzopinion import gluekeys, notebooks
 
-    found = provenance.glued(root)
+    found = doorways.glued(root)
     for source in notebooks.sources(root):
         keys = gluekeys.pasted_keys(source.read_text(encoding="utf-8"))
         page = found[f"notebooks/{source.stem}"]

@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from kzopinion import data, designs
+from kzopinion import data
+from kzopinion.chapters import data_sources as designs
 
 
 def test_period_bounds():

@@ -1,12 +1,14 @@
 import pandas as pd
 import pytest
 
-from kzopinion import data, focus_groups, reasons
+from kzopinion import data, focus_groups
+from kzopinion.chapters import foreign_policy as reasons
 
 
 def _table(rows):
-    return pd.DataFrame(rows, columns=["opinion", "reason", "first_answer", "second_answer", "both_answers",
-                                       "both_excluding_other"])
+    return pd.DataFrame(
+        rows, columns=["opinion", "reason", "first_answer", "second_answer", "both_answers", "both_excluding_other"]
+    )
 
 
 def test_both_answers_is_the_mean_and_excluding_rescales():
@@ -18,7 +20,9 @@ def test_both_answers_is_the_mean_and_excluding_rescales():
 
 
 def test_audit_flags_a_cell_that_disagrees_with_its_parts():
-    table = _table([("negative", "aggression", 40, 20, 35, 70), ("negative", "other / refused / none", 60, 80, 70, None)])
+    table = _table(
+        [("negative", "aggression", 40, 20, 35, 70), ("negative", "other / refused / none", 60, 80, 70, None)]
+    )
     flagged = reasons.audit(table)
     assert flagged["column"].tolist() == ["both_answers", "both_excluding_other"]
     assert flagged["within_rounding"].tolist() == [False, False]

@@ -1,0 +1,147 @@
+"""Chapter 01, data sources and the ebbs and flows of US presence: the surveys' fieldwork,
+sizes and margins of error, and the turning point in Gallup's approval series."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kzopinion import survey
+from kzopinion.provenance import Cell, Tables, Traced, traced
+
+
+def period_bounds(start: str, end: str) -> tuple[float, float]:
+    """Decimal-year span of a fieldwork period given as ``YYYY`` or ``YYYY-MM``.
+
+    A start covers its whole year or month from the beginning (``2017-07`` -> 2017.5);
+    an end covers it to the end (``2019-12`` -> 2020.0, ``2020`` -> 2021.0).
+    """
+    return _decimal_year(start, at_end=False), _decimal_year(end, at_end=True)
+
+
+def _decimal_year(period: str, at_end: bool) -> float:
+    year, _, month = period.partition("-")
+    if month:
+        return int(year) + (int(month) - (0 if at_end else 1)) / 12
+    return int(year) + (1 if at_end else 0)
+
+
+def margins_table(designs: pd.DataFrame, p: float = 0.5, confidence: float = 0.95) -> pd.DataFrame:
+    """Reported margins beside simple-random-sampling margins and the implied design effects.
+
+    For each source with a sample size: ``moe_srs`` (points) at proportion ``p``; where a
+    margin is reported, ``deff_low``/``deff_high`` = (reported / moe_srs)^2 for its two ends.
+    """
+    rows = []
+    for row in designs[designs["kind"] == "survey"].itertuples(index=False):
+        moe_srs = 100 * survey.margin_of_error(p, int(row.n_per_wave), confidence)
+        reported = pd.notna(row.moe_low)
+        rows.append(
+            {
+                "source_id": row.source_id,
+                "source": row.source,
+                "n": int(row.n_per_wave),
+                "moe_reported_low": float(row.moe_low) if reported else float("nan"),
+                "moe_reported_high": float(row.moe_high) if reported else float("nan"),
+                "moe_srs": moe_srs,
+                "deff_low": survey.implied_design_effect(row.moe_low / 100, row.n_per_wave, p, confidence)
+                if reported
+                else float("nan"),
+                "deff_high": survey.implied_design_effect(row.moe_high / 100, row.n_per_wave, p, confidence)
+                if reported
+                else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def fieldwork_periods(designs: pd.DataFrame) -> pd.DataFrame:
+    """Sources with known fieldwork dates as decimal-year spans, for the timeline chart."""
+    dated = designs.dropna(subset=["start", "end"])
+    spans = [period_bounds(s, e) for s, e in zip(dated["start"], dated["end"])]
+    return pd.DataFrame(
+        {
+            "source": dated["source"].tolist(),
+            "start": [s for s, _ in spans],
+            "end": [e for _, e in spans],
+            "period": [s if s == e else f"{s} to {e}" for s, e in zip(dated["start"], dated["end"])],
+            "sample": [f"n = {n:,} a wave" for n in dated["n_per_wave"]],
+        }
+    )
+
+
+def margins_display(margins: pd.DataFrame) -> pd.DataFrame:
+    """The margins table formatted for readers, one row per survey.
+
+    Columns: Survey, Respondents a wave, Reported margin, SRS margin, Implied design effect.
+    Missing reports read "not reported".
+    """
+    from kzopinion import formatting as fmt
+
+    def reported(row) -> str:
+        if pd.isna(row.moe_reported_low):
+            return "not reported"
+        return fmt.value_range(fmt.as_printed(row.moe_reported_low), fmt.as_printed(row.moe_reported_high)) + " points"
+
+    def deff(row) -> str:
+        if pd.isna(row.deff_low):
+            return "not reported"
+        return fmt.value_range(fmt.decimal(row.deff_low), fmt.decimal(row.deff_high))
+
+    rows = list(margins.itertuples())
+    return pd.DataFrame(
+        {
+            "Survey": [r.source for r in rows],
+            "Respondents a wave": [fmt.count(r.n) for r in rows],
+            "Reported margin": [reported(r) for r in rows],
+            "SRS margin": [fmt.points(r.moe_srs) for r in rows],
+            "Implied design effect": [deff(r) for r in rows],
+        },
+        index=pd.Index([r.Index for r in rows], name="source_id"),
+    )
+
+
+def largest_fall(series: pd.Series) -> tuple[int, float]:
+    """Year of the largest fall from the previous observed year, and its size (positive).
+
+    ``series`` is indexed by year; gaps between years are allowed (the change is taken
+    between consecutive observations).
+    """
+    ordered = series.dropna().sort_index().astype(float)
+    if len(ordered) < 2:
+        raise ValueError("need at least two observations to find a fall")
+    change = ordered.diff().iloc[1:]
+    year = int(change.idxmin())
+    return year, float(-change.min())
+
+
+DESIGNS = "survey_designs"
+
+
+def fieldwork_value(tables: Tables, source_id: str, end: bool) -> Traced:
+    """First (or last) fieldwork period of a source in decimal years, from its transcribed cell."""
+    column = "end" if end else "start"
+    period = str(tables.raw(DESIGNS, source_id, column))
+    return Traced(period_bounds(period, period)[1 if end else 0], {Cell(DESIGNS, source_id, column)})
+
+
+def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
+    """The ledger values chapter 01 computes (bound cells are recorded by ``claims.record_bound``)."""
+    from kzopinion import formatting as fmt
+
+    gallup_last = fieldwork_value(tables, "gallup", end=True) - 1  # a year's span ends on 1 January next
+    cities = tables["focus_group_cities"]
+    named = traced(len(cities), [Cell("focus_group_cities", city, "city") for city in cities["city"]])
+    approval = tables["gallup_leadership_approval"]
+    us_years = approval.loc[(approval["leadership"] == "United States") & approval["approve"].notna(), "year"]
+    us = {int(y): tables.cell("gallup_leadership_approval", f"{y}|United States", "approve") for y in us_years}
+    fall_year, _ = largest_fall(pd.Series({y: float(v) for y, v in us.items()}))
+    turning = traced(fall_year, list(us.values()))
+    return {
+        "ds_gallup_first_year": (fieldwork_value(tables, "gallup", end=False), tables.raw(DESIGNS, "gallup", "start")),
+        "ds_gallup_last_year": (gallup_last, tables.raw(DESIGNS, "gallup", "end")),
+        "ds_cab_first_period": (fieldwork_value(tables, "cab", end=False), tables.raw(DESIGNS, "cab", "start")),
+        "ds_cab_last_period": (fieldwork_value(tables, "cab", end=True), tables.raw(DESIGNS, "cab", "end")),
+        "ds_eib_year": (fieldwork_value(tables, "eib", end=False), tables.raw(DESIGNS, "eib", "start")),
+        "ds_fg_cities": (named, fmt.count(named)),
+        "ds_turning_point_year": (turning, str(int(turning))),
+    }
