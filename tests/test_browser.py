@@ -134,8 +134,10 @@ def test_a_pasted_number_leads_to_its_ledger_row_and_back(chrome, root):
     page = _open(chromium, f"{base}/{chapter}.html")
     number = page.locator("main a.kz-num").first
     number.focus()
-    tip = page.locator("#" + number.get_attribute("aria-describedby"))
-    assert tip.is_visible() and "Claim " in tip.inner_text() and "tier" in tip.inner_text()
+    shown = number.evaluate("el => [getComputedStyle(el, '::after').display, getComputedStyle(el, '::after').content]")
+    described = page.locator("#" + number.get_attribute("aria-describedby")).text_content()
+    assert shown[0] == "block" and "Claim " in shown[1] and "tier" in shown[1]
+    assert "Claim " in described and "tier" in described  # what a screen reader announces
     claim_id = number.get_attribute("href").split("#claim-")[1]
     number.click()
     page.wait_for_url(f"**/99-replication-report.html#claim-{claim_id}")
@@ -154,10 +156,12 @@ def test_a_pasted_value_that_is_no_claim_shows_its_cell(chrome):
     page = _open(chromium, f"{base}/notebooks/02-russia-correlation.html")
     value = page.locator("main span.kz-num").first
     value.focus()
-    text = page.locator("#" + value.get_attribute("aria-describedby")).inner_text()
+    text = page.locator("#" + value.get_attribute("aria-describedby")).text_content()
+    shown = value.evaluate("el => getComputedStyle(el, '::after').display") == "block"
     page.keyboard.press("Escape")
-    hidden = not page.locator("#" + value.get_attribute("aria-describedby")).is_visible()
+    hidden = value.evaluate("el => getComputedStyle(el, '::after').display") == "none"
     page.close()
+    assert shown
     assert "Not a claim" in text and "In [" in text and hidden
 
 

@@ -11,7 +11,7 @@ def test_claim_and_non_claim_descriptions():
                                   claim=True, status="differs", tier="published", printed="38 of 49")
     other = doorways.Provenance(key="moe", notebook="notebooks/01-data-sources", cell=3)
     assert claim.describe() == ("Claim fp_x: differs; tier published. Computed in 04-foreign-policy, cell In [7]. "
-                                "Inputs: a, b. Article prints: 38 of 49.")
+                                "Inputs: a, b.")
     assert other.describe() == ("Not a claim of the article: Computed in 01-data-sources, cell In [3]. "
                                 "Inputs: not recorded.")
 

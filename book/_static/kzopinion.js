@@ -399,13 +399,15 @@
   }
 
   // ---------------------------------------------------------------- 3. provenance tooltips
+  // keep a tooltip inside the window: shift it left by what would stick out on the right
   function placeTip(prov) {
-    var tip = prov.querySelector(".kz-tip");
-    if (!tip) { return; }
-    tip.style.left = "";
-    var rect = tip.getBoundingClientRect();
-    var over = rect.right - (document.documentElement.clientWidth - 8);
-    if (over > 0) { tip.style.left = (-over) + "px"; }
+    var number = prov.querySelector(".kz-num");
+    if (!number) { return; }
+    number.style.removeProperty("--kz-shift");
+    var tip = getComputedStyle(number, "::after"), left = number.getBoundingClientRect().left;
+    var width = Math.min(parseFloat(tip.width) || 0, document.documentElement.clientWidth - 16);
+    var over = left + width + 24 - (document.documentElement.clientWidth - 8);
+    if (over > 0) { number.style.setProperty("--kz-shift", (-over) + "px"); }
   }
 
   function ready() {

@@ -46,8 +46,8 @@ class Provenance:
         where = f"Computed in {self.notebook.split('/')[-1]}" + (f", cell In [{self.cell}]" if self.cell else "")
         inputs = f"Inputs: {', '.join(self.inputs)}." if self.inputs else "Inputs: not recorded."
         if self.claim:
-            return (f"Claim {self.key}: {self.status or 'no status'}; tier {self.tier or 'none'}. "
-                    f"{where}. {inputs} Article prints: {self.printed or '-'}.")
+            # (the article's printed value is in the report row: on the page it would read as a result)
+            return f"Claim {self.key}: {self.status or 'no status'}; tier {self.tier or 'none'}. {where}. {inputs}"
         return f"Not a claim of the article: {where}. {inputs}"
 
 

@@ -130,7 +130,16 @@ def _href(app, fromdoc: str, todoc: str, anchor: str) -> str:
     return app.builder.get_relative_uri(fromdoc, todoc) + f"#{anchor}"
 
 
+def _tip_text(node: kz_glued, info) -> str:
+    if info is None:
+        return f"Pasted from {node['refdoc']} (glue key {node['key']})."
+    return info.describe() + (" Select to open its row in the replication report." if info.claim else "")
+
+
 def visit_kz_glued_html(self, node: kz_glued) -> None:
+    """The number itself: a link to its report row (a claim) or a focusable span. The tooltip is
+    drawn by CSS from ``data-tip``; the same words sit, for screen readers (aria-describedby),
+    in a hidden list after the page's text, so they never break into the sentence's text."""
     app = self.builder.app
     docname = self.builder.current_docname
     info = _provenance(app).get(node["refdoc"], {}).get(node["key"])
@@ -139,24 +148,21 @@ def visit_kz_glued_html(self, node: kz_glued) -> None:
     counts[node["key"]] = count = counts.get(node["key"], 0) + 1
     anchor = f"kz-use-{node['key']}" + (f"-{count}" if count > 1 else "")
     tip = f"kz-tip-{anchor[len('kz-use-'):]}"
-    node["kz_tip"] = (tip, info)
+    text = _tip_text(node, info)
+    node["kz_claim"] = info is not None and info.claim
+    app.__dict__.setdefault("kz_tips", {}).setdefault(docname, []).append((tip, text))
+    attrs = f'id="{anchor}" aria-describedby="{tip}" data-tip="{html.escape(text)}"'
     self.body.append('<span class="kz-prov">')
-    if info is not None and info.claim:
+    if node["kz_claim"]:
         report = _report_docname(app)
         href = _href(app, docname, report, f"claim-{info.key}") if report else "#"
-        self.body.append(f'<a class="kz-num" id="{anchor}" href="{html.escape(href)}" aria-describedby="{tip}">')
+        self.body.append(f'<a class="kz-num" {attrs} href="{html.escape(href)}">')
     else:
-        self.body.append(f'<span class="kz-num" id="{anchor}" tabindex="0" aria-describedby="{tip}">')
+        self.body.append(f'<span class="kz-num" {attrs} tabindex="0">')
 
 
 def depart_kz_glued_html(self, node: kz_glued) -> None:
-    tip, info = node["kz_tip"]
-    self.body.append("</a>" if info is not None and info.claim else "</span>")
-    if info is None:
-        text = f"Pasted from {node['refdoc']} (glue key {node['key']})."
-    else:
-        text = info.describe() + (" Select to open its row in the replication report." if info.claim else "")
-    self.body.append(f'<span class="kz-tip" role="tooltip" id="{tip}">{html.escape(text)}</span></span>')
+    self.body.append(("</a>" if node["kz_claim"] else "</span>") + "</span>")
 
 
 def _visit_plain(self, node) -> None:
@@ -220,6 +226,12 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     # pandas leaves the corner cells of a table's header empty: a header cell that heads
     # nothing (axe: empty-table-header) is an ordinary cell
     context["body"] = context["body"].replace("<th></th>", "<td></td>")
+    tips = getattr(app, "kz_tips", {}).pop(pagename, [])
+    if app.builder.name == "singlehtml":  # one page holds every document's values
+        tips += [t for doc in list(getattr(app, "kz_tips", {})) for t in app.kz_tips.pop(doc)]
+    if tips:
+        context["body"] += ('<div class="kz-tips" hidden>' + "".join(
+            f'<span id="{tip}">{html.escape(text)}</span>' for tip, text in tips) + "</div>")
     if not hasattr(app, "kz_edition"):
         from kzopinion import doorways
 
