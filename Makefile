@@ -1,7 +1,7 @@
 # Two commands do everything, on a fresh machine with only Python 3.11 and pip:
 #   make book   build the HTML book into _build/html
 #   make test   run every check (unit, data, notebook pairs, nbval, strict build, HTML)
-# Also: make pdf (the whole book as one PDF), make bench (build timings into bench/results.md), make data (validate the data, register
+# Also: make pdf (the whole book as one PDF), make serve (live preview while editing), make bench (build timings into bench/results.md), make data (validate the data, register
 # respondent-level files, report what is registered), make clean.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test check lint data pdf bench clean section variants
+.PHONY: book test check lint data pdf serve bench clean section variants
 
 # The environment is (re)built whenever the pins change.
 $(STAMP): requirements.lock pyproject.toml
@@ -43,6 +43,10 @@ bench: $(STAMP)
 
 pdf: $(STAMP)
 	@$(if $(TIMEOUT),KZOPINION_CELL_TIMEOUT="$(TIMEOUT)") $(PY) -m kzopinion.pdf
+
+# make serve [PORT=8000]: live preview, rebuilt and reloaded when a source is saved
+serve: $(STAMP)
+	@$(PY) -m kzopinion.serve $(if $(PORT),--port $(PORT))
 
 # make data [CAB_DIR=<folder of CAB zips>] [GALLUP_DIR=<folder>] [WVS_FILE=<file>]
 data: $(STAMP)

@@ -18,7 +18,8 @@ def _text(page: Path) -> str:
 
 def unsmart(text: str) -> str:
     """Undo Sphinx's typographic quotes and dashes, so glued text compares with its source."""
-    for fancy, plain in {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "--", "\u2014": "---"}.items():
+    typographic = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "--", "\u2014": "---"}
+    for fancy, plain in typographic.items():
         text = text.replace(fancy, plain)
     return text
 
@@ -109,3 +110,74 @@ def test_pasted_values_from_other_pages_appear_on_hand_written_pages(site, root)
             record = (page.parent / doc).resolve()
             value = gluekeys.glued_values(record)[key]
             assert " ".join(value.split()) in text, (page.name, doc, key, value)
+
+
+def _claims(root):
+    from kzopinion import claims
+
+    return claims.table(root)
+
+
+def test_every_pasted_value_is_a_doorway_to_its_provenance(site, root):
+    """Each pasted value is focusable and described by a tooltip; a claim's links to its report row."""
+    report = (site / "notebooks" / "99-replication-report.html").read_text(encoding="utf-8")
+    row_ids = set(re.findall(r'<tr[^>]*\bid="(claim-[^"]+)"', report))
+    for source in notebooks.sources(root):
+        page = (site / "notebooks" / f"{source.stem}.html").read_text(encoding="utf-8")
+        pasted = gluekeys.pasted_keys(source.read_text(encoding="utf-8"))
+        numbers = re.findall(r'<(a|span) class="kz-num" id="([^"]+)"([^>]*)>', page)
+        assert len(numbers) >= len(pasted), source.stem
+        tips = set(re.findall(r'<span id="(kz-tip-[^"]+)">', page.split('<div class="kz-tips" hidden>')[-1]))
+        for tag, anchor, attrs in numbers:
+            described = re.search(r'aria-describedby="([^"]+)"', attrs).group(1)
+            assert described in tips and 'data-tip="' in attrs, (source.stem, anchor)
+            if tag == "a":
+                target = re.search(r'href="99-replication-report\.html#(claim-[^"]+)"', attrs)
+                assert target and target.group(1) in row_ids, (source.stem, anchor, attrs)
+            else:
+                assert 'tabindex="0"' in attrs, (source.stem, anchor)
+
+
+def test_tooltips_name_claim_status_tier_inputs_and_cell(site, root):
+    ledger = _claims(root)
+    row = ledger[ledger["notebook"] == "04-foreign-policy"].iloc[0]
+    page = (site / "notebooks" / "04-foreign-policy.html").read_text(encoding="utf-8")
+    tip = html.unescape(re.search(rf'id="kz-tip-{re.escape(row["id"])}">([^<]*)<', page).group(1))
+    status = row["status"] if "computed_status" not in ledger else row["computed_status"]
+    assert f"Claim {row['id']}: {status}" in tip and f"tier {row['tier']}" in tip
+    assert f"In [{int(row['cell'])}]" in tip and all(name in tip for name in row["inputs"])
+
+
+def test_report_rows_link_back_to_the_pages_that_show_them(site, root):
+    report = (site / "notebooks" / "99-replication-report.html").read_text(encoding="utf-8")
+    ledger = _claims(root)
+    computed = ledger[ledger["notebook"] != ""]
+    for claim_id in computed["id"]:
+        assert f'id="claim-{claim_id}"' in report, claim_id
+    # the conclusion pastes fp_condemn_share from 04-foreign-policy: both pages are linked from its row
+    row = re.search(r'<tr[^>]*id="claim-fp_condemn_share".*?</tr>', report, flags=re.S).group(0)
+    assert 'href="04-foreign-policy.html#kz-use-fp_condemn_share"' in row
+    assert 'href="../book/conclusion.html#kz-use-fp_condemn_share' in row
+
+
+def test_every_page_names_its_edition(site, root):
+    from kzopinion import doorways
+
+    digest = doorways.data_digest(root)
+    toc = (root / "_toc.yml").read_text()
+    for name in re.findall(r"file:\s*(\S+)", toc) + [re.search(r"root:\s*(\S+)", toc).group(1)]:
+        page = (site / f"{name}.html").read_text(encoding="utf-8")
+        footer = re.search(r'<aside class="kz-edition".*?</aside>', page, flags=re.S)
+        assert footer, name
+        text = footer.group(0)
+        assert re.search(r"commit <code>([0-9a-f]{12}|unknown)", text) and re.search(r"\d{4}-\d{2}-\d{2}", text), name
+        assert f"sha256:{digest}" in text and "Cite this edition" in text and "10.1177/18793665211030937" in text, name
+
+
+def test_committed_records_carry_no_build_date_or_commit(root):
+    from kzopinion import doorways
+
+    commit = doorways.edition(root).commit
+    for record in (root / "notebooks").glob("*.ipynb"):
+        text = record.read_text(encoding="utf-8")
+        assert "kz-edition" not in text and (not commit or commit not in text), record.name

@@ -1,7 +1,9 @@
 """Headless Chromium (Debian's package) driven by Playwright, for the browser test and the PDF.
 
 Pages are served from a local folder on 127.0.0.1; every request to any other address is
-blocked and recorded, so a page that needs the network shows up as a failure.
+blocked and recorded, so a page that needs the network shows up as a failure. A visit can also
+run axe-core (vendored from npm in ``assets/axe-core``, MPL-2.0, never shipped with the book)
+and check each chart's geometry (inside its container, no text cut, no touching axis labels).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import shutil
 import socketserver
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -59,6 +61,54 @@ def serve(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
+AXE = Path(__file__).with_name("assets") / "axe-core" / "axe.min.js"  # axe-core 4.11.1 (npm), MPL-2.0
+
+# Each chart's drawn SVG must lie inside its container and the window, every text inside the
+# SVG, and no two visible labels of one axis may overlap or touch.
+CHART_LAYOUT_JS = """(opts) => [...document.querySelectorAll('.kz-chart')].map(el => {
+  const box = el.getBoundingClientRect(), problems = [];
+  const svg = el.querySelector('svg.marks') || el.querySelector('svg');
+  if (!svg) return {id: el.id, problems: ['no svg']};
+  const s = svg.getBoundingClientRect(), width = document.documentElement.clientWidth;
+  const own = parseFloat(svg.getAttribute('width'));
+  const minScale = (opts || {}).minScale;
+  if (minScale && el.classList.contains('kz-chart-live') && own && s.width < minScale * own)
+    problems.push(`drawn ${Math.round(own)} px wide and shrunk to ${Math.round(s.width)} px: `
+                  + 'its text is too small to read');
+  if (s.left < box.left - 1 || s.right > box.right + 1)
+    problems.push(`drawn ${Math.round(s.left)}..${Math.round(s.right)} px outside its container `
+                  + `${Math.round(box.left)}..${Math.round(box.right)} px`);
+  if (s.right > width + 1) problems.push(`drawn to ${Math.round(s.right)} px, beyond the ${width} px window`);
+  const visible = t => t.textContent.trim() && t.getAttribute('opacity') !== '0' && getComputedStyle(t).opacity !== '0'
+    && !t.closest('[opacity="0"]');
+  for (const t of [...svg.querySelectorAll('text')].filter(visible)) {
+    const r = t.getBoundingClientRect();
+    if (r.width && (r.left < s.left - 2 || r.right > s.right + 2 || r.top < s.top - 2 || r.bottom > s.bottom + 2))
+      problems.push(`text "${t.textContent.trim()}" is cut by the chart's edge`);
+  }
+  for (const axis of svg.querySelectorAll('g.role-axis')) {
+    const labels = [...axis.querySelectorAll('g.role-axis-label text')].filter(visible);
+    const rects = labels.map(t => t.getBoundingClientRect());
+    for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
+      const a = rects[i], b = rects[j];
+      // closer than 1 px counts: touching labels read as one ("0.000.05")
+      const across = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const down = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (across > -1 && down > -1)
+        problems.push(`axis labels "${labels[i].textContent}" and "${labels[j].textContent}" overlap or touch`);
+    }
+  }
+  return {id: el.id, problems};
+})"""
+
+AXE_JS = """async () => {
+  // no preload: axe would refetch stylesheets' relative @imports against the wrong base (a 404)
+  const result = await axe.run(document, {resultTypes: ['violations'], preload: false});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+                                      nodes: v.nodes.slice(0, 4).map(n => n.target.join(' '))}));
+}"""
+
+
 @dataclass
 class PageReport:
     url: str
@@ -67,6 +117,8 @@ class PageReport:
     charts: int = 0
     charts_drawn: int = 0
     text: str = ""
+    violations: list[dict] = field(default_factory=list)  # axe-core's, when asked for
+    layout: dict[str, list[str]] = field(default_factory=dict)  # chart id -> layout problems
 
 
 @contextlib.contextmanager
@@ -83,10 +135,12 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
-def visit(browser, url: str, base: str, screenshot: Path | None = None, timeout_ms: int = 30000) -> PageReport:
-    """Open ``url`` with all non-local requests blocked; wait for every chart to be drawn."""
+def visit(browser, url: str, base: str, screenshot: Path | None = None, timeout_ms: int = 30000,
+          width: int = 1280, axe: bool = False, layout: bool = False) -> PageReport:
+    """Open ``url`` at ``width`` px with all non-local requests blocked; wait for every chart to
+    be drawn; with ``axe``, run axe-core on the page; with ``layout``, check the charts' geometry."""
     report = PageReport(url)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": width, "height": 900})
 
     def route(request_route):
         if request_route.request.url.startswith(base):
@@ -105,22 +159,15 @@ def visit(browser, url: str, base: str, screenshot: Path | None = None, timeout_
     report.charts = page.locator(".kz-chart").count()
     report.charts_drawn = page.locator(".kz-chart.kz-chart-live").filter(has=page.locator("svg, canvas")).count()
     report.text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
+    if layout:
+        # on screen a chart is drawn for its column, never shrunk to fit it (print may shrink)
+        report.layout = {c["id"]: c["problems"] for c in page.evaluate(CHART_LAYOUT_JS, {"minScale": 0.9})
+                         if c["problems"]}
+    if axe:
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        report.violations = page.evaluate(AXE_JS)
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)
     page.close()
     return report
-
-
-def print_pdf(browser, url: str, target: Path, timeout_ms: int = 60000) -> Path:
-    """Print a page to PDF (A4) once its charts are drawn."""
-    page = browser.new_page()
-    page.goto(url, wait_until="load")
-    page.wait_for_function("[...document.querySelectorAll('.kz-chart')].every("
-                           "e => e.classList.contains('kz-chart-live'))", timeout=timeout_ms)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    page.emulate_media(media="print")
-    page.pdf(path=str(target), format="A4", print_background=True,
-             margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
-    page.close()
-    return target
