@@ -42,9 +42,24 @@ class NotebookError(RuntimeError):
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
+RUN_KEY, AFTER_SECTIONS = "kzopinion_run", "after-sections"
+
+
 def sources(root: Path) -> list[Path]:
-    """Every notebook source (``notebooks/*.md``), in order."""
-    return sorted((root / "notebooks").glob("[0-9][0-9]-*.md"))
+    """Every notebook source of the book: the ``notebooks/*.md`` files ``_toc.yml`` lists, in its order."""
+    import yaml
+
+    def files(node) -> list[str]:
+        if isinstance(node, dict):
+            return ([node["file"]] if isinstance(node.get("file"), str) else []) + [
+                f for value in node.values() for f in files(value)]
+        if isinstance(node, list):
+            return [f for item in node for f in files(item)]
+        return []
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8")) or {}
+    listed = [root / f"{name}.md" for name in files(toc) if name.startswith("notebooks/")]
+    return [path for path in listed if path.exists()]
 
 
 def twin(source: Path) -> Path:
@@ -52,8 +67,17 @@ def twin(source: Path) -> Path:
 
 
 def is_report(source: Path) -> bool:
-    """Report notebooks (``99-*``) read the other notebooks' records, so they run last."""
-    return source.stem.startswith("99-")
+    """Whether the notebook reads the other notebooks' records, so it runs after them.
+
+    Declared in its front matter (``kzopinion_run: after-sections``), never guessed from its name.
+    """
+    import yaml
+
+    text = source.read_text(encoding="utf-8")
+    if not text.startswith("---"):
+        return False
+    front = yaml.safe_load(text.split("---", 2)[1]) or {}
+    return front.get(RUN_KEY) == AFTER_SECTIONS
 
 
 def inputs_digest(source: Path, root: Path, reads: dict[str, Any] | None = None) -> str:
