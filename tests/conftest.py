@@ -1,4 +1,9 @@
-"""Shared fixtures, and nbval's comparison settings for the committed notebooks."""
+"""Shared fixtures and the test tiers.
+
+nbval compares every output of every cell of the committed notebooks, charts included (their ids,
+data and static SVG are stable across machines: see kzopinion.formatting.stable); the only
+sanitising is of memory addresses (tests/nbval_sanitize.cfg).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def pytest_collectstart(collector):
-    # Altair's HTML carries random ids and CDN versions; charts are checked through their
-    # data instead. Only committed .ipynb collectors have skip_compare (nbval #168).
-    if collector.fspath and collector.fspath.ext == ".ipynb":
-        collector.skip_compare += ("text/html", "application/javascript", "application/vnd.vegalite.v6+json", "stderr")
 
 
 @pytest.fixture(scope="session")

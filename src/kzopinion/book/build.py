@@ -269,6 +269,19 @@ def book_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+def machinery_digest(root: Path) -> str:
+    """sha256 of what shapes every page (configuration, static assets, the package's Sphinx extensions):
+    when it changes, Sphinx must rewrite every page, not only the ones whose source changed."""
+    digest = hashlib.sha256()
+    files = [root / "_config.yml", root / "_toc.yml", *sorted((root / "book" / "_static").rglob("*")),
+             *sorted((root / "src" / "kzopinion").rglob("*.py"))]
+    for path in files:
+        if path.is_file() and "vendor" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def glue_digest(root: Path) -> str:
     """sha256 of every value every record glued: when it changes, pages that paste them must be rebuilt."""
     values = {s.stem: runlog.record_digest(notebooks.twin(s)) for s in notebooks.sources(root)}
@@ -357,6 +370,7 @@ def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
                 raise BuildError(f"the built book lacks {', '.join(missing)}; nothing was published (the previous "
                                  "book is left in place). Run the build again; if it persists, run `make clean`.")
             (candidate / ".glue-digest").write_text(glue_digest(root))
+            (candidate / ".machinery-digest").write_text(machinery_digest(root))
             (candidate / ".book-digest").write_text(book_digest(root))
             return publish(root, candidate)
         finally:
@@ -390,9 +404,11 @@ def is_published(root: Path) -> bool:
 
 
 def needs_full_rebuild(root: Path) -> bool:
-    """True when a glued value changed since the published book, whichever command executed the notebook."""
-    glued = root / "_build" / "html" / ".glue-digest"
-    return not glued.is_file() or glued.read_text() != glue_digest(root)
+    """True when a glued value changed since the published book, whichever command executed the notebook,
+    or when what shapes every page (configuration, assets, extensions) changed."""
+    glued, machinery = root / "_build" / "html" / ".glue-digest", root / "_build" / "html" / ".machinery-digest"
+    return (not glued.is_file() or glued.read_text() != glue_digest(root)
+            or not machinery.is_file() or machinery.read_text() != machinery_digest(root))
 
 
 def build(root: Path, force: bool = False, html: bool = True, strict: bool = True,
