@@ -76,8 +76,11 @@ def is_report(source: Path) -> bool:
     text = source.read_text(encoding="utf-8")
     if not text.startswith("---"):
         return False
-    front = yaml.safe_load(text.split("---", 2)[1]) or {}
-    return front.get(RUN_KEY) == AFTER_SECTIONS
+    try:
+        front = yaml.safe_load(text.split("---", 2)[1]) or {}
+    except yaml.YAMLError:
+        return False  # the conversion that follows reports the broken front matter, naming file and line
+    return isinstance(front, dict) and front.get(RUN_KEY) == AFTER_SECTIONS
 
 
 def inputs_digest(source: Path, root: Path, reads: dict[str, Any] | None = None) -> str:
