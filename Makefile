@@ -24,7 +24,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 # make book [TIMEOUT=<seconds a cell may run, default 600>]
 book: $(STAMP)
-	@$(PY) -m kzopinion.build $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
+	@$(PY) -m kzopinion.book.build $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
 test: $(STAMP) lint
 	@$(PY) -m pytest
@@ -42,24 +42,24 @@ bench: $(STAMP)
 	@$(PY) bench/run.py
 
 pdf: $(STAMP)
-	@$(if $(TIMEOUT),KZOPINION_CELL_TIMEOUT="$(TIMEOUT)") $(PY) -m kzopinion.pdf
+	@$(if $(TIMEOUT),KZOPINION_CELL_TIMEOUT="$(TIMEOUT)") $(PY) -m kzopinion.book.pdf
 
 # make serve [PORT=8000]: live preview, rebuilt and reloaded when a source is saved
 serve: $(STAMP)
-	@$(PY) -m kzopinion.serve $(if $(PORT),--port $(PORT))
+	@$(PY) -m kzopinion.book.serve $(if $(PORT),--port $(PORT))
 
 # make data [CAB_DIR=<folder of CAB zips>] [GALLUP_DIR=<folder>] [WVS_FILE=<file>]
 data: $(STAMP)
 	@$(PY) -m kzopinion.data check
-	@$(PY) -m kzopinion.microdata $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
+	@$(PY) -m kzopinion.data.microdata $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
 
 # every chapter once per alternative analytic choice (data/coding/analysis_variants.csv), into _build/variants/
 variants: $(STAMP)
-	@$(PY) -m kzopinion.variants
+	@$(PY) -m kzopinion.book.variants
 
 # make section SLUG=media-use TITLE="Media use and views of the US" PREFIX=mu  (see CONTRIBUTING.md)
 section: $(STAMP)
-	@$(PY) -m kzopinion.scaffold "$(SLUG)" "$(TITLE)" --prefix "$(PREFIX)"
+	@$(PY) -m kzopinion.book.scaffold "$(SLUG)" "$(TITLE)" --prefix "$(PREFIX)"
 
 clean:
 	rm -rf _build book/data-appendix.md

@@ -29,7 +29,9 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PY = sys.executable
 EDITED = ROOT / "notebooks" / "04-foreign-policy.md"
 IMPORTS = ("import pandas, numpy, altair, statsmodels.api, scipy.stats, vl_convert\n"
-           "from kzopinion import charts, claims, data, models, survey, formatting, prose\n"
+           "from kzopinion import data, formatting\n"
+           "from kzopinion.analysis import charts, models, survey\n"
+           "from kzopinion.book import claims, glue\n"
            "import myst_nb\n")
 
 
@@ -46,11 +48,11 @@ def median_of(action) -> float:
 
 def cold() -> float:
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
-    return timed([PY, "-m", "kzopinion.build", "--force"])
+    return timed([PY, "-m", "kzopinion.book.build", "--force"])
 
 
 def no_change() -> float:
-    return timed([PY, "-m", "kzopinion.build"])
+    return timed([PY, "-m", "kzopinion.book.build"])
 
 
 def prose_edit() -> float:
@@ -58,20 +60,20 @@ def prose_edit() -> float:
     try:
         EDITED.write_text(original.replace("## Soft power", "A sentence added by the benchmark.\n\n## Soft power", 1),
                           encoding="utf-8")
-        return timed([PY, "-m", "kzopinion.build"])
+        return timed([PY, "-m", "kzopinion.book.build"])
     finally:
         EDITED.write_text(original, encoding="utf-8")
-        subprocess.run([PY, "-m", "kzopinion.build"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([PY, "-m", "kzopinion.book.build"], cwd=ROOT, check=True, capture_output=True)
 
 
 def one_notebook() -> float:
-    code = ("from pathlib import Path; from kzopinion import notebooks, paths; "
+    code = ("from pathlib import Path; from kzopinion import paths; from kzopinion.book import notebooks; "
             f"notebooks.execute(Path({str(EDITED)!r}), paths.root())")
     return timed([PY, "-c", code])
 
 
 def sphinx_only() -> float:
-    code = "from kzopinion import build, paths; build.build_html(paths.root(), full=True)"
+    code = "from kzopinion import paths; from kzopinion.book import build; build.build_html(paths.root(), full=True)"
     return timed([PY, "-c", code])
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kzopinion import models, survey
-from kzopinion.provenance import Tables, Traced
+from kzopinion.analysis import models, survey
+from kzopinion.data.provenance import Tables, Traced
 
 CONTROLS = {
     "economy": "same",
@@ -55,7 +55,7 @@ def justifiability_means(frame: pd.DataFrame, confidence: float = 0.95) -> pd.Da
     """Weighted mean justifiability (1-10) of each WVS item by country, with a normal interval.
 
     The standard error uses Kish's effective sample size, ``n_eff = n / deff`` with Kish's
-    design effect of the weights (:func:`kzopinion.survey.kish_design_effect`).
+    design effect of the weights (:func:`kzopinion.analysis.survey.kish_design_effect`).
     """
     z = survey.z_value(confidence)
     rows = []

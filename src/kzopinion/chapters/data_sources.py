@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kzopinion import survey
-from kzopinion.provenance import Cell, Tables, Traced, traced
+from kzopinion.analysis import survey
+from kzopinion.data.provenance import Cell, Tables, Traced, traced
 
 
 def period_bounds(start: str, end: str) -> tuple[float, float]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kzopinion.provenance import Cell, Tables, Traced, total
+from kzopinion.data.provenance import Cell, Tables, Traced, total
 
 CATCH_ALL = "other / refused"
 FIGURE2, CLASSES = "figure2_reasons", "figure2_reason_classes"
@@ -318,8 +318,8 @@ def claim_values(
     tables: Tables, column: str = "both_excluding_other", variant: str = ARTICLE
 ) -> dict[str, tuple[Traced, str]]:
     """The ledger values chapter 04 computes (bound focus-group counts are recorded by ``claims.record_bound``)."""
-    from kzopinion import focus_groups
     from kzopinion import formatting as fmt
+    from kzopinion.analysis import focus_groups
 
     shares = share_values(tables, column, variant)
     values = {

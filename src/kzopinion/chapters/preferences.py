@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kzopinion.provenance import Tables, Traced, traced
+from kzopinion.data.provenance import Tables, Traced, traced
 
 EIB = "eib_2017_perceptions"
 
@@ -13,7 +13,7 @@ EIB = "eib_2017_perceptions"
 def relations_table(intervals: pd.DataFrame, year: int, earlier: pd.Series) -> pd.DataFrame:
     """Gallup's relations questions in one frame for charting, each labelled by its wording.
 
-    ``intervals`` comes from :func:`kzopinion.survey.interval_table` (indexed by answer) for the
+    ``intervals`` comes from :func:`kzopinion.analysis.survey.interval_table` (indexed by answer) for the
     three-way question of ``year``; ``earlier`` is the row of the two-way question (no design known).
     """
     from kzopinion import formatting as fmt

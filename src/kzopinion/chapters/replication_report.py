@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kzopinion import data, survey
+from kzopinion import data
+from kzopinion.analysis import survey
 
 RESULTS = ("consistent", "questionable", "inconsistent")
 OVERWHELMING = 0.75  # how this book reads "overwhelming majority": at least three in four

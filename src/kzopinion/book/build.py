@@ -1,0 +1,512 @@
+"""Build the book: validate data, execute stale notebooks, build the HTML.
+
+    python -m kzopinion.book.build                 # what `make book` runs
+    python -m kzopinion.book.build --force         # re-execute every notebook
+    python -m kzopinion.book.build --no-html       # stop after executing notebooks
+    python -m kzopinion.book.build --timeout 900   # per-cell limit in seconds (make book TIMEOUT=900)
+    python -m kzopinion.book.build --keep-md NAME  # a record edited by hand: discard the edit, execute the .md
+    python -m kzopinion.book.build --from-ipynb NAME  # ... or import the record's cells into the .md
+
+Steps, each stopping the build loudly on failure:
+
+1. validate every table of the data package (schema and checksum);
+2. write the generated pages (data appendix);
+3. execute, in parallel, each notebook whose code or whose reads (tables, files, modules,
+   microdata, other records: see kzopinion.book.runlog) changed, the replication report last; a
+   notebook whose prose alone changed is resynced, not executed. Kernels run with a working
+   folder and HOME of their own under ``_build/runs/``; a repository file they modify is
+   restored and the build fails naming it;
+4. build the HTML with Jupyter Book (execution off, warnings are errors; only changed pages,
+   or from scratch whenever a glued value changed, whatever command executed the notebook,
+   so values pasted across pages are never stale), and publish it as ``_build/html`` by an
+   atomic swap, only when the whole build succeeded and the book is complete. When nothing
+   changed since the last build and the published book is complete, step 4 is skipped.
+
+One build runs at a time (a lock in ``_build/``); ``make pdf`` takes the same lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from kzopinion.book import claims, appendix, editions, glue, notebooks, runlog, vendor
+from kzopinion import data, paths
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message says which and how to fix it."""
+
+
+def say(message: str) -> None:
+    print(f"[book] {message}", flush=True)
+
+
+# --------------------------------------------------------------------------- one build at a time
+
+_HELD: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def lock(root: Path) -> Iterator[None]:
+    """Hold ``_build/.build.lock`` (re-entrant within a process). The lock dies with its process."""
+    build = root / "_build"
+    key = str(build.resolve()) if build.exists() else str(build)
+    if key in _HELD:
+        yield
+        return
+    build.mkdir(parents=True, exist_ok=True)
+    handle = os.open(build / ".build.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(handle, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise BuildError(f"another build is running (pid {holder}) in {build}: wait for it to finish, "
+                             "or stop it, then run the command again.") from None
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, str(os.getpid()).encode(), 0)
+        _HELD[key] = handle
+        try:
+            yield
+        finally:
+            del _HELD[key]
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def run_folder(root: Path) -> Path:
+    """This process's scratch folder, ``_build/runs/<pid>``; folders of earlier builds are removed
+    (callers hold the lock, so no other build is using them)."""
+    runs = root / "_build" / "runs"
+    for old in runs.glob("*") if runs.exists() else []:
+        if old.name != str(os.getpid()):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = runs / str(os.getpid())
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def validate_data(root: Path) -> None:
+    say("checking data tables against data/datapackage.json ...")
+    try:
+        names = data.validate_all(root)
+    except data.DataValidationError as err:
+        raise BuildError(f"Data error: {err}") from None
+    say(f"  {len(names)} tables valid")
+
+
+def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, timeout: int | None = None,
+                      keep_md: frozenset[str] = frozenset()) -> list[Path]:
+    """Execute stale section notebooks in parallel, then the reports that read their records.
+
+    Notebooks whose prose alone changed are resynced (outputs kept) instead of executed.
+    Returns the notebooks whose records changed.
+    """
+    all_sources = notebooks.sources(root)
+    unknown = keep_md - {s.stem for s in all_sources}
+    if unknown:
+        raise BuildError(f"--keep-md names no notebook: {sorted(unknown)}; known: {[s.stem for s in all_sources]}")
+    sections = [s for s in all_sources if not notebooks.is_report(s)]
+    reports = [s for s in all_sources if notebooks.is_report(s)]
+    seconds = _timeout(timeout)
+    run_dir = run_folder(root)
+    before = snapshot(root)
+    cwd = os.getcwd()
+    failure: BuildError | None = None
+    try:
+        with notebooks.kernel_environment(run_dir), _kernel_stderr(run_dir / "kernels.log"):
+            changed = _execute(root, sections, force, jobs, seconds, run_dir, keep_md)
+            changed += _execute(root, reports, force, jobs, seconds, run_dir, keep_md)
+    except BuildError as err:
+        failure = err
+    finally:
+        # papermill changes the process's working folder per notebook; in threads the restores interleave
+        os.chdir(cwd)
+        modified = restore_changes(root, before)
+    if modified:
+        raise BuildError(
+            (f"{failure}\n" if failure else "") + "A notebook changed repository files while executing: "
+            + ", ".join(modified) + ". They were restored to their content before the build. Cells must not write "
+            "into the repository: write scratch files to the working folder (relative paths) and data through "
+            "`make data`.")
+    if failure:
+        raise failure
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return changed
+
+
+@contextlib.contextmanager
+def _kernel_stderr(log: Path) -> Iterator[None]:
+    """Send what kernels and the execution machinery write to stderr (their own tracebacks when a cell is
+    interrupted or a kernel dies) to ``log``: the build reports the failure itself, in one sentence."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log.open("ab") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _timeout(value: int | None) -> int:
+    try:
+        return notebooks.timeout_seconds(value)
+    except notebooks.NotebookError as err:
+        raise BuildError(str(err)) from None
+
+
+def _execute(root: Path, sources: list[Path], force: bool, jobs: int | None, timeout: int, run_dir: Path,
+             keep_md: frozenset[str]) -> list[Path]:
+    try:
+        states = {s: "execute" if force else notebooks.status(s, root, keep_md=s.stem in keep_md) for s in sources}
+    except notebooks.NotebookError as err:
+        raise BuildError(str(err)) from None
+    for source in [s for s, state in states.items() if state == "resync"]:
+        notebooks.resync(source)
+        say(f"  prose of {source.stem} copied into its record (no execution needed)")
+    stale = [s for s, state in states.items() if state == "execute"]
+    say(f"{len(stale)} of {len(sources)} notebooks to execute"
+        + (f": {', '.join(s.stem for s in stale)}" if stale else " (all up to date)"))
+    if stale:
+        # one more kernel than cores: kernels spend part of their start-up waiting, not computing
+        workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1) + 1))
+
+        def run(source: Path) -> tuple[Path, float]:
+            started = time.perf_counter()
+            try:
+                notebooks.execute(source, root, timeout=timeout, run_dir=run_dir, progress=say)
+            except notebooks.NotebookError as err:
+                keep = run_dir.with_name(f"keep-{run_dir.name}")
+                raise BuildError(f"Executing {source.relative_to(root)} failed (its .ipynb record is unchanged; "
+                                 f"partial output in {keep.relative_to(root)}/executing/): {err}") from None
+            return source, time.perf_counter() - started
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            try:
+                for source, seconds in pool.map(run, stale):
+                    say(f"  executed {source.stem} in {seconds:.1f} s")
+            except BuildError:
+                shutil.rmtree(run_dir.with_name(f"keep-{run_dir.name}"), ignore_errors=True)
+                pool.shutdown(wait=True)
+                with contextlib.suppress(OSError):
+                    run_dir.rename(run_dir.with_name(f"keep-{run_dir.name}"))
+                raise
+    return [s for s, state in states.items() if state != "current"]
+
+
+# --------------------------------------------------------------------------- repository guard
+
+_NOT_WATCHED = {"_build", ".venv", ".git", "__pycache__", ".pytest_cache", ".ipynb_checkpoints", "microdata"}
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Content of every repository file a notebook must not change (records excepted: the build writes them)."""
+    files: dict[str, bytes] = {}
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in _NOT_WATCHED and not d.endswith(".egg-info")]
+        here = Path(folder)
+        for name in names:
+            path = here / name
+            relative = path.relative_to(root).as_posix()
+            if (relative.startswith("notebooks/") and name.endswith(".ipynb")) or name.startswith(".") \
+                    or relative.startswith("book/_static/vendor/") or relative == "book/data-appendix.md":
+                continue
+            with contextlib.suppress(OSError):
+                files[relative] = path.read_bytes()
+    return files
+
+
+def restore_changes(root: Path, before: dict[str, bytes]) -> list[str]:
+    """Put back every file whose content differs from ``before`` (or that vanished); returns their names."""
+    changed = []
+    for relative, content in before.items():
+        path = root / relative
+        try:
+            same = path.read_bytes() == content
+        except OSError:
+            same = False
+        if not same:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            changed.append(relative)
+    return changed
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def book_digest(root: Path) -> str:
+    """sha256 of everything the HTML is built from: when unchanged, Sphinx has nothing to do."""
+    digest = hashlib.sha256()
+    files = [root / "_config.yml", root / "_toc.yml", *sorted((root / "book").rglob("*")),
+             *sorted((root / "notebooks").glob("*.ipynb")), *sorted((root / "data").rglob("*")),
+             *sorted((root / "src" / "kzopinion").rglob("*.py"))]
+    for path in files:
+        if path.is_file() and "microdata" not in path.parts and not path.name.startswith("."):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def machinery_digest(root: Path) -> str:
+    """sha256 of what shapes every page (configuration, static assets, the package's Sphinx extensions):
+    when it changes, Sphinx must rewrite every page, not only the ones whose source changed."""
+    digest = hashlib.sha256()
+    files = [root / "_config.yml", root / "_toc.yml", *sorted((root / "book" / "_static").rglob("*")),
+             *sorted((root / "src" / "kzopinion").rglob("*.py"))]
+    for path in files:
+        if path.is_file() and "vendor" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def glue_digest(root: Path) -> str:
+    """sha256 of every value every record glued: when it changes, pages that paste them must be rebuilt."""
+    values = {s.stem: runlog.record_digest(notebooks.twin(s)) for s in notebooks.sources(root)}
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def toc_pages(root: Path) -> list[str]:
+    """Every page of ``_toc.yml`` as the HTML path it is published under."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(entries: list) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("chapters", []))
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    walk(toc.get("chapters", []))
+    return ["index.html", *(f"{Path(f).with_suffix('')}.html" for f in files)]
+
+
+def missing_pages(root: Path, site: Path) -> list[str]:
+    return [page for page in toc_pages(root) if not (site / page).is_file()]
+
+
+def check_pastes(root: Path) -> None:
+    """Every pasted glue key is glued by the record it names; the error names the .md file and line."""
+    problems = glue.undefined_pastes(root)
+    if problems:
+        raise BuildError("Glue error: " + "\n".join(problems[:20]))
+
+
+def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[Path, str]:
+    """Run ``jupyter-book build`` into ``output``; returns the built folder and the log."""
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(root), "--path-output", str(output),
+               "--builder", builder]
+    if strict:
+        command += ["-W", "--keep-going"]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    built = output / "_build" / builder
+    log = result.stdout + result.stderr
+    if result.returncode != 0 or not (built / "index.html").exists():
+        warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+        if "No space left on device" in log:
+            warnings.insert(0, f"the disk holding {output} is full: free some space and run the build again.")
+        raise BuildError(f"Jupyter Book ({builder}) failed; the previous book (if any) is left in place.\n"
+                         + "\n".join(warnings[-30:] or log.splitlines()[-30:]))
+    return built, log
+
+
+def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
+    """Build the HTML and publish it as ``_build/html`` only when the whole build succeeded.
+
+    Sphinx works in ``_build/sphinx`` (kept between runs, so unchanged pages are not rebuilt;
+    ``full`` starts it afresh, which pasted cross-page values need after a glued value
+    changed; so does a state left by a build that was killed). The result is assembled in
+    this run's scratch folder, checked for completeness, and swapped in atomically.
+    """
+    with lock(root):
+        build = root / "_build"
+        staging = build / "sphinx"
+        complete = staging / ".complete"
+        check_pastes(root)
+        if full or not complete.exists():
+            shutil.rmtree(staging, ignore_errors=True)  # a killed build leaves no .complete: never reuse it
+        say("building HTML with Jupyter Book (warnings are errors"
+            + ("; from scratch" if not staging.exists() else "; only changed pages") + ") ...")
+        staging.mkdir(parents=True, exist_ok=True)
+        try:
+            built, _ = jupyter_book(root, staging, "html", strict)
+        except BuildError:
+            shutil.rmtree(staging, ignore_errors=True)  # never reuse the state of a failed build
+            raise
+        complete.write_text("")
+        run_dir = run_folder(root)
+        candidate = run_dir / "html"
+        shutil.rmtree(candidate, ignore_errors=True)
+        try:
+            shutil.copytree(built, candidate)
+            claims.export(root, candidate)  # the ledger for machines: claims.json and claims.csv at the site root
+            missing = missing_pages(root, candidate)
+            if missing:
+                raise BuildError(f"the built book lacks {', '.join(missing)}; nothing was published (the previous "
+                                 "book is left in place). Run the build again; if it persists, run `make clean`.")
+            (candidate / ".glue-digest").write_text(glue_digest(root))
+            (candidate / ".machinery-digest").write_text(machinery_digest(root))
+            (candidate / ".book-digest").write_text(book_digest(root))
+            return publish(root, candidate)
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def publish(root: Path, candidate: Path) -> Path:
+    """Make ``candidate`` the book: ``_build/html`` is a link swapped atomically, never missing or partial."""
+    build = root / "_build"
+    target = build / "html"
+    final = build / f"html-{time.time_ns()}-{os.getpid()}"
+    candidate.rename(final)  # same folder tree: never across file systems
+    link = build / f".html-link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(final.name)
+    if target.exists() and not target.is_symlink():  # a book published before links were used
+        target.rename(build / f"html-{time.time_ns()}-old")
+    os.replace(link, target)
+    for old in build.glob("html-*"):
+        if old.name != final.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def is_published(root: Path) -> bool:
+    """The published book is complete and was built from the current sources."""
+    target = root / "_build" / "html"
+    stamp, glued = target / ".book-digest", target / ".glue-digest"
+    return (stamp.is_file() and glued.is_file() and not missing_pages(root, target)
+            and stamp.read_text() == book_digest(root) and glued.read_text() == glue_digest(root))
+
+
+def needs_full_rebuild(root: Path) -> bool:
+    """True when a glued value changed since the published book, whichever command executed the notebook,
+    or when what shapes every page (configuration, assets, extensions) changed."""
+    glued, machinery = root / "_build" / "html" / ".glue-digest", root / "_build" / "html" / ".machinery-digest"
+    return (not glued.is_file() or glued.read_text() != glue_digest(root)
+            or not machinery.is_file() or machinery.read_text() != machinery_digest(root))
+
+
+def build(root: Path, force: bool = False, html: bool = True, strict: bool = True,
+          jobs: int | None = None, timeout: int | None = None, keep_md: frozenset[str] = frozenset(),
+          from_ipynb: frozenset[str] = frozenset()) -> Path | None:
+    with lock(root):
+        started = time.perf_counter()
+        root = editions.select(root, say)  # registered microdata: its own tree under _build/, no tracked file touched
+        validate_data(root)
+        for name in sorted(from_ipynb):
+            source = root / "notebooks" / f"{name}.md"
+            if not source.exists() or not notebooks.twin(source).exists():
+                raise BuildError(f"--from-ipynb {name}: notebooks/{name}.md and .ipynb must both exist.")
+            notebooks.import_from_record(source)
+            say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
+        appendix.write(root)
+        vendor.write_bundle(root)
+        execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md)
+        unsynced = {s.name: notebooks.pair_differences(s) for s in notebooks.sources(root)}
+        unsynced = {k: v for k, v in unsynced.items() if v}
+        if unsynced:
+            raise BuildError(f"Notebook pairs out of sync after execution: {unsynced}")
+        if not html:
+            return None
+        target = root / "_build" / "html"
+        if not force and is_published(root):
+            say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
+            return target
+        target = build_html(root, strict=strict, full=force or needs_full_rebuild(root))
+        say(f"done in {time.perf_counter() - started:.0f} s. Open {target / 'index.html'}")
+        return target
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def describe_os_error(err: OSError, root: Path | None) -> str:
+    """One sentence for a file-system failure: what, where, and what to do."""
+    where = err.filename or "a file"
+    with contextlib.suppress(ValueError, TypeError):
+        where = str(Path(where).relative_to(root)) if root else where
+    if err.errno == errno.ENOSPC:
+        return (f"the disk is full (writing {where}): free some space and run the build again. "
+                "The previous book, if any, is left in place; this build's scratch files were removed.")
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (f"cannot write {where} ({err.strerror}): the build writes only in _build/ and notebooks/*.ipynb; "
+                "make them writable (chmod -R u+w _build notebooks) or remove _build (make clean).")
+    if err.errno == errno.EXDEV:
+        return (f"cannot move {where} across file systems: keep _build/ on the same file system as the "
+                "repository (or remove the _build link and run `make clean`).")
+    return f"{where}: {err.strerror or err} ({type(err).__name__})"
+
+
+def _root() -> Path:
+    """The repository root; a clone whose data package is missing is named, not mistaken for another."""
+    if not os.environ.get("KZOPINION_ROOT"):
+        for folder in [Path.cwd(), *Path.cwd().parents]:
+            if (folder / "_config.yml").exists() and (folder / "_toc.yml").exists():
+                if not (folder / "data" / "datapackage.json").exists():
+                    raise BuildError(f"{folder / 'data' / 'datapackage.json'} is missing: every table is declared "
+                                     "there. Restore it (git checkout data/datapackage.json).")
+                break
+    try:
+        return paths.root()
+    except FileNotFoundError as err:
+        raise BuildError(str(err)) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--force", action="store_true", help="re-execute every notebook")
+    parser.add_argument("--no-html", action="store_true", help="execute notebooks only")
+    parser.add_argument("--lenient", action="store_true", help="do not turn Sphinx warnings into errors")
+    parser.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores + 1)")
+    parser.add_argument("--timeout", default=None,
+                        help="seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or "
+                        f"{notebooks.DEFAULT_TIMEOUT})")
+    parser.add_argument("--keep-md", action="append", default=[], metavar="NAME",
+                        help="a record edited by hand: discard the edit and execute the .md")
+    parser.add_argument("--from-ipynb", action="append", default=[], metavar="NAME",
+                        help="a record edited by hand: write its cells into the .md, then build")
+    args = parser.parse_args(argv)
+    root = None
+    try:
+        root = _root()
+        build(root, force=args.force, html=not args.no_html, strict=not args.lenient, jobs=args.jobs,
+              timeout=args.timeout, keep_md=frozenset(args.keep_md), from_ipynb=frozenset(args.from_ipynb))
+    except BuildError as err:
+        print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
+        return 1
+    except (notebooks.NotebookError, data.DataValidationError) as err:
+        print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"\n[book] BUILD FAILED\n{describe_os_error(err, root)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

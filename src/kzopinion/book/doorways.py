@@ -1,0 +1,192 @@
+"""Where each number on a page comes from, and which edition a page was built from.
+
+The book's Sphinx extension (:mod:`kzopinion.book.sphinxext`) turns every pasted value into a
+doorway to its provenance; this module assembles what those doorways and the page footer say,
+from the executed notebook records, the claims ledger, the data package and CITATION.cff.
+
+- :func:`glued` -- for every notebook page, ``key -> provenance`` of each value it glued: the
+  ledger entry (status, tier, input tables, cell) when the key is a claim id of
+  ``data/published/claims.csv``, otherwise the notebook cell that glued it and the data tables
+  that cell names.
+- :func:`edition` -- the commit, build date, data-package digest and the citation of the edition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+STATUS_COLUMNS = ("computed_status", "status")  # the derived status column, by its current or newer name
+
+
+@dataclass
+class Provenance:
+    """What a reader is told about one glued value."""
+
+    key: str
+    notebook: str  # docname of the page that computed it, e.g. "notebooks/02-russia-correlation"
+    cell: int | None  # the execution count of the cell that glued it ("In [n]")
+    inputs: list[str] = field(default_factory=list)  # data-package tables it was computed from
+    claim: bool = False
+    status: str = ""
+    tier: str = ""
+    statement: str = ""
+    printed: str = ""
+
+    def describe(self) -> str:
+        """One plain-text sentence for the tooltip (also the accessible description)."""
+        where = f"Computed in {self.notebook.split('/')[-1]}" + (f", cell In [{self.cell}]" if self.cell else "")
+        inputs = f"Inputs: {', '.join(self.inputs)}." if self.inputs else "Inputs: not recorded."
+        if self.claim:
+            # (the article's printed value is in the report row: on the page it would read as a result)
+            return f"Claim {self.key}: {self.status or 'no status'}; tier {self.tier or 'none'}. {where}. {inputs}"
+        return f"Not a claim of the article: {where}. {inputs}"
+
+
+def _status_column(ledger) -> str:
+    for name in STATUS_COLUMNS:
+        if name in ledger.columns:
+            return name
+    raise KeyError(f"the claims table has none of the status columns {STATUS_COLUMNS}")
+
+
+def _input_names(inputs) -> list[str]:
+    if isinstance(inputs, dict):
+        return sorted(inputs)
+    if isinstance(inputs, (list, tuple)):
+        return sorted(str(i) for i in inputs)
+    if isinstance(inputs, str) and inputs.strip():
+        try:
+            return _input_names(json.loads(inputs))
+        except json.JSONDecodeError:
+            return [inputs]
+    return []
+
+
+def _resource_names(root: Path) -> list[str]:
+    package = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    return [r["name"] for r in package.get("resources", [])]
+
+
+def _cells_and_sources(record: Path) -> tuple[dict[str, int | None], dict[int, str]]:
+    """``key -> execution count`` of the gluing cell, and ``execution count -> cell source``."""
+    from kzopinion.book import glue
+
+    cells = glue.glued_cells(record)
+    sources = {cell.get("execution_count"): cell.get("source", "")
+               for cell in nbformat.read(record, as_version=4).cells if cell.get("cell_type") == "code"}
+    return cells, sources
+
+
+def glued(root: Path) -> dict[str, dict[str, Provenance]]:
+    """``docname -> key -> Provenance`` for every value the executed notebooks glued."""
+    from kzopinion.book import claims, notebooks
+
+    ledger = claims.table(root)
+    status = _status_column(ledger)
+    by_id = {row["id"]: row for _, row in ledger.iterrows()}
+    resources = _resource_names(root)
+    out: dict[str, dict[str, Provenance]] = {}
+    for source in notebooks.sources(root):
+        record = notebooks.twin(source)
+        if not record.exists():
+            continue
+        docname = f"notebooks/{source.stem}"
+        cells, cell_sources = _cells_and_sources(record)
+        page: dict[str, Provenance] = {}
+        for key, cell in cells.items():
+            if key.startswith(claims.LEDGER_PREFIX):
+                continue
+            row = by_id.get(key)
+            if row is not None and row["notebook"]:
+                page[key] = Provenance(
+                    key=key, notebook=f"notebooks/{row['notebook']}", cell=_int(row["cell"]),
+                    inputs=_input_names(row["inputs"]), claim=True, status=str(row[status]),
+                    tier=str(row["tier"] or ""), statement=str(row["statement"] or ""),
+                    printed=str(row["printed"] or ""))
+            else:
+                code = cell_sources.get(cell, "")
+                named = [r for r in resources if re.search(rf"""["']{re.escape(r)}["']""", code)]
+                page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=named)
+        out[docname] = page
+    return out
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number
+
+
+@dataclass
+class Edition:
+    """What the page footer says about the build."""
+
+    commit: str
+    dirty: bool
+    date: str
+    data_digest: str
+    citation: str
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def data_digest(root: Path) -> str:
+    """Short sha256 of ``data/datapackage.json``, which records the checksum of every table."""
+    return hashlib.sha256((root / "data" / "datapackage.json").read_bytes()).hexdigest()[:12]
+
+
+def build_date() -> str:
+    """The build date (UTC); ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+    return moment.strftime("%Y-%m-%d")
+
+
+def citation(root: Path, commit: str) -> str:
+    """"Cite this edition", from CITATION.cff, with the commit it was built from."""
+    import yaml
+
+    path = root / "CITATION.cff"
+    try:
+        cff = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ValueError(f"{path} cannot be read as YAML ({err}); fix the file so the pages can cite it") from None
+    authors = "; ".join(a.get("name") or " ".join(filter(None, [a.get("given-names"), a.get("family-names")]))
+                        for a in cff.get("authors", []))
+    year = str(cff.get("date-released", ""))[:4]
+    version = cff.get("version", "")
+    text = f"{authors} ({year}). {cff.get('title', '')}"
+    text += f" (version {version}, commit {commit or 'unknown'})." if version else f" (commit {commit or 'unknown'})."
+    ref = cff.get("preferred-citation") or {}
+    if ref:
+        names = ", ".join(f"{a.get('family-names', '')}, {a.get('given-names', '')[:1]}."
+                          for a in ref.get("authors", []))
+        text += (f" After {names} ({ref.get('year', '')}), {ref.get('title', '')}, {ref.get('journal', '')}"
+                 f" {ref.get('volume', '')}, doi:{ref.get('doi', '')}.")
+    return text
+
+
+def edition(root: Path) -> Edition:
+    """The edition a build is made from: commit (marked when the tree has uncommitted changes),
+    date, data digest and citation."""
+    commit = _git(root, "rev-parse", "--short=12", "HEAD")
+    dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
+    return Edition(commit=commit, dirty=dirty, date=build_date(), data_digest=data_digest(root),
+                   citation=citation(root, commit))

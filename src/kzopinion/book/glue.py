@@ -1,0 +1,105 @@
+"""Glue computed values into the prose, and check what the prose pastes against what was glued.
+
+The two halves of one job. Notebooks never type a result into a sentence: they compute it,
+format it with :mod:`kzopinion.formatting`, and glue the string with :func:`glue_text`; the
+markdown pastes it with ``{glue:text}`key```. Only plain strings are accepted, so a page can
+never show ``np.float64(...)``. The build then reads which keys the prose pastes
+(:func:`pasted_refs`) and which values the executed records glued (:func:`glued_values`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+
+_KEY = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
+_PASTE = re.compile(r"\{glue(?::text|:md|:any)?\}`(?:([^`:]+)::)?([^`:]+)(?::[^`]*)?`")
+
+
+def glue_text(key: str, text: str) -> str:
+    """Glue ``text`` under ``key`` (``section_prefix_name``, snake_case) without displaying it."""
+    from myst_nb import glue  # imported here: myst_nb is slow to import and only needed in notebooks
+
+    if not _KEY.fullmatch(key):
+        raise ValueError(f"glue key {key!r} must be snake_case with a section prefix, e.g. 'ds_gallup_moe'")
+    if not isinstance(text, str):
+        raise TypeError(f"glue {key!r}: format the value first (kzopinion.formatting); got {type(text).__name__}")
+    glue(key, text, display=False)
+    return text
+
+
+def glue_texts(values: dict[str, str]) -> dict[str, str]:
+    """Glue several formatted values at once; returns them for display in a table."""
+    for key, text in values.items():
+        glue_text(key, text)
+    return values
+
+
+def pasted_refs(markdown: str) -> list[tuple[str | None, str]]:
+    """``(document, key)`` for every ``{glue...}`` paste; document is None for the same page."""
+    return list(dict.fromkeys((doc or None, key) for doc, key in _PASTE.findall(markdown)))
+
+
+def pasted_keys(markdown: str) -> list[str]:
+    """Keys pasted from the same page, in order, without duplicates."""
+    return [key for doc, key in pasted_refs(markdown) if doc is None]
+
+
+def _glued(record: Path):
+    """(key, text/plain data, execution count) for every glue output of an executed notebook."""
+    for cell in nbformat.read(record, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                plain = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), None)
+                yield name, plain, cell.get("execution_count")
+
+
+def glued_values(record: Path) -> dict[str, str]:
+    """``key -> text`` for every value an executed notebook glued."""
+    values: dict[str, str] = {}
+    for name, plain, _ in _glued(record):
+        if plain is not None:
+            try:
+                values[name] = str(ast.literal_eval(plain))
+            except (ValueError, SyntaxError):
+                values[name] = plain
+    return values
+
+
+def glued_cells(record: Path) -> dict[str, int]:
+    """``key -> execution count`` of the cell that glued it (its ``In [n]`` in the record)."""
+    return {name: count for name, _, count in _glued(record)}
+
+
+def undefined_pastes(root: Path) -> list[str]:
+    """A sentence for every paste whose key no record glues, naming the ``.md`` file and line.
+
+    Sphinx would report it against the executed ``.ipynb`` (a JSON line number); authors edit the ``.md``.
+    """
+    pages = sorted((root / "notebooks").glob("[0-9][0-9]-*.md")) + sorted((root / "book").rglob("*.md"))
+    cache: dict[Path, dict[str, str]] = {}
+    problems = []
+    for page in pages:
+        own = page.with_suffix(".ipynb") if page.parent.name == "notebooks" else None
+        for number, line in enumerate(page.read_text(encoding="utf-8-sig").splitlines(), start=1):
+            for doc, key in _PASTE.findall(line):
+                record = (page.parent / doc).resolve() if doc else own
+                if record is None:
+                    problems.append(f"{page.relative_to(root)}, line {number}: '{key}' is pasted from no notebook; "
+                                    "name one ({glue:text}`../notebooks/NN-slug.ipynb::key`).")
+                    continue
+                if record not in cache:
+                    cache[record] = glued_values(record) if record.is_file() else {}
+                if key not in cache[record]:
+                    try:
+                        shown = record.relative_to(root.resolve()).with_suffix(".md")
+                    except ValueError:
+                        shown = record
+                    problems.append(f"{page.relative_to(root)}, line {number}: the glue key '{key}' is pasted but "
+                                    f"no cell of {shown} glues it. Glue it there (glue_text('{key}', ...)) or fix "
+                                    "the name.")
+    return problems

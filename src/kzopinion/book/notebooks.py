@@ -1,0 +1,456 @@
+"""The notebook pairs: MyST source (``.md``) -> executed record (``.ipynb``).
+
+Authors edit ``notebooks/NN-slug.md``. :func:`execute` converts it one way into the
+``.ipynb`` twin, runs it in place with papermill (no parameters, so no injected cell),
+and :func:`normalize` strips what changes from run to run, so re-executing an unchanged
+notebook leaves the file byte-identical.
+
+A notebook must be re-executed when the sha256 of what its outputs depend on differs from
+the one stored in its metadata: its code cells and what its last run actually read (tables,
+files, other records, the microdata registration, package modules), recorded by
+:mod:`kzopinion.book.runlog`; see :func:`inputs_digest`. An edit to prose only is copied into the
+record without executing anything (:func:`resync`). A record edited by hand is reported with
+the choice of keeping the ``.md`` or importing the edit (:func:`hand_edits`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+
+from kzopinion.book.runlog import MARKER as _MARKER
+
+META_KEY = "kzopinion"
+DEFAULT_TIMEOUT = 600
+"""Seconds a single cell may run (``make book TIMEOUT=...``, ``KZOPINION_CELL_TIMEOUT``)."""
+PROGRESS_EVERY = float(os.environ.get("KZOPINION_PROGRESS_SECONDS", "30"))
+RUNLOG_CELL_ID = "kzopinion-runlog"
+
+
+class NotebookError(RuntimeError):
+    """A notebook source cannot be read or executed; the message names the .md file, line and fix."""
+KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+RUN_KEY, AFTER_SECTIONS = "kzopinion_run", "after-sections"
+
+
+def sources(root: Path) -> list[Path]:
+    """Every notebook source of the book: the ``notebooks/*.md`` files ``_toc.yml`` lists, in its order."""
+    import yaml
+
+    def files(node) -> list[str]:
+        if isinstance(node, dict):
+            return ([node["file"]] if isinstance(node.get("file"), str) else []) + [
+                f for value in node.values() for f in files(value)]
+        if isinstance(node, list):
+            return [f for item in node for f in files(item)]
+        return []
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8")) or {}
+    listed = [root / f"{name}.md" for name in files(toc) if name.startswith("notebooks/")]
+    return [path for path in listed if path.exists()]
+
+
+def twin(source: Path) -> Path:
+    return source.with_suffix(".ipynb")
+
+
+def is_report(source: Path) -> bool:
+    """Whether the notebook reads the other notebooks' records, so it runs after them.
+
+    Declared in its front matter (``kzopinion_run: after-sections``), never guessed from its name.
+    """
+    import yaml
+
+    text = source.read_text(encoding="utf-8")
+    if not text.startswith("---"):
+        return False
+    try:
+        front = yaml.safe_load(text.split("---", 2)[1]) or {}
+    except yaml.YAMLError:
+        return False  # the conversion that follows reports the broken front matter, naming file and line
+    return isinstance(front, dict) and front.get(RUN_KEY) == AFTER_SECTIONS
+
+
+def inputs_digest(source: Path, root: Path, reads: dict[str, Any] | None = None) -> str:
+    """sha256 over what the notebook's outputs depend on.
+
+    That is its code cells (source and tags; prose does not affect outputs) and what its last
+    run read (see :mod:`kzopinion.book.runlog`): the tables it loaded, the other files and records
+    it opened, the microdata registration if it imported the microdata readers, and the
+    package modules it imported. ``reads`` are the values to use; by default the reads stored
+    in the record, valued as the repository stands now, so the digest changes exactly when
+    one of them does. A record without stored reads gets a digest no record carries.
+    """
+    from kzopinion.book import runlog
+
+    if reads is None:
+        record = twin(source)
+        stored = _metadata(record).get("reads") if record.exists() else None
+        if stored is None:
+            return "unknown: no reads recorded"
+        reads = runlog.current(stored, root)
+    digest = hashlib.sha256()
+    for cell in convert(source).cells:
+        if cell.cell_type == "code":
+            digest.update(repr((cell.source.strip(), cell.metadata.get("tags", []))).encode())
+    digest.update(json.dumps(reads, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _metadata(record: Path) -> dict[str, Any]:
+    return nbformat.read(record, as_version=4).metadata.get(META_KEY, {})
+
+
+def cells_digest(notebook: nbformat.NotebookNode) -> str:
+    """sha256 of every cell's type, source and tags: tells a hand edit of the record from the build's."""
+    return hashlib.sha256(repr(cell_contents(notebook)).encode()).hexdigest()
+
+
+def hand_edits(source: Path) -> list[str]:
+    """Cells of the record that differ from what the build last wrote into it (an edit made by hand)."""
+    record = twin(source)
+    if not record.exists():
+        return []
+    notebook = nbformat.read(record, as_version=4)
+    stored = notebook.metadata.get(META_KEY, {}).get("cells_sha256")
+    if stored is None or stored == cells_digest(notebook):
+        return []
+    ours = cell_contents(convert(source))
+    theirs = cell_contents(notebook)
+    kinds = []
+    for number, (a, b) in enumerate(zip(ours, theirs), start=1):
+        if a != b:
+            kinds.append(f"cell {number} ({'code' if b[0] == 'code' else 'prose'})")
+    if len(ours) != len(theirs):
+        kinds.append(f"{len(theirs)} cells instead of {len(ours)}")
+    return kinds or ["cell metadata"]
+
+
+def status(source: Path, root: Path, keep_md: bool = False) -> str:
+    """``"execute"`` (outputs may change), ``"resync"`` (prose only changed) or ``"current"``.
+
+    Raises :class:`NotebookError` when the record was edited by hand, unless ``keep_md``
+    (the author chose to keep the ``.md`` and discard that edit: the notebook is executed).
+    """
+    record = twin(source)
+    if not record.exists():
+        return "execute"
+    edits = hand_edits(source)
+    if edits and keep_md:
+        return "execute"
+    if edits:
+        raise NotebookError(hand_edit_message(source, edits))
+    stored = _metadata(record).get("inputs_sha256")
+    if stored != inputs_digest(source, root):
+        return "execute"
+    return "current" if cells_match(source) else "resync"
+
+
+def hand_edit_message(source: Path, edits: list[str]) -> str:
+    name, record = source.stem, twin(source)
+    return (f"notebooks/{record.name} was edited by hand ({', '.join(edits[:5])}), but authors edit "
+            f"notebooks/{source.name} and the build writes the .ipynb. Choose one:\n"
+            f"  keep the .md and discard the .ipynb edit:  python -m kzopinion.book.build --keep-md {name}\n"
+            f"  import the .ipynb edit into the .md:       python -m kzopinion.book.build --from-ipynb {name}")
+
+
+def import_from_record(source: Path) -> Path:
+    """Write the record's cells (an edit made in the ``.ipynb``) into the ``.md``, keeping its front matter."""
+    record = nbformat.read(twin(source), as_version=4)
+    notebook = jupytext.read(source)
+    cells = []
+    for cell in record.cells:
+        if cell.get("id") == RUNLOG_CELL_ID:
+            continue
+        new = (nbformat.v4.new_code_cell if cell.cell_type == "code" else nbformat.v4.new_markdown_cell)(cell.source)
+        tags = cell.metadata.get("tags")
+        if tags:
+            new.metadata["tags"] = list(tags)
+        for key in ("mystnb",):
+            if key in cell.metadata:
+                new.metadata[key] = cell.metadata[key]
+        cells.append(new)
+    notebook.cells = cells
+    jupytext.write(notebook, source, fmt="md:myst")
+    # The record's cells are now the source's: accept them, so that a prose-only edit is not executed.
+    record.metadata.setdefault(META_KEY, {})["cells_sha256"] = cells_digest(record)
+    _write_beside(record, twin(source))
+    return source
+
+
+def is_stale(source: Path, root: Path) -> bool:
+    return status(source, root) != "current"
+
+
+def resync(source: Path) -> Path:
+    """Copy edited prose into the record, keeping every code cell's stored outputs.
+
+    Only valid when :func:`status` says ``"resync"``: the code cells are then identical.
+    """
+    record = twin(source)
+    old = nbformat.read(record, as_version=4)
+    new = convert(source)
+    old_code = [c for c in old.cells if c.cell_type == "code"]
+    new_code = [c for c in new.cells if c.cell_type == "code"]
+    if [c.source.strip() for c in old_code] != [c.source.strip() for c in new_code]:
+        raise ValueError(f"{source.name}: code changed, so the notebook must be executed, not resynced")
+    for before, after in zip(old_code, new_code):
+        after.outputs, after.execution_count = before.outputs, before.execution_count
+    new.metadata = old.metadata
+    new.metadata.setdefault(META_KEY, {})["cells_sha256"] = cells_digest(new)
+    _write_beside(new, record)
+    normalize(record)
+    return record
+
+
+def convert(source: Path) -> nbformat.NotebookNode:
+    """The ``.md`` source as a notebook with no outputs and the project's kernel.
+
+    A source jupytext cannot read (broken YAML front matter or cell options) raises
+    :class:`NotebookError` naming the ``.md`` file and line.
+    """
+    try:
+        notebook = jupytext.read(source)
+    except Exception as err:  # jupytext raises YAML and its own errors
+        raise NotebookError(_source_error(source, err)) from None
+    notebook.metadata["kernelspec"] = dict(KERNEL)
+    notebook.metadata.pop("jupytext", None)
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number:02d}"
+    return notebook
+
+
+def _source_error(source: Path, err: Exception) -> str:
+    """A sentence for an unreadable source: the line the YAML parser stopped at, found in the file."""
+    where = f"notebooks/{source.name}"
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    for mark in (getattr(err, "context_mark", None), getattr(err, "problem_mark", None)):
+        buffer = getattr(mark, "buffer", None)
+        if mark is None or not buffer:
+            continue
+        text = buffer.splitlines()[mark.line] if mark.line < len(buffer.splitlines()) else ""
+        matches = [number for number, line in enumerate(lines, start=1) if text.strip() and line == text]
+        if matches:
+            where += f", line {matches[0]}"
+            break
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return (f"{where}: the YAML (front matter or cell options between '---' lines) cannot be read: {problem}. "
+            "Fix the line (check brackets, quotes and indentation); compare with another notebook's header.")
+
+
+def code_cell_lines(source: Path) -> list[int]:
+    """Line numbers in the ``.md`` where each code cell starts (its ``{code-cell}`` fence)."""
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    return [number for number, line in enumerate(lines, start=1) if line.startswith("```{code-cell}")]
+
+
+def cell_location(source: Path, cell_id: str | None) -> str:
+    """``"the code cell at line L of notebooks/X.md"`` for a cell id written by :func:`convert`."""
+    notebook = convert(source)
+    ordinal = [c.get("id") for c in notebook.cells if c.cell_type == "code"]
+    lines = code_cell_lines(source)
+    if cell_id in ordinal and ordinal.index(cell_id) < len(lines):
+        index = ordinal.index(cell_id)
+        return f"code cell {index + 1} (line {lines[index]} of notebooks/{source.name})"
+    return f"a cell of notebooks/{source.name}"
+
+
+def _running_cell(scratch: Path) -> str | None:
+    """Id of the cell papermill marked running or failed in its scratch copy, else the last code cell it
+    started (a dead kernel leaves its cell marked completed)."""
+    try:
+        notebook = nbformat.read(scratch, as_version=4)
+    except Exception:  # written concurrently by papermill: try again later
+        return None
+    ours = [c for c in notebook.cells if c.get("id", "").startswith("cell-")]
+    for state in ("running", "failed"):
+        for cell in ours:
+            if cell.metadata.get("papermill", {}).get("status") == state:
+                return cell.get("id")
+    started = [c for c in ours if c.cell_type == "code" and c.metadata.get("papermill", {}).get("start_time")]
+    return started[-1].get("id") if started else None
+
+
+def timeout_seconds(value: int | str | None = None) -> int:
+    """The per-cell timeout: the argument, else ``KZOPINION_CELL_TIMEOUT``, else :data:`DEFAULT_TIMEOUT`."""
+    raw = value if value is not None else os.environ.get("KZOPINION_CELL_TIMEOUT", DEFAULT_TIMEOUT)
+    try:
+        seconds = int(raw)
+        if seconds <= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise NotebookError(f"the cell timeout must be a positive number of seconds, not {raw!r} "
+                            "(make book TIMEOUT=900, or KZOPINION_CELL_TIMEOUT=900).") from None
+    return seconds
+
+
+_STARTUP = "from kzopinion.book import runlog\nrunlog.install()\n"
+
+
+@contextmanager
+def kernel_environment(run_dir: Path) -> Iterator[Path]:
+    """Kernels started inside get ``run_dir/home`` as HOME, ``run_dir/work`` as working directory and
+    an IPython start-up file that records what they read; yields the working directory."""
+    work, home = run_dir / "work", run_dir / "home"
+    startup = run_dir / "ipython" / "profile_default" / "startup"
+    for folder in (work, home, startup):
+        folder.mkdir(parents=True, exist_ok=True)
+    (startup / "00-kzopinion-runlog.py").write_text(_STARTUP, encoding="utf-8")
+    saved = {k: os.environ.get(k) for k in ("HOME", "IPYTHONDIR", "MPLCONFIGDIR")}
+    os.environ.update(HOME=str(home), IPYTHONDIR=str(run_dir / "ipython"), MPLCONFIGDIR=str(home / ".matplotlib"))
+    try:
+        yield work
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def execute(source: Path, root: Path, timeout: int | None = None, run_dir: Path | None = None,
+            progress: Callable[[str], None] | None = None) -> Path:
+    """Convert ``source``, execute it, and replace its twin only if every cell ran.
+
+    Execution happens in a scratch copy under ``run_dir`` (by default a fresh folder under
+    ``_build/runs/``), so a failing notebook leaves the committed record untouched and its
+    partial output on disk for inspection. A hidden last cell reports what the kernel read
+    (:mod:`kzopinion.book.runlog`); the build stores it in the record's metadata, drops the cell and
+    derives ``inputs_sha256`` from it. While a cell runs longer than :data:`PROGRESS_EVERY`
+    seconds, ``progress`` is told which one, every so often.
+    """
+    if run_dir is None:
+        run_dir = root / "_build" / "runs" / f"{os.getpid()}-{threading.get_ident()}"
+        with kernel_environment(run_dir):
+            return execute(source, root, timeout, run_dir, progress)
+    import papermill
+
+    seconds = timeout_seconds(timeout)
+    scratch = run_dir / "executing" / twin(source).name
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    notebook = convert(source)
+    hidden = nbformat.v4.new_code_cell(f"from kzopinion.book import runlog\nrunlog.report({source.stem!r})")
+    hidden["id"], hidden.metadata["tags"] = RUNLOG_CELL_ID, ["remove-cell"]
+    notebook.cells.append(hidden)
+    nbformat.write(notebook, scratch)
+    done = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(source, scratch, done, seconds, progress), daemon=True)
+    watcher.start()
+    try:
+        papermill.execute_notebook(
+            str(scratch), str(scratch), kernel_name=KERNEL["name"], cwd=str(run_dir / "work"),
+            progress_bar=False, log_output=False, execution_timeout=seconds,
+        )
+    except Exception as err:  # papermill and nbclient raise their own types; name the cell instead
+        cell = _running_cell(scratch)
+        raise NotebookError(_execution_error(source, err, cell_location(source, cell), seconds)) from None
+    finally:
+        done.set()
+    executed = nbformat.read(scratch, as_version=4)
+    last = executed.cells.pop()
+    text = "".join(o.get("text", "") for o in last.get("outputs", []) if o.get("output_type") == "stream")
+    found = [line[len(_MARKER):] for line in text.splitlines() if line.startswith(_MARKER)]
+    if last.get("id") != RUNLOG_CELL_ID or not found:
+        raise NotebookError(f"notebooks/{source.name}: the build could not read what the notebook read "
+                            "(its last, hidden cell printed nothing). Is kzopinion installed in the kernel?")
+    reads = json.loads(found[-1])
+    executed.metadata[META_KEY] = {"inputs_sha256": inputs_digest(source, root, reads), "reads": reads}
+    executed.metadata[META_KEY]["cells_sha256"] = cells_digest(executed)
+    nbformat.write(executed, scratch)
+    normalize(scratch)
+    _write_beside(nbformat.read(scratch, as_version=4), twin(source))
+    return twin(source)
+
+
+def _execution_error(source: Path, err: Exception, where: str, seconds: int) -> str:
+    kind = type(err).__name__
+    if kind == "DeadKernelError" or "Kernel died" in str(err):
+        return (f"the kernel died while running {where}: the process ran out of memory or was killed. "
+                "Reduce what the cell holds in memory (or free memory on this machine) and run `make book` again.")
+    if kind == "CellTimeoutError" or "timed out" in str(err).lower():
+        return (f"{where} ran for more than {seconds} s and was stopped. If it is expected to take that long, "
+                f"raise the limit: make book TIMEOUT={seconds * 2} (or KZOPINION_CELL_TIMEOUT).")
+    if hasattr(err, "ename"):  # papermill's PapermillExecutionError: the cell's own exception
+        return (f"{where} raised {err.ename}: {err.evalue} "
+                "(the full traceback is in the partial output named above).")
+    return f"{where} failed: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+
+
+def _watch(source: Path, scratch: Path, done: threading.Event, seconds: int,
+           progress: Callable[[str], None] | None) -> None:
+    """Say which cell is running while one runs long (papermill saves the scratch copy at each cell)."""
+    if progress is None:
+        return
+    current, since, told = None, time.monotonic(), 0
+    while not done.wait(min(PROGRESS_EVERY, 5.0)):
+        cell = _running_cell(scratch)
+        if cell != current:
+            current, since, told = cell, time.monotonic(), 0
+            continue
+        elapsed = time.monotonic() - since
+        if cell and elapsed >= (told + 1) * PROGRESS_EVERY:
+            told += 1
+            progress(f"  {source.stem}: {cell_location(source, cell)} still running after {elapsed:.0f} s "
+                     f"(stopped at {seconds} s; set with make book TIMEOUT=...)")
+
+
+def _write_beside(notebook: nbformat.NotebookNode, target: Path) -> None:
+    """Write next to ``target`` then rename over it: atomic, and never across file systems."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        nbformat.write(notebook, partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def normalize(record: Path) -> None:
+    """Strip volatile metadata (chart ids are already stable: kzopinion.analysis.charts derives them from the spec)."""
+    notebook = nbformat.read(record, as_version=4)
+    notebook.metadata.pop("papermill", None)
+    notebook.metadata.pop("widgets", None)
+    language = notebook.metadata.get("language_info", {})
+    language.pop("version", None)
+    for number, cell in enumerate(notebook.cells):
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        cell["id"] = f"cell-{number:02d}"  # stable: nbformat 4.5 ids are random otherwise
+    nbformat.write(notebook, record)
+
+
+def cell_contents(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(type, source, tags) per cell: what must agree between the two files of a pair."""
+    return [(c.cell_type, c.source.strip(), tuple(c.metadata.get("tags", []))) for c in notebook.cells]
+
+
+def cells_match(source: Path) -> bool:
+    record = twin(source)
+    return record.exists() and cell_contents(convert(source)) == cell_contents(nbformat.read(record, as_version=4))
+
+
+def pair_differences(source: Path) -> list[str]:
+    """Human-readable differences between ``source`` and its twin (empty when in sync)."""
+    record = twin(source)
+    if not record.exists():
+        return [f"{record.name} is missing: run `make book`"]
+    left, right = cell_contents(convert(source)), cell_contents(nbformat.read(record, as_version=4))
+    problems = []
+    if len(left) != len(right):
+        problems.append(f"{source.name} has {len(left)} cells, {record.name} has {len(right)}")
+    for index, (a, b) in enumerate(zip(left, right)):
+        if a != b:
+            what = "type" if a[0] != b[0] else "tags" if a[2] != b[2] else "source"
+            problems.append(f"cell {index + 1}: {what} differs ({source.name}: {a[1][:60]!r} ...)")
+    return problems

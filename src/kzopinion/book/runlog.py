@@ -1,0 +1,142 @@
+"""What a notebook's kernel actually read, so that a record is re-executed only when that changed.
+
+The build starts each kernel with :func:`install` (an IPython start-up file), which records
+every file of the repository the kernel opens, and appends one hidden cell that calls
+:func:`report`. That cell prints, as one JSON line after :data:`MARKER`, the reads of the run:
+
+- ``tables``: every table loaded through :func:`kzopinion.data.load`, with the digest of its
+  package entry (checksum, schema, checks);
+- ``files``: other repository files opened (mappings, ...), with the checksum of their text;
+- ``microdata``: the registration fingerprint, or ``"absent"``, when ``kzopinion.data.microdata``
+  was imported (it decides between real and simulated respondents);
+- ``records``: other notebooks' records opened, with the digest of the values they glued;
+- ``modules``: every imported ``kzopinion`` module, with the checksum of its source text.
+
+The build removes the cell, stores the reads in the record's metadata and derives
+``inputs_sha256`` from the code cells and these reads (:func:`kzopinion.book.notebooks.inputs_digest`).
+Every name is relative to the repository root and every file is hashed by its canonical text
+(see :func:`kzopinion.data.canonical_text`), so the digest does not depend on where the
+repository is cloned, which machine executed it, or a BOM or line-ending change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+MARKER = "kzopinion-runlog:"
+_OPENED: set[Path] = set()
+# The recording machinery itself is build tooling, not an input of any notebook (and every kernel
+# imports it, with the code-free package that holds it).
+_NOT_INPUTS = {"kzopinion.book", "kzopinion.book.runlog"}
+
+
+def text_sha256(path: Path) -> str:
+    """sha256 of the file's canonical text (raw bytes for binary files); ``"absent"`` when missing."""
+    from kzopinion import data
+
+    if not path.is_file():
+        return "absent"
+    try:
+        return data.sha256(path)
+    except UnicodeDecodeError:
+        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "open" and isinstance(args[0], (str, Path)):
+        _OPENED.add(Path(args[0]))
+
+
+def install() -> None:
+    """Start recording the files this process opens (an audit hook cannot be removed: call once)."""
+    if not getattr(sys, "_kzopinion_runlog", False):
+        sys.addaudithook(_audit)
+        sys._kzopinion_runlog = True  # type: ignore[attr-defined]
+
+
+def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
+    """The reads of this process so far, keyed as described in the module docstring."""
+    from kzopinion import data
+
+    result: dict[str, Any] = {"tables": {name: data.entry_digest(name, root) for name in sorted(data.LOADED)}}
+    files, records = {}, {}
+    for opened in sorted(_OPENED):
+        path = (Path.cwd() / opened).resolve() if not opened.is_absolute() else opened.resolve()
+        try:
+            relative = path.relative_to(root.resolve())
+        except ValueError:
+            continue
+        parts = relative.parts
+        if not parts or parts[0] in ("_build", ".venv", ".git", "src") or "__pycache__" in parts:
+            continue
+        if parts[0] == "data" and (relative.suffix == ".csv" and not parts[1:2] == ("mappings",)
+                                   or relative.name == "datapackage.json" or parts[1:2] == ("microdata",)):
+            continue  # tables are covered by their package entry, microdata by its fingerprint
+        if parts[0] == "notebooks" and relative.suffix == ".ipynb":
+            if relative.stem != own_record:
+                records[relative.stem] = record_digest(path)
+            continue
+        files[relative.as_posix()] = text_sha256(path)
+    result["files"] = files
+    result["records"] = records
+    if "kzopinion.data.microdata" in sys.modules:
+        result["microdata"] = microdata_fingerprint(root)
+    result["modules"] = {name: module_sha256(name, root) for name in sorted(sys.modules)
+                         if (name == "kzopinion" or name.startswith("kzopinion.")) and name not in _NOT_INPUTS}
+    return result
+
+
+def module_sha256(name: str, root: Path) -> str:
+    """Checksum of the source text of package module ``name`` as it stands under ``root/src``."""
+    relative = Path(*name.split("."))
+    package = root / "src" / relative / "__init__.py"
+    return text_sha256(package if package.exists() else (root / "src" / relative).with_suffix(".py"))
+
+
+def microdata_fingerprint(root: Path) -> str:
+    """Checksum of the microdata registration (manifest and mappings), or ``"absent"``."""
+    from kzopinion.data import microdata
+
+    manifest = root / "data" / "microdata" / "manifest.json"
+    if not manifest.is_file() or microdata.edition(root) == "public":
+        return "absent"  # the public edition never uses registered files (kzopinion.book.editions)
+    digest = hashlib.sha256(text_sha256(manifest).encode())
+    for mapping in sorted((root / "data" / "mappings").glob("*.csv")):
+        digest.update(f"{mapping.name}={text_sha256(mapping)}".encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def record_digest(record: Path) -> str:
+    """sha256 of the values an executed notebook glued (what a reader of its record sees)."""
+    from kzopinion.book import glue
+
+    if not record.is_file():
+        return "absent"
+    values = sorted(glue.glued_values(record).items())
+    return "sha256:" + hashlib.sha256(json.dumps(values).encode()).hexdigest()
+
+
+def current(stored: dict[str, Any], root: Path) -> dict[str, Any]:
+    """The same reads as ``stored`` (a previous run's), valued as the repository is now."""
+    from kzopinion import data
+
+    now: dict[str, Any] = {
+        "tables": {name: data.entry_digest(name, root) for name in stored.get("tables", {})},
+        "files": {name: text_sha256(root / name) for name in stored.get("files", {})},
+        "records": {stem: record_digest(root / "notebooks" / f"{stem}.ipynb") for stem in stored.get("records", {})},
+    }
+    if "microdata" in stored:
+        now["microdata"] = microdata_fingerprint(root)
+    now["modules"] = {name: module_sha256(name, root) for name in stored.get("modules", {})}
+    return now
+
+
+def report(own_record: str | None = None) -> None:
+    """Print this kernel's reads (called by the hidden last cell the build appends)."""
+    from kzopinion import paths
+
+    print(MARKER + json.dumps(reads(paths.root(), own_record), sort_keys=True))

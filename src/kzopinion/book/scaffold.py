@@ -1,0 +1,104 @@
+"""Scaffold a new section: its notebook source, its chapter module and its place in the table of contents.
+
+    python -m kzopinion.book.scaffold SLUG "Title of the section" --prefix PREFIX
+    make section SLUG=media-use TITLE="Media use and views of the US" PREFIX=mu
+
+writes ``notebooks/NN-SLUG.md`` (from ``notebooks/_template.md``, NN the next free number),
+``src/kzopinion/chapters/<slug with underscores>.py`` and an entry in ``_toc.yml`` after the
+last section. CONTRIBUTING.md says what to do next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from kzopinion import paths
+
+MODULE = '''"""{title}: the analysis notebook {number}-{slug} calls.
+
+Keep the section's logic here, with tests in tests/chapters/test_{module}.py; the notebook stays a thin narrative.
+"""
+
+from __future__ import annotations
+
+from kzopinion.data.provenance import Tables, Traced
+
+
+def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
+    """The ledger values this section computes from the data tables: claim id -> (traced value, text).
+
+    Claims bound to their own cell (``binding`` = cell in data/published/claims.csv) are recorded by
+    ``claims.record_bound``; put here the ones the section computes from other cells.
+    """
+    return {{}}
+'''
+
+
+class ScaffoldError(ValueError):
+    """The section cannot be scaffolded as asked; the message says why."""
+
+
+def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
+    """Create the section's files; returns them. Refuses to overwrite anything."""
+    if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", slug):
+        raise ScaffoldError(f"slug {slug!r} must be lowercase words joined by hyphens, e.g. 'media-use'")
+    if not re.fullmatch(r"[a-z]{2,4}", prefix):
+        raise ScaffoldError(f"prefix {prefix!r} must be two to four lowercase letters, e.g. 'mu'")
+    taken = {p.stem.split("-", 1)[1] for p in (root / "notebooks").glob("[0-9][0-9]-*.md")}
+    if slug in taken:
+        raise ScaffoldError(f"a section named {slug!r} exists already")
+    claims_text = (root / "data" / "published" / "claims.csv").read_text(encoding="utf-8")
+    used = set(re.findall(r"^([a-z]+)_", claims_text, flags=re.M))
+    for source in (root / "notebooks").glob("[0-9][0-9]-*.md"):
+        used |= set(re.findall(r"\{glue:text\}`([a-z]+)_", source.read_text(encoding="utf-8")))
+    if prefix in used:
+        raise ScaffoldError(f"prefix {prefix!r} is used already ({', '.join(sorted(used))} are taken)")
+    numbers = [int(p.name[:2]) for p in (root / "notebooks").glob("[0-9][0-9]-*.md") if int(p.name[:2]) < 90]
+    number = f"{max(numbers, default=0) + 1:02d}"
+    module = slug.replace("-", "_")
+    notebook = root / "notebooks" / f"{number}-{slug}.md"
+    chapter = root / "src" / "kzopinion" / "chapters" / f"{module}.py"
+    for path in (notebook, chapter):
+        if path.exists():
+            raise ScaffoldError(f"{path.relative_to(root)} exists already")
+    template = (root / "notebooks" / "_template.md").read_text(encoding="utf-8")
+    notebook.write_text(
+        template.replace("{slug}", slug)
+        .replace("{title}", title)
+        .replace("{prefix}", prefix)
+        .replace("{module}", module),
+        encoding="utf-8",
+    )
+    chapter.write_text(MODULE.format(title=title, number=number, slug=slug, module=module), encoding="utf-8")
+    toc = root / "_toc.yml"
+    lines = toc.read_text(encoding="utf-8").splitlines()
+    last = max(i for i, line in enumerate(lines) if re.match(r"\s*- file: notebooks/(?!99-)", line))
+    indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
+    lines.insert(last + 1, f"{indent}- file: notebooks/{number}-{slug}")
+    toc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [notebook, chapter, toc]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("slug")
+    parser.add_argument("title")
+    parser.add_argument("--prefix", required=True, help="claim and glue-key prefix of the section")
+    args = parser.parse_args(argv)
+    root = paths.root()
+    try:
+        written = scaffold(root, args.slug, args.title, args.prefix)
+    except ScaffoldError as err:
+        print(f"[section] {err}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"[section] wrote {path.relative_to(root)}")
+    print("[section] next: see CONTRIBUTING.md, then run `make book`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""The book's Sphinx extension.
+
+1. Keep pages free of network-bound scripts. Jupyter Book 1 always loads sphinx-thebe, which
+   declares a CDN address for thebe on every page (and, on some builds, twice, which is a
+   JavaScript error), and Sphinx's MathJax extension, which loads MathJax from a CDN (in the
+   single-page build, on every page). Live code is off and the book has no mathematics, so
+   both are unhooked. A chapter that needs equations must first vendor MathJax into
+   book/_static and point ``mathjax_path`` at it.
+2. Every pasted value (``{glue:text}``) becomes a doorway to its provenance: a keyboard
+   focusable number with a tooltip (claim id, status, tier, input tables, computing cell;
+   see :mod:`kzopinion.book.doorways`); a claim's number links to its row in the replication
+   report, and that row links back to every page that shows it.
+3. Every page ends with the edition it was built from (commit, date, data digest) and how to
+   cite it; bibliography entries are list items and empty header cells plain cells (the
+   theme's and pandas' markup fail axe-core).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from docutils import nodes
+
+REPORT_TABLE = "replication-report"
+
+
+class kz_glued(nodes.inline):  # noqa: N801 (docutils dispatches on the class name)
+    """A pasted value with its glue key and the page that computed it."""
+
+
+def _unhook(app, event: str, handler) -> None:
+    for listener in list(app.events.listeners.get(event, [])):
+        if listener.handler is handler:
+            app.disconnect(listener.id)
+
+
+def _unhook_network_scripts(app) -> None:
+    from sphinx.ext.mathjax import install_mathjax
+    from sphinx_thebe import init_thebe_core
+
+    _unhook(app, "env-before-read-docs", init_thebe_core)
+    _unhook(app, "html-page-context", install_mathjax)
+
+
+# -- reading: remember which key each pasted value shows -------------------------------------
+
+def _paste_text_role():
+    from myst_nb.ext.glue.roles import PasteTextRole
+    from myst_nb.ext.glue.utils import PendingGlueReference
+
+    class ProvenancePasteText(PasteTextRole):
+        """``{glue:text}``, wrapping the pasted value in a :class:`kz_glued` node."""
+
+        def run(self):
+            result, messages = super().run()
+            env = self.document.settings.env
+            out = []
+            for node in result:
+                if isinstance(node, PendingGlueReference):
+                    doc, key = node.refdoc, node.key
+                else:
+                    doc, key = env.docname, _key_of(self.text)
+                wrapper = kz_glued("", "", node, key=key, refdoc=doc)
+                _note_use(env, key, doc)
+                out.append(wrapper)
+            return out, messages
+
+    return ProvenancePasteText()
+
+
+def _key_of(text: str) -> str:
+    """The key of a same-page ``{glue:text}`` role's content (``key`` or ``key:format``)."""
+    return text.rsplit(":", 1)[0] if ":" in text else text
+
+
+def _note_use(env, key: str, refdoc: str) -> None:
+    uses = env.temp_data.setdefault("kz_uses", {})
+    count = uses.get(key, 0) + 1
+    uses[key] = count
+    anchor = f"kz-use-{key}" + (f"-{count}" if count > 1 else "")
+    if not hasattr(env, "kz_glue_uses"):
+        env.kz_glue_uses = {}
+    env.kz_glue_uses.setdefault(env.docname, []).append((key, refdoc, anchor))
+
+
+def _purge(app, env, docname) -> None:
+    getattr(env, "kz_glue_uses", {}).pop(docname, None)
+
+
+def _merge(app, env, docnames, other) -> None:
+    if not hasattr(env, "kz_glue_uses"):
+        env.kz_glue_uses = {}
+    for docname in docnames:
+        if docname in getattr(other, "kz_glue_uses", {}):
+            env.kz_glue_uses[docname] = other.kz_glue_uses[docname]
+
+
+# -- writing: doorways, report rows, footer ---------------------------------------------------
+
+def _root(app) -> Path:
+    return Path(app.srcdir)
+
+
+def _provenance(app) -> dict:
+    if not hasattr(app, "kz_provenance"):
+        from sphinx.errors import ExtensionError
+
+        from kzopinion.book import doorways
+
+        try:
+            app.kz_provenance = doorways.glued(_root(app))
+        except (KeyError, ValueError, OSError) as err:
+            raise ExtensionError(f"kzopinion: cannot read the provenance of the glued values (claims ledger in "
+                                 f"data/published/claims.csv and the notebook records): {err}") from None
+    return app.kz_provenance
+
+
+def _report_docname(app) -> str | None:
+    from kzopinion.book import notebooks
+
+    reports = [s for s in notebooks.sources(_root(app)) if notebooks.is_report(s)]
+    return f"notebooks/{reports[0].stem}" if reports else None
+
+
+def _href(app, fromdoc: str, todoc: str, anchor: str) -> str:
+    if app.builder.name == "singlehtml":  # one page: every anchor is on it
+        return f"#{anchor}"
+    return app.builder.get_relative_uri(fromdoc, todoc) + f"#{anchor}"
+
+
+def _tip_text(node: kz_glued, info) -> str:
+    if info is None:
+        return f"Pasted from {node['refdoc']} (glue key {node['key']})."
+    return info.describe() + (" Select to open its row in the replication report." if info.claim else "")
+
+
+def visit_kz_glued_html(self, node: kz_glued) -> None:
+    """The number itself: a link to its report row (a claim) or a focusable span. The tooltip is
+    drawn by CSS from ``data-tip``; the same words sit, for screen readers (aria-describedby),
+    in a hidden list after the page's text, so they never break into the sentence's text."""
+    app = self.builder.app
+    docname = self.builder.current_docname
+    info = _provenance(app).get(node["refdoc"], {}).get(node["key"])
+    # anchors numbered per page in reading order, as _note_use numbered them
+    counts = self.__dict__.setdefault("_kz_counts", {})
+    counts[node["key"]] = count = counts.get(node["key"], 0) + 1
+    anchor = f"kz-use-{node['key']}" + (f"-{count}" if count > 1 else "")
+    tip = f"kz-tip-{anchor[len('kz-use-'):]}"
+    text = _tip_text(node, info)
+    node["kz_claim"] = info is not None and info.claim
+    app.__dict__.setdefault("kz_tips", {}).setdefault(docname, []).append((tip, text))
+    attrs = f'id="{anchor}" aria-describedby="{tip}" data-tip="{html.escape(text)}"'
+    self.body.append('<span class="kz-prov">')
+    if node["kz_claim"]:
+        report = _report_docname(app)
+        href = _href(app, docname, report, f"claim-{info.key}") if report else "#"
+        self.body.append(f'<a class="kz-num" {attrs} href="{html.escape(href)}">')
+    else:
+        self.body.append(f'<span class="kz-num" {attrs} tabindex="0">')
+
+
+def depart_kz_glued_html(self, node: kz_glued) -> None:
+    self.body.append(("</a>" if node["kz_claim"] else "</span>") + "</span>")
+
+
+def _visit_plain(self, node) -> None:
+    pass
+
+
+def _depart_plain(self, node) -> None:
+    pass
+
+
+_ROW = re.compile(r"<tr([^>]*)>(\s*<td[^>]*>\s*<code>)([^<]+)(</code>)")
+
+
+def link_report_rows(table_html: str, uses: dict[str, list[tuple[str, str, str]]]) -> str:
+    """Give each row of the claims table the id ``claim-<id>`` (unless it has one) and, in its
+    first cell, links to each page showing that claim (``uses``: id -> [(label, href, title)])."""
+
+    def row(match: re.Match) -> str:
+        attrs, start, claim_id, end = match.groups()
+        claim_id = html.unescape(claim_id).strip()
+        if "id=" not in attrs:
+            attrs += f' id="claim-{html.escape(claim_id)}"'
+        links = "".join(f' <a class="kz-backlink" href="{html.escape(href)}" title="{html.escape(title)}" '
+                        f'aria-label="shown in {html.escape(title)}">{html.escape(label)}</a>'
+                        for label, href, title in uses.get(claim_id, []))
+        shown = f'<span class="kz-shown-in">shown in{links}</span>' if links else ""
+        return f"<tr{attrs}>{start}{html.escape(claim_id)}{end}{shown}"
+
+    return _ROW.sub(row, table_html)
+
+
+def _link_report(app, doctree, docname) -> None:
+    if app.builder.format != "html" or docname != _report_docname(app):
+        return
+    info = _provenance(app)
+    claim_ids = {k for page in info.values() for k, p in page.items() if p.claim}
+    uses: dict[str, list[tuple[str, str, str]]] = {}
+    for page, noted in sorted(getattr(app.env, "kz_glue_uses", {}).items()):
+        if page == docname:
+            continue
+        title = app.env.titles[page].astext() if page in app.env.titles else page
+        linked = set()
+        for key, _refdoc, anchor in noted:
+            if key in claim_ids and key not in linked:  # one link per page: its first use
+                linked.add(key)
+                label = page.split("/")[-1].split("-")[0] if page.startswith("notebooks/") else page.split("/")[-1]
+                uses.setdefault(key, []).append((label, _href(app, docname, page, anchor), title))
+    for raw in doctree.findall(nodes.raw):
+        if REPORT_TABLE in raw.astext():
+            text = link_report_rows(raw.astext(), uses)
+            raw.children[0] = nodes.Text(text)
+            raw.rawsource = text
+
+
+def _page_context(app, pagename, templatename, context, doctree) -> None:
+    if doctree is None or "body" not in context:
+        return
+    # docutils marks bibliography entries with the deprecated role doc-biblioentry inside a
+    # role="list", which then has no list items (axe: aria-required-children, critical)
+    context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+    # pandas leaves the corner cells of a table's header empty: a header cell that heads
+    # nothing (axe: empty-table-header) is an ordinary cell
+    context["body"] = context["body"].replace("<th></th>", "<td></td>")
+    tips = getattr(app, "kz_tips", {}).pop(pagename, [])
+    if app.builder.name == "singlehtml":  # one page holds every document's values
+        tips += [t for doc in list(getattr(app, "kz_tips", {})) for t in app.kz_tips.pop(doc)]
+    if tips:
+        context["body"] += ('<div class="kz-tips" hidden>' + "".join(
+            f'<span id="{tip}">{html.escape(text)}</span>' for tip, text in tips) + "</div>")
+    if not hasattr(app, "kz_edition"):
+        from kzopinion.book import doorways
+
+        app.kz_edition = doorways.edition(_root(app))
+    ed = app.kz_edition
+    commit = html.escape(ed.commit or "unknown") + (" (with uncommitted changes)" if ed.dirty else "")
+    context["body"] += (
+        '<aside class="kz-edition" aria-label="About this edition"><p>'
+        f"Built from commit <code>{commit}</code> on {html.escape(ed.date)}; "
+        f"data package digest <code>sha256:{html.escape(ed.data_digest)}</code> "
+        "(of <code>data/datapackage.json</code>, which records every table's checksum).</p>"
+        f'<p><strong>Cite this edition:</strong> {html.escape(ed.citation)}</p></aside>')
+
+
+def setup(app):
+    app.connect("builder-inited", _unhook_network_scripts)
+    app.add_node(kz_glued, html=(visit_kz_glued_html, depart_kz_glued_html),
+                 latex=(_visit_plain, _depart_plain), text=(_visit_plain, _depart_plain),
+                 man=(_visit_plain, _depart_plain), texinfo=(_visit_plain, _depart_plain))
+    app.add_role_to_domain("glue", "text", _paste_text_role(), override=True)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("doctree-resolved", _link_report)
+    app.connect("html-page-context", _page_context)
+    # after the vendored Vega bundle (html_js_files: priority 800), so the chart fitting can wrap vegaEmbed
+    app.add_js_file("kzopinion.js", priority=900, loading_method="defer")
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

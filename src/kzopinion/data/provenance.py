@@ -1,0 +1,224 @@
+"""Numbers that know where they come from.
+
+A :class:`Traced` number is a float that carries the data cells it was computed from; its
+arithmetic carries them on, so ``count["fp_negative"] / (count["fp_negative"] + ...)`` knows
+every cell it used. :class:`Tables` hands out such numbers from the validated data package
+(``tables.cell("survey_designs", "cab", "n_per_wave")``), and the claims ledger decides from
+those cells, never from a typed label, whether a value is a transcription, a recomputation
+or a confirmation by an independent source (:mod:`kzopinion.book.claims`).
+
+A cell is named ``table[key].column``, the key being the row's primary-key values joined by
+``|`` (``figure2_reasons[positive|1].first_answer``). Respondent-level data is one source
+of its own, ``microdata:cab`` or ``simulated:cab``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+KEY_SEPARATOR = "|"
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    """One cell of a data-package table, or a whole respondent-level source (no key, no column)."""
+
+    table: str
+    key: str = ""
+    column: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.table}[{self.key}].{self.column}" if self.key else self.table
+
+    @property
+    def respondent_level(self) -> bool:
+        return self.table.startswith(("microdata:", "simulated:"))
+
+
+class Traced(float):
+    """A float with the set of :class:`Cell` it was computed from (``.cells``)."""
+
+    cells: frozenset[Cell]
+
+    def __new__(cls, value: float, cells: Iterable[Cell] = ()) -> Traced:
+        number = float.__new__(cls, value)
+        number.cells = frozenset(cells)
+        return number
+
+    def __repr__(self) -> str:
+        return f"Traced({float(self)!r}, {sorted(map(str, self.cells))})"
+
+    def _with(self, value: float, other: object) -> Traced:
+        return Traced(value, self.cells | cells_of(other))
+
+    def __add__(self, other):
+        return self._with(float(self) + float(other), other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self._with(float(self) - float(other), other)
+
+    def __rsub__(self, other):
+        return self._with(float(other) - float(self), other)
+
+    def __mul__(self, other):
+        return self._with(float(self) * float(other), other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self._with(float(self) / float(other), other)
+
+    def __rtruediv__(self, other):
+        return self._with(float(other) / float(self), other)
+
+    def __neg__(self):
+        return Traced(-float(self), self.cells)
+
+    def __abs__(self):
+        return Traced(abs(float(self)), self.cells)
+
+
+def cells_of(*values: object) -> frozenset[Cell]:
+    """Every cell any of ``values`` (Traced numbers, or iterables of them) was computed from."""
+    out: set[Cell] = set()
+    for value in values:
+        if isinstance(value, Traced):
+            out |= value.cells
+        elif isinstance(value, (list, tuple, set, frozenset)) or isinstance(value, dict):
+            items = value.values() if isinstance(value, dict) else value
+            out |= cells_of(*items)
+    return frozenset(out)
+
+
+def traced(value: float, *sources: object) -> Traced:
+    """``value`` carrying the cells of ``sources`` (Traced numbers, Cells, or collections of them)."""
+    cells = set(cells_of(*sources))
+    for source in sources:
+        if isinstance(source, Cell):
+            cells.add(source)
+        elif isinstance(source, (list, tuple, set, frozenset)):
+            cells |= {c for c in source if isinstance(c, Cell)}
+    return Traced(value, cells)
+
+
+def total(values: Iterable[Traced]) -> Traced:
+    """The sum of ``values``, carrying all their cells."""
+    values = list(values)
+    return Traced(math.fsum(float(v) for v in values), cells_of(values))
+
+
+class Tables:
+    """The data package's tables, validated on first use, handing out traced cells.
+
+    ``replaced`` returns a copy in which one cell holds another value: the claims tests use it
+    to show that a recomputed value follows its inputs and not its own transcription.
+    """
+
+    def __init__(
+        self,
+        root: Path | None = None,
+        overrides: dict[Cell, object] | None = None,
+        validated: dict[str, pd.DataFrame] | None = None,
+    ) -> None:
+        from kzopinion import paths
+
+        self.root = root or paths.root()
+        self._overrides = dict(overrides or {})
+        self._validated = validated if validated is not None else {}  # as loaded, shared by copies
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._keys: dict[str, pd.Series] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            from kzopinion import data
+
+            if name not in self._validated:
+                self._validated[name] = data.load(name, self.root)
+            frame = self._validated[name].copy()
+            for cell, value in self._overrides.items():
+                if cell.table == name:
+                    rows = self.keys(name, frame) == cell.key
+                    if not rows.any():
+                        raise KeyError(f"no row '{cell.key}' in table '{name}'")
+                    frame.loc[rows.to_numpy(), cell.column] = value
+            self._frames[name] = frame
+        return self._frames[name]
+
+    def key_columns(self, name: str) -> list[str]:
+        from kzopinion import data
+
+        key = data.resource(name, self.root)["schema"].get("primaryKey")
+        if not key:
+            raise KeyError(
+                f"table '{name}' declares no primaryKey in data/datapackage.json, so its cells "
+                "cannot be named: declare one"
+            )
+        return [key] if isinstance(key, str) else list(key)
+
+    def keys(self, name: str, frame: pd.DataFrame | None = None) -> pd.Series:
+        """The key of every row of table ``name`` (primary-key values joined by ``|``)."""
+        if frame is None and name in self._keys:
+            return self._keys[name]
+        source = (
+            self._validated[name]
+            if frame is None and name in self._validated
+            else (self[name] if frame is None else frame)
+        )
+        columns = self.key_columns(name)
+        keys = pd.Series(
+            [KEY_SEPARATOR.join(map(str, row)) for row in source[columns].itertuples(index=False)], index=source.index
+        )
+        if frame is None:
+            self._keys[name] = keys  # overrides never touch key columns
+        return keys
+
+    def tier(self, name: str) -> str:
+        from kzopinion import data
+
+        return data.resource(name, self.root)["tier"]
+
+    def raw(self, name: str, key: str, column: str) -> object:
+        """The value of one cell as the table holds it (a number, a string or missing)."""
+        frame = self[name]
+        rows = frame[(self.keys(name) == key).to_numpy()]
+        if len(rows) != 1:
+            raise KeyError(
+                f"table '{name}' has {len(rows)} rows with key '{key}' (its key columns: {self.key_columns(name)})"
+            )
+        if column not in frame.columns:
+            raise KeyError(f"table '{name}' has no column '{column}'")
+        return rows.iloc[0][column]
+
+    def cell(self, name: str, key: str, column: str) -> Traced:
+        """One numeric cell as a :class:`Traced` number (missing cells raise: say they are missing instead)."""
+        value = self.raw(name, key, column)
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            raise ValueError(f"{name}[{key}].{column} is missing")
+        return Traced(float(value), {Cell(name, key, column)})
+
+    def column(self, name: str, column: str) -> dict[str, Traced]:
+        """Every non-missing numeric cell of one column, by row key."""
+        frame = self[name]
+        out = {}
+        for key, value in zip(self.keys(name), frame[column]):
+            if not (value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))):
+                out[key] = Traced(float(value), {Cell(name, key, column)})
+        return out
+
+    def replaced(self, cell: Cell, value: object) -> Tables:
+        """A copy of these tables in which ``cell`` holds ``value`` (in memory only)."""
+        return Tables(self.root, {**self._overrides, cell: value}, self._validated)
+
+
+def from_respondents(value: float, respondents) -> Traced:
+    """``value`` computed from respondent-level data (:class:`kzopinion.data.microdata.Respondents`):
+    traced to ``microdata:<source>``, or to ``simulated:<source>`` for the stand-in."""
+    kind = "simulated" if respondents.simulated else "microdata"
+    return Traced(value, {Cell(f"{kind}:{respondents.source}")})

@@ -1,0 +1,281 @@
+"""The book in a real browser (Debian's headless Chromium), with the network cut off.
+
+Every page is served from 127.0.0.1 with all other requests blocked. Each must draw all its
+charts (SVG or canvas), log no console error, request nothing from elsewhere, show every
+glued value and pass axe-core with no serious or critical violation. Charts must fit their
+container at a phone's, a tablet's and a desktop's width; pasted numbers lead to their ledger
+row and back; the claims table filters. A screenshot of each page is saved under
+_build/screenshots/ for review.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_book_html import unsmart
+
+from kzopinion.book import browser, glue, notebooks
+
+
+def _pages(root: Path) -> list[str]:
+    toc = (root / "_toc.yml").read_text(encoding="utf-8")
+    return [re.search(r"root:\s*(\S+)", toc).group(1)] + re.findall(r"file:\s*(\S+)", toc)
+
+
+WIDTHS = (375, 768, 1400)  # a phone, a tablet, a desktop
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def chrome(site):
+    """(base URL, browser) for the built site."""
+    with browser.serve(site) as base, browser.chromium() as chromium:
+        yield base, chromium
+
+
+@pytest.fixture(scope="module")
+def visited(chrome, root):
+    base, chromium = chrome
+    reports = {}
+    for name in _pages(root):
+        shot = root / "_build" / "screenshots" / f"{name.replace('/', '__')}.png"
+        reports[name] = browser.visit(chromium, f"{base}/{name}.html", base, screenshot=shot, axe=True, layout=True)
+    return reports
+
+
+@pytest.fixture(scope="module")
+def layouts(chrome, root):
+    """Chart layout problems of every page with charts, at each width."""
+    base, chromium = chrome
+    pages = [f"notebooks/{s.stem}" for s in notebooks.sources(root)]
+    return {(name, width): browser.visit(chromium, f"{base}/{name}.html", base, width=width, layout=True)
+            for width in WIDTHS for name in pages}
+
+
+def test_no_page_requests_anything_from_the_network(visited):
+    assert {name: r.blocked for name, r in visited.items() if r.blocked} == {}
+
+
+def test_no_console_errors(visited):
+    assert {name: r.errors for name, r in visited.items() if r.errors} == {}
+
+
+def test_every_chart_is_drawn(visited, root):
+    for source in notebooks.sources(root):
+        report = visited[f"notebooks/{source.stem}"]
+        assert report.charts > 0 and report.charts_drawn == report.charts, (
+            source.stem, report.charts, report.charts_drawn)
+
+
+def test_every_glued_value_is_visible(visited, root):
+    for source in notebooks.sources(root):
+        text = unsmart(" ".join(visited[f"notebooks/{source.stem}"].text.split()))
+        values = glue.glued_values(notebooks.twin(source))
+        for key in glue.pasted_keys(source.read_text(encoding="utf-8")):
+            assert " ".join(values[key].split()) in text, (source.stem, key, values[key])
+
+
+def test_no_serious_or_critical_accessibility_violation(visited):
+    """axe-core on every page (the theme's, the charts', the book's own markup)."""
+    found = {name: [(v["id"], v["impact"], v["count"], v["nodes"]) for v in r.violations if v["impact"] in SERIOUS]
+             for name, r in visited.items()}
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_axe_runs_and_catches_a_violation(chrome):
+    base, chromium = chrome
+    page = chromium.new_page()
+    page.set_content('<html lang="en"><body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                     '<button></button></main></body></html>')
+    page.add_script_tag(content=browser.AXE.read_text(encoding="utf-8"))
+    ids = {v["id"] for v in page.evaluate(browser.AXE_JS)}
+    page.close()
+    assert {"image-alt", "button-name"} <= ids
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_charts_fit_their_container_without_overlapping_labels(layouts, width):
+    problems = {name: r.layout for (name, w), r in layouts.items() if w == width and r.layout}
+    assert problems == {}
+    drawn = {name: (r.charts, r.charts_drawn) for (name, w), r in layouts.items() if w == width}
+    assert all(total > 0 and done == total for total, done in drawn.values()), drawn
+
+
+def test_the_chart_layout_check_catches_overlaps_and_overflow(chrome):
+    base, chromium = chrome
+    page = chromium.new_page(viewport={"width": 400, "height": 300})
+    page.set_content('<div class="kz-chart" id="c" style="width:200px"><svg width="300" height="100">'
+                     '<g class="role-axis"><g class="role-axis-label"><text x="10" y="50">-100</text>'
+                     '<text x="14" y="50">-80</text></g></g></svg></div>')
+    problems = page.evaluate(browser.CHART_LAYOUT_JS)[0]["problems"]
+    page.set_content('<div class="kz-chart kz-chart-live" id="c" style="width:200px">'
+                     '<svg width="300" height="100" style="max-width:100%;height:auto"></svg></div>')
+    shrunk = page.evaluate(browser.CHART_LAYOUT_JS, {"minScale": 0.9})[0]["problems"]
+    page.close()
+    assert any("outside its container" in p for p in problems)
+    assert any("overlap" in p for p in problems)
+    assert any("too small to read" in p for p in shrunk)
+
+
+def _open(chromium, url: str, width: int = 1280):
+    page = chromium.new_page(viewport={"width": width, "height": 900})
+    page.goto(url, wait_until="load")
+    page.wait_for_function("[...document.querySelectorAll('.kz-chart')]"
+                           ".every(e => e.classList.contains('kz-chart-live'))")
+    return page
+
+
+def test_a_pasted_number_leads_to_its_ledger_row_and_back(chrome, root):
+    base, chromium = chrome
+    chapter = "notebooks/04-foreign-policy"
+    page = _open(chromium, f"{base}/{chapter}.html")
+    number = page.locator("main a.kz-num").first
+    number.focus()
+    shown = number.evaluate("el => [getComputedStyle(el, '::after').display, getComputedStyle(el, '::after').content]")
+    described = page.locator("#" + number.get_attribute("aria-describedby")).text_content()
+    assert shown[0] == "block" and "Claim " in shown[1] and "tier" in shown[1]
+    assert "Claim " in described and "tier" in described  # what a screen reader announces
+    claim_id = number.get_attribute("href").split("#claim-")[1]
+    number.click()
+    page.wait_for_url(f"**/99-replication-report.html#claim-{claim_id}")
+    row = page.locator(f"#claim-{claim_id}")
+    assert row.is_visible() and "kz-target" in row.get_attribute("class")
+    back = row.locator("a.kz-backlink", has=page.locator("xpath=self::*[contains(@href, '04-foreign-policy')]"))
+    assert back.count() >= 1
+    back.first.click()
+    page.wait_for_url(f"**/04-foreign-policy.html#kz-use-{claim_id}*")
+    assert page.locator(f"#kz-use-{claim_id}").is_visible()
+    page.close()
+
+
+def test_a_pasted_value_that_is_no_claim_shows_its_cell(chrome):
+    base, chromium = chrome
+    page = _open(chromium, f"{base}/notebooks/02-russia-correlation.html")
+    value = page.locator("main span.kz-num").first
+    value.focus()
+    text = page.locator("#" + value.get_attribute("aria-describedby")).text_content()
+    shown = value.evaluate("el => getComputedStyle(el, '::after').display") == "block"
+    page.keyboard.press("Escape")
+    hidden = value.evaluate("el => getComputedStyle(el, '::after').display") == "none"
+    page.close()
+    assert shown
+    assert "Not a claim" in text and "In [" in text and hidden
+
+
+@pytest.mark.parametrize("width", [375, 1400])
+def test_claims_table_filters_by_status_and_needs_no_horizontal_scroll(chrome, width):
+    base, chromium = chrome
+    page = _open(chromium, f"{base}/notebooks/99-replication-report.html", width)
+    table = page.locator("table.replication-report")
+    overflow = page.evaluate("""() => { const t = document.querySelector('table.replication-report');
+        return [document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                t.getBoundingClientRect().right - t.parentElement.getBoundingClientRect().right]; }""")
+    status = page.get_by_label("Status", exact=True)
+    options = [o for o in status.locator("option").all_inner_texts() if o != "all"]
+    total = table.locator("tbody tr").count()
+    status.select_option(label=options[-1])
+    shown = table.locator("tbody tr:not([hidden])")
+    column = page.evaluate("() => [...document.querySelectorAll('table.replication-report thead th')]"
+                           ".findIndex(th => th.textContent.trim().toLowerCase() === 'status')")
+    visible = shown.count()
+    statuses = {shown.nth(i).locator("td").nth(column).inner_text().strip() for i in range(visible)}
+    count_text = page.locator(".kz-table-count").inner_text()
+    page.close()
+    assert overflow[0] <= 1 and overflow[1] <= 1, overflow
+    assert 0 < visible < total and statuses == {options[-1]}
+    assert count_text.startswith(f"{visible} of {total} claims shown")
+
+
+def test_screenshots_are_saved(visited, root):
+    for name in visited:
+        assert (root / "_build" / "screenshots" / f"{name.replace('/', '__')}.png").stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def printed(root, chrome, tmp_path_factory):
+    """`make pdf`, each page rendered to a greyscale image, the page texts and the print layout."""
+    import json
+
+    from kzopinion.book import pdf
+
+    target = pdf.make_pdf(root, chrome[1])
+    folder = tmp_path_factory.mktemp("pdf")
+    subprocess.run(["pdftoppm", "-r", "30", str(target), str(folder / "page")], check=True)
+    layout = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
+    return target, sorted(folder.glob("page-*.ppm")), pdf.page_texts(target), layout
+
+
+def test_pdf_pages_show_the_charts(printed):
+    """`make pdf` writes a PDF; some page carries a chart (the palette's blue, not blank)."""
+    target, pages, _, _ = printed
+    assert target.stat().st_size > 50_000
+    assert len(pages) > 5
+    chart_pages = [p for p in pages if _blue_pixels(p) > 200]
+    assert chart_pages, "no PDF page shows a chart"
+
+
+def test_pdf_has_contents_with_page_numbers_and_chapters_on_their_pages(printed):
+    _, pages, texts, layout = printed
+    assert "Contents" in texts[0]
+    for chapter, number in zip(layout["chapters"], layout["pages"]):
+        listed = re.escape(chapter["title"]) + r"\s*" + str(number) + r"\b"
+        assert re.search(listed, texts[0]), (chapter["title"], number)
+        assert chapter["title"] in texts[number - 1][:300]
+    assert all(f"{i} / {len(pages)}" in text for i, text in enumerate(texts, 1))  # the running footer
+
+
+def test_pdf_keeps_figures_and_tables_whole_and_charts_unclipped(printed):
+    _, _, texts, layout = printed
+    assert layout["breakable"] == [] and layout["breakable_rows"] == 0 and layout["whole"] > 10
+    assert layout["charts"] == {}
+    assert layout["figures"]
+    for figure in layout["figures"]:
+        together = [i for i, text in enumerate(texts, 1) if figure["caption"] in text and figure["chart"] in text]
+        assert together, f"figure '{figure['caption']}' and its chart ('{figure['chart']}') are not on one page"
+
+
+def test_no_pdf_page_is_more_than_half_empty_except_at_chapter_ends(printed):
+    _, pages, _, layout = printed
+    chapter_ends = {start - 1 for start in layout["pages"]} | {len(pages)}
+    filled = {number: _filled(page) for number, page in enumerate(pages, 1)}
+    assert [number for number, share in filled.items() if share < 0.5 and number not in chapter_ends] == []
+    assert [number for number, share in filled.items() if share == 0] == []  # no blank page, not even at a chapter end
+
+
+def test_the_half_empty_check_sees_blank_space(tmp_path):
+    blank, half = tmp_path / "blank.ppm", tmp_path / "half.ppm"
+    width, height = 60, 100
+    blank.write_bytes(b"P6\n%d %d\n255\n" % (width, height) + b"\xff" * (width * height * 3))
+    rows = [b"\x00" * (width * 3) if 10 <= y < 45 else b"\xff" * (width * 3) for y in range(height)]
+    half.write_bytes(b"P6\n%d %d\n255\n" % (width, height) + b"".join(rows))
+    assert _filled(blank) == 0 and 0.3 < _filled(half) < 0.5
+
+
+def _pixels(ppm: Path) -> tuple[int, int, bytes]:
+    raw = ppm.read_bytes()
+    header = raw.split(b"\n", 3)
+    assert header[0] == b"P6"
+    width, height = map(int, header[1].split())
+    return width, height, header[3]
+
+
+def _filled(ppm: Path) -> float:
+    """How far down the text area (between the running header and footer) the page's ink goes."""
+    width, height, pixels = _pixels(ppm)
+    top, bottom = int(height * 22 / 297), int(height * (1 - 20 / 297))
+    last = -1
+    for y in range(top, bottom):
+        row = pixels[y * width * 3:(y + 1) * width * 3]
+        if min(row) < 200:
+            last = y
+    return (last - top + 1) / (bottom - top) if last >= 0 else 0.0
+
+
+def _blue_pixels(ppm: Path) -> int:
+    """Pixels close to the palette's blue (#0072B2) in a binary PPM (P6) image."""
+    _, _, pixels = _pixels(ppm)
+    return sum(1 for i in range(0, len(pixels) - 2, 3)
+               if abs(pixels[i] - 0x00) < 40 and abs(pixels[i + 1] - 0x72) < 40 and abs(pixels[i + 2] - 0xB2) < 40)

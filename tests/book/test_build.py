@@ -1,0 +1,119 @@
+"""`make book` stops loudly on bad data, before executing anything; one build at a time; complete books only."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from fixtures import edit, edit_table
+
+from kzopinion.book import build
+
+
+def _build(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kzopinion.book.build", *args], cwd=repo,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_changed_value_stops_the_build_naming_the_file(repo_copy):
+    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52",
+         "2014,United States,10,52")
+    result = _build(repo_copy, "--no-html")
+    assert result.returncode == 1
+    assert "BUILD FAILED" in result.stderr
+    assert "data/external/gallup_leadership_approval.csv changed" in result.stderr
+    assert "rehash gallup_leadership_approval" in result.stderr
+    assert "notebooks to execute" not in result.stdout  # stopped before executing anything
+
+
+def test_out_of_range_value_stops_the_build_naming_row_and_column(repo_copy):
+    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52",
+         "2014,United States,140,52")
+    subprocess.run([sys.executable, "-m", "kzopinion.data", "rehash", "gallup_leadership_approval"],
+                   cwd=repo_copy, check=True, capture_output=True)
+    result = _build(repo_copy, "--no-html")
+    assert result.returncode == 1
+    assert "data/external/gallup_leadership_approval.csv, row 7 (line 8), column 'approve'" in result.stderr
+    assert "above the maximum 100" in result.stderr
+
+
+# --------------------------------------------------------------------------- one build at a time, complete books only
+
+
+def _complete(repo: Path) -> bool:
+    site = repo / "_build" / "html"
+    return site.is_dir() and not build.missing_pages(repo, site)
+
+
+def _start(repo: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kzopinion.book.build"], cwd=repo, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_concurrent_builds_never_publish_an_incomplete_book(repo_copy):
+    """Pairs of builds started at once: one builds, the other says so; the book is always complete.
+
+    KZOPINION_CONCURRENT_TRIALS=10 runs the ten-trial version (about a minute more).
+    """
+    trials = int(os.environ.get("KZOPINION_CONCURRENT_TRIALS", "3"))
+    conclusion = repo_copy / "book" / "conclusion.md"
+    for trial in range(trials):
+        conclusion.write_text(conclusion.read_text(encoding="utf-8") + f"\n<!-- trial {trial} -->\n", encoding="utf-8")
+        pair = [_start(repo_copy), _start(repo_copy)]
+        results = [(p.wait(timeout=600), *p.communicate()) for p in pair]
+        assert any(code == 0 for code, _, _ in results), results
+        for code, _out, err in results:
+            assert "Traceback" not in err
+            if code != 0:
+                assert "another build is running (pid " in err, err
+        assert _complete(repo_copy), f"trial {trial}: incomplete book published"
+        result = subprocess.run([sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True,
+                                text=True, timeout=600)
+        assert result.returncode == 0 and "book up to date" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_second_build_is_refused_while_one_holds_the_lock(repo_copy):
+    with build.lock(repo_copy):
+        result = _build(repo_copy, "--no-html")
+    assert result.returncode == 1
+    assert f"another build is running (pid {os.getpid()})" in result.stderr and "Traceback" not in result.stderr
+    # the lock dies with its holder: a lock file left by a killed build is taken over
+    assert (repo_copy / "_build" / ".build.lock").exists()
+    assert _build(repo_copy, "--no-html").returncode == 0
+
+
+def test_the_up_to_date_short_cut_checks_the_published_book(repo_copy):
+    assert _build(repo_copy).returncode == 0
+    page = repo_copy / "_build/html/notebooks/04-foreign-policy.html"
+    page.unlink()
+    result = _build(repo_copy)
+    assert result.returncode == 0 and "book up to date" not in result.stdout
+    assert page.exists()
+
+
+def _pasted(page: Path, value: str, followed_by: str) -> bool:
+    """Whether ``value`` is pasted on ``page`` right before ``followed_by`` (inside its provenance doorway or not)."""
+    pattern = rf'<span class="pasted-text">{re.escape(value)}</span>(?:</a></span>)? {re.escape(followed_by)}'
+    return re.search(pattern, page.read_text(encoding="utf-8")) is not None
+
+
+def test_a_glued_value_changed_by_an_execution_without_html_reaches_every_page(repo_copy):
+    """`make pdf` executes notebooks without building HTML; the next HTML build must rebuild pages that paste."""
+    assert _build(repo_copy).returncode == 0
+    conclusion = repo_copy / "_build/html/book/conclusion.html"
+    assert _pasted(conclusion, "81%", "of their reasons")
+    edit_table(repo_copy, "figure2_reasons", "negative,1,aggressive foreign policy,39,13,26,42",
+               "negative,1,aggressive foreign policy,39,13,26,12")
+    executed = _build(repo_copy, "--no-html")
+    assert executed.returncode == 0, executed.stderr
+    assert "04-foreign-policy" in executed.stdout
+    result = _build(repo_copy)
+    assert result.returncode == 0, result.stderr
+    section = (repo_copy / "_build/html/notebooks/04-foreign-policy.html").read_text(encoding="utf-8")
+    new = re.search(r'Among negative opinions the balance flips: (?:<span class="kz-prov"><a [^>]*>)?'
+                    r'<span class="pasted-text">(\d+%)</span>', section)
+    assert new and new.group(1) != "81%"
+    assert _pasted(conclusion, new.group(1), "of their reasons")

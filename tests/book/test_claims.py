@@ -1,0 +1,261 @@
+"""The claims ledger: complete, honest about where each value comes from, and guarding the prose."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fixtures import edit_table
+
+from kzopinion import data
+from kzopinion.book import claims, glue
+from kzopinion.chapters import TABLE_CHAPTERS, replication_report, table_claims
+from kzopinion.data.provenance import Cell, Tables, Traced
+
+
+@pytest.fixture(scope="module")
+def ledger(root):
+    return claims.table(root)
+
+
+def test_every_claim_has_a_derived_status(ledger):
+    assert set(ledger["status"]) <= set(claims.STATUSES) and ledger["status"].notna().all()
+    assert "reproduced" not in set(ledger["status"])
+
+
+def test_every_difference_says_why(ledger):
+    # A number that stops (or starts) following from the data must be re-examined: its note says why it differs.
+    assert claims.unexplained_differences(ledger) == []
+
+
+def test_simulated_values_never_stand_in_the_book_column(ledger):
+    simulated = ledger[ledger["simulated_text"] != ""]
+    assert len(simulated) and (simulated["book_text"] == "").all() and simulated["book_value"].isna().all()
+    assert set(simulated["status"]) == {"reported-only"}
+
+
+def test_recorded_inputs_carry_current_checksums(ledger, root):
+    for inputs in ledger["inputs"]:
+        for table, digest in inputs.items():
+            assert claims._input_hash(table, root) == digest, table
+
+
+def test_recorded_ids_are_claims_named_after_their_notebook(root):
+    recorded = claims.entries(root)
+    assert len(recorded) and set(recorded["id"]) <= set(data.load("claims", root)["id"])
+    prefixes = recorded.assign(prefix=recorded["id"].str.split("_").str[0]).groupby("notebook")["prefix"].unique()
+    assert all(len(p) == 1 for p in prefixes), dict(prefixes)
+    assert len({p[0] for p in prefixes}) == len(prefixes), "each notebook has a prefix of its own"
+
+
+def test_recording_an_unknown_id_or_a_number_without_provenance_fails_loudly():
+    with pytest.raises(KeyError, match="not a claim id"):
+        claims.record("zz_not_a_claim", Traced(1.0, {Cell("claims", "x", "value")}), "1")
+    with pytest.raises(TypeError, match="no provenance"):
+        claims.record("fp_negative", 38.0, "38")
+
+
+def test_status_rules(root):
+    claim = {
+        "needs": "published",
+        "value": 38 / 49,
+        "tolerance": 0.0005,
+        "table": "focus_group_codes",
+        "key": "fp_discussed",
+        "column": "count",
+    }
+    own = [["focus_group_codes", "fp_discussed", "count"]]
+    parts = [["focus_group_codes", "fp_negative", "count"], ["focus_group_codes", "fp_mixed", "count"]]
+    assert claims.status_of(claim, None, root) == "not-yet"
+    assert claims.status_of({**claim, "needs": "microdata"}, None, root) == "reported-only"
+    assert claims.status_of(claim, {"value": 0.7755, "cells": parts}, root) == "recomputed"
+    assert claims.status_of(claim, {"value": 0.7755, "cells": own + parts}, root) == "transcribed"
+    assert claims.status_of(claim, {"value": 0.79, "cells": parts}, root) == "differs"
+    assert (
+        claims.status_of(
+            claim, {"value": 0.7755, "cells": [["soft_power_2020", "nations ranked|Brand Finance", "value"]]}, root
+        )
+        == "confirmed"
+    )
+    assert claims.status_of(claim, {"value": 0.7755, "cells": [["microdata:cab", "", ""]]}, root) == "confirmed"
+    assert claims.status_of(claim, {"value": 0.7755, "cells": [["simulated:cab", "", ""]]}, root) == "reported-only"
+
+
+def test_the_claims_cover_every_section_of_the_article(ledger):
+    sections = set(ledger["section"])
+    for section in [
+        "Data sources",
+        "Double-edged cultural influence",
+        "Negative effects of US foreign policy",
+        "Preferences regarding relations",
+        "Russia and the United States: no mutual exclusivity",
+    ]:
+        assert section in sections
+
+
+def test_every_focus_group_count_is_a_claim(root):
+    codes = data.load("focus_group_codes", root)
+    claimed = data.load("claims", root)
+    claimed = claimed[claimed["table"] == "focus_group_codes"]
+    assert len(claimed) >= len(codes) - 6  # base and implied totals are claimed once per section
+
+
+def test_consistency_checks_run_and_report(root):
+    checks = replication_report.run(root)
+    assert set(checks["result"]) <= set(replication_report.RESULTS)
+    inconsistent = checks.loc[checks["result"] == "inconsistent", "check"].tolist()
+    assert len(inconsistent) == 2, inconsistent  # ten cities of which eight are named; 93 split evenly by sex
+    assert any("cities" in c for c in inconsistent) and any("sex" in c for c in inconsistent)
+    margins = checks[checks["check"].str.contains("margin against the sample size")]
+    assert set(margins["result"]) == {"consistent", "questionable"}  # Gallup's 3 points needs its rounding
+
+
+# ------------------------------------------------------------------ the statuses are honest
+
+
+def _perturbed(tables: Tables, cell: Cell) -> Tables:
+    """The tables with ``cell`` changed: a number by one, a period by one year."""
+    value = tables.raw(cell.table, cell.key, cell.column)
+    if isinstance(value, str):
+        year, _, month = value.partition("-")
+        return tables.replaced(cell, f"{int(year) + 1}" + (f"-{month}" if month else ""))
+    return tables.replaced(cell, float(value) + 1)
+
+
+def _numeric(tables: Tables, cell: Cell) -> bool:
+    value = tables.raw(cell.table, cell.key, cell.column)
+    return isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2})?", value) is not None or not isinstance(value, str)
+
+
+@pytest.mark.parametrize("prefix", sorted(TABLE_CHAPTERS))
+def test_statuses_follow_how_each_value_was_computed(root, prefix):
+    """Recomputed: changing the claim's own copy leaves it unchanged, changing an input changes it.
+    Transcribed: the value follows its own copy and nothing else."""
+    tables = Tables(root)
+    claim_rows = data.load("claims", root).set_index("id", drop=False)
+    values = table_claims(prefix, tables)
+    assert values
+    for claim_id, (value, _) in values.items():
+        claim = claim_rows.loc[claim_id]
+        entry = {"value": float(value), "cells": [[c.table, c.key, c.column] for c in value.cells]}
+        kind = claims.status_of(claim, entry, root)
+        own = claims.own_cells(claim)
+        if kind == "recomputed":
+            for cell in own:
+                assert float(table_claims(prefix, _perturbed(tables, cell))[claim_id][0]) == float(value), claim_id
+            inputs = sorted(c for c in value.cells if _numeric(tables, c))
+            assert inputs, claim_id
+            changed = table_claims(prefix, _perturbed(tables, inputs[0]))[claim_id][0]
+            assert float(changed) != float(value), (claim_id, inputs[0])
+        elif kind == "transcribed":
+            assert value.cells <= own, claim_id
+            cell = sorted(value.cells)[0]
+            assert float(table_claims(prefix, _perturbed(tables, cell))[claim_id][0]) != float(value), claim_id
+            others = [c for c in _same_column_cells(tables, cell) if c not in own]
+            for other in others[:2]:
+                assert float(table_claims(prefix, _perturbed(tables, other))[claim_id][0]) == float(value), (
+                    claim_id,
+                    other,
+                )
+
+
+def _same_column_cells(tables: Tables, cell: Cell) -> list[Cell]:
+    return [
+        Cell(cell.table, key, cell.column)
+        for key in tables.keys(cell.table)
+        if key != cell.key
+        and _numeric(tables, Cell(cell.table, key, cell.column))
+        and str(tables.raw(cell.table, key, cell.column)) not in ("nan", "<NA>", "None")
+    ]
+
+
+# ------------------------------------------------------------------ literal numbers in prose
+
+RESULT_LIKE = re.compile(r"(?<![\w.{`/-])(\d{1,3}(?:[.,]\d+)?\s?%|\d+ (?:of|out of) \d+|\d*\.\d+\b)")
+
+
+def _prose(markdown: str) -> str:
+    text = re.sub(r"^---\n.*?\n---\n", "", markdown, flags=re.S)  # front matter
+    text = re.sub(r"```.*?```", "", text, flags=re.S)  # code cells and directives
+    text = re.sub(r"\{[\w:-]+\}`[^`]*`", "", text)  # roles: glue, cite, ref, download
+    text = re.sub(r"`[^`]*`", "", text)  # inline code
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
+    return text
+
+
+def _prose_files(root: Path) -> list[Path]:
+    generated = {root / "book" / "data-appendix.md"}
+    return [p for p in sorted(root.glob("notebooks/*.md")) + sorted(root.glob("book/**/*.md")) if p not in generated]
+
+
+def test_no_result_is_typed_into_the_prose(root):
+    offenders = {}
+    for path in _prose_files(root):
+        hits = RESULT_LIKE.findall(_prose(path.read_text(encoding="utf-8")))
+        if hits:
+            offenders[str(path.relative_to(root))] = hits
+    assert not offenders, f"glue these from a computation: {offenders}"
+
+
+def test_the_literal_number_check_catches_results():
+    assert RESULT_LIKE.findall(_prose("Most (81%) said so; 38 of 49 agreed; p = .62 in 2014.")) == [
+        "81%",
+        "38 of 49",
+        ".62",
+    ]
+    assert RESULT_LIKE.findall(_prose("In 2014, section 3 and {glue:text}`fp_share` matter.")) == []
+
+
+# ------------------------------------------------------------------ a data edit propagates
+
+
+@pytest.mark.slow
+def test_editing_figure2_changes_the_page_the_conclusion_and_the_status(repo_copy):
+    """A reviewed edit of one Figure 2 cell (new checksum recorded): the glued share changes on its page and in
+    the conclusion, and the claim turns to 'differs' in the report and in the site's claims.csv."""
+    edit_table(
+        repo_copy,
+        "figure2_reasons",
+        "positive,1,a developed and strong economy,34,13,24,30",
+        "positive,1,a developed and strong economy,34,13,24,10",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True, text=True, timeout=1200
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (
+        glue.glued_values(repo_copy / "notebooks/04-foreign-policy.ipynb")["fp_positive_development_share"] == "79%"
+    )
+    site = repo_copy / "_build/html"
+    for page in ("notebooks/04-foreign-policy.html", "book/conclusion.html"):
+        text = (site / page).read_text(encoding="utf-8")
+        assert "79%" in text and "83%" not in text, page
+    row = claims.table(repo_copy).set_index("id").loc["fp_positive_development_share"]
+    assert (row["book_text"], row["status"]) == ("79%", "differs")
+    exported = (site / "claims.csv").read_text(encoding="utf-8")
+    assert re.search(r"^fp_positive_development_share,.*,differs,", exported, flags=re.M)
+    report = (site / "notebooks/99-replication-report.html").read_text(encoding="utf-8")
+    assert re.search(r'id="claim-fp_positive_development_share" class="claim-differs"', report)
+
+
+def test_the_microdata_edition_is_consistent_when_files_are_registered(root):
+    """With respondent-level files registered, the microdata edition's ledger must hold together: its records
+    current, every recorded value from real respondents (never the stand-in) where the files answer it."""
+    from kzopinion.book import editions, notebooks
+
+    if not editions.registered_files(root):
+        pytest.skip("no respondent-level file is registered: the public edition is the only one")
+    edition = editions.mirror(root)
+    sources = notebooks.sources(edition)
+    assert sources and not [s.name for s in sources if notebooks.status(s, edition) == "execute"], (
+        "the microdata edition is stale: run `make book`")
+    ledger = claims.table(edition)
+    registered = set(editions.registered_files(root))
+    for row in ledger[ledger["tier"] != ""].itertuples():
+        used = {c.split("[")[0] for c in row.cells}
+        assert not any(u == f"simulated:{s}" for u in used for s in registered), (row.id, used)
+    real = ledger[ledger["tier"].str.contains("microdata")]
+    assert set(real["status"]) <= {"confirmed", "differs"} and (real["book_text"] != "").all()

@@ -1,0 +1,302 @@
+"""Fault injection: on a temporary copy of the repository, each fault must fail safely.
+
+| fault | expected | test |
+|---|---|---|
+| value changed without its checksum | build stops, names file and checksum to update | test_build.py::test_changed_value_stops_the_build_naming_the_file, test_data.py::test_changed_value_without_new_checksum_names_the_file |
+| value out of range (140%, negative count) | stops, names file, row, column, rule | test_build.py::test_out_of_range_value_stops_the_build_naming_row_and_column, test_data.py::test_negative_count_is_refused |
+| missing / extra column, renamed file | stops, names what and where declared | test_data.py::test_missing_and_extra_columns_are_named, test_data.py::test_renamed_file_is_named |
+| BOM, CRLF, trailing blank line | reads correctly | test_data.py::test_harmless_file_quirks_read_correctly |
+| focus-group child above its parent | stops, names both codes | test_data.py::test_child_count_above_parent_names_both_codes |
+| a notebook cell raises | build fails, no traceback page, previous book stays | here: test_a_failing_cell_keeps_the_previous_book |
+| .md edited, .ipynb not synced | the build syncs it; the tests report an unsynced pair | here: test_an_edited_source_is_synced_by_the_build, test_an_unsynced_pair_is_reported |
+| microdata of the wrong wave or country | stops, names file and content | test_microdata.py::test_a_phone_wave_file_is_refused, ::test_a_file_from_another_country_is_refused, ::test_a_mislabelled_phone_file_is_refused |
+| mapping with a blank variable name | stops, names the item | test_microdata.py::test_gallup_refuses_a_blank_mapping_naming_the_items |
+| a notebook executed twice | byte-identical | here: test_executing_twice_is_byte_identical |
+| untrusted text in data files | escaped in HTML | here: test_markup_in_data_is_escaped |
+| YAML and JSON | read with safe loaders | here: test_only_safe_loaders |
+| two builds at once | the second says "another build is running (pid N)"; the book is always complete | test_build.py::test_concurrent_builds_never_publish_an_incomplete_book, ::test_a_second_build_is_refused_while_one_holds_the_lock |
+| published book damaged, digest intact | "up to date" is not claimed; the book is rebuilt | test_build.py::test_the_up_to_date_short_cut_checks_the_published_book |
+| glued value changed by an execution without HTML (make pdf) | pages pasting it are rebuilt | test_build.py::test_a_glued_value_changed_by_an_execution_without_html_reaches_every_page |
+| duplicated primary key, non-unique value, broken foreign key, NaN/inf | stops, names file, row, column | here: test_a_duplicated_key_stops_the_build_before_anything_is_executed; test_data.py::test_a_duplicated_primary_key_row_is_refused_naming_both_rows, ::test_a_non_unique_value_is_refused, ::test_a_broken_foreign_key_is_refused, ::test_a_non_finite_number_is_refused, ::test_the_standard_validator_refuses_what_the_schema_forbids |
+| table declared twice, package of the wrong shape or missing, 2 MB+ table | stops with a sentence | here: test_a_missing_or_misshapen_package_is_a_sentence; test_data.py::test_a_table_declared_twice_is_refused, ::test_a_package_of_the_wrong_shape_is_refused_with_a_sentence, ::test_an_oversized_table_is_refused |
+| broken YAML front matter | names the .md and line | here: test_broken_front_matter_names_the_md_and_line |
+| code or prose edited in the .ipynb | reported every time with the two choices; --keep-md / --from-ipynb resolve it | here: test_a_code_edit_in_the_record_is_reported_and_keep_md_resolves_it, test_a_prose_edit_in_the_record_is_reported_then_imported |
+| kernel killed (out of memory) | names notebook, cell and .md line | here: test_a_dead_kernel_names_the_notebook_and_cell |
+| endless cell | progress lines, stopped at the (configurable) timeout | here: test_an_endless_cell_is_stopped_with_progress_lines, test_a_bad_timeout_is_a_sentence |
+| a cell writes into the repository | build fails naming the file; file restored | here: test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone |
+| glue key defined nowhere | names the .md and line | here: test_a_glue_key_defined_nowhere_names_the_md_line |
+| build killed while Sphinx writes | the next build starts Sphinx afresh and succeeds | here: test_a_build_killed_while_sphinx_writes_does_not_break_the_next |
+| disk full, _build read-only, _build on another file system | a sentence, previous book kept; works across file systems | here: test_a_full_disk_is_a_sentence_and_leaves_the_previous_book, test_a_read_only_build_folder_is_a_sentence, test_a_build_folder_on_another_file_system_works |
+| respondent-level files: symlink out of the folder, zip bomb, member understating its size, corrupt or truncated file, 0 rows, bad weights, wrong country or mode, a stray file | a sentence naming file and cause before anything is written; nothing registered is touched | test_microdata.py::test_a_symlink_out_of_the_folder_is_never_followed, ::test_a_zip_member_above_the_cap_is_refused_naming_member_and_cap, ::test_a_member_whose_header_understates_its_size_is_stopped_while_streaming, ::test_a_corrupt_file_is_named_not_a_traceback, ::test_a_truncated_zip_is_a_sentence, ::test_an_empty_file_is_refused, ::test_bad_weights_are_refused, ::test_a_file_from_another_country_is_refused, ::test_a_mislabelled_phone_file_is_refused, ::test_a_failed_registration_never_touches_registered_files, ::test_other_files_in_the_folder_get_a_clear_message |
+| module, pdf/browser code, BOM in a table, microdata registered | only the notebooks that read it are re-executed | test_notebooks.py::test_editing_a_module_re_executes_only_the_notebooks_that_imported_it, ::test_editing_the_pdf_or_browser_code_re_executes_nothing, ::test_a_bom_or_trailing_blank_line_in_a_table_re_executes_nothing, ::test_registering_microdata_re_executes_only_the_notebooks_that_read_it |
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixtures import edit, edit_table
+
+from kzopinion.book import appendix, notebooks, report
+
+
+def _run(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kzopinion.book.build", *args], cwd=repo, capture_output=True,
+                          text=True, timeout=1200)
+
+
+def test_a_failing_cell_keeps_the_previous_book(repo_copy):
+    assert _run(repo_copy).returncode == 0
+    index = repo_copy / "_build/html/index.html"
+    before = index.read_bytes()
+    source = repo_copy / "notebooks/01-data-sources.md"
+    record_before = notebooks.twin(source).read_bytes()
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("design = tables[", "raise RuntimeError('injected fault')\ndesign = tables[", 1),
+                      encoding="utf-8")
+    result = _run(repo_copy)
+    assert result.returncode == 1
+    assert "Executing notebooks/01-data-sources.md failed" in result.stderr and "injected fault" in result.stderr
+    assert index.read_bytes() == before, "the previous good book must stay in place"
+    assert notebooks.twin(source).read_bytes() == record_before, "the committed record must stay untouched"
+    for page in (repo_copy / "_build/html").rglob("*.html"):
+        assert "injected fault" not in page.read_text(encoding="utf-8"), page
+
+
+def test_an_edited_source_is_synced_by_the_build(repo_copy):
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "## Auditing the printed table", "## Auditing the printed table, cell by cell"), encoding="utf-8")
+    assert notebooks.pair_differences(source)
+    assert _run(repo_copy, "--no-html").returncode == 0
+    assert notebooks.pair_differences(source) == []
+    assert "cell by cell" in notebooks.twin(source).read_text(encoding="utf-8")
+
+
+def test_an_unsynced_pair_is_reported(repo_copy):
+    source = repo_copy / "notebooks/05-preferences.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("GALLUP_N = 1000", "GALLUP_N = 1001"),
+                      encoding="utf-8")
+    problems = notebooks.pair_differences(source)
+    assert problems and "source differs" in problems[0]
+    assert notebooks.is_stale(source, repo_copy)
+
+
+def test_executing_twice_is_byte_identical(repo_copy):
+    source = repo_copy / "notebooks/02-russia-correlation.md"
+    notebooks.execute(source, repo_copy)
+    first = notebooks.twin(source).read_bytes()
+    notebooks.execute(source, repo_copy)
+    second = notebooks.twin(source).read_bytes()
+    assert first == second
+    text = first.decode()
+    assert not re.search(r"0x[0-9a-f]{8,}", text), "no memory addresses in outputs"
+    assert not re.search(r"20\d\d-\d\d-\d\dT\d\d:\d\d", text), "no timestamps in outputs"
+    assert '"papermill": {' not in text and "altair-viz-" not in text, "no papermill timings, no random chart ids"
+
+
+def test_markup_in_data_is_escaped():
+    hostile = "<script>alert('x')</script> *bold* {download}`x`"
+    assert "<script>" not in appendix.escape(hostile) and "\\*bold\\*" in appendix.escape(hostile)
+    ledger = pd.DataFrame([{"id": "xx_test", "section": hostile, "statement": hostile, "printed": hostile,
+                            "book_text": hostile, "simulated_text": hostile, "notebook": "", "tier": "",
+                            "cells": [hostile], "status": "not-yet", "note": hostile}])
+    rendered = report.claims_html(ledger)
+    assert "<script>" not in rendered and "&lt;script&gt;" in rendered
+
+
+def test_only_safe_loaders(root):
+    for path in (root / "src").rglob("*.py"):
+        code = path.read_text(encoding="utf-8")
+        assert not re.search(r"yaml\.load\((?![^)]*SafeLoader)", code), path
+        assert not re.search(r"\b(eval|exec)\(|pickle\.load", code), path
+
+
+# --------------------------------------------------------------------------- round two: a sentence, never a traceback
+
+
+def _failed(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BUILD FAILED" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    return result.stderr
+
+
+def test_broken_front_matter_names_the_md_and_line(repo_copy):
+    edit(repo_copy / "notebooks/04-foreign-policy.md", "  format_name: myst", "  format_name: [myst")
+    message = _failed(_run(repo_copy, "--no-html"))
+    assert "notebooks/04-foreign-policy.md, line 5: the YAML" in message
+
+
+def test_a_code_edit_in_the_record_is_reported_and_keep_md_resolves_it(repo_copy):
+    source = repo_copy / "notebooks/05-preferences.md"
+    edit(notebooks.twin(source), "GALLUP_N = 1000", "GALLUP_N = 1001")
+    message = _failed(_run(repo_copy, "--no-html"))
+    assert "notebooks/05-preferences.ipynb was edited by hand" in message and "--from-ipynb 05-preferences" in message
+    assert _failed(_run(repo_copy, "--no-html")) == message, "reported every time, never silently discarded"
+    result = _run(repo_copy, "--no-html", "--keep-md", "05-preferences")
+    assert result.returncode == 0, result.stderr
+    assert "GALLUP_N = 1000" in notebooks.twin(source).read_text(encoding="utf-8")
+
+
+def test_a_prose_edit_in_the_record_is_reported_then_imported(repo_copy):
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(notebooks.twin(source), "Auditing the printed table", "Auditing the printed table again")
+    assert "was edited by hand (cell" in _failed(_run(repo_copy, "--no-html"))
+    result = _run(repo_copy, "--no-html", "--from-ipynb", "04-foreign-policy")
+    assert result.returncode == 0, result.stderr
+    assert "0 of 5 notebooks to execute" in result.stdout
+    assert "Auditing the printed table again" in source.read_text(encoding="utf-8")
+
+
+def test_a_dead_kernel_names_the_notebook_and_cell(repo_copy):
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(source, "tables = Tables()", "import os\nos._exit(9)  # as the out-of-memory killer would\ntables = Tables()")
+    record = notebooks.twin(source).read_bytes()
+    message = _failed(_run(repo_copy, "--no-html"))
+    line = notebooks.code_cell_lines(source)[2]
+    assert "Executing notebooks/04-foreign-policy.md failed" in message
+    assert f"the kernel died while running code cell 3 (line {line} of notebooks/04-foreign-policy.md)" in message
+    assert notebooks.twin(source).read_bytes() == record
+
+
+def test_an_endless_cell_is_stopped_with_progress_lines(repo_copy):
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(source, "tables = Tables()", "import time\ntime.sleep(60)\ntables = Tables()")
+    result = subprocess.run([sys.executable, "-m", "kzopinion.book.build", "--no-html", "--timeout", "6"],
+                            cwd=repo_copy, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "2"})
+    message = _failed(result)
+    assert "code cell 3 (line" in message and "ran for more than 6 s" in message and "TIMEOUT=12" in message
+    assert "04-foreign-policy: code cell 3 (line" in result.stdout and "still running after" in result.stdout
+
+
+def test_a_bad_timeout_is_a_sentence(repo_copy):
+    assert "must be a positive number of seconds" in _failed(_run(repo_copy, "--no-html", "--timeout", "soon"))
+
+
+def test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone(repo_copy):
+    claims_csv = repo_copy / "data/published/claims.csv"
+    before = claims_csv.read_bytes()
+    edit(repo_copy / "notebooks/04-foreign-policy.md", "tables = Tables()",
+         "(paths.root() / 'data/published/claims.csv').write_text('vandalised')\n"
+         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\ntables = Tables()")
+    edit(repo_copy / "notebooks/04-foreign-policy.md", "from kzopinion import formatting as fmt",
+         "from kzopinion import formatting as fmt\nfrom kzopinion import paths")
+    message = _failed(_run(repo_copy, "--no-html"))
+    assert "A notebook changed repository files while executing: data/published/claims.csv" in message
+    assert claims_csv.read_bytes() == before
+    assert not (repo_copy / "notebooks/scratch.txt").exists()
+
+
+def test_a_glue_key_defined_nowhere_names_the_md_line(repo_copy):
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(source, "## Auditing the printed table", "## Auditing the printed table ({glue:text}`fp_no_such_key`)")
+    lines = source.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "fp_no_such_key" in text)
+    message = _failed(_run(repo_copy))
+    assert f"notebooks/04-foreign-policy.md, line {line}: the glue key 'fp_no_such_key' is pasted" in message
+    assert ".ipynb:" not in message
+
+
+def test_a_build_killed_while_sphinx_writes_does_not_break_the_next(repo_copy):
+    assert _run(repo_copy).returncode == 0
+    state = repo_copy / "_build/sphinx"
+    (state / ".complete").unlink()  # what a SIGKILL before the end leaves: no completion mark ...
+    for pickle in state.rglob("*.pickle"):
+        pickle.write_bytes(b"\x80\x04truncated")  # ... and a half-written environment
+    conclusion = repo_copy / "book/conclusion.md"
+    conclusion.write_text(conclusion.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    result = _run(repo_copy)
+    assert result.returncode == 0, result.stderr
+    assert "from scratch" in result.stdout
+
+
+def test_a_missing_or_misshapen_package_is_a_sentence(repo_copy):
+    package = repo_copy / "data/datapackage.json"
+    text = package.read_text(encoding="utf-8")
+    package.write_text('{"name": "kzopinion", "resources": {"a": 1}}', encoding="utf-8")
+    assert "does not have the shape of a data package" in _failed(_run(repo_copy, "--no-html"))
+    first = json.dumps(json.loads(text)["resources"][0])
+    package.write_text(text.replace('"resources": [', '"resources": [' + first + ",", 1), encoding="utf-8")
+    assert "the table 'survey_designs' is declared twice" in _failed(_run(repo_copy, "--no-html"))
+    package.unlink()
+    assert "data/datapackage.json is missing" in _failed(_run(repo_copy, "--no-html"))
+
+
+def test_a_duplicated_key_stops_the_build_before_anything_is_executed(repo_copy):
+    line = "negative,1,aggressive foreign policy,39,13,26,42\n"
+    edit_table(repo_copy, "figure2_reasons", line, line + line)
+    message = _failed(_run(repo_copy, "--no-html"))
+    assert "figure2_reasons.csv, row 17 (line 18), columns ['opinion', 'rank']" in message
+
+
+def _fail_with(monkeypatch, repo: Path, error: OSError, where: str) -> str:
+    """Run the build in-process with ``where`` (a function of kzopinion.book.build's shutil) raising ``error``."""
+    from kzopinion.book import build
+
+    def broken(*args, **kwargs):
+        if where == "copytree":  # leave half a copy behind, as a full disk does
+            Path(args[1]).mkdir(parents=True, exist_ok=True)
+            (Path(args[1]) / "half.html").write_text("<html>")
+        raise error
+
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(build.shutil, where, broken)
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    err = io.StringIO()
+    with redirect_stderr(err), redirect_stdout(io.StringIO()):
+        assert build.main([]) == 1
+    return err.getvalue()
+
+
+def test_a_full_disk_is_a_sentence_and_leaves_the_previous_book(repo_copy, monkeypatch):
+    assert _run(repo_copy).returncode == 0
+    conclusion = repo_copy / "book/conclusion.md"
+    conclusion.write_text(conclusion.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    index = (repo_copy / "_build/html/index.html").read_bytes()
+    message = _fail_with(monkeypatch, repo_copy, OSError(errno.ENOSPC, "No space left on device", "x"), "copytree")
+    assert "the disk is full" in message and "Traceback" not in message
+    assert (repo_copy / "_build/html/index.html").read_bytes() == index
+    assert not list((repo_copy / "_build").glob("runs/*/html")), "no half-copied book left behind"
+
+
+def test_a_read_only_build_folder_is_a_sentence(repo_copy, monkeypatch):
+    (repo_copy / "_build").mkdir()
+    if os.geteuid() != 0:  # a real read-only folder (root writes anyway)
+        (repo_copy / "_build").chmod(0o555)
+        try:
+            assert "cannot write" in _failed(_run(repo_copy, "--no-html"))
+        finally:
+            (repo_copy / "_build").chmod(0o755)
+    message = _fail_with(monkeypatch, repo_copy, PermissionError(errno.EROFS, "Read-only file system",
+                                                                  str(repo_copy / "_build/runs")), "rmtree")
+    assert "cannot write _build/runs (Read-only file system)" in message and "chmod" in message
+
+
+def test_a_build_folder_on_another_file_system_works(repo_copy, tmp_path):
+    elsewhere = Path("/dev/shm")
+    if not elsewhere.is_dir() or elsewhere.stat().st_dev == repo_copy.stat().st_dev:
+        pytest.skip("no second file system to put _build on")
+    target = Path(tempfile.mkdtemp(dir=elsewhere))
+    try:
+        (repo_copy / "_build").symlink_to(target)
+        edit(repo_copy / "notebooks/04-foreign-policy.md", "tables = Tables()",
+             "# another file system\ntables = Tables()")
+        result = _run(repo_copy)
+        assert result.returncode == 0, result.stderr
+        assert (repo_copy / "_build/html/index.html").exists()
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+

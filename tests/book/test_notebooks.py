@@ -1,0 +1,145 @@
+"""The notebook pairs: in sync, up to date, and well-formed."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+from fixtures import edit, edit_table
+
+from kzopinion import data
+from kzopinion.book import glue, notebooks
+
+ROOT_SOURCES = notebooks.sources(__import__("pathlib").Path(__file__).resolve().parents[2])
+IDS = [s.stem for s in ROOT_SOURCES]
+
+
+def test_there_are_notebooks():
+    assert ROOT_SOURCES
+
+
+@pytest.mark.parametrize("source", ROOT_SOURCES, ids=IDS)
+def test_pair_cells_match_by_content(source):
+    assert notebooks.pair_differences(source) == [], f"run `make book` to re-sync {source.name}"
+
+
+@pytest.mark.parametrize("source", ROOT_SOURCES, ids=IDS)
+def test_record_was_executed_from_the_current_inputs(source, root):
+    record = nbformat.read(notebooks.twin(source), as_version=4)
+    stored = record.metadata.get("kzopinion", {}).get("inputs_sha256")
+    assert stored == notebooks.inputs_digest(source, root), (
+        f"{notebooks.twin(source).name} was executed from other inputs (its code or what it read changed): "
+        "run `make book`")
+    counts = [c.execution_count for c in record.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), "the record must hold a full, in-order execution"
+
+
+@pytest.mark.parametrize("source", ROOT_SOURCES, ids=IDS)
+def test_first_code_cell_is_parameters(source):
+    code = [c for c in notebooks.convert(source).cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("source", ROOT_SOURCES, ids=IDS)
+def test_every_pasted_key_is_glued(source):
+    pasted = glue.pasted_keys(source.read_text(encoding="utf-8"))
+    glued = glue.glued_values(notebooks.twin(source))
+    assert pasted and not set(pasted) - set(glued), f"keys pasted but never glued: {set(pasted) - set(glued)}"
+
+
+@pytest.mark.parametrize("source", ROOT_SOURCES, ids=IDS)
+def test_no_numpy_reprs_or_errors_in_outputs(source):
+    text = notebooks.twin(source).read_text(encoding="utf-8")
+    assert not re.search(r"np\.(float|int)\d+\(", text)
+    assert '"output_type": "error"' not in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("source", ROOT_SOURCES, ids=IDS)
+def test_tags_come_from_the_small_vocabulary(source):
+    allowed = {"remove-cell", "remove-input", "hide-input", "hide-output", "parameters"}
+    for cell in notebooks.convert(source).cells:
+        assert set(cell.metadata.get("tags", [])) <= allowed
+
+
+# --------------------------------------------------------------------------- precise staleness
+
+
+def _stale(repo):
+    return [s.stem for s in notebooks.sources(repo) if notebooks.status(s, repo) == "execute"]
+
+
+def test_records_store_what_their_run_read(root):
+    reads = nbformat.read(root / "notebooks/04-foreign-policy.ipynb", as_version=4).metadata["kzopinion"]["reads"]
+    assert "figure2_reasons" in reads["tables"] and "kzopinion.chapters.foreign_policy" in reads["modules"]
+    assert "kzopinion.book.pdf" not in reads["modules"] and "kzopinion.book.browser" not in reads["modules"]
+    assert set(reads["tables"]) < set(data.resource_names(root)), "only the tables it loaded, not all"
+    text = (root / "notebooks/04-foreign-policy.ipynb").read_text(encoding="utf-8")
+    assert str(root) not in text, "nothing in a record depends on where the repository is cloned"
+
+
+def test_editing_a_module_re_executes_only_the_notebooks_that_imported_it(repo_copy):
+    assert _stale(repo_copy) == []
+    using = [s.stem for s in notebooks.sources(repo_copy) if "kzopinion.chapters.foreign_policy" in
+             nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]["modules"]]
+    assert using == ["04-foreign-policy"]
+    with (repo_copy / "src/kzopinion/chapters/foreign_policy.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# an edit\n")
+    assert _stale(repo_copy) == ["04-foreign-policy"]
+
+
+def test_editing_the_pdf_or_browser_code_re_executes_nothing(repo_copy):
+    for name in ("pdf", "browser", "build", "vendor", "appendix"):
+        with (repo_copy / f"src/kzopinion/book/{name}.py").open("a", encoding="utf-8") as handle:
+            handle.write("\n# an edit\n")
+    assert _stale(repo_copy) == []
+
+
+def test_a_bom_or_trailing_blank_line_in_a_table_re_executes_nothing(repo_copy):
+    path = repo_copy / "data/published/figure2_reasons.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n")
+    assert _stale(repo_copy) == []
+
+
+def test_a_changed_table_re_executes_only_its_readers(repo_copy):
+    edit_table(repo_copy, "soft_power_2020", "United States overall score,,67.1,", "United States overall score,,67.2,")
+    assert _stale(repo_copy) == ["04-foreign-policy"]
+
+
+def test_registering_microdata_re_executes_only_the_notebooks_that_read_it(repo_copy, monkeypatch):
+    manifest = repo_copy / "data/microdata/manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"wvs": {"files": {"x.sav": "sha256:00"}}}\n', encoding="utf-8")
+    readers = [s.stem for s in notebooks.sources(repo_copy)
+               if "microdata" in nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]]
+    assert readers and "01-data-sources" not in readers
+    # The committed records are the public edition, which never uses registered files ...
+    monkeypatch.delenv("KZOPINION_EDITION", raising=False)
+    assert _stale(repo_copy) == []
+    # ... the microdata edition (kzopinion.book.editions) re-executes only the notebooks that read them.
+    monkeypatch.setenv("KZOPINION_EDITION", "microdata")
+    assert _stale(repo_copy) == readers
+
+
+def test_a_record_edited_by_hand_is_reported_with_the_choice(repo_copy):
+    source = repo_copy / "notebooks/05-preferences.md"
+    record = notebooks.twin(source)
+    edit(record, "GALLUP_N = 1000", "GALLUP_N = 1001")
+    with pytest.raises(notebooks.NotebookError) as err:
+        notebooks.status(source, repo_copy)
+    message = str(err.value)
+    assert "notebooks/05-preferences.ipynb was edited by hand (cell" in message and "(code)" in message
+    assert "--keep-md 05-preferences" in message and "--from-ipynb 05-preferences" in message
+    assert notebooks.status(source, repo_copy, keep_md=True) == "execute"
+
+
+def test_a_prose_edit_in_the_record_can_be_imported_into_the_md(repo_copy):
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(notebooks.twin(source), "Auditing the printed table", "Auditing the printed table by hand")
+    with pytest.raises(notebooks.NotebookError, match=r"cell \d+ \(prose\)"):
+        notebooks.status(source, repo_copy)
+    notebooks.import_from_record(source)
+    assert "Auditing the printed table by hand" in source.read_text(encoding="utf-8")
+    assert notebooks.status(source, repo_copy) in ("current", "resync"), "a prose import executes nothing"
+    assert notebooks.pair_differences(source) == [] or notebooks.status(source, repo_copy) == "resync"

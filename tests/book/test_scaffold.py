@@ -1,0 +1,59 @@
+"""A new section, scaffolded with the documented command, builds into the book."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from kzopinion.book import scaffold
+
+
+def test_refuses_bad_names_and_taken_prefixes(root):
+    with pytest.raises(scaffold.ScaffoldError, match="lowercase words"):
+        scaffold.scaffold(root, "Media Use", "Media", "mu")
+    with pytest.raises(scaffold.ScaffoldError, match="used already"):
+        scaffold.scaffold(root, "media-use", "Media", "fp")
+    with pytest.raises(scaffold.ScaffoldError, match="exists already"):
+        scaffold.scaffold(root, "foreign-policy", "Again", "mu")
+
+
+@pytest.mark.slow
+def test_a_scaffolded_section_builds(repo_copy):
+    made = subprocess.run(
+        [
+            "make",
+            "-s",
+            "section",
+            "SLUG=media-use",
+            "TITLE=Media use and views of the US",
+            "PREFIX=mu",
+            f"PY={sys.executable}",
+            "STAMP=",
+        ],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    notebook = repo_copy / "notebooks/06-media-use.md"
+    assert notebook.exists() and (repo_copy / "src/kzopinion/chapters/media_use.py").exists()
+    assert "notebooks/06-media-use" in (repo_copy / "_toc.yml").read_text()
+    # the copy's own package, which holds the new chapter module
+    built = subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.build"],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, "PYTHONPATH": str(repo_copy / "src")},
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    page = (repo_copy / "_build/html/notebooks/06-media-use.html").read_text(encoding="utf-8")
+    assert "Media use and views of the US" in page and "Source of this page" in page
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "describes 4 sources" in text

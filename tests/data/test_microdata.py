@@ -1,0 +1,628 @@
+"""Readers of respondent-level files, on small files written in each source's real layout."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import fixtures
+import pandas as pd
+import pytest
+
+from kzopinion.chapters import russia_correlation
+from kzopinion.data import microdata, schema, simulate
+
+
+@pytest.fixture()
+def cab_registered(repo_copy, tmp_path):
+    written = fixtures.cab_download(tmp_path / "download")
+    microdata.register_cab(tmp_path / "download", repo_copy)
+    return repo_copy, written
+
+
+def _wave1(folder: Path, kind: str = "stata", **options) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / fixtures.cab_name(1, kind=kind)
+    fixtures.write_cab(path, **options)
+    return path
+
+
+def _write_raw(path: Path, frame: pd.DataFrame, labels: dict, values: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fixtures.write_cab(path, frame_labels_values=(frame, labels, values))
+    return path
+
+
+def _state(root: Path) -> dict[str, bytes]:
+    """Every file under data/microdata/, with its bytes (to prove a failed registration wrote nothing)."""
+    base = root / "data/microdata"
+    return (
+        {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+        if base.exists()
+        else {}
+    )
+
+
+def _set_mapping(root: Path, item: str, **values: str) -> None:
+    path = root / "data/mappings/cab.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        if row["item"] == item:
+            row.update(values)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_microdata_is_never_committed(root):
+    assert "data/microdata/" in (root / ".gitignore").read_text()
+    tracked = subprocess.run(["git", "ls-files", "data/microdata"], cwd=root, capture_output=True, text=True).stdout
+    assert tracked == ""
+
+
+def test_the_wave1_trap_breaks_whole_file_conversion(tmp_path):
+    path = _wave1(tmp_path)
+    with pytest.raises(ValueError, match="not unique"):
+        pd.read_stata(path)  # what a naive reader would do
+
+
+def test_the_mapping_ships_the_real_cab_variable_names(root):
+    names = {i.item: i.variable for i in microdata.mapping("cab", root)}
+    assert names["weight"] == "totwt" and names["age"] == "Age" and names["urban"] == "GeoCode"
+    assert names["language"] == "Language" and names["education"] == "EducLevel_M"
+    assert (names["opinion_putin"], names["opinion_xi"], names["opinion_trump"]) == (
+        "OpinionPutin",
+        "OpinionXi",
+        "OpinionTrump",
+    )
+    assert names["leader_kyrgyzstan"] == "OpinionAtambaev" and "PM" not in names["leader_kyrgyzstan"]
+
+
+def test_registering_cab_keeps_kazakhstan_waves_1_to_6_only(cab_registered):
+    root, _ = cab_registered
+    registered = sorted(p.name for p in (root / "data/microdata/cab").iterdir())
+    assert registered == [fixtures.cab_name(1), fixtures.cab_name(2)]
+    recorded = json.loads((root / "data/microdata/manifest.json").read_text())["cab"]
+    assert sorted(recorded) == registered and all(v.startswith("sha256:") for v in recorded.values())
+    assert not [p for p in (root / "data/microdata").iterdir() if p.name.startswith(".")]  # no scratch left
+
+
+def test_cab_harmonises_exactly(cab_registered):
+    root, written = cab_registered
+    frame = microdata.read_cab(root)
+    raw = written[fixtures.cab_name(1)]
+    wave1 = frame[frame["wave"] == 1].reset_index(drop=True)
+    levels = {
+        1: "very_favourable",
+        2: "somewhat_favourable",
+        3: "somewhat_unfavourable",
+        4: "very_unfavourable",
+        8: "dont_know",
+        9: "refused",
+    }
+    assert wave1["fav_us"].astype(str).tolist() == raw["OpinionUSA"].map(levels).tolist()
+    assert wave1["opinion_trump"].astype(str).tolist() == raw["OpinionTrump"].map(levels).tolist()
+    assert wave1["sex"].astype(str).tolist() == raw["Gender"].map({1: "female", 2: "male"}).tolist()
+    assert wave1["education"].astype(str).tolist() == raw["EducLevel_M"].map(fixtures.EDUCATION_LEVELS).tolist()
+    assert wave1["urban"].astype(str).tolist() == raw["GeoCode"].map({1: "urban", 2: "rural"}).tolist()
+    assert wave1["language"].astype(str).tolist() == raw["Language"].map({1: "kazakh", 2: "russian"}).tolist()
+    assert wave1["age"].tolist() == raw["Age"].tolist()
+    assert set(wave1["region"]) <= set(fixtures.REGIONS.values())
+    assert wave1["weight"].tolist() == pytest.approx(raw["totwt"].tolist())
+    assert wave1["closer_econ_us"].isna().all() and frame.loc[frame["wave"] == 2, "closer_econ_us"].notna().all()
+    assert list(frame.columns) == list(schema.COLUMNS)
+    # don't know and refused stay levels; scoring turns them into missing, never into numbers
+    scored = schema.score(wave1["fav_us"])
+    assert scored[wave1["fav_us"].isin(schema.NONRESPONSE)].isna().all()
+    assert set(scored.dropna()) <= {1.0, 2.0, 3.0, 4.0}
+
+
+def test_every_format_harmonises_identically(tmp_path):
+    frames = {}
+    for kind in ("stata", "excel", "spss"):
+        path = _wave1(tmp_path, kind, seed=3)
+        frames[kind] = microdata.check_cab_content(path).frame
+    pd.testing.assert_frame_equal(frames["stata"], frames["excel"], check_dtype=False)
+    pd.testing.assert_frame_equal(frames["stata"], frames["spss"], check_dtype=False)
+    assert frames["excel"]["education"].notna().all()
+
+
+@pytest.fixture()
+def microdata_edition(monkeypatch):
+    """Use registered files, as the microdata edition does (the repository itself is the public edition)."""
+    monkeypatch.setenv("KZOPINION_EDITION", "microdata")
+
+
+def test_an_excel_file_from_the_cab_website_registers(repo_copy, tmp_path, capsys, microdata_edition):
+    _wave1(tmp_path / "dl", "excel")
+    microdata.register_cab(tmp_path / "dl", repo_copy)
+    assert "(Excel)" in capsys.readouterr().out
+    assert microdata.load("cab", root=repo_copy).label == "CAB microdata (wave 1)"
+
+
+def test_registration_prints_a_coverage_table(repo_copy, tmp_path, capsys):
+    _wave1(tmp_path / "dl", n=120)
+    microdata.register_cab(tmp_path / "dl", repo_copy)
+    out = capsys.readouterr().out
+    assert "CAB wave 1 (Stata), Kazakhstan, 120 respondents, weight sum 120.0" in out
+    lines = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("    ")}
+    assert lines["age"][:2] == ["found", "Age"]
+    assert lines["leader_kyrgyzstan"][:2] == ["found", "OpinionAtambaev"]
+    assert lines["closer_econ_us"][0] == "absent"
+
+
+def test_the_label_fallback_never_picks_among_candidates(repo_copy, tmp_path, capsys):
+    # Without the real name, '^age\b' matches Age, AgeGrp's and AgeGroup2's labels: ambiguous, not used.
+    _set_mapping(repo_copy, "age", variable="", label_pattern=r"^age\b")
+    # The old Kyrgyz pattern matched a prime-minister approval item as well as the president.
+    _set_mapping(repo_copy, "leader_kyrgyzstan", variable="", label_pattern="jeenbekov|atambayev")
+    path = _wave1(tmp_path / "dl")
+    checked = microdata.check_cab_content(path, repo_copy)
+    coverage = {c.item: c for c in checked.coverage}
+    assert coverage["age"].status == "ambiguous" and coverage["age"].candidates == ("Age", "AgeGrp", "AgeGroup2")
+    assert coverage["leader_kyrgyzstan"].status == "ambiguous"
+    assert set(coverage["leader_kyrgyzstan"].candidates) == {"OpinionAtambaev", "PMJeenbekov"}
+    assert "age" not in checked.frame
+    microdata.register_cab(tmp_path / "dl", repo_copy)
+    assert "ambiguous       Age, AgeGrp, AgeGroup2" in capsys.readouterr().out
+    # The shipped fallback pattern asks for an opinion of the president, so it finds one column.
+    _set_mapping(repo_copy, "leader_kyrgyzstan", label_pattern="opinion.*(atambaye?v|jeenbekov)")
+    coverage = {c.item: c for c in microdata.check_cab_content(path, repo_copy).coverage}
+    assert (coverage["leader_kyrgyzstan"].status, coverage["leader_kyrgyzstan"].variable) == (
+        "found by label",
+        "OpinionAtambaev",
+    )
+
+
+def test_an_ambiguous_required_item_stops_registration(repo_copy, tmp_path):
+    _set_mapping(repo_copy, "fav_us", variable="", label_pattern="opinion")
+    _wave1(tmp_path / "dl")
+    with pytest.raises(microdata.MicrodataError, match=r"item 'fav_us' is ambiguous: columns OpinionRussia"):
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+    assert _state(repo_copy) == {}
+
+
+def test_not_asked_answers_are_missing_and_an_all_not_asked_item_is_absent(repo_copy, tmp_path):
+    frame, labels, values = fixtures.cab_frame(1, 100, 4)
+    frame["OpinionTrump"] = 97  # Not Asked in this file
+    frame.loc[:9, "OpinionXi"] = 97
+    path = _write_raw(tmp_path / fixtures.cab_name(1), frame, labels, values)
+    checked = microdata.check_cab_content(path, repo_copy)
+    coverage = {c.item: c for c in checked.coverage}
+    assert coverage["opinion_trump"].status == "not asked" and "opinion_trump" not in checked.frame
+    assert checked.frame["opinion_xi"].isna().sum() == 10
+
+
+def test_an_unknown_value_label_is_named_with_the_accepted_levels(repo_copy, tmp_path):
+    frame, labels, values = fixtures.cab_frame(1, 50, 5)
+    values["EducLevel_M"] = {**fixtures.EDUCATION, 1: "Madrasa"}
+    _write_raw(tmp_path / "dl" / fixtures.cab_name(1), frame, labels, values)
+    with pytest.raises(microdata.MicrodataError) as err:
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+    message = str(err.value)
+    assert fixtures.cab_name(1) in message and "column 'EducLevel_M'" in message and "labelled 'Madrasa'" in message
+    assert "The coding accepts: primary (labels matching /incomplete school/" in message and "tertiary (" in message
+    assert _state(repo_copy) == {}
+
+
+# ----------------------------------------------------------------------------- content checks and safety
+
+
+def test_a_phone_wave_file_is_refused(cab_registered):
+    root, _ = cab_registered
+    fixtures.write_cab(root / "data/microdata/cab" / fixtures.cab_name(7))
+    with pytest.raises(microdata.MicrodataError, match=r"wave-7.*telephone wave"):
+        microdata.read_cab(root)
+
+
+def test_a_mislabelled_phone_file_is_refused(repo_copy, tmp_path):
+    # A telephone wave under a face-to-face name: the file's own Wave variable says W7.
+    _wave1(tmp_path / "dl", stated_wave=7)
+    with pytest.raises(
+        microdata.MicrodataError,
+        match=r"named as CAB wave 1 but its variable 'Wave' says "
+        r"\['CAB OTS W7'\] \(a telephone wave\)",
+    ):
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+    assert _state(repo_copy) == {}
+
+
+def test_telephone_wave_items_in_a_face_to_face_file_are_refused(repo_copy, tmp_path):
+    frame, labels, values = fixtures.cab_frame(2, 50, 7)
+    frame["E1a"], labels["E1a"] = 1, "Telephone-wave item"
+    _write_raw(tmp_path / "dl" / fixtures.cab_name(2), frame, labels, values)
+    with pytest.raises(microdata.MicrodataError, match=r"telephone-wave items \['E1a'\]"):
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+
+
+@pytest.mark.parametrize("label, wave", [("CAB OTS W3", 3), ("Wave 3", 3), ("3", 3), ("CAB OTS W4", 4)])
+def test_the_wave_is_read_from_the_files_own_variable(tmp_path, label, wave):
+    frame, labels, values = fixtures.cab_frame(3, 30, 8)
+    values["Wave"] = {3: label}
+    path = _write_raw(tmp_path / fixtures.cab_name(3), frame, labels, values)
+    if wave == 3:
+        assert microdata.check_cab_content(path).wave == 3
+    else:
+        with pytest.raises(
+            microdata.MicrodataError, match=rf"named as CAB wave 3 but its variable 'Wave' says \['{label}'\]"
+        ):
+            microdata.check_cab_content(path)
+
+
+def test_a_number_item_never_turns_a_label_into_a_number(tmp_path):
+    frame, labels, values = fixtures.cab_frame(1, 40, 9)
+    frame.loc[:4, "Age"] = 99
+    frame.loc[5:9, "Age"] = 88
+    values["Age"] = {99: "Refused (vol.)", 88: "88 and older"}
+    path = _write_raw(tmp_path / fixtures.cab_name(1), frame, labels, values)
+    age = microdata.check_cab_content(path).frame["age"]
+    assert age[:5].isna().all() and (age[5:10] == 88).all()
+    # Excel: a text answer in a column of numbers gets a negative code, which never becomes an age.
+    text = fixtures.as_text(frame, {**values, "Age": {99: "Refused (vol.)", 88: "Eighty-eight or more"}})
+    excel = tmp_path / fixtures.cab_name(1, kind="excel")
+    text.to_excel(excel, index=False)
+    assert microdata.check_cab_content(excel).frame["age"][:10].isna().all()
+
+
+def test_a_file_from_another_country_is_refused(repo_copy, tmp_path):
+    # By name (a Kyrgyz file put in the registered folder by hand) ...
+    path = tmp_path / fixtures.cab_name(1, "kyrgyzstan")
+    fixtures.write_cab(path)
+    with pytest.raises(microdata.MicrodataError, match=r"kyrgyzstan.*Kyrgyzstan file of CAB wave 1"):
+        microdata.check_cab_content(path)
+    # ... and by content (a Kyrgyz file under a Kazakh name).
+    _wave1(tmp_path / "dl", country="kyrgyzstan")
+    with pytest.raises(
+        microdata.MicrodataError,
+        match=r"named as a Kazakhstan file but its variable 'Country' holds "
+        r"\['Kyrgyzstan'\]",
+    ):
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+    assert _state(repo_copy) == {}
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (lambda w: -w, r"weight variable 'totwt' is negative for 300 respondents"),
+        (lambda w: w * 0, r"weight variable 'totwt' sums to 0"),
+        (lambda w: w.where(w > 1), r"weight variable 'totwt' is missing for \d+ of 300 respondents"),
+    ],
+)
+def test_bad_weights_are_refused(repo_copy, tmp_path, weights, message):
+    frame, labels, values = fixtures.cab_frame(1, 300, 6)
+    frame["totwt"] = weights(frame["totwt"])
+    _write_raw(tmp_path / "dl" / fixtures.cab_name(1), frame, labels, values)
+    with pytest.raises(microdata.MicrodataError, match=message):
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+    assert _state(repo_copy) == {}
+
+
+def test_an_empty_file_is_refused(repo_copy, tmp_path):
+    frame, labels, values = fixtures.cab_frame(1, 20, 6)
+    _write_raw(tmp_path / "dl" / fixtures.cab_name(1), frame.iloc[:0], labels, values)
+    with pytest.raises(microdata.MicrodataError, match=r"has no respondents \(0 rows\)"):
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+
+
+@pytest.mark.parametrize("kind", ["stata", "excel", "spss"])
+def test_a_corrupt_file_is_named_not_a_traceback(repo_copy, tmp_path, kind):
+    path = _wave1(tmp_path / "dl", kind)
+    path.write_bytes(path.read_bytes()[:200])
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.data.microdata", "--cab-dir", str(tmp_path / "dl")],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert f"{path.name}: cannot be read as a" in result.stderr and "download it again" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_truncated_zip_is_a_sentence(repo_copy, tmp_path):
+    fixtures.cab_download(tmp_path / "dl", waves=(1,))
+    archive = next((tmp_path / "dl").glob("*.zip"))
+    archive.write_bytes(archive.read_bytes()[:5000])
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.data.microdata", "--cab-dir", str(tmp_path / "dl")],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "BadZipFile" not in result.stderr
+    assert f"{archive}: not a readable zip archive" in result.stderr and "Download it again" in result.stderr
+    assert _state(repo_copy) == {}
+
+
+def test_a_zip_member_above_the_cap_is_refused_naming_member_and_cap(repo_copy, tmp_path):
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(fixtures.cab_name(1), b"\0" * (3 * 2**20))  # 3 MB of zeros: a few KB compressed
+    assert (folder / "bomb.zip").stat().st_size < 50_000
+    with pytest.raises(
+        microdata.MicrodataError,
+        match=rf"member {fixtures.cab_name(1)}: expands to 3 MB, more than "
+        r"the cap of 1 MB",
+    ):
+        microdata.register_cab(folder, repo_copy, max_member_mb=1)
+    assert _state(repo_copy) == {}
+
+
+def test_a_member_whose_header_understates_its_size_is_stopped_while_streaming(tmp_path):
+    # A forged header cannot get past the cap: the copy counts the bytes it actually writes.
+    with pytest.raises(microdata.MicrodataError, match=r"x.zip: member y.dta: expands to more than the cap of 1 MB"):
+        microdata._copy_capped(io.BytesIO(b"\0" * (2**20 + 1)), tmp_path / "out", 2**20, "x.zip: member y.dta")
+
+
+def test_a_symlink_out_of_the_folder_is_never_followed(repo_copy, tmp_path):
+    outside = _wave1(tmp_path / "elsewhere")
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    (folder / outside.name).symlink_to(outside)
+    (folder / "passwd.dta").symlink_to("/etc/passwd")
+    with pytest.raises(microdata.MicrodataError, match=r"a symbolic link to .*outside .*links out of the folder"):
+        microdata.register_cab(folder, repo_copy)
+    assert _state(repo_copy) == {}
+
+
+def test_other_files_in_the_folder_get_a_clear_message(repo_copy, tmp_path, capsys):
+    folder = tmp_path / "dl"
+    _wave1(folder)
+    (folder / "codebook.pdf").write_bytes(b"%PDF")
+    microdata.register_cab(folder, repo_copy)
+    assert "ignored codebook.pdf: not a survey data file" in capsys.readouterr().out
+    (folder / "my-survey.dta").write_bytes(b"not a CAB file")
+    with pytest.raises(microdata.MicrodataError, match=r"my-survey.dta: a data file whose name is not a CAB file name"):
+        microdata.register_cab(folder, repo_copy)
+
+
+def test_a_failed_registration_never_touches_registered_files(repo_copy, tmp_path):
+    _wave1(tmp_path / "good")
+    microdata.register_cab(tmp_path / "good", repo_copy)
+    before = _state(repo_copy)
+    # A new wave-1 file (different respondents) beside a corrupt wave-2 file: nothing may change.
+    _wave1(tmp_path / "mixed", seed=9)
+    (tmp_path / "mixed" / fixtures.cab_name(2)).write_bytes(b"\0" * 1000)
+    with pytest.raises(microdata.MicrodataError, match=fixtures.cab_name(2)):
+        microdata.register_cab(tmp_path / "mixed", repo_copy)
+    assert _state(repo_copy) == before
+    # A good later registration adds its waves and keeps the others.
+    (tmp_path / "wave2").mkdir()
+    fixtures.write_cab(tmp_path / "wave2" / fixtures.cab_name(2))
+    microdata.register_cab(tmp_path / "wave2", repo_copy)
+    assert sorted(microdata.manifest(repo_copy)["cab"]) == [fixtures.cab_name(1), fixtures.cab_name(2)]
+    assert (repo_copy / "data/microdata/cab" / fixtures.cab_name(1)).read_bytes() == before[
+        f"cab/{fixtures.cab_name(1)}"
+    ]
+
+
+def test_a_wave_given_twice_is_refused(repo_copy, tmp_path):
+    _wave1(tmp_path / "dl", "stata")
+    _wave1(tmp_path / "dl", "excel")
+    with pytest.raises(microdata.MicrodataError, match=r"CAB wave 1 is in the folder twice"):
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+
+
+def test_a_registered_file_changed_afterwards_is_refused(cab_registered):
+    root, _ = cab_registered
+    fixtures.write_cab(root / "data/microdata/cab" / fixtures.cab_name(1), seed=99)
+    with pytest.raises(microdata.MicrodataError, match=r"changed since it was registered"):
+        microdata.read_cab(root)
+
+
+# ----------------------------------------------------------------------------- models and editions
+
+
+def test_absent_items_make_models_visibly_not_computed(repo_copy, tmp_path, microdata_edition):
+    _wave1(tmp_path / "dl", n=400)
+    microdata.register_cab(tmp_path / "dl", repo_copy)
+    cab = microdata.load("cab", root=repo_copy)
+    pairs = russia_correlation.cab_pairs(cab.frame)
+    assert len(pairs) == 12 and {
+        "label",
+        "family",
+        "outcome",
+        "predictor",
+        "coef",
+        "se",
+        "p",
+        "low",
+        "high",
+        "n",
+        "ran",
+        "reason",
+        "controls",
+        "waves",
+    } <= set(pairs.columns)
+    economic = pairs[pairs["outcome"].str.startswith("closer_econ")]
+    assert len(economic) == 4 and not economic["ran"].any() and economic["coef"].isna().all()
+    assert set(economic["reason"]) == {"not computed (items absent in wave 1)"}
+    ran = pairs[pairs["ran"]]
+    assert len(ran) == 8 and set(ran["waves"]) == {"wave 1"} and ran["p"].notna().all()
+    assert set(ran["controls"]) == {
+        "mean opinion of the other Central Asian presidents, age, sex, education, settlement type"
+    }
+    table = russia_correlation.models_table(pairs)
+    assert (
+        table.loc["Closer economic ties with the US on those with Russia", "Coefficient"]
+        == "not computed (items absent in wave 1)"
+    )
+    assert russia_correlation.waves_caption(cab) == "CAB wave 1 (2017)"
+
+
+def test_the_stand_in_runs_all_twelve_models():
+    pairs = russia_correlation.cab_pairs(simulate.respondents("cab"))
+    assert pairs["ran"].all() and (pairs["waves"] == "waves 1-6").all() and (pairs["reason"] == "").all()
+
+
+def test_only_the_microdata_edition_uses_registered_files(repo_copy, tmp_path, monkeypatch):
+    monkeypatch.delenv("KZOPINION_EDITION", raising=False)
+    _wave1(tmp_path / "dl")
+    microdata.register_cab(tmp_path / "dl", repo_copy)
+    # The repository is the public edition: its committed records never see registered files.
+    assert microdata.edition(repo_copy) == "public" and microdata.load("cab", root=repo_copy).simulated
+    from kzopinion.book import editions, runlog
+
+    assert runlog.microdata_fingerprint(repo_copy) == "absent"
+    assert editions.wanted(repo_copy)
+    edition = editions.prepare(repo_copy)
+    assert microdata.edition(edition) == "microdata" and runlog.microdata_fingerprint(edition) != "absent"
+    cab = microdata.load("cab", root=edition)
+    assert not cab.simulated and cab.label == "CAB microdata (wave 1)"
+    assert cab.description == "CAB microdata (wave 1, 300 respondents)"
+    assert cab.files == microdata.manifest(repo_copy)["cab"]
+    assert not editions.wanted(edition)
+    config = (edition / "_config.yml").read_text()
+    assert "Microdata edition" in config and fixtures.cab_name(1) in config
+    assert cab.files[fixtures.cab_name(1)][:19] in config
+    # KZOPINION_EDITION overrides, both ways; anything else is refused.
+    monkeypatch.setenv("KZOPINION_EDITION", "public")
+    assert microdata.load("cab", root=edition).simulated and not editions.wanted(repo_copy)
+    monkeypatch.setenv("KZOPINION_EDITION", "everything")
+    with pytest.raises(microdata.MicrodataError, match="KZOPINION_EDITION"):
+        microdata.load("cab", root=repo_copy)
+
+
+def test_the_public_banner_is_the_one_the_configuration_shows(root):
+    import yaml
+
+    from kzopinion.book import editions
+
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    assert config["html"]["announcement"] == editions.banner(root)
+
+
+def test_gallup_refuses_a_blank_mapping_naming_the_items(repo_copy, tmp_path):
+    fixtures.write_gallup(tmp_path / "gallup.sav")
+    with pytest.raises(microdata.MicrodataError) as err:
+        microdata.register_file("gallup", tmp_path / "gallup.sav", repo_copy)
+    assert "data/mappings/gallup.csv has no variable name for 'year'" in str(err.value)
+    assert "'approve_us'" in str(err.value)
+
+
+def _fill_gallup_mapping(root: Path) -> None:
+    path = root / "data/mappings/gallup.csv"
+    rows = list(csv.DictReader(path.open()))
+    for row in rows:
+        row["variable"] = fixtures.GALLUP_NAMES[row["item"]]
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_gallup_with_a_filled_mapping_harmonises(repo_copy, tmp_path, microdata_edition):
+    raw = fixtures.write_gallup(tmp_path / "gallup.sav")
+    _fill_gallup_mapping(repo_copy)
+    microdata.register_file("gallup", tmp_path / "gallup.sav", repo_copy)
+    frame = microdata.load("gallup", root=repo_copy)
+    assert not frame.simulated and frame.tier == "microdata"
+    got = frame.frame
+    assert (
+        got["approve_us"].astype(str).tolist()
+        == raw["US"].map({1: "approve", 2: "disapprove", 3: "dont_know", 4: "refused"}).tolist()
+    )
+    assert (
+        got["immigration"].astype(str).tolist()
+        == raw["IMM"].map({1: "increase", 2: "keep", 3: "decrease", 4: "dont_know"}).tolist()
+    )
+    assert got["year"].tolist() == raw["YEAR_WAVE"].tolist()
+
+
+def test_wvs_missing_codes_never_become_numbers(repo_copy, tmp_path, microdata_edition):
+    raw = fixtures.write_wvs(tmp_path / "wvs6.sav")
+    microdata.register_file("wvs", tmp_path / "wvs6.sav", repo_copy)
+    frame = microdata.load("wvs", root=repo_copy).frame
+    assert frame["just_homosexuality"].isna().sum() == (raw["V203"] < 0).sum()
+    assert frame["just_homosexuality"].dropna().between(1, 10).all()
+    assert set(frame["country"]) <= {"Kazakhstan", "Russia", "United States"}
+
+
+def test_the_switch_uses_the_stand_in_when_nothing_is_registered(repo_copy):
+    respondents = microdata.load("cab", root=repo_copy)
+    assert respondents.simulated and respondents.tier == "simulated"
+    assert "SIMULATED" in respondents.description
+    assert list(respondents.frame.columns) == list(schema.COLUMNS)
+
+
+def test_make_data_without_arguments_reports_status(repo_copy):
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.data.microdata"], cwd=repo_copy, capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    for source in ("cab", "gallup", "wvs"):
+        assert f"{source}" in result.stdout and "missing" in result.stdout
+    assert "discuss-data.net" in result.stdout and "make data CAB_DIR=" in result.stdout
+
+
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("KZOPINION_EDITION", "KZOPINION_ROOT")}
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900, env=env)
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.email=test@example.org", "-c", "user.name=test", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_registered_files_in_every_format_build_the_microdata_edition_without_touching_tracked_files(
+    repo_copy, tmp_path
+):
+    _git(repo_copy, "init", "-q")
+    _git(repo_copy, "add", "-A")
+    _git(repo_copy, "commit", "-qm", "public edition")
+    folder = tmp_path / "cab"
+    folder.mkdir()
+    fixtures.write_cab(folder / fixtures.cab_name(1, kind="excel"), seed=1)
+    fixtures.cab_download(folder, waves=(2,))  # the archive's zip of Stata files (with a Kyrgyz file and a codebook)
+    fixtures.write_cab(folder / fixtures.cab_name(3, kind="spss"), seed=3)
+
+    registered = _run([sys.executable, "-m", "kzopinion.data.microdata", "--cab-dir", str(folder)], repo_copy)
+    assert registered.returncode == 0, registered.stderr
+    assert "CAB wave 1 (Excel)" in registered.stdout and "CAB wave 2 (Stata)" in registered.stdout
+    assert "CAB wave 3 (SPSS)" in registered.stdout
+
+    built = _run([sys.executable, "-m", "kzopinion.book.build", "--no-html"], repo_copy)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
+    assert "building the microdata edition in _build/microdata-edition/" in built.stdout
+    assert _git(repo_copy, "status", "--porcelain") == ""  # no tracked file changed
+
+    from kzopinion.book import claims, editions, glue
+
+    edition = editions.mirror(repo_copy)
+    glued = glue.glued_values(edition / "notebooks/02-russia-correlation.ipynb")
+    assert glued["ru_cab_source"] == "CAB microdata (waves 1-3)"
+    assert glued["ru_cab_waves"] == "CAB waves 1-3 (2017-2018)"
+    assert glued["ru_c_ran"] == "12" and glued["ru_gallup_source"] == "the simulated stand-in for Gallup"
+    ledger = claims.entries(edition).set_index("id")
+    assert ledger.at["ru_app_c_countries_positive_significant", "tier"] == "microdata"
+    assert ledger.at["ru_app_c_countries_positive_significant", "inputs"] == {
+        "microdata:cab": microdata.fingerprint("cab", edition)
+    }
+    assert ledger.at["ru_app_a_positive_significant", "tier"] == "simulated"
+    record = (edition / "notebooks/02-russia-correlation.ipynb").read_text()
+    assert "items absent in wave 1" in record and "SIMULATED stand-in for CAB" not in record
+    appendix = (edition / "book/data-appendix.md").read_text()
+    assert "microdata edition" in appendix and microdata.manifest(repo_copy)["cab"][fixtures.cab_name(2)] in appendix
+
+    # Without the microdata, the book is the public edition again: nothing to execute, records as committed.
+    shutil.rmtree(repo_copy / "data/microdata")
+    public = _run([sys.executable, "-m", "kzopinion.book.build", "--no-html"], repo_copy)
+    assert public.returncode == 0, public.stderr[-3000:]
+    assert "microdata edition" not in public.stdout and "to execute: " not in public.stdout
+    assert _git(repo_copy, "status", "--porcelain") == ""
