@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 
 import altair as alt
 import pandas as pd
@@ -51,7 +52,7 @@ def offline_html(spec: dict) -> str:
     spec = _stable_spec(spec)
     spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     chart_id = "kz-chart-" + hashlib.sha256(spec_json.encode()).hexdigest()[:12]
-    svg = vlc.vegalite_to_svg(spec)
+    svg = _short_coordinates(vlc.vegalite_to_svg(spec))
     label = html.escape(spec.get("description", ""), quote=True)
     safe_spec = spec_json.replace("</", "<\\/")  # never close the script element early
     # %-formatting on purpose: the JavaScript is full of braces that str.format and f-strings would need doubled
@@ -66,6 +67,18 @@ def offline_html(spec: dict) -> str:
         f'<div id="{chart_id}" class="kz-chart" role="img" aria-label="{label}">{svg}</div>'
         f'<script type="text/javascript">{script}</script>'
     )
+
+
+_LONG_DECIMAL = re.compile(r"-?\d+\.\d{4,}")
+
+
+def _short_coordinates(svg: str) -> str:
+    """The static SVG with its coordinates rounded to a thousandth of a pixel.
+
+    Vega lays the chart out in double precision from the (already rounded) spec; a thousandth of
+    a pixel is invisible, and no drawing coordinate then carries the last bits of any arithmetic.
+    """
+    return _LONG_DECIMAL.sub(lambda m: f"{float(m.group(0)):.3f}".rstrip("0").rstrip("."), svg)
 
 
 def _stable_spec(spec: dict) -> dict:

@@ -260,7 +260,8 @@ def book_digest(root: Path) -> str:
     """sha256 of everything the HTML is built from: when unchanged, Sphinx has nothing to do."""
     digest = hashlib.sha256()
     files = [root / "_config.yml", root / "_toc.yml", *sorted((root / "book").rglob("*")),
-             *sorted((root / "notebooks").glob("*.ipynb")), *sorted((root / "data").rglob("*")),
+             *sorted((root / "notebooks").glob("*.ipynb")), *sorted((root / "notebooks").glob("*.md")),
+             *sorted((root / "data").rglob("*")),
              *sorted((root / "src" / "kzopinion").rglob("*.py"))]
     for path in files:
         if path.is_file() and "microdata" not in path.parts and not path.name.startswith("."):
