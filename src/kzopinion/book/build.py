@@ -44,8 +44,8 @@ from pathlib import Path
 
 import yaml
 
-from kzopinion.book import claims, appendix, editions, glue, notebooks, runlog, vendor
 from kzopinion import data, paths
+from kzopinion.book import appendix, claims, editions, glue, notebooks, runlog, vendor
 
 
 class BuildError(RuntimeError):
