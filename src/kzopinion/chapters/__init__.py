@@ -15,6 +15,12 @@ from importlib import import_module
 TABLE_CHAPTERS = {"ds": "data_sources", "cu": "cultural_values", "fp": "foreign_policy", "pr": "preferences"}
 
 
+def variant_defaults(variants, notebook: str) -> dict[str, str]:
+    """The article's value of each open choice of ``notebook`` (the ``default`` rows of ``analysis_variants``)."""
+    mine = variants[(variants["notebook"] == notebook) & variants["default"].astype(bool)]
+    return dict(zip(mine["parameter"], mine["value"]))
+
+
 def table_claims(prefix: str, tables) -> dict:
     """Every ledger value notebook ``prefix`` computes from the data tables: its bound cells
     (:func:`kzopinion.book.claims.bound_values`) and its chapter's ``claim_values``."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kzopinion.chapters import variant_defaults
 from kzopinion.data.provenance import Cell, Tables, Traced, total
 
 CATCH_ALL = "other / refused"
@@ -93,8 +94,10 @@ def class_shares(table: pd.DataFrame, classes: pd.DataFrame, column: str = "both
 def audit_verdict(outside: int) -> str:
     """What the audit says about the printed table, given the cells rounding cannot explain."""
     if outside == 0:
-        return ("so the table was evidently computed from unrounded figures and its small discrepancies are rounding, "
-                "not errors")
+        return (
+            "so the table was evidently computed from unrounded figures and its small discrepancies are rounding, "
+            "not errors"
+        )
     return "which rounding alone cannot explain: those cells deserve a second look at the source"
 
 
@@ -205,13 +208,8 @@ def variant_shares(tables: Tables, notebook: str = "04-foreign-policy") -> pd.Da
     article's choice), so adding an alternative there adds a row here.
     """
     variants = tables[VARIANTS]
+    defaults = variant_defaults(variants, notebook)
     variants = variants[variants["notebook"] == notebook]
-    defaults = dict(
-        zip(
-            variants.loc[variants["default"].astype(bool), "parameter"],
-            variants.loc[variants["default"].astype(bool), "value"],
-        )
-    )
     rows = []
     for row in variants.itertuples(index=False):
         chosen = {**defaults, row.parameter: row.value}
@@ -228,6 +226,11 @@ def variant_shares(tables: Tables, notebook: str = "04-foreign-policy") -> pd.Da
     return pd.DataFrame(rows)
 
 
+def specifications(spread: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct specification: the article's choices once, then each alternative."""
+    return pd.concat([spread[spread["default"]].head(1), spread[~spread["default"]]])
+
+
 def robustness(spread: pd.DataFrame, claims: pd.DataFrame) -> dict[str, str]:
     """For each share claim, under how many distinct specifications the share agrees with the article.
 
@@ -236,21 +239,18 @@ def robustness(spread: pd.DataFrame, claims: pd.DataFrame) -> dict[str, str]:
     """
     from kzopinion import formatting as fmt
 
-    specifications = spread.drop_duplicates(subset=list(SHARE_CLAIMS.values()) + ["default"])
-    specifications = pd.concat(
-        [specifications[specifications["default"]].head(1), specifications[~specifications["default"]]]
-    )
+    distinct = specifications(spread)
     printed = claims.set_index("id")
     notes = {}
     for claim in SHARE_CLAIMS.values():
-        within = (specifications[claim] - float(printed.at[claim, "value"])).abs() <= float(
+        within = (distinct[claim] - float(printed.at[claim, "value"])).abs() <= float(
             printed.at[claim, "tolerance"]
         ) + 1e-9
         notes[claim] = (
-            f"holds under {fmt.count_of(int(within.sum()), len(specifications))} specifications "
+            f"holds under {fmt.count_of(int(within.sum()), len(distinct))} specifications "
             f"(the article's and each alternative in data/coding/analysis_variants.csv); "
-            f"range {fmt.percent_value(specifications[claim].min())} "
-            f"to {fmt.percent_value(specifications[claim].max())}"
+            f"range {fmt.percent_value(distinct[claim].min())} "
+            f"to {fmt.percent_value(distinct[claim].max())}"
         )
     return notes
 
@@ -283,9 +283,7 @@ def spread_texts(spread: pd.DataFrame) -> dict[str, str]:
         else "under some of them the balance flips: " + " and ".join(flips) + " is no longer the majority"
     )
     return {
-        "fp_variant_count": fmt.count(
-            len(spread.drop_duplicates(subset=["parameter", "value"])[lambda t: ~t["default"]]) + 1
-        ),
+        "fp_variant_count": fmt.count(len(specifications(spread))),
         "fp_range_positive_development": fmt.value_range(
             fmt.percent_value(development.min()), fmt.percent_value(development.max())
         ),

@@ -23,6 +23,7 @@ import pandas as pd
 
 from kzopinion.analysis import models
 from kzopinion.analysis.models import Estimate
+from kzopinion.chapters import variant_defaults
 from kzopinion.data import schema
 
 FAVOURABLE = ("very_favourable", "somewhat_favourable")
@@ -275,17 +276,17 @@ def positive_not_significant(estimate: Estimate, alpha: float) -> Verdict:
     )
 
 
-def family_verdict(pairs: pd.DataFrame, family: str, alpha: float, expected: int) -> Verdict | None:
-    """Appendix C: a family holds when all ``expected`` models ran, each positive and significant.
+def family_verdict(pairs: pd.DataFrame, family: str, alpha: float) -> Verdict | None:
+    """Appendix C: a family holds when every one of its models (:data:`CAB_PAIRS`) ran, each positive and
+    significant.
 
     Returns ``None`` (the claim is not credited either way) when any model of the family could
     not run on the registered waves.
     """
     from kzopinion import formatting as fmt
 
-    rows = pairs[pairs["family"] == family]
-    if "ran" in rows:
-        rows = rows[rows["ran"].astype(bool)]
+    expected = sum(f == family for *_, f in CAB_PAIRS)
+    rows = pairs[(pairs["family"] == family) & pairs["ran"].astype(bool)]
     if len(rows) < expected:
         return None
     good = int(((rows["coef"] > 0) & (rows["p"] < alpha)).sum())
@@ -343,11 +344,7 @@ def specification(
         for c in ("age", "opinion_other_ca_leaders")
         if c in wanted and sample[c].notna().any()
     }
-    categorical = {
-        c: ref
-        for c, ref in {"sex": "male", "education": "secondary", "urban": "urban"}.items()
-        if c in wanted and sample[c].notna().any()
-    }
+    categorical = {c: ref for c, ref in DEMOGRAPHICS.items() if c in wanted and sample[c].notna().any()}
     if "region" in wanted and sample["region"].notna().any():
         sample = sample.assign(region=sample["region"].astype("category"))
         categorical["region"] = sorted(sample["region"].dropna().unique())[0]
@@ -377,9 +374,7 @@ def specification_curve(frame: pd.DataFrame, variants: pd.DataFrame, confidence:
     mine = variants[variants["notebook"] == NOTEBOOK]
     control_sets = mine.loc[mine["parameter"] == "SPEC_CONTROLS", "value"].tolist()
     wave_sets = mine.loc[mine["parameter"] == "SPEC_WAVES", "value"].tolist()
-    defaults = dict(
-        zip(mine.loc[mine["default"].astype(bool), "parameter"], mine.loc[mine["default"].astype(bool), "value"])
-    )
+    defaults = variant_defaults(variants, NOTEBOOK)
     rows = [specification(frame, c, w, confidence=confidence) for c in control_sets for w in wave_sets]
     curve = pd.DataFrame(rows)
     curve["article"] = (curve["controls"] == defaults["SPEC_CONTROLS"]) & (curve["waves"] == defaults["SPEC_WAVES"])
