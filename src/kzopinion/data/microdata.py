@@ -335,11 +335,10 @@ def _read_excel(path: Path) -> SourceFile:
             continue
         has_numbers = any(_is_number(v) for v in column.dropna())
         codes = {text: (-(i + 1) if has_numbers else i + 1) for i, text in enumerate(texts)}
-        columns[str(name)] = pd.Series(
-            [float("nan") if pd.isna(v) else float(v) if _is_number(v) else float(codes[str(v).strip()]) for v in column],
-            index=sheet.index,
-            dtype="float64",
-        )
+        coded = [
+            float("nan") if pd.isna(v) else float(v) if _is_number(v) else float(codes[str(v).strip()]) for v in column
+        ]
+        columns[str(name)] = pd.Series(coded, index=sheet.index, dtype="float64")
         value_labels[str(name)] = {float(code): text for text, code in codes.items()}
     # No variable labels in the sheet: the names stand in for them (the label fallback matches names).
     frame = pd.DataFrame(columns, index=sheet.index)  # built at once: inserting column by column fragments it
