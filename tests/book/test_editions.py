@@ -132,6 +132,7 @@ def test_values_computed_from_registered_files_name_the_files_and_their_sha256(c
         assert shown in page[key].inputs, (key, page[key].inputs)
         assert "cab_russia_aggregates" not in page[key].inputs, key
     assert page["ru_memo_russia_favourable"].inputs == ["cab_russia_aggregates"]
+    assert not [key for key, value in page.items() if not value.inputs]  # no "Inputs: not recorded"
     ledger = doorways.glued(edition)["notebooks/02-russia-correlation"]["ru_us_positive_exceeds_negative"]
     assert ledger.inputs == [shown]
     # Appendix C in prose: significance at the article's level, not only signs
