@@ -169,16 +169,32 @@ def commit_address(url: str, commit: str) -> str:
     return f"{url.rstrip('/')}/-/tree/{commit}" if "gitlab" in url.lower() else f"{url.rstrip('/')}/tree/{commit}"
 
 
-def citation(root: Path, commit: str, url: str = "") -> str:
-    """"Cite this edition", from CITATION.cff, with the commit it was built from and, when the
-    repository's address is set (``url``), the address of that commit."""
+def _cff(root: Path) -> dict:
     import yaml
 
     path = root / "CITATION.cff"
     try:
-        cff = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise ValueError(f"{path} cannot be read as YAML ({err}); fix the file so the pages can cite it") from None
+
+
+def address_disagreement(root: Path, url: str) -> str:
+    """A sentence saying how CITATION.cff's ``repository-code`` and the repository's address
+    (``repository.url`` in _config.yml, given as ``url``) differ, or "" when they agree."""
+    cited = str(_cff(root).get("repository-code") or "").strip().rstrip("/")
+    url = url.strip().rstrip("/")
+    if cited == url:
+        return ""
+    return (f"CITATION.cff gives repository-code {cited or '(none)'} but _config.yml gives repository.url "
+            f"{url or '(empty)'}: the address is set in _config.yml; give CITATION.cff the same "
+            + (f"(repository-code: {url})." if url else "(remove its repository-code, or set repository.url)."))
+
+
+def citation(root: Path, commit: str, url: str = "") -> str:
+    """"Cite this edition", from CITATION.cff, with the commit it was built from and, when the
+    repository's address is set (``url``), the address of that commit."""
+    cff = _cff(root)
     authors = "; ".join(a.get("name") or " ".join(filter(None, [a.get("given-names"), a.get("family-names")]))
                         for a in cff.get("authors", []))
     year = str(cff.get("date-released", ""))[:4]

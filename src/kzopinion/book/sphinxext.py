@@ -241,9 +241,10 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
         context["body"] += ('<div class="kz-tips" hidden>' + "".join(
             f'<span id="{tip}">{html.escape(text)}</span>' for tip, text in tips) + "</div>")
     ed = app.kz_edition
-    commit = f"<code>{html.escape(ed.commit or 'unknown')}</code>"
+    commit = html.escape(ed.commit or "unknown")
     if ed.commit_url:
         commit = f'<a href="{html.escape(ed.commit_url)}">{commit}</a>'
+    commit = f"<code>{commit}</code>"
     commit += " (with uncommitted changes)" if ed.dirty else ""
     source = f' of <a href="{html.escape(ed.url)}">{html.escape(ed.url)}</a>' if ed.url else ""
     context["body"] += (
@@ -300,10 +301,18 @@ def configure_repository(options: dict, context: dict) -> str:
 
 
 def _configure(app, config) -> None:
+    from sphinx.errors import ExtensionError
+
     from kzopinion.book import doorways
 
     url = configure_repository(config.html_theme_options, config.html_context)
-    app.kz_edition = doorways.edition(_root(app), url)
+    try:
+        disagreement = doorways.address_disagreement(_root(app), url)
+        app.kz_edition = doorways.edition(_root(app), url)
+    except ValueError as err:
+        raise ExtensionError(f"kzopinion: {err}") from None
+    if disagreement:
+        raise ExtensionError(f"kzopinion: {disagreement}")
     # In the configuration Sphinx compares between builds: when the commit, date or address
     # changes, every page is written again, so no page names a stale commit.
     config.html_context["kz_edition"] = vars(app.kz_edition)
