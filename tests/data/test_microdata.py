@@ -602,7 +602,7 @@ def test_registered_files_in_every_format_build_the_microdata_edition_without_to
     assert "building the microdata edition in _build/microdata-edition/" in built.stdout
     assert _git(repo_copy, "status", "--porcelain") == ""  # no tracked file changed
 
-    from kzopinion.book import claims, editions, glue
+    from kzopinion.book import appendix, claims, editions, glue
 
     edition = editions.mirror(repo_copy)
     glued = glue.glued_values(edition / "notebooks/02-russia-correlation.ipynb")
@@ -617,8 +617,8 @@ def test_registered_files_in_every_format_build_the_microdata_edition_without_to
     assert ledger.at["ru_app_a_positive_significant", "tier"] == "simulated"
     record = (edition / "notebooks/02-russia-correlation.ipynb").read_text()
     assert "items absent in wave 1" in record and "SIMULATED stand-in for CAB" not in record
-    appendix = (edition / "book/data-appendix.md").read_text()
-    assert "microdata edition" in appendix and microdata.manifest(repo_copy)["cab"][fixtures.cab_name(2)] in appendix
+    page = appendix.render(edition)  # the appendix its build writes
+    assert "microdata edition" in page and microdata.manifest(repo_copy)["cab"][fixtures.cab_name(2)] in page
 
     # Without the microdata, the book is the public edition again: nothing to execute, records as committed.
     shutil.rmtree(repo_copy / "data/microdata")
