@@ -279,14 +279,15 @@ def test_the_print_width_check_catches_a_wide_table_and_a_clipped_code_block(chr
     page.emulate_media(media="print")
     page.set_content('<html lang="en"><body style="margin:0"><section id="s">'
                      '<table id="wide" style="width:900px"><tr><td>a wide table</td></tr></table>'
-                     '<div style="overflow-x:auto"><pre id="long" style="white-space:pre">' + "x" * 300 + '</pre></div>'
-                     '<figure id="fits" style="width:200px;margin:0">fits</figure></section></body></html>')
-    found = page.evaluate(pdf.WIDE_JS)
+                     '<div style="overflow-x:auto"><pre style="white-space:pre">' + "x" * 300 + '</pre></div>'
+                     '<pre style="white-space:pre">' + "y" * 300 + '</pre>'
+                     '<figure style="width:200px;margin:0">fits</figure></section></body></html>')
+    found = {f["element"][:13]: " ".join(f["problems"]) for f in page.evaluate(pdf.WIDE_JS)}
     page.close()
-    described = " | ".join(f"{f['element']}: {f['problems']}" for f in found)
-    assert "table" in described and "a wide table" in described and "spans 0..900 px" in described
-    assert "pre" in described and "clips" in described
-    assert "figure" not in described
+    assert set(found) == {'table in #s (', 'pre in #s ("x', 'pre in #s ("y'}, found  # not the figure
+    assert f"spans 0..900 px of a printable 0..{pdf.TEXT_WIDTH_PX} px" in found['table in #s (']
+    assert "in a box that clips" in found['pre in #s ("x']  # a scrolling box: cut on paper
+    assert "of a printable" in found['pre in #s ("y']  # a long line running past the page
 
 
 def test_no_pdf_page_is_more_than_half_empty_except_at_chapter_ends(printed):

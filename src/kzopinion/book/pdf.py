@@ -106,16 +106,17 @@ WIDE_JS = r"""() => {
     if (el.tagName.toLowerCase() === 'svg' && el.parentElement.closest('svg')) return [];
     const box = el.getBoundingClientRect();
     if (!box.width || !box.height) return [];  // not printed
-    const problems = [];
-    if (box.left < -1 || box.right > limit + 1)
-      problems.push(`spans ${Math.round(box.left)}..${Math.round(box.right)} px of a printable 0..${limit} px`);
+    const problems = [], left = Math.round(box.left);
+    // what it draws: its box, or its content where that runs past the box (a long line of code)
+    const right = Math.round(Math.max(box.right, box.left + el.scrollWidth));
+    if (left < -1 || right > limit + 1) problems.push(`spans ${left}..${right} px of a printable 0..${limit} px`);
     if (getComputedStyle(el).overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1)
-      problems.push(`holds ${el.scrollWidth} px of content in ${el.clientWidth} px`);
+      problems.push(`clips ${el.scrollWidth} px of content to ${el.clientWidth} px`);
     for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
       if (getComputedStyle(up).overflowX === 'visible') continue;
       const frame = up.getBoundingClientRect();
-      if (box.left < frame.left - 1 || box.right > frame.right + 1)
-        problems.push(`spans ${Math.round(box.left)}..${Math.round(box.right)} px in a box that clips at `
+      if (left < frame.left - 1 || right > frame.right + 1)
+        problems.push(`spans ${left}..${right} px in a box that clips at `
                       + `${Math.round(frame.left)}..${Math.round(frame.right)} px`);
     }
     return problems.length ? [{element: describe(el), problems}] : [];
