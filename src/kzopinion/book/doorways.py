@@ -173,6 +173,9 @@ def _cff(root: Path) -> dict:
     import yaml
 
     path = root / "CITATION.cff"
+    if not path.is_file():
+        raise ValueError(f"{path} is missing: every page cites its edition from it; restore it "
+                         "(git checkout CITATION.cff)")
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
