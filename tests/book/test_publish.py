@@ -192,6 +192,26 @@ def test_the_citation_names_the_address_of_the_commit(root):
     assert doorways.commit_address("https://gitlab.com/a/b", "abc") == "https://gitlab.com/a/b/-/tree/abc"
 
 
+def test_the_published_book_is_stale_when_the_citation_the_address_or_the_commit_changes(tmp_path):
+    from kzopinion.book import build
+
+    for name, text in [("_config.yml", 'repository:\n  url: ""\n'), ("_toc.yml", "root: book/intro\n"),
+                       ("CITATION.cff", "cff-version: 1.2.0\n")]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost"]
+    subprocess.run([*git, "init", "--quiet"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "--quiet", "--allow-empty", "-m", "one"], cwd=tmp_path, check=True)
+    seen = [build.book_digest(tmp_path)]
+    (tmp_path / "CITATION.cff").write_text(f'cff-version: 1.2.0\nrepository-code: "{SAMPLE}"\n', encoding="utf-8")
+    seen.append(build.book_digest(tmp_path))
+    (tmp_path / "_config.yml").write_text(f"repository:\n  url: {SAMPLE}\n", encoding="utf-8")
+    seen.append(build.book_digest(tmp_path))
+    subprocess.run([*git, "commit", "--quiet", "--allow-empty", "-m", "two"], cwd=tmp_path, check=True)
+    seen.append(build.book_digest(tmp_path))
+    assert len(set(seen)) == 4
+    assert build.book_digest(tmp_path) == seen[-1]  # and nothing else moves it
+
+
 # ----------------------------------------------------------------------------- the workflow
 
 
