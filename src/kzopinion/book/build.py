@@ -10,7 +10,8 @@
 Steps, each stopping the build loudly on failure:
 
 1. validate every table of the data package (schema and checksum);
-2. write the generated pages (data appendix);
+2. (the generated pages, data appendix and chart library, are written by the book's Sphinx
+   extension when step 4 starts, so the plain ``jupyter-book build .`` has them too);
 3. execute, in parallel, each notebook whose code or whose reads (tables, files, modules,
    microdata, other records: see kzopinion.book.runlog) changed, the replication report last; a
    notebook whose prose alone changed is resynced, not executed. Kernels run with a working
@@ -46,7 +47,7 @@ from pathlib import Path
 import yaml
 
 from kzopinion import data, paths
-from kzopinion.book import appendix, claims, editions, glue, notebooks, runlog, vendor
+from kzopinion.book import claims, doorways, editions, glue, notebooks, runlog
 from kzopinion.data import microdata
 
 
@@ -259,9 +260,11 @@ def restore_changes(root: Path, before: dict[str, bytes]) -> list[str]:
 
 
 def book_digest(root: Path) -> str:
-    """sha256 of everything the HTML is built from: when unchanged, Sphinx has nothing to do."""
-    digest = hashlib.sha256()
-    files = [root / "_config.yml", root / "_toc.yml", *sorted((root / "book").rglob("*")),
+    """sha256 of everything the HTML is built from, the commit the pages cite included: when
+    unchanged, Sphinx has nothing to do."""
+    digest = hashlib.sha256(f"commit {doorways.commit(root)}\n".encode())
+    files = [root / "_config.yml", root / "_toc.yml", root / "CITATION.cff", root / "requirements.lock",
+             *sorted((root / "book").rglob("*")),
              *sorted((root / "notebooks").glob("*.ipynb")), *sorted((root / "notebooks").glob("*.md")),
              *sorted((root / "data").rglob("*")),
              *sorted((root / "src" / "kzopinion").rglob("*.py"))]
@@ -461,8 +464,6 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
                 raise BuildError(f"--from-ipynb {name}: notebooks/{name}.md and .ipynb must both exist.")
             notebooks.import_from_record(source)
             say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
-        appendix.write(root)
-        vendor.write_bundle(root)
         execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md)
         unsynced = {s.name: notebooks.pair_differences(s) for s in notebooks.sources(root)}
         unsynced = {k: v for k, v in unsynced.items() if v}

@@ -36,8 +36,8 @@ from pathlib import Path
 import pandas as pd
 
 from kzopinion import data, paths
-from kzopinion.formatting import stable
 from kzopinion.data.provenance import Cell, Tables, Traced
+from kzopinion.formatting import stable
 
 STATUSES = ("recomputed", "confirmed", "transcribed", "differs", "reported-only", "not-yet")
 LEDGER_PREFIX = "ledger_"

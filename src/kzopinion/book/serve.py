@@ -25,8 +25,8 @@ import threading
 import time
 from pathlib import Path
 
-from kzopinion.book import build, notebooks
 from kzopinion import paths
+from kzopinion.book import build, notebooks
 
 VERSION_PATH = "/__kz_build"
 GENERATED = ("book/data-appendix.md", "book/_static/vendor")  # written by the build itself
