@@ -168,7 +168,8 @@ def test_a_failing_extension_read_is_reported_with_its_file_and_fix(repo_copy):
     assert result.returncode == 1
     message = result.stderr
     assert "BUILD FAILED" in message and "Look above" not in message and "look above" not in message
-    assert "CITATION.cff" in message and "git checkout -- CITATION.cff" in message, message
+    assert "CITATION.cff is missing" in message and "git checkout" in message, message
+    assert "Traceback" not in message and "\x1b[" not in message, message
 
 
 def test_failure_report_keeps_every_line_that_names_a_cause(tmp_path):

@@ -341,7 +341,9 @@ def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[
 # Lines of a Sphinx or Jupyter Book log that say what went wrong; Jupyter Book's own closing advice
 # ("Look above for the cause") is dropped, since the build prints only these lines.
 _CAUSE = re.compile(r"warning|error|exception|traceback|cannot|failed|no such file|not found", re.I)
-_NOISE = re.compile(r"look above for the cause|^\s*$|^=+$|Running Sphinx|^\s*File \"", re.I)
+_NOISE = re.compile(r"look above for the cause|^\s*$|^=+$|Running Sphinx|^\s*File \"|^\s*raise |"
+                    r"^Traceback \(most recent call last\)|^The above exception|^\w+Error:\s*$", re.I)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _MISSING = re.compile(r"(?:No such file or directory|FileNotFoundError)[^'\"]*['\"]([^'\"]+)['\"]"
                       r"|(\S+) cannot be read[^(]*\(\[Errno 2\] No such file or directory")
 
@@ -354,6 +356,7 @@ def failure_report(log: str, root: Path, output: Path) -> str:
     nothing matches, the end of the log. A missing file is named with the fix, relative to the
     tree being built.
     """
+    log = _ANSI.sub("", log)
     lines = log.splitlines()
     keep = []
     for number, line in enumerate(lines):
