@@ -416,6 +416,14 @@ def table(root: Path | None = None) -> pd.DataFrame:
         )
         raise KeyError(f"claims recorded more than once: {where}. Record each claim in one cell of one notebook.")
     by_id = {row["id"]: row for _, row in ledger.iterrows()}
+    indexed = claims.set_index("id", drop=False)
+    refused = [
+        f"{r['notebook']} In [{r['cell']}]: {problem}"
+        for i, r in by_id.items()
+        for problem in undeclared(indexed.loc[i], [Cell(*c) for c in r["cells"]])
+    ]
+    if refused:
+        raise ValueError("recorded claims without declared provenance: " + "; ".join(refused))
     out = claims.copy()
     status = [status_of(c, by_id.get(c["id"]), root) for _, c in claims.iterrows()]
     simulated = [i in by_id and "simulated" in by_id[i]["tier"] for i in claims["id"]]

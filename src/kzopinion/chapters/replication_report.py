@@ -342,7 +342,8 @@ def word_checks(tables: Tables) -> pd.DataFrame:
         if _is_share(row):
             numbers = f"{fmt.count_of(numerator, denominator)} = {fmt.percent(value)}"
         elif denominator is not None:
-            numbers = f"{fmt.as_printed(numerator)} against {fmt.as_printed(denominator)}: a ratio of {fmt.decimal(value)}"
+            ratio = fmt.decimal(value)
+            numbers = f"{fmt.as_printed(numerator)} against {fmt.as_printed(denominator)}: a ratio of {ratio}"
         else:
             numbers = fmt.as_printed(numerator)
         tolerance = float(row.tolerance) if pd.notna(row.tolerance) else 0.0
