@@ -287,7 +287,7 @@ def agrees(claimed: float, qualifier: str, tolerance: float, book: float, book_q
 def book_qualifier(cells: Iterable[Cell], root: Path | None = None) -> str:
     """The qualifier a value's source prints with it ("over" for "over 55,000"), when it is one cell of a table
     with a ``qualifier`` column; empty otherwise."""
-    cells = [c for c in cells if not c.respondent_level and c.table != CLAIMS]
+    cells = [c for c in cells if not c.respondent_level]
     if len(cells) != 1:
         return ""
     cell = cells[0]
@@ -307,8 +307,9 @@ def status_of(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Pat
     if kind == "simulated":
         return "reported-only"
     qualifier = claim.get("qualifier", "")
+    echoed = any(c.table == CLAIMS and c.key == claim["id"] for c in cells)  # its own words carry its own qualifier
     if not agrees(float(claim["value"]), qualifier, float(claim["tolerance"]), float(entry["value"]),
-                  book_qualifier(cells, root)):
+                  qualifier if echoed else book_qualifier(cells, root)):
         return "differs"
     return kind
 
