@@ -2,7 +2,7 @@
 glued from a computation, or explicitly marked as not a result.
 
 Exempt by rule, never by hand: references to figures, tables, appendices, sections, chapters and waves
-("Figure 2", "Appendix C", "wave 1", "waves 1-6"), citations and other roles (``{cite:p}`...```), headings,
+("Figure 2", "Appendix C", "wave 1", "waves 1-6", "report no. 46"), numbered-list markers, citations and other roles (``{cite:p}`...```), headings,
 labels, link targets, inline code, code cells and front matter. Anything else is marked on the line before
 with a MyST comment the lint knows, naming the tokens and the reason::
 
@@ -22,7 +22,7 @@ NUMBER_WORDS = (
 NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?s?%?|\.\d+)(?![\w])|\b(" + "|".join(NUMBER_WORDS) + r")\b",
                     re.IGNORECASE)
 REFERENCE = re.compile(
-    r"\b(?:Figures?|Fig\.|Tables?|Appendix|Appendices|Sections?|Chapters?|[Ww]aves?|Notes?)\s+"
+    r"\b(?:Figures?|Fig\.|Tables?|Appendix|Appendices|Sections?|Chapters?|[Ww]aves?|Notes?|no\.)\s+"
     r"[A-Z0-9]+(?:\s*(?:-|–|,|and|to)\s*[A-Z0-9]+)*"
 )
 MARK = re.compile(r"^%\s*not-a-result:\s*(.+)$")
@@ -58,6 +58,7 @@ def prose_lines(markdown: str) -> list[tuple[int, str, set[str]]]:
         text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
         text = re.sub(r"<[^>]+>", " ", text)  # html tags and their attributes
         text = REFERENCE.sub(" ", text)
+        text = re.sub(r"^\s*\d+\.\s", " ", text)  # the marker of a numbered list
         out.append((number, text, marked))
         marked = set()
     return out

@@ -76,6 +76,11 @@ TRANSCRIBES, REMAINDER = "transcribes", "remainder"
 
 
 @cache
+def _tables(root: Path) -> Tables:
+    return Tables(root)
+
+
+@cache
 def _claim_cells(root: Path) -> pd.DataFrame:
     return data.load(CLAIM_CELLS, root)
 
@@ -291,7 +296,7 @@ def book_qualifier(cells: Iterable[Cell], root: Path | None = None) -> str:
     if len(cells) != 1:
         return ""
     cell = cells[0]
-    tables = Tables(root)
+    tables = _tables(root or paths.root())
     if "qualifier" not in tables[cell.table].columns:
         return ""
     value = tables.raw(cell.table, cell.key, "qualifier")
