@@ -173,6 +173,7 @@ def record(claim_id: str, value: Traced, text: str, robustness: str | None = Non
         "cells": [[c.table, c.key, c.column] for c in cells],
         "tier": " + ".join(sorted({tier_of(c, root) for c in cells})),
         "inputs": {name: _input_hash(name, root) for name in tables},
+        "book_qualifier": book_qualifier(value.cells, root),
     }
     if robustness:
         entry["robustness"] = robustness
@@ -241,7 +242,7 @@ def entries(root: Path) -> pd.DataFrame:
         for key, text in glue.glued_values(record_path).items():
             if key.startswith(LEDGER_PREFIX):
                 rows.append({**json.loads(text), "notebook": source.stem, "cell": cells[key]})
-    columns = ["id", "value", "text", "tier", "cells", "inputs", "robustness", "cell", "notebook"]
+    columns = ["id", "value", "text", "tier", "cells", "inputs", "robustness", "book_qualifier", "cell", "notebook"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -313,8 +314,10 @@ def status_of(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Pat
         return "reported-only"
     qualifier = claim.get("qualifier", "")
     echoed = any(c.table == CLAIMS and c.key == claim["id"] for c in cells)  # its own words carry its own qualifier
+    recorded = entry.get("book_qualifier")  # recorded with the value, so the report reads no source table
+    theirs = recorded if isinstance(recorded, str) else book_qualifier(cells, root)
     if not agrees(float(claim["value"]), qualifier, float(claim["tolerance"]), float(entry["value"]),
-                  qualifier if echoed else book_qualifier(cells, root)):
+                  qualifier if echoed else theirs):
         return "differs"
     return kind
 
