@@ -171,3 +171,18 @@ def test_the_ledger_table_refuses_undeclared_provenance(root, monkeypatch):
 
 def test_tables_give_traced_cells(root):
     assert Tables(root).cell("claims", "fp_negative", "value").cells == {Cell("claims", "fp_negative", "value")}
+
+
+def test_the_audited_echo_is_now_transcribed(root, claim_rows):
+    """The audit's example: a chapter returning the claim's own printed value as its computation."""
+    echo = Tables(root).cell("claims", "cu_pp_us_halves", "value")
+    entry = {"value": float(echo), "cells": [[c.table, c.key, c.column] for c in echo.cells]}
+    assert claims.status_of(claim_rows.loc["cu_pp_us_halves"], entry, root) == "transcribed"
+
+
+def test_reported_only_distinguishes_absent_items_from_missing_files(root, claim_rows, monkeypatch):
+    claim = claim_rows.loc["ru_app_c_economy_positive_significant"]
+    monkeypatch.setattr(claims, "_registered_waves", lambda source, _root: None)
+    assert claims.qualifiers(claim, None, root) == ["CAB not registered"]
+    monkeypatch.setattr(claims, "_registered_waves", lambda source, _root: [1])
+    assert claims.qualifiers(claim, None, root) == ["its items are absent from the registered CAB data (wave 1)"]
