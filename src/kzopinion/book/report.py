@@ -98,10 +98,15 @@ def _note(row) -> str:
 def status_legend_html() -> str:
     """The status vocabulary as a definition list."""
     items = "".join(f"<dt>{STATUS_LABELS[s]}</dt><dd>{html.escape(m)}</dd>" for s, m in STATUS_MEANINGS.items())
-    qualified = "".join(
+    return f'<dl class="kz-status-legend">{items}</dl>'
+
+
+def qualifier_legend_html() -> str:
+    """What the qualifier beside a status means (coverage of waves or years, remainders, why reported only)."""
+    items = "".join(
         f"<dt><em>{html.escape(q)}</em></dt><dd>{html.escape(m)}</dd>" for q, m in QUALIFIER_MEANINGS.items()
     )
-    return f'<dl class="kz-status-legend">{items}{qualified}</dl>'
+    return f'<dl class="kz-status-legend kz-qualifier-legend">{items}</dl>'
 
 
 def checks_html(checks: pd.DataFrame) -> str:
