@@ -77,6 +77,7 @@ def test_the_three_named_examples(words):
     assert by_id.loc["ws_widely_admired", "numbers"].startswith("28 of 93")
     domestic = by_id.loc["ws_overwhelming_domestic"]
     assert domestic["result"] == "questionable" and "reasons" in domestic["units"] and "people" in domestic["units"]
+    assert domestic["numbers"] == "83%"  # as the article prints it
     assert by_id.loc["ws_handful_democracy", "result"] == "consistent"
     assert by_id.loc["ws_forced_choice", "result"] == "inconsistent"
 

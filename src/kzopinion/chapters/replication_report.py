@@ -310,6 +310,15 @@ def cells_value(tables: Tables, expression: str) -> Traced:
     return total(cells)
 
 
+def _as_printed(tables: Tables, number: Traced) -> str:
+    """A number as the article prints it when it is one claim's value ('83%', '44th'), plain otherwise."""
+    if len(number.cells) == 1:
+        (cell,) = number.cells
+        if cell.table == "claims":
+            return str(tables.raw("claims", cell.key, "printed"))
+    return fmt.as_printed(number)
+
+
 def _is_share(row) -> bool:
     return isinstance(row.denominator, str) and row.denominator != "" and float(row.threshold) <= 1 and row.rule != "~"
 
@@ -339,13 +348,13 @@ def word_checks(tables: Tables) -> pd.DataFrame:
         has_base = isinstance(row.denominator, str) and row.denominator != ""
         denominator = cells_value(tables, row.denominator) if has_base else None
         value = float(numerator) / float(denominator) if denominator is not None else float(numerator)
+        shown = [_as_printed(tables, n) for n in (numerator, denominator) if n is not None]
         if _is_share(row):
             numbers = f"{fmt.count_of(numerator, denominator)} = {fmt.percent(value)}"
         elif denominator is not None:
-            ratio = fmt.decimal(value)
-            numbers = f"{fmt.as_printed(numerator)} against {fmt.as_printed(denominator)}: a ratio of {ratio}"
+            numbers = f"{shown[0]} against {shown[1]}: a ratio of {fmt.decimal(value)}"
         else:
-            numbers = fmt.as_printed(numerator)
+            numbers = shown[0]
         tolerance = float(row.tolerance) if pd.notna(row.tolerance) else 0.0
         holds = RULES[row.rule](value, float(row.threshold), tolerance)
         uncounted = isinstance(row.uncounted, str) and row.uncounted != ""
