@@ -133,8 +133,14 @@ def test_values_computed_from_registered_files_name_the_files_and_their_sha256(c
         assert "cab_russia_aggregates" not in page[key].inputs, key
     assert page["ru_memo_russia_favourable"].inputs == ["cab_russia_aggregates"]
     assert not [key for key, value in page.items() if not value.inputs]  # no "Inputs: not recorded"
-    ledger = doorways.glued(edition)["notebooks/02-russia-correlation"]["ru_us_positive_exceeds_negative"]
-    assert ledger.inputs == [shown]
+    assert page["ru_us_positive_exceeds_negative"].inputs == [shown]
+    # A claim worded over waves 1-6, checked on wave 1: its status, robustness note and doorway say so
+    from kzopinion.book import claims
+
+    row = claims.table(edition).set_index("id").loc["ru_us_positive_exceeds_negative"]
+    assert row["status"] in ("confirmed", "differs") and "wave 1 of 1-6" in row["qualifier"]
+    assert "checked on wave 1 of 1-6 only" in row["robustness"]
+    assert "wave 1 of 1-6" in page["ru_us_positive_exceeds_negative"].describe()
     # Appendix C in prose: significance at the article's level, not only signs
     from kzopinion.book import glue
 

@@ -452,9 +452,13 @@ def table(root: Path | None = None) -> pd.DataFrame:
     out["cell"] = [by_id[i]["cell"] if i in by_id else None for i in claims["id"]]
     out["cells"] = [[str(Cell(*c)) for c in by_id[i]["cells"]] if i in by_id else [] for i in claims["id"]]
     out["inputs"] = [by_id[i]["inputs"] if i in by_id else {} for i in claims["id"]]
-    out["robustness"] = [
-        by_id[i]["robustness"] if i in by_id and isinstance(by_id[i]["robustness"], str) else "" for i in claims["id"]
-    ]
+    notes = [by_id[i]["robustness"] if i in by_id and isinstance(by_id[i]["robustness"], str) else ""
+             for i in claims["id"]]
+    spans = [coverage(c, [Cell(*x) for x in by_id[c["id"]]["cells"]]) if c["id"] in by_id and not s else ""
+             for (_, c), s in zip(claims.iterrows(), simulated)]
+    # a check on part of the waves or years the claim speaks of says so in its robustness note too
+    out["robustness"] = ["; ".join(filter(None, [note, f"checked on {span} only" if span else ""]))
+                         for note, span in zip(notes, spans)]
     out["status"] = status
     out["qualifier"] = ["; ".join(qualifiers(c, by_id.get(c["id"]), root)) for _, c in claims.iterrows()]
     return out
