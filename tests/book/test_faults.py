@@ -184,18 +184,43 @@ def test_a_bad_timeout_is_a_sentence(repo_copy):
     assert "must be a positive number of seconds" in _failed(_run(repo_copy, "--no-html", "--timeout", "soon"))
 
 
-def test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone(repo_copy):
+def test_a_cell_that_writes_into_the_repository_fails_naming_the_cell_and_the_path(repo_copy):
     claims_csv = repo_copy / "data/published/claims.csv"
     before = claims_csv.read_bytes()
-    edit(repo_copy / "notebooks/04-foreign-policy.md", "tables = Tables()",
-         "(paths.root() / 'data/published/claims.csv').write_text('vandalised')\n"
-         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\ntables = Tables()")
-    edit(repo_copy / "notebooks/04-foreign-policy.md", "from kzopinion import formatting as fmt",
-         "from kzopinion import formatting as fmt\nfrom kzopinion import paths")
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(source, "tables = Tables()",
+         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\n"
+         "(paths.root() / 'data/published/claims.csv').write_text('vandalised')\ntables = Tables()")
+    edit(source, "from kzopinion import formatting as fmt", "from kzopinion import formatting as fmt, paths")
+    record = notebooks.twin(source).read_bytes()
     message = _failed(_run(repo_copy, "--no-html"))
-    assert "A notebook changed repository files while executing: data/published/claims.csv" in message
-    assert claims_csv.read_bytes() == before
-    assert not (repo_copy / "notebooks/scratch.txt").exists()
+    line = notebooks.code_cell_lines(source)[2]
+    assert f"code cell 3 (line {line} of notebooks/04-foreign-policy.md) raised PermissionError" in message
+    assert "may not write into the repository, and this one tried to write data/published/claims.csv" in message
+    assert "restored" not in message, "nothing is written, so nothing is restored"
+    assert claims_csv.read_bytes() == before and notebooks.twin(source).read_bytes() == record
+    assert not (repo_copy / "notebooks/scratch.txt").exists() and not (repo_copy / "scratch.txt").exists()
+
+
+def test_writes_the_audit_hook_cannot_see_fail_the_build_naming_the_file(repo_copy):
+    """A subprocess writes where the kernel's repository is (the snapshot): caught after the run, named,
+    and nothing in the repository is restored because nothing in it was written; a new file and another
+    notebook's record are caught the same way."""
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(source, "tables = Tables()",
+         "import subprocess\nsubprocess.run(['sh', '-c', 'echo vandalised >> book/conclusion.md; "
+         "echo new > data/new-file.txt; echo x >> notebooks/05-preferences.ipynb'], cwd=paths.root())\n"
+         "tables = Tables()")
+    edit(source, "from kzopinion import formatting as fmt", "from kzopinion import formatting as fmt, paths")
+    conclusion = (repo_copy / "book/conclusion.md").read_bytes()
+    record = (repo_copy / "notebooks/05-preferences.ipynb").read_bytes()
+    message = _failed(_run(repo_copy, "--no-html"))
+    changed = "book/conclusion.md, data/new-file.txt, notebooks/05-preferences.ipynb"
+    assert f"a notebook's kernel changed {changed}" in message
+    assert "nothing was restored" in message
+    assert (repo_copy / "book/conclusion.md").read_bytes() == conclusion
+    assert (repo_copy / "notebooks/05-preferences.ipynb").read_bytes() == record
+    assert not (repo_copy / "data/new-file.txt").exists()
 
 
 def test_a_glue_key_defined_nowhere_names_the_md_line(repo_copy):
@@ -300,3 +325,45 @@ def test_a_build_folder_on_another_file_system_works(repo_copy, tmp_path):
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
+
+
+# --------------------------------------------------------------------------- round three
+
+
+def test_saving_sources_during_a_build_never_reverts_a_save(repo_copy):
+    """A prose file and a module saved every 0.2 s while `make book` executes notebooks and builds the HTML:
+    every save stays as saved (the build reads a snapshot and never restores anything)."""
+    import threading
+    import time
+
+    prose, module = repo_copy / "book/conclusion.md", repo_copy / "src/kzopinion/formatting.py"
+    # edited before the build too, so that every notebook importing it is executed while the saves go on
+    module.write_text(module.read_text(encoding="utf-8") + "# edited before the build\n", encoding="utf-8")
+    reverted: list[str] = []
+    done = threading.Event()
+
+    def save() -> None:
+        expected = {path: path.read_text(encoding="utf-8") for path in (prose, module)}
+        count = 0
+        while not done.is_set():
+            for path in (prose, module):
+                if path.read_text(encoding="utf-8") != expected[path]:
+                    reverted.append(f"{path.name} after save {count}")
+                expected[path] += f"\n# save {count}\n" if path.suffix == ".py" else f"\nSaved {count}.\n"
+                path.write_text(expected[path], encoding="utf-8")
+            count += 1
+            time.sleep(0.2)
+        for path in (prose, module):
+            if path.read_text(encoding="utf-8") != expected[path]:
+                reverted.append(f"{path.name} at the end")
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    try:
+        result = _run(repo_copy)
+    finally:
+        done.set()
+        saver.join()
+    assert not reverted, f"saves reverted: {reverted}"
+    assert "Traceback" not in result.stderr and "restored" not in result.stdout + result.stderr, result.stderr
+    assert result.returncode == 0 or "changed while the notebooks executed" in result.stderr, result.stderr

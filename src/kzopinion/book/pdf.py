@@ -24,8 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kzopinion.book import browser, build
 from kzopinion import paths
+from kzopinion.book import browser, build
 
 PAGE = {"format": "A4", "margin": {"top": "20mm", "bottom": "18mm", "left": "18mm", "right": "18mm"}}
 TEXT_WIDTH_PX = round((210 - 36) / 25.4 * 96)  # A4 less the side margins, in CSS pixels
