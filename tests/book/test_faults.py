@@ -367,3 +367,123 @@ def test_saving_sources_during_a_build_never_reverts_a_save(repo_copy):
     assert not reverted, f"saves reverted: {reverted}"
     assert "Traceback" not in result.stderr and "restored" not in result.stdout + result.stderr, result.stderr
     assert result.returncode == 0 or "changed while the notebooks executed" in result.stderr, result.stderr
+
+
+def _serve(repo: Path, port: int = 0) -> tuple[subprocess.Popen, list[str]]:
+    """Start `make serve` on ``repo``; its console lines are collected as they come."""
+    import threading
+
+    server = subprocess.Popen([sys.executable, "-m", "kzopinion.book.serve", "--port", str(port)], cwd=repo,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "KZOPINION_ROOT": str(repo)})
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
+    return server, lines
+
+
+def _wait_for(condition, seconds: float = 300) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.25)
+
+
+def test_serve_survives_a_front_matter_error_and_recovers(repo_copy):
+    import socket
+    import urllib.error
+    import urllib.request
+
+    def get(path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=10) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as err:
+            return err.code, ""
+
+    server, lines = _serve(repo_copy)
+    try:
+        _wait_for(lambda: any("serving http" in line for line in lines))
+        base = re.search(r"serving (http://127\.0\.0\.1:\d+)/", "".join(lines)).group(1)
+        for private in ("/_static/", "/.book-digest", "/.glue-digest", "/%00", "/book/%00.html"):
+            assert get(private)[0] == 404, private  # no listings, no build files, no traceback for a NUL
+        version = json.loads(get("/__kz_build")[1])["version"]
+        source = repo_copy / "notebooks/04-foreign-policy.md"
+        edit(source, "  format_name: myst", "  format_name: [myst")
+        _wait_for(lambda: json.loads(get("/__kz_build")[1])["error"])
+        error = json.loads(get("/__kz_build")[1])["error"]
+        assert "notebooks/04-foreign-policy.md, line 5: the YAML" in error
+        assert any("notebooks/04-foreign-policy.md, line 5: the YAML" in line for line in lines)
+        assert server.poll() is None, "the server keeps running"
+        assert get("/book/conclusion.html")[0] == 200, "the previous book is still served"
+        edit(source, "  format_name: [myst", "  format_name: myst")
+        _wait_for(lambda: json.loads(get("/__kz_build")[1])["version"] > version)
+        assert json.loads(get("/__kz_build")[1])["error"] == ""
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    output = "".join(lines)
+    assert "Traceback" not in output, output
+    # a busy port: one sentence, before anything is built
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy, lines = _serve(repo_copy, port)
+        assert busy.wait(timeout=60) == 1
+    _wait_for(lambda: lines, 10)
+    assert f"port {port} is in use" in "".join(lines) and "building" not in "".join(lines), lines
+
+
+def test_make_section_takes_its_arguments_literally_and_refuses_an_empty_title(repo_copy):
+    import ast
+
+    def section(title: str, slug: str = "media-use") -> subprocess.CompletedProcess:
+        return subprocess.run(["make", "-s", "section", f"SLUG={slug}", f"TITLE={title}", "PREFIX=mu",
+                               f"PY={sys.executable}", "STAMP="], cwd=repo_copy, capture_output=True, text=True,
+                              timeout=120)
+
+    for title, slug in (("", "media-use"), ("   ", "media-use"), ("Media", "m" * 299), ("Media", "class")):
+        result = section(title, slug)
+        assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+        assert "[section]" in result.stderr and "e.g." in result.stderr, result.stderr
+    assert not list((repo_copy / "notebooks").glob("*-media-use.md")), "nothing scaffolded after a refusal"
+    title = """Cost $HOME `id` "quoted" it's \\n and \"\"\" too"""
+    result = section(title)
+    assert result.returncode == 0, result.stderr
+    (source,) = (repo_copy / "notebooks").glob("*-media-use.md")
+    assert f"# {title}\n" in source.read_text(encoding="utf-8"), "the title is kept literally"
+    module = ast.parse((repo_copy / "src/kzopinion/chapters/media_use.py").read_text(encoding="utf-8"))
+    assert ast.get_docstring(module).startswith(title), "the chapter module imports and keeps the title"
+
+
+def test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files(repo_copy):
+    def variants_run() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "kzopinion.book.variants"], cwd=repo_copy, capture_output=True,
+                              text=True, timeout=900)
+
+    row = "04-foreign-policy,SHARE_COLUMN,second_answer,false,"
+    table = edit_table(repo_copy, "analysis_variants", row, "04-foreign-policy,SHARE_COLUMN,../../escape,false,")
+    result = variants_run()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "data/coding/analysis_variants.csv (notebook 04-foreign-policy, parameter SHARE_COLUMN, value " \
+           "'../../escape'): a value is a plain name" in result.stderr
+    edit_table(repo_copy, "analysis_variants", "../../escape", "no_such_column")
+    for other in ("02-russia-correlation,", "04-foreign-policy,CLASSIFICATION"):  # keep the run short
+        lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+        table.write_text("".join(line for line in lines if not (line.startswith(other) and ",false," in line)),
+                         encoding="utf-8")
+    from kzopinion import data
+
+    data.rehash(["analysis_variants"], repo_copy)
+    result = variants_run()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1, "one sentence"
+    assert "variant 04-foreign-policy SHARE_COLUMN=" in message[0] and "failed (partial output in" in message[0]
+    assert "of notebooks/04-foreign-policy.md) raised" in message[0]
+    assert "The error names the value 'no_such_column' of the row (04-foreign-policy, SHARE_COLUMN, no_such_column) " \
+           "of data/coding/analysis_variants.csv: fix that row." in message[0]
+    assert not list(repo_copy.rglob("*.running*")) and not list(repo_copy.rglob("*.partial"))
+    assert not list((repo_copy / "notebooks").glob("*.ipynb.*")) and not (repo_copy / "escape.ipynb").exists()

@@ -121,7 +121,7 @@ def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, 
     given = guard.snapshot(root, tree)
     cwd = os.getcwd()
     try:
-        with notebooks.kernel_environment(run_dir, repository or root, tree), _kernel_stderr(run_dir / "kernels.log"):
+        with notebooks.kernel_environment(run_dir, repository or root, tree), kernel_stderr(run_dir / "kernels.log"):
             changed = _execute(root, tree, sections, force, jobs, seconds, run_dir, keep_md, given)
             for record in (root / "notebooks").glob("*.ipynb"):  # the reports read the sections' new records
                 shutil.copy2(record, tree / "notebooks" / record.name)
@@ -134,7 +134,7 @@ def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, 
 
 
 @contextlib.contextmanager
-def _kernel_stderr(log: Path) -> Iterator[None]:
+def kernel_stderr(log: Path) -> Iterator[None]:
     """Send what kernels and the execution machinery write to stderr (their own tracebacks when a cell is
     interrupted or a kernel dies) to ``log``: the build reports the failure itself, in one sentence."""
     sys.stderr.flush()
