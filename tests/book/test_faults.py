@@ -487,3 +487,104 @@ def test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files(re
            "of data/coding/analysis_variants.csv: fix that row." in message[0]
     assert not list(repo_copy.rglob("*.running*")) and not list(repo_copy.rglob("*.partial"))
     assert not list((repo_copy / "notebooks").glob("*.ipynb.*")) and not (repo_copy / "escape.ipynb").exists()
+
+
+def test_a_chapter_title_in_a_script_without_fonts_names_the_fonts_to_install(monkeypatch):
+    from kzopinion.book import build, pdf
+
+    def fc_list(command, **kwargs):  # a machine with Latin fonts only
+        assert command[0] == "fc-list"
+        return subprocess.CompletedProcess(command, 0, stdout="" if command[1] != ":lang=en" else "DejaVu Sans\n")
+
+    monkeypatch.setattr(pdf.subprocess, "run", fc_list)
+    for title, package, script in (("数据与观点", "fonts-noto-cjk", "Chinese, Japanese or Korean"),
+                                   ("الرأي العام", "fonts-noto-core", "Arabic")):
+        with pytest.raises(build.BuildError) as raised:
+            pdf.chapter_pages(["Intro", "Other page"], [title], "Header")
+        message = str(raised.value)
+        assert f"'{title}' is written in {script} script" in message and f"sudo apt-get install {package}" in message
+    with pytest.raises(build.BuildError, match="cannot find the chapter 'Missing'"):
+        pdf.chapter_pages(["Intro"], ["Missing"], "Header")
+    # a right-to-left title that pdftotext gives in visual order is still found
+    assert pdf.chapter_pages(["Intro", "Header العام الرأي text"], ["الرأي العام"], "Header") == [2]
+
+
+# registration: bounded, finite inputs (the fixtures write respondent-level files in the real layouts)
+
+
+def _microdata_state(root: Path) -> dict[str, bytes]:
+    base = root / "data/microdata"
+    return {str(p.relative_to(base)): p.read_bytes() for p in base.rglob("*") if p.is_file()} if base.exists() else {}
+
+
+def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_copy, tmp_path, monkeypatch):
+    import zipfile
+
+    import fixtures
+
+    from kzopinion.data import microdata
+
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    path = folder / fixtures.cab_name(1, kind="excel")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:  # a small download, a huge sheet
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row>" + b" " * (3 * 2**20) + b"</row>")
+    assert path.stat().st_size < 50_000
+    monkeypatch.setattr(microdata, "MAX_MEMBER_MB", 1)  # the same rule as at 200 MB, with a small file
+    with pytest.raises(microdata.MicrodataError) as raised:
+        microdata.register_cab(folder, repo_copy)
+    # the user's file is named (not the staging copy), with the limit, and nothing is registered
+    assert str(raised.value).startswith(f"{path}: its sheets expand to 3 MB, more than the cap of 1 MB")
+    assert ".cab-staging" not in str(raised.value) and _microdata_state(repo_copy) == {}
+
+
+@pytest.mark.parametrize("weight, message", [
+    (float("inf"), r"weight variable 'totwt' is infinite for 1 respondents"),
+    (1e300, r"weight variable 'totwt' is above 50 times the mean weight of the file \(.*\) for 1 respondents "
+            r"\(largest 1e\+300\)"),
+])
+def test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit(repo_copy, tmp_path, weight, message):
+    import fixtures
+
+    from kzopinion.data import microdata
+
+    frame, labels, values = fixtures.cab_frame(1, 300, 6)
+    frame.loc[0, "totwt"] = weight
+    path = tmp_path / "dl" / fixtures.cab_name(1, kind="spss")  # SPSS holds any double (Stata no infinity)
+    path.parent.mkdir()
+    fixtures.write_cab(path, frame_labels_values=(frame, labels, values))
+    with pytest.raises(microdata.MicrodataError, match=message) as raised:
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+    assert str(raised.value).startswith(str(path)) and _microdata_state(repo_copy) == {}
+
+
+def test_plain_files_encrypted_members_and_the_whole_registration_are_bounded(repo_copy, tmp_path):
+    import zipfile
+
+    import fixtures
+
+    from kzopinion.data import microdata
+
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / fixtures.cab_name(1)).write_bytes(b"\0" * (2 * 2**20))  # refused from its size, before any copy
+    with pytest.raises(microdata.MicrodataError, match=r"barometer.*\.dta: 2 MB, more than the cap of 1 MB"):
+        microdata.register_cab(big, repo_copy, max_member_mb=1)
+    many = tmp_path / "many"
+    many.mkdir()
+    for wave in (1, 2, 3):  # each under the cap, together above it
+        with zipfile.ZipFile(many / f"wave{wave}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(fixtures.cab_name(wave), b"\0" * (int(0.6 * 2**20)))
+    with pytest.raises(microdata.MicrodataError, match=r"the registration reads more than the cap of 1 MB in all"):
+        microdata.register_cab(many, repo_copy, max_member_mb=1)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    with zipfile.ZipFile(locked / "wave1.zip", "w") as archive:
+        archive.writestr(fixtures.cab_name(1), b"data")
+    raw = bytearray((locked / "wave1.zip").read_bytes())  # set the "encrypted" flag of the member
+    for offset in (6, raw.rfind(b"PK\x01\x02") + 8):
+        raw[offset] |= 1
+    (locked / "wave1.zip").write_bytes(bytes(raw))
+    with pytest.raises(microdata.MicrodataError, match=r"wave1.zip: member .* is encrypted \(the archive has a password"):
+        microdata.register_cab(locked, repo_copy)
+    assert _microdata_state(repo_copy) == {}

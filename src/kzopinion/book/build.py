@@ -369,7 +369,9 @@ def needs_full_rebuild(root: Path) -> bool:
 
 def build(root: Path, force: bool = False, html: bool = True, strict: bool = True,
           jobs: int | None = None, timeout: int | None = None, keep_md: frozenset[str] = frozenset(),
-          from_ipynb: frozenset[str] = frozenset()) -> Path | None:
+          from_ipynb: frozenset[str] = frozenset()) -> Path:
+    """Build the book of the edition :func:`kzopinion.book.editions.select` chooses; returns the published
+    HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``)."""
     with lock(root):
         started = time.perf_counter()
         repository, root = root, editions.select(root, say)  # microdata: its own tree under _build/
@@ -388,7 +390,7 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
             raise BuildError(f"{', '.join(unsynced)} changed while the notebooks executed (saved during the build: "
                              "your edit is kept as saved). Run the command again to build it.")
         if not html:
-            return None
+            return root  # the tree executed: the repository, or the microdata edition's mirror
         target = root / "_build" / "html"
         if not force and is_published(root):
             say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
