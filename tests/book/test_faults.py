@@ -585,6 +585,74 @@ def test_plain_files_encrypted_members_and_the_whole_registration_are_bounded(re
     for offset in (6, raw.rfind(b"PK\x01\x02") + 8):
         raw[offset] |= 1
     (locked / "wave1.zip").write_bytes(bytes(raw))
-    with pytest.raises(microdata.MicrodataError, match=r"wave1.zip: member .* is encrypted \(the archive has a password"):
+    with pytest.raises(microdata.MicrodataError, match=r"wave1.zip: member .* is encrypted \(the archive has a pass"):
         microdata.register_cab(locked, repo_copy)
     assert _microdata_state(repo_copy) == {}
+
+
+def _not_utf8(path: Path, after: str) -> None:
+    text = path.read_bytes()
+    path.write_bytes(text.replace(after.encode(), after.encode() + b" caf\xe9", 1))
+
+
+SENTENCE_FAULTS = {
+    "a table that is not UTF-8": (lambda r: _not_utf8(r / "data/published/survey_designs.csv", "gallup"),
+                                  "data/published/survey_designs.csv, line 2: not UTF-8 text (byte 0xe9"),
+    "datapackage.json not UTF-8": (lambda r: _not_utf8(r / "data/datapackage.json", '"title": "Designs'),
+                                   "data/datapackage.json, line"),
+    "a notebook source not UTF-8": (lambda r: _not_utf8(r / "notebooks/04-foreign-policy.md", "## Auditing"),
+                                    "notebooks/04-foreign-policy.md, line"),
+    "a resource without a title": (lambda r: edit(r / "data/datapackage.json", '"title": "Designs of the four data '
+                                                  'sources",', ""),
+                                   "(resource 'survey_designs'), 'title' is a required property"),
+    "a resource without licences": (lambda r: edit(r / "data/datapackage.json", '      "licenses"', '      "licences"'),
+                                    "'licenses' is a required property"),
+    "a source without a path": (lambda r: edit(r / "data/datapackage.json",
+                                               '"path": "https://doi.org/10.1177/18793665211030937",', ""),
+                                "['sources'][0] (resource 'survey_designs'), 'path' is a required property"),
+    "a corrupt microdata manifest": (lambda r: (r / "data/microdata").mkdir() or
+                                     (r / "data/microdata/manifest.json").write_text("{", encoding="utf-8"),
+                                     "manifest.json: not valid JSON"),
+    "broken YAML in _toc.yml": (lambda r: edit(r / "_toc.yml", "root:", "root: [\n"),
+                                "_toc.yml, line"),
+    "broken YAML in _config.yml": (lambda r: edit(r / "_config.yml", "title:", "title: [\n"), "_config.yml, line"),
+}
+
+
+@pytest.mark.parametrize("fault", SENTENCE_FAULTS)
+def test_every_unreadable_input_is_a_sentence_naming_the_file(repo_copy, fault):
+    inject, expected = SENTENCE_FAULTS[fault]
+    inject(repo_copy)
+    assert expected in _failed(_run(repo_copy, "--no-html"))
+
+
+def test_a_typo_in_the_edition_variable_is_a_sentence(repo_copy):
+    result = subprocess.run([sys.executable, "-m", "kzopinion.book.build", "--no-html"], cwd=repo_copy,
+                            capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "KZOPINION_EDITION": "pubic"})
+    assert "KZOPINION_EDITION='pubic': use 'public'" in _failed(result)
+
+
+def test_an_empty_or_conflicted_record_is_written_again_from_its_source(repo_copy):
+    empty, conflicted = repo_copy / "notebooks/04-foreign-policy.ipynb", repo_copy / "notebooks/05-preferences.ipynb"
+    empty.write_text("", encoding="utf-8")
+    conflicted.write_text("<<<<<<< HEAD\n" + conflicted.read_text(encoding="utf-8") + "=======\n>>>>>>> other\n",
+                          encoding="utf-8")
+    result = _run(repo_copy, "--no-html")
+    assert result.returncode == 0, result.stderr
+    assert "notebooks/04-foreign-policy.ipynb cannot be read (empty, or left with merge-conflict" in result.stdout
+    assert notebooks.readable(empty) and notebooks.readable(conflicted)
+
+
+def test_a_paste_naming_a_source_and_rehash_of_a_missing_file_are_sentences(repo_copy):
+    from kzopinion.book import glue
+
+    edit(repo_copy / "book/conclusion.md", "add up to a simple picture",
+         "add up to a {glue:text}`../notebooks/04-foreign-policy.md::fp_positive_development_share` picture")
+    (problem,) = glue.undefined_pastes(repo_copy)
+    assert problem.startswith("book/conclusion.md, line") and "not a notebook's record" in problem
+    (repo_copy / "data/published/survey_designs.csv").unlink()
+    result = subprocess.run([sys.executable, "-m", "kzopinion.data", "rehash", "survey_designs"], cwd=repo_copy,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "data/published/survey_designs.csv is missing, so the checksum of 'survey_designs'" in result.stderr

@@ -45,10 +45,9 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import yaml
-
 from kzopinion import data, paths
 from kzopinion.book import appendix, buildlock, claims, editions, glue, guard, notebooks, runlog, vendor
+from kzopinion.data import microdata
 
 
 class BuildError(RuntimeError):
@@ -166,6 +165,9 @@ def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int
                   for s in sources}
     except notebooks.NotebookError as err:
         raise BuildError(str(err)) from None
+    for source in [s for s in sources if notebooks.twin(s).exists() and not notebooks.readable(notebooks.twin(s))]:
+        say(f"  notebooks/{notebooks.twin(source).name} cannot be read (empty, or left with merge-conflict marks): "
+            f"it is written again from notebooks/{source.name}")
     for source in [s for s, state in states.items() if state == "resync"]:
         notebooks.resync(copies[source], notebooks.twin(source))
         say(f"  prose of {source.stem} copied into its record (no execution needed)")
@@ -242,9 +244,21 @@ def glue_digest(root: Path) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
+def check_configuration(root: Path) -> None:
+    """``_config.yml`` and ``_toc.yml`` are readable YAML mappings; otherwise a sentence naming file and line."""
+    for name in ("_config.yml", "_toc.yml"):
+        try:
+            content = notebooks.read_yaml(root / name, root)
+        except notebooks.NotebookError as err:
+            raise BuildError(str(err)) from None
+        if not isinstance(content, dict):
+            raise BuildError(f"{name}: expected the book's settings as 'key: value' lines, found "
+                             f"{type(content).__name__}. Restore it: git checkout {name}")
+
+
 def toc_pages(root: Path) -> list[str]:
     """Every page of ``_toc.yml`` as the HTML path it is published under."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    toc = notebooks.read_yaml(root / "_toc.yml", root)
     files = [toc["root"]]
 
     def walk(entries: list) -> None:
@@ -374,7 +388,12 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
     HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``)."""
     with lock(root):
         started = time.perf_counter()
-        repository, root = root, editions.select(root, say)  # microdata: its own tree under _build/
+        check_configuration(root)
+        try:
+            microdata.edition(root)  # a KZOPINION_EDITION typo is named now, not inside a kernel
+            repository, root = root, editions.select(root, say)  # microdata: its own tree under _build/
+        except microdata.MicrodataError as err:
+            raise BuildError(f"{err} (KZOPINION_EDITION=public builds the public edition meanwhile)") from None
         validate_data(root)
         for name in sorted(from_ipynb):
             source = root / "notebooks" / f"{name}.md"
@@ -494,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as err:
         print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1
-    except (notebooks.NotebookError, data.DataValidationError) as err:
+    except (notebooks.NotebookError, data.DataValidationError, microdata.MicrodataError) as err:
         print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1
     except OSError as err:

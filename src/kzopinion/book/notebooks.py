@@ -57,9 +57,31 @@ def sources(root: Path) -> list[Path]:
             return [f for item in node for f in files(item)]
         return []
 
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8")) or {}
+    toc = read_yaml(root / "_toc.yml", root) or {}
     listed = [root / f"{name}.md" for name in files(toc) if name.startswith("notebooks/")]
     return [path for path in listed if path.exists()]
+
+
+def read_yaml(path: Path, root: Path) -> Any:
+    """A configuration file (``_toc.yml``, ``_config.yml``); unreadable YAML or text raises :class:`NotebookError`
+    naming the file and line."""
+    import yaml
+
+    where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    raw = path.read_bytes()
+    try:
+        return yaml.safe_load(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as err:
+        from kzopinion.data.package import not_utf8
+
+        raise NotebookError(not_utf8(where, raw, err)) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise NotebookError(f"{where}{line}: the YAML cannot be read: {problem}. Fix the line (check indentation, "
+                            "colons, brackets and quotes), or compare with the committed file: git diff "
+                            f"{where}") from None
 
 
 def twin(source: Path) -> Path:
@@ -73,7 +95,10 @@ def is_report(source: Path) -> bool:
     """
     import yaml
 
-    text = source.read_text(encoding="utf-8")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return False  # the conversion that follows reports the file that is not UTF-8, naming its line
     if not text.startswith("---"):
         return False
     try:
@@ -145,8 +170,8 @@ def status(source: Path, root: Path, keep_md: bool = False) -> str:
     (the author chose to keep the ``.md`` and discard that edit: the notebook is executed).
     """
     record = twin(source)
-    if not record.exists():
-        return "execute"
+    if not record.exists() or not readable(record):
+        return "execute"  # the record is the build's output: an unreadable one is written again from the .md
     edits = hand_edits(source)
     if edits and keep_md:
         return "execute"
@@ -156,6 +181,15 @@ def status(source: Path, root: Path, keep_md: bool = False) -> str:
     if stored != inputs_digest(source, root):
         return "execute"
     return "current" if cells_match(source) else "resync"
+
+
+def readable(record: Path) -> bool:
+    """Whether a record can be read as a notebook (not empty, no merge-conflict markers, valid JSON)."""
+    try:
+        nbformat.read(record, as_version=4)
+    except Exception:  # nbformat raises JSON, validation and its own errors
+        return False
+    return True
 
 
 def hand_edit_message(source: Path, edits: list[str]) -> str:
@@ -236,7 +270,13 @@ def convert(source: Path) -> nbformat.NotebookNode:
 def _source_error(source: Path, err: Exception) -> str:
     """A sentence for an unreadable source: the line the YAML parser stopped at, found in the file."""
     where = f"notebooks/{source.name}"
-    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    raw = source.read_bytes()
+    try:
+        lines = raw.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as err:
+        from kzopinion.data.package import not_utf8
+
+        return not_utf8(where, raw, err)
     for mark in (getattr(err, "context_mark", None), getattr(err, "problem_mark", None)):
         buffer = getattr(mark, "buffer", None)
         if mark is None or not buffer:
