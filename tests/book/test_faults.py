@@ -656,3 +656,104 @@ def test_a_paste_naming_a_source_and_rehash_of_a_missing_file_are_sentences(repo
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "data/published/survey_designs.csv is missing, so the checksum of 'survey_designs'" in result.stderr
+
+
+def _lines_of(process: subprocess.Popen) -> list[str]:
+    import threading
+
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+    return lines
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        if any(text in part for part in process.info["cmdline"] or []):
+            found.append(process.info["pid"])
+    return found
+
+
+def test_ctrl_c_stops_a_long_cell_at_once_with_one_line(repo_copy):
+    import signal
+    import time
+
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(source, "tables = Tables()", "import time\ntime.sleep(600)\ntables = Tables()")
+    record = notebooks.twin(source).read_bytes()
+    build = subprocess.Popen([sys.executable, "-m", "kzopinion.book.build", "--no-html"], cwd=repo_copy,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "1"})
+    lines = _lines_of(build)
+    _wait_for(lambda: any("still running" in line for line in lines), 300)
+    os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends to the foreground group
+    started = time.monotonic()
+    assert build.wait(timeout=30) == 130
+    assert time.monotonic() - started < 10, "stopped at once"
+    errors = build.stderr.read().strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("[book] stopped:"), errors
+    assert notebooks.twin(source).read_bytes() == record, "the record is left as it was"
+    assert not list((repo_copy / "notebooks").glob(".*.partial"))
+    _wait_for(lambda: not _processes_mentioning(str(repo_copy)), 10)  # no kernel left running
+
+
+def test_make_clean_and_a_second_test_run_are_refused_while_a_build_runs(repo_copy):
+    import time
+
+    from kzopinion.book import buildlock
+
+    (repo_copy / "_build/html").mkdir(parents=True)
+    with buildlock.lock(repo_copy):  # a build is running
+        result = subprocess.run(["make", "-s", "clean", f"PYTHON={sys.executable}"], cwd=repo_copy,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode != 0 and "[clean] nothing removed: another build is running" in result.stderr
+        assert (repo_copy / "_build/html").is_dir()
+        started = time.monotonic()
+        tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_formatting.py"], cwd=repo_copy,
+                               capture_output=True, text=True, timeout=120)
+        assert tests.returncode == 1 and time.monotonic() - started < 60, "the second test run stops at once"
+        assert "another build is running" in tests.stdout + tests.stderr
+        assert " error" not in tests.stdout and "passed" not in tests.stdout
+    result = subprocess.run(["make", "-s", "clean", f"PYTHON={sys.executable}"], cwd=repo_copy,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in (repo_copy / "_build").iterdir()] == [".build.lock"], "clean spares only the lock file"
+
+
+def test_a_killed_builds_jupyter_book_child_keeps_the_lock_until_it_ends(repo_copy):
+    import signal
+
+    import psutil
+
+    from kzopinion.book import build
+
+    conclusion = repo_copy / "book/conclusion.md"
+    process = subprocess.Popen([sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines = _lines_of(process)
+    _wait_for(lambda: any("building HTML with Jupyter Book" in line for line in lines), 600)
+    _wait_for(lambda: any("jupyter-book" in " ".join(c.cmdline()) for c in psutil.Process(process.pid).children()))
+    child = next(c for c in psutil.Process(process.pid).children() if "jupyter-book" in " ".join(c.cmdline()))
+    os.kill(process.pid, signal.SIGKILL)  # the main process only
+    process.wait(timeout=30)
+    assert child.is_running()
+    with pytest.raises(build.BuildError, match="another build is running"):
+        with build.lock(repo_copy):
+            pass
+    child.wait(timeout=600)
+    with build.lock(repo_copy):  # free once the child has ended
+        pass
+    assert conclusion.exists()
+
+
+@pytest.mark.parametrize("literal", ["6_7.1", "\uff16\uff17.1", "67\u0661", "1_000"])
+def test_numbers_with_separators_or_non_ascii_digits_are_refused(repo_copy, literal):
+    from kzopinion import data
+
+    edit_table(repo_copy, "soft_power_2020", "United States overall score,,67.1,",
+               f"United States overall score,,{literal},")
+    expected = rf"row 2 \(line 3\), column 'value': '{literal}' is not of type"
+    with pytest.raises(data.DataValidationError, match=expected):
+        data.load("soft_power_2020", repo_copy)

@@ -132,12 +132,16 @@ def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, 
     return changed
 
 
+_CONSOLE: list[int] = []  # the terminal's stderr while kernel_stderr sends fd 2 to a log
+
+
 @contextlib.contextmanager
 def kernel_stderr(log: Path) -> Iterator[None]:
     """Send what kernels and the execution machinery write to stderr (their own tracebacks when a cell is
     interrupted or a kernel dies) to ``log``: the build reports the failure itself, in one sentence."""
     sys.stderr.flush()
     saved = os.dup(2)
+    _CONSOLE.append(saved)
     with log.open("ab") as handle:
         os.dup2(handle.fileno(), 2)
         try:
@@ -145,6 +149,7 @@ def kernel_stderr(log: Path) -> Iterator[None]:
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
+            _CONSOLE.remove(saved)
             os.close(saved)
 
 
@@ -450,7 +455,7 @@ def stop_on_interrupt(root: Path | None, what: str = "book") -> None:
             for partial in (base / "notebooks").glob(f".*.{os.getpid()}.partial"):
                 partial.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
-            os.write(2, f"\n[{what}] stopped: the kernels were ended; the previous book and every record are "
+            os.write(_CONSOLE[0] if _CONSOLE else 2, f"\n[{what}] stopped: the kernels were ended; the previous book and every record are "
                         "left as they were.\n".encode())
         os._exit(130)
 
