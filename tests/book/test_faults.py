@@ -23,7 +23,23 @@
 | code or prose edited in the .ipynb | reported every time with the two choices; --keep-md / --from-ipynb resolve it | here: test_a_code_edit_in_the_record_is_reported_and_keep_md_resolves_it, test_a_prose_edit_in_the_record_is_reported_then_imported |
 | kernel killed (out of memory) | names notebook, cell and .md line | here: test_a_dead_kernel_names_the_notebook_and_cell |
 | endless cell | progress lines, stopped at the (configurable) timeout | here: test_an_endless_cell_is_stopped_with_progress_lines, test_a_bad_timeout_is_a_sentence |
-| a cell writes into the repository | build fails naming the file; file restored | here: test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone |
+| a cell writes into the repository | refused inside the kernel: build fails naming the cell and the path; nothing written, nothing restored | here: test_a_cell_that_writes_into_the_repository_fails_naming_the_cell_and_the_path |
+| a subprocess or compiled code writes into the kernel's repository (a new file, another record) | build fails naming the files; the repository untouched (kernels run on a snapshot) | here: test_writes_the_audit_hook_cannot_see_fail_the_build_naming_the_file |
+| an author saves a prose file and a module every 0.2 s during `make book` | no save is ever reverted; the next build picks them up | here: test_saving_sources_during_a_build_never_reverts_a_save |
+| `make pdf` / `make serve` with microdata registered | they print / serve the edition the build chose; the PDF header names it | here: test_pdf_and_serve_take_the_edition_the_build_chose |
+| `make clean` or a second `make test` during a build | one sentence, nothing removed; clean spares the lock file | here: test_make_clean_and_a_second_test_run_are_refused_while_a_build_runs |
+| the main build process killed while Jupyter Book runs | its child holds the lock until it ends | here: test_a_killed_builds_jupyter_book_child_keeps_the_lock_until_it_ends |
+| `make variants`: a failing variant, a value with `../`, a parameter the notebook lacks | one sentence naming the variant, the cell and the row to fix; no .running files; kernels guarded, outside notebooks/ | here: test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files |
+| `make serve`: a front-matter error, a busy port, `/_static/`, `/.book-digest`, `%00` | error on the page and the console, server keeps serving and recovers; a sentence before building; 404s, no traceback | here: test_serve_survives_a_front_matter_error_and_recovers |
+| an Excel file that expands past the cap, a 3 GB plain file, six large members, an encrypted member | refused before anything is copied in full, naming the user's file and the cap | here: test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read, test_plain_files_encrypted_members_and_the_whole_registration_are_bounded |
+| a weight of 1e300 or infinity | refused naming the file, the variable and the limit (50 times the mean weight) | here: test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit |
+| `3_4`, full-width or other non-ASCII digits in a table | refused naming row and column | here: test_numbers_with_separators_or_non_ascii_digits_are_refused |
+| Ctrl-C during a long cell | stops at once with one line; kernels killed; records and book untouched | here: test_ctrl_c_stops_a_long_cell_at_once_with_one_line |
+| non-UTF-8 table, package or source; resource without title, licences or a source path; broken `_toc.yml` / `_config.yml`; corrupt manifest; edition typo | a sentence naming file (and line) and the fix | here: test_every_unreadable_input_is_a_sentence_naming_the_file, test_a_typo_in_the_edition_variable_is_a_sentence |
+| an empty or merge-conflicted `.ipynb` | written again from its `.md`, saying so | here: test_an_empty_or_conflicted_record_is_written_again_from_its_source |
+| a paste naming a `.md`; `rehash` of a missing file | a sentence naming the page and line / the file | here: test_a_paste_naming_a_source_and_rehash_of_a_missing_file_are_sentences |
+| `make section` with `$`, backticks, quotes or triple quotes in the title; an empty title; a 299-character slug | kept literally, the module imports; refused with a sentence | here: test_make_section_takes_its_arguments_literally_and_refuses_an_empty_title |
+| `make pdf` with a chapter title in a script no installed font covers | a sentence naming the fonts and the Debian package | here: test_a_chapter_title_in_a_script_without_fonts_names_the_fonts_to_install |
 | glue key defined nowhere | names the .md and line | here: test_a_glue_key_defined_nowhere_names_the_md_line |
 | build killed while Sphinx writes | the next build starts Sphinx afresh and succeeds | here: test_a_build_killed_while_sphinx_writes_does_not_break_the_next |
 | disk full, _build read-only, _build on another file system | a sentence, previous book kept; works across file systems | here: test_a_full_disk_is_a_sentence_and_leaves_the_previous_book, test_a_read_only_build_folder_is_a_sentence, test_a_build_folder_on_another_file_system_works |
@@ -757,3 +773,32 @@ def test_numbers_with_separators_or_non_ascii_digits_are_refused(repo_copy, lite
     expected = rf"row 2 \(line 3\), column 'value': '{literal}' is not of type"
     with pytest.raises(data.DataValidationError, match=expected):
         data.load("soft_power_2020", repo_copy)
+
+
+def test_pdf_and_serve_take_the_edition_the_build_chose(tmp_path, monkeypatch):
+    """`make pdf` prints, and `make serve` serves, the tree `make book` built (the microdata edition's mirror
+    when files are registered), and the PDF's running header names the edition."""
+    from kzopinion.book import build, pdf, serve
+
+    root = tmp_path / "repo"
+    tree = root / "_build" / "microdata-edition"
+    tree.mkdir(parents=True)
+    (tree / ".kzopinion-edition").write_text("microdata\n", encoding="utf-8")
+    (root / "_config.yml").write_text('title: "The book"\n', encoding="utf-8")
+    monkeypatch.delenv("KZOPINION_EDITION", raising=False)
+    monkeypatch.setattr(build, "build", lambda r, html=True, **k: tree if not html else tree / "_build" / "html")
+    seen: dict = {}
+
+    def printed(chrome, url, target, title, **kwargs):
+        seen["title"] = title
+        raise build.BuildError("printed")
+
+    monkeypatch.setattr(pdf, "singlehtml", lambda t: seen.setdefault("tree", t))
+    monkeypatch.setattr(pdf.browser, "serve", lambda site: __import__("contextlib").nullcontext("http://x"))
+    monkeypatch.setattr(pdf, "print_book", printed)
+    with pytest.raises(build.BuildError, match="printed"):
+        pdf._make_pdf(root, chrome=object())
+    assert seen["tree"] == tree and seen["title"] == "The book · microdata edition"
+    state = serve.State(root / "_build" / "html")
+    serve.rebuild(root, state)
+    assert state.current_site() == tree / "_build" / "html" and state.error == ""
