@@ -54,7 +54,7 @@ serve: $(STAMP)
 # make data [CAB_DIR=<folder of CAB zips>] [GALLUP_DIR=<folder>] [WVS_FILE=<file>]
 data: $(STAMP)
 	@$(PY) -m kzopinion.data check
-	@$(PY) -m kzopinion.data.microdata $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
+	@$(PY) -m kzopinion.data.microdata $(if $(FORGET),--forget "$(FORGET)") $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
 
 # every chapter once per alternative analytic choice (data/coding/analysis_variants.csv), into _build/variants/
 variants: $(STAMP)

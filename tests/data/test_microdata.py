@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -565,64 +563,78 @@ def test_make_data_without_arguments_reports_status(repo_copy):
     assert "discuss-data.net" in result.stdout and "make data CAB_DIR=" in result.stdout
 
 
-def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("KZOPINION_EDITION", "KZOPINION_ROOT")}
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900, env=env)
+# ----------------------------------------------------------------------------- renamed variables, coverage, warnings
 
 
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=test@example.org", "-c", "user.name=test", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+@pytest.mark.parametrize("kind", ["excel", "stata"])
+def test_a_renamed_variable_is_mapped_without_editing_a_tracked_file(repo_copy, tmp_path, kind):
+    frame, labels, values = fixtures.cab_frame(1, 120, 5)
+    frame = frame.rename(columns={"OpinionUSA": "OpinionUS"})
+    values["OpinionUS"] = values.pop("OpinionUSA")
+    labels.pop("OpinionUSA")  # an unlabelled file: the label fallback cannot find it either
+    labels["OpinionUS"] = ""
+    path = _write_raw(tmp_path / "dl" / fixtures.cab_name(1, kind=kind), frame, labels, values)
+    shipped = (repo_copy / "data/mappings/cab.csv").read_bytes()
+    with pytest.raises(microdata.MicrodataError) as refused:
+        microdata.register_cab(path.parent, repo_copy)
+    message = str(refused.value)
+    assert "'fav_us'" in message and "data/microdata/cab-mapping.csv" in message and "data/mappings/cab.csv" in message
+    assert "fav_us,<variable name>" in message
+    (repo_copy / "data/microdata/cab-mapping.csv").write_text("item,variable\nfav_us,OpinionUS\n", encoding="utf-8")
+    microdata.register_cab(path.parent, repo_copy)
+    coverage = {c.item: c for c in microdata.check_cab_content(path, repo_copy).coverage}
+    assert (coverage["fav_us"].status, coverage["fav_us"].variable) == ("found", "OpinionUS")
+    assert (repo_copy / "data/mappings/cab.csv").read_bytes() == shipped  # no tracked file edited
 
 
-def test_registered_files_in_every_format_build_the_microdata_edition_without_touching_tracked_files(
-    repo_copy, tmp_path
-):
-    _git(repo_copy, "init", "-q")
-    _git(repo_copy, "add", "-A")
-    _git(repo_copy, "commit", "-qm", "public edition")
-    folder = tmp_path / "cab"
-    folder.mkdir()
-    fixtures.write_cab(folder / fixtures.cab_name(1, kind="excel"), seed=1)
-    fixtures.cab_download(folder, waves=(2,))  # the archive's zip of Stata files (with a Kyrgyz file and a codebook)
-    fixtures.write_cab(folder / fixtures.cab_name(3, kind="spss"), seed=3)
+def test_a_local_mapping_naming_an_unknown_item_is_refused_with_its_line(repo_copy):
+    (repo_copy / "data/microdata").mkdir(parents=True)
+    (repo_copy / "data/microdata/cab-mapping.csv").write_text("item,variable\nfav_usa,OpinionUS\n", encoding="utf-8")
+    with pytest.raises(microdata.MicrodataError, match=r"cab-mapping.csv, line 2: 'fav_usa' is not an item"):
+        microdata.mapping("cab", repo_copy)
 
-    registered = _run([sys.executable, "-m", "kzopinion.data.microdata", "--cab-dir", str(folder)], repo_copy)
-    assert registered.returncode == 0, registered.stderr
-    assert "CAB wave 1 (Excel)" in registered.stdout and "CAB wave 2 (Stata)" in registered.stdout
-    assert "CAB wave 3 (SPSS)" in registered.stdout
 
-    built = _run([sys.executable, "-m", "kzopinion.book.build", "--no-html"], repo_copy)
-    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
-    assert "building the microdata edition in _build/microdata-edition/" in built.stdout
-    assert _git(repo_copy, "status", "--porcelain") == ""  # no tracked file changed
+def test_the_coverage_table_counts_dont_know_and_refused_apart(repo_copy, tmp_path, capsys):
+    frame, labels, values = fixtures.cab_frame(1, 100, 4)
+    frame["OpinionUSA"] = [1] * 70 + [8] * 20 + [9] * 5 + [97] * 5  # 70 answers, 25 non-answers, 5 not asked
+    path = _write_raw(tmp_path / fixtures.cab_name(1), frame, labels, values)
+    checked = microdata.check_cab_content(path, repo_copy)
+    coverage = {c.item: c for c in checked.coverage}
+    assert (coverage["fav_us"].answered, coverage["fav_us"].nonresponse) == (70, 25)
+    line = next(x for x in microdata.coverage_table(checked).splitlines() if x.split()[:1] == ["fav_us"])
+    assert line.split()[-2:] == ["70", "25"]
+    assert "dk/refused" in microdata.coverage_table(checked)
 
-    from kzopinion.book import claims, editions, glue
 
-    edition = editions.mirror(repo_copy)
-    glued = glue.glued_values(edition / "notebooks/02-russia-correlation.ipynb")
-    assert glued["ru_cab_source"] == "CAB microdata (waves 1-3)"
-    assert glued["ru_cab_waves"] == "CAB waves 1-3 (2017-2018)"
-    assert glued["ru_c_ran"] == "12" and glued["ru_gallup_source"] == "the simulated stand-in for Gallup"
-    ledger = claims.entries(edition).set_index("id")
-    assert ledger.at["ru_app_c_countries_positive_significant", "tier"] == "microdata"
-    assert ledger.at["ru_app_c_countries_positive_significant", "inputs"] == {
-        "microdata:cab": microdata.fingerprint("cab", edition)
-    }
-    assert ledger.at["ru_app_a_positive_significant", "tier"] == "simulated"
-    record = (edition / "notebooks/02-russia-correlation.ipynb").read_text()
-    assert "items absent in wave 1" in record and "SIMULATED stand-in for CAB" not in record
-    appendix = (edition / "book/data-appendix.md").read_text()
-    assert "microdata edition" in appendix and microdata.manifest(repo_copy)["cab"][fixtures.cab_name(2)] in appendix
+def test_an_excel_file_registers_without_pandas_warnings(repo_copy, tmp_path):
+    import warnings
 
-    # Without the microdata, the book is the public edition again: nothing to execute, records as committed.
-    shutil.rmtree(repo_copy / "data/microdata")
-    public = _run([sys.executable, "-m", "kzopinion.book.build", "--no-html"], repo_copy)
-    assert public.returncode == 0, public.stderr[-3000:]
-    assert "microdata edition" not in public.stdout and "to execute: " not in public.stdout
-    assert _git(repo_copy, "status", "--porcelain") == ""
+    _wave1(tmp_path / "dl", "excel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a PerformanceWarning (fragmented frame) would fail here
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+
+
+def test_one_wave_makes_pooled_first_and_last_one_specification(repo_copy, tmp_path, microdata_edition):
+    from kzopinion import data
+
+    _wave1(tmp_path / "dl", n=400)
+    microdata.register_cab(tmp_path / "dl", repo_copy)
+    frame = microdata.load("cab", root=repo_copy).frame
+    variants = data.load("analysis_variants", repo_copy)
+    curve = russia_correlation.specification_curve(frame, variants)
+    assert len(curve) == 4 and curve["article"].sum() == 1  # 4 control sets x 1 sample
+    assert set(curve["waves"]) == {"pooled, first, last"} and all("(pooled, first, last)" in x for x in curve["label"])
+    several = russia_correlation.specification_curve(simulate.respondents("cab"), variants)
+    assert len(several) == 12 and set(several["waves"]) == {"pooled", "first", "last"}
+
+
+def test_appendix_c_prose_states_significance_not_only_signs():
+    pairs = russia_correlation.cab_pairs(simulate.respondents("cab"))
+    texts = russia_correlation.appendix_c_texts(pairs, 0.05)
+    assert texts["ru_c_significant"] == str(int(((pairs["coef"] > 0) & (pairs["p"] < 0.05)).sum()))
+    weak = pairs.assign(p=pairs["p"].where(pairs.index != 0, 0.2))
+    texts = russia_correlation.appendix_c_texts(weak, 0.05)
+    assert texts["ru_c_significant"] == str(len(pairs) - 1) and "not positive and significant" in texts["ru_c_verdict"]
+    partial = pairs.assign(ran=pairs.index != 0)
+    assert "checked only in part" in russia_correlation.appendix_c_texts(partial, 0.05)["ru_c_verdict"]

@@ -36,6 +36,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -302,12 +303,46 @@ def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[
     built = output / "_build" / builder
     log = result.stdout + result.stderr
     if result.returncode != 0 or not (built / "index.html").exists():
-        warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
-        if "No space left on device" in log:
-            warnings.insert(0, f"the disk holding {output} is full: free some space and run the build again.")
         raise BuildError(f"Jupyter Book ({builder}) failed; the previous book (if any) is left in place.\n"
-                         + "\n".join(warnings[-30:] or log.splitlines()[-30:]))
+                         + failure_report(log, root, output))
     return built, log
+
+
+# Lines of a Sphinx or Jupyter Book log that say what went wrong; Jupyter Book's own closing advice
+# ("Look above for the cause") is dropped, since the build prints only these lines.
+_CAUSE = re.compile(r"warning|error|exception|traceback|cannot|failed|no such file|not found", re.I)
+_NOISE = re.compile(r"look above for the cause|^\s*$|^=+$|Running Sphinx|^\s*File \"", re.I)
+_MISSING = re.compile(r"(?:No such file or directory|FileNotFoundError)[^'\"]*['\"]([^'\"]+)['\"]"
+                      r"|(\S+) cannot be read[^(]*\(\[Errno 2\] No such file or directory")
+
+
+def failure_report(log: str, root: Path, output: Path) -> str:
+    """The lines of a failed Jupyter Book run that name the cause, and the fix when it is known.
+
+    Every line mentioning a warning, an error or an exception (whatever the case) is kept, with
+    the line after an ``Extension error`` header (Sphinx puts the handler's message there); when
+    nothing matches, the end of the log. A missing file is named with the fix, relative to the
+    tree being built.
+    """
+    lines = log.splitlines()
+    keep = []
+    for number, line in enumerate(lines):
+        if _NOISE.search(line):
+            continue
+        if _CAUSE.search(line) or (number and lines[number - 1].lower().startswith("extension error")):
+            keep.append(line.rstrip())
+    keep = list(dict.fromkeys(keep))[-30:] or [line for line in lines if not _NOISE.search(line)][-30:]
+    hints = []
+    if "No space left on device" in log:
+        hints.append(f"the disk holding {output} is full: free some space and run the build again.")
+    for match in _MISSING.finditer(log):
+        missing = Path(match.group(1) or match.group(2))
+        with contextlib.suppress(ValueError):
+            missing = missing.relative_to(root)
+        hints.append(f"{missing} is missing: the book reads it while building. Restore it "
+                     f"(git checkout -- {missing}) or, if it was removed on purpose, remove what reads it.")
+    return "\n".join([*dict.fromkeys(hints), *keep] or ["Jupyter Book printed nothing; run it by hand to see why: "
+                                                        f"jupyter-book build {root}"])
 
 
 def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:

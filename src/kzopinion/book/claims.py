@@ -103,7 +103,7 @@ def record(claim_id: str, value: Traced, text: str, robustness: str | None = Non
         "text": text,
         "cells": [[c.table, c.key, c.column] for c in cells],
         "tier": " + ".join(sorted({tier_of(c, root) for c in cells})),
-        "inputs": {name: _input_hash(name, root) for name in tables},
+        "inputs": input_digests(tables, root),
     }
     if robustness:
         entry["robustness"] = robustness
@@ -148,15 +148,20 @@ def record_bound(prefix: str, tables: Tables) -> dict[str, str]:
     return record_many((claim_id, value, text) for claim_id, (value, text) in bound_values(prefix, tables).items())
 
 
-def _input_hash(name: str, root: Path) -> str:
-    """Checksum of a data-package table, or of respondent-level data (``microdata:<source>``)."""
-    if name.startswith("microdata:"):
-        from kzopinion.data import microdata
+def input_digests(tables: Iterable[str], root: Path) -> dict[str, str]:
+    """Checksum of each input: a data-package table's, the stand-in's parameters for ``simulated:<source>``,
+    and for respondent-level data (``microdata:<source>``) the sha256 of every registered file, by name."""
+    digests: dict[str, str] = {}
+    for name in tables:
+        if name.startswith("microdata:"):
+            from kzopinion.data import microdata  # imported only here: importing it marks a run as reading microdata
 
-        return microdata.fingerprint(name.split(":", 1)[1], root)
-    if name.startswith("simulated:"):
-        return data.resource("simulation_parameters", root)["hash"]
-    return data.resource(name, root)["hash"]
+            digests |= microdata.file_digests(name.split(":", 1)[1], root)
+        elif name.startswith("simulated:"):
+            digests[name] = data.resource("simulation_parameters", root)["hash"]
+        else:
+            digests[name] = data.resource(name, root)["hash"]
+    return digests
 
 
 def entries(root: Path) -> pd.DataFrame:

@@ -59,8 +59,10 @@ def _status_column(ledger) -> str:
 
 
 def _input_names(inputs) -> list[str]:
+    """Input names for a reader; a registered respondent-level file is named with its sha256, as the banner does."""
     if isinstance(inputs, dict):
-        return sorted(inputs)
+        return sorted(f"{name} ({digest[:19]}...)" if name.startswith("microdata:") else name
+                      for name, digest in inputs.items())
     if isinstance(inputs, (list, tuple)):
         return sorted(str(i) for i in inputs)
     if isinstance(inputs, str) and inputs.strip():
@@ -88,7 +90,7 @@ def _cells_and_sources(record: Path) -> tuple[dict[str, int | None], dict[int, s
 
 def glued(root: Path) -> dict[str, dict[str, Provenance]]:
     """``docname -> key -> Provenance`` for every value the executed notebooks glued."""
-    from kzopinion.book import claims, notebooks
+    from kzopinion.book import claims, glue, notebooks
 
     ledger = claims.table(root)
     status = _status_column(ledger)
@@ -101,6 +103,7 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
             continue
         docname = f"notebooks/{source.stem}"
         cells, cell_sources = _cells_and_sources(record)
+        declared = glue.glued_inputs(record)
         page: dict[str, Provenance] = {}
         for key, cell in cells.items():
             if key.startswith(claims.LEDGER_PREFIX):
@@ -112,6 +115,8 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
                     inputs=_input_names(row["inputs"]), claim=True, status=str(row[status]),
                     tier=str(row["tier"] or ""), statement=str(row["statement"] or ""),
                     printed=str(row["printed"] or ""))
+            elif key in declared:
+                page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=_input_names(declared[key]))
             else:
                 code = cell_sources.get(cell, "")
                 named = [r for r in resources if re.search(rf"""["']{re.escape(r)}["']""", code)]

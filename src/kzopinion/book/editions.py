@@ -6,9 +6,13 @@
   microdata is invisible there (:func:`kzopinion.data.microdata.edition`), so registering files
   never makes a committed record stale and never writes respondents' results into it.
 - The **microdata edition** is built when files are registered (``make data CAB_DIR=...``):
-  ``make book`` mirrors the book's sources into ``_build/microdata-edition/`` (a folder of its
+  ``make book`` mirrors the repository into ``_build/microdata-edition/`` (a folder of its
   own, with ``data/`` and ``src/`` linked, not copied), executes there only the notebooks that
   read microdata, and builds that tree's HTML into ``_build/microdata-edition/_build/html``.
+  What is mirrored is declared once, by the repository itself: every file git tracks or would
+  track (:func:`repository_files`), so a file the book starts to read (a configuration file, a
+  page, ``CITATION.cff``) can never be left out; what git ignores (``_build``, generated pages,
+  the vendored chart bundle) each tree's own build writes.
   No tracked file changes. Setting ``KZOPINION_EDITION=public`` builds the public edition even
   with files registered; removing ``data/microdata/`` returns ``make book`` to it.
 
@@ -19,8 +23,10 @@ the data appendix).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -29,7 +35,8 @@ from kzopinion.data import microdata
 
 FOLDER = "microdata-edition"
 LINKED = ("data", "src")  # read in place: the mirror must see the registered files and the package
-GENERATED = ("book/data-appendix.md", "book/_static/vendor/")  # written into the mirror by its own build
+NEVER_MIRRORED = ("_build", ".git", ".venv")  # outside a git work tree, everything else is mirrored
+MIRRORED_LIST = ".mirrored-files.json"  # what the last prepare copied, so files removed since go too
 
 
 def mirror(root: Path) -> Path:
@@ -78,29 +85,36 @@ def _sync_file(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _sync_tree(source: Path, target: Path, skip: tuple[str, ...], prefix: str) -> None:
-    """Make ``target`` a copy of ``source``, leaving paths that start with one of ``skip`` to the build."""
+def repository_files(root: Path) -> list[str]:
+    """Every file of the repository a build may read, as relative POSIX paths.
 
-    def skipped(relative: Path) -> bool:
-        return f"{prefix}/{relative.as_posix()}".startswith(skip)
-
-    wanted_files = {
-        p.relative_to(source) for p in source.rglob("*") if p.is_file() and not skipped(p.relative_to(source))
-    }
-    for relative in sorted(wanted_files):
-        _sync_file(source / relative, target / relative)
-    for path in sorted(target.rglob("*"), reverse=True) if target.exists() else []:
-        relative = path.relative_to(target)
-        if path.is_file() and relative not in wanted_files and not skipped(relative):
-            path.unlink()
+    In a git work tree, what git tracks plus new files it does not ignore (an author's page not
+    yet committed is a source too); generated and ignored files are left out, since each
+    tree's build writes its own. Elsewhere (an unpacked archive), every file outside
+    :data:`NEVER_MIRRORED`.
+    """
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root, capture_output=True, check=True, timeout=60,
+        ).stdout.decode("utf-8", "surrogateescape")
+        files = [name for name in listed.split("\0") if name]
+    except (OSError, subprocess.SubprocessError):
+        files = [
+            path.relative_to(root).as_posix()
+            for path in root.rglob("*")
+            if path.relative_to(root).parts[0] not in NEVER_MIRRORED and path.is_file()
+        ]
+    return sorted(name for name in files if name.split("/", 1)[0] not in NEVER_MIRRORED and (root / name).is_file())
 
 
 def prepare(root: Path) -> Path:
-    """Mirror the book's sources into the microdata edition's folder and return it.
+    """Mirror the repository into the microdata edition's folder and return it.
 
-    Sources (``.md`` notebooks, chapters, configuration) follow the repository; a record is
-    copied from the repository only when the mirror has none yet, so a notebook that does not
-    read microdata is current at once and only the others are executed.
+    Every file of :func:`repository_files` follows the repository, except ``data/`` and ``src/``
+    (linked) and the ``.ipynb`` records: a record is copied from the repository only when the
+    mirror has none yet, so a notebook that does not read microdata is current at once and only
+    the others are executed. ``_config.yml`` gains the edition's banner.
     """
     edition = mirror(root)
     edition.mkdir(parents=True, exist_ok=True)
@@ -122,24 +136,44 @@ def prepare(root: Path) -> Path:
     target = edition / "_config.yml"
     if not target.exists() or target.read_text(encoding="utf-8") != text:
         target.write_text(text, encoding="utf-8")
-    _sync_file(root / "_toc.yml", edition / "_toc.yml")
-    _sync_tree(root / "book", edition / "book", GENERATED, "book")
-    sources = {p.name for p in (root / "notebooks").glob("*.md")}
-    for name in sorted(sources):
-        _sync_file(root / "notebooks" / name, edition / "notebooks" / name)
-        record = Path(name).with_suffix(".ipynb").name
-        if not (edition / "notebooks" / record).exists() and (root / "notebooks" / record).exists():
-            shutil.copy2(root / "notebooks" / record, edition / "notebooks" / record)
-    for path in (edition / "notebooks").glob("*"):
-        if path.is_file() and path.with_suffix(".md").name not in sources:
+    files = [name for name in repository_files(root) if name.split("/", 1)[0] not in LINKED]
+    mirrored = []
+    for name in files:
+        if name == "_config.yml":
+            continue
+        if name.startswith("notebooks/") and name.endswith(".ipynb"):
+            if not (edition / name).exists():
+                _sync_file(root / name, edition / name)
+            continue
+        _sync_file(root / name, edition / name)
+        mirrored.append(name)
+    sources = {Path(name).stem for name in files if name.startswith("notebooks/") and name.endswith(".md")}
+    for path in (edition / "notebooks").glob("*.ipynb"):
+        if path.stem not in sources:
             path.unlink()  # a notebook removed from the repository
+    listing = edition / MIRRORED_LIST
+    before = json.loads(listing.read_text(encoding="utf-8")) if listing.is_file() else []
+    for name in sorted(set(before) - set(mirrored)):
+        (edition / name).unlink(missing_ok=True)  # removed from the repository since the last build
+    listing.write_text(json.dumps(mirrored, indent=0) + "\n", encoding="utf-8")
     return edition
 
 
 def select(root: Path, say=print) -> Path:
-    """The tree ``make book`` builds: the microdata edition's mirror when files are registered, else ``root``."""
+    """The tree ``make book`` builds: the microdata edition's mirror when files are registered, else ``root``.
+
+    A registered file that is missing or changed since registration stops the build
+    (:func:`kzopinion.data.microdata.problems`): an edition is never built from, or served as,
+    files other than those its banner names.
+    """
     if not wanted(root):
         return root
+    found = microdata.problems(root)
+    if found:
+        raise microdata.MicrodataError(
+            "The registered respondent-level files are not as registered, so the microdata edition would be "
+            "stale or wrong; nothing was built:\n" + "\n".join(f"- {problem}" for problem in found)
+        )
     edition = prepare(root)
     files = ", ".join(name for names in registered_files(root).values() for name in names)
     say(

@@ -297,6 +297,38 @@ def family_verdict(pairs: pd.DataFrame, family: str, alpha: float) -> Verdict | 
     )
 
 
+def appendix_c_texts(pairs: pd.DataFrame, alpha: float) -> dict[str, str]:
+    """Glue texts for Appendix C: models computed, positive, and positive with p below ``alpha`` (the level at
+    which the article's "positive and significant" is checked), and what that says of the article's claim."""
+    from kzopinion import formatting as fmt
+
+    ran = pairs[pairs["ran"].astype(bool)]
+    positive = int((ran["coef"] > 0).sum())
+    significant = int(((ran["coef"] > 0) & (ran["p"] < alpha)).sum())
+    if ran.empty:
+        verdict = "no model could be computed, so the data say nothing about the claim"
+    elif significant == len(pairs):
+        verdict = "every model is positive and significant, as the article reports"
+    elif significant == len(ran):
+        verdict = (
+            "every model computed is positive and significant, as the article reports, but not every model "
+            "could be computed, so the claim is checked only in part"
+        )
+    else:
+        verdict = (
+            f"{fmt.count_of(len(ran) - significant, len(ran))} computed models are not positive and significant, "
+            "against the article's report that all are"
+        )
+    return {
+        "ru_c_ran": fmt.count(len(ran)),
+        "ru_c_total": fmt.count(len(pairs)),
+        "ru_c_positive": fmt.count(positive),
+        "ru_c_significant": fmt.count(significant),
+        "ru_c_alpha": fmt.as_printed(alpha),
+        "ru_c_verdict": verdict,
+    }
+
+
 # The control sets of the specification curve, by the names used in data/coding/analysis_variants.csv.
 CONTROL_SETS = {
     "none": [],
@@ -366,19 +398,30 @@ def specification(
 
 
 def specification_curve(frame: pd.DataFrame, variants: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Every combination of the control sets and wave selections listed for this chapter in ``analysis_variants``.
+    """Every distinct specification among the control sets and wave selections listed for this chapter in
+    ``analysis_variants``.
 
-    One row per specification, ordered by coefficient, with ``article`` marking the defaults
-    (the article's specification) and ``rank`` its position on the curve.
+    Combinations that select the same waves and use the same controls are the same regression
+    (with one registered wave, "pooled", "first" and "last" are one sample): they are one row,
+    whose ``waves`` and ``label`` name every choice it stands for. Rows are ordered by
+    coefficient, with ``article`` marking the article's specification and ``rank`` its position.
     """
     mine = variants[variants["notebook"] == NOTEBOOK]
     control_sets = mine.loc[mine["parameter"] == "SPEC_CONTROLS", "value"].tolist()
     wave_sets = mine.loc[mine["parameter"] == "SPEC_WAVES", "value"].tolist()
     defaults = variant_defaults(variants, NOTEBOOK)
     rows = [specification(frame, c, w, confidence=confidence) for c in control_sets for w in wave_sets]
-    curve = pd.DataFrame(rows)
-    curve["article"] = (curve["controls"] == defaults["SPEC_CONTROLS"]) & (curve["waves"] == defaults["SPEC_WAVES"])
-    curve["label"] = curve["control_label"] + "; " + curve["wave_label"]
+    every = pd.DataFrame(rows)
+    every["article"] = (every["controls"] == defaults["SPEC_CONTROLS"]) & (every["waves"] == defaults["SPEC_WAVES"])
+    groups = every.groupby(["wave_label", "used"], sort=False)
+    curve = groups.first()
+    curve["controls"] = groups["controls"].agg(lambda c: " or ".join(dict.fromkeys(c)))
+    curve["control_label"] = groups["control_label"].agg(lambda c: " or ".join(dict.fromkeys(c)))
+    curve["waves"] = groups["waves"].agg(", ".join)
+    curve["article"] = groups["article"].any()
+    curve = curve.reset_index()
+    choices = ["" if "," not in w else f" ({w})" for w in curve["waves"]]
+    curve["label"] = curve["control_label"] + "; " + curve["wave_label"] + choices
     curve = curve.sort_values(["coef", "label"]).reset_index(drop=True)
     curve["rank"] = range(1, len(curve) + 1)
     return curve

@@ -36,6 +36,7 @@ Command line (what ``make data`` runs)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import json
@@ -45,7 +46,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -183,10 +184,21 @@ class Item:
         return [n.strip() for n in self.variable.split("|") if n.strip()]
 
 
+def shipped_mapping_path(source: str, root: Path | None = None) -> Path:
+    """The mapping the project ships for ``source`` (tracked): ``data/mappings/<source>.csv``."""
+    return (root or paths.root()) / "data" / "mappings" / f"{source}.csv"
+
+
+def local_mapping_path(source: str, root: Path | None = None) -> Path:
+    """The user's own overrides of that mapping, never committed: ``data/microdata/<source>-mapping.csv``."""
+    return microdata_dir(root) / f"{source}-mapping.csv"
+
+
 def mapping(source: str, root: Path | None = None) -> list[Item]:
-    path = (root or paths.root()) / "data" / "mappings" / f"{source}.csv"
+    """The items of ``source``: the shipped mapping, then the user's local overrides (see :func:`local_overrides`)."""
+    path = shipped_mapping_path(source, root)
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [
+        items = [
             Item(
                 r["item"].strip(),
                 (r["variable"] or "").strip(),
@@ -197,6 +209,53 @@ def mapping(source: str, root: Path | None = None) -> list[Item]:
             )
             for r in csv.DictReader(handle)
         ]
+    overrides = local_overrides(source, root)
+    return [replace(item, variable=overrides.get(item.item, item.variable)) for item in items]
+
+
+def local_overrides(source: str, root: Path | None = None) -> dict[str, str]:
+    """``item -> variable`` from ``data/microdata/<source>-mapping.csv`` (columns ``item,variable``), if present.
+
+    A renamed variable (a wave that calls ``OpinionUSA`` ``OpinionUS``) is mapped there without
+    editing a tracked file; its names replace the shipped ones (``|`` separates alternatives).
+    """
+    path = local_mapping_path(source, root)
+    if not path.is_file():
+        return {}
+    known = {item.item for item in _shipped_items(source, root)}
+    overrides = {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not {"item", "variable"} <= set(reader.fieldnames or ()):
+            raise MicrodataError(
+                f"{path}: the first line must be the header 'item,variable' (found {reader.fieldnames}); "
+                "each further line maps one item to the variable name in your files."
+            )
+        for line, row in enumerate(reader, start=2):
+            item, variable = (row["item"] or "").strip(), (row["variable"] or "").strip()
+            if item not in known:
+                raise MicrodataError(
+                    f"{path}, line {line}: '{item}' is not an item of {shipped_mapping_path(source, root)} "
+                    f"(items: {', '.join(sorted(known))}). Fix the item name."
+                )
+            if not variable:
+                raise MicrodataError(f"{path}, line {line}: item '{item}' has no variable name. Fill it in.")
+            overrides[item] = variable
+    return overrides
+
+
+def _shipped_items(source: str, root: Path | None = None) -> list[str]:
+    with shipped_mapping_path(source, root).open(encoding="utf-8-sig", newline="") as handle:
+        return [Item(r["item"].strip(), "", "", "", False, "") for r in csv.DictReader(handle)]
+
+
+def mapping_remedy(source: str, item: str, root: Path | None = None) -> str:
+    """How to map ``item`` to another variable name, without editing a tracked file."""
+    return (
+        f"Map it to the name in your file without editing tracked files: add the line '{item},<variable name>' "
+        f"under the header 'item,variable' in {local_mapping_path(source, root)} (read after the shipped "
+        f"mapping {shipped_mapping_path(source, root)}), then run make data again."
+    )
 
 
 def level_patterns(root: Path | None = None) -> dict[str, list[tuple[re.Pattern, str]]]:
@@ -272,20 +331,22 @@ def _read_excel(path: Path) -> SourceFile:
     """
     check_excel_size(path)
     sheet = pd.read_excel(path, engine="openpyxl", dtype=object)
-    frame, value_labels = pd.DataFrame(index=sheet.index), {}
+    columns, value_labels = {}, {}
     for name in sheet.columns:
         column = sheet[name]
         texts = sorted({str(v).strip() for v in column.dropna() if not _is_number(v)})
         if not texts:
-            frame[str(name)] = pd.to_numeric(column, errors="coerce").astype("float64")
+            columns[str(name)] = pd.to_numeric(column, errors="coerce").astype("float64")
             continue
         has_numbers = any(_is_number(v) for v in column.dropna())
         codes = {text: (-(i + 1) if has_numbers else i + 1) for i, text in enumerate(texts)}
-        frame[str(name)] = [
+        coded = [
             float("nan") if pd.isna(v) else float(v) if _is_number(v) else float(codes[str(v).strip()]) for v in column
         ]
+        columns[str(name)] = pd.Series(coded, index=sheet.index, dtype="float64")
         value_labels[str(name)] = {float(code): text for text, code in codes.items()}
     # No variable labels in the sheet: the names stand in for them (the label fallback matches names).
+    frame = pd.DataFrame(columns, index=sheet.index)  # built at once: inserting column by column fragments it
     return SourceFile(path, "Excel", frame, {str(n): str(n) for n in sheet.columns}, value_labels)
 
 
@@ -321,28 +382,34 @@ class Coverage:
     item: str
     status: str  # 'found', 'found by label', 'not asked', 'absent' or 'ambiguous'
     variable: str = ""
-    answered: int = 0
+    answered: int = 0  # substantive answers (a level or a number)
+    nonresponse: int = 0  # answers labelled don't know or refused
     candidates: tuple[str, ...] = ()
 
 
-def find_variable(item: Item, labels: dict[str, str | None], where: str) -> tuple[str | None, str, tuple[str, ...]]:
+def find_variable(
+    item: Item, labels: dict[str, str | None], where: str, source: str = "cab", root: Path | None = None
+) -> tuple[str | None, str, tuple[str, ...]]:
     """The source column for ``item``: (variable, how found, ambiguous candidates).
 
     By name first (one of ``item.names``); else the one column whose label matches the item's
     pattern. Several matching columns are never chosen between: the item is 'ambiguous', an
-    error when it is required.
+    error when it is required. A refusal says how to map the item (:func:`mapping_remedy`).
     """
+    remedy = mapping_remedy(source, item.item, root)
     named = [n for n in item.names if n in labels]
     if len(named) == 1:
         return named[0], "found", ()
     if len(named) > 1:
         raise MicrodataError(
             f"{where}: item '{item.item}' is ambiguous: the file has several of its names "
-            f"{_describe(named, labels)}. Keep one name in the 'variable' column of its mapping file."
+            f"{_describe(named, labels)}. Name the one to use. {remedy}"
         )
     if not item.label_pattern:
         if item.required:
-            raise MicrodataError(f"{where}: variable '{item.variable}' for item '{item.item}' is not in the file.")
+            raise MicrodataError(
+                f"{where}: variable '{item.variable}' for item '{item.item}' is not in the file. {remedy}"
+            )
         return None, "absent", ()
     pattern = re.compile(item.label_pattern, re.I)
     matches = [name for name, label in labels.items() if label and pattern.search(str(label))]
@@ -352,7 +419,7 @@ def find_variable(item: Item, labels: dict[str, str | None], where: str) -> tupl
         if item.required:
             raise MicrodataError(
                 f"{where}: item '{item.item}' is ambiguous: columns {_describe(matches, labels)} all have labels "
-                f"matching /{item.label_pattern}/. Put the right name in the 'variable' column of its mapping file."
+                f"matching /{item.label_pattern}/. Name the right one. {remedy}"
             )
         return None, "ambiguous", tuple(matches)
     if item.required:
@@ -362,7 +429,7 @@ def find_variable(item: Item, labels: dict[str, str | None], where: str) -> tupl
         raise MicrodataError(
             f"{where}: cannot find item '{item.item}' ({item.description}): no variable named "
             f"'{item.variable or '-'}' and no label matching /{item.label_pattern}/. Candidate columns whose labels "
-            f"share words with it: {_describe(candidates, labels) or 'none'}. Set 'variable' in its mapping file."
+            f"share words with it: {_describe(candidates, labels) or 'none'}. {remedy}"
         )
     return None, "absent", ()
 
@@ -442,10 +509,10 @@ def harmonise_with_coverage(
     """Canonical columns of one file (leader items averaged) and how each mapped item was found."""
     frame, labels = source_file.frame, source_file.labels
     patterns = level_patterns(root)
-    out = pd.DataFrame(index=frame.index)
+    columns: dict[str, pd.Series] = {}
     leaders, coverage = [], []
     for item in mapping(source, root):
-        variable, how, candidates = find_variable(item, labels, where)
+        variable, how, candidates = find_variable(item, labels, where, source, root)
         if variable is None:
             coverage.append(Coverage(item.item, how, candidates=candidates))
             continue
@@ -456,17 +523,32 @@ def harmonise_with_coverage(
             patterns,
             f"{where}, column '{variable}' (item '{item.item}')",
         )
-        answered = int(column.notna().sum())
-        coverage.append(Coverage(item.item, how if answered else "not asked", variable, answered))
-        if not answered:
+        nonresponse = _nonresponse_count(frame[variable], source_file.value_labels.get(variable, {}), column, patterns)
+        answered = int(column.notna().sum()) - (0 if item.coding == "number" else nonresponse)
+        given = answered + nonresponse
+        coverage.append(Coverage(item.item, how if given else "not asked", variable, answered, nonresponse))
+        if not given:
             continue  # every answer 'Not Asked' (or missing): absent from this file
         if item.item.startswith("leader_"):
             leaders.append(schema.score(column.astype(pd.CategoricalDtype(list(schema.FAVOURABILITY)))))
         else:
-            out[item.item] = column
+            columns[item.item] = column
     if leaders:
-        out["opinion_other_ca_leaders"] = pd.concat(leaders, axis=1).mean(axis=1, skipna=True)
-    return out, coverage
+        columns["opinion_other_ca_leaders"] = pd.concat(leaders, axis=1).mean(axis=1, skipna=True)
+    return pd.DataFrame(columns, index=frame.index), coverage
+
+
+def _nonresponse_count(codes: pd.Series, value_labels: dict, column: pd.Series, patterns) -> int:
+    """Answers labelled don't know or refused: canonical levels of a coded item, labelled codes of a number."""
+    if column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype):
+        return int(column.isin(schema.NONRESPONSE).sum())
+    labelled = [
+        code
+        for code, label in value_labels.items()
+        if _level(label, patterns["favourability"]) in schema.NONRESPONSE
+        or (isinstance(code, (int, float)) and code < 0 and not NOT_ASKED.search(str(label)))
+    ]
+    return int(codes.isin(labelled).sum())
 
 
 def harmonise(frame: pd.DataFrame, meta, source: str, where: str, root: Path | None = None) -> pd.DataFrame:
@@ -654,12 +736,12 @@ def coverage_table(checked: CabFile, name: str | None = None) -> str:
     lines = [
         f"  {name or checked.path.name}: CAB wave {checked.wave} ({checked.format}), Kazakhstan, "
         f"{checked.respondents:,} respondents, weight sum {checked.weight_sum:,.1f}",
-        f"    {'item':22s} {'status':15s} {'variable':22s} answered",
+        f"    {'item':22s} {'status':15s} {'variable':22s} {'answered':>9s} {'dk/refused':>10s}",
     ]
     for c in checked.coverage:
         variable = c.variable or (", ".join(c.candidates) if c.candidates else "-")
-        answered = f"{c.answered:,}" if c.variable else "-"
-        lines.append(f"    {c.item:22s} {c.status:15s} {variable:22s} {answered}")
+        answered, nonresponse = (f"{c.answered:,}", f"{c.nonresponse:,}") if c.variable else ("-", "-")
+        lines.append(f"    {c.item:22s} {c.status:15s} {variable:22s} {answered:>9s} {nonresponse:>10s}")
     return "\n".join(lines)
 
 
@@ -1002,10 +1084,80 @@ class Respondents:
         return ["simulation_parameters"] if self.simulated else [f"microdata:{self.source}"]
 
 
-def fingerprint(source: str, root: Path | None = None) -> str:
-    """sha256 over the registered files' checksums of ``source`` (the manifest entry)."""
-    entry = json.dumps(manifest(root).get(source, {}), sort_keys=True)
-    return "sha256:" + hashlib.sha256(entry.encode()).hexdigest()
+def file_digests(source: str, root: Path | None = None) -> dict[str, str]:
+    """``microdata:<source>/<file name> -> sha256`` of every registered file of ``source``.
+
+    The same digests the edition's banner and data appendix show: what a value computed from
+    these respondents was computed from, file by file.
+    """
+    return {f"microdata:{source}/{name}": digest for name, digest in sorted(manifest(root).get(source, {}).items())}
+
+
+# ----------------------------------------------------------------------------- registered files stay as registered
+
+STAT_CACHE = ".verified.json"  # size and modification time of each file when its sha256 was last checked
+
+
+def problems(root: Path | None = None) -> list[str]:
+    """A sentence for every registered file that is missing or whose content changed since registration.
+
+    Cheap when nothing changed: a file is re-hashed only when its size or modification time
+    differs from the last check (kept in ``data/microdata/.verified.json``).
+    """
+    root = root or paths.root()
+    cache_path = microdata_dir(root) / STAT_CACHE
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.is_file() else {}
+    except ValueError:
+        cache = {}
+    found, fresh = [], {}
+    for source, files in sorted(manifest(root).items()):
+        if source not in SOURCES or not isinstance(files, dict):
+            continue
+        for name, digest in sorted(files.items()):
+            path = microdata_dir(root) / source / name
+            shown = path.relative_to(root)
+            try:
+                info = path.stat()
+            except OSError:
+                found.append(
+                    f"{shown} is registered but missing. Register it again (make data "
+                    f"{_OPTION[source]}=<folder or file>), or remove it from the registration "
+                    f"(make data FORGET={name})."
+                )
+                continue
+            stamp = [info.st_size, info.st_mtime_ns, digest]
+            if cache.get(str(shown)) != stamp and _sha256(path) != digest:
+                found.append(
+                    f"{shown} changed since it was registered (its sha256 is no longer {digest[:19]}...). "
+                    f"Register the file again (make data {_OPTION[source]}=<folder or file>) so its content is "
+                    f"checked, or remove it (make data FORGET={name})."
+                )
+                continue
+            fresh[str(shown)] = stamp
+    if fresh != cache and microdata_dir(root).is_dir():
+        with contextlib.suppress(OSError):  # only a speed-up: a read-only folder re-hashes every time
+            scratch = cache_path.with_name(f".verified-{os.getpid()}.json")
+            scratch.write_text(json.dumps(fresh, sort_keys=True), encoding="utf-8")
+            os.replace(scratch, cache_path)
+    return found
+
+
+_OPTION = {"cab": "CAB_DIR", "gallup": "GALLUP_DIR", "wvs": "WVS_FILE"}
+
+
+def forget(name: str, root: Path | None = None) -> str:
+    """Remove the registered file ``name`` (of any source) from the registration; returns its source."""
+    root = root or paths.root()
+    content = manifest(root)
+    for source, files in content.items():
+        if isinstance(files, dict) and name in files:
+            del files[name]
+            (microdata_dir(root) / source / name).unlink(missing_ok=True)
+            _write_manifest(root, {s: f for s, f in content.items() if f})
+            return source
+    registered = sorted(n for files in content.values() if isinstance(files, dict) for n in files)
+    raise MicrodataError(f"{name} is not registered (registered: {', '.join(registered) or 'nothing'}).")
 
 
 def is_registered(source: str, root: Path | None = None) -> bool:
@@ -1038,10 +1190,13 @@ def load(source: str, scenario: str = "engagement", seed: int = 20210701, root: 
 
 def status(root: Path | None = None) -> list[str]:
     """One line per source: what is registered, and which edition of the book uses it."""
-    lines = []
+    found = problems(root)
+    lines = [f"  PROBLEM: {problem}" for problem in found]
     for source in SOURCES:
         files = manifest(root).get(source, {})
-        if files:
+        if files and any(f"/{source}/" in problem for problem in found):
+            lines.append(f"  {source:7s} registration needs attention (see above): {', '.join(sorted(files))}")
+        elif files:
             lines.append(
                 f"  {source:7s} registered: {len(files)} file(s): {', '.join(sorted(files))}; "
                 "used by the microdata edition (make book builds it in _build/microdata-edition/)"
@@ -1058,6 +1213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cab-dir", type=Path)
     parser.add_argument("--gallup-dir", type=Path)
     parser.add_argument("--wvs-file", type=Path)
+    parser.add_argument("--forget", metavar="NAME", help="remove a registered file from the registration")
     parser.add_argument(
         "--max-member-mb",
         type=float,
@@ -1066,6 +1222,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        if args.forget:
+            source = forget(args.forget)
+            print(f"[data] {args.forget} removed from the {source} registration", flush=True)
         if args.cab_dir:
             print(f"[data] registering CAB files from {args.cab_dir} ...", flush=True)
             register_cab(args.cab_dir, max_member_mb=args.max_member_mb)
@@ -1080,7 +1239,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[data] registering WVS file {args.wvs_file} ...", flush=True)
             register_file("wvs", args.wvs_file)
         print("[data] respondent-level data:")
-        print("\n".join(status()))
+        lines = status()
+        print("\n".join(lines))
+        if any("PROBLEM" in line for line in lines):
+            return 1
     except (MicrodataError, OSError) as err:
         print(f"[data] FAILED: {err}", file=sys.stderr)
         print("[data] the failing step changed nothing: files registered before are untouched.", file=sys.stderr)
