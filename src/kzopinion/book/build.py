@@ -475,8 +475,9 @@ def stop_children() -> None:
             child.kill()
 
 
-def stop_on_interrupt(root: Path | None, what: str = "book") -> None:
-    """On Ctrl-C (or SIGTERM), stop at once: kill the kernels and Jupyter Book, remove this run's scratch
+def stop_on_interrupt(root: Path | None = None, what: str = "book") -> None:
+    """For the commands' processes (their ``__main__``): on Ctrl-C (or SIGTERM), stop at once: kill the
+    kernels and Jupyter Book, remove this run's scratch
     files, say so in one line and exit. Records and the published book are replaced only by atomic
     renames, so the previous ones stay whole."""
 
@@ -484,14 +485,18 @@ def stop_on_interrupt(root: Path | None, what: str = "book") -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop_children()
-        for base in (root, editions.mirror(root)) if root else ():
+        here = root
+        if here is None:
+            with contextlib.suppress(Exception):
+                here = paths.root()
+        for base in (here, editions.mirror(here)) if here else ():
             for name in (str(os.getpid()), f"keep-{os.getpid()}"):
                 shutil.rmtree(base / "_build" / "runs" / name, ignore_errors=True)
             for partial in (base / "notebooks").glob(f".*.{os.getpid()}.partial"):
                 partial.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
-            os.write(_CONSOLE[0] if _CONSOLE else 2, f"\n[{what}] stopped: the kernels were ended; the previous book and every record are "
-                        "left as they were.\n".encode())
+            os.write(_CONSOLE[0] if _CONSOLE else 2, f"\n[{what}] stopped: the kernels were ended; the previous "
+                     "book and every record are left as they were.\n".encode())
         os._exit(130)
 
     signal.signal(signal.SIGINT, stop)
@@ -547,7 +552,6 @@ def main(argv: list[str] | None = None) -> int:
     root = None
     try:
         root = _root()
-        stop_on_interrupt(root)
         build(root, force=args.force, html=not args.no_html, strict=not args.lenient, jobs=args.jobs,
               timeout=args.timeout, keep_md=frozenset(args.keep_md), from_ipynb=frozenset(args.from_ipynb))
     except BuildError as err:
@@ -563,4 +567,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    stop_on_interrupt(None, "book")
     sys.exit(main())

@@ -47,8 +47,6 @@ RUN_KEY, AFTER_SECTIONS = "kzopinion_run", "after-sections"
 
 def sources(root: Path) -> list[Path]:
     """Every notebook source of the book: the ``notebooks/*.md`` files ``_toc.yml`` lists, in its order."""
-    import yaml
-
     def files(node) -> list[str]:
         if isinstance(node, dict):
             return ([node["file"]] if isinstance(node.get("file"), str) else []) + [

@@ -227,7 +227,6 @@ def main() -> int:
     root = None
     try:
         root = build._root()
-        build.stop_on_interrupt(root, "pdf")
         make_pdf(root)
     except (build.BuildError, build.notebooks.NotebookError, build.data.DataValidationError) as err:
         print(f"\n[book] PDF FAILED\n{err}", file=sys.stderr)
@@ -239,4 +238,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    build.stop_on_interrupt(None, "pdf")
     sys.exit(main())

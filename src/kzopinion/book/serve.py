@@ -255,7 +255,6 @@ def main(argv: list[str] | None = None) -> int:
     root = None
     try:
         root = build._root()
-        build.stop_on_interrupt(root, "serve")
         serve(root, port=args.port)
     except build.BuildError as err:
         print(f"[serve] {err}", file=sys.stderr)
@@ -264,4 +263,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    build.stop_on_interrupt(None, "serve")
     sys.exit(main())

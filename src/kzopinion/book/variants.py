@@ -214,7 +214,6 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         root = build._root()
-        build.stop_on_interrupt(root, "variants")
         outputs = run(root, force=args.force, jobs=args.jobs)
     except (VariantError, build.BuildError, notebooks.NotebookError, data.DataValidationError) as err:
         print(f"[variants] FAILED: {err}", file=sys.stderr)
@@ -227,4 +226,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from kzopinion.book import build as _build
+
+    _build.stop_on_interrupt(None, "variants")
     sys.exit(main())
