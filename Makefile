@@ -32,10 +32,12 @@ book: $(STAMP)
 test: $(STAMP) lint
 	@$(PY) -m pytest
 
-# ruff over the package, the tests and the code cells of the notebook sources (nbqa)
+# ruff over the package, the tests and the code cells of the notebook sources (nbqa); the CI
+# workflows against the GitHub workflow schema (check-jsonschema's copy: no network)
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check src tests bench
 	@$(VENV)/bin/nbqa ruff notebooks/[0-9]*.md
+	@$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 # the fast tier: unit and data tests, no book build, no notebook execution (seconds)
 check: $(STAMP)

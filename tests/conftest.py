@@ -36,13 +36,11 @@ def copy_repository(target: Path) -> Path:
 @pytest.fixture(scope="session")
 def site(root: Path) -> Path:
     """The HTML book, built strictly (warnings are errors) from the committed notebook records."""
-    from kzopinion.book import appendix, build, notebooks, vendor
+    from kzopinion.book import build, notebooks
 
     stale = [s.name for s in notebooks.sources(root) if notebooks.is_stale(s, root)]
     assert not stale, f"stale notebook records {stale}: run `make book` and commit the .ipynb files"
     build.validate_data(root)
-    appendix.write(root)
-    vendor.write_bundle(root)
     return build.build_html(root, strict=True, full=True)  # from scratch; raises with the warnings if any
 
 

@@ -14,6 +14,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_book_html import unsmart
 
@@ -235,6 +236,58 @@ def test_pdf_keeps_figures_and_tables_whole_and_charts_unclipped(printed):
     for figure in layout["figures"]:
         together = [i for i, text in enumerate(texts, 1) if figure["caption"] in text and figure["chart"] in text]
         assert together, f"figure '{figure['caption']}' and its chart ('{figure['chart']}') are not on one page"
+
+
+def test_pdf_prints_every_claim_with_its_status_and_note(printed, root):
+    """The replication report on paper: each claim's id, then its status, on a page of the report's
+    chapter, and its note (if any) whole on that same page."""
+    from kzopinion.book import claims, report
+
+    _, _, texts, layout = printed
+    report_doc = next(f"document-notebooks/{s.stem}" for s in notebooks.sources(root) if notebooks.is_report(s))
+    index = [c["id"] for c in layout["chapters"]].index(report_doc)
+    first = layout["pages"][index]
+    last = layout["pages"][index + 1] - 1 if index + 1 < len(layout["pages"]) else len(texts)
+    pages = range(first - 1, last)
+    squeezed = {i: re.sub(r"\s+", "", texts[i]) for i in pages}  # a note may wrap at any space or hyphen
+    ledger = claims.table(root)
+    assert len(ledger) > 100
+    missing = []
+    for row in ledger.itertuples(index=False):
+        label = report.STATUS_LABELS[row.status]
+        block = re.compile(rf"(?<!\w){re.escape(row.id)}(?!\w)\s+(?:Status:\s+)?{re.escape(label)}(?!\w)")
+        found = [i for i in pages if block.search(texts[i])]
+        note = "" if pd.isna(row.note) else re.sub(r"\s+", "", str(row.note))
+        if len(found) != 1:
+            missing.append(f"{row.id} ({label}) on pages {[i + 1 for i in found]}")
+        elif note and note not in squeezed[found[0]]:
+            missing.append(f"{row.id}: its note on page {found[0] + 1}")
+    assert missing == []
+
+
+def test_nothing_printed_is_wider_than_the_printable_area(printed):
+    """In print media, every table, figure, code block, image and chart fits the page width and no box
+    around it clips it (kzopinion.book.pdf.WIDE_JS, measured while printing)."""
+    _, _, _, layout = printed
+    assert layout["too_wide"] == []
+
+
+def test_the_print_width_check_catches_a_wide_table_and_a_clipped_code_block(chrome):
+    from kzopinion.book import pdf
+
+    page = chrome[1].new_page(viewport={"width": pdf.TEXT_WIDTH_PX, "height": 800})
+    page.emulate_media(media="print")
+    page.set_content('<html lang="en"><body style="margin:0"><section id="s">'
+                     '<table id="wide" style="width:900px"><tr><td>a wide table</td></tr></table>'
+                     '<div style="overflow-x:auto"><pre style="white-space:pre">' + "x" * 300 + '</pre></div>'
+                     '<pre style="white-space:pre">' + "y" * 300 + '</pre>'
+                     '<figure style="width:200px;margin:0">fits</figure></section></body></html>')
+    found = {f["element"][:13]: " ".join(f["problems"]) for f in page.evaluate(pdf.WIDE_JS)}
+    page.close()
+    assert set(found) == {'table in #s (', 'pre in #s ("x', 'pre in #s ("y'}, found  # not the figure
+    assert f"spans 0..900 px of a printable 0..{pdf.TEXT_WIDTH_PX} px" in found['table in #s (']
+    assert "in a box that clips" in found['pre in #s ("x']  # a scrolling box: cut on paper
+    assert "of a printable" in found['pre in #s ("y']  # a long line running past the page
 
 
 def test_no_pdf_page_is_more_than_half_empty_except_at_chapter_ends(printed):

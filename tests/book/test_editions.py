@@ -132,8 +132,15 @@ def test_values_computed_from_registered_files_name_the_files_and_their_sha256(c
         assert shown in page[key].inputs, (key, page[key].inputs)
         assert "cab_russia_aggregates" not in page[key].inputs, key
     assert page["ru_memo_russia_favourable"].inputs == ["cab_russia_aggregates"]
-    ledger = doorways.glued(edition)["notebooks/02-russia-correlation"]["ru_us_positive_exceeds_negative"]
-    assert ledger.inputs == [shown]
+    assert not [key for key, value in page.items() if not value.inputs]  # no "Inputs: not recorded"
+    assert page["ru_us_positive_exceeds_negative"].inputs == [shown]
+    # A claim worded over waves 1-6, checked on wave 1: its status, robustness note and doorway say so
+    from kzopinion.book import claims
+
+    row = claims.table(edition).set_index("id").loc["ru_us_positive_exceeds_negative"]
+    assert row["status"] in ("confirmed", "differs") and "wave 1 of 1-6" in row["qualifier"]
+    assert "checked on wave 1 of 1-6 only" in row["robustness"]
+    assert "wave 1 of 1-6" in page["ru_us_positive_exceeds_negative"].describe()
     # Appendix C in prose: significance at the article's level, not only signs
     from kzopinion.book import glue
 
@@ -167,7 +174,8 @@ def test_a_failing_extension_read_is_reported_with_its_file_and_fix(repo_copy):
     assert result.returncode == 1
     message = result.stderr
     assert "BUILD FAILED" in message and "Look above" not in message and "look above" not in message
-    assert "CITATION.cff" in message and "git checkout -- CITATION.cff" in message, message
+    assert "CITATION.cff is missing" in message and "git checkout" in message, message
+    assert "Traceback" not in message and "\x1b[" not in message, message
 
 
 def test_failure_report_keeps_every_line_that_names_a_cause(tmp_path):

@@ -10,7 +10,8 @@
 Steps, each stopping the build loudly on failure:
 
 1. validate every table of the data package (schema and checksum);
-2. write the generated pages (data appendix);
+2. (the generated pages, data appendix and chart library, are written by the book's Sphinx
+   extension when step 4 starts, so the plain ``jupyter-book build .`` has them too);
 3. execute, in parallel, each notebook whose code or whose reads (tables, files, modules,
    microdata, other records: see kzopinion.book.runlog) changed, the replication report last; a
    notebook whose prose alone changed is resynced, not executed. Kernels run on a snapshot of
@@ -47,7 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kzopinion import data, paths
-from kzopinion.book import appendix, buildlock, claims, editions, glue, guard, notebooks, runlog, vendor
+from kzopinion.book import buildlock, claims, doorways, editions, glue, guard, notebooks, runlog
 from kzopinion.data import microdata
 
 
@@ -218,9 +219,11 @@ def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int
 
 
 def book_digest(root: Path) -> str:
-    """sha256 of everything the HTML is built from: when unchanged, Sphinx has nothing to do."""
-    digest = hashlib.sha256()
-    files = [root / "_config.yml", root / "_toc.yml", *sorted((root / "book").rglob("*")),
+    """sha256 of everything the HTML is built from, the commit the pages cite included: when
+    unchanged, Sphinx has nothing to do."""
+    digest = hashlib.sha256(f"commit {doorways.commit(root)}\n".encode())
+    files = [root / "_config.yml", root / "_toc.yml", root / "CITATION.cff", root / "requirements.lock",
+             *sorted((root / "book").rglob("*")),
              *sorted((root / "notebooks").glob("*.ipynb")), *sorted((root / "notebooks").glob("*.md")),
              *sorted((root / "data").rglob("*")),
              *sorted((root / "src" / "kzopinion").rglob("*.py"))]
@@ -311,7 +314,9 @@ def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[
 # Lines of a Sphinx or Jupyter Book log that say what went wrong; Jupyter Book's own closing advice
 # ("Look above for the cause") is dropped, since the build prints only these lines.
 _CAUSE = re.compile(r"warning|error|exception|traceback|cannot|failed|no such file|not found", re.I)
-_NOISE = re.compile(r"look above for the cause|^\s*$|^=+$|Running Sphinx|^\s*File \"", re.I)
+_NOISE = re.compile(r"look above for the cause|^\s*$|^=+$|Running Sphinx|^\s*File \"|^\s*raise |"
+                    r"^Traceback \(most recent call last\)|^The above exception|^\w+Error:\s*$", re.I)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _MISSING = re.compile(r"(?:No such file or directory|FileNotFoundError)[^'\"]*['\"]([^'\"]+)['\"]"
                       r"|(\S+) cannot be read[^(]*\(\[Errno 2\] No such file or directory")
 
@@ -324,6 +329,7 @@ def failure_report(log: str, root: Path, output: Path) -> str:
     nothing matches, the end of the log. A missing file is named with the fix, relative to the
     tree being built.
     """
+    log = _ANSI.sub("", log)
     lines = log.splitlines()
     keep = []
     for number, line in enumerate(lines):
@@ -441,8 +447,6 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
                 raise BuildError(f"--from-ipynb {name}: notebooks/{name}.md and .ipynb must both exist.")
             notebooks.import_from_record(source)
             say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
-        appendix.write(root)
-        vendor.write_bundle(root)
         execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md, repository=repository)
         unsynced = [f"notebooks/{s.name}" for s in notebooks.sources(root) if notebooks.pair_differences(s)]
         if unsynced:

@@ -12,17 +12,26 @@ ledger entry (value at the recorded precision, the cells it was computed from, t
 of every input) under ``ledger_<id>``. The ledger lives in the executed notebooks; the
 replication report and the exported ``claims.json`` are assembled from them.
 
-The status of a claim is derived from that provenance, never typed:
+The status of a claim is derived from that provenance, never typed, and the rule is total:
 
-- ``transcribed``: the value rests on the book's own copy of the same statement (the claim's
-  ``table``/``key``/``column``), so agreeing only confirms the copy;
+- ``transcribed``: the value touches a cell that transcribes the statement itself: its own row
+  of the claims table (any column), its bound cell (``table``/``key``/``column``), or a cell
+  that ``data/coding/claim_cells.csv`` declares as transcribing it; agreeing only confirms the copy;
 - ``recomputed``: derived from *other* cells of the article's tables (parts of a total,
   counts of a share, the cells of a figure), so an error in the statement would show;
 - ``confirmed``: derived from an independent source (an external aggregate, or registered
   respondent-level data);
-- ``differs``: the book's value lies outside the claim's tolerance (the note says why);
+- ``differs``: the book's value does not satisfy the claim (within its tolerance, honouring
+  "more than", "over", "about", "nearly", "at least", "fewer than"); the note says why;
 - ``reported-only``: needs respondent-level data that is absent (a simulated value never counts);
 - ``not-yet``: nothing in the book computes it yet.
+
+Every recorded claim declares what it is computed from: a binding (``table``/``key``/``column``)
+or the input tables of a recomputation (``inputs``, respondent-level sources as
+``microdata:<source>``); :func:`record` refuses a value that uses anything else. Beside the
+status, :func:`qualifiers` says what the check covers: the waves or years of respondent-level
+data against those the wording spans (``span``), a sum whose part the article defines as a
+remainder, or why a respondent-level claim is reported only.
 """
 
 from __future__ import annotations
@@ -36,8 +45,8 @@ from pathlib import Path
 import pandas as pd
 
 from kzopinion import data, paths
-from kzopinion.formatting import stable
 from kzopinion.data.provenance import Cell, Tables, Traced
+from kzopinion.formatting import stable
 
 STATUSES = ("recomputed", "confirmed", "transcribed", "differs", "reported-only", "not-yet")
 LEDGER_PREFIX = "ledger_"
@@ -62,12 +71,70 @@ def _claims(root: Path) -> pd.DataFrame:
     return data.load("claims", root).set_index("id", drop=False)
 
 
-def own_cells(claim: pd.Series | dict) -> frozenset[Cell]:
-    """The cells holding the book's own transcription of this very statement."""
+CLAIMS, CLAIM_CELLS = "claims", "claim_cells"
+TRANSCRIBES, REMAINDER = "transcribes", "remainder"
+
+
+@cache
+def _tables(root: Path) -> Tables:
+    return Tables(root)
+
+
+@cache
+def _claim_cells(root: Path) -> pd.DataFrame:
+    return data.load(CLAIM_CELLS, root)
+
+
+def declared_cells(claim_id: str, relation: str, root: Path | None = None) -> frozenset[Cell]:
+    """Cells that ``data/coding/claim_cells.csv`` declares as ``relation`` (transcribes, remainder) of the claim."""
+    declared = _claim_cells(root or paths.root())
+    mine = declared[(declared["claim_id"] == claim_id) & (declared["relation"] == relation)]
+    return frozenset(Cell(t, k, c) for t, k, c in zip(mine["table"], mine["key"], mine["column"]))
+
+
+def _bound_cells(claim: pd.Series | dict) -> frozenset[Cell]:
     table, key, column = (claim.get(k) for k in ("table", "key", "column"))
     if not all(isinstance(v, str) and v for v in (table, key, column)):
         return frozenset()
     return frozenset(Cell(table, k, column) for k in key.split(";"))
+
+
+def own_cells(claim: pd.Series | dict, root: Path | None = None) -> frozenset[Cell]:
+    """The cells holding the book's own transcription of this very statement: its bound cells and the
+    cells declared as transcribing it (its own row of the claims table counts too: see :func:`transcribes`)."""
+    return _bound_cells(claim) | declared_cells(str(claim["id"]), TRANSCRIBES, root)
+
+
+def transcribes(claim: pd.Series | dict, cell: Cell, root: Path | None = None) -> bool:
+    """Whether ``cell`` holds a copy of the claim's own statement: any column of its claims row, its bound
+    cell, or a cell declared as transcribing it."""
+    return (cell.table == CLAIMS and cell.key == claim["id"]) or cell in own_cells(claim, root)
+
+
+def declared_inputs(claim: pd.Series | dict) -> set[str]:
+    """What a claim declares it is computed from: its bound table and its ``inputs``
+    (tables, ``microdata:<source>``)."""
+    declared = {c.table for c in _bound_cells(claim)}
+    inputs = claim.get("inputs")
+    if isinstance(inputs, str):
+        declared |= {name.strip() for name in inputs.split(";") if name.strip()}
+    return declared
+
+
+def undeclared(claim: pd.Series | dict, cells: Iterable[Cell]) -> list[str]:
+    """Why a value computed from ``cells`` may not be recorded for ``claim`` (empty when it may)."""
+    declared = declared_inputs(claim)
+    where = f"data/published/claims.csv, row '{claim['id']}'"
+    if not declared:
+        return [
+            f"{where} declares no provenance: fill 'table'/'key'/'column' (the cell it is bound to) or 'inputs' "
+            "(the tables, or microdata:<source>, it is recomputed from)"
+        ]
+    used = {c.table.replace("simulated:", "microdata:", 1) for c in cells if c.table != CLAIMS}
+    extra = sorted(used - declared)
+    if extra:
+        return [f"{where}: the value is computed from {', '.join(extra)}, which its 'inputs' do not declare; add them"]
+    return []
 
 
 def tier_of(cell: Cell, root: Path | None = None) -> str:
@@ -95,6 +162,9 @@ def record(claim_id: str, value: Traced, text: str, robustness: str | None = Non
         )
     if math.isnan(float(value)):
         raise ValueError(f"claim {claim_id}: the computed value is missing; leave the claim unrecorded instead")
+    problems = undeclared(_claims(root).loc[claim_id], value.cells)
+    if problems:
+        raise ValueError(f"claim {claim_id}: " + "; ".join(problems))
     cells = sorted(value.cells)
     tables = sorted({c.table for c in cells})
     entry = {
@@ -104,6 +174,7 @@ def record(claim_id: str, value: Traced, text: str, robustness: str | None = Non
         "cells": [[c.table, c.key, c.column] for c in cells],
         "tier": " + ".join(sorted({tier_of(c, root) for c in cells})),
         "inputs": input_digests(tables, root),
+        "book_qualifier": book_qualifier(value.cells, root),
     }
     if robustness:
         entry["robustness"] = robustness
@@ -177,33 +248,167 @@ def entries(root: Path) -> pd.DataFrame:
         for key, text in glue.glued_values(record_path).items():
             if key.startswith(LEDGER_PREFIX):
                 rows.append({**json.loads(text), "notebook": source.stem, "cell": cells[key]})
-    columns = ["id", "value", "text", "tier", "cells", "inputs", "robustness", "cell", "notebook"]
+    columns = ["id", "value", "text", "tier", "cells", "inputs", "robustness", "book_qualifier", "cell", "notebook"]
     return pd.DataFrame(rows, columns=columns)
 
 
 def provenance_of(claim: pd.Series | dict, cells: Iterable[Cell], root: Path | None = None) -> str:
-    """transcribed, recomputed, confirmed or simulated: how a value computed from ``cells`` relates to the claim."""
+    """transcribed, recomputed, confirmed or simulated: how a value computed from ``cells`` relates to the claim.
+
+    Total: any cell transcribing the statement makes the value ``transcribed``, whatever else it used.
+    """
     cells = frozenset(cells)
-    tiers = {tier_of(c, root) for c in cells}
+    tiers = {tier_of(c, root) for c in cells if c.table != CLAIMS}
     if "simulated" in tiers:
         return "simulated"
-    if cells & own_cells(claim):
+    if any(transcribes(claim, c, root) for c in cells):
         return "transcribed"
     if tiers & {"external", "microdata"}:
         return "confirmed"
     return "recomputed"
 
 
+BOUNDS = {"more than": ">", "over": ">", "above": ">", "at least": ">=", "fewer than": "<", "less than": "<",
+          "under": "<", "at most": "<="}
+APPROXIMATE = ("about", "nearly", "almost", "around", "roughly")
+
+
+def agrees(claimed: float, qualifier: str, tolerance: float, book: float, book_qualifier: str = "") -> bool:
+    """Whether the book's value satisfies the claim, honouring the qualifiers of both.
+
+    "more than 50,000" is satisfied by a count of 55,000 and by "over 55,000" (the book's own bound lies
+    above the claim's); "at least", "fewer than", "under" and "at most" likewise. "about" and "around"
+    allow the claim's tolerance either way; "nearly" and "almost" only below the printed value. An exact
+    claim agrees within its tolerance; a book value that is itself only a bound ("over X") satisfies an
+    exact claim only if X is within tolerance, which the note must then discuss.
+    """
+    qualifier, book_qualifier = (q.strip().lower() if isinstance(q, str) else "" for q in (qualifier, book_qualifier))
+    slack = tolerance + 1e-9
+    op = BOUNDS.get(qualifier)
+    if op in (">", ">="):
+        lower_bound = BOUNDS.get(book_qualifier) in (">", ">=")
+        return book >= claimed if (op == ">=" or lower_bound) else book > claimed
+    if op in ("<", "<="):
+        upper_bound = BOUNDS.get(book_qualifier) in ("<", "<=")
+        return book <= claimed if (op == "<=" or upper_bound) else book < claimed
+    if qualifier in ("nearly", "almost"):
+        return claimed - slack <= book <= claimed + 1e-9
+    return abs(book - claimed) <= slack
+
+
+def book_qualifier(cells: Iterable[Cell], root: Path | None = None) -> str:
+    """The qualifier a value's source prints with it ("over" for "over 55,000"), when it is one cell of a table
+    with a ``qualifier`` column; empty otherwise."""
+    cells = [c for c in cells if not c.respondent_level]
+    if len(cells) != 1:
+        return ""
+    cell = cells[0]
+    tables = _tables(root or paths.root())
+    if "qualifier" not in tables[cell.table].columns:
+        return ""
+    value = tables.raw(cell.table, cell.key, "qualifier")
+    return value if isinstance(value, str) else ""
+
+
 def status_of(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Path | None = None) -> str:
     """Status of one claim given the book's ledger entry (or ``None``), derived from its provenance."""
     if entry is None:
         return "reported-only" if claim["needs"] == "microdata" else "not-yet"
-    kind = provenance_of(claim, [Cell(*c) for c in entry["cells"]], root)
+    cells = [Cell(*c) for c in entry["cells"]]
+    kind = provenance_of(claim, cells, root)
     if kind == "simulated":
         return "reported-only"
-    if abs(float(entry["value"]) - float(claim["value"])) > float(claim["tolerance"]) + 1e-9:
+    qualifier = claim.get("qualifier", "")
+    echoed = any(c.table == CLAIMS and c.key == claim["id"] for c in cells)  # its own words carry its own qualifier
+    recorded = entry.get("book_qualifier")  # recorded with the value, so the report reads no source table
+    theirs = recorded if isinstance(recorded, str) else book_qualifier(cells, root)
+    if not agrees(float(claim["value"]), qualifier, float(claim["tolerance"]), float(entry["value"]),
+                  qualifier if echoed else theirs):
         return "differs"
     return kind
+
+
+def _span(text: str) -> tuple[str, set[int]]:
+    """('wave', {1, ..., 6}) from 'waves 1-6', ('year', {2018, 2019}) from 'years 2018-2019' or 'year:2018,2019'."""
+    text = text.strip()
+    unit, _, rest = text.replace(":", " ", 1).partition(" ")
+    numbers: set[int] = set()
+    for part in rest.replace(" and ", ",").split(","):
+        low, _, high = part.strip().partition("-")
+        if low:
+            numbers |= set(range(int(low), int(high or low) + 1))
+    return unit.rstrip("s"), numbers
+
+
+def describe_span(unit: str, numbers: Iterable[int]) -> str:
+    """'wave 1', 'waves 1-6', 'years 2018-2019', 'waves 1, 3 and 5'."""
+    numbers = sorted(numbers)
+    if not numbers:
+        return f"no {unit}"
+    if len(numbers) == 1:
+        return f"{unit} {numbers[0]}"
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{unit}s {numbers[0]}-{numbers[-1]}"
+    return f"{unit}s " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+
+
+def coverage(claim: pd.Series | dict, cells: Iterable[Cell]) -> str:
+    """'wave 1 of 1-6' when the respondent-level data behind a value covers only part of what the claim's
+    wording spans (its ``span``), 'years 2018-2019 of 2017-2019'; empty when it covers all of it or
+    the claim spans nothing."""
+    span = claim.get("span")
+    if not isinstance(span, str) or not span.strip():
+        return ""
+    unit, wanted = _span(span)
+    covered: set[int] = set()
+    for cell in cells:
+        if cell.respondent_level and cell.key:
+            got_unit, got = _span(cell.key)
+            if got_unit == unit:
+                covered |= got
+    if not covered or wanted <= covered:
+        return ""
+    part = describe_span(unit, covered & wanted or covered)
+    return f"{part} of {min(wanted)}-{max(wanted)}"
+
+
+def _registered_waves(source: str, root: Path) -> list[int] | None:
+    """The registered waves (CAB), ``[]`` for a registered source without waves, None when nothing is registered."""
+    from kzopinion.data import microdata
+
+    if not microdata.is_registered(source, root):
+        return None
+    if source != "cab":
+        return []
+    names = microdata.manifest(root).get("cab", {})
+    return sorted({microdata.cab_file_info(Path(name))[0] for name in names if microdata.CAB_FILE.search(name)})
+
+
+def qualifiers(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Path | None = None) -> list[str]:
+    """What the status rests on, shown beside it: partial coverage of waves or years, a sum whose part is a
+    remainder, and why a respondent-level claim is reported only (not registered, or items absent)."""
+    root = root or paths.root()
+    out = []
+    cells = [] if entry is None else [Cell(*c) for c in entry["cells"]]
+    simulated = any(c.table.startswith("simulated:") for c in cells)
+    if claim["needs"] == "microdata" and (entry is None or simulated):
+        sources = sorted(s.split(":", 1)[1] for s in declared_inputs(claim) if s.startswith("microdata:"))
+        for source in sources:
+            name = "Gallup" if source == "gallup" else source.upper()
+            waves = _registered_waves(source, root)
+            if waves is None:
+                out.append(f"{name} not registered")
+            elif entry is None:
+                where = f" ({describe_span('wave', waves)})" if waves else ""
+                out.append(f"its items are absent from the registered {name} data{where}")
+    if entry is None:
+        return out
+    covered = coverage(claim, cells)
+    if covered:
+        out.append(covered)
+    if set(cells) & declared_cells(str(claim["id"]), REMAINDER, root):
+        out.append("a part is the remainder of the whole: only a subtraction slip could show")
+    return out
 
 
 def table(root: Path | None = None) -> pd.DataFrame:
@@ -226,6 +431,14 @@ def table(root: Path | None = None) -> pd.DataFrame:
         )
         raise KeyError(f"claims recorded more than once: {where}. Record each claim in one cell of one notebook.")
     by_id = {row["id"]: row for _, row in ledger.iterrows()}
+    indexed = claims.set_index("id", drop=False)
+    refused = [
+        f"{r['notebook']} In [{r['cell']}]: {problem}"
+        for i, r in by_id.items()
+        for problem in undeclared(indexed.loc[i], [Cell(*c) for c in r["cells"]])
+    ]
+    if refused:
+        raise ValueError("recorded claims without declared provenance: " + "; ".join(refused))
     out = claims.copy()
     status = [status_of(c, by_id.get(c["id"]), root) for _, c in claims.iterrows()]
     simulated = [i in by_id and "simulated" in by_id[i]["tier"] for i in claims["id"]]
@@ -239,10 +452,15 @@ def table(root: Path | None = None) -> pd.DataFrame:
     out["cell"] = [by_id[i]["cell"] if i in by_id else None for i in claims["id"]]
     out["cells"] = [[str(Cell(*c)) for c in by_id[i]["cells"]] if i in by_id else [] for i in claims["id"]]
     out["inputs"] = [by_id[i]["inputs"] if i in by_id else {} for i in claims["id"]]
-    out["robustness"] = [
-        by_id[i]["robustness"] if i in by_id and isinstance(by_id[i]["robustness"], str) else "" for i in claims["id"]
-    ]
+    notes = [by_id[i]["robustness"] if i in by_id and isinstance(by_id[i]["robustness"], str) else ""
+             for i in claims["id"]]
+    spans = [coverage(c, [Cell(*x) for x in by_id[c["id"]]["cells"]]) if c["id"] in by_id and not s else ""
+             for (_, c), s in zip(claims.iterrows(), simulated)]
+    # a check on part of the waves or years the claim speaks of says so in its robustness note too
+    out["robustness"] = ["; ".join(filter(None, [note, f"checked on {span} only" if span else ""]))
+                         for note, span in zip(notes, spans)]
     out["status"] = status
+    out["qualifier"] = ["; ".join(qualifiers(c, by_id.get(c["id"]), root)) for _, c in claims.iterrows()]
     return out
 
 
@@ -262,6 +480,7 @@ def export(root: Path, target: Path) -> list[Path]:
         "simulated_text",
         "tier",
         "status",
+        "qualifier",
         "robustness",
         "notebook",
         "cell",
@@ -279,6 +498,13 @@ def export(root: Path, target: Path) -> list[Path]:
     )
     flat.to_csv(csv_path, index=False, lineterminator="\n")
     return [json_path, csv_path]
+
+
+def partial_counts(ledger: pd.DataFrame) -> dict[str, int]:
+    """Per status, how many claims carry a coverage qualifier (checked on part of the waves or years)."""
+    partial = ledger[ledger["qualifier"].str.contains(r" of \d", regex=True)]
+    found = partial["status"].value_counts()
+    return {status: int(found.get(status, 0)) for status in STATUSES}
 
 
 def counts(ledger: pd.DataFrame) -> dict[str, int]:

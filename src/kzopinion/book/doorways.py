@@ -8,7 +8,8 @@ from the executed notebook records, the claims ledger, the data package and CITA
   ledger entry (status, tier, input tables, cell) when the key is a claim id of
   ``data/published/claims.csv``, otherwise the notebook cell that glued it and the data tables
   that cell names.
-- :func:`edition` -- the commit, build date, data-package digest and the citation of the edition.
+- :func:`edition` -- the commit, build date, data-package digest and the citation of the edition
+  (with the repository's address and the commit's, when ``repository.url`` is set in _config.yml).
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
             if row is not None and row["notebook"]:
                 page[key] = Provenance(
                     key=key, notebook=f"notebooks/{row['notebook']}", cell=_int(row["cell"]),
-                    inputs=_input_names(row["inputs"]), claim=True, status=str(row[status]),
+                    inputs=_input_names(row["inputs"]), claim=True,
+                    status=", ".join(filter(None, [str(row[status]), str(row.get("qualifier") or "")])),
                     tier=str(row["tier"] or ""), statement=str(row["statement"] or ""),
                     printed=str(row["printed"] or ""))
             elif key in declared:
@@ -142,6 +144,8 @@ class Edition:
     date: str
     data_digest: str
     citation: str
+    url: str = ""  # the repository's address (``repository.url`` in _config.yml), "" when not set
+    commit_url: str = ""  # the address of the commit in the repository, "" when either is unknown
 
 
 def _git(root: Path, *args: str) -> str:
@@ -164,21 +168,50 @@ def build_date() -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def citation(root: Path, commit: str) -> str:
-    """"Cite this edition", from CITATION.cff, with the commit it was built from."""
+def commit_address(url: str, commit: str) -> str:
+    """The address of ``commit`` in the repository at ``url`` ("" when either is unknown)."""
+    if not url or not commit:
+        return ""
+    return f"{url.rstrip('/')}/-/tree/{commit}" if "gitlab" in url.lower() else f"{url.rstrip('/')}/tree/{commit}"
+
+
+def _cff(root: Path) -> dict:
     import yaml
 
     path = root / "CITATION.cff"
+    if not path.is_file():
+        raise ValueError(f"{path} is missing: every page cites its edition from it; restore it "
+                         "(git checkout CITATION.cff)")
     try:
-        cff = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise ValueError(f"{path} cannot be read as YAML ({err}); fix the file so the pages can cite it") from None
+
+
+def address_disagreement(root: Path, url: str) -> str:
+    """A sentence saying how CITATION.cff's ``repository-code`` and the repository's address
+    (``repository.url`` in _config.yml, given as ``url``) differ, or "" when they agree."""
+    cited = str(_cff(root).get("repository-code") or "").strip().rstrip("/")
+    url = url.strip().rstrip("/")
+    if cited == url:
+        return ""
+    return (f"CITATION.cff gives repository-code {cited or '(none)'} but _config.yml gives repository.url "
+            f"{url or '(empty)'}: the address is set in _config.yml; give CITATION.cff the same "
+            + (f"(repository-code: {url})." if url else "(remove its repository-code, or set repository.url)."))
+
+
+def citation(root: Path, commit: str, url: str = "") -> str:
+    """"Cite this edition", from CITATION.cff, with the commit it was built from and, when the
+    repository's address is set (``url``), the address of that commit."""
+    cff = _cff(root)
     authors = "; ".join(a.get("name") or " ".join(filter(None, [a.get("given-names"), a.get("family-names")]))
                         for a in cff.get("authors", []))
     year = str(cff.get("date-released", ""))[:4]
     version = cff.get("version", "")
     text = f"{authors} ({year}). {cff.get('title', '')}"
     text += f" (version {version}, commit {commit or 'unknown'})." if version else f" (commit {commit or 'unknown'})."
+    if url:
+        text += f" {commit_address(url, commit) or url.rstrip('/')}."
     ref = cff.get("preferred-citation") or {}
     if ref:
         names = ", ".join(f"{a.get('family-names', '')}, {a.get('given-names', '')[:1]}."
@@ -188,10 +221,17 @@ def citation(root: Path, commit: str) -> str:
     return text
 
 
-def edition(root: Path) -> Edition:
+def commit(root: Path) -> str:
+    """The commit checked out at ``root`` (12 hex digits), "" outside a git repository."""
+    return _git(root, "rev-parse", "--short=12", "HEAD")
+
+
+def edition(root: Path, url: str = "") -> Edition:
     """The edition a build is made from: commit (marked when the tree has uncommitted changes),
-    date, data digest and citation."""
-    commit = _git(root, "rev-parse", "--short=12", "HEAD")
+    date, data digest, citation and, when ``url`` (the repository's address) is set, the
+    address of the commit."""
+    built = commit(root)
     dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
-    return Edition(commit=commit, dirty=dirty, date=build_date(), data_digest=data_digest(root),
-                   citation=citation(root, commit))
+    url = url.strip().rstrip("/")
+    return Edition(commit=built, dirty=dirty, date=build_date(), data_digest=data_digest(root),
+                   citation=citation(root, built, url), url=url, commit_url=commit_address(url, built))

@@ -9,8 +9,9 @@ running header (the title) and footer (page numbers), and a contents list with p
 the book is printed once to find the page each chapter starts on, then again with the numbers
 filled in (the contents take the same room both times, so pages do not move).
 ``book.json`` records the chapter start pages, for each figure the texts that must share a
-page (its caption and its chart), which tables may break between rows, and any chart layout
-problem at the printed width, for the checks in ``tests/book/test_browser.py``.
+page (its caption and its chart), which tables may break between rows, any chart layout
+problem at the printed width and anything wider than the printable area, for the checks in
+``tests/book/test_browser.py``.
 """
 
 from __future__ import annotations
@@ -86,6 +87,39 @@ PREPARE_JS = r"""(opts) => {
   const rows = [...document.querySelectorAll('table.kz-long-table tr')].filter(breakable);
   return {chapters, figures, whole: whole.length, long_tables: document.querySelectorAll('table.kz-long-table').length,
           breakable: split, breakable_rows: rows.length};
+}"""
+
+# Nothing printed may be wider than the printable area (the page is as wide as the text while
+# printing): every table, figure, code block, image and chart lies within it and within every
+# box around it that clips or scrolls (on paper, what lies beyond such a box's edge is lost).
+WIDE_JS = r"""() => {
+  const limit = document.documentElement.clientWidth;
+  const describe = el => {
+    const place = el.closest('section[id]');
+    const text = (el.textContent || el.getAttribute('alt') || '').replace(/\s+/g, ' ').trim().slice(0, 40);
+    return `${el.tagName.toLowerCase()}${el.classList.length ? '.' + [...el.classList].join('.') : ''}`
+      + (place ? ` in #${place.id}` : '') + (text ? ` ("${text}")` : '');
+  };
+  const boxes = 'table, figure, pre, div.highlight, .cell_output, .output, img, svg, .kz-chart';
+  return [...document.querySelectorAll(boxes)].flatMap(el => {
+    if (el.tagName.toLowerCase() === 'svg' && el.parentElement.closest('svg')) return [];
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height) return [];  // not printed
+    const problems = [], left = Math.round(box.left);
+    // what it draws: its box, or its content where that runs past the box (a long line of code)
+    const right = Math.round(Math.max(box.right, box.left + el.scrollWidth));
+    if (left < -1 || right > limit + 1) problems.push(`spans ${left}..${right} px of a printable 0..${limit} px`);
+    if (getComputedStyle(el).overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1)
+      problems.push(`clips ${el.scrollWidth} px of content to ${el.clientWidth} px`);
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX === 'visible') continue;
+      const frame = up.getBoundingClientRect();
+      if (left < frame.left - 1 || right > frame.right + 1)
+        problems.push(`spans ${left}..${right} px in a box that clips at `
+                      + `${Math.round(frame.left)}..${Math.round(frame.right)} px`);
+    }
+    return problems.length ? [{element: describe(el), problems}] : [];
+  });
 }"""
 
 FILL_JS = """(pages) => document.querySelectorAll('.kz-print-contents .kz-page').forEach(
@@ -187,6 +221,7 @@ def print_book(chrome, url: str, target: Path, title: str, timeout_ms: int = 600
                            "e => e.classList.contains('kz-chart-live'))", timeout=timeout_ms)
     layout = page.evaluate(PREPARE_JS, {"pageHeight": TEXT_HEIGHT_PX, "long": LONG})
     layout["charts"] = {c["id"]: c["problems"] for c in page.evaluate(browser.CHART_LAYOUT_JS) if c["problems"]}
+    layout["too_wide"] = page.evaluate(WIDE_JS)
     header, footer = _templates(title)
     options = dict(PAGE, print_background=True, display_header_footer=True, header_template=header,
                    footer_template=footer)

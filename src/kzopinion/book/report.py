@@ -18,10 +18,26 @@ STATUS_MEANINGS = {
     "recomputed": "derived by this book from other numbers of the article, so an error in the statement would show",
     "confirmed": "agrees with an independent source: an external aggregate or respondent-level data",
     "transcribed": "read from this book's own copy of the same statement: confirms the copy, not the article",
-    "differs": "this book's value lies outside the tolerance of the printed one; the note says why",
-    "reported-only": "needs respondent-level data that is not registered; a simulated value never counts",
+    "differs": "this book's value does not satisfy the printed one (its tolerance, and words such as 'more than' "
+    "or 'about', honoured); the note says why",
+    "reported-only": "needs respondent-level data that is not registered, or whose registered waves lack its items "
+    "(the qualifier says which); a simulated value never counts",
     "not-yet": "nothing in this book computes it yet",
 }
+QUALIFIER_MEANINGS = {
+    "wave 1 of 1-6": "beside a status: the respondent-level data behind the value covers only these waves (or years) "
+    "of those the article's wording spans, so the status holds for them alone",
+    "remainder": "a sum whose part the article defines as what is left of the whole ('the other four'): it can "
+    "fail only on a subtraction slip",
+    "not registered": "beside 'reported only': the respondent-level file is not registered on this machine",
+    "items absent": "beside 'reported only': a file is registered, but its waves (named) do not ask the items",
+}
+
+
+def status_text(status: str, qualifier: str = "") -> str:
+    """The status as the report shows it, with its qualifier: 'confirmed, wave 1 of 1-6'."""
+    label = STATUS_LABELS[status]
+    return f"{label}, {qualifier}" if isinstance(qualifier, str) and qualifier else label
 
 
 def _cell(value: object) -> str:
@@ -57,12 +73,13 @@ def claims_html(ledger: pd.DataFrame) -> str:
         inputs = "<br>".join(f"<code>{_cell(c)}</code>" for c in row.cells[:6])
         if len(row.cells) > 6:
             inputs += f"<br>and {len(row.cells) - 6} more cells"
-        status = row.status
+        status, qualifier = row.status, getattr(row, "qualifier", "")
         rows.append(
             f'<tr id="claim-{_cell(row.id)}" class="claim-{status}"><td><code>{_cell(row.id)}</code></td>'
             f"<td>{_cell(row.section)}</td><td>{_cell(row.statement)}</td><td>{_cell(row.printed)}</td><td>{book}</td>"
             f"<td>{simulated}</td><td>{inputs}</td><td>{_cell(row.tier)}</td>"
-            f'<td title="{html.escape(STATUS_MEANINGS[status])}">{STATUS_LABELS[status]}</td><td>{_note(row)}</td></tr>'
+            f'<td title="{html.escape(STATUS_MEANINGS[status])}">{_cell(status_text(status, qualifier))}</td>'
+            f"<td>{_note(row)}</td></tr>"
         )
     header = "".join(f"<th>{h}</th>" for h in head)
     return (
@@ -82,6 +99,14 @@ def status_legend_html() -> str:
     """The status vocabulary as a definition list."""
     items = "".join(f"<dt>{STATUS_LABELS[s]}</dt><dd>{html.escape(m)}</dd>" for s, m in STATUS_MEANINGS.items())
     return f'<dl class="kz-status-legend">{items}</dl>'
+
+
+def qualifier_legend_html() -> str:
+    """What the qualifier beside a status means (coverage of waves or years, remainders, why reported only)."""
+    items = "".join(
+        f"<dt><em>{html.escape(q)}</em></dt><dd>{html.escape(m)}</dd>" for q, m in QUALIFIER_MEANINGS.items()
+    )
+    return f'<dl class="kz-status-legend kz-qualifier-legend">{items}</dl>'
 
 
 def checks_html(checks: pd.DataFrame) -> str:
@@ -134,3 +159,18 @@ def estimates_table(estimates: dict, term_label: str) -> pd.DataFrame:
             for name, e in estimates.items()
         }
     ).rename_axis(term_label)
+
+
+def words_html(words: pd.DataFrame) -> str:
+    """The article's verbal summaries against their numbers: line, words, numbers, threshold, units, result, note."""
+    head = "".join(
+        f"<th>{h}</th>" for h in ["Line", "The article's words", "Its numbers", "Threshold", "Units", "Result", "Note"]
+    )
+    body = "".join(
+        f'<tr id="words-{_cell(r.id)}" class="words-{_cell(r.result)}">'
+        f"<td>{_cell(r.line)}</td><td>{_cell(r.words)}</td>"
+        f"<td>{_cell(r.numbers)}</td><td>{_cell(r.threshold)}</td><td>{_cell(r.units)}</td><td>{_cell(r.result)}</td>"
+        f"<td>{_cell(r.note)}</td></tr>"
+        for r in words.itertuples(index=False)
+    )
+    return f'<table class="table words-against-numbers"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -13,6 +13,14 @@
 3. Every page ends with the edition it was built from (commit, date, data digest) and how to
    cite it; bibliography entries are list items and empty header cells plain cells (the
    theme's and pandas' markup fail axe-core).
+4. Before Sphinx reads a page, write what the book needs and the repository does not commit:
+   the data appendix (``book/data-appendix.md``, from ``data/datapackage.json``) and the
+   vendored chart library (``book/_static/vendor/vega-bundle.js``). Any build therefore has
+   them: ``make book``, ``make pdf`` and the plain ``jupyter-book build .`` alike.
+5. The repository's address is declared once, as ``repository.url`` in ``_config.yml``. When
+   it is set, the repository, issue and edit-this-page buttons appear (an edit leads to a
+   notebook's MyST source, never to its executed record) and "cite this edition" names the
+   address of the commit; when it is empty, there are no buttons and no address.
 """
 
 from __future__ import annotations
@@ -232,21 +240,87 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     if tips:
         context["body"] += ('<div class="kz-tips" hidden>' + "".join(
             f'<span id="{tip}">{html.escape(text)}</span>' for tip, text in tips) + "</div>")
-    if not hasattr(app, "kz_edition"):
-        from kzopinion.book import doorways
-
-        app.kz_edition = doorways.edition(_root(app))
     ed = app.kz_edition
-    commit = html.escape(ed.commit or "unknown") + (" (with uncommitted changes)" if ed.dirty else "")
+    commit = html.escape(ed.commit or "unknown")
+    if ed.commit_url:
+        commit = f'<a href="{html.escape(ed.commit_url)}">{commit}</a>'
+    commit = f"<code>{commit}</code>"
+    commit += " (with uncommitted changes)" if ed.dirty else ""
+    source = f' of <a href="{html.escape(ed.url)}">{html.escape(ed.url)}</a>' if ed.url else ""
     context["body"] += (
         '<aside class="kz-edition" aria-label="About this edition"><p>'
-        f"Built from commit <code>{commit}</code> on {html.escape(ed.date)}; "
+        f"Built from commit {commit}{source} on {html.escape(ed.date)}; "
         f"data package digest <code>sha256:{html.escape(ed.data_digest)}</code> "
         "(of <code>data/datapackage.json</code>, which records every table's checksum).</p>"
         f'<p><strong>Cite this edition:</strong> {html.escape(ed.citation)}</p></aside>')
 
 
+# -- configuration: generated sources, the repository's address, the edition -----------------
+
+BUTTONS = ("use_repository_button", "use_issues_button", "use_edit_page_button")
+
+
+def _generate(app, config) -> None:
+    """Write the data appendix and the vendored chart bundle before Sphinx looks for sources."""
+    from sphinx.errors import ExtensionError
+
+    from kzopinion import data
+    from kzopinion.book import appendix, vendor
+
+    root = _root(app)
+    try:
+        appendix.write(root)
+    except (data.DataValidationError, KeyError, ValueError, OSError) as err:
+        raise ExtensionError(f"kzopinion: cannot write the data appendix ({appendix.PAGE}) from "
+                             f"data/datapackage.json: {err}") from None
+    vendor.write_bundle(root)
+
+
+def edit_url_template(url: str, branch: str) -> str:
+    """The edit-this-page address of a page (a Jinja template of the theme): a notebook's
+    executed record (``.ipynb``) is edited through its MyST source (``.md``)."""
+    page = "{{ doc_path }}{{ file_name | replace('.ipynb', '.md') }}"
+    edit = "-/edit" if "gitlab" in url.lower() else "edit"
+    return f"{url}/{edit}/{branch}/{page}"
+
+
+def configure_repository(options: dict, context: dict) -> str:
+    """Turn the repository buttons on exactly when ``repository.url`` (the theme's
+    ``repository_url``) is set; returns the address ("" when not set)."""
+    url = str(options.get("repository_url") or "").strip().rstrip("/")
+    for button in BUTTONS:
+        options[button] = bool(url)
+    if url:
+        options["repository_url"] = url
+        branch = str(options.get("repository_branch") or "main")
+        context["edit_page_url_template"] = edit_url_template(url, branch)
+        context["edit_page_provider_name"] = "GitLab" if "gitlab" in url.lower() else "GitHub"
+    else:
+        options.pop("repository_url", None)
+    return url
+
+
+def _configure(app, config) -> None:
+    from sphinx.errors import ExtensionError
+
+    from kzopinion.book import doorways
+
+    url = configure_repository(config.html_theme_options, config.html_context)
+    try:
+        disagreement = doorways.address_disagreement(_root(app), url)
+        app.kz_edition = doorways.edition(_root(app), url)
+    except ValueError as err:
+        raise ExtensionError(f"kzopinion: {err}") from None
+    if disagreement:
+        raise ExtensionError(f"kzopinion: {disagreement}")
+    # In the configuration Sphinx compares between builds: when the commit, date or address
+    # changes, every page is written again, so no page names a stale commit.
+    config.html_context["kz_edition"] = vars(app.kz_edition)
+
+
 def setup(app):
+    app.connect("config-inited", _generate)
+    app.connect("config-inited", _configure)
     app.connect("builder-inited", _unhook_network_scripts)
     app.add_node(kz_glued, html=(visit_kz_glued_html, depart_kz_glued_html),
                  latex=(_visit_plain, _depart_plain), text=(_visit_plain, _depart_plain),

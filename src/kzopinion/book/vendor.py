@@ -2,7 +2,9 @@
 
 The Vega, Vega-Lite and Vega-Embed libraries come from the pinned ``vl-convert-python``
 (``vl_convert.javascript_bundle()``, which assigns ``window.vegaEmbed``); the file is
-generated into ``book/_static/vendor/`` by the build and never edited by hand.
+generated into ``book/_static/vendor/`` by the book's Sphinx extension when a build starts
+(any build: ``make book``, ``make pdf`` or the plain ``jupyter-book build .``), is not
+committed, and is never edited by hand.
 """
 
 from __future__ import annotations

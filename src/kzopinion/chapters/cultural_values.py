@@ -27,9 +27,12 @@ INCREASE = {"immigration[keep]": 0.0, "immigration[decrease]": 0.0}
 DECREASE = {"immigration[keep]": 0.0, "immigration[decrease]": 1.0}
 
 
+IMMIGRATION_YEARS = (2015, 2016)  # the Gallup polls that asked the immigration question, as the article reports
+
+
 def immigration_sample(frame: pd.DataFrame) -> pd.DataFrame:
-    """Respondents asked the immigration question (Gallup 2015 and 2016)."""
-    return frame[frame["immigration"].notna() & frame["year"].isin([2015, 2016])]
+    """Respondents asked the immigration question (Gallup, :data:`IMMIGRATION_YEARS`)."""
+    return frame[frame["immigration"].notna() & frame["year"].isin(IMMIGRATION_YEARS)]
 
 
 def immigration_effect(frame: pd.DataFrame, outcome: str, confidence: float = 0.95) -> models.Change:

@@ -12,12 +12,15 @@ rounding or an uncounted category leaves it open.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from kzopinion import data
+from kzopinion import formatting as fmt
 from kzopinion.analysis import survey
+from kzopinion.data.provenance import Tables, Traced, total
 
 RESULTS = ("consistent", "questionable", "inconsistent")
 OVERWHELMING = 0.75  # how this book reads "overwhelming majority": at least three in four
@@ -28,9 +31,17 @@ def _row(check: str, stated: str, implied: str, ok: bool | None) -> dict:
     return {"check": check, "stated": stated, "implied": implied, "result": result}
 
 
-def focus_group_checks(codes: pd.DataFrame) -> list[dict]:
-    """Nested counts within parents; partitioned parents equal the sum of their children."""
+def focus_group_checks(codes: pd.DataFrame, claim_cells: pd.DataFrame | None = None) -> list[dict]:
+    """Nested counts within parents; partitioned parents equal the sum of their children.
+
+    A partition whose part holds the total's own words (declared ``transcribes`` in ``claim_cells``) is no
+    check at all and is left out; one whose part the article defines as a remainder is kept, saying so.
+    """
     count = dict(zip(codes["code"], codes["count"]))
+    declared = claim_cells if claim_cells is not None else pd.DataFrame(columns=["key", "relation"])
+    declared = declared[declared["table"] == "focus_group_codes"] if len(declared) else declared
+    echoes = set(declared.loc[declared["relation"] == "transcribes", "key"])
+    remainders = set(declared.loc[declared["relation"] == "remainder", "key"])
     rows = []
     for code, parents, n in zip(codes["code"], codes["parent_codes"], codes["count"]):
         for parent in [p.strip() for p in str(parents).split(";") if p.strip()] if isinstance(parents, str) else []:
@@ -40,9 +51,14 @@ def focus_group_checks(codes: pd.DataFrame) -> list[dict]:
             children = codes[
                 codes["parent_codes"].fillna("").str.split(";").map(lambda ps, c=code: c in [p.strip() for p in ps])
             ]
+            if set(children["code"]) & echoes:
+                continue
             total = int(children["count"].sum())
             parts = " + ".join(str(int(c)) for c in children["count"])
-            rows.append(_row(f"'{code}' is the sum of its parts", f"{n}", f"{parts} = {total}", total == n))
+            check = f"'{code}' is the sum of its parts"
+            if set(children["code"]) & remainders:
+                check += " (one part is defined as the remainder, so only a subtraction slip could show)"
+            rows.append(_row(check, f"{n}", f"{parts} = {total}", total == n))
     return rows
 
 
@@ -101,13 +117,23 @@ def model_checks(results: pd.DataFrame) -> list[dict]:
 
 
 def focus_group_design_checks(claims: pd.DataFrame, designs: pd.DataFrame, cities: pd.DataFrame) -> list[dict]:
-    """The focus groups' total against their stated sizes, cities and sex balance."""
+    """The focus groups' total against their stated sizes, cities and sex balance.
+
+    The article never says how many groups there were. If the named cities were all of them (one group
+    per language), the total fits the sizes; if there were as many cities as it states, with the bilingual
+    cities again holding a group in each language, the smallest groups already exceed the total. The
+    check is questionable, with that assumption stated.
+    """
     value = dict(zip(claims["id"], claims["value"]))
     total = int(designs.set_index("source_id").at["focus_groups", "n_per_wave"])
     smallest, largest = int(value["ds_fg_min_size"]), int(value["ds_fg_max_size"])
+    stated_cities = int(value["ds_fg_cities"])
     fewest, most = math.ceil(total / largest), total // smallest
     bilingual = int(cities["languages"].str.contains(";").sum())
-    one_per_language = len(cities) + bilingual
+    named_groups = len(cities) + bilingual
+    stated_groups = stated_cities + bilingual
+    named_fits = fewest <= named_groups <= most
+    stated_fits = fewest <= stated_groups <= most
     return [
         _row(
             "Focus groups: each balanced by sex, so the total must be even",
@@ -120,10 +146,13 @@ def focus_group_design_checks(claims: pd.DataFrame, designs: pd.DataFrame, citie
         ),
         _row(
             "Focus groups: groups of 8 to 10 making up the total",
-            f"{smallest}-{largest} per group, {total} in all",
-            f"between {fewest} and {most} groups; one group per language in the {len(cities)} named cities gives "
-            f"{one_per_language}, within that range",
-            fewest <= one_per_language <= most,
+            f"{smallest}-{largest} per group, {total} in all; the number of groups is not stated",
+            f"between {fewest} and {most} groups fit. Assuming the {len(cities)} named cities were all, with a group "
+            f"per language: {named_groups} groups, {'within' if named_fits else 'outside'} that range. With the "
+            f"{stated_cities} cities stated and the same bilingual groups: at least {stated_groups} groups of "
+            f"{smallest} or more, so at least {stated_groups * smallest} people, "
+            f"{'within' if stated_fits else 'more than'} the {total}",
+            True if named_fits and stated_fits else (None if named_fits or stated_fits else False),
         ),
     ]
 
@@ -161,7 +190,8 @@ def majority_checks(codes: pd.DataFrame) -> list[dict]:
     resources, critics = count["fp_resources_and_sovereignty"], count["fp_sovereignty_combined"]
     return [
         _row(
-            "'The overwhelming majority (38/49)' condemned US interventionism",
+            f"'The overwhelming majority ({fmt.count_of(condemned, discussed).replace(' of ', '/')})' condemned US "
+            "interventionism",
             "overwhelming majority",
             f"{condemned} of {discussed} = {condemned / discussed:.0%}",
             condemned / discussed >= OVERWHELMING,
@@ -194,12 +224,16 @@ def share_checks(claims: pd.DataFrame, codes: pd.DataFrame) -> list[dict]:
     count = dict(zip(codes["code"], codes["count"]))
     value = dict(zip(claims["id"], claims["value"]))
     discussed = count["fp_negative"] + count["fp_mixed"] + count["fp_positive"]
+    stated_base = count["fp_discussed"]
+    participants = int(value["ds_fg_participants"])
+    ties = count["ties_reject"] + count["ties_support"] + count["ties_economic_only"]
     return [
         _row(
-            "38/49: the base is everyone who discussed US international behaviour",
-            "49",
+            f"{fmt.count_of(count['fp_negative'], stated_base)}: the base is everyone who discussed US international "
+            "behaviour",
+            f"{stated_base}",
             f"{count['fp_negative']} + {count['fp_mixed']} + {count['fp_positive']} = {discussed}",
-            discussed == 49,
+            discussed == stated_base,
         ),
         _row(
             "Positive reasons: development and international shares sum to 100%",
@@ -214,10 +248,10 @@ def share_checks(claims: pd.DataFrame, codes: pd.DataFrame) -> list[dict]:
             value["fp_negative_international_share"] + value["fp_negative_domestic_share"] == 100,
         ),
         _row(
-            "Ties: rejecting, supporting and economic-only positions fit within the 93",
-            "at most 93",
-            f"{count['ties_reject']} + {count['ties_support']} + {count['ties_economic_only']}",
-            count["ties_reject"] + count["ties_support"] + count["ties_economic_only"] <= 93,
+            f"Ties: rejecting, supporting and economic-only positions fit within the {participants}",
+            f"at most {participants}",
+            f"{count['ties_reject']} + {count['ties_support']} + {count['ties_economic_only']} = {ties}",
+            ties <= participants,
         ),
     ]
 
@@ -227,14 +261,144 @@ def run(root: Path | None = None) -> pd.DataFrame:
     codes = data.load("focus_group_codes", root)
     claims, cities = data.load("claims", root), data.load("focus_group_cities", root)
     designs = data.load("survey_designs", root)
+    results, reasons = data.load("immigration_model_results", root), data.load("figure2_reasons", root)
     rows = (
-        focus_group_checks(codes)
-        + table_sum_checks(data.load("figure2_reasons", root), data.load("gallup_relations_2014", root))
-        + model_checks(data.load("immigration_model_results", root))
+        focus_group_checks(codes, data.load("claim_cells", root))
+        + table_sum_checks(reasons, data.load("gallup_relations_2014", root))
+        + model_checks(results)
         + share_checks(claims, codes)
         + city_check(claims, cities)
         + focus_group_design_checks(claims, designs, cities)
         + margin_checks(designs)
         + majority_checks(codes)
+        + cross_reference_checks(Tables(root))
+        + impossible_value_checks(results, claims, reasons, codes)
     )
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ the article's words against its numbers
+
+SUMMARIES, CROSS_REFERENCES = "verbal_summaries", "cross_references"
+# Words that summarise counts; every hit in the article is a row of verbal_summaries (a summary, or not one with
+# the reason). Declared here so that a test can search the article for them.
+VOCABULARY = re.compile(
+    r"\b(most|mostly|majority|overwhelming(?:ly)?|many|handful|widely|widespread|unambiguous(?:ly)?|forced|"
+    r"unanimous|several|few|rarely|frequent(?:ly)?|often|by far|far more|minority|hardly any|plenty|vast|"
+    r"little to no|broad|greatly|substantially|largely|marginally|virtually|highly|deeply|large number)\b",
+    re.IGNORECASE,
+)
+CROSS_REFERENCE = re.compile(r"\b(above|aforementioned|abovementioned)\b", re.IGNORECASE)
+_CELL = re.compile(r"^\s*([a-z0-9_]+)\[(.*)\]\.([a-z0-9_]+)\s*$")
+RULES = {
+    ">": lambda v, t, tol: v > t,
+    ">=": lambda v, t, tol: v >= t,
+    "<": lambda v, t, tol: v < t,
+    "<=": lambda v, t, tol: v <= t,
+    "~": lambda v, t, tol: abs(v - t) <= tol,
+}
+
+
+def cells_value(tables: Tables, expression: str) -> Traced:
+    """The sum of the cells ``expression`` names (``table[key].column + ...``), as a traced number."""
+    cells = []
+    for term in expression.split(" + "):
+        match = _CELL.match(term)
+        if not match:
+            raise ValueError(f"data/coding/verbal_summaries.csv: '{term}' does not name a cell as table[key].column")
+        cells.append(tables.cell(*match.groups()))
+    return total(cells)
+
+
+def _as_printed(tables: Tables, number: Traced) -> str:
+    """A number as the article prints it when it is one claim's value ('83%', '44th'), plain otherwise."""
+    if len(number.cells) == 1:
+        (cell,) = number.cells
+        if cell.table == "claims":
+            return str(tables.raw("claims", cell.key, "printed"))
+    return fmt.as_printed(number)
+
+
+def _is_share(row) -> bool:
+    return isinstance(row.denominator, str) and row.denominator != "" and float(row.threshold) <= 1 and row.rule != "~"
+
+
+def word_checks(tables: Tables) -> pd.DataFrame:
+    """Every verbal summary of counts in the article against the numbers it summarises, one row each.
+
+    Columns: id, line, words, numbers (the counts or shares, glued from the cells), threshold (the rule with
+    its rationale), units (of the words and of the numbers), result and note. A summary holds when its
+    numbers satisfy the quantifier's threshold; it is *inconsistent* when they do not, *questionable* when
+    they do but the words speak of another unit (people for shares of reasons), when a category the text
+    does not count could close the gap, or when the article gives no number for it.
+    """
+    rows = []
+    for row in tables[SUMMARIES].itertuples(index=False):
+        if not row.summary:
+            continue
+        units_match = row.unit_words == row.unit_numbers
+        units = row.unit_words if units_match else f"words: {row.unit_words}; numbers: {row.unit_numbers}"
+        rule = f"{row.rule} {row.threshold:g}" if isinstance(row.rule, str) and row.rule else ""
+        base = {"id": row.id, "line": int(row.line), "words": f"“{row.words}”", "threshold": row.threshold_rationale,
+                "units": units}
+        if not isinstance(row.numerator, str) or not row.numerator:
+            rows.append({**base, "numbers": "none given", "result": "questionable", "note": row.note})
+            continue
+        numerator = cells_value(tables, row.numerator)
+        has_base = isinstance(row.denominator, str) and row.denominator != ""
+        denominator = cells_value(tables, row.denominator) if has_base else None
+        value = float(numerator) / float(denominator) if denominator is not None else float(numerator)
+        shown = [_as_printed(tables, n) for n in (numerator, denominator) if n is not None]
+        if _is_share(row):
+            numbers = f"{fmt.count_of(numerator, denominator)} = {fmt.percent(value)}"
+        elif denominator is not None:
+            numbers = f"{shown[0]} against {shown[1]}: a ratio of {fmt.decimal(value)}"
+        else:
+            numbers = shown[0]
+        tolerance = float(row.tolerance) if pd.notna(row.tolerance) else 0.0
+        holds = RULES[row.rule](value, float(row.threshold), tolerance)
+        uncounted = isinstance(row.uncounted, str) and row.uncounted != ""
+        result = ("questionable" if uncounted else "inconsistent") if not holds else (
+            "consistent" if units_match else "questionable")
+        notes = [n for n in (row.uncounted if uncounted else "", row.note if isinstance(row.note, str) else "") if n]
+        rows.append({**base, "numbers": numbers, "threshold": f"{row.threshold_rationale} ({rule})", "result": result,
+                     "note": "; ".join(notes)})
+    return pd.DataFrame(rows, columns=["id", "line", "words", "numbers", "threshold", "units", "result", "note"])
+
+
+def cross_reference_checks(tables: Tables) -> list[dict]:
+    """Each 'as mentioned above' of the article against an earlier passage that says it (its line, or none)."""
+    rows = []
+    for row in tables[CROSS_REFERENCES].itertuples(index=False):
+        found = pd.notna(row.antecedent_line)
+        rows.append(_row(f"Line {int(row.line)}: “{row.words}” refers back",
+                         "an earlier statement",
+                         f"line {int(row.antecedent_line)}" if found else f"none: {row.rationale}", found))
+    return rows
+
+
+def impossible_value_checks(results: pd.DataFrame, claims: pd.DataFrame, reasons: pd.DataFrame,
+                            codes: pd.DataFrame) -> list[dict]:
+    """Printed values that cannot be: a p-value of zero, a share over 100% or below 0, a count above its base."""
+    rows = []
+    p_values = results[results["quantity"] == "p_value"]
+    for outcome, p in zip(p_values["outcome"], p_values["value"]):
+        rows.append(_row(f"{outcome}: a p-value is never zero", f"p = {float(p):.2f}".replace("0.", "."),
+                         "a p-value below .005 prints as p < .005, not .00" if p == 0 else "positive", p > 0))
+    shares = list(claims.loc[claims["unit"] == "percent", "value"]) + [
+        v for column in ["first_answer", "second_answer", "both_answers", "both_excluding_other"]
+        for v in reasons[column].dropna()]
+    over = [v for v in shares if not 0 <= v <= 100]
+    rows.append(_row("No printed share lies outside 0-100%", f"{len(shares)} shares",
+                     f"{len(over)} outside" + (f": {over}" if over else ""), not over))
+    above = codes[codes["count"] > codes["base"]]
+    rows.append(_row("No focus-group count exceeds its base", f"{len(codes)} counts",
+                     f"{len(above)} above their base" + (f": {', '.join(above['code'])}" if len(above) else ""),
+                     above.empty))
+    return rows
+
+
+def word_verdicts(words: pd.DataFrame) -> dict[str, int]:
+    """How many verbal summaries are consistent, questionable and inconsistent."""
+    found = words["result"].value_counts()
+    return {result: int(found.get(result, 0)) for result in RESULTS}

@@ -427,14 +427,24 @@ def specification_curve(frame: pd.DataFrame, variants: pd.DataFrame, confidence:
     return curve
 
 
-def curve_texts(curve: pd.DataFrame, alpha: float) -> dict[str, str]:
-    """Glue texts: how many specifications, how many positive and significant, the range, and what flips."""
+def curve_texts(curve: pd.DataFrame, alpha: float, simulated: bool = False) -> dict[str, str]:
+    """Glue texts: how many specifications, how many positive and significant, the range, and what flips.
+
+    On the ``simulated`` stand-in the verdict says what the curve shows about the design only: the
+    stand-in is generated under the article's own hypothesis, so it cannot say whether the conclusion holds.
+    """
     from kzopinion import formatting as fmt
 
     good = int(((curve["coef"] > 0) & (curve["p"] < alpha)).sum())
     positive = int((curve["coef"] > 0).sum())
     article = curve[curve["article"]].iloc[0]
-    if good == len(curve):
+    if simulated:
+        verdict = (
+            f"on this simulated stand-in, generated under the article's own hypothesis, that shows only how "
+            f"often the design recovers an association built into it ({fmt.count_of(good, len(curve))}); "
+            "whether the article's conclusion holds needs the CAB files"
+        )
+    elif good == len(curve):
         verdict = "the article's conclusion, a positive and significant association, holds under every one of them"
     elif positive == len(curve):
         verdict = (

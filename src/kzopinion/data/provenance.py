@@ -33,6 +33,8 @@ class Cell:
     column: str = ""
 
     def __str__(self) -> str:
+        if self.respondent_level:
+            return f"{self.table} ({self.key.replace(':', 's ', 1)})" if self.key else self.table
         return f"{self.table}[{self.key}].{self.column}" if self.key else self.table
 
     @property
@@ -217,8 +219,19 @@ class Tables:
         return Tables(self.root, {**self._overrides, cell: value}, self._validated)
 
 
-def from_respondents(value: float, respondents) -> Traced:
+def coverage_key(frame: pd.DataFrame) -> str:
+    """What a respondent-level sample covers, as a cell key: ``wave:1,2`` (CAB), ``year:2018,2019`` (Gallup)."""
+    for unit in ("wave", "year"):
+        if unit in frame and frame[unit].notna().any():
+            return f"{unit}:" + ",".join(str(int(v)) for v in sorted(frame[unit].dropna().unique()))
+    return ""
+
+
+def from_respondents(value: float, respondents, sample: pd.DataFrame | None = None) -> Traced:
     """``value`` computed from respondent-level data (:class:`kzopinion.data.microdata.Respondents`):
-    traced to ``microdata:<source>``, or to ``simulated:<source>`` for the stand-in."""
+    traced to ``microdata:<source>``, or to ``simulated:<source>`` for the stand-in, keyed by the waves or
+    years the value was computed on (``sample``, a subset of the respondents' frame; all of it by default),
+    so the ledger can say when a claim worded over more waves or years was checked on fewer."""
     kind = "simulated" if respondents.simulated else "microdata"
-    return Traced(value, {Cell(f"{kind}:{respondents.source}")})
+    frame = respondents.frame if sample is None else sample
+    return Traced(value, {Cell(f"{kind}:{respondents.source}", coverage_key(frame))})

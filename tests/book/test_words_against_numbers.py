@@ -1,0 +1,96 @@
+"""The article's words against its numbers: every quantifier word of the article is coded, every summary evaluated."""
+
+from __future__ import annotations
+
+import pytest
+
+from kzopinion import data
+from kzopinion.chapters import replication_report
+from kzopinion.data.provenance import Tables
+
+
+@pytest.fixture(scope="module")
+def article(root):
+    path = root.parent / "shared" / "paper" / "article.txt"
+    if not path.is_file():
+        pytest.skip(f"the article's text is not at {path}: the vocabulary search needs it")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    end = next(i for i, line in enumerate(lines) if line.strip() == "Declaration of conflicting interests")
+    return lines[:end]
+
+
+@pytest.fixture(scope="module")
+def words(root):
+    return replication_report.word_checks(Tables(root))
+
+
+def _spans(rows, article):
+    spans = {}
+    for row in rows.itertuples():
+        line = article[row.line - 1]
+        start = line.find(row.words)
+        assert start >= 0, f"verbal_summaries.csv, row {row.id}: '{row.words}' is not on line {row.line}"
+        spans.setdefault(row.line, []).append((start, start + len(row.words)))
+    return spans
+
+
+def test_every_quantifier_word_of_the_article_is_coded(root, article):
+    """Each hit of the declared vocabulary is inside the quoted words of a row: a summary, or not one with a reason."""
+    coded = data.load("verbal_summaries", root)
+    assert coded.loc[~coded["summary"], "note"].notna().all(), "a row that is not a summary says why"
+    spans = _spans(coded, article)
+    missing = [
+        f"line {number}: '{hit.group(0)}'"
+        for number, line in enumerate(article, start=1)
+        for hit in replication_report.VOCABULARY.finditer(line)
+        if not any(a <= hit.start() and hit.end() <= b for a, b in spans.get(number, []))
+    ]
+    assert not missing, f"code these in data/coding/verbal_summaries.csv: {missing}"
+
+
+def test_quotes_stay_short(root):
+    coded = data.load("verbal_summaries", root)
+    assert (coded["words"].str.split().str.len() <= 7).all()
+
+
+def test_every_reference_back_is_coded(root, article):
+    coded = data.load("cross_references", root)
+    spans = _spans(coded.assign(id=coded["line"]), article)
+    missing = [
+        f"line {number}: '{hit.group(0)}'"
+        for number, line in enumerate(article, start=1)
+        for hit in replication_report.CROSS_REFERENCE.finditer(line)
+        if not any(a <= hit.start() and hit.end() <= b for a, b in spans.get(number, []))
+    ]
+    assert not missing, missing
+
+
+def test_every_summary_is_evaluated(root, words):
+    coded = data.load("verbal_summaries", root)
+    assert set(words["id"]) == set(coded.loc[coded["summary"], "id"])
+    assert set(words["result"]) == set(replication_report.RESULTS)
+
+
+def test_the_three_named_examples(words):
+    by_id = words.set_index("id")
+    assert by_id.loc["ws_widely_admired", "result"] == "inconsistent"
+    assert by_id.loc["ws_widely_admired", "numbers"].startswith("28 of 93")
+    domestic = by_id.loc["ws_overwhelming_domestic"]
+    assert domestic["result"] == "questionable" and "reasons" in domestic["units"] and "people" in domestic["units"]
+    assert domestic["numbers"] == "83%"  # as the article prints it
+    assert by_id.loc["ws_handful_democracy", "result"] == "consistent"
+    assert by_id.loc["ws_forced_choice", "result"] == "inconsistent"
+
+
+def test_a_failed_threshold_with_an_uncounted_category_is_questionable(words):
+    assert words.set_index("id").loc["ws_overwhelming_resources", "result"] == "questionable"
+
+
+def test_the_verdicts_reach_the_headline_and_the_conclusion(root):
+    report = (root / "notebooks" / "99-replication-report.md").read_text(encoding="utf-8")
+    conclusion = (root / "book" / "conclusion.md").read_text(encoding="utf-8")
+    assert "words_headline" in report and "report_words_headline" in conclusion
+    from kzopinion.book import glue
+
+    glued = glue.glued_values(root / "notebooks" / "99-replication-report.ipynb")
+    assert "verbal summaries" in glued["report_headline"] and "inconsistent" in glued["report_words_headline"]
