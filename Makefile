@@ -11,6 +11,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: book test check lint data pdf serve bench clean section variants
 
+# $(call literal,NAME): the make variable NAME as one shell word, its text unexpanded by make and the shell
+literal = '$(subst ','\'',$(value $(1)))'
+
 # The environment is (re)built whenever the pins change.
 $(STAMP): requirements.lock pyproject.toml
 	@echo "[setup] creating $(VENV) with $(PYTHON) and installing pinned dependencies (a few minutes the first time) ..."
@@ -60,8 +63,10 @@ variants: $(STAMP)
 	@$(PY) -m kzopinion.book.variants
 
 # make section SLUG=media-use TITLE="Media use and views of the US" PREFIX=mu  (see CONTRIBUTING.md)
+# The arguments reach Python literally: $, backticks and quotes are neither expanded nor executed.
 section: $(STAMP)
-	@$(PY) -m kzopinion.book.scaffold "$(SLUG)" "$(TITLE)" --prefix "$(PREFIX)"
+	@$(PY) -m kzopinion.book.scaffold $(call literal,SLUG) $(call literal,TITLE) --prefix $(call literal,PREFIX)
 
+# everything the build wrote, under the build lock (refused while a build runs; standard library only)
 clean:
-	rm -rf _build book/data-appendix.md
+	@PYTHONPATH=src $(PYTHON) -m kzopinion.book.buildlock clean

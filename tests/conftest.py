@@ -59,3 +59,20 @@ def pytest_collection_modifyitems(config, items):
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or ".ipynb" in item.nodeid \
                 or "test_browser.py" in item.nodeid:
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_sessionstart(session):
+    """A test run that builds the book holds the repository's build lock (kzopinion.book.buildlock) for its
+    whole session: a second `make test`, or a `make book` meanwhile, stops at once with one sentence."""
+    import contextlib
+
+    from kzopinion.book import buildlock
+
+    if "not slow" in (session.config.getoption("markexpr", "") or ""):
+        return  # the fast tier builds nothing
+    held = contextlib.ExitStack()
+    try:
+        held.enter_context(buildlock.lock(ROOT, "tests"))
+    except buildlock.Busy as err:
+        pytest.exit(str(err), returncode=1)
+    session.config.add_cleanup(held.close)

@@ -23,7 +23,23 @@
 | code or prose edited in the .ipynb | reported every time with the two choices; --keep-md / --from-ipynb resolve it | here: test_a_code_edit_in_the_record_is_reported_and_keep_md_resolves_it, test_a_prose_edit_in_the_record_is_reported_then_imported |
 | kernel killed (out of memory) | names notebook, cell and .md line | here: test_a_dead_kernel_names_the_notebook_and_cell |
 | endless cell | progress lines, stopped at the (configurable) timeout | here: test_an_endless_cell_is_stopped_with_progress_lines, test_a_bad_timeout_is_a_sentence |
-| a cell writes into the repository | build fails naming the file; file restored | here: test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone |
+| a cell writes into the repository | refused inside the kernel: build fails naming the cell and the path; nothing written, nothing restored | here: test_a_cell_that_writes_into_the_repository_fails_naming_the_cell_and_the_path |
+| a subprocess or compiled code writes into the kernel's repository (a new file, another record) | build fails naming the files; the repository untouched (kernels run on a snapshot) | here: test_writes_the_audit_hook_cannot_see_fail_the_build_naming_the_file |
+| an author saves a prose file and a module every 0.2 s during `make book` | no save is ever reverted; the next build picks them up | here: test_saving_sources_during_a_build_never_reverts_a_save |
+| `make pdf` / `make serve` with microdata registered | they print / serve the edition the build chose; the PDF header names it | here: test_pdf_and_serve_take_the_edition_the_build_chose |
+| `make clean` or a second `make test` during a build | one sentence, nothing removed; clean spares the lock file | here: test_make_clean_and_a_second_test_run_are_refused_while_a_build_runs |
+| the main build process killed while Jupyter Book runs | its child holds the lock until it ends | here: test_a_killed_builds_jupyter_book_child_keeps_the_lock_until_it_ends |
+| `make variants`: a failing variant, a value with `../`, a parameter the notebook lacks | one sentence naming the variant, the cell and the row to fix; no .running files; kernels guarded, outside notebooks/ | here: test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files |
+| `make serve`: a front-matter error, a busy port, `/_static/`, `/.book-digest`, `%00` | error on the page and the console, server keeps serving and recovers; a sentence before building; 404s, no traceback | here: test_serve_survives_a_front_matter_error_and_recovers |
+| an Excel file that expands past the cap, a 3 GB plain file, six large members, an encrypted member | refused before anything is copied in full, naming the user's file and the cap | here: test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read, test_plain_files_encrypted_members_and_the_whole_registration_are_bounded |
+| a weight of 1e300 or infinity | refused naming the file, the variable and the limit (50 times the mean weight) | here: test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit |
+| `3_4`, full-width or other non-ASCII digits in a table | refused naming row and column | here: test_numbers_with_separators_or_non_ascii_digits_are_refused |
+| Ctrl-C during a long cell | stops at once with one line; kernels killed; records and book untouched | here: test_ctrl_c_stops_a_long_cell_at_once_with_one_line |
+| non-UTF-8 table, package or source; resource without title, licences or a source path; broken `_toc.yml` / `_config.yml`; corrupt manifest; edition typo | a sentence naming file (and line) and the fix | here: test_every_unreadable_input_is_a_sentence_naming_the_file, test_a_typo_in_the_edition_variable_is_a_sentence |
+| an empty or merge-conflicted `.ipynb` | written again from its `.md`, saying so | here: test_an_empty_or_conflicted_record_is_written_again_from_its_source |
+| a paste naming a `.md`; `rehash` of a missing file | a sentence naming the page and line / the file | here: test_a_paste_naming_a_source_and_rehash_of_a_missing_file_are_sentences |
+| `make section` with `$`, backticks, quotes or triple quotes in the title; an empty title; a 299-character slug | kept literally, the module imports; refused with a sentence | here: test_make_section_takes_its_arguments_literally_and_refuses_an_empty_title |
+| `make pdf` with a chapter title in a script no installed font covers | a sentence naming the fonts and the Debian package | here: test_a_chapter_title_in_a_script_without_fonts_names_the_fonts_to_install |
 | glue key defined nowhere | names the .md and line | here: test_a_glue_key_defined_nowhere_names_the_md_line |
 | build killed while Sphinx writes | the next build starts Sphinx afresh and succeeds | here: test_a_build_killed_while_sphinx_writes_does_not_break_the_next |
 | disk full, _build read-only, _build on another file system | a sentence, previous book kept; works across file systems | here: test_a_full_disk_is_a_sentence_and_leaves_the_previous_book, test_a_read_only_build_folder_is_a_sentence, test_a_build_folder_on_another_file_system_works |
@@ -184,18 +200,43 @@ def test_a_bad_timeout_is_a_sentence(repo_copy):
     assert "must be a positive number of seconds" in _failed(_run(repo_copy, "--no-html", "--timeout", "soon"))
 
 
-def test_a_cell_that_writes_into_the_repository_fails_the_build_and_is_undone(repo_copy):
+def test_a_cell_that_writes_into_the_repository_fails_naming_the_cell_and_the_path(repo_copy):
     claims_csv = repo_copy / "data/published/claims.csv"
     before = claims_csv.read_bytes()
-    edit(repo_copy / "notebooks/04-foreign-policy.md", "tables = Tables()",
-         "(paths.root() / 'data/published/claims.csv').write_text('vandalised')\n"
-         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\ntables = Tables()")
-    edit(repo_copy / "notebooks/04-foreign-policy.md", "from kzopinion import formatting as fmt",
-         "from kzopinion import formatting as fmt\nfrom kzopinion import paths")
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(source, "tables = Tables()",
+         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\n"
+         "(paths.root() / 'data/published/claims.csv').write_text('vandalised')\ntables = Tables()")
+    edit(source, "from kzopinion import formatting as fmt", "from kzopinion import formatting as fmt, paths")
+    record = notebooks.twin(source).read_bytes()
     message = _failed(_run(repo_copy, "--no-html"))
-    assert "A notebook changed repository files while executing: data/published/claims.csv" in message
-    assert claims_csv.read_bytes() == before
-    assert not (repo_copy / "notebooks/scratch.txt").exists()
+    line = notebooks.code_cell_lines(source)[2]
+    assert f"code cell 3 (line {line} of notebooks/04-foreign-policy.md) raised PermissionError" in message
+    assert "may not write into the repository, and this one tried to write data/published/claims.csv" in message
+    assert "restored" not in message, "nothing is written, so nothing is restored"
+    assert claims_csv.read_bytes() == before and notebooks.twin(source).read_bytes() == record
+    assert not (repo_copy / "notebooks/scratch.txt").exists() and not (repo_copy / "scratch.txt").exists()
+
+
+def test_writes_the_audit_hook_cannot_see_fail_the_build_naming_the_file(repo_copy):
+    """A subprocess writes where the kernel's repository is (the snapshot): caught after the run, named,
+    and nothing in the repository is restored because nothing in it was written; a new file and another
+    notebook's record are caught the same way."""
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(source, "tables = Tables()",
+         "import subprocess\nsubprocess.run(['sh', '-c', 'echo vandalised >> book/conclusion.md; "
+         "echo new > data/new-file.txt; echo x >> notebooks/05-preferences.ipynb'], cwd=paths.root())\n"
+         "tables = Tables()")
+    edit(source, "from kzopinion import formatting as fmt", "from kzopinion import formatting as fmt, paths")
+    conclusion = (repo_copy / "book/conclusion.md").read_bytes()
+    record = (repo_copy / "notebooks/05-preferences.ipynb").read_bytes()
+    message = _failed(_run(repo_copy, "--no-html"))
+    changed = "book/conclusion.md, data/new-file.txt, notebooks/05-preferences.ipynb"
+    assert f"a notebook's kernel changed {changed}" in message
+    assert "nothing was restored" in message
+    assert (repo_copy / "book/conclusion.md").read_bytes() == conclusion
+    assert (repo_copy / "notebooks/05-preferences.ipynb").read_bytes() == record
+    assert not (repo_copy / "data/new-file.txt").exists()
 
 
 def test_a_glue_key_defined_nowhere_names_the_md_line(repo_copy):
@@ -300,3 +341,464 @@ def test_a_build_folder_on_another_file_system_works(repo_copy, tmp_path):
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
+
+
+# --------------------------------------------------------------------------- round three
+
+
+def test_saving_sources_during_a_build_never_reverts_a_save(repo_copy):
+    """A prose file and a module saved every 0.2 s while `make book` executes notebooks and builds the HTML:
+    every save stays as saved (the build reads a snapshot and never restores anything)."""
+    import threading
+    import time
+
+    prose, module = repo_copy / "book/conclusion.md", repo_copy / "src/kzopinion/formatting.py"
+    # edited before the build too, so that every notebook importing it is executed while the saves go on
+    module.write_text(module.read_text(encoding="utf-8") + "# edited before the build\n", encoding="utf-8")
+    reverted: list[str] = []
+    done = threading.Event()
+
+    def save() -> None:
+        expected = {path: path.read_text(encoding="utf-8") for path in (prose, module)}
+        count = 0
+        while not done.is_set():
+            for path in (prose, module):
+                if path.read_text(encoding="utf-8") != expected[path]:
+                    reverted.append(f"{path.name} after save {count}")
+                expected[path] += f"\n# save {count}\n" if path.suffix == ".py" else f"\nSaved {count}.\n"
+                path.write_text(expected[path], encoding="utf-8")
+            count += 1
+            time.sleep(0.2)
+        for path in (prose, module):
+            if path.read_text(encoding="utf-8") != expected[path]:
+                reverted.append(f"{path.name} at the end")
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    try:
+        result = _run(repo_copy)
+    finally:
+        done.set()
+        saver.join()
+    assert not reverted, f"saves reverted: {reverted}"
+    assert "Traceback" not in result.stderr and "restored" not in result.stdout + result.stderr, result.stderr
+    assert result.returncode == 0 or "changed while the notebooks executed" in result.stderr, result.stderr
+
+
+def _serve(repo: Path, port: int = 0) -> tuple[subprocess.Popen, list[str]]:
+    """Start `make serve` on ``repo``; its console lines are collected as they come."""
+    import threading
+
+    server = subprocess.Popen([sys.executable, "-m", "kzopinion.book.serve", "--port", str(port)], cwd=repo,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "KZOPINION_ROOT": str(repo)})
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
+    return server, lines
+
+
+def _wait_for(condition, seconds: float = 300) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.25)
+
+
+def test_serve_survives_a_front_matter_error_and_recovers(repo_copy):
+    import socket
+    import urllib.error
+    import urllib.request
+
+    def get(path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=10) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as err:
+            return err.code, ""
+
+    server, lines = _serve(repo_copy)
+    try:
+        _wait_for(lambda: any("serving http" in line for line in lines))
+        base = re.search(r"serving (http://127\.0\.0\.1:\d+)/", "".join(lines)).group(1)
+        for private in ("/_static/", "/.book-digest", "/.glue-digest", "/%00", "/book/%00.html"):
+            assert get(private)[0] == 404, private  # no listings, no build files, no traceback for a NUL
+        version = json.loads(get("/__kz_build")[1])["version"]
+        source = repo_copy / "notebooks/04-foreign-policy.md"
+        edit(source, "  format_name: myst", "  format_name: [myst")
+        _wait_for(lambda: json.loads(get("/__kz_build")[1])["error"])
+        error = json.loads(get("/__kz_build")[1])["error"]
+        assert "notebooks/04-foreign-policy.md, line 5: the YAML" in error
+        assert any("notebooks/04-foreign-policy.md, line 5: the YAML" in line for line in lines)
+        assert server.poll() is None, "the server keeps running"
+        assert get("/book/conclusion.html")[0] == 200, "the previous book is still served"
+        edit(source, "  format_name: [myst", "  format_name: myst")
+        _wait_for(lambda: json.loads(get("/__kz_build")[1])["version"] > version)
+        assert json.loads(get("/__kz_build")[1])["error"] == ""
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    output = "".join(lines)
+    assert "Traceback" not in output, output
+    # a busy port: one sentence, before anything is built
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy, lines = _serve(repo_copy, port)
+        assert busy.wait(timeout=60) == 1
+    _wait_for(lambda: lines, 10)
+    assert f"port {port} is in use" in "".join(lines) and "building" not in "".join(lines), lines
+
+
+def test_make_section_takes_its_arguments_literally_and_refuses_an_empty_title(repo_copy):
+    import ast
+
+    def section(title: str, slug: str = "media-use") -> subprocess.CompletedProcess:
+        return subprocess.run(["make", "-s", "section", f"SLUG={slug}", f"TITLE={title}", "PREFIX=mu",
+                               f"PY={sys.executable}", "STAMP="], cwd=repo_copy, capture_output=True, text=True,
+                              timeout=120)
+
+    for title, slug in (("", "media-use"), ("   ", "media-use"), ("Media", "m" * 299), ("Media", "class")):
+        result = section(title, slug)
+        assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+        assert "[section]" in result.stderr and "e.g." in result.stderr, result.stderr
+    assert not list((repo_copy / "notebooks").glob("*-media-use.md")), "nothing scaffolded after a refusal"
+    title = """Cost $HOME `id` "quoted" it's \\n and \"\"\" too"""
+    result = section(title)
+    assert result.returncode == 0, result.stderr
+    (source,) = (repo_copy / "notebooks").glob("*-media-use.md")
+    assert f"# {title}\n" in source.read_text(encoding="utf-8"), "the title is kept literally"
+    module = ast.parse((repo_copy / "src/kzopinion/chapters/media_use.py").read_text(encoding="utf-8"))
+    assert ast.get_docstring(module).startswith(title), "the chapter module imports and keeps the title"
+
+
+def test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files(repo_copy):
+    def variants_run() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "kzopinion.book.variants"], cwd=repo_copy, capture_output=True,
+                              text=True, timeout=900)
+
+    row = "04-foreign-policy,SHARE_COLUMN,second_answer,false,"
+    table = edit_table(repo_copy, "analysis_variants", row, "04-foreign-policy,SHARE_COLUMN,../../escape,false,")
+    result = variants_run()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "data/coding/analysis_variants.csv (notebook 04-foreign-policy, parameter SHARE_COLUMN, value " \
+           "'../../escape'): a value is a plain name" in result.stderr
+    edit_table(repo_copy, "analysis_variants", "../../escape", "no_such_column")
+    for other in ("02-russia-correlation,", "04-foreign-policy,CLASSIFICATION"):  # keep the run short
+        lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+        table.write_text("".join(line for line in lines if not (line.startswith(other) and ",false," in line)),
+                         encoding="utf-8")
+    from kzopinion import data
+
+    data.rehash(["analysis_variants"], repo_copy)
+    result = variants_run()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1, "one sentence"
+    assert "variant 04-foreign-policy SHARE_COLUMN=" in message[0] and "failed (partial output in" in message[0]
+    assert "of notebooks/04-foreign-policy.md) raised" in message[0]
+    assert "The error names the value 'no_such_column' of the row (04-foreign-policy, SHARE_COLUMN, no_such_column) " \
+           "of data/coding/analysis_variants.csv: fix that row." in message[0]
+    assert not list(repo_copy.rglob("*.running*")) and not list(repo_copy.rglob("*.partial"))
+    assert not list((repo_copy / "notebooks").glob("*.ipynb.*")) and not (repo_copy / "escape.ipynb").exists()
+
+
+def test_a_chapter_title_in_a_script_without_fonts_names_the_fonts_to_install(monkeypatch):
+    from kzopinion.book import build, pdf
+
+    def fc_list(command, **kwargs):  # a machine with Latin fonts only
+        assert command[0] == "fc-list"
+        return subprocess.CompletedProcess(command, 0, stdout="" if command[1] != ":lang=en" else "DejaVu Sans\n")
+
+    monkeypatch.setattr(pdf.subprocess, "run", fc_list)
+    for title, package, script in (("数据与观点", "fonts-noto-cjk", "Chinese, Japanese or Korean"),
+                                   ("الرأي العام", "fonts-noto-core", "Arabic")):
+        with pytest.raises(build.BuildError) as raised:
+            pdf.chapter_pages(["Intro", "Other page"], [title], "Header")
+        message = str(raised.value)
+        assert f"'{title}' is written in {script} script" in message and f"sudo apt-get install {package}" in message
+    with pytest.raises(build.BuildError, match="cannot find the chapter 'Missing'"):
+        pdf.chapter_pages(["Intro"], ["Missing"], "Header")
+    # a right-to-left title that pdftotext gives in visual order is still found
+    assert pdf.chapter_pages(["Intro", "Header العام الرأي text"], ["الرأي العام"], "Header") == [2]
+
+
+# registration: bounded, finite inputs (the fixtures write respondent-level files in the real layouts)
+
+
+def _microdata_state(root: Path) -> dict[str, bytes]:
+    base = root / "data/microdata"
+    return {str(p.relative_to(base)): p.read_bytes() for p in base.rglob("*") if p.is_file()} if base.exists() else {}
+
+
+def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_copy, tmp_path, monkeypatch):
+    import zipfile
+
+    import fixtures
+
+    from kzopinion.data import microdata
+
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    path = folder / fixtures.cab_name(1, kind="excel")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:  # a small download, a huge sheet
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row>" + b" " * (3 * 2**20) + b"</row>")
+    assert path.stat().st_size < 50_000
+    monkeypatch.setattr(microdata, "MAX_MEMBER_MB", 1)  # the same rule as at 200 MB, with a small file
+    with pytest.raises(microdata.MicrodataError) as raised:
+        microdata.register_cab(folder, repo_copy)
+    # the user's file is named (not the staging copy), with the limit, and nothing is registered
+    assert str(raised.value).startswith(f"{path}: its sheets expand to 3 MB, more than the cap of 1 MB")
+    assert ".cab-staging" not in str(raised.value) and _microdata_state(repo_copy) == {}
+
+
+@pytest.mark.parametrize("weight, message", [
+    (float("inf"), r"weight variable 'totwt' is infinite for 1 respondents"),
+    (1e300, r"weight variable 'totwt' is above 50 times the mean weight of the file \(.*\) for 1 respondents "
+            r"\(largest 1e\+300\)"),
+])
+def test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit(repo_copy, tmp_path, weight, message):
+    import fixtures
+
+    from kzopinion.data import microdata
+
+    frame, labels, values = fixtures.cab_frame(1, 300, 6)
+    frame.loc[0, "totwt"] = weight
+    path = tmp_path / "dl" / fixtures.cab_name(1, kind="spss")  # SPSS holds any double (Stata no infinity)
+    path.parent.mkdir()
+    fixtures.write_cab(path, frame_labels_values=(frame, labels, values))
+    with pytest.raises(microdata.MicrodataError, match=message) as raised:
+        microdata.register_cab(tmp_path / "dl", repo_copy)
+    assert str(raised.value).startswith(str(path)) and _microdata_state(repo_copy) == {}
+
+
+def test_plain_files_encrypted_members_and_the_whole_registration_are_bounded(repo_copy, tmp_path):
+    import zipfile
+
+    import fixtures
+
+    from kzopinion.data import microdata
+
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / fixtures.cab_name(1)).write_bytes(b"\0" * (2 * 2**20))  # refused from its size, before any copy
+    with pytest.raises(microdata.MicrodataError, match=r"barometer.*\.dta: 2 MB, more than the cap of 1 MB"):
+        microdata.register_cab(big, repo_copy, max_member_mb=1)
+    many = tmp_path / "many"
+    many.mkdir()
+    for wave in (1, 2, 3):  # each under the cap, together above it
+        with zipfile.ZipFile(many / f"wave{wave}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(fixtures.cab_name(wave), b"\0" * (int(0.6 * 2**20)))
+    with pytest.raises(microdata.MicrodataError, match=r"the registration reads more than the cap of 1 MB in all"):
+        microdata.register_cab(many, repo_copy, max_member_mb=1)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    with zipfile.ZipFile(locked / "wave1.zip", "w") as archive:
+        archive.writestr(fixtures.cab_name(1), b"data")
+    raw = bytearray((locked / "wave1.zip").read_bytes())  # set the "encrypted" flag of the member
+    for offset in (6, raw.rfind(b"PK\x01\x02") + 8):
+        raw[offset] |= 1
+    (locked / "wave1.zip").write_bytes(bytes(raw))
+    with pytest.raises(microdata.MicrodataError, match=r"wave1.zip: member .* is encrypted \(the archive has a pass"):
+        microdata.register_cab(locked, repo_copy)
+    assert _microdata_state(repo_copy) == {}
+
+
+def _not_utf8(path: Path, after: str) -> None:
+    text = path.read_bytes()
+    path.write_bytes(text.replace(after.encode(), after.encode() + b" caf\xe9", 1))
+
+
+SENTENCE_FAULTS = {
+    "a table that is not UTF-8": (lambda r: _not_utf8(r / "data/published/survey_designs.csv", "gallup"),
+                                  "data/published/survey_designs.csv, line 2: not UTF-8 text (byte 0xe9"),
+    "datapackage.json not UTF-8": (lambda r: _not_utf8(r / "data/datapackage.json", '"title": "Designs'),
+                                   "data/datapackage.json, line"),
+    "a notebook source not UTF-8": (lambda r: _not_utf8(r / "notebooks/04-foreign-policy.md", "## Auditing"),
+                                    "notebooks/04-foreign-policy.md, line"),
+    "a resource without a title": (lambda r: edit(r / "data/datapackage.json", '"title": "Designs of the four data '
+                                                  'sources",', ""),
+                                   "(resource 'survey_designs'), 'title' is a required property"),
+    "a resource without licences": (lambda r: edit(r / "data/datapackage.json", '      "licenses"', '      "licences"'),
+                                    "'licenses' is a required property"),
+    "a source without a path": (lambda r: edit(r / "data/datapackage.json",
+                                               '"path": "https://doi.org/10.1177/18793665211030937",', ""),
+                                "['sources'][0] (resource 'survey_designs'), 'path' is a required property"),
+    "a corrupt microdata manifest": (lambda r: (r / "data/microdata").mkdir() or
+                                     (r / "data/microdata/manifest.json").write_text("{", encoding="utf-8"),
+                                     "manifest.json: not valid JSON"),
+    "broken YAML in _toc.yml": (lambda r: edit(r / "_toc.yml", "root:", "root: [\n"),
+                                "_toc.yml, line"),
+    "broken YAML in _config.yml": (lambda r: edit(r / "_config.yml", "title:", "title: [\n"), "_config.yml, line"),
+}
+
+
+@pytest.mark.parametrize("fault", SENTENCE_FAULTS)
+def test_every_unreadable_input_is_a_sentence_naming_the_file(repo_copy, fault):
+    inject, expected = SENTENCE_FAULTS[fault]
+    inject(repo_copy)
+    assert expected in _failed(_run(repo_copy, "--no-html"))
+
+
+def test_a_typo_in_the_edition_variable_is_a_sentence(repo_copy):
+    result = subprocess.run([sys.executable, "-m", "kzopinion.book.build", "--no-html"], cwd=repo_copy,
+                            capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "KZOPINION_EDITION": "pubic"})
+    assert "KZOPINION_EDITION='pubic': use 'public'" in _failed(result)
+
+
+def test_an_empty_or_conflicted_record_is_written_again_from_its_source(repo_copy):
+    empty, conflicted = repo_copy / "notebooks/04-foreign-policy.ipynb", repo_copy / "notebooks/05-preferences.ipynb"
+    empty.write_text("", encoding="utf-8")
+    conflicted.write_text("<<<<<<< HEAD\n" + conflicted.read_text(encoding="utf-8") + "=======\n>>>>>>> other\n",
+                          encoding="utf-8")
+    result = _run(repo_copy, "--no-html")
+    assert result.returncode == 0, result.stderr
+    assert "notebooks/04-foreign-policy.ipynb cannot be read (empty, or left with merge-conflict" in result.stdout
+    assert notebooks.readable(empty) and notebooks.readable(conflicted)
+
+
+def test_a_paste_naming_a_source_and_rehash_of_a_missing_file_are_sentences(repo_copy):
+    from kzopinion.book import glue
+
+    edit(repo_copy / "book/conclusion.md", "add up to a simple picture",
+         "add up to a {glue:text}`../notebooks/04-foreign-policy.md::fp_positive_development_share` picture")
+    (problem,) = glue.undefined_pastes(repo_copy)
+    assert problem.startswith("book/conclusion.md, line") and "not a notebook's record" in problem
+    (repo_copy / "data/published/survey_designs.csv").unlink()
+    result = subprocess.run([sys.executable, "-m", "kzopinion.data", "rehash", "survey_designs"], cwd=repo_copy,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "data/published/survey_designs.csv is missing, so the checksum of 'survey_designs'" in result.stderr
+
+
+def _lines_of(process: subprocess.Popen) -> list[str]:
+    import threading
+
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+    return lines
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        if any(text in part for part in process.info["cmdline"] or []):
+            found.append(process.info["pid"])
+    return found
+
+
+def test_ctrl_c_stops_a_long_cell_at_once_with_one_line(repo_copy):
+    import signal
+    import time
+
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    edit(source, "tables = Tables()", "import time\ntime.sleep(600)\ntables = Tables()")
+    record = notebooks.twin(source).read_bytes()
+    build = subprocess.Popen([sys.executable, "-m", "kzopinion.book.build", "--no-html"], cwd=repo_copy,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "1"})
+    lines = _lines_of(build)
+    _wait_for(lambda: any("still running" in line for line in lines), 300)
+    os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends to the foreground group
+    started = time.monotonic()
+    assert build.wait(timeout=30) == 130
+    assert time.monotonic() - started < 10, "stopped at once"
+    errors = build.stderr.read().strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("[book] stopped:"), errors
+    assert notebooks.twin(source).read_bytes() == record, "the record is left as it was"
+    assert not list((repo_copy / "notebooks").glob(".*.partial"))
+    _wait_for(lambda: not _processes_mentioning(str(repo_copy)), 10)  # no kernel left running
+
+
+def test_make_clean_and_a_second_test_run_are_refused_while_a_build_runs(repo_copy):
+    import time
+
+    from kzopinion.book import buildlock
+
+    (repo_copy / "_build/html").mkdir(parents=True)
+    with buildlock.lock(repo_copy):  # a build is running
+        result = subprocess.run(["make", "-s", "clean", f"PYTHON={sys.executable}"], cwd=repo_copy,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode != 0 and "[clean] nothing removed: another build is running" in result.stderr
+        assert (repo_copy / "_build/html").is_dir()
+        started = time.monotonic()
+        tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_formatting.py"], cwd=repo_copy,
+                               capture_output=True, text=True, timeout=120)
+        assert tests.returncode == 1 and time.monotonic() - started < 60, "the second test run stops at once"
+        assert "another build is running" in tests.stdout + tests.stderr
+        assert " error" not in tests.stdout and "passed" not in tests.stdout
+    result = subprocess.run(["make", "-s", "clean", f"PYTHON={sys.executable}"], cwd=repo_copy,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in (repo_copy / "_build").iterdir()] == [".build.lock"], "clean spares only the lock file"
+
+
+def test_a_killed_builds_jupyter_book_child_keeps_the_lock_until_it_ends(repo_copy):
+    import signal
+
+    import psutil
+
+    from kzopinion.book import build
+
+    conclusion = repo_copy / "book/conclusion.md"
+    process = subprocess.Popen([sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines = _lines_of(process)
+    _wait_for(lambda: any("building HTML with Jupyter Book" in line for line in lines), 600)
+    _wait_for(lambda: any("jupyter-book" in " ".join(c.cmdline()) for c in psutil.Process(process.pid).children()))
+    child = next(c for c in psutil.Process(process.pid).children() if "jupyter-book" in " ".join(c.cmdline()))
+    os.kill(process.pid, signal.SIGKILL)  # the main process only
+    process.wait(timeout=30)
+    assert child.is_running()
+    with pytest.raises(build.BuildError, match="another build is running"):
+        with build.lock(repo_copy):
+            pass
+    child.wait(timeout=600)
+    with build.lock(repo_copy):  # free once the child has ended
+        pass
+    assert conclusion.exists()
+
+
+@pytest.mark.parametrize("literal", ["6_7.1", "\uff16\uff17.1", "67\u0661", "1_000"])
+def test_numbers_with_separators_or_non_ascii_digits_are_refused(repo_copy, literal):
+    from kzopinion import data
+
+    edit_table(repo_copy, "soft_power_2020", "United States overall score,,67.1,",
+               f"United States overall score,,{literal},")
+    expected = rf"row 2 \(line 3\), column 'value': '{literal}' is not of type"
+    with pytest.raises(data.DataValidationError, match=expected):
+        data.load("soft_power_2020", repo_copy)
+
+
+def test_pdf_and_serve_take_the_edition_the_build_chose(tmp_path, monkeypatch):
+    """`make pdf` prints, and `make serve` serves, the tree `make book` built (the microdata edition's mirror
+    when files are registered), and the PDF's running header names the edition."""
+    from kzopinion.book import build, pdf, serve
+
+    root = tmp_path / "repo"
+    tree = root / "_build" / "microdata-edition"
+    tree.mkdir(parents=True)
+    (tree / ".kzopinion-edition").write_text("microdata\n", encoding="utf-8")
+    (root / "_config.yml").write_text('title: "The book"\n', encoding="utf-8")
+    monkeypatch.delenv("KZOPINION_EDITION", raising=False)
+    monkeypatch.setattr(build, "build", lambda r, html=True, **k: tree if not html else tree / "_build" / "html")
+    seen: dict = {}
+
+    def printed(chrome, url, target, title, **kwargs):
+        seen["title"] = title
+        raise build.BuildError("printed")
+
+    monkeypatch.setattr(pdf, "singlehtml", lambda t: seen.setdefault("tree", t))
+    monkeypatch.setattr(pdf.browser, "serve", lambda site: __import__("contextlib").nullcontext("http://x"))
+    monkeypatch.setattr(pdf, "print_book", printed)
+    with pytest.raises(build.BuildError, match="printed"):
+        pdf._make_pdf(root, chrome=object())
+    assert seen["tree"] == tree and seen["title"] == "The book · microdata edition"
+    state = serve.State(root / "_build" / "html")
+    serve.rebuild(root, state)
+    assert state.current_site() == tree / "_build" / "html" and state.error == ""

@@ -14,16 +14,19 @@ Steps, each stopping the build loudly on failure:
    extension when step 4 starts, so the plain ``jupyter-book build .`` has them too);
 3. execute, in parallel, each notebook whose code or whose reads (tables, files, modules,
    microdata, other records: see kzopinion.book.runlog) changed, the replication report last; a
-   notebook whose prose alone changed is resynced, not executed. Kernels run with a working
-   folder and HOME of their own under ``_build/runs/``; a repository file they modify is
-   restored and the build fails naming it;
+   notebook whose prose alone changed is resynced, not executed. Kernels run on a snapshot of
+   the sources, with a working folder and HOME of their own under ``_build/runs/``, and cannot
+   write into the repository (:mod:`kzopinion.book.guard`): a cell that tries fails the build
+   naming the cell and the file; nothing is ever restored, so a source saved during the build
+   stays as saved and the next build picks it up;
 4. build the HTML with Jupyter Book (execution off, warnings are errors; only changed pages,
    or from scratch whenever a glued value changed, whatever command executed the notebook,
    so values pasted across pages are never stale), and publish it as ``_build/html`` by an
    atomic swap, only when the whole build succeeded and the book is complete. When nothing
    changed since the last build and the published book is complete, step 4 is skipped.
 
-One build runs at a time (a lock in ``_build/``); ``make pdf`` takes the same lock.
+One command runs at a time (:mod:`kzopinion.book.buildlock`): ``make book``, ``make pdf``,
+``make serve``, ``make variants``, ``make clean`` and the tests take the same lock.
 """
 
 from __future__ import annotations
@@ -31,12 +34,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -44,10 +47,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import yaml
-
 from kzopinion import data, paths
-from kzopinion.book import claims, doorways, editions, glue, notebooks, runlog
+from kzopinion.book import buildlock, claims, doorways, editions, glue, guard, notebooks, runlog
 from kzopinion.data import microdata
 
 
@@ -61,35 +62,19 @@ def say(message: str) -> None:
 
 # --------------------------------------------------------------------------- one build at a time
 
-_HELD: dict[str, int] = {}
-
-
 @contextlib.contextmanager
 def lock(root: Path) -> Iterator[None]:
-    """Hold ``_build/.build.lock`` (re-entrant within a process). The lock dies with its process."""
-    build = root / "_build"
-    key = str(build.resolve()) if build.exists() else str(build)
-    if key in _HELD:
-        yield
-        return
-    build.mkdir(parents=True, exist_ok=True)
-    handle = os.open(build / ".build.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the repository's build lock (:mod:`kzopinion.book.buildlock`), re-entrant within a process."""
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(handle, 32, 0).decode(errors="replace").strip() or "unknown"
-            raise BuildError(f"another build is running (pid {holder}) in {build}: wait for it to finish, "
-                             "or stop it, then run the command again.") from None
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, str(os.getpid()).encode(), 0)
-        _HELD[key] = handle
-        try:
+        with buildlock.lock(root):
             yield
-        finally:
-            del _HELD[key]
-    finally:
-        os.close(handle)  # releases the lock
+    except buildlock.Busy as err:
+        raise BuildError(str(err)) from None
+
+
+def _repository(root: Path) -> Path:
+    """The repository a tree belongs to: the microdata edition's mirror lives in its ``_build/``."""
+    return root.parent.parent if root.parent.name == "_build" and root.name == editions.FOLDER else root
 
 
 def run_folder(root: Path) -> Path:
@@ -117,11 +102,13 @@ def validate_data(root: Path) -> None:
 
 
 def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, timeout: int | None = None,
-                      keep_md: frozenset[str] = frozenset()) -> list[Path]:
+                      keep_md: frozenset[str] = frozenset(), repository: Path | None = None) -> list[Path]:
     """Execute stale section notebooks in parallel, then the reports that read their records.
 
-    Notebooks whose prose alone changed are resynced (outputs kept) instead of executed.
-    Returns the notebooks whose records changed.
+    Notebooks whose prose alone changed are resynced (outputs kept) instead of executed. Kernels
+    run on a snapshot of the sources taken now (:mod:`kzopinion.book.guard`) and can write neither
+    there nor into ``repository`` (by default ``root``): a source saved meanwhile is left as saved
+    and picked up by the next build. Returns the notebooks whose records changed.
     """
     all_sources = notebooks.sources(root)
     unknown = keep_md - {s.stem for s in all_sources}
@@ -131,37 +118,32 @@ def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, 
     reports = [s for s in all_sources if notebooks.is_report(s)]
     seconds = _timeout(timeout)
     run_dir = run_folder(root)
-    before = snapshot(root)
+    tree = run_dir / "tree"
+    given = guard.snapshot(root, tree)
     cwd = os.getcwd()
-    failure: BuildError | None = None
     try:
-        with notebooks.kernel_environment(run_dir), _kernel_stderr(run_dir / "kernels.log"):
-            changed = _execute(root, sections, force, jobs, seconds, run_dir, keep_md)
-            changed += _execute(root, reports, force, jobs, seconds, run_dir, keep_md)
-    except BuildError as err:
-        failure = err
+        with notebooks.kernel_environment(run_dir, repository or root, tree), kernel_stderr(run_dir / "kernels.log"):
+            changed = _execute(root, tree, sections, force, jobs, seconds, run_dir, keep_md, given)
+            for record in (root / "notebooks").glob("*.ipynb"):  # the reports read the sections' new records
+                shutil.copy2(record, tree / "notebooks" / record.name)
+            given = guard.digests(tree)
+            changed += _execute(root, tree, reports, force, jobs, seconds, run_dir, keep_md, given)
     finally:
-        # papermill changes the process's working folder per notebook; in threads the restores interleave
-        os.chdir(cwd)
-        modified = restore_changes(root, before)
-    if modified:
-        raise BuildError(
-            (f"{failure}\n" if failure else "") + "A notebook changed repository files while executing: "
-            + ", ".join(modified) + ". They were restored to their content before the build. Cells must not write "
-            "into the repository: write scratch files to the working folder (relative paths) and data through "
-            "`make data`.")
-    if failure:
-        raise failure
+        os.chdir(cwd)  # papermill changes the process's working folder per notebook
     shutil.rmtree(run_dir, ignore_errors=True)
     return changed
 
 
+_CONSOLE: list[int] = []  # the terminal's stderr while kernel_stderr sends fd 2 to a log
+
+
 @contextlib.contextmanager
-def _kernel_stderr(log: Path) -> Iterator[None]:
+def kernel_stderr(log: Path) -> Iterator[None]:
     """Send what kernels and the execution machinery write to stderr (their own tracebacks when a cell is
     interrupted or a kernel dies) to ``log``: the build reports the failure itself, in one sentence."""
     sys.stderr.flush()
     saved = os.dup(2)
+    _CONSOLE.append(saved)
     with log.open("ab") as handle:
         os.dup2(handle.fileno(), 2)
         try:
@@ -169,6 +151,7 @@ def _kernel_stderr(log: Path) -> Iterator[None]:
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
+            _CONSOLE.remove(saved)
             os.close(saved)
 
 
@@ -179,18 +162,27 @@ def _timeout(value: int | None) -> int:
         raise BuildError(str(err)) from None
 
 
-def _execute(root: Path, sources: list[Path], force: bool, jobs: int | None, timeout: int, run_dir: Path,
-             keep_md: frozenset[str]) -> list[Path]:
+def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int | None, timeout: int,
+             run_dir: Path, keep_md: frozenset[str], given: dict[str, str]) -> list[Path]:
+    """Execute the stale ``sources`` (of ``root``) from their copies in the snapshot ``tree``, writing
+    their records into ``root``; then check that no kernel wrote into the snapshot."""
+    copies = {s: tree / s.relative_to(root) for s in sources}
     try:
-        states = {s: "execute" if force else notebooks.status(s, root, keep_md=s.stem in keep_md) for s in sources}
+        states = {s: "execute" if force else notebooks.status(copies[s], tree, keep_md=s.stem in keep_md)
+                  for s in sources}
     except notebooks.NotebookError as err:
         raise BuildError(str(err)) from None
+    for source in [s for s in sources if notebooks.twin(s).exists() and not notebooks.readable(notebooks.twin(s))]:
+        say(f"  notebooks/{notebooks.twin(source).name} cannot be read (empty, or left with merge-conflict marks): "
+            f"it is written again from notebooks/{source.name}")
     for source in [s for s, state in states.items() if state == "resync"]:
-        notebooks.resync(source)
+        notebooks.resync(copies[source], notebooks.twin(source))
         say(f"  prose of {source.stem} copied into its record (no execution needed)")
     stale = [s for s, state in states.items() if state == "execute"]
     say(f"{len(stale)} of {len(sources)} notebooks to execute"
         + (f": {', '.join(s.stem for s in stale)}" if stale else " (all up to date)"))
+    keep = run_dir.with_name(f"keep-{run_dir.name}")
+    failure: BuildError | None = None
     if stale:
         # one more kernel than cores: kernels spend part of their start-up waiting, not computing
         workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1) + 1))
@@ -198,9 +190,9 @@ def _execute(root: Path, sources: list[Path], force: bool, jobs: int | None, tim
         def run(source: Path) -> tuple[Path, float]:
             started = time.perf_counter()
             try:
-                notebooks.execute(source, root, timeout=timeout, run_dir=run_dir, progress=say)
+                notebooks.execute(copies[source], tree, timeout=timeout, run_dir=run_dir, progress=say,
+                                  record=notebooks.twin(source))
             except notebooks.NotebookError as err:
-                keep = run_dir.with_name(f"keep-{run_dir.name}")
                 raise BuildError(f"Executing {source.relative_to(root)} failed (its .ipynb record is unchanged; "
                                  f"partial output in {keep.relative_to(root)}/executing/): {err}") from None
             return source, time.perf_counter() - started
@@ -209,51 +201,18 @@ def _execute(root: Path, sources: list[Path], force: bool, jobs: int | None, tim
             try:
                 for source, seconds in pool.map(run, stale):
                     say(f"  executed {source.stem} in {seconds:.1f} s")
-            except BuildError:
-                shutil.rmtree(run_dir.with_name(f"keep-{run_dir.name}"), ignore_errors=True)
+            except BuildError as err:
                 pool.shutdown(wait=True)
-                with contextlib.suppress(OSError):
-                    run_dir.rename(run_dir.with_name(f"keep-{run_dir.name}"))
-                raise
+                failure = err
+    altered = guard.changes(tree, given)
+    if failure or altered:
+        shutil.rmtree(keep, ignore_errors=True)
+        shutil.rmtree(tree, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            run_dir.rename(keep)
+        raise BuildError("\n".join([*([str(failure)] if failure else []),
+                                    *([notebooks.written_message(altered)] if altered else [])]))
     return [s for s, state in states.items() if state != "current"]
-
-
-# --------------------------------------------------------------------------- repository guard
-
-_NOT_WATCHED = {"_build", ".venv", ".git", "__pycache__", ".pytest_cache", ".ipynb_checkpoints", "microdata"}
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Content of every repository file a notebook must not change (records excepted: the build writes them)."""
-    files: dict[str, bytes] = {}
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in _NOT_WATCHED and not d.endswith(".egg-info")]
-        here = Path(folder)
-        for name in names:
-            path = here / name
-            relative = path.relative_to(root).as_posix()
-            if (relative.startswith("notebooks/") and name.endswith(".ipynb")) or name.startswith(".") \
-                    or relative.startswith("book/_static/vendor/") or relative == "book/data-appendix.md":
-                continue
-            with contextlib.suppress(OSError):
-                files[relative] = path.read_bytes()
-    return files
-
-
-def restore_changes(root: Path, before: dict[str, bytes]) -> list[str]:
-    """Put back every file whose content differs from ``before`` (or that vanished); returns their names."""
-    changed = []
-    for relative, content in before.items():
-        path = root / relative
-        try:
-            same = path.read_bytes() == content
-        except OSError:
-            same = False
-        if not same:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-            changed.append(relative)
-    return changed
 
 
 # --------------------------------------------------------------------------- HTML
@@ -294,9 +253,21 @@ def glue_digest(root: Path) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
+def check_configuration(root: Path) -> None:
+    """``_config.yml`` and ``_toc.yml`` are readable YAML mappings; otherwise a sentence naming file and line."""
+    for name in ("_config.yml", "_toc.yml"):
+        try:
+            content = notebooks.read_yaml(root / name, root)
+        except notebooks.NotebookError as err:
+            raise BuildError(str(err)) from None
+        if not isinstance(content, dict):
+            raise BuildError(f"{name}: expected the book's settings as 'key: value' lines, found "
+                             f"{type(content).__name__}. Restore it: git checkout {name}")
+
+
 def toc_pages(root: Path) -> list[str]:
     """Every page of ``_toc.yml`` as the HTML path it is published under."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    toc = notebooks.read_yaml(root / "_toc.yml", root)
     files = [toc["root"]]
 
     def walk(entries: list) -> None:
@@ -329,7 +300,9 @@ def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[
                "--builder", builder]
     if strict:
         command += ["-W", "--keep-going"]
-    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    held = buildlock.held_descriptor(root) or buildlock.held_descriptor(_repository(root))
+    # the child holds the lock too: a build whose main process is killed keeps it until Jupyter Book ends
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, pass_fds=(held,) if held else ())
     built = output / "_build" / builder
     log = result.stdout + result.stderr
     if result.returncode != 0 or not (built / "index.html").exists():
@@ -456,10 +429,17 @@ def needs_full_rebuild(root: Path) -> bool:
 
 def build(root: Path, force: bool = False, html: bool = True, strict: bool = True,
           jobs: int | None = None, timeout: int | None = None, keep_md: frozenset[str] = frozenset(),
-          from_ipynb: frozenset[str] = frozenset()) -> Path | None:
+          from_ipynb: frozenset[str] = frozenset()) -> Path:
+    """Build the book of the edition :func:`kzopinion.book.editions.select` chooses; returns the published
+    HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``)."""
     with lock(root):
         started = time.perf_counter()
-        root = editions.select(root, say)  # registered microdata: its own tree under _build/, no tracked file touched
+        check_configuration(root)
+        try:
+            microdata.edition(root)  # a KZOPINION_EDITION typo is named now, not inside a kernel
+            repository, root = root, editions.select(root, say)  # microdata: its own tree under _build/
+        except microdata.MicrodataError as err:
+            raise BuildError(f"{err} (KZOPINION_EDITION=public builds the public edition meanwhile)") from None
         validate_data(root)
         for name in sorted(from_ipynb):
             source = root / "notebooks" / f"{name}.md"
@@ -467,13 +447,13 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
                 raise BuildError(f"--from-ipynb {name}: notebooks/{name}.md and .ipynb must both exist.")
             notebooks.import_from_record(source)
             say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
-        execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md)
-        unsynced = {s.name: notebooks.pair_differences(s) for s in notebooks.sources(root)}
-        unsynced = {k: v for k, v in unsynced.items() if v}
+        execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md, repository=repository)
+        unsynced = [f"notebooks/{s.name}" for s in notebooks.sources(root) if notebooks.pair_differences(s)]
         if unsynced:
-            raise BuildError(f"Notebook pairs out of sync after execution: {unsynced}")
+            raise BuildError(f"{', '.join(unsynced)} changed while the notebooks executed (saved during the build: "
+                             "your edit is kept as saved). Run the command again to build it.")
         if not html:
-            return None
+            return root  # the tree executed: the repository, or the microdata edition's mirror
         target = root / "_build" / "html"
         if not force and is_published(root):
             say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
@@ -484,6 +464,47 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
 
 
 # --------------------------------------------------------------------------- command line
+
+
+def stop_children() -> None:
+    """Kill every process this one started, kernels included (they run in sessions of their own)."""
+    import psutil
+
+    own_group = os.getpgrp()
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(OSError, psutil.Error):
+            group = os.getpgid(child.pid)
+            if group != own_group:
+                os.killpg(group, signal.SIGKILL)
+            child.kill()
+
+
+def stop_on_interrupt(root: Path | None = None, what: str = "book") -> None:
+    """For the commands' processes (their ``__main__``): on Ctrl-C (or SIGTERM), stop at once: kill the
+    kernels and Jupyter Book, remove this run's scratch
+    files, say so in one line and exit. Records and the published book are replaced only by atomic
+    renames, so the previous ones stay whole."""
+
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stop_children()
+        here = root
+        if here is None:
+            with contextlib.suppress(Exception):
+                here = paths.root()
+        for base in (here, editions.mirror(here)) if here else ():
+            for name in (str(os.getpid()), f"keep-{os.getpid()}"):
+                shutil.rmtree(base / "_build" / "runs" / name, ignore_errors=True)
+            for partial in (base / "notebooks").glob(f".*.{os.getpid()}.partial"):
+                partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.write(_CONSOLE[0] if _CONSOLE else 2, f"\n[{what}] stopped: the kernels were ended; the previous "
+                     "book and every record are left as they were.\n".encode())
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def describe_os_error(err: OSError, root: Path | None) -> str:
@@ -550,4 +571,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    stop_on_interrupt(None, "book")
     sys.exit(main())

@@ -121,12 +121,22 @@ def undefined_pastes(root: Path) -> list[str]:
     problems = []
     for page in pages:
         own = page.with_suffix(".ipynb") if page.parent.name == "notebooks" else None
-        for number, line in enumerate(page.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        raw = page.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            from kzopinion.data.package import not_utf8
+
+            problems.append(not_utf8(str(page.relative_to(root)), raw, err))
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
             for doc, key in _PASTE.findall(line):
                 record = (page.parent / doc).resolve() if doc else own
-                if record is None:
-                    problems.append(f"{page.relative_to(root)}, line {number}: '{key}' is pasted from no notebook; "
-                                    "name one ({glue:text}`../notebooks/NN-slug.ipynb::key`).")
+                if record is None or record.suffix != ".ipynb":
+                    named = f"'{doc}', not a notebook's record" if record is not None else "no notebook"
+                    problems.append(f"{page.relative_to(root)}, line {number}: '{key}' is pasted from {named}; "
+                                    "values are pasted from the executed record: "
+                                    "{glue:text}`../notebooks/NN-slug.ipynb::key`.")
                     continue
                 if record not in cache:
                     cache[record] = glued_values(record) if record.is_file() else {}

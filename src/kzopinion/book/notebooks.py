@@ -47,8 +47,6 @@ RUN_KEY, AFTER_SECTIONS = "kzopinion_run", "after-sections"
 
 def sources(root: Path) -> list[Path]:
     """Every notebook source of the book: the ``notebooks/*.md`` files ``_toc.yml`` lists, in its order."""
-    import yaml
-
     def files(node) -> list[str]:
         if isinstance(node, dict):
             return ([node["file"]] if isinstance(node.get("file"), str) else []) + [
@@ -57,9 +55,31 @@ def sources(root: Path) -> list[Path]:
             return [f for item in node for f in files(item)]
         return []
 
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8")) or {}
+    toc = read_yaml(root / "_toc.yml", root) or {}
     listed = [root / f"{name}.md" for name in files(toc) if name.startswith("notebooks/")]
     return [path for path in listed if path.exists()]
+
+
+def read_yaml(path: Path, root: Path) -> Any:
+    """A configuration file (``_toc.yml``, ``_config.yml``); unreadable YAML or text raises :class:`NotebookError`
+    naming the file and line."""
+    import yaml
+
+    where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    raw = path.read_bytes()
+    try:
+        return yaml.safe_load(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as err:
+        from kzopinion.data.package import not_utf8
+
+        raise NotebookError(not_utf8(where, raw, err)) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise NotebookError(f"{where}{line}: the YAML cannot be read: {problem}. Fix the line (check indentation, "
+                            "colons, brackets and quotes), or compare with the committed file: git diff "
+                            f"{where}") from None
 
 
 def twin(source: Path) -> Path:
@@ -73,7 +93,10 @@ def is_report(source: Path) -> bool:
     """
     import yaml
 
-    text = source.read_text(encoding="utf-8")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return False  # the conversion that follows reports the file that is not UTF-8, naming its line
     if not text.startswith("---"):
         return False
     try:
@@ -145,8 +168,8 @@ def status(source: Path, root: Path, keep_md: bool = False) -> str:
     (the author chose to keep the ``.md`` and discard that edit: the notebook is executed).
     """
     record = twin(source)
-    if not record.exists():
-        return "execute"
+    if not record.exists() or not readable(record):
+        return "execute"  # the record is the build's output: an unreadable one is written again from the .md
     edits = hand_edits(source)
     if edits and keep_md:
         return "execute"
@@ -156,6 +179,15 @@ def status(source: Path, root: Path, keep_md: bool = False) -> str:
     if stored != inputs_digest(source, root):
         return "execute"
     return "current" if cells_match(source) else "resync"
+
+
+def readable(record: Path) -> bool:
+    """Whether a record can be read as a notebook (not empty, no merge-conflict markers, valid JSON)."""
+    try:
+        nbformat.read(record, as_version=4)
+    except Exception:  # nbformat raises JSON, validation and its own errors
+        return False
+    return True
 
 
 def hand_edit_message(source: Path, edits: list[str]) -> str:
@@ -194,13 +226,14 @@ def is_stale(source: Path, root: Path) -> bool:
     return status(source, root) != "current"
 
 
-def resync(source: Path) -> Path:
-    """Copy edited prose into the record, keeping every code cell's stored outputs.
+def resync(source: Path, target: Path | None = None) -> Path:
+    """Copy edited prose into the record (or into ``target``), keeping every code cell's stored outputs.
 
     Only valid when :func:`status` says ``"resync"``: the code cells are then identical.
     """
     record = twin(source)
     old = nbformat.read(record, as_version=4)
+    record = target or record
     new = convert(source)
     old_code = [c for c in old.cells if c.cell_type == "code"]
     new_code = [c for c in new.cells if c.cell_type == "code"]
@@ -235,7 +268,13 @@ def convert(source: Path) -> nbformat.NotebookNode:
 def _source_error(source: Path, err: Exception) -> str:
     """A sentence for an unreadable source: the line the YAML parser stopped at, found in the file."""
     where = f"notebooks/{source.name}"
-    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    raw = source.read_bytes()
+    try:
+        lines = raw.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as err:
+        from kzopinion.data.package import not_utf8
+
+        return not_utf8(where, raw, err)
     for mark in (getattr(err, "context_mark", None), getattr(err, "problem_mark", None)):
         buffer = getattr(mark, "buffer", None)
         if mark is None or not buffer:
@@ -296,20 +335,30 @@ def timeout_seconds(value: int | str | None = None) -> int:
     return seconds
 
 
-_STARTUP = "from kzopinion.book import runlog\nrunlog.install()\n"
+_STARTUP = "from kzopinion.book import guard, runlog\nguard.install()\nrunlog.install()\n"
 
 
 @contextmanager
-def kernel_environment(run_dir: Path) -> Iterator[Path]:
+def kernel_environment(run_dir: Path, repository: Path | None = None, tree: Path | None = None) -> Iterator[Path]:
     """Kernels started inside get ``run_dir/home`` as HOME, ``run_dir/work`` as working directory and
-    an IPython start-up file that records what they read; yields the working directory."""
+    an IPython start-up file that records what they read; yields the working directory.
+
+    With ``tree`` (a snapshot of ``repository``, :func:`kzopinion.book.guard.snapshot`), kernels read the
+    snapshot as the repository and may write neither into it nor into ``repository``
+    (:func:`kzopinion.book.guard.install`), only into their working folder and HOME.
+    """
+    from kzopinion.book import guard
+
     work, home = run_dir / "work", run_dir / "home"
     startup = run_dir / "ipython" / "profile_default" / "startup"
     for folder in (work, home, startup):
         folder.mkdir(parents=True, exist_ok=True)
     (startup / "00-kzopinion-runlog.py").write_text(_STARTUP, encoding="utf-8")
-    saved = {k: os.environ.get(k) for k in ("HOME", "IPYTHONDIR", "MPLCONFIGDIR")}
-    os.environ.update(HOME=str(home), IPYTHONDIR=str(run_dir / "ipython"), MPLCONFIGDIR=str(home / ".matplotlib"))
+    settings = dict(HOME=str(home), IPYTHONDIR=str(run_dir / "ipython"), MPLCONFIGDIR=str(home / ".matplotlib"))
+    if tree is not None:
+        settings.update(guard.environment(repository or tree, tree, [work, home, run_dir / "ipython"]))
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
     try:
         yield work
     finally:
@@ -321,22 +370,40 @@ def kernel_environment(run_dir: Path) -> Iterator[Path]:
 
 
 def execute(source: Path, root: Path, timeout: int | None = None, run_dir: Path | None = None,
-            progress: Callable[[str], None] | None = None) -> Path:
-    """Convert ``source``, execute it, and replace its twin only if every cell ran.
+            progress: Callable[[str], None] | None = None, record: Path | None = None) -> Path:
+    """Convert ``source``, execute it, and replace its record (``record``, by default its twin) only if
+    every cell ran.
 
-    Execution happens in a scratch copy under ``run_dir`` (by default a fresh folder under
-    ``_build/runs/``), so a failing notebook leaves the committed record untouched and its
-    partial output on disk for inspection. A hidden last cell reports what the kernel read
-    (:mod:`kzopinion.book.runlog`); the build stores it in the record's metadata, drops the cell and
-    derives ``inputs_sha256`` from it. While a cell runs longer than :data:`PROGRESS_EVERY`
-    seconds, ``progress`` is told which one, every so often.
+    Execution happens in a scratch copy under ``run_dir``, so a failing notebook leaves the
+    committed record untouched and its partial output on disk for inspection. Without ``run_dir``,
+    a fresh folder under ``_build/runs/`` holds a snapshot of the repository the kernel runs on
+    (:mod:`kzopinion.book.guard`): the kernel can write neither there nor into the repository. A
+    hidden last cell reports what the kernel read (:mod:`kzopinion.book.runlog`); the build stores it
+    in the record's metadata, drops the cell and derives ``inputs_sha256`` from it. While a cell runs
+    longer than :data:`PROGRESS_EVERY` seconds, ``progress`` is told which one, every so often.
     """
     if run_dir is None:
+        import shutil
+
+        from kzopinion.book import guard
+
         run_dir = root / "_build" / "runs" / f"{os.getpid()}-{threading.get_ident()}"
-        with kernel_environment(run_dir):
-            return execute(source, root, timeout, run_dir, progress)
+        tree = run_dir / "tree"
+        given = guard.snapshot(root, tree)
+        relative = source.resolve().relative_to(root.resolve())
+        try:
+            with kernel_environment(run_dir, root, tree):
+                done = execute(tree / relative, tree, timeout, run_dir, progress, record or twin(source))
+            altered = guard.changes(tree, given)
+            if altered:
+                raise NotebookError(written_message(altered))
+        finally:
+            shutil.rmtree(tree, ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return done
     import papermill
 
+    record = record or twin(source)
     seconds = timeout_seconds(timeout)
     scratch = run_dir / "executing" / twin(source).name
     scratch.parent.mkdir(parents=True, exist_ok=True)
@@ -370,8 +437,16 @@ def execute(source: Path, root: Path, timeout: int | None = None, run_dir: Path 
     executed.metadata[META_KEY]["cells_sha256"] = cells_digest(executed)
     nbformat.write(executed, scratch)
     normalize(scratch)
-    _write_beside(nbformat.read(scratch, as_version=4), twin(source))
-    return twin(source)
+    _write_beside(nbformat.read(scratch, as_version=4), record)
+    return record
+
+
+def written_message(altered: list[str]) -> str:
+    """The sentence for files a kernel changed without the audit hook seeing it (a subprocess, compiled code)."""
+    return (f"a notebook's kernel changed {', '.join(altered[:10])} while executing, outside Python's own file "
+            "functions (a subprocess or compiled code). Kernels run on a copy of the repository, so your files are "
+            "untouched and nothing was restored, but the build stops: cells must not write into the repository. "
+            "Write scratch files to the working folder (relative paths) and data through `make data`.")
 
 
 def _execution_error(source: Path, err: Exception, where: str, seconds: int) -> str:

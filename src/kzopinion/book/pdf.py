@@ -25,7 +25,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kzopinion import paths
 from kzopinion.book import browser, build
 
 PAGE = {"format": "A4", "margin": {"top": "20mm", "bottom": "18mm", "left": "18mm", "right": "18mm"}}
@@ -150,14 +149,51 @@ def chapter_pages(texts: list[str], titles: list[str], header: str, first: int =
     pages, start = [], first
     for title in titles:
         want = re.sub(r"\s+", " ", title)
+        # right-to-left titles may come out of pdftotext in visual order
+        forms = {want, " ".join(reversed(want.split())), want[::-1]}
         opening = len(header) + len(want) + 40
-        found = next((i + 1 for i in range(start - 1, len(texts)) if want in texts[i][:opening]), None)
+        found = next((i + 1 for i in range(start - 1, len(texts)) if any(f in texts[i][:opening] for f in forms)),
+                     None)
         if found is None:
+            missing = missing_fonts(title)
+            if missing:
+                script, package = missing[0]
+                raise build.BuildError(
+                    f"PDF: the chapter title '{title}' is written in {script} script, and no font on this machine "
+                    f"has its letters, so it cannot be printed: install the fonts (Debian/Ubuntu: sudo apt-get "
+                    f"install {' '.join(p for _, p in missing)}) and run `make pdf` again.")
             raise build.BuildError(f"PDF: cannot find the chapter '{title}' on any page after page {start}; "
                                    "check that the chapter's title is printed")
         pages.append(found)
         start = found
     return pages
+
+
+# Scripts whose letters the fonts installed with Chromium may lack: (name, fontconfig language, Debian package).
+SCRIPTS = [
+    ("Chinese, Japanese or Korean", r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]", "zh", "fonts-noto-cjk"),
+    ("Arabic", r"[\u0600-\u06ff\u0750-\u077f]", "ar", "fonts-noto-core"),
+    ("Hebrew", r"[\u0590-\u05ff]", "he", "fonts-noto-core"),
+    ("Devanagari", r"[\u0900-\u097f]", "hi", "fonts-noto-core"),
+    ("Thai", r"[\u0e00-\u0e7f]", "th", "fonts-noto-core"),
+    ("Georgian", r"[\u10a0-\u10ff]", "ka", "fonts-noto-core"),
+    ("Armenian", r"[\u0530-\u058f]", "hy", "fonts-noto-core"),
+]
+
+
+def missing_fonts(text: str) -> list[tuple[str, str]]:
+    """(script, Debian package) for each script of ``text`` no installed font covers (fontconfig's fc-list)."""
+    missing = []
+    for script, letters, language, package in SCRIPTS:
+        if not re.search(letters, text):
+            continue
+        try:
+            listed = subprocess.run(["fc-list", f":lang={language}"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            continue  # no fontconfig: nothing to tell
+        if not listed.stdout.strip():
+            missing.append((script, package))
+    return missing
 
 
 def singlehtml(root: Path) -> Path:
@@ -199,17 +235,22 @@ def print_book(chrome, url: str, target: Path, title: str, timeout_ms: int = 600
 
 
 def make_pdf(root: Path, chrome=None) -> Path:
-    """Write _build/pdf/book.pdf (and book.json); ``chrome``: a running browser to reuse."""
-    with build.lock(root):  # one build at a time, `make book` or `make pdf`
+    """Write _build/pdf/book.pdf (and book.json) of the edition ``make book`` chooses; ``chrome``: a running
+    browser to reuse."""
+    with build.lock(root):  # one build at a time, whichever command
         return _make_pdf(root, chrome)
 
 
 def _make_pdf(root: Path, chrome=None) -> Path:
-    build.build(root, html=False)  # data checked, notebooks up to date, generated pages written
-    site = singlehtml(root)
+    from kzopinion.data import microdata
+
+    # data checked, notebooks up to date, generated pages written: in the tree of the edition the build chose
+    tree = build.build(root, html=False) or root
+    site = singlehtml(tree)
     build.say("printing the single-page book with headless Chromium (twice: the contents need page numbers) ...")
     target = root / "_build" / "pdf" / "book.pdf"
     title = re.search(r'^title:\s*"?(.*?)"?\s*$', (root / "_config.yml").read_text(encoding="utf-8"), re.M).group(1)
+    title += " · microdata edition" if microdata.edition(tree) == "microdata" else " · public edition"
     with browser.serve(site) as base, (contextlib.nullcontext(chrome) if chrome else browser.chromium()) as running:
         layout = print_book(running, f"{base}/index.html", target, title)
     target.with_suffix(".json").write_text(json.dumps(layout, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -218,13 +259,19 @@ def _make_pdf(root: Path, chrome=None) -> Path:
 
 
 def main() -> int:
+    root = None
     try:
-        make_pdf(paths.root())
-    except build.BuildError as err:
+        root = build._root()
+        make_pdf(root)
+    except (build.BuildError, build.notebooks.NotebookError, build.data.DataValidationError) as err:
         print(f"\n[book] PDF FAILED\n{err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"\n[book] PDF FAILED\n{build.describe_os_error(err, root)}", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
+    build.stop_on_interrupt(None, "pdf")
     sys.exit(main())

@@ -31,7 +31,7 @@ MARKER = "kzopinion-runlog:"
 _OPENED: set[Path] = set()
 # The recording machinery itself is build tooling, not an input of any notebook (and every kernel
 # imports it, with the code-free package that holds it).
-_NOT_INPUTS = {"kzopinion.book", "kzopinion.book.runlog"}
+_NOT_INPUTS = {"kzopinion.book", "kzopinion.book.runlog", "kzopinion.book.guard"}
 
 
 def text_sha256(path: Path) -> str:

@@ -11,6 +11,7 @@ last section. CONTRIBUTING.md says what to do next.
 from __future__ import annotations
 
 import argparse
+import keyword
 import re
 import sys
 from pathlib import Path
@@ -37,6 +38,14 @@ def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
 '''
 
 
+MAX_SLUG = 60
+
+
+def docstring_text(text: str) -> str:
+    """``text`` safe inside a triple-quoted docstring: backslashes and quotes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 class ScaffoldError(ValueError):
     """The section cannot be scaffolded as asked; the message says why."""
 
@@ -44,7 +53,18 @@ class ScaffoldError(ValueError):
 def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
     """Create the section's files; returns them. Refuses to overwrite anything."""
     if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", slug):
-        raise ScaffoldError(f"slug {slug!r} must be lowercase words joined by hyphens, e.g. 'media-use'")
+        raise ScaffoldError(f"slug {slug!r} must be lowercase words joined by hyphens, e.g. "
+                            "make section SLUG=media-use TITLE=\"Media use\" PREFIX=mu")
+    if len(slug) > MAX_SLUG:
+        raise ScaffoldError(f"slug {slug[:40]!r}... has {len(slug)} characters; at most {MAX_SLUG} make a usable file "
+                            "and page name: shorten it, e.g. 'media-use'")
+    if keyword.iskeyword(slug.replace("-", "_")):
+        raise ScaffoldError(f"slug {slug!r} is a Python keyword, so its chapter module could not be imported: "
+                            "choose another, e.g. 'media-use'")
+    title = " ".join(title.split())
+    if not title:
+        raise ScaffoldError("the title is empty: every page needs one, e.g. "
+                            "make section SLUG=media-use TITLE=\"Media use and views of the US\" PREFIX=mu")
     if not re.fullmatch(r"[a-z]{2,4}", prefix):
         raise ScaffoldError(f"prefix {prefix!r} must be two to four lowercase letters, e.g. 'mu'")
     taken = {p.stem.split("-", 1)[1] for p in (root / "notebooks").glob("[0-9][0-9]-*.md")}
@@ -72,7 +92,9 @@ def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
         .replace("{module}", module),
         encoding="utf-8",
     )
-    chapter.write_text(MODULE.format(title=title, number=number, slug=slug, module=module), encoding="utf-8")
+    code = MODULE.format(title=docstring_text(title), number=number, slug=slug, module=module)
+    compile(code, str(chapter), "exec")  # the title cannot break the module (docstring_text escapes it)
+    chapter.write_text(code, encoding="utf-8")
     toc = root / "_toc.yml"
     lines = toc.read_text(encoding="utf-8").splitlines()
     last = max(i for i, line in enumerate(lines) if re.match(r"\s*- file: notebooks/(?!99-)", line))

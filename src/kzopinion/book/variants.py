@@ -19,7 +19,10 @@ import argparse
 import hashlib
 import json
 import os
+import re
+import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-from kzopinion import data, paths
+from kzopinion import data
 from kzopinion.book import notebooks
 
 META_KEY = "kzopinion_variant"
@@ -47,16 +50,54 @@ class Variant:
         return root / "_build" / "variants" / self.notebook / f"{self.name}.ipynb"
 
 
+class VariantError(RuntimeError):
+    """A variant cannot be run as declared, or failed; the message names it, its row and the fix."""
+
+
+SAFE_VALUE = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,79}")
+TABLE = "data/coding/analysis_variants.csv"
+
+
 def grid(root: Path) -> list[Variant]:
     """Every alternative (non-default) row of the variant table, in table order."""
     table = data.load("analysis_variants", root)
     sources = {s.stem for s in notebooks.sources(root)}
     unknown = sorted(set(table["notebook"]) - sources)
     if unknown:
-        raise data.DataValidationError(
-            f"data/coding/analysis_variants.csv names notebooks that do not exist: {unknown}"
-        )
+        raise data.DataValidationError(f"{TABLE} names notebooks that do not exist: {unknown}")
     return [Variant(r.notebook, r.parameter, r.value) for r in table.itertuples(index=False) if not bool(r.default)]
+
+
+def check(variants: list[Variant], root: Path) -> dict[Variant, object]:
+    """Each variant's value converted to the type of its parameter's default in the notebook's ``parameters``
+    cell; a parameter the cell does not declare, or a value of the wrong type or that is no plain name
+    (it names the output file), is refused naming the row of the table."""
+    import papermill
+
+    declared: dict[str, dict] = {}
+    values: dict[Variant, object] = {}
+    for variant in variants:
+        where = f"{TABLE} (notebook {variant.notebook}, parameter {variant.parameter}, value {variant.value!r})"
+        if variant.notebook not in declared:
+            with tempfile.TemporaryDirectory() as folder:
+                scratch = Path(folder) / f"{variant.notebook}.ipynb"
+                nbformat.write(notebooks.convert(root / "notebooks" / f"{variant.notebook}.md"), scratch)
+                declared[variant.notebook] = papermill.inspect_notebook(str(scratch))
+        parameter = declared[variant.notebook].get(variant.parameter)
+        if parameter is None:
+            raise VariantError(f"{where}: notebooks/{variant.notebook}.md declares no parameter "
+                               f"{variant.parameter} in its cell tagged 'parameters' (it declares "
+                               f"{', '.join(declared[variant.notebook]) or 'none'}): fix the row or the cell.")
+        if not SAFE_VALUE.fullmatch(variant.value):
+            raise VariantError(f"{where}: a value is a plain name (letters, digits, '_', '-', '+', '.'; at most 80; "
+                               "not starting with '.'), since it names the variant's output file: rename the value.")
+        kind = parameter.get("inferred_type_name", "None")
+        try:
+            values[variant] = {"int": int, "float": float}.get(kind, str)(variant.value)
+        except ValueError:
+            raise VariantError(f"{where}: {variant.parameter} is declared as {kind} "
+                               f"({parameter.get('default')}) but the value is not one: fix the row.") from None
+    return values
 
 
 def digest(variant: Variant, root: Path) -> str:
@@ -74,58 +115,93 @@ def is_current(variant: Variant, root: Path) -> bool:
     return nbformat.read(output, as_version=4).metadata.get(META_KEY, {}).get("digest") == digest(variant, root)
 
 
-def run_one(variant: Variant, root: Path, timeout: int = 600) -> Path:
-    """Execute the notebook with the variant's parameter into its output under _build/variants/."""
+def run_one(variant: Variant, root: Path, tree: Path, run_dir: Path, value: object, timeout: int = 600) -> Path:
+    """Execute the notebook (its copy in the snapshot ``tree``) with the variant's parameter into its output
+    under _build/variants/; the scratch copy stays in ``run_dir``. A failure is one sentence naming the
+    variant and the cell."""
     import papermill
 
-    source = root / "notebooks" / f"{variant.notebook}.md"
+    source = tree / "notebooks" / f"{variant.notebook}.md"
     output = variant.output(root)
     output.parent.mkdir(parents=True, exist_ok=True)
-    scratch = output.with_suffix(".running.ipynb")
+    scratch = run_dir / "executing" / variant.notebook / f"{variant.name}.ipynb"
+    scratch.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebooks.convert(source), scratch)
-    papermill.execute_notebook(
-        str(scratch),
-        str(scratch),
-        parameters={variant.parameter: variant.value},
-        kernel_name=notebooks.KERNEL["name"],
-        cwd=str(source.parent),
-        progress_bar=False,
-        log_output=False,
-        execution_timeout=timeout,
-    )
+    try:
+        papermill.execute_notebook(str(scratch), str(scratch), parameters={variant.parameter: value},
+                                   kernel_name=notebooks.KERNEL["name"], cwd=str(run_dir / "work"),
+                                   progress_bar=False, log_output=False, execution_timeout=timeout)
+    except Exception as err:  # papermill and nbclient raise their own types: name the variant and the cell
+        where = notebooks.cell_location(source, notebooks._running_cell(scratch))
+        keep = run_dir.with_name(f"keep-{run_dir.name}") / scratch.relative_to(run_dir)
+        raise VariantError(f"variant {variant.notebook} {variant.name} failed (partial output in "
+                           f"{keep.relative_to(root)}): {notebooks._execution_error(source, err, where, timeout)}"
+                           ) from None
     notebook = nbformat.read(scratch, as_version=4)
-    notebook.metadata[META_KEY] = {
-        "digest": digest(variant, root),
-        "parameter": variant.parameter,
-        "value": variant.value,
-    }
-    nbformat.write(notebook, scratch)
-    scratch.replace(output)
+    notebook.metadata[META_KEY] = {"digest": digest(variant, root), "parameter": variant.parameter,
+                                   "value": variant.value}
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    nbformat.write(notebook, partial)
+    partial.replace(output)
     return output
 
 
+def culprit(message: str, failed: Variant, variants: list[Variant]) -> str:
+    """The chapters compute every alternative in process too: when the error of ``failed`` quotes the value of
+    another row, that row is the one to fix, not the variant that happened to run first."""
+    others = [v for v in variants if v != failed and v.notebook == failed.notebook
+              and re.search(rf"['\"]{re.escape(v.value)}['\"]", message)]
+    return "".join(f" The error names the value {v.value!r} of the row ({v.notebook}, {v.parameter}, {v.value}) of "
+                   f"{TABLE}: fix that row." for v in others[:1])
+
+
 def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
-    """Run every variant that is not up to date, in parallel; returns every variant's output."""
-    variants = grid(root)
-    stale = [v for v in variants if force or not is_current(v, root)]
-    print(
-        f"[variants] {len(variants)} variants, {len(stale)} to run"
-        + (f" ({len(variants) - len(stale)} up to date)" if len(stale) < len(variants) else ""),
-        flush=True,
-    )
-    workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1)))
+    """Run every variant that is not up to date, in parallel; returns every variant's output.
 
-    def one(variant: Variant) -> tuple[Variant, float]:
-        started = time.perf_counter()
+    Holds the build lock and runs kernels as ``make book`` does (:mod:`kzopinion.book.guard`): on a snapshot
+    of the repository, in a scratch folder under ``_build/runs/``, unable to write into the repository.
+    """
+    from kzopinion.book import build, guard
+
+    with build.lock(root):
+        variants = grid(root)
+        values = check(variants, root)
+        stale = [v for v in variants if force or not is_current(v, root)]
+        print(f"[variants] {len(variants)} variants, {len(stale)} to run"
+              + (f" ({len(variants) - len(stale)} up to date)" if len(stale) < len(variants) else ""), flush=True)
+        if not stale:
+            return [v.output(root) for v in variants]
+        workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1)))
+        run_dir = build.run_folder(root)
+        tree = run_dir / "tree"
+        given = guard.snapshot(root, tree)
+        cwd = os.getcwd()
+
+        def one(variant: Variant) -> tuple[Variant, float]:
+            started = time.perf_counter()
+            try:
+                run_one(variant, root, tree, run_dir, values[variant])
+            except VariantError as err:
+                raise VariantError(str(err) + culprit(str(err), variant, variants)) from None
+            return variant, time.perf_counter() - started
+
+        keep = run_dir.with_name(f"keep-{run_dir.name}")
         try:
-            run_one(variant, root)
-        except Exception as err:  # papermill raises its own error types, naming the failing cell
-            raise RuntimeError(f"variant {variant.notebook} {variant.name} failed:\n{err}") from None
-        return variant, time.perf_counter() - started
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for variant, seconds in pool.map(one, stale):
-            print(f"[variants]   {variant.notebook} {variant.name} in {seconds:.1f} s", flush=True)
+            with notebooks.kernel_environment(run_dir, root, tree), build.kernel_stderr(run_dir / "kernels.log"), \
+                    ThreadPoolExecutor(max_workers=workers) as pool:
+                for variant, seconds in pool.map(one, stale):
+                    print(f"[variants]   {variant.notebook} {variant.name} in {seconds:.1f} s", flush=True)
+            altered = guard.changes(tree, given)
+            if altered:
+                raise VariantError(notebooks.written_message(altered))
+        except VariantError:
+            shutil.rmtree(keep, ignore_errors=True)
+            shutil.rmtree(tree, ignore_errors=True)
+            run_dir.rename(keep)  # the failed variant's partial output, named in the message
+            raise
+        finally:
+            os.chdir(cwd)
+            shutil.rmtree(run_dir, ignore_errors=True)
     return [v.output(root) for v in variants]
 
 
@@ -134,15 +210,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run every variant, even those up to date")
     parser.add_argument("--jobs", type=int, default=None, help="variants run at once (default: cores)")
     args = parser.parse_args(argv)
-    root = paths.root()
+    from kzopinion.book import build
+
     try:
+        root = build._root()
         outputs = run(root, force=args.force, jobs=args.jobs)
-    except (RuntimeError, data.DataValidationError) as err:
+    except (VariantError, build.BuildError, notebooks.NotebookError, data.DataValidationError) as err:
         print(f"[variants] FAILED: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"[variants] FAILED: {build.describe_os_error(err, None)}", file=sys.stderr)
         return 1
     print(f"[variants] done: {len(outputs)} executed notebooks under {root / '_build' / 'variants'}")
     return 0
 
 
 if __name__ == "__main__":
+    from kzopinion.book import build as _build
+
+    _build.stop_on_interrupt(None, "variants")
     sys.exit(main())

@@ -81,6 +81,10 @@ DATA_SUFFIXES = {
 PHONE_ITEMS = ("E1a", "E1b", "E1c")
 NOT_ASKED = re.compile(r"^\s*not asked\b", re.I)
 MAX_MEMBER_MB = 200  # a CAB wave file is a few MB; anything far larger is not one (or is a zip bomb)
+"""The one size cap, in MB, on what registration reads: each file (plain, zip member or the sheets an Excel
+file expands to) and all the files of one registration together."""
+MAX_WEIGHT_RATIO = 50
+"""No survey weight may exceed this many times the mean weight of its file."""
 EDITION_VARIABLE = "KZOPINION_EDITION"
 EDITION_MARKER = ".kzopinion-edition"
 WHERE_TO_GET = {
@@ -325,6 +329,7 @@ def _read_excel(path: Path) -> SourceFile:
     through the same harmonisation. In a column that also holds numbers (age with
     "Refused (vol.)"), texts get negative codes, which no number in a CAB item takes.
     """
+    check_excel_size(path)
     sheet = pd.read_excel(path, engine="openpyxl", dtype=object)
     columns, value_labels = {}, {}
     for name in sheet.columns:
@@ -343,6 +348,24 @@ def _read_excel(path: Path) -> SourceFile:
     # No variable labels in the sheet: the names stand in for them (the label fallback matches names).
     frame = pd.DataFrame(columns, index=sheet.index)  # built at once: inserting column by column fragments it
     return SourceFile(path, "Excel", frame, {str(n): str(n) for n in sheet.columns}, value_labels)
+
+
+def check_excel_size(path: Path, cap_mb: float | None = None) -> None:
+    """An Excel file is a zip of XML sheets: refuse one that expands past the cap (by default
+    :data:`MAX_MEMBER_MB`) before reading it (the sizes its zip declares bound what can be read:
+    a member longer than declared fails its check)."""
+    cap_mb = MAX_MEMBER_MB if cap_mb is None else cap_mb
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise MicrodataError(f"{path}: cannot be read as an Excel file ({err}). The file is damaged or not an "
+                             "Excel file: download it again.") from None
+    if expanded > cap_mb * 2**20:
+        raise MicrodataError(
+            f"{path}: its sheets expand to {expanded / 2**20:,.0f} MB, more than the cap of {cap_mb:g} MB; a CAB "
+            "wave file is a few MB, so this is not one: remove it."
+        )
 
 
 def _is_number(value) -> bool:
@@ -612,8 +635,11 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
     understood, weights present, non-negative and with a positive sum.
     """
     where = display or str(path)
-    wave, year = check_cab_file(path)
-    source_file = read_source(path)
+    try:
+        wave, year = check_cab_file(path)
+        source_file = read_source(path)
+    except MicrodataError as err:  # name the file the user gave, not its staged copy
+        raise MicrodataError(str(err).replace(str(path), where)) from None
     frame = source_file.frame
     if len(frame) == 0:
         raise MicrodataError(f"{where}: has no respondents (0 rows). Download the file again.")
@@ -663,20 +689,46 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
             f"{where}: weight variable '{weight_variable}' is missing for "
             f"{int(weights.isna().sum())} of {len(weights)} respondents. Download the file again."
         )
-    if (weights < 0).any():
-        raise MicrodataError(
-            f"{where}: weight variable '{weight_variable}' is negative for "
-            f"{int((weights < 0).sum())} respondents (smallest {weights.min():g}); survey weights "
-            "are never negative. Download the file again."
-        )
-    if not weights.sum() > 0:
-        raise MicrodataError(
-            f"{where}: weight variable '{weight_variable}' sums to {weights.sum():g}; "
-            "survey weights must have a positive sum. Download the file again."
-        )
+    check_weights(weights, weight_variable, where)
     out["source"], out["wave"], out["year"], out["country"] = "cab", wave, year, "Kazakhstan"
     out["respondent"] = [f"cab{wave}-{i}" for i in range(len(out))]
     return CabFile(path, wave, year, source_file.format, out, coverage)
+
+
+def check_weights(weights: pd.Series, variable: str, where: str) -> None:
+    """Survey weights are finite, not negative, with a positive sum, and none is above
+    :data:`MAX_WEIGHT_RATIO` times the mean weight of its file (a weight of 1e300 would make one
+    respondent the whole wave); each refusal names the file, the variable and the limit."""
+    import numpy as np
+
+    values = weights.to_numpy(dtype="float64")
+    infinite = ~np.isfinite(values)
+    if infinite.any():
+        raise MicrodataError(
+            f"{where}: weight variable '{variable}' is infinite for {int(infinite.sum())} respondents; "
+            "survey weights are finite numbers. Download the file again."
+        )
+    if (values < 0).any():
+        raise MicrodataError(
+            f"{where}: weight variable '{variable}' is negative for "
+            f"{int((values < 0).sum())} respondents (smallest {values.min():g}); survey weights "
+            "are never negative. Download the file again."
+        )
+    total = float(np.sum(values))
+    if not (total > 0 and np.isfinite(total)):
+        raise MicrodataError(
+            f"{where}: weight variable '{variable}' sums to {total:g}; "
+            "survey weights must have a positive, finite sum. Download the file again."
+        )
+    mean = total / len(values)
+    heavy = values > MAX_WEIGHT_RATIO * mean
+    if heavy.any():
+        raise MicrodataError(
+            f"{where}: weight variable '{variable}' is above {MAX_WEIGHT_RATIO} times the mean weight of the file "
+            f"({mean:.4g}) for {int(heavy.sum())} respondents (largest {values.max():.4g}); no survey weight is "
+            "that far from the others (the limit), so the variable is damaged or not a weight. Download the file "
+            "again, or map the weight to another variable in data/mappings/cab.csv."
+        )
 
 
 def coverage_table(checked: CabFile, name: str | None = None) -> str:
@@ -693,8 +745,9 @@ def coverage_table(checked: CabFile, name: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _copy_capped(stream, destination: Path, cap: int, what: str) -> None:
-    """Copy a stream block by block, stopping as soon as it grows past ``cap`` bytes."""
+def _copy_capped(stream, destination: Path, cap: int, what: str, budget: list[int] | None = None) -> None:
+    """Copy a stream block by block, stopping as soon as it grows past ``cap`` bytes, or past what is
+    left of ``budget`` (one item: the bytes all the files of a registration may still take)."""
     written = 0
     with destination.open("wb") as out:
         for block in iter(lambda: stream.read(1 << 20), b""):
@@ -705,6 +758,14 @@ def _copy_capped(stream, destination: Path, cap: int, what: str) -> None:
                     "is a few MB, so this is not one (or the archive is damaged). Remove it, or raise "
                     "the cap with --max-member-mb if the file is genuine."
                 )
+            if budget is not None:
+                budget[0] -= len(block)
+                if budget[0] < 0:
+                    raise MicrodataError(
+                        f"{what}: with the files before it, the registration reads more than the cap of "
+                        f"{cap / 2**20:g} MB in all; six CAB wave files take a few tens of MB, so these are not "
+                        "them. Remove the files that are not CAB waves, or raise the cap with --max-member-mb."
+                    )
             out.write(block)
 
 
@@ -713,6 +774,17 @@ def _collect_cab(folder: Path, staging: Path, cap: int) -> tuple[dict[int, tuple
     found: dict[int, tuple[Path, str]] = {}
     notes: list[str] = []
     inside = folder.resolve()
+    budget = [cap]  # all the files of the registration together
+
+    def copy_file(entry: Path, destination: Path) -> None:
+        size = entry.stat().st_size
+        if size > cap:
+            raise MicrodataError(
+                f"{entry}: {size / 2**20:,.0f} MB, more than the cap of {cap / 2**20:g} MB; a CAB wave file is a "
+                "few MB, so this is not one. Remove it, or raise the cap with --max-member-mb if it is genuine."
+            )
+        with entry.open("rb") as stream:
+            _copy_capped(stream, destination, cap, str(entry), budget)
 
     def take(name: str, origin: str, copy) -> None:
         wave, country, _ = cab_file_info(Path(name))
@@ -746,9 +818,9 @@ def _collect_cab(folder: Path, staging: Path, cap: int) -> tuple[dict[int, tuple
             continue
         suffix = entry.suffix.lower()
         if suffix == ".zip":
-            _collect_zip(entry, take, notes, cap)
+            _collect_zip(entry, take, notes, cap, budget)
         elif CAB_FILE.search(entry.name):
-            take(entry.name, entry.name, lambda destination, e=entry: shutil.copyfile(e, destination))
+            take(entry.name, entry.name, lambda destination, e=entry: copy_file(e, destination))
         elif suffix in DATA_SUFFIXES:
             raise MicrodataError(
                 f"{entry}: a data file whose name is not a CAB file name, so its wave and country "
@@ -760,7 +832,7 @@ def _collect_cab(folder: Path, staging: Path, cap: int) -> tuple[dict[int, tuple
     return found, notes
 
 
-def _collect_zip(archive_path: Path, take, notes: list[str], cap: int) -> None:
+def _collect_zip(archive_path: Path, take, notes: list[str], cap: int, budget: list[int] | None = None) -> None:
     try:
         with zipfile.ZipFile(archive_path) as archive:
             others = []
@@ -772,6 +844,11 @@ def _collect_zip(archive_path: Path, take, notes: list[str], cap: int) -> None:
                     others.append(name)
                     continue
                 what = f"{archive_path.name}: member {info.filename}"
+                if info.flag_bits & 0x1:
+                    raise MicrodataError(
+                        f"{archive_path}: member {info.filename} is encrypted (the archive has a password), so it "
+                        "cannot be read. Extract it yourself with the password and put the file itself in the folder."
+                    )
                 if info.file_size > cap:
                     raise MicrodataError(
                         f"{what}: expands to {info.file_size / 2**20:,.0f} MB, more than the cap of "
@@ -781,7 +858,7 @@ def _collect_zip(archive_path: Path, take, notes: list[str], cap: int) -> None:
 
                 def copy(destination: Path, info=info, what=what) -> None:
                     with archive.open(info) as stream:
-                        _copy_capped(stream, destination, cap, what)
+                        _copy_capped(stream, destination, cap, what, budget)
 
                 take(info.filename, f"{archive_path.name}:{info.filename}", copy)
             if others:
@@ -789,7 +866,7 @@ def _collect_zip(archive_path: Path, take, notes: list[str], cap: int) -> None:
                     f"ignored in {archive_path.name}: {len(others)} member(s) that are not CAB data files "
                     f"({', '.join(sorted(others)[:5])}{' ...' if len(others) > 5 else ''})"
                 )
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError) as err:
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as err:
         raise MicrodataError(
             f"{archive_path}: not a readable zip archive ({err}); the download is truncated or "
             "damaged. Download it again."
@@ -917,6 +994,10 @@ def register_file(source: str, path: Path, root: Path | None = None) -> Path:
         raise MicrodataError(f"{path}: no such file")
     if path.suffix.lower() not in (".sav", ".dta"):
         raise MicrodataError(f"{path}: unsupported format (use .sav or .dta)")
+    size = path.stat().st_size
+    if size > MAX_MEMBER_MB * 2**20:
+        raise MicrodataError(f"{path}: {size / 2**20:,.0f} MB, more than the cap of {MAX_MEMBER_MB} MB; a "
+                             f"{source.upper()} file for one country is a few MB, so this is not one.")
     source_file = read_source(path)
     harmonise_with_coverage(source_file, source, str(path), root)  # fail now, before anything is written
     target = microdata_dir(root) / source

@@ -52,7 +52,7 @@ MAX_TABLE_BYTES = 2_000_000
 # --------------------------------------------------------------------------- package
 
 _FIELD = {
-    "type": "object", "required": ["name"],
+    "type": "object", "required": ["name", "type", "description"],
     "properties": {
         "name": {"type": "string", "minLength": 1},
         "type": {"enum": ["string", "integer", "number", "boolean"]},
@@ -65,9 +65,17 @@ _KEY = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "strin
 PACKAGE_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["name", "resources"],
     "properties": {"resources": {"type": "array", "minItems": 1, "items": {
-        "type": "object", "required": ["name", "path", "schema", "hash"],
+        "type": "object", "required": ["name", "path", "schema", "hash", "title", "description", "tier", "licenses"],
         "properties": {
             "name": {"type": "string", "pattern": "^[a-z0-9_.-]+$"},
+            "title": {"type": "string", "minLength": 1},
+            "description": {"type": "string", "minLength": 1},
+            "tier": {"enum": ["published", "external", "coding"]},
+            "licenses": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["title"], "properties": {"title": {"type": "string"}}}},
+            "sources": {"type": "array", "items": {
+                "type": "object", "required": ["title", "path"],
+                "properties": {"title": {"type": "string"}, "path": {"type": "string"}}}},
             "path": {"type": "string", "pattern": "^[^/].*\\.csv$"},
             "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
             "checks": {"type": "array", "items": {"type": "string"}},
@@ -102,6 +110,8 @@ def package(root: Path | None = None) -> dict[str, Any]:
     if key not in _PACKAGE_CACHE:
         try:
             parsed = json.loads(path.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError as err:
+            raise DataValidationError(not_utf8(_rel(path, root), path.read_bytes(), err)) from None
         except json.JSONDecodeError as err:
             raise DataValidationError(f"{_rel(path, root)} is not valid JSON: {err}") from None
         _check_package(parsed, _rel(path, root))
@@ -181,6 +191,13 @@ def canonical_text(path: Path) -> str:
     return text.rstrip("\n") + "\n"
 
 
+def not_utf8(where: str, raw: bytes, err: UnicodeDecodeError) -> str:
+    """The sentence for a file that is not UTF-8 text: where the first bad byte is, and the fix."""
+    line = raw[: err.start].count(b"\n") + 1
+    return (f"{where}, line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x} cannot be read); the project's "
+            "text files are UTF-8: save the file again with the encoding UTF-8 (or undo the edit that added it).")
+
+
 def sha256(path: Path) -> str:
     """``sha256:<hex>`` of the canonical text (see module docstring)."""
     return "sha256:" + hashlib.sha256(canonical_text(path).encode("utf-8")).hexdigest()
@@ -208,7 +225,10 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
             f"({where}): tables hold printed aggregates; respondent-level files go in data/microdata/ "
             "(make data), never in the data package."
         )
-    actual = sha256(path)
+    try:
+        actual = sha256(path)
+    except UnicodeDecodeError as err:
+        raise DataValidationError(not_utf8(_rel(path, root), path.read_bytes(), err)) from None
     expected = res.get("hash")
     if actual != expected:
         raise DataValidationError(
@@ -366,6 +386,10 @@ def validate_standard(root: Path | None = None) -> None:
     raise DataValidationError(f"data/datapackage.json: {report.errors[0].message if report.errors else 'invalid'}")
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(nan|inf|infinity)", re.ASCII | re.I)
+
+
 def _cell(raw: str, field: dict[str, Any], missing_values: set[str], where: str) -> Any:
     constraints = field.get("constraints", {})
     if raw in missing_values:
@@ -374,9 +398,14 @@ def _cell(raw: str, field: dict[str, Any], missing_values: set[str], where: str)
         return None
     kind = field.get("type", "string")
     try:
+        # plain ASCII numbers only: Python would also read '3_4' as 34 and full-width digits as digits
         if kind == "integer":
+            if not _INTEGER.fullmatch(raw):
+                raise ValueError
             value: Any = int(raw)
         elif kind == "number":
+            if not _NUMBER.fullmatch(raw):
+                raise ValueError
             value = float(raw)
         elif kind == "boolean":
             if raw not in ("true", "false"):
@@ -498,7 +527,14 @@ def rehash(names: list[str], root: Path | None = None) -> None:
     for name in names:
         if name not in known:
             raise DataValidationError(f"No table named '{name}'. Known: {', '.join(sorted(known))}.")
-        known[name]["hash"] = sha256(root / "data" / known[name]["path"])
+        path = root / "data" / known[name]["path"]
+        if not path.is_file():
+            raise DataValidationError(f"{_rel(path, root)} is missing, so the checksum of '{name}' cannot be "
+                                      "recorded: restore the file (git checkout) or fix the resource's 'path'.")
+        try:
+            known[name]["hash"] = sha256(path)
+        except UnicodeDecodeError as err:
+            raise DataValidationError(not_utf8(_rel(path, root), path.read_bytes(), err)) from None
         print(f"{name}: {known[name]['hash']}")
     pkg_path.write_text(json.dumps(pkg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
