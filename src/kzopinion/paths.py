@@ -12,6 +12,12 @@ from pathlib import Path
 
 _MARKERS = ("_config.yml", "data/datapackage.json")
 
+# Files every build writes into the tree it builds (by the book's Sphinx extension), never committed
+# (.gitignore): the data appendix page and the vendored chart library.
+APPENDIX_PAGE = Path("book/data-appendix.md")
+CHART_BUNDLE = Path("book/_static/vendor/vega-bundle.js")
+GENERATED = (APPENDIX_PAGE, CHART_BUNDLE)
+
 
 def find_root(start: Path | None = None) -> Path:
     """Return the repository root; ``KZOPINION_ROOT`` overrides the search."""

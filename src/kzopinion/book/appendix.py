@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kzopinion import data
+from kzopinion import data, paths
 
 _MYST_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$])")
 HEADER = ("<!-- Generated from data/datapackage.json by the book's Sphinx extension (kzopinion.book.appendix) "
@@ -98,7 +98,7 @@ def _microdata_section(root: Path) -> list[str]:
     return lines
 
 
-PAGE = Path("book/data-appendix.md")
+PAGE = paths.APPENDIX_PAGE
 
 
 def write(root: Path) -> Path:

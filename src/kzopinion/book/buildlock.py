@@ -21,8 +21,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from kzopinion import paths
+
 NAME = ".build.lock"
-GENERATED = ("book/data-appendix.md",)  # written by the build outside _build/
 
 
 class Busy(RuntimeError):
@@ -80,10 +81,10 @@ def clean(root: Path) -> list[str]:
             else:
                 path.unlink()
             removed.append(f"_build/{path.name}")
-        for name in GENERATED:
+        for name in paths.GENERATED:  # written by the build outside _build/
             if (root / name).exists():
                 (root / name).unlink()
-                removed.append(name)
+                removed.append(name.as_posix())
     return removed
 
 

@@ -35,11 +35,11 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from kzopinion import data
+from kzopinion import data, paths
 from kzopinion.book import build, editions, notebooks
 
 VERSION_PATH = "/__kz_build"
-GENERATED = ("book/data-appendix.md", "book/_static/vendor")  # written by the build itself
+GENERATED = {name.as_posix() for name in paths.GENERATED}  # written by the build itself: never a trigger
 
 RELOAD_SCRIPT = """<script>/* live preview (make serve only) */
 (function () {
@@ -77,7 +77,7 @@ def watched(root: Path) -> dict[str, int]:
     out = {}
     for path in files:
         rel = path.relative_to(root).as_posix()
-        if not path.is_file() or "microdata" in path.parts or rel.startswith(GENERATED):
+        if not path.is_file() or "microdata" in path.parts or rel in GENERATED:
             continue
         with contextlib.suppress(OSError):
             out[rel] = path.stat().st_mtime_ns

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-BUNDLE = Path("book/_static/vendor/vega-bundle.js")
+from kzopinion import paths
+
+BUNDLE = paths.CHART_BUNDLE
 
 
 def write_bundle(root: Path) -> Path:
