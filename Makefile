@@ -25,9 +25,10 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 	@echo "[setup] done"
 
-# make book [TIMEOUT=<seconds a cell may run, default 600>]
+# make book [TIMEOUT=<seconds a cell may run, default 600>] [FULL=1]
+# (asks kzopinion.book.uptodate first, under a second; FULL=1 always runs the full build's checks)
 book: $(STAMP)
-	@$(PY) -m kzopinion.book.build $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
+	@$(if $(FULL),false,$(PY) -m kzopinion.book.uptodate) || $(PY) -m kzopinion.book.build $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
 test: $(STAMP) lint
 	@$(PY) -m pytest

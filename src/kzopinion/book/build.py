@@ -48,7 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kzopinion import data, paths
-from kzopinion.book import buildlock, claims, doorways, editions, glue, guard, notebooks, runlog
+from kzopinion.book import buildlock, claims, doorways, editions, glue, guard, notebooks, runlog, uptodate
 from kzopinion.data import microdata
 
 
@@ -434,6 +434,7 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
     HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``)."""
     with lock(root):
         started = time.perf_counter()
+        sources = uptodate.files(root)  # as this build finds them: a save made during the build stays new
         check_configuration(root)
         try:
             microdata.edition(root)  # a KZOPINION_EDITION typo is named now, not inside a kernel
@@ -456,9 +457,11 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
             return root  # the tree executed: the repository, or the microdata edition's mirror
         target = root / "_build" / "html"
         if not force and is_published(root):
+            uptodate.record(repository, sources)
             say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
             return target
         target = build_html(root, strict=strict, full=force or needs_full_rebuild(root))
+        uptodate.record(repository, sources)
         say(f"done in {time.perf_counter() - started:.0f} s. Open {target / 'index.html'}")
         return target
 
