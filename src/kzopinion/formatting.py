@@ -98,6 +98,18 @@ def count_of(part: float, whole: float) -> str:
     return f"{count(part)} of {count(whole)}"
 
 
+def span(unit: str, numbers) -> str:
+    """Waves or years in words: ``span("wave", [1])`` 'wave 1', 'waves 1-6', 'waves 1, 3 and 5', 'no wave'."""
+    numbers = sorted({int(n) for n in numbers})
+    if not numbers:
+        return f"no {unit}"
+    if len(numbers) == 1:
+        return f"{unit} {numbers[0]}"
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{unit}s {numbers[0]}-{numbers[-1]}"
+    return f"{unit}s " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+
+
 def value_range(low: str, high: str) -> str:
     """Two formatted values as a range, collapsing equal ends: ``'0.94 to 1.67'``."""
     return low if low == high else f"{low} to {high}"

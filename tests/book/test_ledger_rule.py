@@ -185,4 +185,4 @@ def test_reported_only_distinguishes_absent_items_from_missing_files(root, claim
     monkeypatch.setattr(claims, "_registered_waves", lambda source, _root: None)
     assert claims.qualifiers(claim, None, root) == ["CAB not registered"]
     monkeypatch.setattr(claims, "_registered_waves", lambda source, _root: [1])
-    assert claims.qualifiers(claim, None, root) == ["its items are absent from the registered CAB data (wave 1)"]
+    assert claims.qualifiers(claim, None, root) == ["not computed from the registered CAB data (wave 1)"]

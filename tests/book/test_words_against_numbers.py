@@ -94,3 +94,12 @@ def test_the_verdicts_reach_the_headline_and_the_conclusion(root):
 
     glued = glue.glued_values(root / "notebooks" / "99-replication-report.ipynb")
     assert "verbal summaries" in glued["report_headline"] and "inconsistent" in glued["report_words_headline"]
+
+
+def test_no_summary_shows_a_share_over_a_hundred_percent(words):
+    import re
+
+    shares = [(row.id, float(p)) for row in words.itertuples() for p in re.findall(r"= (\d+(?:\.\d+)?)%", row.numbers)]
+    assert shares and [s for s in shares if s[1] > 100] == []
+    by_id = words.set_index("id")
+    assert "a ratio of" in by_id.loc["ws_most_frequent_hollow", "numbers"]  # two counts compared, not a share

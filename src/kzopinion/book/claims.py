@@ -342,14 +342,7 @@ def _span(text: str) -> tuple[str, set[int]]:
 
 def describe_span(unit: str, numbers: Iterable[int]) -> str:
     """'wave 1', 'waves 1-6', 'years 2018-2019', 'waves 1, 3 and 5'."""
-    numbers = sorted(numbers)
-    if not numbers:
-        return f"no {unit}"
-    if len(numbers) == 1:
-        return f"{unit} {numbers[0]}"
-    if numbers == list(range(numbers[0], numbers[-1] + 1)):
-        return f"{unit}s {numbers[0]}-{numbers[-1]}"
-    return f"{unit}s " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+    return _fmt().span(unit, numbers)
 
 
 def coverage(claim: pd.Series | dict, cells: Iterable[Cell]) -> str:
@@ -386,7 +379,8 @@ def _registered_waves(source: str, root: Path) -> list[int] | None:
 
 def qualifiers(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Path | None = None) -> list[str]:
     """What the status rests on, shown beside it: partial coverage of waves or years, a sum whose part is a
-    remainder, and why a respondent-level claim is reported only (not registered, or items absent)."""
+    remainder, and why a respondent-level claim is reported only (not registered, or
+    not computed from the registered waves, named)."""
     root = root or paths.root()
     out = []
     cells = [] if entry is None else [Cell(*c) for c in entry["cells"]]
@@ -399,8 +393,9 @@ def qualifiers(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Pa
             if waves is None:
                 out.append(f"{name} not registered")
             elif entry is None:
+                # (a family of models whose items the waves lack, or a statement no section computes yet)
                 where = f" ({describe_span('wave', waves)})" if waves else ""
-                out.append(f"its items are absent from the registered {name} data{where}")
+                out.append(f"not computed from the registered {name} data{where}")
     if entry is None:
         return out
     covered = coverage(claim, cells)

@@ -30,7 +30,8 @@ QUALIFIER_MEANINGS = {
     "remainder": "a sum whose part the article defines as what is left of the whole ('the other four'): it can "
     "fail only on a subtraction slip",
     "not registered": "beside 'reported only': the respondent-level file is not registered on this machine",
-    "items absent": "beside 'reported only': a file is registered, but its waves (named) do not ask the items",
+    "not computed from the registered data": "beside 'reported only': a file is registered, but nothing is computed "
+    "from its waves (named) for this statement: the chapter lists the models whose items those waves lack",
 }
 
 
@@ -70,9 +71,12 @@ def claims_html(ledger: pd.DataFrame) -> str:
         if row.notebook:
             link = f'<a href="{html.escape(row.notebook)}.html">' + "{}</a>"
             book, simulated = (link.format(v) if v else v for v in (book, simulated))
-        inputs = "<br>".join(f"<code>{_cell(c)}</code>" for c in row.cells[:6])
-        if len(row.cells) > 6:
-            inputs += f"<br>and {len(row.cells) - 6} more cells"
+        files = [f"{name} ({digest[:19]}...)" for name, digest in sorted((row.inputs or {}).items())
+                 if name.startswith("microdata:")]  # each registered file, by name and sha256
+        shown = [c for c in row.cells if not (files and c.startswith("microdata:"))] + files
+        inputs = "<br>".join(f"<code>{_cell(c)}</code>" for c in shown[:6])
+        if len(shown) > 6:
+            inputs += f"<br>and {len(shown) - 6} more cells"
         status, qualifier = row.status, getattr(row, "qualifier", "")
         rows.append(
             f'<tr id="claim-{_cell(row.id)}" class="claim-{status}"><td><code>{_cell(row.id)}</code></td>'

@@ -320,7 +320,8 @@ def _as_printed(tables: Tables, number: Traced) -> str:
 
 
 def _is_share(row) -> bool:
-    return isinstance(row.denominator, str) and row.denominator != "" and float(row.threshold) <= 1 and row.rule != "~"
+    """A part of a whole (threshold below 1); a threshold of 1 compares two counts ("more than the next")."""
+    return isinstance(row.denominator, str) and row.denominator != "" and float(row.threshold) < 1 and row.rule != "~"
 
 
 def word_checks(tables: Tables) -> pd.DataFrame:

@@ -928,6 +928,8 @@ def _commit_cab(root: Path, staging: Path, staged: list[Path]) -> list[Path]:
         if CAB_FILE.search(name) and cab_file_info(Path(name))[0] not in new_waves and (target / name).is_file():
             shutil.copy2(target / name, fresh / name)
             print(f"  kept {name} (registered before)", flush=True)
+        elif CAB_FILE.search(name) and name not in {p.name for p in staged}:
+            print(f"  replaced {name} (registered before; the new file of its wave takes its place)", flush=True)
     for path in staged:
         os.replace(path, fresh / path.name)
     old = base / f".cab-old-{os.getpid()}"
@@ -1039,14 +1041,9 @@ def read_registered(source: str, root: Path | None = None) -> pd.DataFrame:
 
 def describe_waves(waves) -> str:
     """'wave 1', 'waves 1-6', 'waves 1, 3 and 5'."""
-    waves = sorted({int(w) for w in waves})
-    if not waves:
-        return "no wave"
-    if len(waves) == 1:
-        return f"wave {waves[0]}"
-    if waves == list(range(waves[0], waves[-1] + 1)):
-        return f"waves {waves[0]}-{waves[-1]}"
-    return "waves " + ", ".join(map(str, waves[:-1])) + f" and {waves[-1]}"
+    from kzopinion.formatting import span
+
+    return span("wave", waves)
 
 
 @dataclass

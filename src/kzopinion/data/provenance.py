@@ -34,7 +34,12 @@ class Cell:
 
     def __str__(self) -> str:
         if self.respondent_level:
-            return f"{self.table} ({self.key.replace(':', 's ', 1)})" if self.key else self.table
+            if not self.key:
+                return self.table
+            from kzopinion.formatting import span
+
+            unit, numbers = self.key.split(":", 1)
+            return f"{self.table} ({span(unit, numbers.split(','))})"
         return f"{self.table}[{self.key}].{self.column}" if self.key else self.table
 
     @property
