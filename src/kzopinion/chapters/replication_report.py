@@ -285,7 +285,8 @@ SUMMARIES, CROSS_REFERENCES = "verbal_summaries", "cross_references"
 VOCABULARY = re.compile(
     r"\b(most|mostly|majority|overwhelming(?:ly)?|many|handful|widely|widespread|unambiguous(?:ly)?|forced|"
     r"unanimous|several|few|rarely|frequent(?:ly)?|often|by far|far more|minority|hardly any|plenty|vast|"
-    r"little to no|broad|greatly|substantially|largely|marginally|virtually|highly|deeply|large number)\b",
+    r"little to no|broad|greatly|substantially|largely|marginally|virtually|highly|deeply|large number|numerous|"
+    r"an array of)\b",
     re.IGNORECASE,
 )
 CROSS_REFERENCE = re.compile(r"\b(above|aforementioned|abovementioned)\b", re.IGNORECASE)
