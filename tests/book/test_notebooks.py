@@ -143,3 +143,17 @@ def test_a_prose_edit_in_the_record_can_be_imported_into_the_md(repo_copy):
     assert "Auditing the printed table by hand" in source.read_text(encoding="utf-8")
     assert notebooks.status(source, repo_copy) in ("current", "resync"), "a prose import executes nothing"
     assert notebooks.pair_differences(source) == [] or notebooks.status(source, repo_copy) == "resync"
+
+
+def test_a_prose_edit_and_its_undo_leave_the_record_as_committed(repo_copy):
+    source = repo_copy / "notebooks" / "04-foreign-policy.md"
+    record = notebooks.twin(source)
+    committed, text = record.read_bytes(), source.read_text(encoding="utf-8")
+    source.write_text(text.replace("## Soft power", "A sentence added for the test.\n\n## Soft power", 1),
+                      encoding="utf-8")
+    assert notebooks.status(source, repo_copy) == "resync"
+    notebooks.resync(source)
+    assert record.read_bytes() != committed
+    source.write_text(text, encoding="utf-8")
+    notebooks.resync(source)
+    assert record.read_bytes() == committed  # byte for byte: no metadata left behind by the round trip

@@ -501,6 +501,8 @@ def normalize(record: Path) -> None:
     for number, cell in enumerate(notebook.cells):
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]  # papermill adds it to untagged cells; a resynced cell has none
         cell["id"] = f"cell-{number:02d}"  # stable: nbformat 4.5 ids are random otherwise
     nbformat.write(notebook, record)
 
