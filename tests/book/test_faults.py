@@ -346,11 +346,18 @@ def test_a_build_folder_on_another_file_system_works(repo_copy, tmp_path):
 # --------------------------------------------------------------------------- round three
 
 
-def test_saving_sources_during_a_build_never_reverts_a_save(repo_copy):
-    """A prose file and a module saved every 0.2 s while `make book` executes notebooks and builds the HTML:
-    every save stays as saved (the build reads a snapshot and never restores anything)."""
+@pytest.mark.parametrize("command", ["kzopinion.book.build", "kzopinion.book.pdf"])
+def test_saving_sources_during_a_build_never_reverts_a_save(repo_copy, command):
+    """A prose file and a module saved every 0.2 s while `make book` (or `make pdf`, through the same build)
+    executes notebooks and builds the HTML: every save stays as saved (the build reads a snapshot and never
+    restores anything)."""
     import threading
     import time
+
+    if command.endswith("pdf"):
+        from kzopinion.book import browser
+
+        browser.ensure_chromium()
 
     prose, module = repo_copy / "book/conclusion.md", repo_copy / "src/kzopinion/formatting.py"
     # edited before the build too, so that every notebook importing it is executed while the saves go on
@@ -376,7 +383,8 @@ def test_saving_sources_during_a_build_never_reverts_a_save(repo_copy):
     saver = threading.Thread(target=save)
     saver.start()
     try:
-        result = _run(repo_copy)
+        result = subprocess.run([sys.executable, "-m", command], cwd=repo_copy, capture_output=True, text=True,
+                                timeout=1200)
     finally:
         done.set()
         saver.join()
