@@ -290,8 +290,9 @@ def test_a_file_from_another_country_is_refused(repo_copy, tmp_path):
 @pytest.mark.parametrize(
     "weights, message",
     [
-        (lambda w: -w, r"weight variable 'totwt' is negative for 300 respondents"),
-        (lambda w: w * 0, r"weight variable 'totwt' sums to 0"),
+        (lambda w: -w, r"weight variable 'totwt' is zero or negative for 300 respondents"),
+        (lambda w: w * 0, r"weight variable 'totwt' is zero or negative for 300 respondents"),
+        (lambda w: w.where(w.index != 0, 0.0), r"weight variable 'totwt' is zero or negative for 1 respondents"),
         (lambda w: w.where(w > 1), r"weight variable 'totwt' is missing for \d+ of 300 respondents"),
     ],
 )

@@ -632,7 +632,7 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
 
     Readable format, at least one respondent, the country and wave its content states (the
     name can lie), no telephone-wave items, every required item mapped and its labels
-    understood, weights present, non-negative and with a positive sum.
+    understood, weights present, finite, positive and plausible (:func:`check_weights`).
     """
     where = display or str(path)
     try:
@@ -696,7 +696,7 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
 
 
 def check_weights(weights: pd.Series, variable: str, where: str) -> None:
-    """Survey weights are finite, not negative, with a positive sum, and none is above
+    """Survey weights are finite and positive, and none is above
     :data:`MAX_WEIGHT_RATIO` times the mean weight of its file (a weight of 1e300 would make one
     respondent the whole wave); each refusal names the file, the variable and the limit."""
     import numpy as np
@@ -708,11 +708,11 @@ def check_weights(weights: pd.Series, variable: str, where: str) -> None:
             f"{where}: weight variable '{variable}' is infinite for {int(infinite.sum())} respondents; "
             "survey weights are finite numbers. Download the file again."
         )
-    if (values < 0).any():
+    if (values <= 0).any():
         raise MicrodataError(
-            f"{where}: weight variable '{variable}' is negative for "
-            f"{int((values < 0).sum())} respondents (smallest {values.min():g}); survey weights "
-            "are never negative. Download the file again."
+            f"{where}: weight variable '{variable}' is zero or negative for "
+            f"{int((values <= 0).sum())} respondents (smallest {values.min():g}); survey weights "
+            "are positive. Download the file again."
         )
     total = float(np.sum(values))
     if not (total > 0 and np.isfinite(total)):
@@ -727,7 +727,8 @@ def check_weights(weights: pd.Series, variable: str, where: str) -> None:
             f"{where}: weight variable '{variable}' is above {MAX_WEIGHT_RATIO} times the mean weight of the file "
             f"({mean:.4g}) for {int(heavy.sum())} respondents (largest {values.max():.4g}); no survey weight is "
             "that far from the others (the limit), so the variable is damaged or not a weight. Download the file "
-            "again, or map the weight to another variable in data/mappings/cab.csv."
+            "again, or map the weight to another variable (a line 'weight,<variable>' in "
+            "data/microdata/cab-mapping.csv)."
         )
 
 
