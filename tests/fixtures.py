@@ -227,12 +227,12 @@ def cab_download(folder: Path, waves=(1, 2, 7), kind: str = "stata") -> dict[str
     return written
 
 
-def write_wvs(path: Path, n: int = 30, seed: int = 1) -> pd.DataFrame:
+def write_wvs(path: Path, n: int = 30, seed: int = 1, weights=None) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
         {
             "V2": rng.choice([398, 643, 840], n),
-            "V258": rng.uniform(0.5, 1.5, n),
+            "V258": rng.uniform(0.5, 1.5, n) if weights is None else weights,
             "V203": rng.choice([1, 2, 5, 10, -1, -2], n),
             "V204": rng.choice([1, 3, 10, -1], n),
             "V205": rng.choice([2, 6, 9], n),

@@ -32,7 +32,7 @@
 | `make variants`: a failing variant, a value with `../`, a parameter the notebook lacks | one sentence naming the variant, the cell and the row to fix; no .running files; kernels guarded, outside notebooks/ | here: test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files |
 | `make serve`: a front-matter error, a busy port, `/_static/`, `/.book-digest`, `%00` | error on the page and the console, server keeps serving and recovers; a sentence before building; 404s, no traceback | here: test_serve_survives_a_front_matter_error_and_recovers |
 | an Excel file that expands past the cap, a 3 GB plain file, six large members, an encrypted member | refused before anything is copied in full, naming the user's file and the cap | here: test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read, test_plain_files_encrypted_members_and_the_whole_registration_are_bounded |
-| a weight of 1e300 or infinity | refused naming the file, the variable and the limit (50 times the mean weight) | here: test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit |
+| a weight of 1e300 or infinity | refused naming the file, the variable and the limit (50 times the median weight) | here: test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit |
 | `3_4`, full-width or other non-ASCII digits in a table | refused naming row and column | here: test_numbers_with_separators_or_non_ascii_digits_are_refused |
 | Ctrl-C during a long cell | stops at once with one line; kernels killed; records and book untouched | here: test_ctrl_c_stops_a_long_cell_at_once_with_one_line |
 | non-UTF-8 table, package or source; resource without title, licences or a source path; broken `_toc.yml` / `_config.yml`; corrupt manifest; edition typo | a sentence naming file (and line) and the fix | here: test_every_unreadable_input_is_a_sentence_naming_the_file, test_a_typo_in_the_edition_variable_is_a_sentence |
@@ -564,7 +564,7 @@ def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_
 
 @pytest.mark.parametrize("weight, message", [
     (float("inf"), r"weight variable 'totwt' is infinite for 1 respondents"),
-    (1e300, r"weight variable 'totwt' is above 50 times the mean weight of the file \(.*\) for 1 respondents "
+    (1e300, r"weight variable 'totwt' is above 50 times the median weight of the file \(.*\) for 1 respondents "
             r"\(largest 1e\+300\)"),
 ])
 def test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit(repo_copy, tmp_path, weight, message):

@@ -639,3 +639,17 @@ def test_appendix_c_prose_states_significance_not_only_signs():
     assert texts["ru_c_significant"] == str(len(pairs) - 1) and "not positive and significant" in texts["ru_c_verdict"]
     partial = pairs.assign(ran=pairs.index != 0)
     assert "checked only in part" in russia_correlation.appendix_c_texts(partial, 0.05)["ru_c_verdict"]
+
+
+@pytest.mark.parametrize("bad, message", [(float("inf"), "is infinite"), (1e300, "is above 50 times"),
+                                          (0.0, "is zero or negative")])
+def test_a_wvs_file_with_an_impossible_weight_is_refused_naming_it(repo_copy, tmp_path, bad, message):
+    import numpy as np
+
+    weights = np.ones(30)
+    weights[0] = bad
+    path = tmp_path / "wvs6.sav"
+    fixtures.write_wvs(path, weights=weights)
+    with pytest.raises(microdata.MicrodataError, match=rf"wvs6.sav: weight variable 'V258' {message}"):
+        microdata.register_file("wvs", path, repo_copy)
+    assert _state(repo_copy) == {}

@@ -84,7 +84,8 @@ MAX_MEMBER_MB = 200  # a CAB wave file is a few MB; anything far larger is not o
 """The one size cap, in MB, on what registration reads: each file (plain, zip member or the sheets an Excel
 file expands to) and all the files of one registration together."""
 MAX_WEIGHT_RATIO = 50
-"""No survey weight may exceed this many times the mean weight of its file."""
+"""No survey weight may exceed this many times the median weight of its file (the median, not the mean: one
+absurd weight cannot lift it, whatever the number of respondents)."""
 EDITION_VARIABLE = "KZOPINION_EDITION"
 EDITION_MARKER = ".kzopinion-edition"
 WHERE_TO_GET = {
@@ -695,9 +696,9 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
     return CabFile(path, wave, year, source_file.format, out, coverage)
 
 
-def check_weights(weights: pd.Series, variable: str, where: str) -> None:
+def check_weights(weights: pd.Series, variable: str, where: str, source: str = "cab") -> None:
     """Survey weights are finite and positive, and none is above
-    :data:`MAX_WEIGHT_RATIO` times the mean weight of its file (a weight of 1e300 would make one
+    :data:`MAX_WEIGHT_RATIO` times the median weight of its file (a weight of 1e300 would make one
     respondent the whole wave); each refusal names the file, the variable and the limit."""
     import numpy as np
 
@@ -720,15 +721,15 @@ def check_weights(weights: pd.Series, variable: str, where: str) -> None:
             f"{where}: weight variable '{variable}' sums to {total:g}; "
             "survey weights must have a positive, finite sum. Download the file again."
         )
-    mean = total / len(values)
-    heavy = values > MAX_WEIGHT_RATIO * mean
+    median = float(np.median(values))
+    heavy = values > MAX_WEIGHT_RATIO * median
     if heavy.any():
         raise MicrodataError(
-            f"{where}: weight variable '{variable}' is above {MAX_WEIGHT_RATIO} times the mean weight of the file "
-            f"({mean:.4g}) for {int(heavy.sum())} respondents (largest {values.max():.4g}); no survey weight is "
+            f"{where}: weight variable '{variable}' is above {MAX_WEIGHT_RATIO} times the median weight of the file "
+            f"({median:.4g}) for {int(heavy.sum())} respondents (largest {values.max():.4g}); no survey weight is "
             "that far from the others (the limit), so the variable is damaged or not a weight. Download the file "
-            "again, or map the weight to another variable (a line 'weight,<variable>' in "
-            "data/microdata/cab-mapping.csv)."
+            f"again, or map the weight to another variable (a line 'weight,<variable>' in "
+            f"data/microdata/{source}-mapping.csv)."
         )
 
 
@@ -1002,7 +1003,14 @@ def register_file(source: str, path: Path, root: Path | None = None) -> Path:
         raise MicrodataError(f"{path}: {size / 2**20:,.0f} MB, more than the cap of {MAX_MEMBER_MB} MB; a "
                              f"{source.upper()} file for one country is a few MB, so this is not one.")
     source_file = read_source(path)
-    harmonise_with_coverage(source_file, source, str(path), root)  # fail now, before anything is written
+    # fail now, before anything is written
+    harmonised, coverage = harmonise_with_coverage(source_file, source, str(path), root)
+    if "weight" in harmonised:
+        if harmonised["weight"].isna().any():
+            raise MicrodataError(f"{path}: the weight is missing for {int(harmonised['weight'].isna().sum())} "
+                                 "respondents. Download the file again.")
+        variable = next((c.variable for c in coverage if c.item == "weight"), "weight")
+        check_weights(harmonised["weight"], variable, str(path), source)
     target = microdata_dir(root) / source
     target.mkdir(parents=True, exist_ok=True)
     destination = target / path.name
