@@ -126,9 +126,11 @@ def test_markup_in_data_is_escaped():
     assert "<script>" not in appendix.escape(hostile) and "\\*bold\\*" in appendix.escape(hostile)
     ledger = pd.DataFrame([{"id": "xx_test", "section": hostile, "statement": hostile, "printed": hostile,
                             "book_text": hostile, "simulated_text": hostile, "notebook": "", "tier": "",
-                            "cells": [hostile], "status": "not-yet", "note": hostile}])
+                            "cells": [hostile], "status": "not-yet", "note": hostile,
+                            "inputs": {f"microdata:cab/{hostile}.dta": "sha256:0123456789abcdef"}}])
     rendered = report.claims_html(ledger)
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered
+    assert "microdata:cab/&lt;script&gt;" in rendered  # a registered file's name is escaped too
 
 
 def test_only_safe_loaders(root):
