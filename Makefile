@@ -26,9 +26,9 @@ $(STAMP): requirements.lock pyproject.toml
 	@echo "[setup] done"
 
 # make book [TIMEOUT=<seconds a cell may run, default 600>] [FULL=1]
-# (asks kzopinion.book.uptodate first, under a second; FULL=1 always runs the full build's checks)
+# (kzopinion.book.makebook: asks kzopinion.book.uptodate first, under a second; FULL=1 always runs the full build)
 book: $(STAMP)
-	@$(if $(FULL),false,$(PY) -m kzopinion.book.uptodate) || $(PY) -m kzopinion.book.build $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
+	@$(PY) -m kzopinion.book.makebook $(if $(FULL),--full) $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
 test: $(STAMP) lint
 	@$(PY) -m pytest

@@ -28,7 +28,7 @@
 | an author saves a prose file and a module every 0.2 s during `make book` | no save is ever reverted; the next build picks them up | here: test_saving_sources_during_a_build_never_reverts_a_save |
 | `make pdf` / `make serve` with microdata registered | they print / serve the edition the build chose; the PDF header names it | here: test_pdf_and_serve_take_the_edition_the_build_chose |
 | `make clean` or a second `make test` during a build | one sentence, nothing removed; clean spares the lock file | here: test_make_clean_and_a_second_test_run_are_refused_while_a_build_runs |
-| the main build process killed while Jupyter Book runs | its child holds the lock until it ends | here: test_a_killed_builds_jupyter_book_child_keeps_the_lock_until_it_ends |
+| the main build process killed while Sphinx runs | the Sphinx worker ends with it (nothing writes under _build/ without the lock); the next build starts afresh | here: test_a_killed_builds_sphinx_worker_ends_with_it |
 | `make variants`: a failing variant, a value with `../`, a parameter the notebook lacks | one sentence naming the variant, the cell and the row to fix; no .running files; kernels guarded, outside notebooks/ | here: test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files |
 | `make serve`: a front-matter error, a busy port, `/_static/`, `/.book-digest`, `%00` | error on the page and the console, server keeps serving and recovers; a sentence before building; 404s, no traceback | here: test_serve_survives_a_front_matter_error_and_recovers |
 | an Excel file that expands past the cap, a 3 GB plain file, six large members, an encrypted member | refused before anything is copied in full, naming the user's file and the cap | here: test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read, test_plain_files_encrypted_members_and_the_whole_registration_are_bounded |
@@ -748,30 +748,33 @@ def test_make_clean_and_a_second_test_run_are_refused_while_a_build_runs(repo_co
     assert [p.name for p in (repo_copy / "_build").iterdir()] == [".build.lock"], "clean spares only the lock file"
 
 
-def test_a_killed_builds_jupyter_book_child_keeps_the_lock_until_it_ends(repo_copy):
+def test_a_killed_builds_sphinx_worker_ends_with_it(repo_copy):
     import signal
 
     import psutil
 
     from kzopinion.book import build
 
-    conclusion = repo_copy / "book/conclusion.md"
+    def worker() -> psutil.Process | None:
+        return next((c for c in psutil.Process(process.pid).children()
+                     if "kzopinion.book.sphinxworker" in " ".join(c.cmdline())), None)
+
     process = subprocess.Popen([sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     lines = _lines_of(process)
     _wait_for(lambda: any("building HTML with Jupyter Book" in line for line in lines), 600)
-    _wait_for(lambda: any("jupyter-book" in " ".join(c.cmdline()) for c in psutil.Process(process.pid).children()))
-    child = next(c for c in psutil.Process(process.pid).children() if "jupyter-book" in " ".join(c.cmdline()))
+    child = worker()
+    assert child is not None and child.is_running(), "Sphinx runs in the build's worker"
     os.kill(process.pid, signal.SIGKILL)  # the main process only
     process.wait(timeout=30)
-    assert child.is_running()
-    with pytest.raises(build.BuildError, match="another build is running"):
-        with build.lock(repo_copy):
-            pass
-    child.wait(timeout=600)
-    with build.lock(repo_copy):  # free once the child has ended
+    child.wait(timeout=30)  # the worker sees its build gone and ends, whatever it was writing
+    with build.lock(repo_copy):  # nothing holds the lock any more
         pass
-    assert conclusion.exists()
+    assert not (repo_copy / "_build/sphinx/.complete").exists(), "a build cut short is never reused"
+    result = subprocess.run([sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert "from scratch" in result.stdout and (repo_copy / "_build/html/index.html").is_file()
 
 
 @pytest.mark.parametrize("literal", ["6_7.1", "\uff16\uff17.1", "67\u0661", "1_000"])

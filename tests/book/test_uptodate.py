@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,44 @@ def test_the_command_says_up_to_date_or_hands_over_silently(built):
     silent = subprocess.run([sys.executable, "-m", "kzopinion.book.uptodate"], capture_output=True, text=True,
                             env=env)
     assert silent.returncode == 1 and silent.stdout == "" and silent.stderr == ""
+
+
+def test_changed_names_exactly_the_file_saved_added_or_removed_since_the_build(built):
+    assert uptodate.changed(built) == set()
+    for path in watched_paths(built):
+        _touch(path)
+        assert uptodate.changed(built) == {path.relative_to(built).as_posix()}, path
+        uptodate.record(built, uptodate.files(built))
+    (built / "book" / "new.md").write_text("x", encoding="utf-8")
+    (built / "book" / "page.md").unlink()
+    assert uptodate.changed(built) == {"book/new.md", "book/page.md"}
+
+
+def test_changed_is_unknown_without_a_build_of_this_edition_on_record(built):
+    (built / "data" / "microdata").mkdir()
+    manifest = built / "data" / "microdata" / "manifest.json"
+    manifest.write_text(json.dumps({"cab": {"f.dta": "sha256:0"}}))
+    assert uptodate.changed(built) is None  # the microdata edition: no build of it on record
+    manifest.unlink()
+    assert uptodate.changed(built) == set()  # the public edition again, as built
+    (built / uptodate.RECORD).unlink()
+    assert uptodate.changed(built) is None
+
+
+def test_the_stat_key_changes_with_every_file_of_its_trees_and_only_those(tmp_path):
+    """The key a step keeps to skip itself (table validation, the data appendix, the kept provenance) moves
+    when any file of the real data package is saved, and not when a file elsewhere is."""
+    root = tmp_path / "repo"
+    shutil.copytree(paths.root() / "data", root / "data")
+    (root / "book").mkdir()
+    (root / "book" / "intro.md").write_text("# Intro\n", encoding="utf-8")
+    files = sorted(p for p in (root / "data").rglob("*") if p.is_file())
+    assert len(files) > 20
+    key = uptodate.stat_key(root, ("data",))
+    _touch(root / "book" / "intro.md")
+    assert uptodate.stat_key(root, ("data",)) == key
+    for path in files:
+        _touch(path)
+        new = uptodate.stat_key(root, ("data",))
+        assert new != key, path
+        key = new

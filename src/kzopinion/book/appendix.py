@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kzopinion import data, paths
+from kzopinion import paths
 
 _MYST_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$])")
 HEADER = ("<!-- Generated from data/datapackage.json by the book's Sphinx extension (kzopinion.book.appendix) "
@@ -23,6 +23,8 @@ def escape(text: object) -> str:
 
 
 def render(root: Path) -> str:
+    from kzopinion import data
+
     pkg = data.package(root)
     lines = [HEADER, "(sec-data-appendix)=", "# Data appendix", "",
              "Every number in this book is computed from the tables below.",
@@ -99,6 +101,24 @@ def _microdata_section(root: Path) -> list[str]:
 
 
 PAGE = paths.APPENDIX_PAGE
+
+
+KEY = Path("_build") / ".data-appendix.key"
+
+
+def write_if_changed(root: Path) -> Path:
+    """:func:`write`, skipped while the files it is made from (``data/`` and the package's code, by size and
+    modification time) are unchanged and the page exists; the key is kept in ``_build/.data-appendix.key``."""
+    from kzopinion.book import uptodate
+
+    key = uptodate.stat_key(root, ("data", "src/kzopinion"))
+    stamp = root / KEY
+    if (root / PAGE).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
+        return root / PAGE
+    target = write(root)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(key, encoding="utf-8")
+    return target
 
 
 def write(root: Path) -> Path:

@@ -40,7 +40,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -48,7 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kzopinion import data, paths
-from kzopinion.book import buildlock, claims, doorways, editions, glue, guard, notebooks, runlog, uptodate
+from kzopinion.book import buildlock, doorways, editions, glue, guard, notebooks, runlog, sphinxworker, uptodate
 from kzopinion.data import microdata
 
 
@@ -92,20 +91,59 @@ def run_folder(root: Path) -> Path:
 # --------------------------------------------------------------------------- steps
 
 
+VALIDATED = Path("_build") / ".validated.key"
+
+
 def validate_data(root: Path) -> None:
+    """Validate every table, unless none of the files of ``data/`` nor the data package's code changed (by
+    size and modification time) since the last validation that passed (its key: ``_build/.validated.key``)."""
+    key = uptodate.stat_key(root, ("data", "src/kzopinion/data"))
+    stamp = root / VALIDATED
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
+        say("data tables unchanged since they were last checked")
+        return
     say("checking data tables against data/datapackage.json ...")
     try:
         names = data.validate_all(root)
     except data.DataValidationError as err:
         raise BuildError(f"Data error: {err}") from None
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(key, encoding="utf-8")
     say(f"  {len(names)} tables valid")
 
 
+def settled_notebooks(root: Path, repository: Path) -> frozenset[str]:
+    """Notebooks known to be current without reading them: when the only files changed since the last build
+    are notebook sources (``notebooks/*.md``) and book pages, every notebook whose source and record are
+    unchanged and whose last run read none of the changed files. Empty (every notebook is checked) in the
+    microdata edition or when no build is on record."""
+    if root != repository:
+        return frozenset()
+    changed = uptodate.changed(root)
+    if changed is None or any(not (name.startswith("book/") or (name.startswith("notebooks/") and name.endswith(".md")))
+                              for name in changed):
+        return frozenset()
+    settled = set()
+    for source in notebooks.sources(root):
+        record = notebooks.twin(source)
+        if {f"notebooks/{source.name}", f"notebooks/{record.name}"} & changed:
+            continue
+        try:
+            reads = json.loads(record.read_text(encoding="utf-8"))["metadata"][notebooks.META_KEY]["reads"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if not set(reads.get("files", {})) & changed:
+            settled.add(source.stem)
+    return frozenset(settled)
+
+
 def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, timeout: int | None = None,
-                      keep_md: frozenset[str] = frozenset(), repository: Path | None = None) -> list[Path]:
+                      keep_md: frozenset[str] = frozenset(), repository: Path | None = None,
+                      settled: frozenset[str] = frozenset()) -> list[Path]:
     """Execute stale section notebooks in parallel, then the reports that read their records.
 
-    Notebooks whose prose alone changed are resynced (outputs kept) instead of executed. Kernels
+    Notebooks whose prose alone changed are resynced (outputs kept) instead of executed; those named in
+    ``settled`` (see :func:`settled_notebooks`) are current without being read. Kernels
     run on a snapshot of the sources taken now (:mod:`kzopinion.book.guard`) and can write neither
     there nor into ``repository`` (by default ``root``): a source saved meanwhile is left as saved
     and picked up by the next build. Returns the notebooks whose records changed.
@@ -123,11 +161,11 @@ def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, 
     cwd = os.getcwd()
     try:
         with notebooks.kernel_environment(run_dir, repository or root, tree), kernel_stderr(run_dir / "kernels.log"):
-            changed = _execute(root, tree, sections, force, jobs, seconds, run_dir, keep_md, given)
+            changed = _execute(root, tree, sections, force, jobs, seconds, run_dir, keep_md, given, settled)
             for record in (root / "notebooks").glob("*.ipynb"):  # the reports read the sections' new records
                 shutil.copy2(record, tree / "notebooks" / record.name)
             given = guard.digests(tree)
-            changed += _execute(root, tree, reports, force, jobs, seconds, run_dir, keep_md, given)
+            changed += _execute(root, tree, reports, force, jobs, seconds, run_dir, keep_md, given, settled)
     finally:
         os.chdir(cwd)  # papermill changes the process's working folder per notebook
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -163,13 +201,14 @@ def _timeout(value: int | None) -> int:
 
 
 def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int | None, timeout: int,
-             run_dir: Path, keep_md: frozenset[str], given: dict[str, str]) -> list[Path]:
+             run_dir: Path, keep_md: frozenset[str], given: dict[str, str],
+             settled: frozenset[str] = frozenset()) -> list[Path]:
     """Execute the stale ``sources`` (of ``root``) from their copies in the snapshot ``tree``, writing
     their records into ``root``; then check that no kernel wrote into the snapshot."""
     copies = {s: tree / s.relative_to(root) for s in sources}
     try:
-        states = {s: "execute" if force else notebooks.status(copies[s], tree, keep_md=s.stem in keep_md)
-                  for s in sources}
+        states = {s: "execute" if force else "current" if s.stem in settled and s.stem not in keep_md
+                  else notebooks.status(copies[s], tree, keep_md=s.stem in keep_md) for s in sources}
     except notebooks.NotebookError as err:
         raise BuildError(str(err)) from None
     for source in [s for s in sources if notebooks.twin(s).exists() and not notebooks.readable(notebooks.twin(s))]:
@@ -294,21 +333,34 @@ def check_pastes(root: Path) -> None:
         raise BuildError("Glue error: " + "\n".join(problems[:20]))
 
 
-def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[Path, str]:
-    """Run ``jupyter-book build`` into ``output``; returns the built folder and the log."""
-    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(root), "--path-output", str(output),
-               "--builder", builder]
-    if strict:
-        command += ["-W", "--keep-going"]
+def start_sphinx(root: Path) -> sphinxworker.SphinxWorker:
+    """Start a Sphinx worker for ``root`` (:mod:`kzopinion.book.sphinxworker`): it imports Sphinx meanwhile."""
     held = buildlock.held_descriptor(root) or buildlock.held_descriptor(_repository(root))
-    # the child holds the lock too: a build whose main process is killed keeps it until Jupyter Book ends
-    result = subprocess.run(command, cwd=root, capture_output=True, text=True, pass_fds=(held,) if held else ())
+    # a worker started here holds the lock too (one started earlier ends as soon as this build does)
+    return sphinxworker.take() or sphinxworker.SphinxWorker.start(root, held)
+
+
+def jupyter_book(root: Path, output: Path, builder: str, strict: bool,
+                 worker: sphinxworker.SphinxWorker | None = None) -> tuple[Path, str]:
+    """Build ``root`` with Jupyter Book's Sphinx into ``output`` (as ``jupyter-book build --path-output``
+    does), in ``worker`` or a worker started now; returns the built folder and the log."""
+    asked = time.perf_counter()
+    reply = (worker or start_sphinx(root)).build(root, output, builder, strict)
+    waited = time.perf_counter() - asked
     built = output / "_build" / builder
-    log = result.stdout + result.stderr
-    if result.returncode != 0 or not (built / "index.html").exists():
+    log = reply["log"]
+    if reply["status"] != 0 or not (built / "index.html").exists():
         raise BuildError(f"Jupyter Book ({builder}) failed; the previous book (if any) is left in place.\n"
                          + failure_report(log, root, output))
+    phases = reply.get("seconds", {})
+    SPHINX_SECONDS.clear()
+    # what the build waited beyond Sphinx's own work: the worker's imports, when they were not done yet
+    SPHINX_SECONDS["imports (waited for)"] = max(0.0, round(waited - sum(phases.values()), 3))
+    SPHINX_SECONDS.update(phases)
     return built, log
+
+
+SPHINX_SECONDS: dict[str, float] = {}  # the phases of the last Sphinx build: start, read, write
 
 
 # Lines of a Sphinx or Jupyter Book log that say what went wrong; Jupyter Book's own closing advice
@@ -351,36 +403,45 @@ def failure_report(log: str, root: Path, output: Path) -> str:
                                                         f"jupyter-book build {root}"])
 
 
-def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
+def build_html(root: Path, strict: bool = True, full: bool = False,
+               worker: sphinxworker.SphinxWorker | None = None) -> Path:
     """Build the HTML and publish it as ``_build/html`` only when the whole build succeeded.
 
     Sphinx works in ``_build/sphinx`` (kept between runs, so unchanged pages are not rebuilt;
     ``full`` starts it afresh, which pasted cross-page values need after a glued value
-    changed; so does a state left by a build that was killed). The result is assembled in
-    this run's scratch folder, checked for completeness, and swapped in atomically.
+    changed; so does a state left by a build that was killed). ``worker`` is a Sphinx worker
+    started earlier (:func:`start_sphinx`); one is started when none is given. The result is
+    assembled in this run's scratch folder, checked for completeness, and swapped in atomically.
     """
     with lock(root):
         build = root / "_build"
         staging = build / "sphinx"
         complete = staging / ".complete"
-        check_pastes(root)
+        try:
+            check_pastes(root)
+        except BuildError:
+            if worker:
+                worker.close()
+            raise
         if full or not complete.exists():
             shutil.rmtree(staging, ignore_errors=True)  # a killed build leaves no .complete: never reuse it
-        say("building HTML with Jupyter Book (warnings are errors"
-            + ("; from scratch" if not staging.exists() else "; only changed pages") + ") ...")
+        fresh = not staging.exists()
         staging.mkdir(parents=True, exist_ok=True)
+        complete.unlink(missing_ok=True)  # until this build succeeds, its state is not to be reused
+        say("building HTML with Jupyter Book (warnings are errors"
+            + ("; from scratch" if fresh else "; only changed pages") + ") ...")
         try:
-            built, _ = jupyter_book(root, staging, "html", strict)
+            built, _ = jupyter_book(root, staging, "html", strict, worker)
         except BuildError:
             shutil.rmtree(staging, ignore_errors=True)  # never reuse the state of a failed build
             raise
         complete.write_text("")
+        started = time.perf_counter()
         run_dir = run_folder(root)
         candidate = run_dir / "html"
         shutil.rmtree(candidate, ignore_errors=True)
         try:
-            shutil.copytree(built, candidate)
-            claims.export(root, candidate)  # the ledger for machines: claims.json and claims.csv at the site root
+            assemble(built, candidate, root / "_build" / "html")
             missing = missing_pages(root, candidate)
             if missing:
                 raise BuildError(f"the built book lacks {', '.join(missing)}; nothing was published (the previous "
@@ -388,9 +449,31 @@ def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
             (candidate / ".glue-digest").write_text(glue_digest(root))
             (candidate / ".machinery-digest").write_text(machinery_digest(root))
             (candidate / ".book-digest").write_text(book_digest(root))
-            return publish(root, candidate)
+            published = publish(root, candidate)
+            SPHINX_SECONDS["publish"] = round(time.perf_counter() - started, 3)
+            return published
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def assemble(built: Path, candidate: Path, published: Path) -> None:
+    """Copy Sphinx's output ``built`` to ``candidate``; a file the published book already holds unchanged
+    (same size and modification time: copies keep the time) is linked to it instead of copied. A published
+    book is never written in place (it is only replaced), so the linked files cannot change under either."""
+    published = published.resolve() if published.is_symlink() else published
+
+    def link_or_copy(source: str, target: str) -> None:
+        old = published / Path(source).relative_to(built)
+        try:
+            mine, theirs = os.stat(source), os.stat(old)
+            if (mine.st_size, mine.st_mtime_ns) == (theirs.st_size, theirs.st_mtime_ns):
+                os.link(old, target)
+                return
+        except OSError:
+            pass  # not published yet, or links not possible here: copy
+        shutil.copy2(source, target)
+
+    shutil.copytree(built, candidate, copy_function=link_or_copy)
 
 
 def publish(root: Path, candidate: Path) -> Path:
@@ -431,9 +514,13 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
           jobs: int | None = None, timeout: int | None = None, keep_md: frozenset[str] = frozenset(),
           from_ipynb: frozenset[str] = frozenset()) -> Path:
     """Build the book of the edition :func:`kzopinion.book.editions.select` chooses; returns the published
-    HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``)."""
+    HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``).
+
+    The seconds each step took are printed at the end and kept in ``_build/.timings.json`` (read by
+    ``make bench``)."""
+    started = time.perf_counter()
     with lock(root):
-        started = time.perf_counter()
+        steps: dict[str, float] = {"lock": time.perf_counter() - started}
         sources = uptodate.files(root)  # as this build finds them: a save made during the build stays new
         check_configuration(root)
         try:
@@ -441,29 +528,77 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
             repository, root = root, editions.select(root, say)  # microdata: its own tree under _build/
         except microdata.MicrodataError as err:
             raise BuildError(f"{err} (KZOPINION_EDITION=public builds the public edition meanwhile)") from None
-        validate_data(root)
-        for name in sorted(from_ipynb):
-            source = root / "notebooks" / f"{name}.md"
-            if not source.exists() or not notebooks.twin(source).exists():
-                raise BuildError(f"--from-ipynb {name}: notebooks/{name}.md and .ipynb must both exist.")
-            notebooks.import_from_record(source)
-            say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
-        execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md, repository=repository)
-        unsynced = [f"notebooks/{s.name}" for s in notebooks.sources(root) if notebooks.pair_differences(s)]
-        if unsynced:
-            raise BuildError(f"{', '.join(unsynced)} changed while the notebooks executed (saved during the build: "
-                             "your edit is kept as saved). Run the command again to build it.")
-        if not html:
-            return root  # the tree executed: the repository, or the microdata edition's mirror
-        target = root / "_build" / "html"
-        if not force and is_published(root):
+        # Sphinx's imports run on another core while the tables are checked and the notebooks brought up to date
+        worker = start_sphinx(root) if html else None
+        try:
+            mark = time.perf_counter()
+            validate_data(root)
+            steps["validation"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            for name in sorted(from_ipynb):
+                source = root / "notebooks" / f"{name}.md"
+                if not source.exists() or not notebooks.twin(source).exists():
+                    raise BuildError(f"--from-ipynb {name}: notebooks/{name}.md and .ipynb must both exist.")
+                notebooks.import_from_record(source)
+                say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
+            settled = frozenset() if force or from_ipynb else settled_notebooks(root, repository)
+            execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md, repository=repository,
+                              settled=settled)
+            unsynced = [f"notebooks/{s.name}" for s in notebooks.sources(root)
+                        if not (s.stem in settled and _unchanged(s, root, sources)) and notebooks.pair_differences(s)]
+            if unsynced:
+                raise BuildError(f"{', '.join(unsynced)} changed while the notebooks executed (saved during the "
+                                 "build: your edit is kept as saved). Run the command again to build it.")
+            steps["notebooks (staleness, resync, execution)"] = time.perf_counter() - mark
+            if not html:
+                return root  # the tree executed: the repository, or the microdata edition's mirror
+            target = root / "_build" / "html"
+            mark = time.perf_counter()
+            current = not force and is_published(root)
+            steps["published-book check"] = time.perf_counter() - mark
+            if current:
+                worker.close()
+                worker = None
+                uptodate.record(repository, sources)
+                say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
+                _keep_timings(repository, started, steps)
+                return target
+            full = force or needs_full_rebuild(root)
+            job, worker = worker, None  # build_html ends it
+            target = build_html(root, strict=strict, full=full, worker=job)
+            steps.update({f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items()
+                          if phase != "publish"})
+            steps["publish"] = SPHINX_SECONDS.get("publish", 0.0)
             uptodate.record(repository, sources)
-            say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
+            total = _keep_timings(repository, started, steps)
+            parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in steps.items())
+            say(f"done in {total:.1f} s ({parts}). Open {target / 'index.html'}")
             return target
-        target = build_html(root, strict=strict, full=force or needs_full_rebuild(root))
-        uptodate.record(repository, sources)
-        say(f"done in {time.perf_counter() - started:.0f} s. Open {target / 'index.html'}")
-        return target
+        finally:
+            if worker:
+                worker.close()
+
+
+def _unchanged(source: Path, root: Path, sources: dict[str, tuple[int, int]]) -> bool:
+    """The notebook source has the size and time this build found it with (not saved during the build)."""
+    try:
+        info = source.stat()
+    except OSError:
+        return False
+    return sources.get(source.relative_to(root).as_posix()) == (info.st_size, info.st_mtime_ns)
+
+
+TIMINGS = Path("_build") / ".timings.json"
+
+
+def _keep_timings(repository: Path, started: float, steps: dict[str, float]) -> float:
+    """Write the steps' seconds to ``_build/.timings.json``; returns the build's total seconds."""
+    total = time.perf_counter() - started
+    target = repository / TIMINGS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"total": round(total, 3), **{k: round(v, 3) for k, v in steps.items()}}, indent=1),
+                      encoding="utf-8")
+    return total
 
 
 # --------------------------------------------------------------------------- command line

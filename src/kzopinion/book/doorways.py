@@ -20,7 +20,7 @@ import json
 import os
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -125,6 +125,31 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
                 page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=named)
         out[docname] = page
     return out
+
+
+def ledger_key(root: Path) -> str:
+    """sha256 of what :func:`glued` and the claims ledger are made from, prose left out: each record's code
+    cells with their outputs, and the size and modification time of every file under ``data/`` and of the
+    package's code. A prose edit leaves it unchanged, so the provenance kept from the last build is reused."""
+    from kzopinion.book import uptodate
+
+    digest = hashlib.sha256(uptodate.stat_key(root, ("data", "src/kzopinion")).encode())
+    for record in sorted((root / "notebooks").glob("*.ipynb")):
+        try:
+            cells = json.loads(record.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError, AttributeError):
+            cells = [f"unreadable {dt.datetime.now().isoformat()}"]  # the build names it; never reuse a kept copy
+        code = [c for c in cells if not isinstance(c, dict) or c.get("cell_type") != "markdown"]
+        digest.update(record.name.encode() + b"\0" + json.dumps(code, sort_keys=True).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def provenance_to_json(pages: dict[str, dict[str, Provenance]]) -> dict:
+    return {doc: {key: asdict(p) for key, p in page.items()} for doc, page in pages.items()}
+
+
+def provenance_from_json(stored: dict) -> dict[str, dict[str, Provenance]]:
+    return {doc: {key: Provenance(**fields) for key, fields in page.items()} for doc, page in stored.items()}
 
 
 def _int(value) -> int | None:

@@ -36,7 +36,7 @@ import urllib.parse
 from pathlib import Path
 
 from kzopinion import data, paths
-from kzopinion.book import build, editions, notebooks
+from kzopinion.book import build, editions, notebooks, sphinxworker
 
 VERSION_PATH = "/__kz_build"
 GENERATED = {name.as_posix() for name in paths.GENERATED}  # written by the build itself: never a trigger
@@ -116,17 +116,21 @@ def describe(err: BaseException) -> str:
 
 def rebuild(root: Path, state: State) -> None:
     """Build exactly as `make book` does (same lock, edition, guard; only changed pages after a prose edit).
-    A failure of any kind is shown on the page and in the console; the previous book stays served."""
+    A failure of any kind is shown on the page and in the console; the previous book stays served. A Sphinx
+    worker is then started for the next save (:func:`kzopinion.book.sphinxworker.prestart`), so that build
+    finds Sphinx imported."""
     started = time.perf_counter()
     try:
         site = build.build(root)
     except Exception as err:  # whatever the author's edit broke, the server keeps serving
+        sphinxworker.prestart(root)
         message = describe(err)
         with state.lock:
             state.error = message
         print(f"[serve] build FAILED (the previous book is still served; fix it and save again):\n{message}",
               flush=True)
         return
+    sphinxworker.prestart(root)
     with state.lock:
         state.error = ""
         state.site = site

@@ -21,12 +21,21 @@
    it is set, the repository, issue and edit-this-page buttons appear (an edit leads to a
    notebook's MyST source, never to its executed record) and "cite this edition" names the
    address of the commit; when it is empty, there are no buttons and no address.
+6. The HTML build writes the ledger for machines, ``claims.json`` and ``claims.csv``, at the site root.
+7. What a build repeats is kept between builds (in Sphinx's doctree folder) and reused while its inputs
+   are unchanged: the provenance of the glued values and the ledger files (keyed by
+   :func:`kzopinion.book.doorways.ledger_key`), the data appendix (keyed by the data package's files),
+   the compiled page templates. A prose edit therefore costs Sphinx's reading and writing of the page.
+   How long Sphinx spent starting, reading and writing is marked in :data:`PHASES`.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
+import shutil
+import time
 from pathlib import Path
 
 from docutils import nodes
@@ -111,25 +120,106 @@ def _root(app) -> Path:
     return Path(app.srcdir)
 
 
+def _ledger_key(app) -> str:
+    if not hasattr(app, "kz_ledger_key"):
+        from kzopinion.book import doorways
+
+        app.kz_ledger_key = doorways.ledger_key(_root(app))
+    return app.kz_ledger_key
+
+
 def _provenance(app) -> dict:
     if not hasattr(app, "kz_provenance"):
         from sphinx.errors import ExtensionError
 
         from kzopinion.book import doorways
 
+        cache = Path(app.doctreedir) / "kz-provenance.json"
+        try:
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+            if stored.get("key") == _ledger_key(app):
+                app.kz_provenance = doorways.provenance_from_json(stored["pages"])
+                return app.kz_provenance
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no usable copy: compute it
         try:
             app.kz_provenance = doorways.glued(_root(app))
         except (KeyError, ValueError, OSError) as err:
             raise ExtensionError(f"kzopinion: cannot read the provenance of the glued values (claims ledger in "
                                  f"data/published/claims.csv and the notebook records): {err}") from None
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"key": _ledger_key(app), "pages": doorways.provenance_to_json(app.kz_provenance)}),
+                         encoding="utf-8")
     return app.kz_provenance
 
 
 def _report_docname(app) -> str | None:
-    from kzopinion.book import notebooks
+    if not hasattr(app, "kz_report_docname"):
+        from kzopinion.book import notebooks
 
-    reports = [s for s in notebooks.sources(_root(app)) if notebooks.is_report(s)]
-    return f"notebooks/{reports[0].stem}" if reports else None
+        reports = [s for s in notebooks.sources(_root(app)) if notebooks.is_report(s)]
+        app.kz_report_docname = f"notebooks/{reports[0].stem}" if reports else None
+    return app.kz_report_docname
+
+
+LEDGER_FILES = ("claims.json", "claims.csv")
+
+
+def _export_ledger(app, exception) -> None:
+    """Write ``claims.json`` and ``claims.csv`` at the site root (a copy kept while the ledger's inputs are
+    unchanged)."""
+    if exception is not None or app.builder.name != "html":
+        return
+    kept = Path(app.doctreedir) / "kz-ledger"
+    stamp = kept / "key"
+    if not (stamp.is_file() and stamp.read_text() == _ledger_key(app)
+            and all((kept / name).is_file() for name in LEDGER_FILES)):
+        from sphinx.errors import ExtensionError
+
+        from kzopinion.book import claims
+
+        shutil.rmtree(kept, ignore_errors=True)
+        try:
+            claims.export(_root(app), kept)
+        except (KeyError, ValueError, OSError) as err:
+            raise ExtensionError(f"kzopinion: cannot write the claims ledger (claims.json, claims.csv): "
+                                 f"{err}") from None
+        stamp.write_text(_ledger_key(app))
+    for name in LEDGER_FILES:
+        shutil.copy2(kept / name, Path(app.outdir) / name)
+
+
+# -- how long each phase took --------------------------------------------------------------
+
+PHASES: dict[str, float] = {}
+
+
+def _mark(phase: str):
+    def handler(app, *args) -> None:
+        PHASES[phase] = time.perf_counter()
+
+    return handler
+
+
+def phase_seconds(started: float, finished: float) -> dict[str, float]:
+    """Seconds Sphinx spent starting (configuration, extensions, environment), reading the changed
+    sources and writing (pages, assets, indices), from the marks of the last build in this process."""
+    ready = PHASES.get("builder-inited", started)
+    read_from = PHASES.get("env-before-read-docs", ready)
+    read_to = PHASES.get("env-updated", read_from)
+    return {"start": round(ready - started, 3), "read": round(read_to - read_from, 3),
+            "write": round(finished - read_to, 3)}
+
+
+def _cache_templates(app) -> None:
+    """Keep the compiled page templates between builds (Jinja's bytecode cache, keyed by each template's source)."""
+    from jinja2 import FileSystemBytecodeCache
+
+    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if environment is not None:
+        folder = Path(app.doctreedir) / "kz-templates"
+        folder.mkdir(parents=True, exist_ok=True)
+        environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
 
 
 def _href(app, fromdoc: str, todoc: str, anchor: str) -> str:
@@ -264,13 +354,12 @@ def _generate(app, config) -> None:
     """Write the data appendix and the vendored chart bundle before Sphinx looks for sources."""
     from sphinx.errors import ExtensionError
 
-    from kzopinion import data
     from kzopinion.book import appendix, vendor
 
     root = _root(app)
     try:
-        appendix.write(root)
-    except (data.DataValidationError, KeyError, ValueError, OSError) as err:
+        appendix.write_if_changed(root)
+    except (KeyError, ValueError, OSError) as err:  # a DataValidationError is a ValueError
         raise ExtensionError(f"kzopinion: cannot write the data appendix ({appendix.PAGE}) from "
                              f"data/datapackage.json: {err}") from None
     vendor.write_bundle(root)
@@ -322,6 +411,11 @@ def setup(app):
     app.connect("config-inited", _generate)
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _unhook_network_scripts)
+    app.connect("builder-inited", _cache_templates)
+    app.connect("builder-inited", _mark("builder-inited"))
+    app.connect("env-before-read-docs", _mark("env-before-read-docs"))
+    app.connect("env-updated", _mark("env-updated"))
+    app.connect("build-finished", _export_ledger)
     app.add_node(kz_glued, html=(visit_kz_glued_html, depart_kz_glued_html),
                  latex=(_visit_plain, _depart_plain), text=(_visit_plain, _depart_plain),
                  man=(_visit_plain, _depart_plain), texinfo=(_visit_plain, _depart_plain))

@@ -49,12 +49,14 @@ def published(root: Path, which: str) -> Path:
     return base / "_build" / "html"
 
 
-def files(root: Path) -> dict[str, tuple[int, int]]:
-    """``relative path -> (size, mtime_ns)`` of every file a build reads (generated files and caches left out)."""
+def files(root: Path, trees: tuple[str, ...] = WATCHED_TREES,
+          single: tuple[str, ...] = WATCHED_FILES) -> dict[str, tuple[int, int]]:
+    """``relative path -> (size, mtime_ns)`` of every file a build reads (generated files and caches left out);
+    ``trees`` and ``single`` narrow it to some folders and files."""
     generated = {name.as_posix() for name in paths.GENERATED}
     out = {}
-    candidates = [root / name for name in WATCHED_FILES]
-    for tree in WATCHED_TREES:
+    candidates = [root / name for name in single]
+    for tree in trees:
         for folder, dirs, names in os.walk(root / tree):
             dirs[:] = [d for d in dirs if d not in _SKIPPED]
             candidates += [Path(folder) / name for name in names]
@@ -70,6 +72,13 @@ def files(root: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
+def stat_key(root: Path, trees: tuple[str, ...], single: tuple[str, ...] = ()) -> str:
+    """sha256 of the size and modification time of the files of ``trees`` and ``single`` (and of ``root``
+    itself): what a step that reads them keeps beside its result, to skip itself while they are unchanged."""
+    state = {"root": str(root), "files": sorted(files(root, trees, single).items())}
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()
+
+
 def _commit(root: Path) -> str:
     try:
         result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
@@ -78,11 +87,15 @@ def _commit(root: Path) -> str:
     return result.stdout.strip()
 
 
+def _state(sources: dict[str, tuple[int, int]], records: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """The sources as the build found them, the records (its outputs) as it left them."""
+    return ({k: tuple(v) for k, v in sources.items() if not _is_record(k)}
+            | {k: tuple(v) for k, v in records.items() if _is_record(k)})
+
+
 def digest(root: Path, sources: dict[str, tuple[int, int]], records: dict[str, tuple[int, int]]) -> str:
     """One sha256 of the sources (as the build found them), the records (as it left them), commit and edition."""
-    entries = {k: v for k, v in sources.items() if not _is_record(k)} | {k: v for k, v in records.items()
-                                                                           if _is_record(k)}
-    state = {"files": sorted(entries.items()), "commit": _commit(root), "edition": edition(root),
+    state = {"files": sorted(_state(sources, records).items()), "commit": _commit(root), "edition": edition(root),
              "python": sys.executable}
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
@@ -95,7 +108,9 @@ def record(root: Path, sources: dict[str, tuple[int, int]]) -> None:
     """After a successful build: remember what it started from (``sources``) and the book it published."""
     which = edition(root)
     book = published(root, which)
-    content = {"edition": which, "digest": digest(root, sources, files(root)), "book": str(book.resolve())}
+    records = files(root)
+    content = {"edition": which, "digest": digest(root, sources, records), "book": str(book.resolve()),
+               "files": _state(sources, records)}
     target = root / RECORD
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".uptodate-{os.getpid()}.json")
@@ -117,6 +132,20 @@ def current(root: Path) -> Path | None:
         return None
     now = files(root)
     return book if stored.get("digest") == digest(root, now, now) else None
+
+
+def changed(root: Path) -> set[str] | None:
+    """Files added, removed or saved since the last successful build started (records: since it wrote them),
+    by size and modification time; None when no build of this edition is on record."""
+    try:
+        stored = json.loads((root / RECORD).read_text(encoding="utf-8"))
+        before = {name: tuple(stat) for name, stat in stored["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if stored.get("edition") != edition(root):
+        return None
+    now = files(root)
+    return {name for name in before.keys() | now.keys() if before.get(name) != now.get(name)}
 
 
 def main() -> int:

@@ -1,0 +1,257 @@
+"""The author's loop: what a build may skip, and that it skips nothing it must do.
+
+A prose edit costs reading and writing the edited page (see bench/results.md); everything else the
+build would repeat is kept and reused while what it is made from is unchanged: table validation,
+notebook staleness, the provenance of glued values and the ledger files, the data appendix, the
+published files of unchanged pages, Sphinx's imports (a worker started first). Each rule is tested
+over every file or record it governs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kzopinion import paths
+from kzopinion.book import appendix, build, doorways, makebook, sphinxworker, uptodate
+
+ROOT = paths.root()
+
+
+def _touch(path: Path) -> None:
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+
+
+def _data_tree(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "data", root / "data")
+    (root / "src" / "kzopinion" / "data").mkdir(parents=True)
+    (root / "src" / "kzopinion" / "data" / "package.py").write_text("# the data package's code\n")
+    return root
+
+
+def _data_files(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "data").rglob("*") if p.is_file())
+
+
+def test_tables_are_validated_again_after_any_data_file_or_the_validating_code_changes(tmp_path, monkeypatch, capsys):
+    root = _data_tree(tmp_path)
+    validated = []
+    monkeypatch.setattr(build.data, "validate_all", lambda r: validated.append(r) or ["a table"])
+    build.validate_data(root)
+    build.validate_data(root)
+    assert len(validated) == 1 and "unchanged since they were last checked" in capsys.readouterr().out
+    for path in [*_data_files(root), root / "src" / "kzopinion" / "data" / "package.py"]:
+        _touch(path)
+        build.validate_data(root)
+        assert len(validated) == 2, path
+        validated.pop()
+
+
+def test_a_refused_table_is_refused_again_at_the_next_build(tmp_path, monkeypatch):
+    root = _data_tree(tmp_path)
+
+    def refuse(r):
+        raise build.data.DataValidationError("data/published/claims.csv, row 2: broken")
+
+    monkeypatch.setattr(build.data, "validate_all", refuse)
+    for _ in range(2):  # no key is kept for a validation that failed
+        with pytest.raises(build.BuildError, match="claims.csv, row 2"):
+            build.validate_data(root)
+
+
+def _records_tree(tmp_path: Path) -> Path:
+    root = _data_tree(tmp_path)
+    (root / "notebooks").mkdir()
+    for record in (ROOT / "notebooks").glob("*.ipynb"):
+        shutil.copy2(record, root / "notebooks" / record.name)
+    return root
+
+
+def _edit_record(record: Path, cell_type: str) -> bool:
+    """Change the first cell of ``cell_type`` (a markdown cell's text, a code cell's outputs); False if none."""
+    notebook = json.loads(record.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == cell_type:
+            if cell_type == "markdown":
+                cell["source"] = ["A sentence an author added.\n", *cell["source"]]
+            else:
+                cell["outputs"] = [*cell.get("outputs", []), {"output_type": "stream", "name": "stdout",
+                                                              "text": ["changed\n"]}]
+            record.write_text(json.dumps(notebook), encoding="utf-8")
+            return True
+    return False
+
+
+def test_the_kept_provenance_is_reused_after_prose_edits_and_never_after_code_outputs_or_data_change(tmp_path):
+    root = _records_tree(tmp_path)
+    records = sorted((root / "notebooks").glob("*.ipynb"))
+    assert len(records) >= 6
+    key = doorways.ledger_key(root)
+    for record in records:
+        assert _edit_record(record, "markdown"), record
+        assert doorways.ledger_key(root) == key, f"prose of {record.name} moved the key"
+    for record in records:
+        assert _edit_record(record, "code"), record
+        new = doorways.ledger_key(root)
+        assert new != key, f"an output of {record.name} left the key"
+        key = new
+    for path in _data_files(root):
+        _touch(path)
+        new = doorways.ledger_key(root)
+        assert new != key, path
+        key = new
+
+
+def test_the_kept_provenance_reads_back_as_it_was_computed():
+    pages = doorways.glued(ROOT)
+    assert sum(len(page) for page in pages.values()) > 100
+    stored = json.loads(json.dumps(doorways.provenance_to_json(pages)))
+    assert doorways.provenance_from_json(stored) == pages
+
+
+def test_the_data_appendix_is_written_again_after_any_data_file_changes(tmp_path, monkeypatch):
+    root = _data_tree(tmp_path)
+    written = []
+
+    def write(r):
+        written.append(r)
+        (r / appendix.PAGE).parent.mkdir(parents=True, exist_ok=True)
+        (r / appendix.PAGE).write_text("appendix", encoding="utf-8")
+        return r / appendix.PAGE
+
+    monkeypatch.setattr(appendix, "write", write)
+    appendix.write_if_changed(root)
+    appendix.write_if_changed(root)
+    assert len(written) == 1
+    for path in _data_files(root):
+        _touch(path)
+        appendix.write_if_changed(root)
+        assert len(written) == 2, path
+        written.pop()
+    (root / appendix.PAGE).unlink()
+    appendix.write_if_changed(root)
+    assert len(written) == 2, "a missing page is written whatever the key says"
+
+
+def test_assembling_links_unchanged_published_files_and_copies_the_rest(tmp_path):
+    built, published, candidate = tmp_path / "built", tmp_path / "html-1", tmp_path / "candidate"
+    for name, text in [("index.html", "index"), ("notebooks/04.html", "page 04"), ("_static/site.css", "css")]:
+        (built / name).parent.mkdir(parents=True, exist_ok=True)
+        (built / name).write_text(text, encoding="utf-8")
+    shutil.copytree(built, published)  # keeps sizes and times, as a publication does
+    (built / "notebooks/04.html").write_text("page 04, edited", encoding="utf-8")
+    (built / "new.html").write_text("new", encoding="utf-8")
+    link = tmp_path / "html"
+    link.symlink_to(published.name)
+    build.assemble(built, candidate, link)
+    for name in ("index.html", "_static/site.css"):
+        assert (candidate / name).stat().st_ino == (published / name).stat().st_ino, name
+    for name in ("notebooks/04.html", "new.html"):
+        assert (candidate / name).stat().st_ino != (built / name).stat().st_ino, f"{name} is a copy, not Sphinx's file"
+        assert (candidate / name).read_text(encoding="utf-8") == (built / name).read_text(encoding="utf-8")
+    assert (published / "notebooks/04.html").read_text(encoding="utf-8") == "page 04", "the published book is unchanged"
+
+
+def test_make_book_answers_from_the_short_cut_without_starting_sphinx(monkeypatch):
+    started, handed = [], []
+    monkeypatch.setattr(uptodate, "main", lambda: 0)
+    monkeypatch.setattr(sphinxworker, "prestart", lambda cwd: started.append(cwd))
+    monkeypatch.setattr(build, "main", lambda args: handed.append(args) or 0)
+    assert makebook.main([]) == 0 and started == [] and handed == []
+    monkeypatch.setattr(uptodate, "main", lambda: 1)
+    assert makebook.main(["--timeout", "900"]) == 0
+    assert len(started) == 1 and handed == [["--timeout", "900"]]
+    assert makebook.main(["--full"]) == 0 and handed[-1] == [], "FULL=1 skips the short-cut"
+
+
+def test_the_execution_cache_stand_in_fails_loudly_when_used():
+    module = sphinxworker._ExecutionCacheStandIn("jupyter_cache")
+    with pytest.raises(RuntimeError, match=r"jupyter_cache.get_cache: .*execute_notebooks: \"off\""):
+        module.get_cache(".jupyter_cache")
+    with pytest.raises(AttributeError):
+        module.__wrapped__  # noqa: B018 (dunder lookups are not stand-ins)
+
+
+@pytest.mark.slow
+def test_an_idle_worker_ends_when_closed_and_a_failed_job_returns_its_cause(tmp_path):
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; from kzopinion.book import sphinxworker as w; "
+         "w._read_entry_points_once(); w._stand_in_for_the_execution_cache(); [__import__(n) for n in w._PRELOAD]; "
+         "print('sqlalchemy' in sys.modules, 'jupyter_book.sphinx' in sys.modules)"],
+        capture_output=True, text=True, timeout=120)
+    assert probe.stdout.split() == ["False", "True"], probe.stderr
+    idle = sphinxworker.SphinxWorker.start(tmp_path)
+    idle.close()
+    assert idle.process.returncode == 0
+    (tmp_path / "_config.yml").write_text("title: [unclosed\n", encoding="utf-8")
+    reply = sphinxworker.SphinxWorker.start(tmp_path).build(tmp_path, tmp_path / "out", "html", True)
+    assert reply["status"] == 1 and "_config.yml" in reply["log"]
+
+
+def _make_book(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """What `make book` runs."""
+    return subprocess.run([sys.executable, "-m", "kzopinion.book.makebook", *args], cwd=repo, capture_output=True,
+                          text=True, timeout=900)
+
+
+def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
+    first = _make_book(repo_copy)
+    assert first.returncode == 0, first.stderr
+    site = repo_copy / "_build/html"
+    before = {p.relative_to(site.resolve()).as_posix(): p.stat().st_ino for p in site.resolve().rglob("*.html")}
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("## Soft power", "A sentence an author added.\n\n## Soft power", 1), encoding="utf-8")
+    result = _make_book(repo_copy)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "data tables unchanged since they were last checked" in out
+    assert "prose of 04-foreign-policy copied into its record" in out and "0 of 5 notebooks to execute" in out
+    assert "only changed pages" in out
+    assert "A sentence an author added." in (site / "notebooks/04-foreign-policy.html").read_text(encoding="utf-8")
+    after = {p.relative_to(site.resolve()).as_posix(): p.stat().st_ino for p in site.resolve().rglob("*.html")}
+    rewritten = {page for page, inode in after.items() if before.get(page) != inode}
+    # the edited page, the root page (Sphinx writes the toctree's root whenever a page of it changes) and search
+    assert rewritten == {"notebooks/04-foreign-policy.html", "book/intro.html", "search.html"}, rewritten
+    timings = json.loads((repo_copy / build.TIMINGS).read_text(encoding="utf-8"))
+    assert {"validation", "notebooks (staleness, resync, execution)", "Sphinx start", "Sphinx read", "Sphinx write",
+            "publish", "total"} <= set(timings)
+    assert (site / "claims.json").is_file() and (site / "claims.csv").is_file()
+    assert _make_book(repo_copy).stdout.startswith("[book] book up to date")
+
+
+def test_only_unchanged_notebooks_are_settled_without_reading_them(repo_copy):
+    """The rule over every notebook source and every data file: a notebook is taken as current unread only when
+    the sole changes since the last build are other notebooks' prose or book pages it did not read."""
+    assert _make_book(repo_copy).returncode == 0
+    from kzopinion.book import notebooks
+
+    stems = {s.stem for s in notebooks.sources(repo_copy)}
+    assert build.settled_notebooks(repo_copy, repo_copy) == stems
+    assert build.settled_notebooks(repo_copy, repo_copy / "_build" / "microdata-edition") == frozenset()
+
+    def changed_then_restored(path: Path) -> frozenset[str]:
+        info, content = path.stat(), path.read_bytes()
+        path.write_bytes(content + b"\n")
+        try:
+            return build.settled_notebooks(repo_copy, repo_copy)
+        finally:
+            path.write_bytes(content)
+            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+    for source in notebooks.sources(repo_copy):
+        assert changed_then_restored(source) == stems - {source.stem}, source.name
+        assert changed_then_restored(notebooks.twin(source)) == frozenset(), f"{source.stem}: a record edited"
+    for path in sorted(p for p in (repo_copy / "data").rglob("*") if p.is_file()):
+        assert changed_then_restored(path) == frozenset(), path
+    assert changed_then_restored(repo_copy / "src/kzopinion/chapters/__init__.py") == frozenset()
+    assert changed_then_restored(repo_copy / "book/conclusion.md") == stems
+    assert build.settled_notebooks(repo_copy, repo_copy) == stems
