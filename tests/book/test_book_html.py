@@ -95,8 +95,11 @@ def test_claims_ledger_is_exported_with_the_site(site):
     import json
 
     records = json.loads((site / "claims.json").read_text(encoding="utf-8"))
-    assert records and {"id", "article_value", "book_value", "status", "inputs"} <= set(records[0])
-    assert (site / "claims.csv").read_text(encoding="utf-8").startswith("id,")
+    columns = {"id", "article_value", "qualifier", "book_value", "status", "coverage", "inputs"}
+    assert records and columns <= set(records[0])
+    assert {r["id"]: r["qualifier"] for r in records}["fp_soft_power_respondents"] == "more than"  # the printed word
+    header = (site / "claims.csv").read_text(encoding="utf-8").partition("\n")[0].split(",")
+    assert header[0] == "id" and {"qualifier", "coverage"} <= set(header)
 
 
 def test_pasted_values_from_other_pages_appear_on_hand_written_pages(site, root):

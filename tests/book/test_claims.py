@@ -7,11 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fixtures import edit_table
 
 from kzopinion import data
-from kzopinion.book import claims, glue
+from kzopinion.book import claims, glue, report
 from kzopinion.chapters import replication_report
 from kzopinion.data.provenance import Cell, Traced
 
@@ -35,6 +36,34 @@ def test_simulated_values_never_stand_in_the_book_column(ledger):
     simulated = ledger[ledger["simulated_text"] != ""]
     assert len(simulated) and (simulated["book_text"] == "").all() and simulated["book_value"].isna().all()
     assert set(simulated["status"]) == {"reported-only"}
+
+
+def test_the_printed_qualifier_survives_beside_the_coverage_in_the_ledger_and_its_export(ledger, root, tmp_path):
+    """The article's word before a value ('more than', 'about') stays in the claim's own ``qualifier`` column, in the
+    ledger and in the claims.json/claims.csv exported at the site root; what the status rests on is ``coverage``."""
+    import json
+
+    published = data.load("claims", root).set_index("id")["qualifier"]
+    printed = published[published.map(lambda q: isinstance(q, str) and q != "")]
+    assert len(printed), "no claim in data/published/claims.csv prints a qualifier: the test checks nothing"
+    rows = ledger.set_index("id")
+    assert rows.loc[printed.index, "qualifier"].to_dict() == printed.to_dict()
+    assert rows["coverage"].map(lambda c: isinstance(c, str)).all()
+    assert rows["coverage"].str.contains(r" of \d|remainder|not registered|not computed", regex=True).any()
+    page = report.claims_html(ledger)  # the report's status cell shows the coverage, never the printed word
+    for claim_id in printed.index.union(rows.index[rows["coverage"] != ""]):
+        status = report.status_text(rows.loc[claim_id, "status"], rows.loc[claim_id, "coverage"])
+        assert re.search(rf'id="claim-{claim_id}".*?<td title="[^"]*">{re.escape(status)}</td>', page), claim_id
+    json_path, csv_path = claims.export(root, tmp_path)
+    exported = {
+        "claims.json": pd.DataFrame(json.loads(json_path.read_text(encoding="utf-8"))),
+        "claims.csv": pd.read_csv(csv_path, dtype=str, keep_default_na=False),
+    }
+    for name, frame in exported.items():
+        assert {"qualifier", "coverage"} <= set(frame.columns), name
+        frame = frame.set_index("id")
+        assert frame.loc[printed.index, "qualifier"].to_dict() == printed.to_dict(), name
+        assert frame["coverage"].fillna("").to_dict() == rows["coverage"].to_dict(), name
 
 
 def test_recorded_inputs_carry_current_checksums(ledger, root):

@@ -141,7 +141,7 @@ def test_values_computed_from_registered_files_name_the_files_and_their_sha256(c
     from kzopinion.book import claims
 
     row = claims.table(edition).set_index("id").loc["ru_us_positive_exceeds_negative"]
-    assert row["status"] in ("confirmed", "differs") and "wave 1 of 1-6" in row["qualifier"]
+    assert row["status"] in ("confirmed", "differs") and "wave 1 of 1-6" in row["coverage"]
     assert "checked on wave 1 of 1-6 only" in row["robustness"]
     assert "wave 1 of 1-6" in page["ru_us_positive_exceeds_negative"].describe()
     # Appendix C in prose: significance at the article's level, not only signs

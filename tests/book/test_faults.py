@@ -17,7 +17,7 @@
 | two builds at once | the second says "another build is running (pid N)"; the book is always complete | test_build.py::test_concurrent_builds_never_publish_an_incomplete_book, ::test_a_second_build_is_refused_while_one_holds_the_lock |
 | published book damaged, digest intact | "up to date" is not claimed; the book is rebuilt | test_build.py::test_the_up_to_date_short_cut_checks_the_published_book |
 | glued value changed by an execution without HTML (make pdf) | pages pasting it are rebuilt | test_build.py::test_a_glued_value_changed_by_an_execution_without_html_reaches_every_page |
-| duplicated primary key, non-unique value, broken foreign key, NaN/inf | stops, names file, row, column | here: test_a_duplicated_key_stops_the_build_before_anything_is_executed; test_data.py::test_a_duplicated_primary_key_row_is_refused_naming_both_rows, ::test_a_non_unique_value_is_refused, ::test_a_broken_foreign_key_is_refused, ::test_a_non_finite_number_is_refused, ::test_the_standard_validator_refuses_what_the_schema_forbids |
+| duplicated primary key, non-unique value, broken foreign key, NaN/inf | stops, names file, row, column | here: test_a_duplicated_key_stops_the_build_before_anything_is_executed; test_data.py::test_a_duplicated_primary_key_row_is_refused_naming_both_rows, ::test_a_non_unique_value_is_refused, ::test_a_broken_foreign_key_is_refused, ::test_a_non_finite_or_malformed_number_is_refused_naming_row_and_column, ::test_the_standard_validator_refuses_what_the_schema_forbids |
 | table declared twice, package of the wrong shape or missing, 2 MB+ table | stops with a sentence | here: test_a_missing_or_misshapen_package_is_a_sentence; test_data.py::test_a_table_declared_twice_is_refused, ::test_a_package_of_the_wrong_shape_is_refused_with_a_sentence, ::test_an_oversized_table_is_refused |
 | broken YAML front matter | names the .md and line | here: test_broken_front_matter_names_the_md_and_line |
 | code or prose edited in the .ipynb | reported every time with the two choices; --keep-md / --from-ipynb resolve it | here: test_a_code_edit_in_the_record_is_reported_and_keep_md_resolves_it, test_a_prose_edit_in_the_record_is_reported_then_imported |
@@ -33,7 +33,7 @@
 | `make serve`: a front-matter error, a busy port, `/_static/`, `/.book-digest`, `%00` | error on the page and the console, server keeps serving and recovers; a sentence before building; 404s, no traceback | here: test_serve_survives_a_front_matter_error_and_recovers |
 | an Excel file that expands past the cap, a 3 GB plain file, six large members, an encrypted member | refused before anything is copied in full, naming the user's file and the cap | here: test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read, test_plain_files_encrypted_members_and_the_whole_registration_are_bounded |
 | a weight of 1e300 or infinity | refused naming the file, the variable and the limit (50 times the median weight) | here: test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit |
-| `3_4`, full-width or other non-ASCII digits in a table | refused naming row and column | here: test_numbers_with_separators_or_non_ascii_digits_are_refused |
+| `3_4`, full-width or other non-ASCII digits in a table | refused naming row and column | test_data.py::test_a_non_finite_or_malformed_number_is_refused_naming_row_and_column |
 | Ctrl-C during a long cell | stops at once with one line; kernels killed; records and book untouched | here: test_ctrl_c_stops_a_long_cell_at_once_with_one_line |
 | non-UTF-8 table, package or source; resource without title, licences or a source path; broken `_toc.yml` / `_config.yml`; corrupt manifest; edition typo | a sentence naming file (and line) and the fix | here: test_every_unreadable_input_is_a_sentence_naming_the_file, test_a_typo_in_the_edition_variable_is_a_sentence |
 | an empty or merge-conflicted `.ipynb` | written again from its `.md`, saying so | here: test_an_empty_or_conflicted_record_is_written_again_from_its_source |
@@ -775,17 +775,6 @@ def test_a_killed_builds_sphinx_worker_ends_with_it(repo_copy):
                             text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     assert "from scratch" in result.stdout and (repo_copy / "_build/html/index.html").is_file()
-
-
-@pytest.mark.parametrize("literal", ["6_7.1", "\uff16\uff17.1", "67\u0661", "1_000"])
-def test_numbers_with_separators_or_non_ascii_digits_are_refused(repo_copy, literal):
-    from kzopinion import data
-
-    edit_table(repo_copy, "soft_power_2020", "United States overall score,,67.1,",
-               f"United States overall score,,{literal},")
-    expected = rf"row 2 \(line 3\), column 'value': '{literal}' is not of type"
-    with pytest.raises(data.DataValidationError, match=expected):
-        data.load("soft_power_2020", repo_copy)
 
 
 def test_pdf_and_serve_take_the_edition_the_build_chose(tmp_path, monkeypatch):

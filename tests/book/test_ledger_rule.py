@@ -45,7 +45,7 @@ def test_cu_violence_total_is_an_echo_and_no_check_counts_it(root, ledger_rows):
 
 def test_sums_over_remainders_say_so(ledger_rows, root):
     for claim_id in ("fp_mixed", "pr_opposition_suspected"):
-        assert "remainder" in ledger_rows.loc[claim_id, "qualifier"], claim_id
+        assert "remainder" in ledger_rows.loc[claim_id, "coverage"], claim_id
         assert "subtraction slip" in ledger_rows.loc[claim_id, "note"], claim_id
     checks = replication_report.run(root)
     remainder_checks = checks[checks["check"].str.contains("remainder")]
@@ -100,14 +100,14 @@ def test_partial_coverage_of_waves_and_years_is_named(claim_rows):
     entry = {"value": 1.0, "cells": [["microdata:cab", "wave:1", ""]]}
     assert claims.qualifiers(cab, entry) == ["wave 1 of 1-6"]
     assert report.status_text("confirmed", "wave 1 of 1-6") == "confirmed, wave 1 of 1-6"
-    ledger = pd.DataFrame({"status": ["confirmed", "confirmed"], "qualifier": ["wave 1 of 1-6", ""]})
+    ledger = pd.DataFrame({"status": ["confirmed", "confirmed"], "coverage": ["wave 1 of 1-6", ""]})
     assert claims.partial_counts(ledger)["confirmed"] == 1
 
 
 def test_the_gallup_claims_record_the_years_they_were_computed_on(ledger_rows):
     row = ledger_rows.loc["ru_china_gallup_positive_significant"]
     assert row["cells"] and "2018" in row["cells"][0] and "2017" not in row["cells"][0]
-    assert "years 2018-2019 of 2017-2019" in row["qualifier"]
+    assert "years 2018-2019 of 2017-2019" in row["coverage"]
 
 
 def test_respondent_cells_carry_the_sample_they_were_computed_on():
@@ -122,7 +122,7 @@ def test_respondent_cells_carry_the_sample_they_were_computed_on():
 
 def test_reported_only_says_why(ledger_rows):
     reported = ledger_rows[ledger_rows["status"] == "reported-only"]
-    assert len(reported) and reported["qualifier"].str.contains("not registered|absent").all()
+    assert len(reported) and reported["coverage"].str.contains("not registered|absent").all()
 
 
 def test_check_b_is_questionable_and_states_its_assumption(root):

@@ -171,11 +171,15 @@ def test_a_non_unique_value_is_refused(repo_copy):
         data.load("survey_designs", repo_copy)
 
 
-@pytest.mark.parametrize("literal", ["NaN", "nan", "inf", "-Infinity"])
-def test_a_non_finite_number_is_refused(repo_copy, literal):
+@pytest.mark.parametrize("literal, refusal", [
+    *[(literal, "is not a finite") for literal in ("NaN", "nan", "inf", "-Infinity")],
+    # a digit separator, full-width digits, an Arabic-Indic digit: Python's float() would accept each of them
+    *[(literal, "is not of type") for literal in ("6_7.1", "\uff16\uff17.1", "67\u0661", "1_000")],
+])
+def test_a_non_finite_or_malformed_number_is_refused_naming_row_and_column(repo_copy, literal, refusal):
     edit_table(repo_copy, "soft_power_2020", "United States overall score,,67.1,",
                f"United States overall score,,{literal},")
-    expected = rf"row 2 \(line 3\), column 'value': '{literal}' is not a finite"
+    expected = rf"row 2 \(line 3\), column 'value': '{re.escape(literal)}' {refusal}"
     with pytest.raises(data.DataValidationError, match=expected):
         data.load("soft_power_2020", repo_copy)
 

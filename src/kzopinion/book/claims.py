@@ -31,7 +31,9 @@ or the input tables of a recomputation (``inputs``, respondent-level sources as
 ``microdata:<source>``); :func:`record` refuses a value that uses anything else. Beside the
 status, :func:`qualifiers` says what the check covers: the waves or years of respondent-level
 data against those the wording spans (``span``), a sum whose part the article defines as a
-remainder, or why a respondent-level claim is reported only.
+remainder, or why a respondent-level claim is reported only. The ledger table keeps that in its
+``coverage`` column, apart from the claim's own ``qualifier`` (the article's word before its value, "more
+than", "about", which the comparison honours).
 """
 
 from __future__ import annotations
@@ -409,9 +411,11 @@ def qualifiers(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Pa
 def table(root: Path | None = None) -> pd.DataFrame:
     """The claims joined with the book's values and their derived status.
 
-    Columns: the claim's own columns, ``book_value`` and ``book_text`` (empty for simulated
-    values, which go to ``simulated_text`` instead), ``tier``, ``notebook``, ``cell``, ``cells``
-    (``table[key].column`` strings), ``inputs`` (checksums) and ``status``.
+    Columns: the claim's own columns (``qualifier`` among them: the article's word before its value,
+    untouched), ``book_value`` and ``book_text`` (empty for simulated values, which go to ``simulated_text``
+    instead), ``tier``, ``notebook``, ``cell``, ``cells`` (``table[key].column`` strings), ``inputs``
+    (checksums), ``status`` and ``coverage`` (what the status rests on, from :func:`qualifiers`: "wave 1 of 1-6",
+    a remainder, why a value is reported only; empty when there is nothing to say).
     """
     root = root or paths.root()
     claims = data.load("claims", root)
@@ -455,12 +459,18 @@ def table(root: Path | None = None) -> pd.DataFrame:
     out["robustness"] = ["; ".join(filter(None, [note, f"checked on {span} only" if span else ""]))
                          for note, span in zip(notes, spans)]
     out["status"] = status
-    out["qualifier"] = ["; ".join(qualifiers(c, by_id.get(c["id"]), root)) for _, c in claims.iterrows()]
+    out["coverage"] = ["; ".join(qualifiers(c, by_id.get(c["id"]), root)) for _, c in claims.iterrows()]
     return out
 
 
 def export(root: Path, target: Path) -> list[Path]:
-    """Write the ledger as ``claims.json`` and ``claims.csv`` into ``target`` (the built site)."""
+    """Write the ledger as ``claims.json`` and ``claims.csv`` into ``target`` (the built site).
+
+    The claim's own columns (``value`` renamed ``article_value``; ``qualifier`` is the article's word before it,
+    "more than", "about", which the comparison honours), the book's value and where it comes from, the derived
+    ``status`` and, beside it, ``coverage``: what the status rests on ("wave 1 of 1-6", a remainder, why a value
+    is reported only), empty when there is nothing to say.
+    """
     ledger = table(root)
     columns = [
         "id",
@@ -470,12 +480,13 @@ def export(root: Path, target: Path) -> list[Path]:
         "value",
         "unit",
         "tolerance",
+        "qualifier",
         "book_value",
         "book_text",
         "simulated_text",
         "tier",
         "status",
-        "qualifier",
+        "coverage",
         "robustness",
         "notebook",
         "cell",
@@ -496,8 +507,8 @@ def export(root: Path, target: Path) -> list[Path]:
 
 
 def partial_counts(ledger: pd.DataFrame) -> dict[str, int]:
-    """Per status, how many claims carry a coverage qualifier (checked on part of the waves or years)."""
-    partial = ledger[ledger["qualifier"].str.contains(r" of \d", regex=True)]
+    """Per status, how many claims are checked on part of the waves or years (their ``coverage`` says which)."""
+    partial = ledger[ledger["coverage"].str.contains(r" of \d", regex=True)]
     found = partial["status"].value_counts()
     return {status: int(found.get(status, 0)) for status in STATUSES}
 

@@ -114,7 +114,7 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
                 page[key] = Provenance(
                     key=key, notebook=f"notebooks/{row['notebook']}", cell=_int(row["cell"]),
                     inputs=_input_names(row["inputs"]), claim=True,
-                    status=", ".join(filter(None, [str(row[status]), str(row.get("qualifier") or "")])),
+                    status=", ".join(filter(None, [str(row[status]), str(row.get("coverage") or "")])),
                     tier=str(row["tier"] or ""), statement=str(row["statement"] or ""),
                     printed=str(row["printed"] or ""))
             elif key in declared:

@@ -21,10 +21,10 @@ STATUS_MEANINGS = {
     "differs": "this book's value does not satisfy the printed one (its tolerance, and words such as 'more than' "
     "or 'about', honoured); the note says why",
     "reported-only": "needs respondent-level data that is not registered, or whose registered waves lack its items "
-    "(the qualifier says which); a simulated value never counts",
+    "(the words beside the status say which); a simulated value never counts",
     "not-yet": "nothing in this book computes it yet",
 }
-QUALIFIER_MEANINGS = {
+COVERAGE_MEANINGS = {
     "wave 1 of 1-6": "beside a status: the respondent-level data behind the value covers only these waves (or years) "
     "of those the article's wording spans, so the status holds for them alone",
     "remainder": "a sum whose part the article defines as what is left of the whole ('the other four'): it can "
@@ -35,10 +35,13 @@ QUALIFIER_MEANINGS = {
 }
 
 
-def status_text(status: str, qualifier: str = "") -> str:
-    """The status as the report shows it, with its qualifier: 'confirmed, wave 1 of 1-6'."""
+def status_text(status: str, coverage: str = "") -> str:
+    """The status as the report shows it, with what it rests on (the ledger's ``coverage``): 'confirmed, wave 1 of 1-6'.
+
+    (Not the article's own word before its value, ``qualifier``: that one is part of the printed value.)
+    """
     label = STATUS_LABELS[status]
-    return f"{label}, {qualifier}" if isinstance(qualifier, str) and qualifier else label
+    return f"{label}, {coverage}" if isinstance(coverage, str) and coverage else label
 
 
 def _cell(value: object) -> str:
@@ -77,12 +80,12 @@ def claims_html(ledger: pd.DataFrame) -> str:
         inputs = "<br>".join(f"<code>{_cell(c)}</code>" for c in shown[:6])
         if len(shown) > 6:
             inputs += f"<br>and {len(shown) - 6} more cells"
-        status, qualifier = row.status, getattr(row, "qualifier", "")
+        status, coverage = row.status, getattr(row, "coverage", "")
         rows.append(
             f'<tr id="claim-{_cell(row.id)}" class="claim-{status}"><td><code>{_cell(row.id)}</code></td>'
             f"<td>{_cell(row.section)}</td><td>{_cell(row.statement)}</td><td>{_cell(row.printed)}</td><td>{book}</td>"
             f"<td>{simulated}</td><td>{inputs}</td><td>{_cell(row.tier)}</td>"
-            f'<td title="{html.escape(STATUS_MEANINGS[status])}">{_cell(status_text(status, qualifier))}</td>'
+            f'<td title="{html.escape(STATUS_MEANINGS[status])}">{_cell(status_text(status, coverage))}</td>'
             f"<td>{_note(row)}</td></tr>"
         )
     header = "".join(f"<th>{h}</th>" for h in head)
@@ -105,12 +108,12 @@ def status_legend_html() -> str:
     return f'<dl class="kz-status-legend">{items}</dl>'
 
 
-def qualifier_legend_html() -> str:
-    """What the qualifier beside a status means (coverage of waves or years, remainders, why reported only)."""
+def coverage_legend_html() -> str:
+    """What the words beside a status mean (coverage of waves or years, remainders, why reported only)."""
     items = "".join(
-        f"<dt><em>{html.escape(q)}</em></dt><dd>{html.escape(m)}</dd>" for q, m in QUALIFIER_MEANINGS.items()
+        f"<dt><em>{html.escape(q)}</em></dt><dd>{html.escape(m)}</dd>" for q, m in COVERAGE_MEANINGS.items()
     )
-    return f'<dl class="kz-status-legend kz-qualifier-legend">{items}</dl>'
+    return f'<dl class="kz-status-legend kz-coverage-legend">{items}</dl>'
 
 
 def checks_html(checks: pd.DataFrame) -> str:
