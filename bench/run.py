@@ -3,8 +3,14 @@
 Measured on this machine, each as the median of RUNS runs:
 
 - cold build: every notebook executed, HTML built from scratch (`_build` removed);
-- no-change rebuild: `make book` right after a build;
-- prose edit: one sentence added to one notebook's prose, then `make book`;
+- no-change rebuild: `make book` right after a build (the short-cut), broken into its parts, and
+  `make book FULL=1` (the build's own checks) broken into lock, validation, staleness and the
+  published-book check;
+- prose edit: one sentence added to one notebook's prose, then `make book`, broken into its parts
+  (pair sync, waiting for Sphinx's imports, Sphinx's start, reading, writing, publishing: the build's
+  own record of its steps, ``_build/.timings.json``);
+- the same edit under `make serve`: from the save until the server offers the new build (open pages
+  ask four times a second);
 - one notebook's execution (the yardstick for the prose edit);
 - each notebook's own compute: its execution alone (one at a time, ``--jobs 1``) minus one
   kernel's start and imports, so overhead can be told from science;
@@ -17,11 +23,15 @@ Measured on this machine, each as the median of RUNS runs:
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+import json
 import os
 import platform
 import re
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -54,31 +64,99 @@ def median_of(action) -> float:
 
 def cold() -> float:
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
-    return timed([PY, "-m", "kzopinion.book.build", "--force"])
+    return timed([*MAKE_BOOK, "--full", "--force"])
+
+
+MAKE_BOOK = [PY, "-m", "kzopinion.book.makebook"]  # what `make book` runs
+TIMINGS = ROOT / "_build" / ".timings.json"
+PARTS: dict[str, list[dict[str, float]]] = {}  # the build's own record of its steps, per measure
+
+
+def keep_parts(measure: str) -> None:
+    PARTS.setdefault(measure, []).append(json.loads(TIMINGS.read_text(encoding="utf-8")))
 
 
 def no_change() -> float:
-    """What `make book` runs: the short-cut (kzopinion.book.uptodate), then the build only if it says so."""
-    started = time.perf_counter()
-    if subprocess.run([PY, "-m", "kzopinion.book.uptodate"], cwd=ROOT, capture_output=True).returncode != 0:
-        subprocess.run([PY, "-m", "kzopinion.book.build"], cwd=ROOT, check=True, capture_output=True)
-    return time.perf_counter() - started
+    """`make book` right after a build: the short-cut answers."""
+    subprocess.run(MAKE_BOOK, cwd=ROOT, check=True, capture_output=True)
+    return timed(MAKE_BOOK)
+
+
+def short_cut_parts() -> dict[str, float]:
+    """The short-cut's own parts, timed in this process (its Python start is the rest of the line above)."""
+    from kzopinion.book import uptodate
+
+    parts = {}
+    for name, action in [("walk of the sources' sizes and times", lambda: uptodate.files(ROOT)),
+                         ("commit lookup (git)", lambda: uptodate._commit(ROOT)),
+                         ("whole check (walk, commit, record, published book)", lambda: uptodate.current(ROOT))]:
+        started = time.perf_counter()
+        action()
+        parts[name] = time.perf_counter() - started
+    return parts
 
 
 def no_change_full() -> float:
-    """`make book FULL=1`: the build's own checks (tables validated, staleness of every record, the published book)."""
-    return timed([PY, "-m", "kzopinion.book.build"])
+    """`make book FULL=1`: the build's own checks (lock, tables, staleness of every record, the published book)."""
+    seconds = timed([*MAKE_BOOK, "--full"])
+    keep_parts("no-change rebuild, full checks (FULL=1)")
+    return seconds
+
+
+def edited(text: str) -> str:
+    return text.replace("## Soft power", "A sentence added by the benchmark.\n\n## Soft power", 1)
 
 
 def prose_edit() -> float:
     original = EDITED.read_text(encoding="utf-8")
     try:
-        EDITED.write_text(original.replace("## Soft power", "A sentence added by the benchmark.\n\n## Soft power", 1),
-                          encoding="utf-8")
-        return timed([PY, "-m", "kzopinion.book.build"])
+        EDITED.write_text(edited(original), encoding="utf-8")
+        seconds = timed(MAKE_BOOK)
+        keep_parts("prose edit of one notebook")
+        return seconds
     finally:
         EDITED.write_text(original, encoding="utf-8")
-        subprocess.run([PY, "-m", "kzopinion.book.build"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(MAKE_BOOK, cwd=ROOT, check=True, capture_output=True)
+
+
+def serve_reload() -> float:
+    """`make serve`, one prose edit: seconds from the save until the server offers the new build."""
+    import urllib.request
+
+    def version(port: int) -> int:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/__kz_build", timeout=5) as answer:
+            return json.load(answer)["version"]
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([PY, "-m", "kzopinion.book.serve", "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    original = EDITED.read_text(encoding="utf-8")
+    try:
+        wait_for(lambda: version(port) >= 1, 900)
+        time.sleep(3)  # the spare Sphinx worker started after a build is ready, as it is while an author types
+        EDITED.write_text(edited(original), encoding="utf-8")
+        started = time.perf_counter()
+        wait_for(lambda: version(port) >= 2, 120)
+        return time.perf_counter() - started
+    finally:
+        EDITED.write_text(original, encoding="utf-8")
+        with contextlib.suppress(Exception):
+            wait_for(lambda: version(port) >= 3, 120)
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+
+
+def wait_for(condition, seconds: float) -> None:
+    deadline = time.perf_counter() + seconds
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            if condition():
+                return
+        if time.perf_counter() > deadline:
+            raise TimeoutError("make serve did not answer in time")
+        time.sleep(0.02)
 
 
 def one_notebook() -> float:
@@ -142,13 +220,15 @@ def main() -> int:
     results = {}
     for name, action in [("cold build", cold), ("no-change rebuild", no_change),
                          ("no-change rebuild, full checks (FULL=1)", no_change_full),
-                         ("prose edit of one notebook", prose_edit),
+                         ("prose edit of one notebook", prose_edit), ("prose edit under make serve", serve_reload),
                          ("one notebook's execution", one_notebook), ("Sphinx only, from scratch", sphinx_only),
                          ("kernel start and imports", kernel_start_and_imports),
                          ("naive baseline (execute: force)", naive),
                          ("Jupyter Book cache mode (execute: cache)", lambda: naive("cache"))]:
         results[name] = median_of(action)
         print(f"[bench] {name:40s} {results[name]:6.1f} s", flush=True)
+    short_cut = {name: statistics.median(run[name] for run in runs)
+                 for runs in [[short_cut_parts() for _ in range(RUNS)]] for name in runs[0]}
     runs = [per_notebook_execution() for _ in range(RUNS)]
     start = results["kernel start and imports"]
     executions = {name: statistics.median(run[name] for run in runs) for name in runs[0]}
@@ -170,9 +250,14 @@ def main() -> int:
         f"| cold build (all notebooks executed, HTML from scratch) | {cold_time:.1f} | at most 1.3 x floor |",
         f"| no-change rebuild (`make book`: the short-cut of kzopinion.book.uptodate) | "
         f"{results['no-change rebuild']:.2f} | under 1 |",
+        *(f"| &nbsp;&nbsp;of which (in process): {name} | {seconds:.3f} | |" for name, seconds in short_cut.items()),
         f"| no-change rebuild with the full checks (`make book FULL=1`) | "
         f"{results['no-change rebuild, full checks (FULL=1)']:.1f} | |",
-        f"| prose edit of one notebook | {results['prose edit of one notebook']:.1f} | under 3 |",
+        *part_rows("no-change rebuild, full checks (FULL=1)"),
+        f"| prose edit of one notebook (`make book`) | {results['prose edit of one notebook']:.1f} | under 3 |",
+        *part_rows("prose edit of one notebook"),
+        f"| prose edit under `make serve`: from the save until the new build is offered (pages ask every 0.25 s) | "
+        f"{results['prose edit under make serve']:.1f} | under 3 |",
         f"| one notebook's execution | {one:.1f} | |",
         f"| kernel start and imports (one notebook) | {start:.1f} | |",
         *(f"| own compute of {name} (its execution alone minus kernel start and imports) | {seconds:.1f} | |"
@@ -189,6 +274,15 @@ def main() -> int:
     (ROOT / "bench" / "results.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     return 0
+
+
+def part_rows(measure: str) -> list[str]:
+    """Rows for the parts of ``measure``: the medians of the build's own record of its steps (the part of the
+    line above not listed is Python's start and the build's imports, and the end of the process)."""
+    runs = PARTS.get(measure, [])
+    names = [name for name in runs[0] if name != "total"] if runs else []
+    return [f"| &nbsp;&nbsp;of which: {name} | {statistics.median(run.get(name, 0.0) for run in runs):.2f} | |"
+            for name in names]
 
 
 def _cpu() -> str:

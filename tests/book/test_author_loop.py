@@ -169,7 +169,7 @@ def test_make_book_answers_from_the_short_cut_without_starting_sphinx(monkeypatc
     monkeypatch.setattr(uptodate, "main", lambda: 1)
     assert makebook.main(["--timeout", "900"]) == 0
     assert len(started) == 1 and handed == [["--timeout", "900"]]
-    assert makebook.main(["--full"]) == 0 and handed[-1] == [], "FULL=1 skips the short-cut"
+    assert makebook.main(["--full"]) == 0 and handed[-1] == ["--full"], "FULL=1 skips the short-cut, checks all"
 
 
 def test_the_execution_cache_stand_in_fails_loudly_when_used():
@@ -209,7 +209,8 @@ def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
     before = {p.relative_to(site.resolve()).as_posix(): p.stat().st_ino for p in site.resolve().rglob("*.html")}
     source = repo_copy / "notebooks/04-foreign-policy.md"
     text = source.read_text(encoding="utf-8")
-    source.write_text(text.replace("## Soft power", "A sentence an author added.\n\n## Soft power", 1), encoding="utf-8")
+    source.write_text(text.replace("## Soft power", "A sentence an author added.\n\n## Soft power", 1),
+                      encoding="utf-8")
     result = _make_book(repo_copy)
     assert result.returncode == 0, result.stderr
     out = result.stdout

@@ -1,6 +1,7 @@
 """Build the book: validate data, execute stale notebooks, build the HTML.
 
-    python -m kzopinion.book.build                 # what `make book` runs
+    python -m kzopinion.book.build                 # the build `make book` runs (kzopinion.book.makebook)
+    python -m kzopinion.book.build --full          # check everything again (make book FULL=1)
     python -m kzopinion.book.build --force         # re-execute every notebook
     python -m kzopinion.book.build --no-html       # stop after executing notebooks
     python -m kzopinion.book.build --timeout 900   # per-cell limit in seconds (make book TIMEOUT=900)
@@ -9,24 +10,31 @@
 
 Steps, each stopping the build loudly on failure:
 
-1. validate every table of the data package (schema and checksum);
+1. validate every table of the data package (schema and checksum); skipped while no file of ``data/``
+   nor the data package's code changed since the last validation that passed (``--full`` always
+   validates);
 2. (the generated pages, data appendix and chart library, are written by the book's Sphinx
    extension when step 4 starts, so the plain ``jupyter-book build .`` has them too);
 3. execute, in parallel, each notebook whose code or whose reads (tables, files, modules,
    microdata, other records: see kzopinion.book.runlog) changed, the replication report last; a
-   notebook whose prose alone changed is resynced, not executed. Kernels run on a snapshot of
-   the sources, with a working folder and HOME of their own under ``_build/runs/``, and cannot
-   write into the repository (:mod:`kzopinion.book.guard`): a cell that tries fails the build
-   naming the cell and the file; nothing is ever restored, so a source saved during the build
-   stays as saved and the next build picks it up;
-4. build the HTML with Jupyter Book (execution off, warnings are errors; only changed pages,
-   or from scratch whenever a glued value changed, whatever command executed the notebook,
-   so values pasted across pages are never stale), and publish it as ``_build/html`` by an
-   atomic swap, only when the whole build succeeded and the book is complete. When nothing
+   notebook whose prose alone changed is resynced, not executed. When the only files changed
+   since the last build are notebook sources and book pages, the unchanged notebooks are taken
+   as current without reading them (:func:`settled_notebooks`; ``--full`` reads them all).
+   Kernels run on a snapshot of the sources, with a working folder and HOME of their own under
+   ``_build/runs/``, and cannot write into the repository (:mod:`kzopinion.book.guard`): a cell
+   that tries fails the build naming the cell and the file; nothing is ever restored, so a
+   source saved during the build stays as saved and the next build picks it up;
+4. build the HTML with Jupyter Book's Sphinx (execution off, warnings are errors; only changed
+   pages, or from scratch whenever a glued value changed, whatever command executed the notebook,
+   so values pasted across pages are never stale) in a worker started when the build began, whose
+   imports run meanwhile on another core (:mod:`kzopinion.book.sphinxworker`); publish it as
+   ``_build/html`` by an atomic swap, only when the whole build succeeded and the book is complete
+   (files of unchanged pages are linked from the book they replace, not copied). When nothing
    changed since the last build and the published book is complete, step 4 is skipped.
 
-One command runs at a time (:mod:`kzopinion.book.buildlock`): ``make book``, ``make pdf``,
-``make serve``, ``make variants``, ``make clean`` and the tests take the same lock.
+The seconds each step took are printed at the end and kept in ``_build/.timings.json``. One command
+runs at a time (:mod:`kzopinion.book.buildlock`): ``make book``, ``make pdf``, ``make serve``,
+``make variants``, ``make clean`` and the tests take the same lock.
 """
 
 from __future__ import annotations
@@ -94,12 +102,13 @@ def run_folder(root: Path) -> Path:
 VALIDATED = Path("_build") / ".validated.key"
 
 
-def validate_data(root: Path) -> None:
-    """Validate every table, unless none of the files of ``data/`` nor the data package's code changed (by
-    size and modification time) since the last validation that passed (its key: ``_build/.validated.key``)."""
+def validate_data(root: Path, always: bool = False) -> None:
+    """Validate every table, unless (and ``always`` is False) none of the files of ``data/`` nor the data
+    package's code changed (by size and modification time) since the last validation that passed (its key:
+    ``_build/.validated.key``)."""
     key = uptodate.stat_key(root, ("data", "src/kzopinion/data"))
     stamp = root / VALIDATED
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
+    if not always and stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
         say("data tables unchanged since they were last checked")
         return
     say("checking data tables against data/datapackage.json ...")
@@ -512,9 +521,11 @@ def needs_full_rebuild(root: Path) -> bool:
 
 def build(root: Path, force: bool = False, html: bool = True, strict: bool = True,
           jobs: int | None = None, timeout: int | None = None, keep_md: frozenset[str] = frozenset(),
-          from_ipynb: frozenset[str] = frozenset()) -> Path:
+          from_ipynb: frozenset[str] = frozenset(), full: bool = False) -> Path:
     """Build the book of the edition :func:`kzopinion.book.editions.select` chooses; returns the published
     HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``).
+    ``full`` checks everything again: every table validated and every notebook's staleness read, whatever
+    was kept from the last build.
 
     The seconds each step took are printed at the end and kept in ``_build/.timings.json`` (read by
     ``make bench``)."""
@@ -532,7 +543,7 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
         worker = start_sphinx(root) if html else None
         try:
             mark = time.perf_counter()
-            validate_data(root)
+            validate_data(root, always=full)
             steps["validation"] = time.perf_counter() - mark
             mark = time.perf_counter()
             for name in sorted(from_ipynb):
@@ -541,7 +552,7 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
                     raise BuildError(f"--from-ipynb {name}: notebooks/{name}.md and .ipynb must both exist.")
                 notebooks.import_from_record(source)
                 say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
-            settled = frozenset() if force or from_ipynb else settled_notebooks(root, repository)
+            settled = frozenset() if full or force or from_ipynb else settled_notebooks(root, repository)
             execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md, repository=repository,
                               settled=settled)
             unsynced = [f"notebooks/{s.name}" for s in notebooks.sources(root)
@@ -682,6 +693,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="re-execute every notebook")
     parser.add_argument("--no-html", action="store_true", help="execute notebooks only")
     parser.add_argument("--lenient", action="store_true", help="do not turn Sphinx warnings into errors")
+    parser.add_argument("--full", action="store_true",
+                        help="check everything again: every table, every notebook's staleness (make book FULL=1)")
     parser.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores + 1)")
     parser.add_argument("--timeout", default=None,
                         help="seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or "
@@ -695,7 +708,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root = _root()
         build(root, force=args.force, html=not args.no_html, strict=not args.lenient, jobs=args.jobs,
-              timeout=args.timeout, keep_md=frozenset(args.keep_md), from_ipynb=frozenset(args.from_ipynb))
+              timeout=args.timeout, keep_md=frozenset(args.keep_md), from_ipynb=frozenset(args.from_ipynb),
+              full=args.full)
     except BuildError as err:
         print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1

@@ -1,14 +1,15 @@
 """What ``make book`` runs: the published book when it is current, otherwise the build, Sphinx started first.
 
-1. Unless ``--full`` (``make book FULL=1``), ask :mod:`kzopinion.book.uptodate`; when nothing the book
-   was built from changed, say so and stop (a Python start and a walk of the sources' sizes and times).
+1. Unless ``--full`` (``make book FULL=1``, which the build also takes to check everything), ask
+   :mod:`kzopinion.book.uptodate`; when nothing the book was built from changed, say so and stop
+   (a Python start and a walk of the sources' sizes and times).
 2. Otherwise start the Sphinx worker (:mod:`kzopinion.book.sphinxworker`), so Sphinx's imports run on
    another core while this process imports the build and brings the notebooks up to date; then run
    :func:`kzopinion.book.build.main` with the remaining arguments.
 
 Only the standard library and two small modules are imported before the worker starts.
 
-    python -m kzopinion.book.makebook [--full] [build options, e.g. --timeout 900]
+    python -m kzopinion.book.makebook [--full] [the build's options, e.g. --timeout 900]
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from kzopinion.book import sphinxworker, uptodate
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    full = "--full" in args
-    args = [a for a in args if a != "--full"]
+    full = "--full" in args  # also the build's: every table validated, every notebook's staleness read
     if not full and "--no-html" not in args and uptodate.main() == 0:
         return 0
     try:

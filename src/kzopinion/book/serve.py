@@ -9,7 +9,7 @@ configuration. When one of
 them is saved it rebuilds: a prose edit is copied into the notebook's record without
 executing anything and only the changed pages are rebuilt; a code or data edit re-executes
 what it affects. Open pages reload themselves: in this mode only, each HTML page is sent with
-a small script that asks the server for the build number every second and reloads when it
+a small script that asks the server for the build number four times a second and reloads when it
 changes, or shows the build's error message when a build failed (the previous book stays).
 
 Each rebuild is ``make book``'s own (:func:`kzopinion.book.build.build`: the same lock, edition,
@@ -62,7 +62,7 @@ RELOAD_SCRIPT = """<script>/* live preview (make serve only) */
       if (seen !== null && state.version !== seen) { location.reload(); return; }
       seen = state.version;
       show(state.error);
-    }).catch(function () {}).then(function () { setTimeout(poll, 1000); });
+    }).catch(function () {}).then(function () { setTimeout(poll, 250); });
   }
   poll();
 })();
@@ -226,7 +226,7 @@ def published(root: Path) -> Path:
     return root / "_build" / "html"
 
 
-def serve(root: Path, port: int = 8000, interval: float = 0.4) -> None:
+def serve(root: Path, port: int = 8000, interval: float = 0.2) -> None:
     server = listen(port)
     state = State(published(root))
     server.RequestHandlerClass = handler(state)
@@ -244,7 +244,7 @@ def serve(root: Path, port: int = 8000, interval: float = 0.4) -> None:
             if now != before:
                 changed = sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k))
                 print(f"[serve] changed: {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}", flush=True)
-                time.sleep(0.2)  # let the editor finish writing
+                time.sleep(0.1)  # let the editor finish writing
                 before = watched(root)  # a save during the rebuild is seen afterwards and rebuilt again
                 rebuild(root, state)
     finally:
