@@ -14,6 +14,7 @@ Only the standard library and two small modules are imported before the worker s
 
 from __future__ import annotations
 
+import os
 import sys
 
 from kzopinion import paths
@@ -39,4 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # the build is over and every file it wrote is closed: tearing the interpreter down only delays

@@ -403,8 +403,10 @@ def _configure(app, config) -> None:
     if disagreement:
         raise ExtensionError(f"kzopinion: {disagreement}")
     # In the configuration Sphinx compares between builds: when the commit, date or address
-    # changes, every page is written again, so no page names a stale commit.
-    config.html_context["kz_edition"] = vars(app.kz_edition)
+    # changes, every page is written again, so no page names a stale commit. Uncommitted changes
+    # are said on the pages written while there are some (a page whose sources are unchanged is the
+    # commit's own), so the first edit after a commit rewrites its page, not the whole book.
+    config.html_context["kz_edition"] = {k: v for k, v in vars(app.kz_edition).items() if k != "dirty"}
 
 
 def setup(app):
