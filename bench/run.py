@@ -44,6 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PY = sys.executable
 EDITED = ROOT / "notebooks" / "04-foreign-policy.md"
+HEADER = ("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+          "    format_version: 0.13\nkernelspec:\n  display_name: Python 3 (ipykernel)\n  language: python\n"
+          "  name: python3\n---\n\n")
 IMPORTS = ("import pandas, numpy, altair, statsmodels.api, scipy.stats, vl_convert\n"
            "from kzopinion import data, formatting\n"
            "from kzopinion.analysis import charts, models, survey\n"
@@ -83,9 +86,12 @@ def no_change() -> float:
 
 
 def short_cut_parts() -> dict[str, float]:
-    """The short-cut's own parts, timed in this process (its Python start is the rest of the line above)."""
+    """The short-cut's own parts, timed in this process right after a build (its Python start is the rest)."""
     from kzopinion.book import uptodate
 
+    subprocess.run(MAKE_BOOK, cwd=ROOT, check=True, capture_output=True)
+    if uptodate.current(ROOT) is None:
+        raise RuntimeError("the short-cut does not find the book it just built current")
     parts = {}
     for name, action in [("walk of the sources' sizes and times", lambda: uptodate.files(ROOT)),
                          ("commit lookup (git)", lambda: uptodate._commit(ROOT)),
@@ -171,15 +177,21 @@ def sphinx_only() -> float:
 
 
 def kernel_start_and_imports() -> float:
-    """papermill on a one-cell notebook that imports what the section notebooks import."""
-    import nbformat
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "imports.ipynb"
-        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(IMPORTS)])
-        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(notebook, path)
-        return timed([PY, "-m", "papermill", str(path), str(path), "-k", "python3", "--no-progress-bar"], cwd=ROOT)
+    """A one-cell notebook importing what the section notebooks import, executed as the build executes one
+    (:func:`kzopinion.book.notebooks.execute`, timed inside the process as the build times each notebook)."""
+    folder = ROOT / "_build" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "imports.md"
+    source.write_text(HEADER + "```{code-cell} ipython3\n" + IMPORTS + "```\n", encoding="utf-8")
+    code = ("import sys, time; from pathlib import Path; from kzopinion import paths; "
+            "from kzopinion.book import notebooks; started = time.perf_counter(); "
+            f"notebooks.execute(Path({str(source)!r}), paths.root(), record=Path({str(folder / 'imports.ipynb')!r})); "
+            "print(time.perf_counter() - started)")
+    try:
+        result = subprocess.run([PY, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
+        return float(result.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def per_notebook_execution() -> dict[str, float]:

@@ -163,12 +163,13 @@ def test_assembling_links_unchanged_published_files_and_copies_the_rest(tmp_path
 def test_make_book_answers_from_the_short_cut_without_starting_sphinx(monkeypatch):
     started, handed = [], []
     monkeypatch.setattr(uptodate, "main", lambda: 0)
-    monkeypatch.setattr(sphinxworker, "prestart", lambda cwd: started.append(cwd))
+    monkeypatch.setattr(sphinxworker, "prestart", lambda cwd, held=None: started.append((cwd, held)))
     monkeypatch.setattr(build, "main", lambda args: handed.append(args) or 0)
     assert makebook.main([]) == 0 and started == [] and handed == []
     monkeypatch.setattr(uptodate, "main", lambda: 1)
     assert makebook.main(["--timeout", "900"]) == 0
     assert len(started) == 1 and handed == [["--timeout", "900"]]
+    assert started[0][1] is not None, "the worker is started holding the build lock"
     assert makebook.main(["--full"]) == 0 and handed[-1] == ["--full"], "FULL=1 skips the short-cut, checks all"
 
 
@@ -227,6 +228,10 @@ def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
             "publish", "total"} <= set(timings)
     assert (site / "claims.json").is_file() and (site / "claims.csv").is_file()
     assert _make_book(repo_copy).stdout.startswith("[book] book up to date")
+    full = _make_book(repo_copy, "--full")  # make book FULL=1: every check again, nothing rebuilt
+    assert full.returncode == 0, full.stderr
+    assert "checking data tables against data/datapackage.json" in full.stdout
+    assert "book up to date (nothing changed since the last build)" in full.stdout
 
 
 def test_only_unchanged_notebooks_are_settled_without_reading_them(repo_copy):

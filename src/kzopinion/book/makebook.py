@@ -7,7 +7,8 @@
    another core while this process imports the build and brings the notebooks up to date; then run
    :func:`kzopinion.book.build.main` with the remaining arguments.
 
-Only the standard library and two small modules are imported before the worker starts.
+The build lock (:mod:`kzopinion.book.buildlock`) is taken before the worker starts, so the worker holds it
+too. Only the standard library and three small modules are imported before the worker starts.
 
     python -m kzopinion.book.makebook [--full] [the build's options, e.g. --timeout 900]
 """
@@ -18,7 +19,7 @@ import os
 import sys
 
 from kzopinion import paths
-from kzopinion.book import sphinxworker, uptodate
+from kzopinion.book import buildlock, sphinxworker, uptodate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,9 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     if not full and "--no-html" not in args and uptodate.main() == 0:
         return 0
     try:
-        sphinxworker.prestart(paths.root())
-    except (OSError, FileNotFoundError):
-        pass  # the build names a missing repository or an unusable interpreter itself
+        root = paths.root()
+    except FileNotFoundError:
+        return _build(args)  # the build names the missing repository
+    try:
+        with buildlock.lock(root):
+            # the worker holds the lock too, and ends as soon as this process does
+            sphinxworker.prestart(root, buildlock.held_descriptor(root))
+            return _build(args)
+    except buildlock.Busy as err:
+        print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
+        return 1
+
+
+def _build(args: list[str]) -> int:
     try:
         from kzopinion.book import build
     except KeyboardInterrupt:

@@ -97,10 +97,11 @@ class SphinxWorker:
 _SPARE: list[SphinxWorker] = []
 
 
-def prestart(cwd: Path) -> None:
-    """Start a worker now, for the next build of this process to :func:`take`."""
+def prestart(cwd: Path, held_lock: int | None = None) -> None:
+    """Start a worker now, for the next build of this process to :func:`take` (``held_lock``: the build lock's
+    descriptor, when the caller holds it)."""
     if not any(w.alive() for w in _SPARE):
-        _SPARE[:] = [SphinxWorker.start(cwd)]
+        _SPARE[:] = [SphinxWorker.start(cwd, held_lock)]
 
 
 def take() -> SphinxWorker | None:
