@@ -183,10 +183,13 @@ def kernel_start_and_imports() -> float:
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / "imports.md"
     source.write_text(HEADER + "```{code-cell} ipython3\n" + IMPORTS + "```\n", encoding="utf-8")
-    code = ("import sys, time; from pathlib import Path; from kzopinion import paths; "
-            "from kzopinion.book import notebooks; started = time.perf_counter(); "
-            f"notebooks.execute(Path({str(source)!r}), paths.root(), record=Path({str(folder / 'imports.ipynb')!r})); "
-            "print(time.perf_counter() - started)")
+    code = ("import time; from pathlib import Path; from kzopinion import paths; from kzopinion.book import notebooks\n"
+            f"root, folder = paths.root(), Path({str(folder)!r})\n"
+            "with notebooks.kernel_environment(folder / 'run', root, root):\n"
+            "    started = time.perf_counter()\n"
+            "    notebooks.execute(folder / 'imports.md', root, run_dir=folder / 'run',\n"
+            "                      record=folder / 'imports.ipynb')\n"
+            "    print(time.perf_counter() - started)\n")
     try:
         result = subprocess.run([PY, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
         return float(result.stdout.strip().splitlines()[-1])
