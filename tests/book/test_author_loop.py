@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from kzopinion import paths
-from kzopinion.book import appendix, build, doorways, makebook, sphinxworker, uptodate
+from kzopinion.book import appendix, build, buildlock, doorways, makebook, sphinxworker, uptodate
 
 ROOT = paths.root()
 
@@ -163,13 +163,13 @@ def test_assembling_links_unchanged_published_files_and_copies_the_rest(tmp_path
 def test_make_book_answers_from_the_short_cut_without_starting_sphinx(monkeypatch):
     started, handed = [], []
     monkeypatch.setattr(uptodate, "main", lambda: 0)
-    monkeypatch.setattr(sphinxworker, "prestart", lambda cwd, held=None: started.append((cwd, held)))
-    monkeypatch.setattr(build, "main", lambda args: handed.append(args) or 0)
+    monkeypatch.setattr(sphinxworker, "prestart", lambda cwd: started.append(buildlock.held_descriptor(cwd)))
+    monkeypatch.setattr(build, "main", lambda args, started: handed.append(args) or 0)
     assert makebook.main([]) == 0 and started == [] and handed == []
     monkeypatch.setattr(uptodate, "main", lambda: 1)
     assert makebook.main(["--timeout", "900"]) == 0
     assert len(started) == 1 and handed == [["--timeout", "900"]]
-    assert started[0][1] is not None, "the worker is started holding the build lock"
+    assert started[0] is not None, "the worker is started once the build lock is held"
     assert makebook.main(["--full"]) == 0 and handed[-1] == ["--full"], "FULL=1 skips the short-cut, checks all"
 
 
@@ -190,8 +190,8 @@ def test_an_idle_worker_ends_when_closed_and_a_failed_job_returns_its_cause(tmp_
         capture_output=True, text=True, timeout=120)
     assert probe.stdout.split() == ["False", "True"], probe.stderr
     idle = sphinxworker.SphinxWorker.start(tmp_path)
-    idle.close()
-    assert idle.process.returncode == 0
+    idle.close()  # never sent a job: stopped at once, whatever it was importing
+    assert idle.process.returncode is not None
     (tmp_path / "_config.yml").write_text("title: [unclosed\n", encoding="utf-8")
     reply = sphinxworker.SphinxWorker.start(tmp_path).build(tmp_path, tmp_path / "out", "html", True)
     assert reply["status"] == 1 and "_config.yml" in reply["log"]
@@ -203,7 +203,14 @@ def _make_book(repo: Path, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=900)
 
 
+def _commit_all(repo: Path) -> None:
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the state the book is built from"]):
+        subprocess.run(["git", "-c", "user.name=kzopinion", "-c", "user.email=kzopinion@example.org", *command],
+                       cwd=repo, check=True, capture_output=True)
+
+
 def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
+    _commit_all(repo_copy)
     first = _make_book(repo_copy)
     assert first.returncode == 0, first.stderr
     site = repo_copy / "_build/html"
@@ -227,7 +234,13 @@ def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
     assert {"validation", "notebooks (staleness, resync, execution)", "Sphinx start", "Sphinx read", "Sphinx write",
             "publish", "total"} <= set(timings)
     assert (site / "claims.json").is_file() and (site / "claims.csv").is_file()
+    flagged = "(with uncommitted changes)"
+    assert flagged in (site / "notebooks/04-foreign-policy.html").read_text(encoding="utf-8")
+    assert flagged not in (site / "book/conclusion.html").read_text(encoding="utf-8"), "its sources are committed"
     assert _make_book(repo_copy).stdout.startswith("[book] book up to date")
+    source.write_text(text, encoding="utf-8")  # the edit undone: the page is the commit's own again
+    assert _make_book(repo_copy).returncode == 0
+    assert flagged not in (site / "notebooks/04-foreign-policy.html").read_text(encoding="utf-8")
     full = _make_book(repo_copy, "--full")  # make book FULL=1: every check again, nothing rebuilt
     assert full.returncode == 0, full.stderr
     assert "checking data tables against data/datapackage.json" in full.stdout
@@ -261,3 +274,59 @@ def test_only_unchanged_notebooks_are_settled_without_reading_them(repo_copy):
     assert changed_then_restored(repo_copy / "src/kzopinion/chapters/__init__.py") == frozenset()
     assert changed_then_restored(repo_copy / "book/conclusion.md") == stems
     assert build.settled_notebooks(repo_copy, repo_copy) == stems
+
+
+def test_a_code_edit_in_a_section_reaches_the_report_that_reads_its_record(repo_copy):
+    """Settled notebooks are settled before anything executes: a report reading a section's record is checked
+    again once that section has executed, so the report and the ledger agree."""
+    assert _make_book(repo_copy).returncode == 0
+    source = repo_copy / "notebooks/03-cultural-values.md"
+    text = source.read_text(encoding="utf-8")
+    call = "claims.record_many((claim, value, text)"
+    assert call in text
+    edited = 'claims.record_many((claim, value * 1.5 if claim == "cu_pp_us_halves" else value, text)'
+    source.write_text(text.replace(call, edited, 1), encoding="utf-8")
+    result = _make_book(repo_copy)
+    assert result.returncode == 0, result.stderr
+    assert "notebooks to execute: 03-cultural-values" in result.stdout
+    assert "1 of 1 notebooks to execute: 99-replication-report" in result.stdout
+    exported = {row["id"]: row for row in json.loads((repo_copy / "_build/html/claims.json").read_text())}
+    report = (repo_copy / "_build/html/notebooks/99-replication-report.html").read_text(encoding="utf-8")
+    row = report[report.index('id="claim-cu_pp_us_halves"'):]
+    assert exported["cu_pp_us_halves"]["status"] == "differs"
+    assert "differs" in row[:row.index("</tr>")]
+
+
+def test_a_spare_worker_is_used_only_while_the_package_code_is_as_it_found_it(tmp_path, monkeypatch):
+    """`make serve` keeps a worker ready between saves; after an edit of the package's code (the Sphinx
+    extension among it) that worker would build with the old code, so it is stopped and a new one started."""
+
+    class Spare:
+        def __init__(self, key):
+            self.code_key, self.closed = key, False
+
+        def alive(self):
+            return not self.closed
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(sphinxworker, "code_key", lambda root: "now")
+    current, stale = Spare("now"), Spare("before the edit")
+    monkeypatch.setattr(sphinxworker, "_SPARE", [current])
+    assert sphinxworker.take(tmp_path) is current
+    monkeypatch.setattr(sphinxworker, "_SPARE", [stale])
+    assert sphinxworker.take(tmp_path) is None and stale.closed
+    left = Spare("now")
+    monkeypatch.setattr(sphinxworker, "_SPARE", [left])
+    sphinxworker.discard()
+    assert left.closed and sphinxworker._SPARE == []
+
+
+def test_a_page_says_uncommitted_changes_when_its_own_source_or_what_every_page_reads_has_them():
+    edition = doorways.Edition(commit="abc", dirty=False, date="2026-12-01", data_digest="0", citation="",
+                               changed=("notebooks/04-foreign-policy.md", "book/intro.md"))
+    assert edition.page_dirty("notebooks/04-foreign-policy") and edition.page_dirty("book/intro")
+    assert not edition.page_dirty("notebooks/03-cultural-values") and not edition.page_dirty("book/conclusion")
+    everywhere = doorways.Edition(commit="abc", dirty=True, date="2026-12-01", data_digest="0", citation="")
+    assert all(everywhere.page_dirty(page) for page in ("book/intro", "notebooks/03-cultural-values"))

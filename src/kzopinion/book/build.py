@@ -170,15 +170,17 @@ def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, 
     cwd = os.getcwd()
     try:
         with notebooks.kernel_environment(run_dir, repository or root, tree), kernel_stderr(run_dir / "kernels.log"):
-            changed = _execute(root, tree, sections, force, jobs, seconds, run_dir, keep_md, given, settled)
+            states = _execute(root, tree, sections, force, jobs, seconds, run_dir, keep_md, given, settled)
+            if "execute" in states.values():
+                settled = frozenset()  # the reports read the sections' records, and some were just rewritten
             for record in (root / "notebooks").glob("*.ipynb"):  # the reports read the sections' new records
                 shutil.copy2(record, tree / "notebooks" / record.name)
             given = guard.digests(tree)
-            changed += _execute(root, tree, reports, force, jobs, seconds, run_dir, keep_md, given, settled)
+            states |= _execute(root, tree, reports, force, jobs, seconds, run_dir, keep_md, given, settled)
     finally:
         os.chdir(cwd)  # papermill changes the process's working folder per notebook
     shutil.rmtree(run_dir, ignore_errors=True)
-    return changed
+    return [source for source, state in states.items() if state != "current"]
 
 
 _CONSOLE: list[int] = []  # the terminal's stderr while kernel_stderr sends fd 2 to a log
@@ -211,9 +213,10 @@ def _timeout(value: int | None) -> int:
 
 def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int | None, timeout: int,
              run_dir: Path, keep_md: frozenset[str], given: dict[str, str],
-             settled: frozenset[str] = frozenset()) -> list[Path]:
+             settled: frozenset[str] = frozenset()) -> dict[Path, str]:
     """Execute the stale ``sources`` (of ``root``) from their copies in the snapshot ``tree``, writing
-    their records into ``root``; then check that no kernel wrote into the snapshot."""
+    their records into ``root``; then check that no kernel wrote into the snapshot. Returns each source's
+    state (see :func:`kzopinion.book.notebooks.status`)."""
     copies = {s: tree / s.relative_to(root) for s in sources}
     try:
         states = {s: "execute" if force else "current" if s.stem in settled and s.stem not in keep_md
@@ -260,7 +263,7 @@ def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int
             run_dir.rename(keep)
         raise BuildError("\n".join([*([str(failure)] if failure else []),
                                     *([notebooks.written_message(altered)] if altered else [])]))
-    return [s for s, state in states.items() if state != "current"]
+    return states
 
 
 # --------------------------------------------------------------------------- HTML
@@ -343,18 +346,19 @@ def check_pastes(root: Path) -> None:
 
 
 def start_sphinx(root: Path) -> sphinxworker.SphinxWorker:
-    """Start a Sphinx worker for ``root`` (:mod:`kzopinion.book.sphinxworker`): it imports Sphinx meanwhile."""
-    held = buildlock.held_descriptor(root) or buildlock.held_descriptor(_repository(root))
-    # a worker started here holds the lock too (one started earlier ends as soon as this build does)
-    return sphinxworker.take() or sphinxworker.SphinxWorker.start(root, held)
+    """A Sphinx worker for ``root`` (:mod:`kzopinion.book.sphinxworker`): the one started earlier for this
+    build if it is usable, else a new one; its imports run meanwhile."""
+    return sphinxworker.take(root) or sphinxworker.SphinxWorker.start(root)
 
 
 def jupyter_book(root: Path, output: Path, builder: str, strict: bool,
                  worker: sphinxworker.SphinxWorker | None = None) -> tuple[Path, str]:
     """Build ``root`` with Jupyter Book's Sphinx into ``output`` (as ``jupyter-book build --path-output``
-    does), in ``worker`` or a worker started now; returns the built folder and the log."""
+    does), in ``worker`` or a worker started now; returns the built folder and the log. The worker is handed
+    the build lock with the job, so it holds the lock until it ends, even if this process is killed."""
+    held = buildlock.held_descriptor(root) or buildlock.held_descriptor(_repository(root))
     asked = time.perf_counter()
-    reply = (worker or start_sphinx(root)).build(root, output, builder, strict)
+    reply = (worker or start_sphinx(root)).build(root, output, builder, strict, held)
     waited = time.perf_counter() - asked
     built = output / "_build" / builder
     log = reply["log"]
@@ -521,17 +525,18 @@ def needs_full_rebuild(root: Path) -> bool:
 
 def build(root: Path, force: bool = False, html: bool = True, strict: bool = True,
           jobs: int | None = None, timeout: int | None = None, keep_md: frozenset[str] = frozenset(),
-          from_ipynb: frozenset[str] = frozenset(), full: bool = False) -> Path:
+          from_ipynb: frozenset[str] = frozenset(), full: bool = False, before: float = 0.0) -> Path:
     """Build the book of the edition :func:`kzopinion.book.editions.select` chooses; returns the published
     HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``).
     ``full`` checks everything again: every table validated and every notebook's staleness read, whatever
     was kept from the last build.
 
     The seconds each step took are printed at the end and kept in ``_build/.timings.json`` (read by
-    ``make bench``)."""
-    started = time.perf_counter()
+    ``make bench``); ``before`` is what the command spent before calling this (Python's start, imports)."""
+    started = time.perf_counter() - before
     with lock(root):
-        steps: dict[str, float] = {"lock": time.perf_counter() - started}
+        steps: dict[str, float] = {"Python start and imports": before} if before else {}
+        steps["lock"] = time.perf_counter() - started - before
         sources = uptodate.files(root)  # as this build finds them: a save made during the build stays new
         check_configuration(root)
         try:
@@ -688,7 +693,9 @@ def _root() -> Path:
         raise BuildError(str(err)) from None
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, started: float | None = None) -> int:
+    """The command line; ``started``: the ``time.perf_counter()`` at which the command began (given by
+    :mod:`kzopinion.book.makebook`), so the timings include Python's start and the imports."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--force", action="store_true", help="re-execute every notebook")
     parser.add_argument("--no-html", action="store_true", help="execute notebooks only")
@@ -704,12 +711,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-ipynb", action="append", default=[], metavar="NAME",
                         help="a record edited by hand: write its cells into the .md, then build")
     args = parser.parse_args(argv)
+    before = time.perf_counter() - started if started is not None else 0.0
     root = None
     try:
         root = _root()
         build(root, force=args.force, html=not args.no_html, strict=not args.lenient, jobs=args.jobs,
               timeout=args.timeout, keep_md=frozenset(args.keep_md), from_ipynb=frozenset(args.from_ipynb),
-              full=args.full)
+              full=args.full, before=before)
     except BuildError as err:
         print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1

@@ -165,12 +165,22 @@ class Edition:
     """What the page footer says about the build."""
 
     commit: str
-    dirty: bool
+    dirty: bool  # uncommitted changes to what every page is made from (anything but the pages' own sources)
     date: str
     data_digest: str
     citation: str
     url: str = ""  # the repository's address (``repository.url`` in _config.yml), "" when not set
     commit_url: str = ""  # the address of the commit in the repository, "" when either is unknown
+    changed: tuple[str, ...] = ()  # the pages' own sources (notebooks/*.md|ipynb, book/*.md) with uncommitted changes
+
+    def page_dirty(self, docname: str) -> bool:
+        """Whether the page ``docname`` is built with uncommitted changes: to what every page is made from,
+        or to its own source."""
+        return self.dirty or bool({f"{docname}.md", f"{docname}.ipynb"} & set(self.changed))
+
+
+def _page_source(path: str) -> bool:
+    return path.startswith(("notebooks/", "book/")) and path.endswith((".md", ".ipynb"))
 
 
 def _git(root: Path, *args: str) -> str:
@@ -256,7 +266,11 @@ def edition(root: Path, url: str = "") -> Edition:
     date, data digest, citation and, when ``url`` (the repository's address) is set, the
     address of the commit."""
     built = commit(root)
-    dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
+    # "XY path" lines (the output's first blank is stripped), paths relative to the repository's root
+    # whatever folder git runs in; a rename shows its new name
+    changes = [line[2:].strip().split(" -> ")[-1].strip('"')
+               for line in _git(root, "status", "--porcelain", "--untracked-files=no").splitlines() if line]
     url = url.strip().rstrip("/")
-    return Edition(commit=built, dirty=dirty, date=build_date(), data_digest=data_digest(root),
-                   citation=citation(root, built, url), url=url, commit_url=commit_address(url, built))
+    return Edition(commit=built, dirty=any(not _page_source(path) for path in changes), date=build_date(),
+                   data_digest=data_digest(root), citation=citation(root, built, url), url=url,
+                   commit_url=commit_address(url, built), changed=tuple(sorted(filter(_page_source, changes))))

@@ -248,6 +248,7 @@ def serve(root: Path, port: int = 8000, interval: float = 0.2) -> None:
                 before = watched(root)  # a save during the rebuild is seen afterwards and rebuilt again
                 rebuild(root, state)
     finally:
+        sphinxworker.discard()
         server.shutdown()
         server.server_close()
 

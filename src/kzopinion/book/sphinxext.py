@@ -335,7 +335,7 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     if ed.commit_url:
         commit = f'<a href="{html.escape(ed.commit_url)}">{commit}</a>'
     commit = f"<code>{commit}</code>"
-    commit += " (with uncommitted changes)" if ed.dirty else ""
+    commit += " (with uncommitted changes)" if ed.page_dirty(pagename) else ""
     source = f' of <a href="{html.escape(ed.url)}">{html.escape(ed.url)}</a>' if ed.url else ""
     context["body"] += (
         '<aside class="kz-edition" aria-label="About this edition"><p>'
@@ -402,11 +402,11 @@ def _configure(app, config) -> None:
         raise ExtensionError(f"kzopinion: {err}") from None
     if disagreement:
         raise ExtensionError(f"kzopinion: {disagreement}")
-    # In the configuration Sphinx compares between builds: when the commit, date or address
-    # changes, every page is written again, so no page names a stale commit. Uncommitted changes
-    # are said on the pages written while there are some (a page whose sources are unchanged is the
-    # commit's own), so the first edit after a commit rewrites its page, not the whole book.
-    config.html_context["kz_edition"] = {k: v for k, v in vars(app.kz_edition).items() if k != "dirty"}
+    # In the configuration Sphinx compares between builds: when the commit, date, address or the
+    # uncommitted changes to what every page is made from change, every page is written again, so no
+    # page names a stale edition. Uncommitted changes to a page's own source are said on that page,
+    # which is written again whenever that source changes: an edit rewrites its page, not the book.
+    config.html_context["kz_edition"] = {k: v for k, v in vars(app.kz_edition).items() if k != "changed"}
 
 
 def setup(app):

@@ -3,13 +3,14 @@
 Importing Sphinx, the theme and the extensions costs about as much as building a page. A build
 therefore starts this worker first (:meth:`SphinxWorker.start`): on another core it imports them
 while the build checks tables and executes or resyncs notebooks. When the HTML is wanted the build
-sends one job as a JSON line on the worker's stdin and reads one JSON line back; closing stdin
-without a job (nothing to build) ends the worker.
+sends one job as a JSON line over a socket (the worker's stdin), with the build lock's descriptor, and
+reads one JSON line back; a worker never sent a job (nothing to build) is stopped.
 
-A worker also ends when the build that started it ends (its stdin closes), whatever the cause. Two
-callers start one before they need it, with :func:`prestart`: ``make book`` (:mod:`kzopinion.book.makebook`)
-before importing the build, and ``make serve`` after each build, ready for the next save; the build
-takes it with :func:`take`.
+A worker also ends when the build that sent its job ends (the socket closes), whatever the cause; it
+holds the lock until then. Two callers start one before they need it, with :func:`prestart`: ``make
+book`` (:mod:`kzopinion.book.makebook`) before importing the build, and ``make serve`` after each
+build, ready for the next save; the build takes it with :func:`take`, unless the package's code changed
+since it started (its modules are imported when the job arrives, the project's own among them).
 
 The job runs what ``jupyter-book build <root> --path-output <output> --builder <builder> [-W
 --keep-going]`` runs (``jupyter_book.sphinx.build_sphinx`` with the same settings), so the result
@@ -26,6 +27,7 @@ import contextlib
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,36 +38,43 @@ from pathlib import Path
 # what `jupyter-book build` loads for this book: imported before the job arrives
 _PRELOAD = ("jupyter_book.sphinx", "sphinx.builders.html", "myst_nb.sphinx_ext", "sphinx_book_theme",
             "sphinxcontrib.bibtex", "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "sphinx_comments",
-            "sphinx_external_toc", "sphinx_multitoc_numbering", "sphinx_thebe", "kzopinion.book.sphinxext")
+            "sphinx_external_toc", "sphinx_multitoc_numbering", "sphinx_thebe")
 
 
 class SphinxWorker:
-    """The build's side: start the worker, send it the job, read its reply."""
+    """The build's side: start the worker, send it the job (with the build lock), read its reply.
 
-    def __init__(self, process: subprocess.Popen, errors: io.BufferedRandom) -> None:
+    The job goes over a socket, so the build lock's descriptor travels with it: the worker holds the lock
+    while it builds, whoever started it and when, and a worker outliving a killed build keeps the lock
+    until it ends (within moments: its socket closes with the build)."""
+
+    def __init__(self, process: subprocess.Popen, channel: socket.socket, errors: io.BufferedRandom,
+                 code_key: str) -> None:
         self.process = process
+        self.channel = channel
         self.errors = errors
+        self.code_key = code_key  # the package's code when it started: a worker with older code is not used
+        self.sent = False
 
     @classmethod
-    def start(cls, cwd: Path, held_lock: int | None = None) -> SphinxWorker:
-        """Start the worker; ``held_lock`` (the build lock's descriptor) is inherited, so a worker outliving a
-        killed build keeps the lock until it ends."""
+    def start(cls, cwd: Path) -> SphinxWorker:
         errors = tempfile.TemporaryFile()
-        process = subprocess.Popen([sys.executable, "-m", __name__], cwd=cwd, stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=errors, pass_fds=(held_lock,) if held_lock else (),
-                                   text=True)
-        return cls(process, errors)
+        ours, theirs = socket.socketpair()
+        process = subprocess.Popen([sys.executable, "-m", __name__], cwd=cwd, stdin=theirs.fileno(),
+                                   stdout=subprocess.PIPE, stderr=errors, text=True)
+        theirs.close()
+        return cls(process, ours, errors, code_key(cwd))
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def build(self, root: Path, output: Path, builder: str, strict: bool) -> dict:
+    def build(self, root: Path, output: Path, builder: str, strict: bool, held_lock: int | None = None) -> dict:
         """Run the job; returns the reply: ``status`` (0 on success), ``log`` and the phase ``seconds``."""
-        job = {"root": str(root), "output": str(output), "builder": builder, "strict": strict}
+        job = json.dumps({"root": str(root), "output": str(output), "builder": builder, "strict": strict})
+        self.sent = True
         try:
-            self.process.stdin.write(json.dumps(job) + "\n")
-            self.process.stdin.flush()
-            reply = self.process.stdout.readline()  # stdin stays open meanwhile: closing it ends the worker
+            socket.send_fds(self.channel, [job.encode() + b"\n"], [held_lock] if held_lock is not None else [])
+            reply = self.process.stdout.readline()  # the channel stays open meanwhile: closing it ends the worker
         except (OSError, ValueError):
             reply = ""
         self.close(keep_errors=True)
@@ -80,9 +89,12 @@ class SphinxWorker:
             self.errors.close()
 
     def close(self, keep_errors: bool = False) -> None:
-        """End the worker: closing its stdin ends it (at once when idle; after its reply when building)."""
-        with contextlib.suppress(OSError, ValueError):
-            self.process.stdin.close()
+        """End the worker: one never sent a job is stopped at once; one that was ends after its reply (its
+        channel closes)."""
+        if not self.sent and self.alive():
+            self.process.kill()
+        with contextlib.suppress(OSError):
+            self.channel.close()
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -94,23 +106,37 @@ class SphinxWorker:
             self.errors.close()
 
 
+def code_key(root: Path) -> str:
+    """The size and time of the package's code: a worker that started before an edit of it imported the old."""
+    from kzopinion.book import uptodate
+
+    return uptodate.stat_key(root, ("src/kzopinion",))
+
+
 _SPARE: list[SphinxWorker] = []
 
 
-def prestart(cwd: Path, held_lock: int | None = None) -> None:
-    """Start a worker now, for the next build of this process to :func:`take` (``held_lock``: the build lock's
-    descriptor, when the caller holds it)."""
+def prestart(cwd: Path) -> None:
+    """Start a worker now, for the next build of this process to :func:`take`."""
     if not any(w.alive() for w in _SPARE):
-        _SPARE[:] = [SphinxWorker.start(cwd, held_lock)]
+        _SPARE[:] = [SphinxWorker.start(cwd)]
 
 
-def take() -> SphinxWorker | None:
-    """The worker :func:`prestart` started, if it is still alive (each is taken once)."""
+def take(root: Path) -> SphinxWorker | None:
+    """The worker :func:`prestart` started, if it is alive and the package's code is as it found it (each is
+    taken once; one that is not usable is stopped)."""
     while _SPARE:
         worker = _SPARE.pop()
-        if worker.alive():
+        if worker.alive() and worker.code_key == code_key(root):
             return worker
+        worker.close()
     return None
+
+
+def discard() -> None:
+    """Stop a worker started for a build that ended without taking it (it failed early, or built no HTML)."""
+    while _SPARE:
+        _SPARE.pop().close()
 
 
 def run(job: dict) -> dict:
@@ -132,17 +158,6 @@ def run(job: dict) -> dict:
     finished = time.perf_counter()
     return {"status": 0 if result == 0 else 1, "log": log.getvalue(),
             "seconds": sphinxext.phase_seconds(started, finished)}
-
-
-def _end_with_the_build() -> None:
-    """Exit at once when stdin closes: the build that sent the job ended (or was killed)."""
-    import threading
-
-    def watch() -> None:
-        sys.stdin.read()
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 # myst-nb imports jupyter-cache, and with it SQLAlchemy (a third of the imports), for an execution mode
@@ -179,10 +194,36 @@ def _read_entry_points_once() -> None:
     importlib.metadata.entry_points = lambda **params: everything.select(**params) if params else everything
 
 
+def _receive_job(channel: socket.socket) -> tuple[dict | None, list[int]]:
+    """The job and the descriptors sent with it (the build lock); None when the channel closed first."""
+    data, descriptors = b"", []
+    while not data.endswith(b"\n"):
+        chunk, fds, _, _ = socket.recv_fds(channel, 1 << 16, 4)
+        if not chunk:
+            return None, descriptors
+        data += chunk
+        descriptors += fds
+    return json.loads(data), descriptors
+
+
+def _end_with_the_build(channel: socket.socket) -> None:
+    """Exit at once when the channel closes: the build that sent the job ended (or was killed)."""
+    import threading
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            while channel.recv(1 << 12):
+                pass
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> int:
     # the reply goes to the real stdout; anything else written to it (by a library or a child) goes to stderr
     reply_to = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    channel = socket.socket(fileno=os.dup(0))
     _read_entry_points_once()
     _stand_in_for_the_execution_cache()
     for name in _PRELOAD:
@@ -193,12 +234,12 @@ def main() -> int:
     for name in builtin_extensions:
         with contextlib.suppress(ImportError):
             __import__(name)
-    line = sys.stdin.readline()
-    if not line.strip():
+    job, _held = _receive_job(channel)  # the build lock's descriptor stays open, so held, until this process ends
+    if job is None:
         return 0  # the build needed no HTML
-    _end_with_the_build()
+    _end_with_the_build(channel)
     try:
-        reply = run(json.loads(line))
+        reply = run(job)
     except Exception as err:  # noqa: BLE001 - reported to the build, which names the cause
         import traceback
 

@@ -72,9 +72,10 @@ def files(root: Path, trees: tuple[str, ...] = WATCHED_TREES,
     return out
 
 
-def stat_key(root: Path, trees: tuple[str, ...], single: tuple[str, ...] = ()) -> str:
-    """sha256 of the size and modification time of the files of ``trees`` and ``single`` (and of ``root``
-    itself): what a step that reads them keeps beside its result, to skip itself while they are unchanged."""
+def stat_key(root: Path, trees: tuple[str, ...], single: tuple[str, ...] = ("requirements.lock",)) -> str:
+    """sha256 of the size and modification time of the files of ``trees`` and ``single`` (by default the pins:
+    a library upgraded may read or write differently) and of ``root`` itself: what a step that reads them
+    keeps beside its result, to skip itself while they are unchanged."""
     state = {"root": str(root), "files": sorted(files(root, trees, single).items())}
     return hashlib.sha256(json.dumps(state).encode()).hexdigest()
 
