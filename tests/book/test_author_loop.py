@@ -330,3 +330,18 @@ def test_a_page_says_uncommitted_changes_when_its_own_source_or_what_every_page_
     assert not edition.page_dirty("notebooks/03-cultural-values") and not edition.page_dirty("book/conclusion")
     everywhere = doorways.Edition(commit="abc", dirty=True, date="2026-12-01", data_digest="0", citation="")
     assert all(everywhere.page_dirty(page) for page in ("book/intro", "notebooks/03-cultural-values"))
+
+
+def test_the_job_carries_the_build_lock_to_the_worker(tmp_path):
+    import socket
+
+    (tmp_path / "_build").mkdir()
+    ours, theirs = socket.socketpair()
+    with ours, theirs, buildlock.lock(tmp_path) as held:
+        socket.send_fds(ours, [b'{"root": "r", "output": "o", "builder": "html", "strict": true}\n'], [held])
+        job, descriptors = sphinxworker._receive_job(theirs)
+        assert job["builder"] == "html" and len(descriptors) == 1
+        assert os.fstat(descriptors[0]).st_ino == (tmp_path / "_build" / buildlock.NAME).stat().st_ino
+        os.close(descriptors[0])
+        ours.close()
+        assert sphinxworker._receive_job(theirs) == (None, []), "a closed channel is the end of the build"
