@@ -18,7 +18,7 @@ is the same book; Sphinx's own messages are returned as the log, for the failure
 also carries how long Sphinx spent starting, reading and writing (from
 :mod:`kzopinion.book.sphinxext`'s phase marks), which the build prints and the benchmark reads.
 
-    python -m kzopinion.book.sphinxworker     # started by the build; reads one job on stdin
+    python -m kzopinion.book.sphinxworker     # started by the build; its stdin is the socket of the job
 """
 
 from __future__ import annotations
