@@ -9,9 +9,11 @@ over every file or record it governs.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -190,8 +192,8 @@ def test_an_idle_worker_ends_when_closed_and_a_failed_job_returns_its_cause(tmp_
         capture_output=True, text=True, timeout=120)
     assert probe.stdout.split() == ["False", "True"], probe.stderr
     idle = sphinxworker.SphinxWorker.start(tmp_path)
-    idle.close()  # never sent a job: stopped at once, whatever it was importing
-    assert idle.process.returncode is not None
+    idle.close()  # never sent a job: stopped at once, not waited for while it imports
+    assert idle.process.returncode == -signal.SIGKILL
     (tmp_path / "_config.yml").write_text("title: [unclosed\n", encoding="utf-8")
     reply = sphinxworker.SphinxWorker.start(tmp_path).build(tmp_path, tmp_path / "out", "html", True)
     assert reply["status"] == 1 and "_config.yml" in reply["log"]
@@ -215,6 +217,8 @@ def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
     assert first.returncode == 0, first.stderr
     site = repo_copy / "_build/html"
     before = {p.relative_to(site.resolve()).as_posix(): p.stat().st_ino for p in site.resolve().rglob("*.html")}
+    readme = repo_copy / "README.md"  # not read by the build: its uncommitted edit is no page's
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
     source = repo_copy / "notebooks/04-foreign-policy.md"
     text = source.read_text(encoding="utf-8")
     source.write_text(text.replace("## Soft power", "A sentence an author added.\n\n## Soft power", 1),
@@ -311,12 +315,12 @@ def test_a_spare_worker_is_used_only_while_the_package_code_is_as_it_found_it(tm
         def close(self):
             self.closed = True
 
-    monkeypatch.setattr(sphinxworker, "code_key", lambda root: "now")
+    monkeypatch.setattr(sphinxworker, "code_key", lambda: "now")
     current, stale = Spare("now"), Spare("before the edit")
     monkeypatch.setattr(sphinxworker, "_SPARE", [current])
-    assert sphinxworker.take(tmp_path) is current
+    assert sphinxworker.take() is current
     monkeypatch.setattr(sphinxworker, "_SPARE", [stale])
-    assert sphinxworker.take(tmp_path) is None and stale.closed
+    assert sphinxworker.take() is None and stale.closed
     left = Spare("now")
     monkeypatch.setattr(sphinxworker, "_SPARE", [left])
     sphinxworker.discard()
@@ -342,6 +346,45 @@ def test_the_job_carries_the_build_lock_to_the_worker(tmp_path):
         job, descriptors = sphinxworker._receive_job(theirs)
         assert job["builder"] == "html" and len(descriptors) == 1
         assert os.fstat(descriptors[0]).st_ino == (tmp_path / "_build" / buildlock.NAME).stat().st_ino
-        os.close(descriptors[0])
         ours.close()
         assert sphinxworker._receive_job(theirs) == (None, []), "a closed channel is the end of the build"
+    other = os.open(tmp_path / "_build" / buildlock.NAME, os.O_RDWR)
+    try:
+        with pytest.raises(BlockingIOError):  # the sender let go; the descriptor it sent still holds the lock
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.close(descriptors[0])
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free once the worker's copy is closed
+    finally:
+        os.close(other)
+
+
+def test_the_code_key_follows_every_module_of_the_imported_package(tmp_path, monkeypatch):
+    import kzopinion
+
+    package = tmp_path / "kzopinion"
+    shutil.copytree(Path(kzopinion.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(kzopinion, "__file__", str(package / "__init__.py"))
+    key = sphinxworker.code_key()
+    modules = sorted(package.rglob("*.py"))
+    assert len(modules) > 30
+    for module in modules:
+        _touch(module)
+        new = sphinxworker.code_key()
+        assert new != key, module
+        key = new
+
+
+def test_uncommitted_names_every_changed_path_renames_spaces_and_non_ascii_included(tmp_path):
+    repo = tmp_path / "repo"
+    names = ["book/intro.md", "book/a page.md", "notebooks/é.md", "data/t.csv", "other.txt"]
+    for name in names:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("x\n", encoding="utf-8")
+    _commit_all(repo)
+    assert doorways.uncommitted(repo) == []
+    for name in ("book/a page.md", "notebooks/é.md", "data/t.csv"):
+        (repo / name).write_text("y\n", encoding="utf-8")
+    subprocess.run(["git", "mv", "other.txt", "book/new page.md"], cwd=repo, check=True)
+    assert sorted(doorways.uncommitted(repo)) == sorted(
+        ["book/a page.md", "notebooks/é.md", "data/t.csv", "book/new page.md", "other.txt"])
+    assert doorways.uncommitted(tmp_path / "not-a-repository") == []

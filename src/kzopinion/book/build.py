@@ -348,7 +348,7 @@ def check_pastes(root: Path) -> None:
 def start_sphinx(root: Path) -> sphinxworker.SphinxWorker:
     """A Sphinx worker for ``root`` (:mod:`kzopinion.book.sphinxworker`): the one started earlier for this
     build if it is usable, else a new one; its imports run meanwhile."""
-    return sphinxworker.take(root) or sphinxworker.SphinxWorker.start(root)
+    return sphinxworker.take() or sphinxworker.SphinxWorker.start(root)
 
 
 def jupyter_book(root: Path, output: Path, builder: str, strict: bool,
@@ -532,10 +532,10 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
     was kept from the last build.
 
     The seconds each step took are printed at the end and kept in ``_build/.timings.json`` (read by
-    ``make bench``); ``before`` is what the command spent before calling this (Python's start, imports)."""
+    ``make bench``); ``before`` is what the command spent before calling this (the short-cut, imports)."""
     started = time.perf_counter() - before
     with lock(root):
-        steps: dict[str, float] = {"Python start and imports": before} if before else {}
+        steps: dict[str, float] = {"short-cut check and imports": before} if before else {}
         steps["lock"] = time.perf_counter() - started - before
         sources = uptodate.files(root)  # as this build finds them: a save made during the build stays new
         check_configuration(root)
@@ -695,7 +695,7 @@ def _root() -> Path:
 
 def main(argv: list[str] | None = None, started: float | None = None) -> int:
     """The command line; ``started``: the ``time.perf_counter()`` at which the command began (given by
-    :mod:`kzopinion.book.makebook`), so the timings include Python's start and the imports."""
+    :mod:`kzopinion.book.makebook`), so the timings include its short-cut check and the imports."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--force", action="store_true", help="re-execute every notebook")
     parser.add_argument("--no-html", action="store_true", help="execute notebooks only")

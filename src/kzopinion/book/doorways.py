@@ -20,6 +20,7 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -165,7 +166,7 @@ class Edition:
     """What the page footer says about the build."""
 
     commit: str
-    dirty: bool  # uncommitted changes to what every page is made from (anything but the pages' own sources)
+    dirty: bool  # uncommitted changes to what every page is made from (what the build reads but page sources)
     date: str
     data_digest: str
     citation: str
@@ -173,14 +174,44 @@ class Edition:
     commit_url: str = ""  # the address of the commit in the repository, "" when either is unknown
     changed: tuple[str, ...] = ()  # the pages' own sources (notebooks/*.md|ipynb, book/*.md) with uncommitted changes
 
-    def page_dirty(self, docname: str) -> bool:
+    def page_dirty(self, docname: str, pasted_from: Iterable[str] = ()) -> bool:
         """Whether the page ``docname`` is built with uncommitted changes: to what every page is made from,
-        or to its own source."""
-        return self.dirty or bool({f"{docname}.md", f"{docname}.ipynb"} & set(self.changed))
+        to its own source, or to a page it pastes values from (``pasted_from``, docnames)."""
+        own = {f"{name}{suffix}" for name in (docname, *pasted_from) for suffix in (".md", ".ipynb")}
+        return self.dirty or bool(own & set(self.changed))
 
 
 def _page_source(path: str) -> bool:
     return path.startswith(("notebooks/", "book/")) and path.endswith((".md", ".ipynb"))
+
+
+def _read_by_the_build(path: str) -> bool:
+    from kzopinion.book import uptodate
+
+    return path in uptodate.WATCHED_FILES or path.startswith(tuple(f"{tree}/" for tree in uptodate.WATCHED_TREES))
+
+
+def uncommitted(root: Path) -> list[str]:
+    """Tracked files with uncommitted changes, relative to the repository's root (a rename names both of its
+    paths); empty outside a git repository."""
+    try:
+        result = subprocess.run(["git", "status", "--porcelain", "-z", "--untracked-files=no"], cwd=root,
+                                capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if result.returncode != 0:
+        return []
+    entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    paths, index = [], 0
+    while index < len(entries):
+        entry = entries[index]
+        if len(entry) > 3:
+            paths.append(entry[3:])
+            if entry[0] in "RC" and index + 1 < len(entries):  # "XY new" then the old path
+                index += 1
+                paths.append(entries[index])
+        index += 1
+    return paths
 
 
 def _git(root: Path, *args: str) -> str:
@@ -266,11 +297,9 @@ def edition(root: Path, url: str = "") -> Edition:
     date, data digest, citation and, when ``url`` (the repository's address) is set, the
     address of the commit."""
     built = commit(root)
-    # "XY path" lines (the output's first blank is stripped), paths relative to the repository's root
-    # whatever folder git runs in; a rename shows its new name
-    changes = [line[2:].strip().split(" -> ")[-1].strip('"')
-               for line in _git(root, "status", "--porcelain", "--untracked-files=no").splitlines() if line]
+    changes = uncommitted(root)
     url = url.strip().rstrip("/")
-    return Edition(commit=built, dirty=any(not _page_source(path) for path in changes), date=build_date(),
+    dirty = any(_read_by_the_build(path) and not _page_source(path) for path in changes)
+    return Edition(commit=built, dirty=dirty, date=build_date(),
                    data_digest=data_digest(root), citation=citation(root, built, url), url=url,
                    commit_url=commit_address(url, built), changed=tuple(sorted(filter(_page_source, changes))))

@@ -335,7 +335,12 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     if ed.commit_url:
         commit = f'<a href="{html.escape(ed.commit_url)}">{commit}</a>'
     commit = f"<code>{commit}</code>"
-    commit += " (with uncommitted changes)" if ed.page_dirty(pagename) else ""
+    if app.builder.name == "html":
+        pasted = {refdoc for _, refdoc, _ in getattr(app.env, "kz_glue_uses", {}).get(pagename, [])}
+        dirty = ed.page_dirty(pagename, pasted)
+    else:  # one page holds every document
+        dirty = ed.dirty or bool(ed.changed)
+    commit += " (with uncommitted changes)" if dirty else ""
     source = f' of <a href="{html.escape(ed.url)}">{html.escape(ed.url)}</a>' if ed.url else ""
     context["body"] += (
         '<aside class="kz-edition" aria-label="About this edition"><p>'

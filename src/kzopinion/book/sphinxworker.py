@@ -63,7 +63,7 @@ class SphinxWorker:
         process = subprocess.Popen([sys.executable, "-m", __name__], cwd=cwd, stdin=theirs.fileno(),
                                    stdout=subprocess.PIPE, stderr=errors, text=True)
         theirs.close()
-        return cls(process, ours, errors, code_key(cwd))
+        return cls(process, ours, errors, code_key())
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -106,11 +106,17 @@ class SphinxWorker:
             self.errors.close()
 
 
-def code_key(root: Path) -> str:
-    """The size and time of the package's code: a worker that started before an edit of it imported the old."""
-    from kzopinion.book import uptodate
+def code_key() -> str:
+    """The size and time of every module of the package this process imports (wherever it is installed): a
+    worker that started before an edit of them would build with the old code."""
+    import hashlib
 
-    return uptodate.stat_key(root, ("src/kzopinion",))
+    import kzopinion
+
+    package = Path(kzopinion.__file__).resolve().parent
+    state = sorted((str(path.relative_to(package)), path.stat().st_size, path.stat().st_mtime_ns)
+                   for path in package.rglob("*.py"))
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()
 
 
 _SPARE: list[SphinxWorker] = []
@@ -122,12 +128,12 @@ def prestart(cwd: Path) -> None:
         _SPARE[:] = [SphinxWorker.start(cwd)]
 
 
-def take(root: Path) -> SphinxWorker | None:
+def take() -> SphinxWorker | None:
     """The worker :func:`prestart` started, if it is alive and the package's code is as it found it (each is
     taken once; one that is not usable is stopped)."""
     while _SPARE:
         worker = _SPARE.pop()
-        if worker.alive() and worker.code_key == code_key(root):
+        if worker.alive() and worker.code_key == code_key():
             return worker
         worker.close()
     return None
