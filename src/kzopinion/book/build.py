@@ -430,12 +430,7 @@ def build_html(root: Path, strict: bool = True, full: bool = False,
         build = root / "_build"
         staging = build / "sphinx"
         complete = staging / ".complete"
-        try:
-            check_pastes(root)
-        except BuildError:
-            if worker:
-                worker.close()
-            raise
+        check_pastes(root)  # (a worker given by the caller is the caller's to end)
         if full or not complete.exists():
             shutil.rmtree(staging, ignore_errors=True)  # a killed build leaves no .complete: never reuse it
         fresh = not staging.exists()
@@ -573,15 +568,11 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
             current = not force and is_published(root)
             steps["published-book check"] = time.perf_counter() - mark
             if current:
-                worker.close()
-                worker = None
                 uptodate.record(repository, sources)
                 say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
                 _keep_timings(repository, started, steps)
                 return target
-            full = force or needs_full_rebuild(root)
-            job, worker = worker, None  # build_html ends it
-            target = build_html(root, strict=strict, full=full, worker=job)
+            target = build_html(root, strict=strict, full=force or needs_full_rebuild(root), worker=worker)
             steps.update({f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items()
                           if phase != "publish"})
             steps["publish"] = SPHINX_SECONDS.get("publish", 0.0)
@@ -592,7 +583,7 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
             return target
         finally:
             if worker:
-                worker.close()
+                worker.close()  # at once when it was never sent a job; a no-op after its reply
 
 
 def _unchanged(source: Path, root: Path, sources: dict[str, tuple[int, int]]) -> bool:
