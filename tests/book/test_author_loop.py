@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from kzopinion import paths
-from kzopinion.book import appendix, build, buildlock, doorways, makebook, sphinxworker, uptodate
+from kzopinion.book import appendix, build, build_stamp, buildlock, makebook, number_sources, sphinxworker, uptodate
 
 ROOT = paths.root()
 
@@ -96,27 +96,27 @@ def test_the_kept_provenance_is_reused_after_prose_edits_and_never_after_code_ou
     root = _records_tree(tmp_path)
     records = sorted((root / "notebooks").glob("*.ipynb"))
     assert len(records) >= 6
-    key = doorways.ledger_key(root)
+    key = number_sources.ledger_key(root)
     for record in records:
         assert _edit_record(record, "markdown"), record
-        assert doorways.ledger_key(root) == key, f"prose of {record.name} moved the key"
+        assert number_sources.ledger_key(root) == key, f"prose of {record.name} moved the key"
     for record in records:
         assert _edit_record(record, "code"), record
-        new = doorways.ledger_key(root)
+        new = number_sources.ledger_key(root)
         assert new != key, f"an output of {record.name} left the key"
         key = new
     for path in _data_files(root):
         _touch(path)
-        new = doorways.ledger_key(root)
+        new = number_sources.ledger_key(root)
         assert new != key, path
         key = new
 
 
 def test_the_kept_provenance_reads_back_as_it_was_computed():
-    pages = doorways.glued(ROOT)
+    pages = number_sources.glued(ROOT)
     assert sum(len(page) for page in pages.values()) > 100
-    stored = json.loads(json.dumps(doorways.provenance_to_json(pages)))
-    assert doorways.provenance_from_json(stored) == pages
+    stored = json.loads(json.dumps(number_sources.provenance_to_json(pages)))
+    assert number_sources.provenance_from_json(stored) == pages
 
 
 def test_the_data_appendix_is_written_again_after_any_data_file_changes(tmp_path, monkeypatch):
@@ -286,9 +286,9 @@ def test_a_code_edit_in_a_section_reaches_the_report_that_reads_its_record(repo_
     assert _make_book(repo_copy).returncode == 0
     source = repo_copy / "notebooks/03-cultural-values.md"
     text = source.read_text(encoding="utf-8")
-    call = "claims.record_many((claim, value, text)"
+    call = "ledger.record_many((claim, value, text)"
     assert call in text
-    edited = 'claims.record_many((claim, value * 1.5 if claim == "cu_pp_us_halves" else value, text)'
+    edited = 'ledger.record_many((claim, value * 1.5 if claim == "cu_pp_us_halves" else value, text)'
     source.write_text(text.replace(call, edited, 1), encoding="utf-8")
     result = _make_book(repo_copy)
     assert result.returncode == 0, result.stderr
@@ -328,11 +328,11 @@ def test_a_spare_worker_is_used_only_while_the_package_code_is_as_it_found_it(tm
 
 
 def test_a_page_says_uncommitted_changes_when_its_own_source_or_what_every_page_reads_has_them():
-    edition = doorways.Edition(commit="abc", dirty=False, date="2026-12-01", data_digest="0", citation="",
+    edition = build_stamp.Edition(commit="abc", dirty=False, date="2026-12-01", data_digest="0", citation="",
                                changed=("notebooks/04-foreign-policy.md", "book/intro.md"))
     assert edition.page_dirty("notebooks/04-foreign-policy") and edition.page_dirty("book/intro")
     assert not edition.page_dirty("notebooks/03-cultural-values") and not edition.page_dirty("book/conclusion")
-    everywhere = doorways.Edition(commit="abc", dirty=True, date="2026-12-01", data_digest="0", citation="")
+    everywhere = build_stamp.Edition(commit="abc", dirty=True, date="2026-12-01", data_digest="0", citation="")
     assert all(everywhere.page_dirty(page) for page in ("book/intro", "notebooks/03-cultural-values"))
 
 
@@ -381,10 +381,10 @@ def test_uncommitted_names_every_changed_path_renames_spaces_and_non_ascii_inclu
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text("x\n", encoding="utf-8")
     _commit_all(repo)
-    assert doorways.uncommitted(repo) == []
+    assert build_stamp.uncommitted(repo) == []
     for name in ("book/a page.md", "notebooks/é.md", "data/t.csv"):
         (repo / name).write_text("y\n", encoding="utf-8")
     subprocess.run(["git", "mv", "other.txt", "book/new page.md"], cwd=repo, check=True)
-    assert sorted(doorways.uncommitted(repo)) == sorted(
+    assert sorted(build_stamp.uncommitted(repo)) == sorted(
         ["book/a page.md", "notebooks/é.md", "data/t.csv", "book/new page.md", "other.txt"])
-    assert doorways.uncommitted(tmp_path / "not-a-repository") == []
+    assert build_stamp.uncommitted(tmp_path / "not-a-repository") == []

@@ -6,7 +6,8 @@ import html
 import re
 from pathlib import Path
 
-from kzopinion.book import glue, notebooks
+from kzopinion.book import notebooks, pastes
+from kzopinion.paper import records
 
 
 def _text(page: Path) -> str:
@@ -33,8 +34,8 @@ def test_every_page_in_the_toc_was_built(site, root):
 def test_every_glued_value_appears_in_its_page(site, root):
     for source in notebooks.sources(root):
         text = _text(site / "notebooks" / f"{source.stem}.html")
-        values = glue.glued_values(notebooks.twin(source))
-        for key in glue.pasted_keys(source.read_text(encoding="utf-8")):
+        values = records.glued_values(notebooks.twin(source))
+        for key in pastes.pasted_keys(source.read_text(encoding="utf-8")):
             assert values[key] in text, f"{source.stem}: glued value {key} = {values[key]!r} is not on the page"
 
 
@@ -105,20 +106,20 @@ def test_claims_ledger_is_exported_with_the_site(site):
 def test_pasted_values_from_other_pages_appear_on_hand_written_pages(site, root):
     """The conclusion (and the introduction) paste numbers from the sections by cross-document glue."""
     for page in sorted((root / "book").rglob("*.md")):
-        refs = [(doc, key) for doc, key in glue.pasted_refs(page.read_text(encoding="utf-8")) if doc]
+        refs = [(doc, key) for doc, key in pastes.pasted_refs(page.read_text(encoding="utf-8")) if doc]
         if not refs:
             continue
         text = " ".join(_text(site / page.relative_to(root).with_suffix(".html")).split())
         for doc, key in refs:
             record = (page.parent / doc).resolve()
-            value = glue.glued_values(record)[key]
+            value = records.glued_values(record)[key]
             assert " ".join(value.split()) in text, (page.name, doc, key, value)
 
 
 def _claims(root):
-    from kzopinion.book import claims
+    from kzopinion.paper import ledger
 
-    return claims.table(root)
+    return ledger.table(root)
 
 
 def test_every_pasted_value_is_a_doorway_to_its_provenance(site, root):
@@ -127,7 +128,7 @@ def test_every_pasted_value_is_a_doorway_to_its_provenance(site, root):
     row_ids = set(re.findall(r'<tr[^>]*\bid="(claim-[^"]+)"', report))
     for source in notebooks.sources(root):
         page = (site / "notebooks" / f"{source.stem}.html").read_text(encoding="utf-8")
-        pasted = glue.pasted_keys(source.read_text(encoding="utf-8"))
+        pasted = pastes.pasted_keys(source.read_text(encoding="utf-8"))
         numbers = re.findall(r'<(a|span) class="kz-num" id="([^"]+)"([^>]*)>', page)
         assert len(numbers) >= len(pasted), source.stem
         tips = set(re.findall(r'<span id="(kz-tip-[^"]+)">', page.split('<div class="kz-tips" hidden>')[-1]))
@@ -164,9 +165,9 @@ def test_report_rows_link_back_to_the_pages_that_show_them(site, root):
 
 
 def test_every_page_names_its_edition(site, root):
-    from kzopinion.book import doorways
+    from kzopinion.book import build_stamp
 
-    digest = doorways.data_digest(root)
+    digest = build_stamp.data_digest(root)
     toc = (root / "_toc.yml").read_text()
     for name in re.findall(r"file:\s*(\S+)", toc) + [re.search(r"root:\s*(\S+)", toc).group(1)]:
         page = (site / f"{name}.html").read_text(encoding="utf-8")
@@ -178,9 +179,9 @@ def test_every_page_names_its_edition(site, root):
 
 
 def test_committed_records_carry_no_build_date_or_commit(root):
-    from kzopinion.book import doorways
+    from kzopinion.book import build_stamp
 
-    commit = doorways.edition(root).commit
+    commit = build_stamp.edition(root).commit
     for record in (root / "notebooks").glob("*.ipynb"):
         text = record.read_text(encoding="utf-8")
         assert "kz-edition" not in text and (not commit or commit not in text), record.name

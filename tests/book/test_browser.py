@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 from test_book_html import unsmart
 
-from kzopinion.book import browser, glue, notebooks
+from kzopinion.book import browser, notebooks, pastes
+from kzopinion.paper import records, report_tables
 
 
 def _pages(root: Path) -> list[str]:
@@ -74,8 +75,8 @@ def test_every_chart_is_drawn(visited, root):
 def test_every_glued_value_is_visible(visited, root):
     for source in notebooks.sources(root):
         text = unsmart(" ".join(visited[f"notebooks/{source.stem}"].text.split()))
-        values = glue.glued_values(notebooks.twin(source))
-        for key in glue.pasted_keys(source.read_text(encoding="utf-8")):
+        values = records.glued_values(notebooks.twin(source))
+        for key in pastes.pasted_keys(source.read_text(encoding="utf-8")):
             assert " ".join(values[key].split()) in text, (source.stem, key, values[key])
 
 
@@ -241,7 +242,7 @@ def test_pdf_keeps_figures_and_tables_whole_and_charts_unclipped(printed):
 def test_pdf_prints_every_claim_with_its_status_and_note(printed, root):
     """The replication report on paper: each claim's id, then its status, on a page of the report's
     chapter, and its note (if any) whole on that same page."""
-    from kzopinion.book import claims, report
+    from kzopinion.paper import ledger as claims
 
     _, _, texts, layout = printed
     report_doc = next(f"document-notebooks/{s.stem}" for s in notebooks.sources(root) if notebooks.is_report(s))
@@ -254,7 +255,7 @@ def test_pdf_prints_every_claim_with_its_status_and_note(printed, root):
     assert len(ledger) > 100
     missing = []
     for row in ledger.itertuples(index=False):
-        label = report.STATUS_LABELS[row.status]
+        label = report_tables.STATUS_LABELS[row.status]
         block = re.compile(rf"(?<!\w){re.escape(row.id)}(?!\w)\s+(?:Status:\s+)?{re.escape(label)}(?!\w)")
         found = [i for i in pages if block.search(texts[i])]
         note = "" if pd.isna(row.note) else re.sub(r"\s+", "", str(row.note))

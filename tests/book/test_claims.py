@@ -12,9 +12,10 @@ import pytest
 from fixtures import edit_table
 
 from kzopinion import data
-from kzopinion.book import claims, glue, report
 from kzopinion.chapters import replication_report
 from kzopinion.data.provenance import Cell, Traced
+from kzopinion.paper import ledger as claims
+from kzopinion.paper import records, report_tables
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +51,9 @@ def test_the_printed_qualifier_survives_beside_the_coverage_in_the_ledger_and_it
     assert rows.loc[printed.index, "qualifier"].to_dict() == printed.to_dict()
     assert rows["coverage"].map(lambda c: isinstance(c, str)).all()
     assert rows["coverage"].str.contains(r" of \d|remainder|not registered|not computed", regex=True).any()
-    page = report.claims_html(ledger)  # the report's status cell shows the coverage, never the printed word
+    page = report_tables.claims_html(ledger)  # the report's status cell shows the coverage, never the printed word
     for claim_id in printed.index.union(rows.index[rows["coverage"] != ""]):
-        status = report.status_text(rows.loc[claim_id, "status"], rows.loc[claim_id, "coverage"])
+        status = report_tables.status_text(rows.loc[claim_id, "status"], rows.loc[claim_id, "coverage"])
         assert re.search(rf'id="claim-{claim_id}".*?<td title="[^"]*">{re.escape(status)}</td>', page), claim_id
     json_path, csv_path = claims.export(root, tmp_path)
     exported = {
@@ -201,7 +202,7 @@ def test_editing_figure2_changes_the_page_the_conclusion_and_the_status(repo_cop
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (
-        glue.glued_values(repo_copy / "notebooks/04-foreign-policy.ipynb")["fp_positive_development_share"] == "79%"
+        records.glued_values(repo_copy / "notebooks/04-foreign-policy.ipynb")["fp_positive_development_share"] == "79%"
     )
     site = repo_copy / "_build/html"
     for page in ("notebooks/04-foreign-policy.html", "book/conclusion.html"):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from kzopinion.book import doorways
+from kzopinion.book import build_stamp, number_sources
 from kzopinion.book.sphinxext import link_report_rows
 
 
 def test_claim_and_non_claim_descriptions():
-    claim = doorways.Provenance(key="fp_x", notebook="notebooks/04-foreign-policy", cell=7, inputs=["a", "b"],
+    claim = number_sources.Provenance(key="fp_x", notebook="notebooks/04-foreign-policy", cell=7, inputs=["a", "b"],
                                   claim=True, status="differs", tier="published", printed="38 of 49")
-    other = doorways.Provenance(key="moe", notebook="notebooks/01-data-sources", cell=3)
+    other = number_sources.Provenance(key="moe", notebook="notebooks/01-data-sources", cell=3)
     assert claim.describe() == ("Claim fp_x: differs; tier published. Computed in 04-foreign-policy, cell In [7]. "
                                 "Inputs: a, b.")
     assert other.describe() == ("Not a claim of the article: Computed in 01-data-sources, cell In [3]. "
@@ -27,20 +27,20 @@ def test_report_rows_get_ids_and_links_back():
 
 
 def test_citation_names_the_commit_and_the_article(root):
-    text = doorways.citation(root, "0123456789ab")
+    text = build_stamp.citation(root, "0123456789ab")
     assert "commit 0123456789ab" in text and "doi:10.1177/18793665211030937" in text and "Laruelle" in text
 
 
 def test_build_date_follows_source_date_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    assert doorways.build_date() == "1970-01-01"
+    assert build_stamp.build_date() == "1970-01-01"
 
 
 def test_every_glued_value_has_a_provenance(root):
-    from kzopinion.book import glue, notebooks
+    from kzopinion.book import notebooks, pastes
 
-    found = doorways.glued(root)
+    found = number_sources.glued(root)
     for source in notebooks.sources(root):
-        keys = glue.pasted_keys(source.read_text(encoding="utf-8"))
+        keys = pastes.pasted_keys(source.read_text(encoding="utf-8"))
         page = found[f"notebooks/{source.stem}"]
         assert all(key in page and page[key].cell for key in keys), source.stem

@@ -17,7 +17,7 @@ from pathlib import Path
 import fixtures
 import pytest
 
-from kzopinion.book import build, doorways, editions
+from kzopinion.book import build, editions, number_sources
 from kzopinion.data import microdata
 
 
@@ -83,12 +83,12 @@ def test_make_data_then_make_book_publishes_the_microdata_edition_in_html(commit
     assert shown and abs(int(shown.group(1)) - share) <= 0.5 + 1e-9, (share, chapter[:3000])
     # the claim worded over waves 1-6 says, in the doorway on that number, which waves it was checked on
     assert "waves 1-3 of 1-6" in (site / "notebooks/02-russia-correlation.html").read_text(encoding="utf-8")
-    from kzopinion.book import claims, glue
+    from kzopinion.paper import ledger, records
 
-    glued = glue.glued_values(editions.mirror(repo) / "notebooks/02-russia-correlation.ipynb")
+    glued = records.glued_values(editions.mirror(repo) / "notebooks/02-russia-correlation.ipynb")
     assert glued["ru_cab_waves"] == "CAB waves 1-3 (2017-2018)" and glued["ru_c_ran"] == "12"
     assert glued["ru_gallup_source"] == "the simulated stand-in for Gallup"
-    ledger = claims.entries(editions.mirror(repo)).set_index("id")
+    ledger = ledger.entries(editions.mirror(repo)).set_index("id")
     assert ledger.at["ru_app_c_countries_positive_significant", "tier"] == "microdata"
     assert ledger.at["ru_app_c_countries_positive_significant", "inputs"] == {
         f"microdata:cab/{name}": digest for name, digest in files.items()}
@@ -129,7 +129,7 @@ def test_values_computed_from_registered_files_name_the_files_and_their_sha256(c
     assert built.returncode == 0, built.stderr[-3000:]
     digest = microdata.manifest(repo)["cab"][fixtures.cab_name(1)]
     shown = f"microdata:cab/{fixtures.cab_name(1)} ({digest[:19]}...)"
-    page = doorways.glued(edition)["notebooks/02-russia-correlation"]
+    page = number_sources.glued(edition)["notebooks/02-russia-correlation"]
     from_file = ["ru_cab_source", "ru_cab_waves", "ru_c_significant", "ru_spec_count"]
     for key in from_file:
         assert shown in page[key].inputs, (key, page[key].inputs)
@@ -138,16 +138,16 @@ def test_values_computed_from_registered_files_name_the_files_and_their_sha256(c
     assert not [key for key, value in page.items() if not value.inputs]  # no "Inputs: not recorded"
     assert page["ru_us_positive_exceeds_negative"].inputs == [shown]
     # A claim worded over waves 1-6, checked on wave 1: its status, robustness note and doorway say so
-    from kzopinion.book import claims
+    from kzopinion.paper import ledger
 
-    row = claims.table(edition).set_index("id").loc["ru_us_positive_exceeds_negative"]
+    row = ledger.table(edition).set_index("id").loc["ru_us_positive_exceeds_negative"]
     assert row["status"] in ("confirmed", "differs") and "wave 1 of 1-6" in row["coverage"]
     assert "checked on wave 1 of 1-6 only" in row["robustness"]
     assert "wave 1 of 1-6" in page["ru_us_positive_exceeds_negative"].describe()
     # Appendix C in prose: significance at the article's level, not only signs
-    from kzopinion.book import glue
+    from kzopinion.paper import records
 
-    glued = glue.glued_values(edition / "notebooks/02-russia-correlation.ipynb")
+    glued = records.glued_values(edition / "notebooks/02-russia-correlation.ipynb")
     assert glued["ru_c_alpha"] == "0.05" and int(glued["ru_c_significant"]) <= int(glued["ru_c_positive"])
     assert "not every model could be computed" in glued["ru_c_verdict"] or "not positive" in glued["ru_c_verdict"]
     # one wave: pooled, first and last are one sample, so each control set is one specification

@@ -63,7 +63,8 @@ import pandas as pd
 import pytest
 from fixtures import edit, edit_table
 
-from kzopinion.book import appendix, notebooks, report
+from kzopinion.book import appendix, notebooks
+from kzopinion.paper import report_tables
 
 
 def _run(repo: Path, *args: str) -> subprocess.CompletedProcess:
@@ -128,7 +129,7 @@ def test_markup_in_data_is_escaped():
                             "book_text": hostile, "simulated_text": hostile, "notebook": "", "tier": "",
                             "cells": [hostile], "status": "not-yet", "note": hostile,
                             "inputs": {f"microdata:cab/{hostile}.dta": "sha256:0123456789abcdef"}}])
-    rendered = report.claims_html(ledger)
+    rendered = report_tables.claims_html(ledger)
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered
     assert "microdata:cab/&lt;script&gt;" in rendered  # a registered file's name is escaped too
 
@@ -671,11 +672,11 @@ def test_an_empty_or_conflicted_record_is_written_again_from_its_source(repo_cop
 
 
 def test_a_paste_naming_a_source_and_rehash_of_a_missing_file_are_sentences(repo_copy):
-    from kzopinion.book import glue
+    from kzopinion.book import pastes
 
     edit(repo_copy / "book/conclusion.md", "add up to a simple picture",
          "add up to a {glue:text}`../notebooks/04-foreign-policy.md::fp_positive_development_share` picture")
-    (problem,) = glue.undefined_pastes(repo_copy)
+    (problem,) = pastes.undefined_pastes(repo_copy)
     assert problem.startswith("book/conclusion.md, line") and "not a notebook's record" in problem
     (repo_copy / "data/published/survey_designs.csv").unlink()
     result = subprocess.run([sys.executable, "-m", "kzopinion.data", "rehash", "survey_designs"], cwd=repo_copy,

@@ -6,17 +6,30 @@ or confirmed follows its listed inputs and never its own transcription, and a pl
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 
 import pytest
 
+import kzopinion.chapters
 from kzopinion import data
-from kzopinion.book import claims
-from kzopinion.chapters import TABLE_CHAPTERS, table_claims
 from kzopinion.data.provenance import Cell, Tables, Traced
+from kzopinion.paper import ledger as claims
 
 pytestmark = pytest.mark.slow
 CHANGES = (1.0, 100.0, -100.0, 1000.0)
+# every chapter that computes ledger values from the data tables, found by its PREFIX and claim_values (no registry)
+TABLE_CHAPTERS = {
+    module.PREFIX: module
+    for module in (importlib.import_module(f"kzopinion.chapters.{m.name}")
+                   for m in pkgutil.iter_modules(kzopinion.chapters.__path__))
+    if hasattr(module, "PREFIX") and hasattr(module, "claim_values")
+}
+
+
+def table_claims(prefix: str, tables: Tables) -> dict:
+    return claims.section_values(TABLE_CHAPTERS[prefix], tables)
 
 
 def _numeric(tables: Tables, cell: Cell) -> bool:

@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 
 from kzopinion import data
-from kzopinion.book import claims, report
 from kzopinion.chapters import replication_report, russia_correlation
 from kzopinion.data.provenance import Cell, Tables, Traced, from_respondents
+from kzopinion.paper import ledger as claims
+from kzopinion.paper import report_tables
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_partial_coverage_of_waves_and_years_is_named(claim_rows):
     assert claims.coverage(cab, [Cell("microdata:cab", "wave:1,2,3,4,5,6")]) == ""
     entry = {"value": 1.0, "cells": [["microdata:cab", "wave:1", ""]]}
     assert claims.qualifiers(cab, entry) == ["wave 1 of 1-6"]
-    assert report.status_text("confirmed", "wave 1 of 1-6") == "confirmed, wave 1 of 1-6"
+    assert report_tables.status_text("confirmed", "wave 1 of 1-6") == "confirmed, wave 1 of 1-6"
     ledger = pd.DataFrame({"status": ["confirmed", "confirmed"], "coverage": ["wave 1 of 1-6", ""]})
     assert claims.partial_counts(ledger)["confirmed"] == 1
 

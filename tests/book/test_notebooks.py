@@ -9,7 +9,8 @@ import pytest
 from fixtures import edit, edit_table
 
 from kzopinion import data
-from kzopinion.book import glue, notebooks
+from kzopinion.book import notebooks, pastes
+from kzopinion.paper import records
 
 ROOT_SOURCES = notebooks.sources(__import__("pathlib").Path(__file__).resolve().parents[2])
 IDS = [s.stem for s in ROOT_SOURCES]
@@ -43,8 +44,8 @@ def test_first_code_cell_is_parameters(source):
 
 @pytest.mark.parametrize("source", ROOT_SOURCES, ids=IDS)
 def test_every_pasted_key_is_glued(source):
-    pasted = glue.pasted_keys(source.read_text(encoding="utf-8"))
-    glued = glue.glued_values(notebooks.twin(source))
+    pasted = pastes.pasted_keys(source.read_text(encoding="utf-8"))
+    glued = records.glued_values(notebooks.twin(source))
     assert pasted and not set(pasted) - set(glued), f"keys pasted but never glued: {set(pasted) - set(glued)}"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kzopinion.book import browser, doorways, notebooks
+from kzopinion.book import browser, build_stamp, notebooks
 from kzopinion.book.sphinxext import BUTTONS, configure_repository, edit_url_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +119,7 @@ def test_setting_the_address_turns_on_the_buttons_and_the_citation_address(clone
         log = result.stdout + result.stderr
         assert result.returncode == 0, log[-3000:]
         assert [line for line in log.splitlines() if re.search(r"WARNING|ERROR", line)] == []
-        commit = doorways.commit(folder)
+        commit = build_stamp.commit(folder)
         site = folder / "_build" / "html"
         for name, source in [("notebooks/02-russia-correlation", "notebooks/02-russia-correlation.md"),
                              ("book/intro", "book/intro.md"), ("book/data-appendix", "book/data-appendix.md")]:
@@ -158,19 +158,19 @@ def _config_address(root: Path) -> str:
 
 
 def test_citation_cff_carries_the_address_set_in_config(root):
-    assert doorways.address_disagreement(root, _config_address(root)) == ""
+    assert build_stamp.address_disagreement(root, _config_address(root)) == ""
 
 
 def test_the_address_check_catches_a_disagreement(tmp_path):
     cff = tmp_path / "CITATION.cff"
     cff.write_text(f'cff-version: 1.2.0\nrepository-code: "{SAMPLE}/"\n', encoding="utf-8")
-    assert doorways.address_disagreement(tmp_path, SAMPLE) == ""  # a trailing slash is the same address
-    assert "repository-code: https://github.com/other/x" in doorways.address_disagreement(
+    assert build_stamp.address_disagreement(tmp_path, SAMPLE) == ""  # a trailing slash is the same address
+    assert "repository-code: https://github.com/other/x" in build_stamp.address_disagreement(
         tmp_path, "https://github.com/other/x")
-    assert "remove its repository-code" in doorways.address_disagreement(tmp_path, "")
+    assert "remove its repository-code" in build_stamp.address_disagreement(tmp_path, "")
     cff.write_text("cff-version: 1.2.0\n", encoding="utf-8")
-    assert doorways.address_disagreement(tmp_path, "") == ""
-    assert "(none)" in doorways.address_disagreement(tmp_path, SAMPLE)
+    assert build_stamp.address_disagreement(tmp_path, "") == ""
+    assert "(none)" in build_stamp.address_disagreement(tmp_path, SAMPLE)
 
 
 def test_buttons_follow_the_address():
@@ -186,10 +186,10 @@ def test_buttons_follow_the_address():
 
 
 def test_the_citation_names_the_address_of_the_commit(root):
-    text = doorways.citation(root, "0123456789ab", SAMPLE)
+    text = build_stamp.citation(root, "0123456789ab", SAMPLE)
     assert f"commit 0123456789ab). {SAMPLE}/tree/0123456789ab." in text
-    assert SAMPLE not in doorways.citation(root, "0123456789ab")
-    assert doorways.commit_address("https://gitlab.com/a/b", "abc") == "https://gitlab.com/a/b/-/tree/abc"
+    assert SAMPLE not in build_stamp.citation(root, "0123456789ab")
+    assert build_stamp.commit_address("https://gitlab.com/a/b", "abc") == "https://gitlab.com/a/b/-/tree/abc"
 
 
 def test_the_published_book_is_stale_when_the_citation_the_address_or_the_commit_changes(tmp_path):

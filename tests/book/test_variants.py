@@ -9,10 +9,11 @@ import sys
 import pytest
 
 from kzopinion import formatting as fmt
-from kzopinion.book import glue, variants
+from kzopinion.book import variants
 from kzopinion.chapters import foreign_policy, russia_correlation
 from kzopinion.data import simulate
 from kzopinion.data.provenance import Cell, Tables
+from kzopinion.paper import records
 
 MONEY = Cell(
     "figure2_reason_class_variants", "money_as_international|positive|the country has a lot of money", "reason_class"
@@ -45,7 +46,7 @@ def test_changing_one_alternative_moves_the_range(root):
 
 def test_robustness_counts_specifications_once(root):
     tables = Tables(root)
-    notes = foreign_policy.robustness(foreign_policy.variant_shares(tables), tables["claims"])
+    notes = foreign_policy.robustness(tables)
     assert set(notes) == set(foreign_policy.SHARE_CLAIMS.values())
     assert all(" of 10 specifications" in note for note in notes.values())
 
@@ -83,7 +84,7 @@ def test_make_variants_runs_every_alternative_without_touching_the_records(repo_
     assert all(v.output(repo_copy).exists() for v in grid)
     spread = foreign_policy.variant_shares(Tables(repo_copy)).set_index(["parameter", "value"])
     for variant in grid:
-        glued = glue.glued_values(variant.output(repo_copy))
+        glued = records.glued_values(variant.output(repo_copy))
         if variant.notebook == "04-foreign-policy":
             share = spread.loc[(variant.parameter, variant.value), "fp_positive_development_share"]
             assert glued["fp_positive_development_share"] == fmt.percent_value(share), variant

@@ -90,9 +90,9 @@ def test_the_verdicts_reach_the_headline_and_the_conclusion(root):
     report = (root / "notebooks" / "99-replication-report.md").read_text(encoding="utf-8")
     conclusion = (root / "book" / "conclusion.md").read_text(encoding="utf-8")
     assert "words_headline" in report and "report_words_headline" in conclusion
-    from kzopinion.book import glue
+    from kzopinion.paper import records
 
-    glued = glue.glued_values(root / "notebooks" / "99-replication-report.ipynb")
+    glued = records.glued_values(root / "notebooks" / "99-replication-report.ipynb")
     assert "verbal summaries" in glued["report_headline"] and "inconsistent" in glued["report_words_headline"]
 
 

@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from kzopinion import data
+from kzopinion.analysis import designs as survey_designs
 from kzopinion.chapters import data_sources as designs
 
 
@@ -12,7 +13,7 @@ def test_period_bounds():
 
 
 def test_margins_table_on_the_published_designs():
-    table = designs.margins_table(data.load("survey_designs")).set_index("source_id")
+    table = survey_designs.margins_table(data.load("survey_designs")).set_index("source_id")
     assert "focus_groups" not in table.index  # no sampling margin for focus groups
     assert table.at["gallup", "moe_srs"] == pytest.approx(3.099, abs=1e-3)
     assert table.at["cab", "deff_high"] == pytest.approx((3.9 / 2.5303) ** 2, abs=1e-3)
@@ -20,6 +21,6 @@ def test_margins_table_on_the_published_designs():
 
 
 def test_margins_display_says_not_reported():
-    shown = designs.margins_display(designs.margins_table(data.load("survey_designs")).set_index("source_id"))
+    shown = designs.margins_display(survey_designs.margins_table(data.load("survey_designs")).set_index("source_id"))
     assert shown.at["eib", "Reported margin"] == "not reported"
     assert shown.at["gallup", "Reported margin"] == "3 to 4 points"

@@ -8,7 +8,8 @@ import sys
 import nbformat
 
 from kzopinion import data
-from kzopinion.book import claims, glue
+from kzopinion.paper import ledger as claims
+from kzopinion.paper import records
 
 
 def test_figure3_values_are_missing_not_guessed(root):
@@ -45,7 +46,7 @@ def test_filling_figure3_makes_the_chart_and_the_ledger_row_appear(repo_copy):
     )
     assert result.returncode == 0, result.stderr
     record = repo_copy / "notebooks/05-preferences.ipynb"
-    assert glue.glued_values(record)["pr_eib_known"] == "3"
+    assert records.glued_values(record)["pr_eib_known"] == "3"
     ledger = claims.table(repo_copy).set_index("id")
     assert ledger.at["pr_eib_attractive_fifth", "book_text"] == "21%"
     assert ledger.at["pr_eib_attractive_fifth", "status"] == "confirmed"  # an external source, not the article

@@ -470,12 +470,12 @@ def test_only_the_microdata_edition_uses_registered_files(repo_copy, tmp_path, m
     microdata.register_cab(tmp_path / "dl", repo_copy)
     # The repository is the public edition: its committed records never see registered files.
     assert microdata.edition(repo_copy) == "public" and microdata.load("cab", root=repo_copy).simulated
-    from kzopinion.book import editions, runlog
+    from kzopinion.book import editions, kernel_reads
 
-    assert runlog.microdata_fingerprint(repo_copy) == "absent"
+    assert kernel_reads.microdata_fingerprint(repo_copy) == "absent"
     assert editions.wanted(repo_copy)
     edition = editions.prepare(repo_copy)
-    assert microdata.edition(edition) == "microdata" and runlog.microdata_fingerprint(edition) != "absent"
+    assert microdata.edition(edition) == "microdata" and kernel_reads.microdata_fingerprint(edition) != "absent"
     cab = microdata.load("cab", root=edition)
     assert not cab.simulated and cab.label == "CAB microdata (wave 1)"
     assert cab.description == "CAB microdata (wave 1, 300 respondents)"

@@ -7,17 +7,13 @@ distinguishable under the common colour-vision deficiencies.
 
 from __future__ import annotations
 
-import hashlib
-import html
-import json
-import re
-
 import altair as alt
 import pandas as pd
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 POWER_COLOURS = {"United States": "#0072B2", "China": "#D55E00", "Russia": "#009E73"}
+RENDERER = "kzopinion"  # the offline renderer's name in Altair's registry
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
@@ -34,81 +30,17 @@ def _theme() -> alt.theme.ThemeConfig:
     }
 
 
-EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
-
-
-def offline_html(spec: dict) -> str:
-    """A chart as HTML that needs no network: a static SVG, upgraded in place to the
-    interactive chart by the vendored ``vegaEmbed`` (``_static/vendor/vega-bundle.js``).
-
-    The element id is derived from the spec, so re-executing a notebook gives identical
-    output; without JavaScript (or in print) the static SVG remains. Every float in the
-    spec (the chart's data above all) is first rounded to the recorded precision
-    (:func:`kzopinion.formatting.stable`), so the id, the SVG and the embedded data are the
-    same on any CPU.
-    """
-    import vl_convert as vlc
-
-    spec = _stable_spec(spec)
-    spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-    chart_id = "kz-chart-" + hashlib.sha256(spec_json.encode()).hexdigest()[:12]
-    svg = _short_coordinates(vlc.vegalite_to_svg(spec))
-    label = html.escape(spec.get("description", ""), quote=True)
-    safe_spec = spec_json.replace("</", "<\\/")  # never close the script element early
-    # %-formatting on purpose: the JavaScript is full of braces that str.format and f-strings would need doubled
-    script = (  # noqa: UP031
-        "(function(){var el=document.getElementById('%s');"
-        "function draw(){if(!window.vegaEmbed){console.warn('vega bundle missing: showing the static chart');return;}"
-        "vegaEmbed(el,%s,%s).then(function(){el.classList.add('kz-chart-live');})"
-        ".catch(function(e){console.error(e);});}"
-        "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',draw);}else{draw();}})();"
-    ) % (chart_id, safe_spec, json.dumps(EMBED_OPTIONS, sort_keys=True))
-    return (
-        f'<div id="{chart_id}" class="kz-chart" role="img" aria-label="{label}">{svg}</div>'
-        f'<script type="text/javascript">{script}</script>'
-    )
-
-
-_LONG_DECIMAL = re.compile(r"-?\d+\.\d{4,}")
-
-
-def _short_coordinates(svg: str) -> str:
-    """The static SVG with its coordinates rounded to a thousandth of a pixel.
-
-    Vega lays the chart out in double precision from the (already rounded) spec; a thousandth of
-    a pixel is invisible, and no drawing coordinate then carries the last bits of any arithmetic.
-    """
-    return _LONG_DECIMAL.sub(lambda m: f"{float(m.group(0)):.3f}".rstrip("0").rstrip("."), svg)
-
-
-def _stable_spec(spec: dict) -> dict:
-    """The spec with its floats rounded and its datasets renamed after the rounded data.
-
-    Altair names each inline dataset after a hash of the data at full precision, which would
-    carry one machine's last bits into the record even after rounding.
-    """
-    from kzopinion.formatting import stable_tree
-
-    spec = stable_tree(spec)
-    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-    for name, rows in spec.get("datasets", {}).items():
-        digest = hashlib.sha256(json.dumps(rows, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
-        text = text.replace(f'"{name}"', f'"data-{digest}"')
-    return json.loads(text)
-
-
-def _render(spec: dict, **_options) -> dict[str, str]:
-    return {"text/html": offline_html(spec)}
-
-
 def enable_theme() -> None:
-    """Register and enable the project theme and offline renderer (idempotent)."""
+    """Enable the project theme and the book's offline renderer (idempotent).
+
+    The renderer (:mod:`kzopinion.paper.figures`) is an Altair plugin declared in ``pyproject.toml``
+    (entry point group ``altair.vegalite.v6.renderer``), so the chart builders never import it: Altair
+    loads it by name when a chart is displayed.
+    """
     if "kzopinion" not in alt.theme.names():
         alt.theme.register("kzopinion", enable=False)(_theme)
     alt.theme.enable("kzopinion")
-    if "kzopinion" not in alt.renderers.names():
-        alt.renderers.register("kzopinion", _render)
-    alt.renderers.enable("kzopinion")
+    alt.renderers.enable(RENDERER)
 
 
 def approval_series(approval: pd.DataFrame, turning_point: int, turning_label: str) -> alt.LayerChart:

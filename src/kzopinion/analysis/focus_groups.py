@@ -6,22 +6,6 @@ import pandas as pd
 
 from kzopinion import formatting as fmt
 from kzopinion.analysis import survey
-from kzopinion.data.provenance import Tables, Traced, total
-
-CODES = "focus_group_codes"
-
-
-def count_value(tables: Tables, code: str) -> Traced:
-    """A focus-group count as the book knows it: a code marked ``partitioned`` is the sum of its
-    parts (so the printed total is checked against them), any other code its transcribed count."""
-    codes = tables[CODES]
-    row = codes[codes["code"] == code]
-    if row.empty:
-        raise KeyError(f"no focus-group code '{code}' in data/published/focus_group_codes.csv")
-    if bool(row["partitioned"].iloc[0]):
-        children = codes[codes["parent_codes"].fillna("").map(lambda p: code in [c.strip() for c in p.split(";")])]
-        return total(tables.cell(CODES, child, "count") for child in children["code"])
-    return tables.cell(CODES, code, "count")
 
 
 def counts_with_intervals(codes: pd.DataFrame, selection: list[str], confidence: float = 0.95) -> pd.DataFrame:

@@ -16,7 +16,7 @@ Steps, each stopping the build loudly on failure:
 2. (the generated pages, data appendix and chart library, are written by the book's Sphinx
    extension when step 4 starts, so the plain ``jupyter-book build .`` has them too);
 3. execute, in parallel, each notebook whose code or whose reads (tables, files, modules,
-   microdata, other records: see kzopinion.book.runlog) changed, the replication report last; a
+   microdata, other records: see kzopinion.book.kernel_reads) changed, the replication report last; a
    notebook whose prose alone changed is resynced, not executed. When the only files changed
    since the last build are notebook sources and book pages, the unchanged notebooks are taken
    as current without reading them (:func:`settled_notebooks`; ``--full`` reads them all).
@@ -55,7 +55,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kzopinion import data, paths
-from kzopinion.book import buildlock, doorways, editions, glue, guard, notebooks, runlog, sphinxworker, uptodate
+from kzopinion.book import (
+    build_stamp,
+    buildlock,
+    editions,
+    guard,
+    kernel_reads,
+    notebooks,
+    pastes,
+    sphinxworker,
+    uptodate,
+)
 from kzopinion.data import microdata
 
 
@@ -272,7 +282,7 @@ def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int
 def book_digest(root: Path) -> str:
     """sha256 of everything the HTML is built from, the commit the pages cite included: when
     unchanged, Sphinx has nothing to do."""
-    digest = hashlib.sha256(f"commit {doorways.commit(root)}\n".encode())
+    digest = hashlib.sha256(f"commit {build_stamp.commit(root)}\n".encode())
     files = [root / "_config.yml", root / "_toc.yml", root / "CITATION.cff", root / "requirements.lock",
              *sorted((root / "book").rglob("*")),
              *sorted((root / "notebooks").glob("*.ipynb")), *sorted((root / "notebooks").glob("*.md")),
@@ -300,7 +310,7 @@ def machinery_digest(root: Path) -> str:
 
 def glue_digest(root: Path) -> str:
     """sha256 of every value every record glued: when it changes, pages that paste them must be rebuilt."""
-    values = {s.stem: runlog.record_digest(notebooks.twin(s)) for s in notebooks.sources(root)}
+    values = {s.stem: kernel_reads.record_digest(notebooks.twin(s)) for s in notebooks.sources(root)}
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
@@ -340,7 +350,7 @@ def missing_pages(root: Path, site: Path) -> list[str]:
 
 def check_pastes(root: Path) -> None:
     """Every pasted glue key is glued by the record it names; the error names the .md file and line."""
-    problems = glue.undefined_pastes(root)
+    problems = pastes.undefined_pastes(root)
     if problems:
         raise BuildError("Glue error: " + "\n".join(problems[:20]))
 

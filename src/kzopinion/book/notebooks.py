@@ -8,7 +8,7 @@ notebook leaves the file byte-identical.
 A notebook must be re-executed when the sha256 of what its outputs depend on differs from
 the one stored in its metadata: its code cells and what its last run actually read (tables,
 files, other records, the microdata registration, package modules), recorded by
-:mod:`kzopinion.book.runlog`; see :func:`inputs_digest`. An edit to prose only is copied into the
+:mod:`kzopinion.book.kernel_reads`; see :func:`inputs_digest`. An edit to prose only is copied into the
 record without executing anything (:func:`resync`). A record edited by hand is reported with
 the choice of keeping the ``.md`` or importing the edit (:func:`hand_edits`).
 """
@@ -28,7 +28,7 @@ from typing import Any
 import jupytext
 import nbformat
 
-from kzopinion.book.runlog import MARKER as _MARKER
+from kzopinion.book.kernel_reads import MARKER as _MARKER
 
 META_KEY = "kzopinion"
 DEFAULT_TIMEOUT = 600
@@ -110,20 +110,20 @@ def inputs_digest(source: Path, root: Path, reads: dict[str, Any] | None = None)
     """sha256 over what the notebook's outputs depend on.
 
     That is its code cells (source and tags; prose does not affect outputs) and what its last
-    run read (see :mod:`kzopinion.book.runlog`): the tables it loaded, the other files and records
+    run read (see :mod:`kzopinion.book.kernel_reads`): the tables it loaded, the other files and records
     it opened, the microdata registration if it imported the microdata readers, and the
     package modules it imported. ``reads`` are the values to use; by default the reads stored
     in the record, valued as the repository stands now, so the digest changes exactly when
     one of them does. A record without stored reads gets a digest no record carries.
     """
-    from kzopinion.book import runlog
+    from kzopinion.book import kernel_reads
 
     if reads is None:
         record = twin(source)
         stored = _metadata(record).get("reads") if record.exists() else None
         if stored is None:
             return "unknown: no reads recorded"
-        reads = runlog.current(stored, root)
+        reads = kernel_reads.current(stored, root)
     digest = hashlib.sha256()
     for cell in convert(source).cells:
         if cell.cell_type == "code":
@@ -353,7 +353,7 @@ def kernel_environment(run_dir: Path, repository: Path | None = None, tree: Path
     startup = run_dir / "ipython" / "profile_default" / "startup"
     for folder in (work, home, startup):
         folder.mkdir(parents=True, exist_ok=True)
-    (startup / "00-kzopinion-runlog.py").write_text(_STARTUP, encoding="utf-8")
+    (startup / "00-kzopinion-kernel_reads.py").write_text(_STARTUP, encoding="utf-8")
     settings = dict(HOME=str(home), IPYTHONDIR=str(run_dir / "ipython"), MPLCONFIGDIR=str(home / ".matplotlib"))
     if tree is not None:
         settings.update(guard.environment(repository or tree, tree, [work, home, run_dir / "ipython"]))
@@ -378,7 +378,7 @@ def execute(source: Path, root: Path, timeout: int | None = None, run_dir: Path 
     committed record untouched and its partial output on disk for inspection. Without ``run_dir``,
     a fresh folder under ``_build/runs/`` holds a snapshot of the repository the kernel runs on
     (:mod:`kzopinion.book.guard`): the kernel can write neither there nor into the repository. A
-    hidden last cell reports what the kernel read (:mod:`kzopinion.book.runlog`); the build stores it
+    hidden last cell reports what the kernel read (:mod:`kzopinion.book.kernel_reads`); the build stores it
     in the record's metadata, drops the cell and derives ``inputs_sha256`` from it. While a cell runs
     longer than :data:`PROGRESS_EVERY` seconds, ``progress`` is told which one, every so often.
     """

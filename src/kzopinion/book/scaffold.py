@@ -32,7 +32,7 @@ def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
     """The ledger values this section computes from the data tables: claim id -> (traced value, text).
 
     Claims bound to their own cell (``binding`` = cell in data/published/claims.csv) are recorded by
-    ``claims.record_bound``; put here the ones the section computes from other cells.
+    ``ledger.record_bound``; put here the ones the section computes from other cells.
     """
     return {{}}
 '''

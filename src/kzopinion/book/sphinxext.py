@@ -8,7 +8,7 @@
    book/_static and point ``mathjax_path`` at it.
 2. Every pasted value (``{glue:text}``) becomes a doorway to its provenance: a keyboard
    focusable number with a tooltip (claim id, status, tier, input tables, computing cell;
-   see :mod:`kzopinion.book.doorways`); a claim's number links to its row in the replication
+   see :mod:`kzopinion.book.number_sources`); a claim's number links to its row in the replication
    report, and that row links back to every page that shows it.
 3. Every page ends with the edition it was built from (commit, date, data digest) and how to
    cite it; bibliography entries are list items and empty header cells plain cells (the
@@ -24,7 +24,7 @@
 6. The HTML build writes the ledger for machines, ``claims.json`` and ``claims.csv``, at the site root.
 7. What a build repeats is kept between builds (in Sphinx's doctree folder) and reused while its inputs
    are unchanged: the provenance of the glued values and the ledger files (keyed by
-   :func:`kzopinion.book.doorways.ledger_key`), the data appendix (keyed by the data package's files),
+   :func:`kzopinion.book.number_sources.ledger_key`), the data appendix (keyed by the data package's files),
    the compiled page templates. A prose edit therefore costs Sphinx's reading and writing of the page.
    How long Sphinx spent starting, reading and writing is marked in :data:`PHASES`.
 """
@@ -122,9 +122,9 @@ def _root(app) -> Path:
 
 def _ledger_key(app) -> str:
     if not hasattr(app, "kz_ledger_key"):
-        from kzopinion.book import doorways
+        from kzopinion.book import number_sources
 
-        app.kz_ledger_key = doorways.ledger_key(_root(app))
+        app.kz_ledger_key = number_sources.ledger_key(_root(app))
     return app.kz_ledger_key
 
 
@@ -132,24 +132,24 @@ def _provenance(app) -> dict:
     if not hasattr(app, "kz_provenance"):
         from sphinx.errors import ExtensionError
 
-        from kzopinion.book import doorways
+        from kzopinion.book import number_sources
 
         cache = Path(app.doctreedir) / "kz-provenance.json"
         try:
             stored = json.loads(cache.read_text(encoding="utf-8"))
             if stored.get("key") == _ledger_key(app):
-                app.kz_provenance = doorways.provenance_from_json(stored["pages"])
+                app.kz_provenance = number_sources.provenance_from_json(stored["pages"])
                 return app.kz_provenance
         except (OSError, ValueError, KeyError, TypeError):
             pass  # no usable copy: compute it
         try:
-            app.kz_provenance = doorways.glued(_root(app))
+            app.kz_provenance = number_sources.glued(_root(app))
         except (KeyError, ValueError, OSError) as err:
             raise ExtensionError(f"kzopinion: cannot read the provenance of the glued values (claims ledger in "
                                  f"data/published/claims.csv and the notebook records): {err}") from None
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps({"key": _ledger_key(app), "pages": doorways.provenance_to_json(app.kz_provenance)}),
-                         encoding="utf-8")
+        pages = number_sources.provenance_to_json(app.kz_provenance)
+        cache.write_text(json.dumps({"key": _ledger_key(app), "pages": pages}), encoding="utf-8")
     return app.kz_provenance
 
 
@@ -176,11 +176,11 @@ def _export_ledger(app, exception) -> None:
             and all((kept / name).is_file() for name in LEDGER_FILES)):
         from sphinx.errors import ExtensionError
 
-        from kzopinion.book import claims
+        from kzopinion.paper import ledger
 
         shutil.rmtree(kept, ignore_errors=True)
         try:
-            claims.export(_root(app), kept)
+            ledger.export(_root(app), kept)
         except (KeyError, ValueError, OSError) as err:
             raise ExtensionError(f"kzopinion: cannot write the claims ledger (claims.json, claims.csv): "
                                  f"{err}") from None
@@ -397,12 +397,12 @@ def configure_repository(options: dict, context: dict) -> str:
 def _configure(app, config) -> None:
     from sphinx.errors import ExtensionError
 
-    from kzopinion.book import doorways
+    from kzopinion.book import build_stamp
 
     url = configure_repository(config.html_theme_options, config.html_context)
     try:
-        disagreement = doorways.address_disagreement(_root(app), url)
-        app.kz_edition = doorways.edition(_root(app), url)
+        disagreement = build_stamp.address_disagreement(_root(app), url)
+        app.kz_edition = build_stamp.edition(_root(app), url)
     except ValueError as err:
         raise ExtensionError(f"kzopinion: {err}") from None
     if disagreement:

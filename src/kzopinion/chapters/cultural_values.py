@@ -16,6 +16,8 @@ import pandas as pd
 from kzopinion.analysis import models, survey
 from kzopinion.data.provenance import Tables, Traced
 
+PREFIX = "cu"  # the ids of this section's claims and glue keys
+
 CONTROLS = {
     "economy": "same",
     "approve_kz_leadership": "disapprove",

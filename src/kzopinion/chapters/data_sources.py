@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kzopinion.analysis import survey
 from kzopinion.data.provenance import Cell, Tables, Traced, traced
+
+PREFIX = "ds"  # the ids of this section's claims and glue keys
 
 
 def period_bounds(start: str, end: str) -> tuple[float, float]:
@@ -23,35 +24,6 @@ def _decimal_year(period: str, at_end: bool) -> float:
     if month:
         return int(year) + (int(month) - (0 if at_end else 1)) / 12
     return int(year) + (1 if at_end else 0)
-
-
-def margins_table(designs: pd.DataFrame, p: float = 0.5, confidence: float = 0.95) -> pd.DataFrame:
-    """Reported margins beside simple-random-sampling margins and the implied design effects.
-
-    For each source with a sample size: ``moe_srs`` (points) at proportion ``p``; where a
-    margin is reported, ``deff_low``/``deff_high`` = (reported / moe_srs)^2 for its two ends.
-    """
-    rows = []
-    for row in designs[designs["kind"] == "survey"].itertuples(index=False):
-        moe_srs = 100 * survey.margin_of_error(p, int(row.n_per_wave), confidence)
-        reported = pd.notna(row.moe_low)
-        rows.append(
-            {
-                "source_id": row.source_id,
-                "source": row.source,
-                "n": int(row.n_per_wave),
-                "moe_reported_low": float(row.moe_low) if reported else float("nan"),
-                "moe_reported_high": float(row.moe_high) if reported else float("nan"),
-                "moe_srs": moe_srs,
-                "deff_low": survey.implied_design_effect(row.moe_low / 100, row.n_per_wave, p, confidence)
-                if reported
-                else float("nan"),
-                "deff_high": survey.implied_design_effect(row.moe_high / 100, row.n_per_wave, p, confidence)
-                if reported
-                else float("nan"),
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def fieldwork_periods(designs: pd.DataFrame) -> pd.DataFrame:
@@ -125,7 +97,7 @@ def fieldwork_value(tables: Tables, source_id: str, end: bool) -> Traced:
 
 
 def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
-    """The ledger values chapter 01 computes (bound cells are recorded by ``claims.record_bound``)."""
+    """The ledger values chapter 01 computes (bound cells are recorded by ``ledger.record_bound``)."""
     from kzopinion import formatting as fmt
 
     gallup_last = fieldwork_value(tables, "gallup", end=True) - 1  # a year's span ends on 1 January next

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kzopinion.chapters import variant_defaults
+from kzopinion.analysis.specifications import variant_defaults
+from kzopinion.data import provenance
 from kzopinion.data.provenance import Cell, Tables, Traced, total
 
 CATCH_ALL = "other / refused"
 FIGURE2, CLASSES = "figure2_reasons", "figure2_reason_classes"
 CLASS_VARIANTS, VARIANTS = "figure2_reason_class_variants", "analysis_variants"
+PREFIX = "fp"  # the ids of this section's claims and glue keys
 ARTICLE = "article"
 
 
@@ -231,7 +233,7 @@ def specifications(spread: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([spread[spread["default"]].head(1), spread[~spread["default"]]])
 
 
-def robustness(spread: pd.DataFrame, claims: pd.DataFrame) -> dict[str, str]:
+def robustness(tables: Tables) -> dict[str, str]:
     """For each share claim, under how many distinct specifications the share agrees with the article.
 
     A specification agrees when its share lies within the claim's tolerance of the printed value;
@@ -239,8 +241,8 @@ def robustness(spread: pd.DataFrame, claims: pd.DataFrame) -> dict[str, str]:
     """
     from kzopinion import formatting as fmt
 
-    distinct = specifications(spread)
-    printed = claims.set_index("id")
+    distinct = specifications(variant_shares(tables))
+    printed = tables.rows("claims", PREFIX + "_").set_index("id")
     notes = {}
     for claim in SHARE_CLAIMS.values():
         within = (distinct[claim] - float(printed.at[claim, "value"])).abs() <= float(
@@ -315,9 +317,8 @@ def spread_long(spread: pd.DataFrame) -> pd.DataFrame:
 def claim_values(
     tables: Tables, column: str = "both_excluding_other", variant: str = ARTICLE
 ) -> dict[str, tuple[Traced, str]]:
-    """The ledger values chapter 04 computes (bound focus-group counts are recorded by ``claims.record_bound``)."""
+    """The ledger values chapter 04 computes (bound focus-group counts are recorded by ``ledger.record_bound``)."""
     from kzopinion import formatting as fmt
-    from kzopinion.analysis import focus_groups
 
     shares = share_values(tables, column, variant)
     values = {
@@ -329,8 +330,8 @@ def claim_values(
             ("negative", "domestic"),
         ]
     }
-    negative = focus_groups.count_value(tables, "fp_negative")
-    discussed = focus_groups.count_value(tables, "fp_discussed")  # partitioned: 38 + 7 + 4
+    negative = provenance.focus_group_count(tables, "fp_negative")
+    discussed = provenance.focus_group_count(tables, "fp_discussed")  # partitioned: 38 + 7 + 4
     values["fp_condemn_share"] = (negative / discussed, fmt.count_of(negative, discussed))
     index = {
         q: tables.cell(SOFT_POWER, f"{q}|Brand Finance", "value")

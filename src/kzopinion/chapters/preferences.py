@@ -7,6 +7,8 @@ import pandas as pd
 
 from kzopinion.data.provenance import Tables, Traced, traced
 
+PREFIX = "pr"  # the ids of this section's claims and glue keys
+
 EIB = "eib_2017_perceptions"
 
 

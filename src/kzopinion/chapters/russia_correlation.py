@@ -23,8 +23,10 @@ import pandas as pd
 
 from kzopinion.analysis import models
 from kzopinion.analysis.models import Estimate
-from kzopinion.chapters import variant_defaults
+from kzopinion.analysis.specifications import variant_defaults
 from kzopinion.data import schema
+
+PREFIX = "ru"  # the ids of this section's claims and glue keys
 
 FAVOURABLE = ("very_favourable", "somewhat_favourable")
 DEMOGRAPHICS = {"sex": "male", "education": "secondary", "urban": "urban"}

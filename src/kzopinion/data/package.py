@@ -41,7 +41,7 @@ class DataValidationError(ValueError):
     """A data file does not match what ``data/datapackage.json`` declares."""
 
 
-# Tables loaded by this process (see kzopinion.book.runlog: a record depends on the tables it loaded).
+# Tables loaded by this process (see kzopinion.book.kernel_reads: a record depends on the tables it loaded).
 # Tables read only to validate another (foreign keys, table checks) are not recorded: they decide
 # whether a table is valid, which the build checks before executing anything, not what it holds.
 LOADED: set[str] = set()

@@ -5,7 +5,7 @@ arithmetic carries them on, so ``count["fp_negative"] / (count["fp_negative"] + 
 every cell it used. :class:`Tables` hands out such numbers from the validated data package
 (``tables.cell("survey_designs", "cab", "n_per_wave")``), and the claims ledger decides from
 those cells, never from a typed label, whether a value is a transcription, a recomputation
-or a confirmation by an independent source (:mod:`kzopinion.book.claims`).
+or a confirmation by an independent source (:mod:`kzopinion.paper.ledger`).
 
 A cell is named ``table[key].column``, the key being the row's primary-key values joined by
 ``|`` (``figure2_reasons[positive|1].first_answer``). Respondent-level data is one source
@@ -143,11 +143,22 @@ class Tables:
         self._keys: dict[str, pd.Series] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        """The whole table (a read of every row: see :meth:`rows` for a section's own rows)."""
+        from kzopinion import data
+
+        data.LOADED.add(name)
+        return self.frame(name)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The table, validated, with any overrides; no read is noted (the caller notes what it reads)."""
         if name not in self._frames:
             from kzopinion import data
 
             if name not in self._validated:
+                was_read = name in data.LOADED
                 self._validated[name] = data.load(name, self.root)
+                if not was_read:
+                    data.LOADED.discard(name)  # noted by what the caller reads of it
             frame = self._validated[name].copy()
             for cell, value in self._overrides.items():
                 if cell.table == name:
@@ -157,6 +168,22 @@ class Tables:
                     frame.loc[rows.to_numpy(), cell.column] = value
             self._frames[name] = frame
         return self._frames[name]
+
+    def _note(self, name: str, key: str) -> None:
+        """Note a read of one row: of that row only in a row-scoped table, of the whole table otherwise."""
+        from kzopinion import data
+        from kzopinion.data import reads
+
+        if name in reads.ROW_SCOPED:
+            reads.note_rows(name, key)
+        else:
+            data.LOADED.add(name)
+
+    def rows(self, name: str, prefix: str) -> pd.DataFrame:
+        """The rows whose key starts with ``prefix`` (a section's claims: ``tables.rows("claims", "fp_")``)."""
+        self._note(name, prefix)
+        frame = self.frame(name)
+        return frame[self.keys(name).str.startswith(prefix).to_numpy()]
 
     def key_columns(self, name: str) -> list[str]:
         from kzopinion import data
@@ -176,7 +203,7 @@ class Tables:
         source = (
             self._validated[name]
             if frame is None and name in self._validated
-            else (self[name] if frame is None else frame)
+            else (self.frame(name) if frame is None else frame)
         )
         columns = self.key_columns(name)
         keys = pd.Series(
@@ -193,7 +220,8 @@ class Tables:
 
     def raw(self, name: str, key: str, column: str) -> object:
         """The value of one cell as the table holds it (a number, a string or missing)."""
-        frame = self[name]
+        self._note(name, key)
+        frame = self.frame(name)
         rows = frame[(self.keys(name) == key).to_numpy()]
         if len(rows) != 1:
             raise KeyError(
@@ -224,6 +252,22 @@ class Tables:
         return Tables(self.root, {**self._overrides, cell: value}, self._validated)
 
 
+CODES = "focus_group_codes"
+
+
+def focus_group_count(tables: Tables, code: str) -> Traced:
+    """A focus-group count as the book knows it: a code marked ``partitioned`` is the sum of its
+    parts (so the printed total is checked against them), any other code its transcribed count."""
+    codes = tables[CODES]
+    row = codes[codes["code"] == code]
+    if row.empty:
+        raise KeyError(f"no focus-group code '{code}' in data/published/focus_group_codes.csv")
+    if bool(row["partitioned"].iloc[0]):
+        children = codes[codes["parent_codes"].fillna("").map(lambda p: code in [c.strip() for c in p.split(";")])]
+        return total(tables.cell(CODES, child, "count") for child in children["code"])
+    return tables.cell(CODES, code, "count")
+
+
 def coverage_key(frame: pd.DataFrame) -> str:
     """What a respondent-level sample covers, as a cell key: ``wave:1,2`` (CAB), ``year:2018,2019`` (Gallup)."""
     for unit in ("wave", "year"):
@@ -240,3 +284,27 @@ def from_respondents(value: float, respondents, sample: pd.DataFrame | None = No
     kind = "simulated" if respondents.simulated else "microdata"
     frame = respondents.frame if sample is None else sample
     return Traced(value, {Cell(f"{kind}:{respondents.source}", coverage_key(frame))})
+
+
+def input_digests(tables: Iterable[str], root: Path) -> dict[str, str]:
+    """Checksum of each input: a data-package table's, its rows' for ``table[prefix]`` (a row-scoped table such as
+    the claims, :func:`kzopinion.data.reads.rows_digest`), the stand-in's parameters for ``simulated:<source>``,
+    and for respondent-level data (``microdata:<source>``) the sha256 of every registered file, by name."""
+    from kzopinion import data
+
+    digests: dict[str, str] = {}
+    for name in tables:
+        if name.startswith("microdata:"):
+            from kzopinion.data import microdata  # imported only here: importing it marks a run as reading microdata
+
+            digests |= microdata.file_digests(name.split(":", 1)[1], root)
+        elif name.startswith("simulated:"):
+            digests[name] = data.resource("simulation_parameters", root)["hash"]
+        elif "[" in name:  # rows of a row-scoped table, "claims[fp_negative]" (kzopinion.data.reads)
+            from kzopinion.data import reads
+
+            table, _, prefix = name.partition("[")
+            digests[name] = reads.rows_digest(table, prefix.rstrip("]"), root)
+        else:
+            digests[name] = data.resource(name, root)["hash"]
+    return digests

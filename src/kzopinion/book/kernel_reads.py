@@ -6,6 +6,8 @@ every file of the repository the kernel opens, and appends one hidden cell that 
 
 - ``tables``: every table loaded through :func:`kzopinion.data.load`, with the digest of its
   package entry (checksum, schema, checks);
+- ``rows``: of a row-scoped table read only in part (the claims: each section reads its own), the
+  digest of the rows read, by key prefix (:mod:`kzopinion.data.reads`);
 - ``files``: other repository files opened (mappings, ...), with the checksum of their text;
 - ``microdata``: the registration fingerprint, or ``"absent"``, when ``kzopinion.data.microdata``
   was imported (it decides between real and simulated respondents);
@@ -31,7 +33,7 @@ MARKER = "kzopinion-runlog:"
 _OPENED: set[Path] = set()
 # The recording machinery itself is build tooling, not an input of any notebook (and every kernel
 # imports it, with the code-free package that holds it).
-_NOT_INPUTS = {"kzopinion.book", "kzopinion.book.runlog", "kzopinion.book.guard"}
+_NOT_INPUTS = {"kzopinion.book", "kzopinion.book.kernel_reads", "kzopinion.book.guard"}
 
 
 def text_sha256(path: Path) -> str:
@@ -61,8 +63,13 @@ def install() -> None:
 def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
     """The reads of this process so far, keyed as described in the module docstring."""
     from kzopinion import data
+    from kzopinion.data import reads as row_reads
 
     result: dict[str, Any] = {"tables": {name: data.entry_digest(name, root) for name in sorted(data.LOADED)}}
+    rows = {name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in sorted(prefixes)}
+            for name, prefixes in sorted(row_reads.ROWS.items()) if name not in data.LOADED}
+    if rows:
+        result["rows"] = rows
     files, records = {}, {}
     for opened in sorted(_OPENED):
         path = (Path.cwd() / opened).resolve() if not opened.is_absolute() else opened.resolve()
@@ -114,11 +121,11 @@ def microdata_fingerprint(root: Path) -> str:
 
 def record_digest(record: Path) -> str:
     """sha256 of the values an executed notebook glued (what a reader of its record sees)."""
-    from kzopinion.book import glue
+    from kzopinion.paper import records
 
     if not record.is_file():
         return "absent"
-    values = sorted(glue.glued_values(record).items())
+    values = sorted(records.glued_values(record).items())
     return "sha256:" + hashlib.sha256(json.dumps(values).encode()).hexdigest()
 
 
@@ -131,6 +138,11 @@ def current(stored: dict[str, Any], root: Path) -> dict[str, Any]:
         "files": {name: text_sha256(root / name) for name in stored.get("files", {})},
         "records": {stem: record_digest(root / "notebooks" / f"{stem}.ipynb") for stem in stored.get("records", {})},
     }
+    if "rows" in stored:
+        from kzopinion.data import reads as row_reads
+
+        now["rows"] = {name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in prefixes}
+                       for name, prefixes in stored["rows"].items()}
     if "microdata" in stored:
         now["microdata"] = microdata_fingerprint(root)
     now["modules"] = {name: module_sha256(name, root) for name in stored.get("modules", {})}

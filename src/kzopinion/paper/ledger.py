@@ -4,8 +4,8 @@ Every row of ``data/published/claims.csv`` is one statement of the article. A no
 records the book's value of it as a :class:`~kzopinion.data.provenance.Traced` number, which
 knows the data cells it was computed from::
 
-    claims.record("fp_condemn_share", share, fmt.count_of(38, 49))   # share: a Traced number
-    claims.record_bound("fp", tables)   # every claim bound to its own cell, in one call
+    ledger.record("fp_condemn_share", share, fmt.count_of(38, 49))   # share: a Traced number
+    ledger.record_bound("fp", tables)   # every claim bound to its own cell, in one call
 
 ``record`` glues the text under the claim id (for ``{glue:text}`fp_condemn_share```) and a
 ledger entry (value at the recorded precision, the cells it was computed from, the checksum
@@ -43,11 +43,12 @@ import math
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
 from kzopinion import data, paths
-from kzopinion.data.provenance import Cell, Tables, Traced
+from kzopinion.data.provenance import Cell, Tables, Traced, focus_group_count, input_digests
 from kzopinion.formatting import stable
 
 STATUSES = ("recomputed", "confirmed", "transcribed", "differs", "reported-only", "not-yet")
@@ -68,9 +69,11 @@ def _fmt():
     return formatting
 
 
-@cache
-def _claims(root: Path) -> pd.DataFrame:
-    return data.load("claims", root).set_index("id", drop=False)
+def _claim(claim_id: str, root: Path) -> pd.Series | None:
+    """One row of the claims table, its read noted as of that row only (:mod:`kzopinion.data.reads`)."""
+    rows = _tables(root).rows(CLAIMS, claim_id)
+    mine = rows[rows["id"] == claim_id]
+    return None if mine.empty else mine.iloc[0]
 
 
 CLAIMS, CLAIM_CELLS = "claims", "claim_cells"
@@ -151,10 +154,11 @@ def record(claim_id: str, value: Traced, text: str, robustness: str | None = Non
 
     ``robustness`` says how the value fares under the chapter's alternative analytic choices.
     """
-    from kzopinion.book.glue import glue_text
+    from kzopinion.paper.glue import glue_text
 
     root = paths.root()
-    if claim_id not in _claims(root).index:
+    claim = _claim(claim_id, root)
+    if claim is None:
         raise KeyError(f"'{claim_id}' is not a claim id in data/published/claims.csv: add a row for it first.")
     if not isinstance(value, Traced) or not value.cells:
         raise TypeError(
@@ -164,11 +168,12 @@ def record(claim_id: str, value: Traced, text: str, robustness: str | None = Non
         )
     if math.isnan(float(value)):
         raise ValueError(f"claim {claim_id}: the computed value is missing; leave the claim unrecorded instead")
-    problems = undeclared(_claims(root).loc[claim_id], value.cells)
+    problems = undeclared(claim, value.cells)
     if problems:
         raise ValueError(f"claim {claim_id}: " + "; ".join(problems))
     cells = sorted(value.cells)
-    tables = sorted({c.table for c in cells})
+    # the claims table is read row by row (each section its own claims), so its rows are the inputs
+    tables = sorted({f"{CLAIMS}[{c.key}]" if c.table == CLAIMS else c.table for c in cells})
     entry = {
         "id": claim_id,
         "value": stable(value),
@@ -201,15 +206,11 @@ def bound_values(prefix: str, tables: Tables) -> dict[str, tuple[Traced, str]]:
 
     A focus-group count marked ``partitioned`` is recomputed as the sum of its parts.
     """
-    from kzopinion.analysis import focus_groups
-
-    claims = tables["claims"]
+    claims = tables.rows(CLAIMS, prefix + "_")
     out = {}
-    for claim in claims[
-        claims["id"].str.startswith(prefix + "_") & claims["binding"].eq("cell").fillna(False)
-    ].itertuples(index=False):
+    for claim in claims[claims["binding"].eq("cell").fillna(False)].itertuples(index=False):
         if claim.table == "focus_group_codes" and claim.column == "count":
-            value = focus_groups.count_value(tables, claim.key)
+            value = focus_group_count(tables, claim.key)
         else:
             value = tables.cell(claim.table, claim.key, claim.column)
         out[claim.id] = (value, FORMATS[claim.format](value))
@@ -221,35 +222,38 @@ def record_bound(prefix: str, tables: Tables) -> dict[str, str]:
     return record_many((claim_id, value, text) for claim_id, (value, text) in bound_values(prefix, tables).items())
 
 
-def input_digests(tables: Iterable[str], root: Path) -> dict[str, str]:
-    """Checksum of each input: a data-package table's, the stand-in's parameters for ``simulated:<source>``,
-    and for respondent-level data (``microdata:<source>``) the sha256 of every registered file, by name."""
-    digests: dict[str, str] = {}
-    for name in tables:
-        if name.startswith("microdata:"):
-            from kzopinion.data import microdata  # imported only here: importing it marks a run as reading microdata
+def section_values(chapter: ModuleType, tables: Tables, **options) -> dict[str, tuple[Traced, str]]:
+    """Every ledger value a section computes from the data tables: the claims of ``chapter.PREFIX`` bound to
+    their own cell, and the chapter's ``claim_values(tables, **options)`` when it defines one."""
+    values = bound_values(chapter.PREFIX, tables)
+    if hasattr(chapter, "claim_values"):
+        values |= chapter.claim_values(tables, **options)
+    return values
 
-            digests |= microdata.file_digests(name.split(":", 1)[1], root)
-        elif name.startswith("simulated:"):
-            digests[name] = data.resource("simulation_parameters", root)["hash"]
-        else:
-            digests[name] = data.resource(name, root)["hash"]
-    return digests
+
+def record_section(chapter: ModuleType, tables: Tables, **options) -> dict[str, str]:
+    """Record a section's claims in one call: :func:`section_values`, with the notes of the chapter's
+    ``robustness(tables)`` when it defines one (how each value fares under the alternative analytic choices).
+
+    The one ledger call of a notebook that computes claims from the data tables::
+
+        ledger.record_section(chapter, tables)
+    """
+    notes = chapter.robustness(tables) if hasattr(chapter, "robustness") else {}
+    return record_many(((claim_id, value, text) for claim_id, (value, text) in
+                        section_values(chapter, tables, **options).items()), notes)
 
 
 def entries(root: Path) -> pd.DataFrame:
     """Every ledger entry in the executed notebooks, with the notebook and cell that recorded it."""
-    from kzopinion.book import glue, notebooks
+    from kzopinion.paper import records
 
     rows = []
-    for source in notebooks.sources(root):
-        record_path = notebooks.twin(source)
-        if not record_path.exists():
-            continue
-        cells = glue.glued_cells(record_path)
-        for key, text in glue.glued_values(record_path).items():
+    for record_path in records.notebook_records(root):
+        cells = records.glued_cells(record_path)
+        for key, text in records.glued_values(record_path).items():
             if key.startswith(LEDGER_PREFIX):
-                rows.append({**json.loads(text), "notebook": source.stem, "cell": cells[key]})
+                rows.append({**json.loads(text), "notebook": record_path.stem, "cell": cells[key]})
     columns = ["id", "value", "text", "tier", "cells", "inputs", "robustness", "book_qualifier", "cell", "notebook"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -306,7 +310,7 @@ def book_qualifier(cells: Iterable[Cell], root: Path | None = None) -> str:
         return ""
     cell = cells[0]
     tables = _tables(root or paths.root())
-    if "qualifier" not in tables[cell.table].columns:
+    if "qualifier" not in tables.frame(cell.table).columns:
         return ""
     value = tables.raw(cell.table, cell.key, "qualifier")
     return value if isinstance(value, str) else ""

@@ -1,0 +1,160 @@
+"""Which edition a page was built from: what the page footer says about the build.
+
+The commit (and whether what the build reads has uncommitted changes, per page), the build date, the
+data package's digest and the citation of the edition, with the repository's address and the commit's
+when ``repository.url`` is set in ``_config.yml`` (from CITATION.cff).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Edition:
+    """What the page footer says about the build."""
+
+    commit: str
+    dirty: bool  # uncommitted changes to what every page is made from (what the build reads but page sources)
+    date: str
+    data_digest: str
+    citation: str
+    url: str = ""  # the repository's address (``repository.url`` in _config.yml), "" when not set
+    commit_url: str = ""  # the address of the commit in the repository, "" when either is unknown
+    changed: tuple[str, ...] = ()  # the pages' own sources (notebooks/*.md|ipynb, book/*.md) with uncommitted changes
+
+    def page_dirty(self, docname: str, pasted_from: Iterable[str] = ()) -> bool:
+        """Whether the page ``docname`` is built with uncommitted changes: to what every page is made from,
+        to its own source, or to a page it pastes values from (``pasted_from``, docnames)."""
+        own = {f"{name}{suffix}" for name in (docname, *pasted_from) for suffix in (".md", ".ipynb")}
+        return self.dirty or bool(own & set(self.changed))
+
+
+def _page_source(path: str) -> bool:
+    return path.startswith(("notebooks/", "book/")) and path.endswith((".md", ".ipynb"))
+
+
+def _read_by_the_build(path: str) -> bool:
+    from kzopinion.book import uptodate
+
+    return path in uptodate.WATCHED_FILES or path.startswith(tuple(f"{tree}/" for tree in uptodate.WATCHED_TREES))
+
+
+def uncommitted(root: Path) -> list[str]:
+    """Tracked files with uncommitted changes, relative to the repository's root (a rename names both of its
+    paths); empty outside a git repository."""
+    try:
+        result = subprocess.run(["git", "status", "--porcelain", "-z", "--untracked-files=no"], cwd=root,
+                                capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if result.returncode != 0:
+        return []
+    entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    paths, index = [], 0
+    while index < len(entries):
+        entry = entries[index]
+        if len(entry) > 3:
+            paths.append(entry[3:])
+            if entry[0] in "RC" and index + 1 < len(entries):  # "XY new" then the old path
+                index += 1
+                paths.append(entries[index])
+        index += 1
+    return paths
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def data_digest(root: Path) -> str:
+    """Short sha256 of ``data/datapackage.json``, which records the checksum of every table."""
+    return hashlib.sha256((root / "data" / "datapackage.json").read_bytes()).hexdigest()[:12]
+
+
+def build_date() -> str:
+    """The build date (UTC); ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+    return moment.strftime("%Y-%m-%d")
+
+
+def commit_address(url: str, commit: str) -> str:
+    """The address of ``commit`` in the repository at ``url`` ("" when either is unknown)."""
+    if not url or not commit:
+        return ""
+    return f"{url.rstrip('/')}/-/tree/{commit}" if "gitlab" in url.lower() else f"{url.rstrip('/')}/tree/{commit}"
+
+
+def _cff(root: Path) -> dict:
+    import yaml
+
+    path = root / "CITATION.cff"
+    if not path.is_file():
+        raise ValueError(f"{path} is missing: every page cites its edition from it; restore it "
+                         "(git checkout CITATION.cff)")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ValueError(f"{path} cannot be read as YAML ({err}); fix the file so the pages can cite it") from None
+
+
+def address_disagreement(root: Path, url: str) -> str:
+    """A sentence saying how CITATION.cff's ``repository-code`` and the repository's address
+    (``repository.url`` in _config.yml, given as ``url``) differ, or "" when they agree."""
+    cited = str(_cff(root).get("repository-code") or "").strip().rstrip("/")
+    url = url.strip().rstrip("/")
+    if cited == url:
+        return ""
+    return (f"CITATION.cff gives repository-code {cited or '(none)'} but _config.yml gives repository.url "
+            f"{url or '(empty)'}: the address is set in _config.yml; give CITATION.cff the same "
+            + (f"(repository-code: {url})." if url else "(remove its repository-code, or set repository.url)."))
+
+
+def citation(root: Path, commit: str, url: str = "") -> str:
+    """"Cite this edition", from CITATION.cff, with the commit it was built from and, when the
+    repository's address is set (``url``), the address of that commit."""
+    cff = _cff(root)
+    authors = "; ".join(a.get("name") or " ".join(filter(None, [a.get("given-names"), a.get("family-names")]))
+                        for a in cff.get("authors", []))
+    year = str(cff.get("date-released", ""))[:4]
+    version = cff.get("version", "")
+    text = f"{authors} ({year}). {cff.get('title', '')}"
+    text += f" (version {version}, commit {commit or 'unknown'})." if version else f" (commit {commit or 'unknown'})."
+    if url:
+        text += f" {commit_address(url, commit) or url.rstrip('/')}."
+    ref = cff.get("preferred-citation") or {}
+    if ref:
+        names = ", ".join(f"{a.get('family-names', '')}, {a.get('given-names', '')[:1]}."
+                          for a in ref.get("authors", []))
+        text += (f" After {names} ({ref.get('year', '')}), {ref.get('title', '')}, {ref.get('journal', '')}"
+                 f" {ref.get('volume', '')}, doi:{ref.get('doi', '')}.")
+    return text
+
+
+def commit(root: Path) -> str:
+    """The commit checked out at ``root`` (12 hex digits), "" outside a git repository."""
+    return _git(root, "rev-parse", "--short=12", "HEAD")
+
+
+def edition(root: Path, url: str = "") -> Edition:
+    """The edition a build is made from: commit (marked when the tree has uncommitted changes),
+    date, data digest, citation and, when ``url`` (the repository's address) is set, the
+    address of the commit."""
+    built = commit(root)
+    changes = uncommitted(root)
+    url = url.strip().rstrip("/")
+    dirty = any(_read_by_the_build(path) and not _page_source(path) for path in changes)
+    return Edition(commit=built, dirty=dirty, date=build_date(),
+                   data_digest=data_digest(root), citation=citation(root, built, url), url=url,
+                   commit_url=commit_address(url, built), changed=tuple(sorted(filter(_page_source, changes))))

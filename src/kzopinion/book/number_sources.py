@@ -1,0 +1,152 @@
+"""Where each number on a page comes from: what the doorway beside every pasted value says.
+
+The book's Sphinx extension (:mod:`kzopinion.book.sphinxext`) turns every pasted value into a
+doorway to its provenance; :func:`glued` assembles it from the executed notebook records and the
+claims ledger. For every notebook page, ``key -> provenance`` of each value it glued: the ledger
+entry (status, tier, inputs with their checksums, cell) when the key is a claim id of
+``data/published/claims.csv``; otherwise the cell that glued it and its inputs: those the gluing call
+declared (``glue_texts(..., inputs=...)``) or else what the notebook's run read, as the build's
+run log recorded it in the record (:mod:`kzopinion.book.kernel_reads`). Never "not recorded".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+STATUS_COLUMNS = ("computed_status", "status")  # the derived status column, by its current or newer name
+
+
+@dataclass
+class Provenance:
+    """What a reader is told about one glued value."""
+
+    key: str
+    notebook: str  # docname of the page that computed it, e.g. "notebooks/02-russia-correlation"
+    cell: int | None  # the execution count of the cell that glued it ("In [n]")
+    inputs: list[str] = field(default_factory=list)  # data-package tables it was computed from
+    claim: bool = False
+    status: str = ""
+    tier: str = ""
+    statement: str = ""
+    printed: str = ""
+
+    def describe(self) -> str:
+        """One plain-text sentence for the tooltip (also the accessible description)."""
+        where = f"Computed in {self.notebook.split('/')[-1]}" + (f", cell In [{self.cell}]" if self.cell else "")
+        inputs = f"Inputs: {', '.join(self.inputs)}." if self.inputs else "Inputs: not recorded."
+        if self.claim:
+            # (the article's printed value is in the report row: on the page it would read as a result)
+            return f"Claim {self.key}: {self.status or 'no status'}; tier {self.tier or 'none'}. {where}. {inputs}"
+        return f"Not a claim of the article: {where}. {inputs}"
+
+
+def _status_column(ledger) -> str:
+    for name in STATUS_COLUMNS:
+        if name in ledger.columns:
+            return name
+    raise KeyError(f"the claims table has none of the status columns {STATUS_COLUMNS}")
+
+
+def _input_names(inputs) -> list[str]:
+    """Input names for a reader; a registered respondent-level file is named with its sha256, as the banner does."""
+    if isinstance(inputs, dict):
+        return sorted(f"{name} ({digest[:19]}...)" if name.startswith("microdata:") else name
+                      for name, digest in inputs.items())
+    if isinstance(inputs, (list, tuple)):
+        return sorted(str(i) for i in inputs)
+    if isinstance(inputs, str) and inputs.strip():
+        try:
+            return _input_names(json.loads(inputs))
+        except json.JSONDecodeError:
+            return [inputs]
+    return []
+
+
+
+def read_by_the_run(record: Path) -> list[str]:
+    """What the notebook's last run read, as stored in its record by the build (its run log): the tables it
+    loaded, the rows of a row-scoped table (``claims[fp_]``), the registered respondent-level data and the
+    other records it read (``notebooks/NN-slug``)."""
+    reads = nbformat.read(record, as_version=4).metadata.get("kzopinion", {}).get("reads", {})
+    names = list(reads.get("tables", {}))
+    names += [f"{table}[{prefix}]" for table, prefixes in reads.get("rows", {}).items() for prefix in prefixes]
+    if reads.get("microdata", "absent") != "absent":
+        names.append("microdata (registered files)")
+    names += [f"notebooks/{stem}" for stem in reads.get("records", {})]
+    return sorted(names)
+
+
+def glued(root: Path) -> dict[str, dict[str, Provenance]]:
+    """``docname -> key -> Provenance`` for every value the executed notebooks glued."""
+    from kzopinion.book import notebooks
+    from kzopinion.paper import ledger, records
+
+    ledger = ledger.table(root)
+    status = _status_column(ledger)
+    by_id = {row["id"]: row for _, row in ledger.iterrows()}
+    out: dict[str, dict[str, Provenance]] = {}
+    for source in notebooks.sources(root):
+        record = notebooks.twin(source)
+        if not record.exists():
+            continue
+        docname = f"notebooks/{source.stem}"
+        cells = records.glued_cells(record)
+        declared = records.glued_inputs(record)
+        run_inputs = read_by_the_run(record)
+        page: dict[str, Provenance] = {}
+        for key, cell in cells.items():
+            if key.startswith(ledger.LEDGER_PREFIX):
+                continue
+            row = by_id.get(key)
+            if row is not None and row["notebook"]:
+                page[key] = Provenance(
+                    key=key, notebook=f"notebooks/{row['notebook']}", cell=_int(row["cell"]),
+                    inputs=_input_names(row["inputs"]), claim=True,
+                    status=", ".join(filter(None, [str(row[status]), str(row.get("coverage") or "")])),
+                    tier=str(row["tier"] or ""), statement=str(row["statement"] or ""),
+                    printed=str(row["printed"] or ""))
+            elif key in declared:
+                page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=_input_names(declared[key]))
+            else:
+                page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=run_inputs)
+        out[docname] = page
+    return out
+
+
+def ledger_key(root: Path) -> str:
+    """sha256 of what :func:`glued` and the claims ledger are made from, prose left out: each record's code
+    cells with their outputs, and the size and modification time of every file under ``data/`` and of the
+    package's code. A prose edit leaves it unchanged, so the provenance kept from the last build is reused."""
+    from kzopinion.book import uptodate
+
+    digest = hashlib.sha256(uptodate.stat_key(root, ("data", "src/kzopinion")).encode())
+    for record in sorted((root / "notebooks").glob("*.ipynb")):
+        try:
+            cells = json.loads(record.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError, AttributeError):
+            cells = [f"unreadable {dt.datetime.now().isoformat()}"]  # the build names it; never reuse a kept copy
+        code = [c for c in cells if not isinstance(c, dict) or c.get("cell_type") != "markdown"]
+        digest.update(record.name.encode() + b"\0" + json.dumps(code, sort_keys=True).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def provenance_to_json(pages: dict[str, dict[str, Provenance]]) -> dict:
+    return {doc: {key: asdict(p) for key, p in page.items()} for doc, page in pages.items()}
+
+
+def provenance_from_json(stored: dict) -> dict[str, dict[str, Provenance]]:
+    return {doc: {key: Provenance(**fields) for key, fields in page.items()} for doc, page in stored.items()}
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number

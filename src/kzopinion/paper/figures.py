@@ -1,0 +1,79 @@
+"""How a chart is written into a notebook's record: offline HTML with a static SVG, values rounded.
+
+An Altair renderer plugin (entry point ``kzopinion`` in the group ``altair.vegalite.v6.renderer``,
+declared in ``pyproject.toml``); :func:`kzopinion.analysis.charts.enable_theme` enables it by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+
+EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+
+
+def offline_html(spec: dict) -> str:
+    """A chart as HTML that needs no network: a static SVG, upgraded in place to the
+    interactive chart by the vendored ``vegaEmbed`` (``_static/vendor/vega-bundle.js``).
+
+    The element id is derived from the spec, so re-executing a notebook gives identical
+    output; without JavaScript (or in print) the static SVG remains. Every float in the
+    spec (the chart's data above all) is first rounded to the recorded precision
+    (:func:`kzopinion.formatting.stable`), so the id, the SVG and the embedded data are the
+    same on any CPU.
+    """
+    import vl_convert as vlc
+
+    spec = _stable_spec(spec)
+    spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    chart_id = "kz-chart-" + hashlib.sha256(spec_json.encode()).hexdigest()[:12]
+    svg = _short_coordinates(vlc.vegalite_to_svg(spec))
+    label = html.escape(spec.get("description", ""), quote=True)
+    safe_spec = spec_json.replace("</", "<\\/")  # never close the script element early
+    # %-formatting on purpose: the JavaScript is full of braces that str.format and f-strings would need doubled
+    script = (  # noqa: UP031
+        "(function(){var el=document.getElementById('%s');"
+        "function draw(){if(!window.vegaEmbed){console.warn('vega bundle missing: showing the static chart');return;}"
+        "vegaEmbed(el,%s,%s).then(function(){el.classList.add('kz-chart-live');})"
+        ".catch(function(e){console.error(e);});}"
+        "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',draw);}else{draw();}})();"
+    ) % (chart_id, safe_spec, json.dumps(EMBED_OPTIONS, sort_keys=True))
+    return (
+        f'<div id="{chart_id}" class="kz-chart" role="img" aria-label="{label}">{svg}</div>'
+        f'<script type="text/javascript">{script}</script>'
+    )
+
+
+_LONG_DECIMAL = re.compile(r"-?\d+\.\d{4,}")
+
+
+def _short_coordinates(svg: str) -> str:
+    """The static SVG with its coordinates rounded to a thousandth of a pixel.
+
+    Vega lays the chart out in double precision from the (already rounded) spec; a thousandth of
+    a pixel is invisible, and no drawing coordinate then carries the last bits of any arithmetic.
+    """
+    return _LONG_DECIMAL.sub(lambda m: f"{float(m.group(0)):.3f}".rstrip("0").rstrip("."), svg)
+
+
+def _stable_spec(spec: dict) -> dict:
+    """The spec with its floats rounded and its datasets renamed after the rounded data.
+
+    Altair names each inline dataset after a hash of the data at full precision, which would
+    carry one machine's last bits into the record even after rounding.
+    """
+    from kzopinion.formatting import stable_tree
+
+    spec = stable_tree(spec)
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    for name, rows in spec.get("datasets", {}).items():
+        digest = hashlib.sha256(json.dumps(rows, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
+        text = text.replace(f'"{name}"', f'"data-{digest}"')
+    return json.loads(text)
+
+
+def render(spec: dict, **_options) -> dict[str, str]:
+    """Altair's renderer call: the chart's MIME bundle for the record."""
+    return {"text/html": offline_html(spec)}

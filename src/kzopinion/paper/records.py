@@ -1,0 +1,58 @@
+"""Read what an executed notebook record glued: each value's text, its declared inputs and its cell.
+
+The paper's side of the record: the ledger (:mod:`kzopinion.paper.ledger`) and the book's pages both
+read glued values back from the committed ``notebooks/NN-slug.ipynb`` files through these functions.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+
+from kzopinion.paper.glue import INPUTS_METADATA
+
+
+def notebook_records(root: Path) -> list[Path]:
+    """The executed record of every section: ``notebooks/NN-slug.ipynb`` beside its ``.md`` source, in order."""
+    return [p for p in sorted((root / "notebooks").glob("[0-9][0-9]-*.ipynb")) if p.with_suffix(".md").is_file()]
+
+
+def _glued(record: Path):
+    """(key, text/plain data, execution count) for every glue output of an executed notebook."""
+    for cell in nbformat.read(record, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                plain = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), None)
+                yield name, plain, cell.get("execution_count")
+
+
+def glued_values(record: Path) -> dict[str, str]:
+    """``key -> text`` for every value an executed notebook glued."""
+    values: dict[str, str] = {}
+    for name, plain, _ in _glued(record):
+        if plain is not None:
+            try:
+                values[name] = str(ast.literal_eval(plain))
+            except (ValueError, SyntaxError):
+                values[name] = plain
+    return values
+
+
+def glued_inputs(record: Path) -> dict[str, dict[str, str]]:
+    """``key -> {input: checksum}`` for every value glued with declared inputs (:func:`glue_text`)."""
+    out = {}
+    for cell in nbformat.read(record, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            metadata = output.get("metadata", {})
+            name = metadata.get("scrapbook", {}).get("name")
+            if name is not None and INPUTS_METADATA in metadata:
+                out[name] = dict(metadata[INPUTS_METADATA].get("inputs", {}))
+    return out
+
+
+def glued_cells(record: Path) -> dict[str, int]:
+    """``key -> execution count`` of the cell that glued it (its ``In [n]`` in the record)."""
+    return {name: count for name, _, count in _glued(record)}
