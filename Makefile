@@ -9,7 +9,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test check lint data pdf serve bench clean section variants
+.PHONY: help book test check lint format data pdf serve bench clean section variants
+
+# `make help` lists every target with the text after its `##`
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 18
 
 # $(call literal,NAME): the make variable NAME as one shell word, its text unexpanded by make and the shell
 literal = '$(subst ','\'',$(value $(1)))'
@@ -27,47 +31,53 @@ $(STAMP): requirements.lock pyproject.toml
 
 # make book [TIMEOUT=<seconds a cell may run, default 600>] [FULL=1]
 # (kzopinion.book.makebook: asks kzopinion.book.uptodate first, under a second; FULL=1 always runs the full build)
-book: $(STAMP)
+book: $(STAMP) ## build the HTML book into _build/html (FULL=1 checks everything again)
 	@$(PY) -m kzopinion.book.makebook $(if $(FULL),--full) $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
-test: $(STAMP) lint
+test: $(STAMP) lint ## every check, as CI runs it (lint, unit, data, nbval, build, HTML, PDF, browser)
 	@$(PY) -m pytest
 
-# ruff over the package, the tests and the code cells of the notebook sources (nbqa); the CI
+# ruff (lint and format) over the package, the tests and the bench; the rooms' import contracts
+# ([tool.importlinter] in pyproject.toml); ruff over the code cells of the notebook sources (nbqa); the CI
 # workflows against the GitHub workflow schema (check-jsonschema's copy: no network)
-lint: $(STAMP)
+lint: $(STAMP) ## ruff (lint and format), import-linter's room contracts, nbqa, the CI workflows
 	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/ruff format --check --quiet src tests bench
+	@$(VENV)/bin/lint-imports --no-cache --quiet
 	@$(VENV)/bin/nbqa ruff notebooks/[0-9]*.md
 	@$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 # the fast tier: unit and data tests, no book build, no notebook execution (seconds)
-check: $(STAMP)
+check: $(STAMP) ## the fast tier: unit and data tests, nothing built or executed
 	@$(PY) -m pytest -q -m "not slow" tests
 
-bench: $(STAMP)
+format: $(STAMP) ## apply ruff's formatting to the package, the tests and the bench
+	@$(VENV)/bin/ruff format --quiet src tests bench
+
+bench: $(STAMP) ## time the build and the fast tier into bench/results.md
 	@$(PY) bench/run.py
 
-pdf: $(STAMP)
+pdf: $(STAMP) ## the whole book as one PDF (_build/pdf/book.pdf)
 	@$(if $(TIMEOUT),KZOPINION_CELL_TIMEOUT="$(TIMEOUT)") $(PY) -m kzopinion.book.pdf
 
 # make serve [PORT=8000]: live preview, rebuilt and reloaded when a source is saved
-serve: $(STAMP)
+serve: $(STAMP) ## live preview on http://127.0.0.1:8000, rebuilt on save (PORT=...)
 	@$(PY) -m kzopinion.book.serve $(if $(PORT),--port $(PORT))
 
 # make data [CAB_DIR=<folder of CAB zips>] [GALLUP_DIR=<folder>] [WVS_FILE=<file>]
-data: $(STAMP)
+data: $(STAMP) ## validate the data; register microdata (CAB_DIR=, GALLUP_DIR=, WVS_FILE=, FORGET=)
 	@$(PY) -m kzopinion.data check
 	@$(PY) -m kzopinion.data.microdata $(if $(FORGET),--forget "$(FORGET)") $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
 
 # every chapter once per alternative analytic choice (data/coding/analysis_variants.csv), into _build/variants/
-variants: $(STAMP)
+variants: $(STAMP) ## every chapter once per alternative analytic choice, into _build/variants/
 	@$(PY) -m kzopinion.book.variants
 
 # make section SLUG=media-use TITLE="Media use and views of the US" PREFIX=mu  (see CONTRIBUTING.md)
 # The arguments reach Python literally: $, backticks and quotes are neither expanded nor executed.
-section: $(STAMP)
+section: $(STAMP) ## scaffold a section: SLUG=media-use TITLE="..." PREFIX=mu (CONTRIBUTING.md)
 	@$(PY) -m kzopinion.book.scaffold $(call literal,SLUG) $(call literal,TITLE) --prefix $(call literal,PREFIX)
 
 # everything the build wrote, under the build lock (refused while a build runs; standard library only)
-clean:
+clean: ## remove everything the build wrote (refused while a build runs)
 	@PYTHONPATH=src $(PYTHON) -m kzopinion.book.buildlock clean

@@ -83,12 +83,13 @@ def test_make_data_then_make_book_publishes_the_microdata_edition_in_html(commit
     assert shown and abs(int(shown.group(1)) - share) <= 0.5 + 1e-9, (share, chapter[:3000])
     # the claim worded over waves 1-6 says, in the doorway on that number, which waves it was checked on
     assert "waves 1-3 of 1-6" in (site / "notebooks/02-russia-correlation.html").read_text(encoding="utf-8")
-    from kzopinion.paper import ledger, records
+    from kzopinion.paper import ledger as claims
+    from kzopinion.paper import records
 
     glued = records.glued_values(editions.mirror(repo) / "notebooks/02-russia-correlation.ipynb")
     assert glued["ru_cab_waves"] == "CAB waves 1-3 (2017-2018)" and glued["ru_c_ran"] == "12"
     assert glued["ru_gallup_source"] == "the simulated stand-in for Gallup"
-    ledger = ledger.entries(editions.mirror(repo)).set_index("id")
+    ledger = claims.entries(editions.mirror(repo)).set_index("id")
     assert ledger.at["ru_app_c_countries_positive_significant", "tier"] == "microdata"
     assert ledger.at["ru_app_c_countries_positive_significant", "inputs"] == {
         f"microdata:cab/{name}": digest for name, digest in files.items()}

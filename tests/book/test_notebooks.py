@@ -64,6 +64,14 @@ def test_tags_come_from_the_small_vocabulary(source):
         assert set(cell.metadata.get("tags", [])) <= allowed
 
 
+def test_cells_readers_see_nothing_of_are_under_a_third_of_all_code_cells():
+    """Plumbing, claim recording and glue live in the cell that shows what they belong to, or in the one setup
+    cell: a code cell tagged remove-cell (the parameters and setup cells among them) shows a reader nothing."""
+    cells = [c for s in ROOT_SOURCES for c in notebooks.convert(s).cells if c.cell_type == "code"]
+    hidden = [c for c in cells if "remove-cell" in c.metadata.get("tags", [])]
+    assert len(cells) > 0 and 3 * len(hidden) < len(cells), f"{len(hidden)} of {len(cells)} code cells show nothing"
+
+
 # --------------------------------------------------------------------------- precise staleness
 
 
@@ -106,6 +114,36 @@ def test_a_bom_or_trailing_blank_line_in_a_table_re_executes_nothing(repo_copy):
 def test_a_changed_table_re_executes_only_its_readers(repo_copy):
     edit_table(repo_copy, "soft_power_2020", "United States overall score,,67.1,", "United States overall score,,67.2,")
     assert _stale(repo_copy) == ["04-foreign-policy"]
+
+
+def _recorders(repo) -> dict[str, str]:
+    """Claim-id prefix -> the section notebook whose record holds its ledger entries."""
+    from kzopinion.paper import ledger
+
+    entries = ledger.entries(repo)
+    return dict(zip(entries["id"].str.split("_").str[0], entries["notebook"]))
+
+
+def test_every_section_records_claims(root):
+    assert sorted(_recorders(root)) == ["cu", "ds", "fp", "pr", "ru"]
+
+
+@pytest.mark.parametrize("prefix", ["cu", "ds", "fp", "pr", "ru"])
+def test_editing_one_claims_row_re_executes_only_the_notebook_that_records_it(repo_copy, prefix):
+    """The rule over every section: a claims row is read by its own section (its rows, by prefix) and by the
+    replication report (which reads every claim to derive the statuses), and by no other notebook."""
+    import csv
+    import io
+
+    path = repo_copy / "data/published/claims.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    row = next(r for r in rows[1:] if r[0].startswith(prefix + "_"))
+    row[rows[0].index("statement")] += " (reworded)"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    data.rehash(["claims"], repo_copy)
+    assert _stale(repo_copy) == [_recorders(repo_copy)[prefix], "99-replication-report"]
 
 
 def test_registering_microdata_re_executes_only_the_notebooks_that_read_it(repo_copy, monkeypatch):

@@ -87,6 +87,21 @@ def approval_series(approval: pd.DataFrame, turning_point: int, turning_label: s
     )
 
 
+def bars(table: pd.DataFrame, value: str, label: str, title: str) -> alt.Chart:
+    """One horizontal bar per row: ``value`` (a number) against ``label`` (its name), largest first."""
+    enable_theme()
+    return (
+        alt.Chart(table, title=title, description=f"{title}: one bar per {label}")
+        .mark_bar(color=OKABE_ITO[0])
+        .encode(
+            x=alt.X(f"{value}:Q", title=value),
+            y=alt.Y(f"{label}:N", sort="-x", title=None),
+            tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", format=",")],
+        )
+        .properties(height=alt.Step(28))
+    )
+
+
 def fieldwork_timeline(periods: pd.DataFrame) -> alt.Chart:
     """One bar per source from ``start`` to ``end`` (decimal years), labelled by ``source``."""
     enable_theme()

@@ -335,7 +335,7 @@ def timeout_seconds(value: int | str | None = None) -> int:
     return seconds
 
 
-_STARTUP = "from kzopinion.book import guard, runlog\nguard.install()\nrunlog.install()\n"
+_STARTUP = "from kzopinion.book import guard, kernel_reads\nguard.install()\nkernel_reads.install()\n"
 
 
 @contextmanager
@@ -408,7 +408,7 @@ def execute(source: Path, root: Path, timeout: int | None = None, run_dir: Path 
     scratch = run_dir / "executing" / twin(source).name
     scratch.parent.mkdir(parents=True, exist_ok=True)
     notebook = convert(source)
-    hidden = nbformat.v4.new_code_cell(f"from kzopinion.book import runlog\nrunlog.report({source.stem!r})")
+    hidden = nbformat.v4.new_code_cell(f"from kzopinion.book import kernel_reads\nkernel_reads.report({source.stem!r})")
     hidden["id"], hidden.metadata["tags"] = RUNLOG_CELL_ID, ["remove-cell"]
     notebook.cells.append(hidden)
     nbformat.write(notebook, scratch)

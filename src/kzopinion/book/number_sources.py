@@ -87,9 +87,9 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
     from kzopinion.book import notebooks
     from kzopinion.paper import ledger, records
 
-    ledger = ledger.table(root)
-    status = _status_column(ledger)
-    by_id = {row["id"]: row for _, row in ledger.iterrows()}
+    claims_table = ledger.table(root)
+    status = _status_column(claims_table)
+    by_id = {row["id"]: row for _, row in claims_table.iterrows()}
     out: dict[str, dict[str, Provenance]] = {}
     for source in notebooks.sources(root):
         record = notebooks.twin(source)

@@ -3,9 +3,11 @@
     python -m kzopinion.book.scaffold SLUG "Title of the section" --prefix PREFIX
     make section SLUG=media-use TITLE="Media use and views of the US" PREFIX=mu
 
-writes ``notebooks/NN-SLUG.md`` (from ``notebooks/_template.md``, NN the next free number),
-``src/kzopinion/chapters/<slug with underscores>.py`` and an entry in ``_toc.yml`` after the
-last section. CONTRIBUTING.md says what to do next.
+writes ``notebooks/NN-SLUG.md`` (from ``notebooks/_template.md``, NN the next free number: a working
+example with a glued number, a figure and a summary), ``src/kzopinion/chapters/<slug with underscores>.py``
+(the chapter module, naming its ``PREFIX``), ``tests/chapters/test_<slug with underscores>.py`` (its tests)
+and an entry in ``_toc.yml`` after the last section. No registry needs editing. CONTRIBUTING.md says what
+to do next.
 """
 
 from __future__ import annotations
@@ -25,16 +27,40 @@ Keep the section's logic here, with tests in tests/chapters/test_{module}.py; th
 
 from __future__ import annotations
 
+import pandas as pd
+
 from kzopinion.data.provenance import Tables, Traced
+
+PREFIX = "{prefix}"  # the ids of this section's claims and glue keys
 
 
 def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
     """The ledger values this section computes from the data tables: claim id -> (traced value, text).
 
-    Claims bound to their own cell (``binding`` = cell in data/published/claims.csv) are recorded by
-    ``ledger.record_bound``; put here the ones the section computes from other cells.
+    Claims bound to their own cell (``binding`` = cell in data/published/claims.csv) are recorded without
+    code; put here the ones the section computes from other cells (``tables.cell(...)`` arithmetic).
     """
     return {{}}
+
+
+def sample_sizes(tables: Tables, kind: str = "survey") -> pd.DataFrame:
+    """The template's example: respondents per wave of each source of ``kind`` (columns source, respondents)."""
+    designs = tables["survey_designs"]
+    chosen = designs[designs["kind"] == kind]
+    return pd.DataFrame({{"source": chosen["source"], "respondents": chosen["n_per_wave"].astype(int)}})
+'''
+
+TEST = '''"""Tests of the chapter module of notebook {number}-{slug}."""
+
+from kzopinion.chapters import {module} as chapter
+from kzopinion.data.provenance import Tables
+
+
+def test_sample_sizes_lists_every_survey_with_its_respondents(root):
+    sizes = chapter.sample_sizes(Tables(root))
+    designs = Tables(root)["survey_designs"]
+    assert len(sizes) == (designs["kind"] == "survey").sum() > 0
+    assert (sizes["respondents"] > 0).all()
 '''
 
 
@@ -70,8 +96,11 @@ def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
     taken = {p.stem.split("-", 1)[1] for p in (root / "notebooks").glob("[0-9][0-9]-*.md")}
     if slug in taken:
         raise ScaffoldError(f"a section named {slug!r} exists already")
-    claims_text = (root / "data" / "published" / "claims.csv").read_text(encoding="utf-8")
-    used = set(re.findall(r"^([a-z]+)_", claims_text, flags=re.M))
+    # taken: a chapter's PREFIX, or glue keys a notebook pastes; claims rows with the prefix are welcome
+    # (the guide asks for them first: they are what the new section will record)
+    used = set()
+    for module in (root / "src" / "kzopinion" / "chapters").glob("*.py"):
+        used |= set(re.findall(r'^PREFIX = "([a-z]+)"', module.read_text(encoding="utf-8"), flags=re.M))
     for source in (root / "notebooks").glob("[0-9][0-9]-*.md"):
         used |= set(re.findall(r"\{glue:text\}`([a-z]+)_", source.read_text(encoding="utf-8")))
     if prefix in used:
@@ -81,7 +110,8 @@ def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
     module = slug.replace("-", "_")
     notebook = root / "notebooks" / f"{number}-{slug}.md"
     chapter = root / "src" / "kzopinion" / "chapters" / f"{module}.py"
-    for path in (notebook, chapter):
+    test = root / "tests" / "chapters" / f"test_{module}.py"
+    for path in (notebook, chapter, test):
         if path.exists():
             raise ScaffoldError(f"{path.relative_to(root)} exists already")
     template = (root / "notebooks" / "_template.md").read_text(encoding="utf-8")
@@ -92,16 +122,18 @@ def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
         .replace("{module}", module),
         encoding="utf-8",
     )
-    code = MODULE.format(title=docstring_text(title), number=number, slug=slug, module=module)
+    code = MODULE.format(title=docstring_text(title), number=number, slug=slug, module=module, prefix=prefix)
     compile(code, str(chapter), "exec")  # the title cannot break the module (docstring_text escapes it)
     chapter.write_text(code, encoding="utf-8")
+    test.parent.mkdir(parents=True, exist_ok=True)
+    test.write_text(TEST.format(number=number, slug=slug, module=module), encoding="utf-8")
     toc = root / "_toc.yml"
     lines = toc.read_text(encoding="utf-8").splitlines()
     last = max(i for i, line in enumerate(lines) if re.match(r"\s*- file: notebooks/(?!99-)", line))
     indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
     lines.insert(last + 1, f"{indent}- file: notebooks/{number}-{slug}")
     toc.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return [notebook, chapter, toc]
+    return [notebook, chapter, test, toc]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,87 @@
+"""The pre-commit hooks and `make lint` run the same tools over the same files, and the rooms' import
+contracts (import-linter, run by `make lint`) fail when a room imports one above it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+import yaml
+
+
+def _lint_commands(root: Path) -> list[list[str]]:
+    recipe = re.search(r"^lint:.*\n((?:\t.*\n)+)", (root / "Makefile").read_text(encoding="utf-8"), re.M)
+    return [line.strip().lstrip("@").replace("$(VENV)", ".venv").split() for line in recipe[1].splitlines()]
+
+
+def _tracked(root: Path) -> list[str]:
+    return subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
+
+
+def _covered_by_make(command: list[str], files: list[str]) -> set[str]:
+    """The tracked files a `make lint` command reads: its folder and glob arguments (tools take .py files)."""
+    out = set()
+    for argument in (a for a in command[1:] if not a.startswith("-") and "/" not in a[:1]):
+        if "*" in argument:
+            out |= {f for f in files if fnmatch(f, argument)}
+        elif argument.endswith("/") or "." not in argument:
+            out |= {f for f in files if f.startswith(argument.rstrip("/") + "/") and f.endswith(".py")}
+    return out
+
+
+def test_every_lint_command_has_a_hook_over_the_same_files(root):
+    hooks = [h for repo in yaml.safe_load((root / ".pre-commit-config.yaml").read_text())["repos"]
+             for h in repo["hooks"]]
+    files = _tracked(root)
+    for command in _lint_commands(root):
+        entry = " ".join(w for w in command if not w.startswith(("src", "tests", "bench", "notebooks/", ".github/"))
+                         and w != "--quiet")
+        matching = [h for h in hooks if " ".join(h["entry"].split()) == entry]
+        assert matching, f"`make lint` runs `{' '.join(command)}` but no pre-commit hook has the entry `{entry}`"
+        (hook,) = matching
+        selected = {f for f in files if re.search(hook["files"], f)}
+        if hook.get("pass_filenames", True):
+            expected = _covered_by_make(command, files)
+            if expected:
+                assert selected == expected, (hook["id"], sorted(selected ^ expected)[:10])
+    assert len(hooks) == len(_lint_commands(root)), "a hook that `make lint` does not run"
+
+
+def _copy_package(root: Path, target: Path) -> Path:
+    shutil.copytree(root / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copy2(root / "pyproject.toml", target / "pyproject.toml")
+    return target
+
+
+def _lint_imports(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=folder,
+                          capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(folder / "src"), "PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.slow
+def test_the_room_contracts_hold(root, tmp_path):
+    done = _lint_imports(_copy_package(root, tmp_path))
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module, line", [
+    ("chapters/preferences.py", "from kzopinion.book import notebooks"),  # a chapter importing the book machinery
+    ("analysis/survey.py", "from kzopinion.paper import ledger"),  # the analysis importing the paper room
+    ("analysis/charts.py", "from kzopinion.book import build"),  # ... or the book room
+    ("paper/glue.py", "from kzopinion.analysis import survey"),  # the paper importing the analysis beside it
+    ("data/schema.py", "from kzopinion.chapters import preferences"),  # the data room importing a chapter
+    ("formatting.py", "from kzopinion import data"),  # the ground floor importing a room
+])
+def test_an_import_against_the_rooms_breaks_the_contract(root, tmp_path, module, line):
+    folder = _copy_package(root, tmp_path)
+    path = folder / "src" / "kzopinion" / module
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
+    done = _lint_imports(folder)
+    assert done.returncode != 0 and "BROKEN" in done.stdout, done.stdout[-2000:]
