@@ -11,14 +11,13 @@ thresholds at the observed cumulative shares) to a gradient tolerance far below 
 recorded precision (:data:`ORDERED_LOGIT_FIT`), and every fit runs with one BLAS thread, so
 a parallel reduction cannot change its order between runs. What differs between CPUs is then
 in the last few bits, which :func:`kzopinion.formatting.stable` rounds away before anything
-is recorded. ``KZOPINION_PERTURB`` (a relative size such as ``1e-9``) nudges the starting
-values and reverses the row order of every fit: the test that re-executes the notebooks with
-it shows those last bits never reach a record.
+is recorded. ``tests/book/test_determinism.py`` re-executes the notebooks with every fit's
+starting values nudged and its rows reversed (from outside this module, by wrapping :func:`ols`
+and :func:`ordered_logit` in the kernels) and shows those last bits never reach a record.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,18 +30,6 @@ from kzopinion.data import schema
 
 # Newton's method with a gradient tolerance far below the six recorded significant digits.
 ORDERED_LOGIT_FIT = {"method": "newton", "tol": 1e-12, "maxiter": 200}
-
-
-def perturbation() -> float:
-    """Relative nudge of starting values and data order for the determinism test (0 = none)."""
-    return float(os.environ.get("KZOPINION_PERTURB", "0") or 0)
-
-
-def _maybe_reversed(*parts):
-    """The rows of every part in reverse order when perturbing (results must not depend on it)."""
-    if not perturbation():
-        return parts
-    return tuple(part.iloc[::-1] if part is not None else None for part in parts)
 
 
 @dataclass(frozen=True)
@@ -95,7 +82,7 @@ def _complete(y: pd.Series, X: pd.DataFrame, weights: pd.Series | None):
 
 def ols(y: pd.Series, X: pd.DataFrame, weights: pd.Series | None = None, robust: str = "HC1"):
     """OLS (a linear probability model when ``y`` is 0/1) with robust standard errors."""
-    y, X, w = _maybe_reversed(*_complete(y, X, weights))
+    y, X, w = _complete(y, X, weights)
     exog = sm.add_constant(X, has_constant="add")
     model = sm.WLS(y, exog, weights=w) if w is not None else sm.OLS(y, exog)
     with threadpool_limits(limits=1):
@@ -169,10 +156,10 @@ def ordered_logit(y: pd.Series, X: pd.DataFrame):
     keep = y.notna() & X.notna().all(axis=1)
     X = X.loc[keep]
     X = X.drop(columns=X.columns[X.nunique() <= 1])
-    y, X = _maybe_reversed(y.loc[keep], X)
+    y = y.loc[keep]
     model = AnalyticOrderedLogit(y, X, distr="logit")
     # The null model's start (zero slopes, thresholds at the cumulative shares), stated explicitly.
-    start = np.asarray(model.start_params, dtype=float) * (1 + perturbation()) + perturbation()
+    start = np.asarray(model.start_params, dtype=float)
     with threadpool_limits(limits=1):
         return model.fit(start_params=start, disp=False, **ORDERED_LOGIT_FIT)
 
