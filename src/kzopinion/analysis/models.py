@@ -1,5 +1,5 @@
 """The article's regression designs: linear probability / OLS with robust errors, ordered logit,
-and average predicted probabilities with delta-method intervals.
+and average predicted probabilities with delta-method intervals (statsmodels' ``get_prediction``).
 
 All fits drop respondents with a missing value in any variable of the model (listwise), as
 survey regressions usually do, and report how many remain. Standard errors of linear models
@@ -11,40 +11,25 @@ thresholds at the observed cumulative shares) to a gradient tolerance far below 
 recorded precision (:data:`ORDERED_LOGIT_FIT`), and every fit runs with one BLAS thread, so
 a parallel reduction cannot change its order between runs. What differs between CPUs is then
 in the last few bits, which :func:`kzopinion.formatting.stable` rounds away before anything
-is recorded. ``KZOPINION_PERTURB`` (a relative size such as ``1e-9``) nudges the starting
-values and reverses the row order of every fit: the test that re-executes the notebooks with
-it shows those last bits never reach a record.
+is recorded. ``tests/book/test_determinism.py`` re-executes the notebooks with every fit's
+starting values nudged and its rows reversed (from outside this module, by wrapping :func:`ols`
+and :func:`ordered_logit` in the kernels) and shows those last bits never reach a record.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy.stats import norm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from threadpoolctl import threadpool_limits
 
-from kzopinion.analysis.survey import z_value
 from kzopinion.data import schema
 
 # Newton's method with a gradient tolerance far below the six recorded significant digits.
 ORDERED_LOGIT_FIT = {"method": "newton", "tol": 1e-12, "maxiter": 200}
-
-
-def perturbation() -> float:
-    """Relative nudge of starting values and data order for the determinism test (0 = none)."""
-    return float(os.environ.get("KZOPINION_PERTURB", "0") or 0)
-
-
-def _maybe_reversed(*parts):
-    """The rows of every part in reverse order when perturbing (results must not depend on it)."""
-    if not perturbation():
-        return parts
-    return tuple(part.iloc[::-1] if part is not None else None for part in parts)
 
 
 @dataclass(frozen=True)
@@ -97,7 +82,7 @@ def _complete(y: pd.Series, X: pd.DataFrame, weights: pd.Series | None):
 
 def ols(y: pd.Series, X: pd.DataFrame, weights: pd.Series | None = None, robust: str = "HC1"):
     """OLS (a linear probability model when ``y`` is 0/1) with robust standard errors."""
-    y, X, w = _maybe_reversed(*_complete(y, X, weights))
+    y, X, w = _complete(y, X, weights)
     exog = sm.add_constant(X, has_constant="add")
     model = sm.WLS(y, exog, weights=w) if w is not None else sm.OLS(y, exog)
     with threadpool_limits(limits=1):
@@ -107,8 +92,8 @@ def ols(y: pd.Series, X: pd.DataFrame, weights: pd.Series | None = None, robust:
 def estimate(results, term: str, confidence: float = 0.95) -> Estimate:
     """The coefficient ``term`` of a fitted model as an :class:`Estimate` with a ``confidence`` interval."""
     coef, se, p = float(results.params[term]), float(results.bse[term]), float(results.pvalues[term])
-    z = z_value(confidence)
-    return Estimate(term, coef, se, p, coef - z * se, coef + z * se, int(results.nobs), confidence)
+    low, high = results.conf_int(alpha=1 - confidence).loc[term]
+    return Estimate(term, coef, se, p, float(low), float(high), int(results.nobs), confidence)
 
 
 class AnalyticOrderedLogit(OrderedModel):
@@ -139,6 +124,20 @@ class AnalyticOrderedLogit(OrderedModel):
             jacobian[m:, m] = np.exp(raw[m])
         return np.concatenate([slope, d_cut @ jacobian])
 
+    def cdf(self, x):
+        """The logistic cdf; at complex arguments as ``(1 + tanh(x / 2)) / 2``, which SciPy's logistic lacks.
+
+        statsmodels differentiates a prediction for its delta-method error by a complex step
+        (exact to rounding) when the model's probabilities accept complex parameters, and falls
+        back to forward differences (a relative error near 1e-6) otherwise. Real arguments, and so
+        the fit, keep SciPy's cdf. The halves are taken of the real and imaginary parts apart
+        because the outer thresholds are infinite, and a complex infinity divided by 2 is NaN.
+        """
+        x = np.asarray(x)
+        if not np.iscomplexobj(x):
+            return super().cdf(x)
+        return 0.5 * (1 + np.tanh(x.real / 2 + 1j * (x.imag / 2)))
+
     def hessian(self, params):
         from statsmodels.tools.numdiff import approx_fprime
 
@@ -157,52 +156,32 @@ def ordered_logit(y: pd.Series, X: pd.DataFrame):
     keep = y.notna() & X.notna().all(axis=1)
     X = X.loc[keep]
     X = X.drop(columns=X.columns[X.nunique() <= 1])
-    y, X = _maybe_reversed(y.loc[keep], X)
+    y = y.loc[keep]
     model = AnalyticOrderedLogit(y, X, distr="logit")
     # The null model's start (zero slopes, thresholds at the cumulative shares), stated explicitly.
-    start = np.asarray(model.start_params, dtype=float) * (1 + perturbation()) + perturbation()
+    start = np.asarray(model.start_params, dtype=float)
     with threadpool_limits(limits=1):
         return model.fit(start_params=start, disp=False, **ORDERED_LOGIT_FIT)
 
 
-def ordered_probabilities(params: np.ndarray, exog: np.ndarray, n_thresholds: int) -> np.ndarray:
-    """P(y = k) for each row under an ordered logit with ``params`` = [betas..., cut_1, log-increments...].
-
-    statsmodels parametrises the cuts as cut_1 and log(cut_k - cut_{k-1}); P(y <= k) = F(cut_k - x'b).
-    The closed form, kept as the test oracle for ``OrderedModel.predict(..., which="prob")``.
-    """
-    k = exog.shape[1]
-    beta, raw = params[:k], params[k : k + n_thresholds]
-    cuts = np.cumsum(np.concatenate([[raw[0]], np.exp(raw[1:])]))
-    xb = exog @ beta
-    cdf = 1 / (1 + np.exp(-(cuts[None, :] - xb[:, None])))
-    cdf = np.hstack([np.zeros((len(xb), 1)), cdf, np.ones((len(xb), 1))])
-    return np.diff(cdf, axis=1)
-
-
-def _averager(results, settings: dict[str, float], level: int):
+def _exog_at(results, settings: dict[str, float]) -> np.ndarray:
+    """The estimation sample's regressors with the columns named in ``settings`` set to their values."""
     exog = results.model.exog.copy()
     names = list(results.model.exog_names)
     for column, value in settings.items():
         exog[:, names.index(column)] = value
-    return lambda theta: float(results.model.predict(theta, exog=exog, which="prob")[:, level].mean())
+    return exog
 
 
-def _delta_interval(function, results, confidence: float = 0.95) -> tuple[float, float, float, float]:
-    """Value, standard error and ``confidence`` bounds of ``function(params)`` by the delta method."""
-    params = np.asarray(results.params, dtype=float)
-    step = 1e-6
-    unit = np.eye(len(params))
-    gradient = np.array(
-        [
-            (function(params + step * unit[j]) - function(params - step * unit[j])) / (2 * step)
-            for j in range(len(params))
-        ]
-    )
-    value = function(params)
-    se = float(np.sqrt(gradient @ np.asarray(results.cov_params()) @ gradient))
-    z = z_value(confidence)
-    return float(value), se, float(value - z * se), float(value + z * se)
+def _at_level(prediction, level: int, confidence: float) -> tuple[float, float, float, float]:
+    """Value, standard error and ``confidence`` bounds of outcome level ``level`` of a statsmodels prediction."""
+    low, high = prediction.conf_int(alpha=1 - confidence)[level]
+    return float(prediction.predicted[level]), float(prediction.se[level]), float(low), float(high)
+
+
+def _average_prediction(results, settings: dict[str, float]):
+    """statsmodels' average predicted probabilities of every level at ``settings``, with delta-method errors."""
+    return results.get_prediction(_exog_at(results, settings), which="prob", average=True)
 
 
 def predicted_probability(
@@ -213,9 +192,9 @@ def predicted_probability(
     Every respondent in the estimation sample keeps their other characteristics; the named
     columns are set (e.g. ``{"immigration[decrease]": 1.0, "immigration[keep]": 0.0}``) and the
     model's probabilities averaged. Returns (probability, low, high), the ``confidence`` interval
-    by the delta method with a numerical gradient.
+    by the delta method (statsmodels' ``get_prediction(..., which="prob", average=True)``).
     """
-    value, _, low, high = _delta_interval(_averager(results, settings, level), results, confidence)
+    value, _, low, high = _at_level(_average_prediction(results, settings), level, confidence)
     return value, max(0.0, low), min(1.0, high)
 
 
@@ -237,12 +216,20 @@ class Change:
 def predicted_change(
     results, before: dict[str, float], after: dict[str, float], level: int = -1, confidence: float = 0.95
 ) -> Change:
-    """``P(after) - P(before)`` averaged over the sample, delta-method ``confidence`` interval, two-sided p-value."""
-    first, second = _averager(results, before, level), _averager(results, after, level)
-    change, se, low, high = _delta_interval(lambda theta: second(theta) - first(theta), results, confidence)
-    p = float(2 * norm.sf(abs(change) / se)) if se > 0 else 0.0
-    before_value, _, before_low, before_high = _delta_interval(first, results, confidence)
-    after_value, _, after_low, after_high = _delta_interval(second, results, confidence)
+    """``P(after) - P(before)`` averaged over the sample, delta-method ``confidence`` interval, two-sided p-value.
+
+    The change is one statsmodels prediction: the sample's rows at ``before`` stacked on its rows at
+    ``after``, averaged with weights -2 and +2, is ``mean P(after) - mean P(before)``, so its
+    delta-method error accounts for the covariance of the two averages.
+    """
+    rows = len(results.model.exog)
+    stacked = np.vstack([_exog_at(results, before), _exog_at(results, after)])
+    weights = np.repeat([-2.0, 2.0], rows)
+    difference = results.get_prediction(stacked, which="prob", average=True, agg_weights=weights)
+    change, se, low, high = _at_level(difference, level, confidence)
+    p = float(difference.t_test()[1][level]) if se > 0 else 0.0
+    before_value, _, before_low, before_high = _at_level(_average_prediction(results, before), level, confidence)
+    after_value, _, after_low, after_high = _at_level(_average_prediction(results, after), level, confidence)
     return Change(
         before_value,
         after_value,

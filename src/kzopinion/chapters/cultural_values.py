@@ -12,6 +12,7 @@ ordered logit reduces to a logit; don't know and refused are left out.
 from __future__ import annotations
 
 import pandas as pd
+from statsmodels.stats.weightstats import DescrStatsW
 
 from kzopinion.analysis import models, survey
 from kzopinion.data.provenance import Tables, Traced
@@ -37,15 +38,20 @@ def immigration_sample(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["immigration"].notna() & frame["year"].isin(IMMIGRATION_YEARS)]
 
 
-def immigration_effect(frame: pd.DataFrame, outcome: str, confidence: float = 0.95) -> models.Change:
-    """Change in P(approve ``outcome``) from favouring more to favouring less immigration."""
+def immigration_model(frame: pd.DataFrame, outcome: str):
+    """The fitted ordered logit of approving ``outcome`` on immigration preference and :data:`CONTROLS`."""
     sample = immigration_sample(frame)
     y = sample[outcome].astype("object").where(sample[outcome].isin(["approve", "disapprove"]))
     y = pd.Series(pd.Categorical(y, ["disapprove", "approve"], ordered=True), index=sample.index)
     X = models.design(
         sample, {"age": sample["age"].astype(float)}, {"immigration": "increase", **models.asked(sample, CONTROLS)}
     )
-    return models.predicted_change(models.ordered_logit(y, X), INCREASE, DECREASE, confidence=confidence)
+    return models.ordered_logit(y, X)
+
+
+def immigration_effect(frame: pd.DataFrame, outcome: str, confidence: float = 0.95) -> models.Change:
+    """Change in P(approve ``outcome``) from favouring more to favouring less immigration."""
+    return models.predicted_change(immigration_model(frame, outcome), INCREASE, DECREASE, confidence=confidence)
 
 
 JUSTIFIABILITY = {
@@ -59,18 +65,20 @@ JUSTIFIABILITY = {
 def justifiability_means(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Weighted mean justifiability (1-10) of each WVS item by country, with a normal interval.
 
-    The standard error uses Kish's effective sample size, ``n_eff = n / deff`` with Kish's
-    design effect of the weights (:func:`kzopinion.analysis.survey.kish_design_effect`).
+    Mean and variance are statsmodels' weighted statistics (``DescrStatsW``, the variance
+    with divisor the sum of the weights). The standard error uses Kish's effective sample
+    size, ``n_eff = n / deff`` with Kish's design effect of the weights
+    (:func:`kzopinion.analysis.survey.kish_design_effect`).
     """
     z = survey.z_value(confidence)
     rows = []
     for country, group in frame.groupby("country"):
         for column, item in JUSTIFIABILITY.items():
             answered = group[group[column].notna()]
-            w, x = answered["weight"].astype(float), answered[column].astype(float)
-            mean = float((w * x).sum() / w.sum())
-            variance = float((w * (x - mean) ** 2).sum() / w.sum())
-            n_eff = survey.effective_sample_size(len(w), survey.kish_design_effect(w))
+            weights = answered["weight"].astype(float)
+            stats = DescrStatsW(answered[column].astype(float), weights=weights)
+            mean, variance = float(stats.mean), float(stats.var)
+            n_eff = survey.effective_sample_size(len(weights), survey.kish_design_effect(weights))
             se = (variance / n_eff) ** 0.5
             rows.append(
                 {

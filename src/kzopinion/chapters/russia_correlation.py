@@ -50,18 +50,30 @@ LEVEL_ORDER = ["very_unfavourable", "somewhat_unfavourable", "dont_know", "somew
 def favourability_distribution(frame: pd.DataFrame, items: dict[str, str], by_wave: bool = False) -> pd.DataFrame:
     """Weighted share (percent) of each answer for each item; refused answers are left out.
 
-    ``items`` maps canonical columns to display names. Columns: item, [wave,] answer, percent.
+    ``items`` maps canonical columns to display names. Columns: item, answer, percent[, wave].
+    The shares are ``pd.crosstab`` of the weights normalised within each wave (or the whole
+    frame); an answer nobody gave has 0, an item nobody answered in a wave is missing.
     """
+    group = frame["wave"] if by_wave else pd.Series(0, index=frame.index)
+    groups = sorted(group.dropna().unique())
+    shares = {}
+    for column in items:
+        answered = frame[column].notna() & (frame[column] != "refused")
+        table = pd.crosstab(
+            group[answered],
+            frame.loc[answered, column].astype(str),
+            values=frame.loc[answered, "weight"],
+            aggfunc="sum",
+            normalize="index",
+        )
+        shares[column] = 100 * table.reindex(columns=LEVEL_ORDER, fill_value=0.0).reindex(index=groups)
     rows = []
-    groups = frame.groupby("wave") if by_wave else [(None, frame)]
-    for wave, group in groups:
+    for key in groups:
         for column, name in items.items():
-            answered = group[group[column].notna() & (group[column] != "refused")]
-            totals = answered.groupby(answered[column].astype(str), observed=True)["weight"].sum()
             for answer in LEVEL_ORDER:
-                row = {"item": name, "answer": answer, "percent": float(100 * totals.get(answer, 0.0) / totals.sum())}
+                row = {"item": name, "answer": answer, "percent": float(shares[column].at[key, answer])}
                 if by_wave:
-                    row["wave"] = int(wave)
+                    row["wave"] = int(key)
                 rows.append(row)
     return pd.DataFrame(rows)
 

@@ -22,13 +22,15 @@ shares.
 from __future__ import annotations
 
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from kzopinion import data, paths
 from kzopinion.data import schema
+
+_normal_quantile = NormalDist().inv_cdf  # the standard normal quantile (the package's one normal distribution)
 
 SCENARIOS = ("engagement", "zero_sum")
 REGIONS = ("Almaty city", "Astana city", "Shymkent city", "Turkistan", "Karaganda", "East Kazakhstan",
@@ -52,7 +54,7 @@ def _latent_sd(p: dict[str, float], power: str) -> float:
 
 def _latent(p: dict[str, float], power: str, share_positive: float, e, c, r, rng) -> np.ndarray:
     """Latent attitude whose share above zero is ``share_positive``."""
-    mu = _latent_sd(p, power) * norm.ppf(share_positive)
+    mu = _latent_sd(p, power) * _normal_quantile(share_positive)
     return (mu + p["engagement_loading"] * e + p.get(f"conservatism_effect_{power}", 0.0) * c
             + p.get(f"russian_influence_effect_{power}", 0.0) * r + rng.standard_normal(len(e)))
 
@@ -78,7 +80,7 @@ def _demographics(n: int, rng) -> dict[str, np.ndarray]:
 def _immigration(p: dict[str, float], c: np.ndarray, rng) -> np.ndarray:
     signal = c + p["immigration_noise"] * rng.standard_normal(len(c))
     sd = np.sqrt(1 + p["immigration_noise"] ** 2)
-    low, high = norm.ppf(p["immigration_increase"]) * sd, norm.ppf(1 - p["immigration_decrease"]) * sd
+    low, high = _normal_quantile(p["immigration_increase"]) * sd, _normal_quantile(1 - p["immigration_decrease"]) * sd
     return np.where(signal < low, "increase", np.where(signal > high, "decrease", "keep"))
 
 
@@ -104,9 +106,9 @@ def _four_point(latent: np.ndarray, sd: float, favourable: float, unfavourable: 
     """Cut a latent attitude into the four favourability levels and don't know."""
     nonresponse = max(0.0, 1 - favourable - unfavourable)
     z = latent / sd
-    cut_fav = norm.ppf(1 - favourable / (1 - nonresponse))
-    cut_very_fav = norm.ppf(1 - favourable * very / (1 - nonresponse))
-    cut_very_unfav = norm.ppf(unfavourable * very / (1 - nonresponse))
+    cut_fav = _normal_quantile(1 - favourable / (1 - nonresponse))
+    cut_very_fav = _normal_quantile(1 - favourable * very / (1 - nonresponse))
+    cut_very_unfav = _normal_quantile(unfavourable * very / (1 - nonresponse))
     levels = np.select([z > cut_very_fav, z > cut_fav, z > cut_very_unfav],
                        ["very_favourable", "somewhat_favourable", "somewhat_unfavourable"], "very_unfavourable")
     return _with_nonresponse(levels, nonresponse, rng)
@@ -130,7 +132,7 @@ def cab(p: dict[str, float], rng) -> pd.DataFrame:
         frame[f"opinion_{leader}"] = _four_point(leader_view, np.sqrt(0.49 * sd ** 2 + 0.49), fav, unfav, very, rng)
         econ = 0.7 * country_view + 0.7 * rng.standard_normal(n)
         frame[f"closer_econ_{power}"] = _with_nonresponse(
-            np.where(econ > 0.7 * sd * norm.ppf(1 - fav - 0.05), "support", "oppose"), 0.05, rng)
+            np.where(econ > 0.7 * sd * _normal_quantile(1 - fav - 0.05), "support", "oppose"), 0.05, rng)
     frame["opinion_other_ca_leaders"] = np.clip(2.8 + 0.5 * e + 0.5 * rng.standard_normal(n), 1, 4)
     return pd.DataFrame(frame)
 
