@@ -43,7 +43,7 @@ test: $(STAMP) lint ## every check, as CI runs it (lint, unit, data, nbval, buil
 lint: $(STAMP) ## ruff (lint and format), import-linter's room contracts, nbqa, the CI workflows
 	@$(VENV)/bin/ruff check src tests bench
 	@$(VENV)/bin/ruff format --check --quiet src tests bench
-	@$(VENV)/bin/lint-imports --no-cache --quiet
+	@$(VENV)/bin/lint-imports --no-cache --no-logo
 	@$(VENV)/bin/nbqa ruff notebooks/[0-9]*.md
 	@$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kzopinion.book import build_stamp, number_sources
-from kzopinion.book.sphinxext import link_report_rows
+from kzopinion.book.number_doorways import link_report_rows
 
 
 def test_claim_and_non_claim_descriptions():

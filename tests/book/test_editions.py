@@ -186,7 +186,7 @@ def test_failure_report_keeps_every_line_that_names_a_cause(tmp_path):
     log = "\n".join([
         "Running Sphinx v7.4.7",
         "loading pickled environment... done",
-        "Extension error (kzopinion.book.sphinxext):",
+        "Extension error (kzopinion.book.page_chrome):",
         "Handler <function x> for event 'config-inited' threw an exception (exception: boom)",
         f"{tmp_path}/CITATION.cff cannot be read as YAML ([Errno 2] No such file or directory: "
         f"'{tmp_path}/CITATION.cff')",

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from kzopinion.book import browser, build_stamp, notebooks
-from kzopinion.book.sphinxext import BUTTONS, configure_repository, edit_url_template
+from kzopinion.book.page_chrome import BUTTONS, configure_repository, edit_url_template
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = "https://github.com/example-org/kzopinion"

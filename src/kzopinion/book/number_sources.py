@@ -1,6 +1,6 @@
 """Where each number on a page comes from: what the doorway beside every pasted value says.
 
-The book's Sphinx extension (:mod:`kzopinion.book.sphinxext`) turns every pasted value into a
+The book's Sphinx extension :mod:`kzopinion.book.number_doorways` turns every pasted value into a
 doorway to its provenance; :func:`glued` assembles it from the executed notebook records and the
 claims ledger. For every notebook page, ``key -> provenance`` of each value it glued: the ledger
 entry (status, tier, inputs with their checksums, cell) when the key is a claim id of
@@ -75,7 +75,8 @@ def read_by_the_run(record: Path) -> list[str]:
     other records it read (``notebooks/NN-slug``)."""
     reads = nbformat.read(record, as_version=4).metadata.get("kzopinion", {}).get("reads", {})
     names = list(reads.get("tables", {}))
-    names += [f"{table}[{prefix}]" for table, prefixes in reads.get("rows", {}).items() for prefix in prefixes]
+    for table, prefixes in reads.get("rows", {}).items():  # a prefix within another read adds nothing
+        names += [f"{table}[{p}*]" for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
     if reads.get("microdata", "absent") != "absent":
         names.append("microdata (registered files)")
     names += [f"notebooks/{stem}" for stem in reads.get("records", {})]

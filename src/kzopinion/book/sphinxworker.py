@@ -16,7 +16,7 @@ The job runs what ``jupyter-book build <root> --path-output <output> --builder <
 --keep-going]`` runs (``jupyter_book.sphinx.build_sphinx`` with the same settings), so the result
 is the same book; Sphinx's own messages are returned as the log, for the failure report. The reply
 also carries how long Sphinx spent starting, reading and writing (from
-:mod:`kzopinion.book.sphinxext`'s phase marks), which the build prints and the benchmark reads.
+:mod:`kzopinion.book.generated_sources`'s phase marks), which the build prints and the benchmark reads.
 
     python -m kzopinion.book.sphinxworker     # started by the build; its stdin is the socket of the job
 """
@@ -149,13 +149,13 @@ def run(job: dict) -> dict:
     """Build as ``jupyter-book build`` would; Sphinx's messages are captured as the log."""
     from jupyter_book.sphinx import build_sphinx
 
-    from kzopinion.book import sphinxext
+    from kzopinion.book import generated_sources
 
     root, output, builder = Path(job["root"]), Path(job["output"]), job["builder"]
     os.chdir(root)
     log = io.StringIO()
     started = time.perf_counter()
-    sphinxext.PHASES.clear()
+    generated_sources.PHASES.clear()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         result = build_sphinx(root, output / "_build" / builder, noconfig=True, path_config=str(root / "_config.yml"),
                               confoverrides={"external_toc_path": (root / "_toc.yml").as_posix(),
@@ -163,7 +163,7 @@ def run(job: dict) -> dict:
                               builder=builder, warningiserror=job["strict"], keep_going=job["strict"])
     finished = time.perf_counter()
     return {"status": 0 if result == 0 else 1, "log": log.getvalue(),
-            "seconds": sphinxext.phase_seconds(started, finished)}
+            "seconds": generated_sources.phase_seconds(started, finished)}
 
 
 # myst-nb imports jupyter-cache, and with it SQLAlchemy (a third of the imports), for an execution mode

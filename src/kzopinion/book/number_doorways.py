@@ -1,32 +1,13 @@
-"""The book's Sphinx extension.
+"""Every pasted value a doorway to where it comes from (a Sphinx extension of the book).
 
-1. Keep pages free of network-bound scripts. Jupyter Book 1 always loads sphinx-thebe, which
-   declares a CDN address for thebe on every page (and, on some builds, twice, which is a
-   JavaScript error), and Sphinx's MathJax extension, which loads MathJax from a CDN (in the
-   single-page build, on every page). Live code is off and the book has no mathematics, so
-   both are unhooked. A chapter that needs equations must first vendor MathJax into
-   book/_static and point ``mathjax_path`` at it.
-2. Every pasted value (``{glue:text}``) becomes a doorway to its provenance: a keyboard
-   focusable number with a tooltip (claim id, status, tier, input tables, computing cell;
-   see :mod:`kzopinion.book.number_sources`); a claim's number links to its row in the replication
-   report, and that row links back to every page that shows it.
-3. Every page ends with the edition it was built from (commit, date, data digest) and how to
-   cite it; bibliography entries are list items and empty header cells plain cells (the
-   theme's and pandas' markup fail axe-core).
-4. Before Sphinx reads a page, write what the book needs and the repository does not commit:
-   the data appendix (``book/data-appendix.md``, from ``data/datapackage.json``) and the
-   vendored chart library (``book/_static/vendor/vega-bundle.js``). Any build therefore has
-   them: ``make book``, ``make pdf`` and the plain ``jupyter-book build .`` alike.
-5. The repository's address is declared once, as ``repository.url`` in ``_config.yml``. When
-   it is set, the repository, issue and edit-this-page buttons appear (an edit leads to a
-   notebook's MyST source, never to its executed record) and "cite this edition" names the
-   address of the commit; when it is empty, there are no buttons and no address.
-6. The HTML build writes the ledger for machines, ``claims.json`` and ``claims.csv``, at the site root.
-7. What a build repeats is kept between builds (in Sphinx's doctree folder) and reused while its inputs
-   are unchanged: the provenance of the glued values and the ledger files (keyed by
-   :func:`kzopinion.book.number_sources.ledger_key`), the data appendix (keyed by the data package's files),
-   the compiled page templates. A prose edit therefore costs Sphinx's reading and writing of the page.
-   How long Sphinx spent starting, reading and writing is marked in :data:`PHASES`.
+- ``{glue:text}`` wraps each pasted value in a :class:`kz_glued` node: a keyboard-focusable number with a
+  tooltip (claim id, status, tier, inputs, computing cell; what :mod:`kzopinion.book.number_sources`
+  assembles); a claim's number links to its row in the replication report, and that row links back to
+  every page that shows it.
+- The HTML build writes the ledger for machines, ``claims.json`` and ``claims.csv``, at the site root.
+- The provenance and the ledger files are kept between builds in Sphinx's doctree folder and reused
+  while their inputs are unchanged (keyed by :func:`kzopinion.book.number_sources.ledger_key`), so a prose
+  edit costs only Sphinx's reading and writing of the page.
 """
 
 from __future__ import annotations
@@ -35,7 +16,6 @@ import html
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 from docutils import nodes
@@ -45,20 +25,6 @@ REPORT_TABLE = "replication-report"
 
 class kz_glued(nodes.inline):  # noqa: N801 (docutils dispatches on the class name)
     """A pasted value with its glue key and the page that computed it."""
-
-
-def _unhook(app, event: str, handler) -> None:
-    for listener in list(app.events.listeners.get(event, [])):
-        if listener.handler is handler:
-            app.disconnect(listener.id)
-
-
-def _unhook_network_scripts(app) -> None:
-    from sphinx.ext.mathjax import install_mathjax
-    from sphinx_thebe import init_thebe_core
-
-    _unhook(app, "env-before-read-docs", init_thebe_core)
-    _unhook(app, "html-page-context", install_mathjax)
 
 
 # -- reading: remember which key each pasted value shows -------------------------------------
@@ -114,7 +80,7 @@ def _merge(app, env, docnames, other) -> None:
             env.kz_glue_uses[docname] = other.kz_glue_uses[docname]
 
 
-# -- writing: doorways, report rows, footer ---------------------------------------------------
+# -- writing: doorways, report rows, the ledger files ---------------------------------------
 
 def _root(app) -> Path:
     return Path(app.srcdir)
@@ -187,39 +153,6 @@ def _export_ledger(app, exception) -> None:
         stamp.write_text(_ledger_key(app))
     for name in LEDGER_FILES:
         shutil.copy2(kept / name, Path(app.outdir) / name)
-
-
-# -- how long each phase took --------------------------------------------------------------
-
-PHASES: dict[str, float] = {}
-
-
-def _mark(phase: str):
-    def handler(app, *args) -> None:
-        PHASES[phase] = time.perf_counter()
-
-    return handler
-
-
-def phase_seconds(started: float, finished: float) -> dict[str, float]:
-    """Seconds Sphinx spent starting (configuration, extensions, environment), reading the changed
-    sources and writing (pages, assets, indices), from the marks of the last build in this process."""
-    ready = PHASES.get("builder-inited", started)
-    read_from = PHASES.get("env-before-read-docs", ready)
-    read_to = PHASES.get("env-updated", read_from)
-    return {"start": round(ready - started, 3), "read": round(read_to - read_from, 3),
-            "write": round(finished - read_to, 3)}
-
-
-def _cache_templates(app) -> None:
-    """Keep the compiled page templates between builds (Jinja's bytecode cache, keyed by each template's source)."""
-    from jinja2 import FileSystemBytecodeCache
-
-    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
-    if environment is not None:
-        folder = Path(app.doctreedir) / "kz-templates"
-        folder.mkdir(parents=True, exist_ok=True)
-        environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
 
 
 def _href(app, fromdoc: str, todoc: str, anchor: str) -> str:
@@ -315,113 +248,19 @@ def _link_report(app, doctree, docname) -> None:
             raw.rawsource = text
 
 
-def _page_context(app, pagename, templatename, context, doctree) -> None:
+def _add_tips(app, pagename, templatename, context, doctree) -> None:
+    """The doorways' words, for screen readers, in a hidden list after the page's text."""
     if doctree is None or "body" not in context:
         return
-    # docutils marks bibliography entries with the deprecated role doc-biblioentry inside a
-    # role="list", which then has no list items (axe: aria-required-children, critical)
-    context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
-    # pandas leaves the corner cells of a table's header empty: a header cell that heads
-    # nothing (axe: empty-table-header) is an ordinary cell
-    context["body"] = context["body"].replace("<th></th>", "<td></td>")
     tips = getattr(app, "kz_tips", {}).pop(pagename, [])
     if app.builder.name == "singlehtml":  # one page holds every document's values
         tips += [t for doc in list(getattr(app, "kz_tips", {})) for t in app.kz_tips.pop(doc)]
     if tips:
         context["body"] += ('<div class="kz-tips" hidden>' + "".join(
             f'<span id="{tip}">{html.escape(text)}</span>' for tip, text in tips) + "</div>")
-    ed = app.kz_edition
-    commit = html.escape(ed.commit or "unknown")
-    if ed.commit_url:
-        commit = f'<a href="{html.escape(ed.commit_url)}">{commit}</a>'
-    commit = f"<code>{commit}</code>"
-    if app.builder.name == "html":
-        pasted = {refdoc for _, refdoc, _ in getattr(app.env, "kz_glue_uses", {}).get(pagename, [])}
-        dirty = ed.page_dirty(pagename, pasted)
-    else:  # one page holds every document
-        dirty = ed.dirty or bool(ed.changed)
-    commit += " (with uncommitted changes)" if dirty else ""
-    source = f' of <a href="{html.escape(ed.url)}">{html.escape(ed.url)}</a>' if ed.url else ""
-    context["body"] += (
-        '<aside class="kz-edition" aria-label="About this edition"><p>'
-        f"Built from commit {commit}{source} on {html.escape(ed.date)}; "
-        f"data package digest <code>sha256:{html.escape(ed.data_digest)}</code> "
-        "(of <code>data/datapackage.json</code>, which records every table's checksum).</p>"
-        f'<p><strong>Cite this edition:</strong> {html.escape(ed.citation)}</p></aside>')
-
-
-# -- configuration: generated sources, the repository's address, the edition -----------------
-
-BUTTONS = ("use_repository_button", "use_issues_button", "use_edit_page_button")
-
-
-def _generate(app, config) -> None:
-    """Write the data appendix and the vendored chart bundle before Sphinx looks for sources."""
-    from sphinx.errors import ExtensionError
-
-    from kzopinion.book import appendix, vendor
-
-    root = _root(app)
-    try:
-        appendix.write_if_changed(root)
-    except (KeyError, ValueError, OSError) as err:  # a DataValidationError is a ValueError
-        raise ExtensionError(f"kzopinion: cannot write the data appendix ({appendix.PAGE}) from "
-                             f"data/datapackage.json: {err}") from None
-    vendor.write_bundle(root)
-
-
-def edit_url_template(url: str, branch: str) -> str:
-    """The edit-this-page address of a page (a Jinja template of the theme): a notebook's
-    executed record (``.ipynb``) is edited through its MyST source (``.md``)."""
-    page = "{{ doc_path }}{{ file_name | replace('.ipynb', '.md') }}"
-    edit = "-/edit" if "gitlab" in url.lower() else "edit"
-    return f"{url}/{edit}/{branch}/{page}"
-
-
-def configure_repository(options: dict, context: dict) -> str:
-    """Turn the repository buttons on exactly when ``repository.url`` (the theme's
-    ``repository_url``) is set; returns the address ("" when not set)."""
-    url = str(options.get("repository_url") or "").strip().rstrip("/")
-    for button in BUTTONS:
-        options[button] = bool(url)
-    if url:
-        options["repository_url"] = url
-        branch = str(options.get("repository_branch") or "main")
-        context["edit_page_url_template"] = edit_url_template(url, branch)
-        context["edit_page_provider_name"] = "GitLab" if "gitlab" in url.lower() else "GitHub"
-    else:
-        options.pop("repository_url", None)
-    return url
-
-
-def _configure(app, config) -> None:
-    from sphinx.errors import ExtensionError
-
-    from kzopinion.book import build_stamp
-
-    url = configure_repository(config.html_theme_options, config.html_context)
-    try:
-        disagreement = build_stamp.address_disagreement(_root(app), url)
-        app.kz_edition = build_stamp.edition(_root(app), url)
-    except ValueError as err:
-        raise ExtensionError(f"kzopinion: {err}") from None
-    if disagreement:
-        raise ExtensionError(f"kzopinion: {disagreement}")
-    # In the configuration Sphinx compares between builds: when the commit, date, address or the
-    # uncommitted changes to what every page is made from change, every page is written again, so no
-    # page names a stale edition. Uncommitted changes to a page's own source are said on that page,
-    # which is written again whenever that source changes: an edit rewrites its page, not the book.
-    config.html_context["kz_edition"] = {k: v for k, v in vars(app.kz_edition).items() if k != "changed"}
 
 
 def setup(app):
-    app.connect("config-inited", _generate)
-    app.connect("config-inited", _configure)
-    app.connect("builder-inited", _unhook_network_scripts)
-    app.connect("builder-inited", _cache_templates)
-    app.connect("builder-inited", _mark("builder-inited"))
-    app.connect("env-before-read-docs", _mark("env-before-read-docs"))
-    app.connect("env-updated", _mark("env-updated"))
     app.connect("build-finished", _export_ledger)
     app.add_node(kz_glued, html=(visit_kz_glued_html, depart_kz_glued_html),
                  latex=(_visit_plain, _depart_plain), text=(_visit_plain, _depart_plain),
@@ -430,7 +269,5 @@ def setup(app):
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("doctree-resolved", _link_report)
-    app.connect("html-page-context", _page_context)
-    # after the vendored Vega bundle (html_js_files: priority 800), so the chart fitting can wrap vegaEmbed
-    app.add_js_file("kzopinion.js", priority=900, loading_method="defer")
+    app.connect("html-page-context", _add_tips)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
