@@ -25,6 +25,7 @@ def test_pair_cells_match_by_content(source):
     assert notebooks.pair_differences(source) == [], f"run `make book` to re-sync {source.name}"
 
 
+@pytest.mark.slow  # reads every table and record again (the book build checks the same before it builds)
 @pytest.mark.parametrize("source", ROOT_SOURCES, ids=IDS)
 def test_record_was_executed_from_the_current_inputs(source, root):
     record = nbformat.read(notebooks.twin(source), as_version=4)

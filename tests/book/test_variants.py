@@ -32,6 +32,7 @@ def test_the_spread_covers_every_alternative_and_the_articles_choice(root):
     )
 
 
+@pytest.mark.slow
 def test_changing_one_alternative_moves_the_range(root):
     tables = Tables(root)
     before = foreign_policy.variant_shares(tables)["fp_positive_development_share"]

@@ -67,6 +67,7 @@ def test_the_immigration_design_recovers_the_generators_effect(gallup):
     assert effect.change < 0 and effect.p < 0.01
 
 
+@pytest.mark.slow  # a statistical property over fresh draws (seconds)
 def test_no_effect_where_the_generator_has_none():
     # The generator gives conservatism no effect on approval of Russia: across independent
     # stand-ins the estimate centres on zero and its 95% interval covers zero (allowing one miss
