@@ -18,7 +18,7 @@ import fixtures
 import pytest
 
 from kzopinion.book import build, editions, number_sources
-from kzopinion.data import microdata
+from kzopinion.data import microdata, register, registry
 
 
 def _make(repo: Path, *arguments: str, timeout: int = 1500) -> subprocess.CompletedProcess:
@@ -64,7 +64,7 @@ def test_make_data_then_make_book_publishes_the_microdata_edition_in_html(commit
     assert _git(repo, "status", "--porcelain") == ""  # no tracked file changed
 
     site = editions.mirror(repo) / "_build" / "html"  # the path the README names
-    files = microdata.manifest(repo)["cab"]
+    files = registry.manifest(repo)["cab"]
     pages = {page: _text(site / page) for page in build.toc_pages(repo) if page != "index.html"}  # (a redirect)
     for page, text in pages.items():  # every page carries the banner with the files' sha256
         assert "Microdata edition" in text, page
@@ -122,13 +122,13 @@ def test_values_computed_from_registered_files_name_the_files_and_their_sha256(c
     folder = tmp_path / "cab"
     folder.mkdir()
     fixtures.write_cab(folder / fixtures.cab_name(1), n=300, seed=1)
-    microdata.register_cab(folder, repo)
+    register.register_cab(folder, repo)
     edition = editions.prepare(repo)
     built = subprocess.run([sys.executable, "-m", "kzopinion.book.build", "--no-html"], cwd=repo,
                            capture_output=True, text=True, timeout=900,
                            env={k: v for k, v in os.environ.items() if k != "KZOPINION_EDITION"})
     assert built.returncode == 0, built.stderr[-3000:]
-    digest = microdata.manifest(repo)["cab"][fixtures.cab_name(1)]
+    digest = registry.manifest(repo)["cab"][fixtures.cab_name(1)]
     shown = f"microdata:cab/{fixtures.cab_name(1)} ({digest[:19]}...)"
     page = number_sources.glued(edition)["notebooks/02-russia-correlation"]
     from_file = ["ru_cab_source", "ru_cab_waves", "ru_c_significant", "ru_spec_count"]
@@ -206,15 +206,15 @@ def test_a_registered_file_is_rehashed_only_when_its_size_or_time_changes(repo_c
     folder = tmp_path / "cab"
     folder.mkdir()
     fixtures.write_cab(folder / fixtures.cab_name(1), n=50, seed=1)
-    microdata.register_cab(folder, repo_copy)
-    assert microdata.problems(repo_copy) == []
+    register.register_cab(folder, repo_copy)
+    assert registry.problems(repo_copy) == []
     hashed = []
-    original = microdata._sha256
-    monkeypatch.setattr(microdata, "_sha256", lambda path: hashed.append(path) or original(path))
-    assert microdata.problems(repo_copy) == [] and hashed == []  # the stat cache answers
+    original = registry.file_sha256
+    monkeypatch.setattr(registry, "file_sha256", lambda path: hashed.append(path) or original(path))
+    assert registry.problems(repo_copy) == [] and hashed == []  # the stat cache answers
     path = repo_copy / "data/microdata/cab" / fixtures.cab_name(1)
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched, same bytes
-    assert microdata.problems(repo_copy) == [] and hashed == [path]
+    assert registry.problems(repo_copy) == [] and hashed == [path]
     shutil.copyfile(path, tmp_path / "saved")
     path.write_bytes(path.read_bytes() + b"\0")
-    assert "changed since it was registered" in microdata.problems(repo_copy)[0]
+    assert "changed since it was registered" in registry.problems(repo_copy)[0]

@@ -549,7 +549,7 @@ def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_
 
     import fixtures
 
-    from kzopinion.data import microdata
+    from kzopinion.data import readers, register, registry
 
     folder = tmp_path / "dl"
     folder.mkdir()
@@ -557,9 +557,9 @@ def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:  # a small download, a huge sheet
         archive.writestr("xl/worksheets/sheet1.xml", b"<row>" + b" " * (3 * 2**20) + b"</row>")
     assert path.stat().st_size < 50_000
-    monkeypatch.setattr(microdata, "MAX_MEMBER_MB", 1)  # the same rule as at 200 MB, with a small file
-    with pytest.raises(microdata.MicrodataError) as raised:
-        microdata.register_cab(folder, repo_copy)
+    monkeypatch.setattr(readers, "MAX_MEMBER_MB", 1)  # the same rule as at 200 MB, with a small file
+    with pytest.raises(registry.MicrodataError) as raised:
+        register.register_cab(folder, repo_copy)
     # the user's file is named (not the staging copy), with the limit, and nothing is registered
     assert str(raised.value).startswith(f"{path}: its sheets expand to 3 MB, more than the cap of 1 MB")
     assert ".cab-staging" not in str(raised.value) and _microdata_state(repo_copy) == {}
@@ -573,15 +573,15 @@ def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_
 def test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit(repo_copy, tmp_path, weight, message):
     import fixtures
 
-    from kzopinion.data import microdata
+    from kzopinion.data import register, registry
 
     frame, labels, values = fixtures.cab_frame(1, 300, 6)
     frame.loc[0, "totwt"] = weight
     path = tmp_path / "dl" / fixtures.cab_name(1, kind="spss")  # SPSS holds any double (Stata no infinity)
     path.parent.mkdir()
     fixtures.write_cab(path, frame_labels_values=(frame, labels, values))
-    with pytest.raises(microdata.MicrodataError, match=message) as raised:
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+    with pytest.raises(registry.MicrodataError, match=message) as raised:
+        register.register_cab(tmp_path / "dl", repo_copy)
     assert str(raised.value).startswith(str(path)) and _microdata_state(repo_copy) == {}
 
 
@@ -590,20 +590,20 @@ def test_plain_files_encrypted_members_and_the_whole_registration_are_bounded(re
 
     import fixtures
 
-    from kzopinion.data import microdata
+    from kzopinion.data import register, registry
 
     big = tmp_path / "big"
     big.mkdir()
     (big / fixtures.cab_name(1)).write_bytes(b"\0" * (2 * 2**20))  # refused from its size, before any copy
-    with pytest.raises(microdata.MicrodataError, match=r"barometer.*\.dta: 2 MB, more than the cap of 1 MB"):
-        microdata.register_cab(big, repo_copy, max_member_mb=1)
+    with pytest.raises(registry.MicrodataError, match=r"barometer.*\.dta: 2 MB, more than the cap of 1 MB"):
+        register.register_cab(big, repo_copy, max_member_mb=1)
     many = tmp_path / "many"
     many.mkdir()
     for wave in (1, 2, 3):  # each under the cap, together above it
         with zipfile.ZipFile(many / f"wave{wave}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(fixtures.cab_name(wave), b"\0" * (int(0.6 * 2**20)))
-    with pytest.raises(microdata.MicrodataError, match=r"the registration reads more than the cap of 1 MB in all"):
-        microdata.register_cab(many, repo_copy, max_member_mb=1)
+    with pytest.raises(registry.MicrodataError, match=r"the registration reads more than the cap of 1 MB in all"):
+        register.register_cab(many, repo_copy, max_member_mb=1)
     locked = tmp_path / "locked"
     locked.mkdir()
     with zipfile.ZipFile(locked / "wave1.zip", "w") as archive:
@@ -612,8 +612,8 @@ def test_plain_files_encrypted_members_and_the_whole_registration_are_bounded(re
     for offset in (6, raw.rfind(b"PK\x01\x02") + 8):
         raw[offset] |= 1
     (locked / "wave1.zip").write_bytes(bytes(raw))
-    with pytest.raises(microdata.MicrodataError, match=r"wave1.zip: member .* is encrypted \(the archive has a pass"):
-        microdata.register_cab(locked, repo_copy)
+    with pytest.raises(registry.MicrodataError, match=r"wave1.zip: member .* is encrypted \(the archive has a pass"):
+        register.register_cab(locked, repo_copy)
     assert _microdata_state(repo_copy) == {}
 
 

@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 
 from kzopinion.chapters import russia_correlation
-from kzopinion.data import microdata, schema, simulate
+from kzopinion.data import harmonise, microdata, readers, register, registry, schema, simulate
 
 
 @pytest.fixture()
 def cab_registered(repo_copy, tmp_path):
     written = fixtures.cab_download(tmp_path / "download")
-    microdata.register_cab(tmp_path / "download", repo_copy)
+    register.register_cab(tmp_path / "download", repo_copy)
     return repo_copy, written
 
 
@@ -73,7 +73,7 @@ def test_the_wave1_trap_breaks_whole_file_conversion(tmp_path):
 
 
 def test_the_mapping_ships_the_real_cab_variable_names(root):
-    names = {i.item: i.variable for i in microdata.mapping("cab", root)}
+    names = {i.item: i.variable for i in harmonise.mapping("cab", root)}
     assert names["weight"] == "totwt" and names["age"] == "Age" and names["urban"] == "GeoCode"
     assert names["language"] == "Language" and names["education"] == "EducLevel_M"
     assert (names["opinion_putin"], names["opinion_xi"], names["opinion_trump"]) == (
@@ -95,7 +95,7 @@ def test_registering_cab_keeps_kazakhstan_waves_1_to_6_only(cab_registered):
 
 def test_cab_harmonises_exactly(cab_registered):
     root, written = cab_registered
-    frame = microdata.read_cab(root)
+    frame = readers.read_cab(root)
     raw = written[fixtures.cab_name(1)]
     wave1 = frame[frame["wave"] == 1].reset_index(drop=True)
     levels = {
@@ -127,7 +127,7 @@ def test_every_format_harmonises_identically(tmp_path):
     frames = {}
     for kind in ("stata", "excel", "spss"):
         path = _wave1(tmp_path, kind, seed=3)
-        frames[kind] = microdata.check_cab_content(path).frame
+        frames[kind] = readers.check_cab_content(path).frame
     pd.testing.assert_frame_equal(frames["stata"], frames["excel"], check_dtype=False)
     pd.testing.assert_frame_equal(frames["stata"], frames["spss"], check_dtype=False)
     assert frames["excel"]["education"].notna().all()
@@ -141,14 +141,14 @@ def microdata_edition(monkeypatch):
 
 def test_an_excel_file_from_the_cab_website_registers(repo_copy, tmp_path, capsys, microdata_edition):
     _wave1(tmp_path / "dl", "excel")
-    microdata.register_cab(tmp_path / "dl", repo_copy)
+    register.register_cab(tmp_path / "dl", repo_copy)
     assert "(Excel)" in capsys.readouterr().out
     assert microdata.load("cab", root=repo_copy).label == "CAB microdata (wave 1)"
 
 
 def test_registration_prints_a_coverage_table(repo_copy, tmp_path, capsys):
     _wave1(tmp_path / "dl", n=120)
-    microdata.register_cab(tmp_path / "dl", repo_copy)
+    register.register_cab(tmp_path / "dl", repo_copy)
     out = capsys.readouterr().out
     assert "CAB wave 1 (Stata), Kazakhstan, 120 respondents, weight sum 120.0" in out
     lines = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("    ")}
@@ -163,17 +163,17 @@ def test_the_label_fallback_never_picks_among_candidates(repo_copy, tmp_path, ca
     # The old Kyrgyz pattern matched a prime-minister approval item as well as the president.
     _set_mapping(repo_copy, "leader_kyrgyzstan", variable="", label_pattern="jeenbekov|atambayev")
     path = _wave1(tmp_path / "dl")
-    checked = microdata.check_cab_content(path, repo_copy)
+    checked = readers.check_cab_content(path, repo_copy)
     coverage = {c.item: c for c in checked.coverage}
     assert coverage["age"].status == "ambiguous" and coverage["age"].candidates == ("Age", "AgeGrp", "AgeGroup2")
     assert coverage["leader_kyrgyzstan"].status == "ambiguous"
     assert set(coverage["leader_kyrgyzstan"].candidates) == {"OpinionAtambaev", "PMJeenbekov"}
     assert "age" not in checked.frame
-    microdata.register_cab(tmp_path / "dl", repo_copy)
+    register.register_cab(tmp_path / "dl", repo_copy)
     assert "ambiguous       Age, AgeGrp, AgeGroup2" in capsys.readouterr().out
     # The shipped fallback pattern asks for an opinion of the president, so it finds one column.
     _set_mapping(repo_copy, "leader_kyrgyzstan", label_pattern="opinion.*(atambaye?v|jeenbekov)")
-    coverage = {c.item: c for c in microdata.check_cab_content(path, repo_copy).coverage}
+    coverage = {c.item: c for c in readers.check_cab_content(path, repo_copy).coverage}
     assert (coverage["leader_kyrgyzstan"].status, coverage["leader_kyrgyzstan"].variable) == (
         "found by label",
         "OpinionAtambaev",
@@ -183,8 +183,8 @@ def test_the_label_fallback_never_picks_among_candidates(repo_copy, tmp_path, ca
 def test_an_ambiguous_required_item_stops_registration(repo_copy, tmp_path):
     _set_mapping(repo_copy, "fav_us", variable="", label_pattern="opinion")
     _wave1(tmp_path / "dl")
-    with pytest.raises(microdata.MicrodataError, match=r"item 'fav_us' is ambiguous: columns OpinionRussia"):
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+    with pytest.raises(registry.MicrodataError, match=r"item 'fav_us' is ambiguous: columns OpinionRussia"):
+        register.register_cab(tmp_path / "dl", repo_copy)
     assert _state(repo_copy) == {}
 
 
@@ -193,7 +193,7 @@ def test_not_asked_answers_are_missing_and_an_all_not_asked_item_is_absent(repo_
     frame["OpinionTrump"] = 97  # Not Asked in this file
     frame.loc[:9, "OpinionXi"] = 97
     path = _write_raw(tmp_path / fixtures.cab_name(1), frame, labels, values)
-    checked = microdata.check_cab_content(path, repo_copy)
+    checked = readers.check_cab_content(path, repo_copy)
     coverage = {c.item: c for c in checked.coverage}
     assert coverage["opinion_trump"].status == "not asked" and "opinion_trump" not in checked.frame
     assert checked.frame["opinion_xi"].isna().sum() == 10
@@ -203,8 +203,8 @@ def test_an_unknown_value_label_is_named_with_the_accepted_levels(repo_copy, tmp
     frame, labels, values = fixtures.cab_frame(1, 50, 5)
     values["EducLevel_M"] = {**fixtures.EDUCATION, 1: "Madrasa"}
     _write_raw(tmp_path / "dl" / fixtures.cab_name(1), frame, labels, values)
-    with pytest.raises(microdata.MicrodataError) as err:
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+    with pytest.raises(registry.MicrodataError) as err:
+        register.register_cab(tmp_path / "dl", repo_copy)
     message = str(err.value)
     assert fixtures.cab_name(1) in message and "column 'EducLevel_M'" in message and "labelled 'Madrasa'" in message
     assert "The coding accepts: primary (labels matching /incomplete school/" in message and "tertiary (" in message
@@ -217,19 +217,19 @@ def test_an_unknown_value_label_is_named_with_the_accepted_levels(repo_copy, tmp
 def test_a_phone_wave_file_is_refused(cab_registered):
     root, _ = cab_registered
     fixtures.write_cab(root / "data/microdata/cab" / fixtures.cab_name(7))
-    with pytest.raises(microdata.MicrodataError, match=r"wave-7.*telephone wave"):
-        microdata.read_cab(root)
+    with pytest.raises(registry.MicrodataError, match=r"wave-7.*telephone wave"):
+        readers.read_cab(root)
 
 
 def test_a_mislabelled_phone_file_is_refused(repo_copy, tmp_path):
     # A telephone wave under a face-to-face name: the file's own Wave variable says W7.
     _wave1(tmp_path / "dl", stated_wave=7)
     with pytest.raises(
-        microdata.MicrodataError,
+        registry.MicrodataError,
         match=r"named as CAB wave 1 but its variable 'Wave' says "
         r"\['CAB OTS W7'\] \(a telephone wave\)",
     ):
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+        register.register_cab(tmp_path / "dl", repo_copy)
     assert _state(repo_copy) == {}
 
 
@@ -237,8 +237,8 @@ def test_telephone_wave_items_in_a_face_to_face_file_are_refused(repo_copy, tmp_
     frame, labels, values = fixtures.cab_frame(2, 50, 7)
     frame["E1a"], labels["E1a"] = 1, "Telephone-wave item"
     _write_raw(tmp_path / "dl" / fixtures.cab_name(2), frame, labels, values)
-    with pytest.raises(microdata.MicrodataError, match=r"telephone-wave items \['E1a'\]"):
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+    with pytest.raises(registry.MicrodataError, match=r"telephone-wave items \['E1a'\]"):
+        register.register_cab(tmp_path / "dl", repo_copy)
 
 
 @pytest.mark.parametrize("label, wave", [("CAB OTS W3", 3), ("Wave 3", 3), ("3", 3), ("CAB OTS W4", 4)])
@@ -247,12 +247,12 @@ def test_the_wave_is_read_from_the_files_own_variable(tmp_path, label, wave):
     values["Wave"] = {3: label}
     path = _write_raw(tmp_path / fixtures.cab_name(3), frame, labels, values)
     if wave == 3:
-        assert microdata.check_cab_content(path).wave == 3
+        assert readers.check_cab_content(path).wave == 3
     else:
         with pytest.raises(
-            microdata.MicrodataError, match=rf"named as CAB wave 3 but its variable 'Wave' says \['{label}'\]"
+            registry.MicrodataError, match=rf"named as CAB wave 3 but its variable 'Wave' says \['{label}'\]"
         ):
-            microdata.check_cab_content(path)
+            readers.check_cab_content(path)
 
 
 def test_a_number_item_never_turns_a_label_into_a_number(tmp_path):
@@ -261,29 +261,29 @@ def test_a_number_item_never_turns_a_label_into_a_number(tmp_path):
     frame.loc[5:9, "Age"] = 88
     values["Age"] = {99: "Refused (vol.)", 88: "88 and older"}
     path = _write_raw(tmp_path / fixtures.cab_name(1), frame, labels, values)
-    age = microdata.check_cab_content(path).frame["age"]
+    age = readers.check_cab_content(path).frame["age"]
     assert age[:5].isna().all() and (age[5:10] == 88).all()
     # Excel: a text answer in a column of numbers gets a negative code, which never becomes an age.
     text = fixtures.as_text(frame, {**values, "Age": {99: "Refused (vol.)", 88: "Eighty-eight or more"}})
     excel = tmp_path / fixtures.cab_name(1, kind="excel")
     text.to_excel(excel, index=False)
-    assert microdata.check_cab_content(excel).frame["age"][:10].isna().all()
+    assert readers.check_cab_content(excel).frame["age"][:10].isna().all()
 
 
 def test_a_file_from_another_country_is_refused(repo_copy, tmp_path):
     # By name (a Kyrgyz file put in the registered folder by hand) ...
     path = tmp_path / fixtures.cab_name(1, "kyrgyzstan")
     fixtures.write_cab(path)
-    with pytest.raises(microdata.MicrodataError, match=r"kyrgyzstan.*Kyrgyzstan file of CAB wave 1"):
-        microdata.check_cab_content(path)
+    with pytest.raises(registry.MicrodataError, match=r"kyrgyzstan.*Kyrgyzstan file of CAB wave 1"):
+        readers.check_cab_content(path)
     # ... and by content (a Kyrgyz file under a Kazakh name).
     _wave1(tmp_path / "dl", country="kyrgyzstan")
     with pytest.raises(
-        microdata.MicrodataError,
+        registry.MicrodataError,
         match=r"named as a Kazakhstan file but its variable 'Country' holds "
         r"\['Kyrgyzstan'\]",
     ):
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+        register.register_cab(tmp_path / "dl", repo_copy)
     assert _state(repo_copy) == {}
 
 
@@ -300,16 +300,16 @@ def test_bad_weights_are_refused(repo_copy, tmp_path, weights, message):
     frame, labels, values = fixtures.cab_frame(1, 300, 6)
     frame["totwt"] = weights(frame["totwt"])
     _write_raw(tmp_path / "dl" / fixtures.cab_name(1), frame, labels, values)
-    with pytest.raises(microdata.MicrodataError, match=message):
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+    with pytest.raises(registry.MicrodataError, match=message):
+        register.register_cab(tmp_path / "dl", repo_copy)
     assert _state(repo_copy) == {}
 
 
 def test_an_empty_file_is_refused(repo_copy, tmp_path):
     frame, labels, values = fixtures.cab_frame(1, 20, 6)
     _write_raw(tmp_path / "dl" / fixtures.cab_name(1), frame.iloc[:0], labels, values)
-    with pytest.raises(microdata.MicrodataError, match=r"has no respondents \(0 rows\)"):
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+    with pytest.raises(registry.MicrodataError, match=r"has no respondents \(0 rows\)"):
+        register.register_cab(tmp_path / "dl", repo_copy)
 
 
 @pytest.mark.parametrize("kind", ["stata", "excel", "spss"])
@@ -349,18 +349,18 @@ def test_a_zip_member_above_the_cap_is_refused_naming_member_and_cap(repo_copy, 
         archive.writestr(fixtures.cab_name(1), b"\0" * (3 * 2**20))  # 3 MB of zeros: a few KB compressed
     assert (folder / "bomb.zip").stat().st_size < 50_000
     with pytest.raises(
-        microdata.MicrodataError,
+        registry.MicrodataError,
         match=rf"member {fixtures.cab_name(1)}: expands to 3 MB, more than "
         r"the cap of 1 MB",
     ):
-        microdata.register_cab(folder, repo_copy, max_member_mb=1)
+        register.register_cab(folder, repo_copy, max_member_mb=1)
     assert _state(repo_copy) == {}
 
 
 def test_a_member_whose_header_understates_its_size_is_stopped_while_streaming(tmp_path):
     # A forged header cannot get past the cap: the copy counts the bytes it actually writes.
-    with pytest.raises(microdata.MicrodataError, match=r"x.zip: member y.dta: expands to more than the cap of 1 MB"):
-        microdata._copy_capped(io.BytesIO(b"\0" * (2**20 + 1)), tmp_path / "out", 2**20, "x.zip: member y.dta")
+    with pytest.raises(registry.MicrodataError, match=r"x.zip: member y.dta: expands to more than the cap of 1 MB"):
+        register._copy_capped(io.BytesIO(b"\0" * (2**20 + 1)), tmp_path / "out", 2**20, "x.zip: member y.dta")
 
 
 def test_a_symlink_out_of_the_folder_is_never_followed(repo_copy, tmp_path):
@@ -369,8 +369,8 @@ def test_a_symlink_out_of_the_folder_is_never_followed(repo_copy, tmp_path):
     folder.mkdir()
     (folder / outside.name).symlink_to(outside)
     (folder / "passwd.dta").symlink_to("/etc/passwd")
-    with pytest.raises(microdata.MicrodataError, match=r"a symbolic link to .*outside .*links out of the folder"):
-        microdata.register_cab(folder, repo_copy)
+    with pytest.raises(registry.MicrodataError, match=r"a symbolic link to .*outside .*links out of the folder"):
+        register.register_cab(folder, repo_copy)
     assert _state(repo_copy) == {}
 
 
@@ -378,28 +378,28 @@ def test_other_files_in_the_folder_get_a_clear_message(repo_copy, tmp_path, caps
     folder = tmp_path / "dl"
     _wave1(folder)
     (folder / "codebook.pdf").write_bytes(b"%PDF")
-    microdata.register_cab(folder, repo_copy)
+    register.register_cab(folder, repo_copy)
     assert "ignored codebook.pdf: not a survey data file" in capsys.readouterr().out
     (folder / "my-survey.dta").write_bytes(b"not a CAB file")
-    with pytest.raises(microdata.MicrodataError, match=r"my-survey.dta: a data file whose name is not a CAB file name"):
-        microdata.register_cab(folder, repo_copy)
+    with pytest.raises(registry.MicrodataError, match=r"my-survey.dta: a data file whose name is not a CAB file name"):
+        register.register_cab(folder, repo_copy)
 
 
 def test_a_failed_registration_never_touches_registered_files(repo_copy, tmp_path):
     _wave1(tmp_path / "good")
-    microdata.register_cab(tmp_path / "good", repo_copy)
+    register.register_cab(tmp_path / "good", repo_copy)
     before = _state(repo_copy)
     # A new wave-1 file (different respondents) beside a corrupt wave-2 file: nothing may change.
     _wave1(tmp_path / "mixed", seed=9)
     (tmp_path / "mixed" / fixtures.cab_name(2)).write_bytes(b"\0" * 1000)
-    with pytest.raises(microdata.MicrodataError, match=fixtures.cab_name(2)):
-        microdata.register_cab(tmp_path / "mixed", repo_copy)
+    with pytest.raises(registry.MicrodataError, match=fixtures.cab_name(2)):
+        register.register_cab(tmp_path / "mixed", repo_copy)
     assert _state(repo_copy) == before
     # A good later registration adds its waves and keeps the others.
     (tmp_path / "wave2").mkdir()
     fixtures.write_cab(tmp_path / "wave2" / fixtures.cab_name(2))
-    microdata.register_cab(tmp_path / "wave2", repo_copy)
-    assert sorted(microdata.manifest(repo_copy)["cab"]) == [fixtures.cab_name(1), fixtures.cab_name(2)]
+    register.register_cab(tmp_path / "wave2", repo_copy)
+    assert sorted(registry.manifest(repo_copy)["cab"]) == [fixtures.cab_name(1), fixtures.cab_name(2)]
     assert (repo_copy / "data/microdata/cab" / fixtures.cab_name(1)).read_bytes() == before[
         f"cab/{fixtures.cab_name(1)}"
     ]
@@ -408,15 +408,15 @@ def test_a_failed_registration_never_touches_registered_files(repo_copy, tmp_pat
 def test_a_wave_given_twice_is_refused(repo_copy, tmp_path):
     _wave1(tmp_path / "dl", "stata")
     _wave1(tmp_path / "dl", "excel")
-    with pytest.raises(microdata.MicrodataError, match=r"CAB wave 1 is in the folder twice"):
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+    with pytest.raises(registry.MicrodataError, match=r"CAB wave 1 is in the folder twice"):
+        register.register_cab(tmp_path / "dl", repo_copy)
 
 
 def test_a_registered_file_changed_afterwards_is_refused(cab_registered):
     root, _ = cab_registered
     fixtures.write_cab(root / "data/microdata/cab" / fixtures.cab_name(1), seed=99)
-    with pytest.raises(microdata.MicrodataError, match=r"changed since it was registered"):
-        microdata.read_cab(root)
+    with pytest.raises(registry.MicrodataError, match=r"changed since it was registered"):
+        readers.read_cab(root)
 
 
 # ----------------------------------------------------------------------------- models and editions
@@ -424,7 +424,7 @@ def test_a_registered_file_changed_afterwards_is_refused(cab_registered):
 
 def test_absent_items_make_models_visibly_not_computed(repo_copy, tmp_path, microdata_edition):
     _wave1(tmp_path / "dl", n=400)
-    microdata.register_cab(tmp_path / "dl", repo_copy)
+    register.register_cab(tmp_path / "dl", repo_copy)
     cab = microdata.load("cab", root=repo_copy)
     pairs = russia_correlation.cab_pairs(cab.frame)
     assert len(pairs) == 12 and {
@@ -467,7 +467,7 @@ def test_the_stand_in_runs_all_twelve_models():
 def test_only_the_microdata_edition_uses_registered_files(repo_copy, tmp_path, monkeypatch):
     monkeypatch.delenv("KZOPINION_EDITION", raising=False)
     _wave1(tmp_path / "dl")
-    microdata.register_cab(tmp_path / "dl", repo_copy)
+    register.register_cab(tmp_path / "dl", repo_copy)
     # The repository is the public edition: its committed records never see registered files.
     assert microdata.edition(repo_copy) == "public" and microdata.load("cab", root=repo_copy).simulated
     from kzopinion.book import editions, kernel_reads
@@ -479,7 +479,7 @@ def test_only_the_microdata_edition_uses_registered_files(repo_copy, tmp_path, m
     cab = microdata.load("cab", root=edition)
     assert not cab.simulated and cab.label == "CAB microdata (wave 1)"
     assert cab.description == "CAB microdata (wave 1, 300 respondents)"
-    assert cab.files == microdata.manifest(repo_copy)["cab"]
+    assert cab.files == registry.manifest(repo_copy)["cab"]
     assert not editions.wanted(edition)
     config = (edition / "_config.yml").read_text()
     assert "Microdata edition" in config and fixtures.cab_name(1) in config
@@ -488,7 +488,7 @@ def test_only_the_microdata_edition_uses_registered_files(repo_copy, tmp_path, m
     monkeypatch.setenv("KZOPINION_EDITION", "public")
     assert microdata.load("cab", root=edition).simulated and not editions.wanted(repo_copy)
     monkeypatch.setenv("KZOPINION_EDITION", "everything")
-    with pytest.raises(microdata.MicrodataError, match="KZOPINION_EDITION"):
+    with pytest.raises(registry.MicrodataError, match="KZOPINION_EDITION"):
         microdata.load("cab", root=repo_copy)
 
 
@@ -503,8 +503,8 @@ def test_the_public_banner_is_the_one_the_configuration_shows(root):
 
 def test_gallup_refuses_a_blank_mapping_naming_the_items(repo_copy, tmp_path):
     fixtures.write_gallup(tmp_path / "gallup.sav")
-    with pytest.raises(microdata.MicrodataError) as err:
-        microdata.register_file("gallup", tmp_path / "gallup.sav", repo_copy)
+    with pytest.raises(registry.MicrodataError) as err:
+        register.register_file("gallup", tmp_path / "gallup.sav", repo_copy)
     assert "data/mappings/gallup.csv has no variable name for 'year'" in str(err.value)
     assert "'approve_us'" in str(err.value)
 
@@ -523,7 +523,7 @@ def _fill_gallup_mapping(root: Path) -> None:
 def test_gallup_with_a_filled_mapping_harmonises(repo_copy, tmp_path, microdata_edition):
     raw = fixtures.write_gallup(tmp_path / "gallup.sav")
     _fill_gallup_mapping(repo_copy)
-    microdata.register_file("gallup", tmp_path / "gallup.sav", repo_copy)
+    register.register_file("gallup", tmp_path / "gallup.sav", repo_copy)
     frame = microdata.load("gallup", root=repo_copy)
     assert not frame.simulated and frame.tier == "microdata"
     got = frame.frame
@@ -540,7 +540,7 @@ def test_gallup_with_a_filled_mapping_harmonises(repo_copy, tmp_path, microdata_
 
 def test_wvs_missing_codes_never_become_numbers(repo_copy, tmp_path, microdata_edition):
     raw = fixtures.write_wvs(tmp_path / "wvs6.sav")
-    microdata.register_file("wvs", tmp_path / "wvs6.sav", repo_copy)
+    register.register_file("wvs", tmp_path / "wvs6.sav", repo_copy)
     frame = microdata.load("wvs", root=repo_copy).frame
     assert frame["just_homosexuality"].isna().sum() == (raw["V203"] < 0).sum()
     assert frame["just_homosexuality"].dropna().between(1, 10).all()
@@ -576,14 +576,14 @@ def test_a_renamed_variable_is_mapped_without_editing_a_tracked_file(repo_copy, 
     labels["OpinionUS"] = ""
     path = _write_raw(tmp_path / "dl" / fixtures.cab_name(1, kind=kind), frame, labels, values)
     shipped = (repo_copy / "data/mappings/cab.csv").read_bytes()
-    with pytest.raises(microdata.MicrodataError) as refused:
-        microdata.register_cab(path.parent, repo_copy)
+    with pytest.raises(registry.MicrodataError) as refused:
+        register.register_cab(path.parent, repo_copy)
     message = str(refused.value)
     assert "'fav_us'" in message and "data/microdata/cab-mapping.csv" in message and "data/mappings/cab.csv" in message
     assert "fav_us,<variable name>" in message
     (repo_copy / "data/microdata/cab-mapping.csv").write_text("item,variable\nfav_us,OpinionUS\n", encoding="utf-8")
-    microdata.register_cab(path.parent, repo_copy)
-    coverage = {c.item: c for c in microdata.check_cab_content(path, repo_copy).coverage}
+    register.register_cab(path.parent, repo_copy)
+    coverage = {c.item: c for c in readers.check_cab_content(path, repo_copy).coverage}
     assert (coverage["fav_us"].status, coverage["fav_us"].variable) == ("found", "OpinionUS")
     assert (repo_copy / "data/mappings/cab.csv").read_bytes() == shipped  # no tracked file edited
 
@@ -591,20 +591,20 @@ def test_a_renamed_variable_is_mapped_without_editing_a_tracked_file(repo_copy, 
 def test_a_local_mapping_naming_an_unknown_item_is_refused_with_its_line(repo_copy):
     (repo_copy / "data/microdata").mkdir(parents=True)
     (repo_copy / "data/microdata/cab-mapping.csv").write_text("item,variable\nfav_usa,OpinionUS\n", encoding="utf-8")
-    with pytest.raises(microdata.MicrodataError, match=r"cab-mapping.csv, line 2: 'fav_usa' is not an item"):
-        microdata.mapping("cab", repo_copy)
+    with pytest.raises(registry.MicrodataError, match=r"cab-mapping.csv, line 2: 'fav_usa' is not an item"):
+        harmonise.mapping("cab", repo_copy)
 
 
 def test_the_coverage_table_counts_dont_know_and_refused_apart(repo_copy, tmp_path, capsys):
     frame, labels, values = fixtures.cab_frame(1, 100, 4)
     frame["OpinionUSA"] = [1] * 70 + [8] * 20 + [9] * 5 + [97] * 5  # 70 answers, 25 non-answers, 5 not asked
     path = _write_raw(tmp_path / fixtures.cab_name(1), frame, labels, values)
-    checked = microdata.check_cab_content(path, repo_copy)
+    checked = readers.check_cab_content(path, repo_copy)
     coverage = {c.item: c for c in checked.coverage}
     assert (coverage["fav_us"].answered, coverage["fav_us"].nonresponse) == (70, 25)
-    line = next(x for x in microdata.coverage_table(checked).splitlines() if x.split()[:1] == ["fav_us"])
+    line = next(x for x in harmonise.coverage_table(checked).splitlines() if x.split()[:1] == ["fav_us"])
     assert line.split()[-2:] == ["70", "25"]
-    assert "dk/refused" in microdata.coverage_table(checked)
+    assert "dk/refused" in harmonise.coverage_table(checked)
 
 
 def test_an_excel_file_registers_without_pandas_warnings(repo_copy, tmp_path):
@@ -613,14 +613,14 @@ def test_an_excel_file_registers_without_pandas_warnings(repo_copy, tmp_path):
     _wave1(tmp_path / "dl", "excel")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a PerformanceWarning (fragmented frame) would fail here
-        microdata.register_cab(tmp_path / "dl", repo_copy)
+        register.register_cab(tmp_path / "dl", repo_copy)
 
 
 def test_one_wave_makes_pooled_first_and_last_one_specification(repo_copy, tmp_path, microdata_edition):
     from kzopinion import data
 
     _wave1(tmp_path / "dl", n=400)
-    microdata.register_cab(tmp_path / "dl", repo_copy)
+    register.register_cab(tmp_path / "dl", repo_copy)
     frame = microdata.load("cab", root=repo_copy).frame
     variants = data.load("analysis_variants", repo_copy)
     curve = russia_correlation.specification_curve(frame, variants)
@@ -650,6 +650,6 @@ def test_a_wvs_file_with_an_impossible_weight_is_refused_naming_it(repo_copy, tm
     weights[0] = bad
     path = tmp_path / "wvs6.sav"
     fixtures.write_wvs(path, weights=weights)
-    with pytest.raises(microdata.MicrodataError, match=rf"wvs6.sav: weight variable 'V258' {message}"):
-        microdata.register_file("wvs", path, repo_copy)
+    with pytest.raises(registry.MicrodataError, match=rf"wvs6.sav: weight variable 'V258' {message}"):
+        register.register_file("wvs", path, repo_copy)
     assert _state(repo_copy) == {}

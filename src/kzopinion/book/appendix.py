@@ -70,7 +70,7 @@ def render(root: Path) -> str:
 def _microdata_section(root: Path) -> list[str]:
     """The canonical respondent-level schema and the editable mapping files."""
     from kzopinion.book import editions
-    from kzopinion.data import microdata, schema
+    from kzopinion.data import microdata, registry, schema
 
     lines = ["", "(data-microdata)=", "## Respondent-level data: the canonical schema", "",
              "Respondent-level survey files are never committed. When you register them "
@@ -82,8 +82,8 @@ def _microdata_section(root: Path) -> list[str]:
         levels = escape(", ".join(column.levels))
         lines.append(f"| `{column.name}` | {column.kind} | {levels} | {escape(column.description)} |")
     lines += ["", "### Where the data comes from and how it is mapped", ""]
-    for source in microdata.SOURCES:
-        lines.append(f"- **{source.upper()}**: {escape(microdata.WHERE_TO_GET[source])}. "
+    for source in registry.SOURCES:
+        lines.append(f"- **{source.upper()}**: {escape(registry.WHERE_TO_GET[source])}. "
                      f"Mapping: `data/mappings/{source}.csv` (one row per item: source variable, or a label pattern "
                      "when the name is unknown, and the coding whose value-label patterns are in "
                      "`data/mappings/levels.csv`).")

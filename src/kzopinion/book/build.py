@@ -66,7 +66,7 @@ from kzopinion.book import (
     sphinxworker,
     uptodate,
 )
-from kzopinion.data import microdata
+from kzopinion.data import microdata, registry
 
 
 class BuildError(RuntimeError):
@@ -547,7 +547,7 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
         try:
             microdata.edition(root)  # a KZOPINION_EDITION typo is named now, not inside a kernel
             repository, root = root, editions.select(root, say)  # microdata: its own tree under _build/
-        except microdata.MicrodataError as err:
+        except registry.MicrodataError as err:
             raise BuildError(f"{err} (KZOPINION_EDITION=public builds the public edition meanwhile)") from None
         # Sphinx's imports run on another core while the tables are checked and the notebooks brought up to date
         worker = start_sphinx(root) if html else None
@@ -722,7 +722,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     except BuildError as err:
         print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1
-    except (notebooks.NotebookError, data.DataValidationError, microdata.MicrodataError) as err:
+    except (notebooks.NotebookError, data.DataValidationError, registry.MicrodataError) as err:
         print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1
     except OSError as err:

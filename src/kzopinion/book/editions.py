@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from kzopinion.data import microdata
+from kzopinion.data import microdata, registry
 
 FOLDER = "microdata-edition"
 LINKED = ("data", "src")  # read in place: the mirror must see the registered files and the package
@@ -46,9 +46,9 @@ def mirror(root: Path) -> Path:
 
 def registered_files(root: Path) -> dict[str, dict[str, str]]:
     """Registered respondent-level files per source: {source: {file name: sha256}}."""
-    content = microdata.manifest(root)
+    content = registry.manifest(root)
     return {
-        source: dict(sorted(content.get(source, {}).items())) for source in microdata.SOURCES if content.get(source)
+        source: dict(sorted(content.get(source, {}).items())) for source in registry.SOURCES if content.get(source)
     }
 
 
@@ -163,14 +163,14 @@ def select(root: Path, say=print) -> Path:
     """The tree ``make book`` builds: the microdata edition's mirror when files are registered, else ``root``.
 
     A registered file that is missing or changed since registration stops the build
-    (:func:`kzopinion.data.microdata.problems`): an edition is never built from, or served as,
+    (:func:`kzopinion.data.registry.problems`): an edition is never built from, or served as,
     files other than those its banner names.
     """
     if not wanted(root):
         return root
-    found = microdata.problems(root)
+    found = registry.problems(root)
     if found:
-        raise microdata.MicrodataError(
+        raise registry.MicrodataError(
             "The registered respondent-level files are not as registered, so the microdata edition would be "
             "stale or wrong; nothing was built:\n" + "\n".join(f"- {problem}" for problem in found)
         )

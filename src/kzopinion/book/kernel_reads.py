@@ -107,13 +107,13 @@ def module_sha256(name: str, root: Path) -> str:
 def microdata_fingerprint(root: Path) -> str:
     """Checksum of the microdata registration (manifest, shipped mappings and the user's local overrides),
     or ``"absent"``."""
-    from kzopinion.data import microdata
+    from kzopinion.data import harmonise, microdata, registry
 
     manifest = root / "data" / "microdata" / "manifest.json"
     if not manifest.is_file() or microdata.edition(root) == "public":
         return "absent"  # the public edition never uses registered files (kzopinion.book.editions)
     digest = hashlib.sha256(text_sha256(manifest).encode())
-    local = [microdata.local_mapping_path(source, root) for source in microdata.SOURCES]
+    local = [harmonise.local_mapping_path(source, root) for source in registry.SOURCES]
     for mapping in [*sorted((root / "data" / "mappings").glob("*.csv")), *(p for p in local if p.is_file())]:
         digest.update(f"{mapping.name}={text_sha256(mapping)}".encode())
     return "sha256:" + digest.hexdigest()

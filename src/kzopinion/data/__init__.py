@@ -3,11 +3,16 @@
 - :mod:`kzopinion.data.package`: load any table of ``data/datapackage.json`` by name, validated
   against its schema and checksum (re-exported here: ``from kzopinion import data; data.load(...)``);
 - :mod:`kzopinion.data.schema`: the harmonised respondent-level schema and its codings;
-- :mod:`kzopinion.data.microdata`: registration and loading of respondent-level files;
+- :mod:`kzopinion.data.microdata`: respondent-level data as notebooks and chapters get it (``load``):
+  registered files in the microdata edition, the simulated stand-in otherwise;
+- :mod:`kzopinion.data.register`: registering respondent-level files (``make data``);
+- :mod:`kzopinion.data.registry`: what is registered (the manifest, checksums, problems, status);
+- :mod:`kzopinion.data.readers`: reading Stata, SPSS and Excel files, CAB files and their checks;
+- :mod:`kzopinion.data.harmonise`: the mappings, harmonising to the canonical schema, coverage;
 - :mod:`kzopinion.data.simulate`: the stand-in respondents used when no file is registered;
 - :mod:`kzopinion.data.provenance`: values traced to the table cells they come from.
 
-Command line: ``python -m kzopinion.data check|rehash`` and ``python -m kzopinion.data.microdata``.
+Command line: ``python -m kzopinion.data check|rehash`` and ``python -m kzopinion.data.microdata`` (registering files).
 """
 
 from kzopinion.data.package import (

@@ -295,9 +295,10 @@ def input_digests(tables: Iterable[str], root: Path) -> dict[str, str]:
     digests: dict[str, str] = {}
     for name in tables:
         if name.startswith("microdata:"):
-            from kzopinion.data import microdata  # imported only here: importing it marks a run as reading microdata
+            # imported only here: importing microdata marks a run as reading it (kzopinion.book.kernel_reads)
+            from kzopinion.data import microdata, registry  # noqa: F401
 
-            digests |= microdata.file_digests(name.split(":", 1)[1], root)
+            digests |= registry.file_digests(name.split(":", 1)[1], root)
         elif name.startswith("simulated:"):
             digests[name] = data.resource("simulation_parameters", root)["hash"]
         elif "[" in name:  # rows of a row-scoped table, "claims[fp_negative]" (kzopinion.data.reads)

@@ -373,14 +373,14 @@ def coverage(claim: pd.Series | dict, cells: Iterable[Cell]) -> str:
 
 def _registered_waves(source: str, root: Path) -> list[int] | None:
     """The registered waves (CAB), ``[]`` for a registered source without waves, None when nothing is registered."""
-    from kzopinion.data import microdata
+    from kzopinion.data import microdata, readers, registry
 
     if not microdata.is_registered(source, root):
         return None
     if source != "cab":
         return []
-    names = microdata.manifest(root).get("cab", {})
-    return sorted({microdata.cab_file_info(Path(name))[0] for name in names if microdata.CAB_FILE.search(name)})
+    names = registry.manifest(root).get("cab", {})
+    return sorted({readers.cab_file_info(Path(name))[0] for name in names if readers.CAB_FILE.search(name)})
 
 
 def qualifiers(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Path | None = None) -> list[str]:
