@@ -49,7 +49,7 @@ lint: $(STAMP) ## ruff (lint and format), import-linter's room contracts, nbqa, 
 
 # the fast tier: unit and data tests, no book build, no notebook execution (seconds)
 check: $(STAMP) ## the fast tier: unit and data tests, nothing built or executed
-	@$(PY) -m pytest -q -m "not slow" tests
+	@$(PY) -m pytest -q -m "not slow" -n auto --dist loadscope tests
 
 format: $(STAMP) ## apply ruff's formatting to the package, the tests and the bench
 	@$(VENV)/bin/ruff format --quiet src tests bench

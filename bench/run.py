@@ -11,6 +11,7 @@ Measured on this machine, each as the median of RUNS runs:
   own record of its steps, ``_build/.timings.json``);
 - the same edit under `make serve`: from the save until the server offers the new build (open pages
   ask four times a second);
+- the fast tier of the tests, `make check` (target: under 15 s);
 - one notebook's execution (the yardstick for the prose edit);
 - each notebook's own compute: its execution alone (one at a time, ``--jobs 1``) minus one
   kernel's start and imports, so overhead can be told from science;
@@ -64,6 +65,11 @@ def timed(command: list[str], cwd: Path = ROOT) -> float:
 def median_of(action) -> float:
     values = [action() for _ in range(RUNS)]
     return statistics.median(values)
+
+
+def fast_tier() -> float:
+    """`make check`: the fast tier of the tests, as an author runs it."""
+    return timed(["make", "-s", "check"])
 
 
 def cold() -> float:
@@ -244,7 +250,8 @@ def main() -> int:
                          ("one notebook's execution", one_notebook), ("Sphinx only, from scratch", sphinx_only),
                          ("kernel start and imports", kernel_start_and_imports),
                          ("naive baseline (execute: force)", naive),
-                         ("Jupyter Book cache mode (execute: cache)", lambda: naive("cache"))]:
+                         ("Jupyter Book cache mode (execute: cache)", lambda: naive("cache")),
+                         ("fast tier (make check)", fast_tier)]:
         results[name] = median_of(action)
         print(f"[bench] {name:40s} {results[name]:6.1f} s", flush=True)
     short_cut = {name: statistics.median(run[name] for run in runs)
@@ -278,6 +285,7 @@ def main() -> int:
         *part_rows("prose edit of one notebook"),
         f"| prose edit under `make serve`: from the save until the new build is offered (pages ask every 0.25 s) | "
         f"{results['prose edit under make serve']:.1f} | under 3 |",
+        f"| fast tier of the tests (`make check`) | {results['fast tier (make check)']:.1f} | under 15 |",
         f"| one notebook's execution | {one:.1f} | |",
         f"| kernel start and imports (one notebook) | {start:.1f} | |",
         *(f"| own compute of {name} (its execution alone minus kernel start and imports) | {seconds:.1f} | |"

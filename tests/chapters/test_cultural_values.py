@@ -9,7 +9,7 @@ import pytest
 
 from kzopinion import paths
 from kzopinion.chapters import cultural_values
-from kzopinion.data import microdata, schema
+from kzopinion.data import harmonise, readers, schema
 
 
 def hand_weighted_mean_and_variance(x: pd.Series, w: pd.Series) -> tuple[float, float]:
@@ -25,7 +25,7 @@ def wvs(tmp_path_factory):
     file written in WVS 6's variables and labels stands in for one."""
     path = tmp_path_factory.mktemp("wvs") / "wvs6.sav"
     fixtures.write_wvs(path, n=400)
-    harmonised, _ = microdata.harmonise_with_coverage(microdata.read_source(path), "wvs", str(path), paths.root())
+    harmonised, _ = harmonise.harmonise_with_coverage(readers.read_source(path), "wvs", str(path), paths.root())
     return schema.conform(harmonised, "wvs")
 
 
