@@ -33,7 +33,7 @@ def guide_steps(text: str) -> list[tuple[str, str, str]]:
 def test_the_guide_has_the_steps_it_promises(root):
     steps = guide_steps((root / "CONTRIBUTING.md").read_text(encoding="utf-8"))
     kinds = [(kind, target) for kind, target, _ in steps]
-    assert ("append", "data/published/claims.csv") in kinds
+    assert ("append", "data/published/claims.csv") in kinds and ("append", "notebooks/*-media-use.md") in kinds
     commands = " ".join(body for kind, _, body in steps if kind == "run")
     for command in ("kzopinion.data rehash", "make data", "make section", "make book", "make check"):
         assert command in commands, command
@@ -47,7 +47,8 @@ def test_following_the_guide_adds_a_section_with_its_numbers_and_their_inputs(ro
         if kind == "append":
             (path,) = repo_copy.glob(target)
             with path.open("a", encoding="utf-8") as handle:
-                handle.write(("" if path.read_text(encoding="utf-8").endswith("\n") else "\n") + "\n" + body)
+                ending = "" if path.read_text(encoding="utf-8").endswith("\n") else "\n"
+                handle.write(ending + ("\n" if path.suffix == ".md" else "") + body)  # a paragraph; a row
             continue
         for command in filter(None, (line.strip() for line in body.splitlines())):
             done = subprocess.run(command, shell=True, cwd=repo_copy, env=env, capture_output=True, text=True,

@@ -16,7 +16,7 @@ def test_refuses_bad_names_and_taken_prefixes(root):
     with pytest.raises(scaffold.ScaffoldError, match="lowercase words"):
         scaffold.scaffold(root, "Media Use", "Media", "mu")
     with pytest.raises(scaffold.ScaffoldError, match="used already"):
-        scaffold.scaffold(root, "media-use", "Media", "fp")
+        scaffold.scaffold(root, "trust-in-institutions", "Trust", "fp")
     with pytest.raises(scaffold.ScaffoldError, match="exists already"):
         scaffold.scaffold(root, "foreign-policy", "Again", "mu")
 
@@ -41,7 +41,9 @@ def test_a_scaffolded_section_builds(repo_copy):
     )
     assert made.returncode == 0, made.stderr
     notebook = repo_copy / "notebooks/06-media-use.md"
-    assert notebook.exists() and (repo_copy / "src/kzopinion/chapters/media_use.py").exists()
+    chapter = repo_copy / "src/kzopinion/chapters/media_use.py"
+    assert notebook.exists() and 'PREFIX = "mu"' in chapter.read_text(encoding="utf-8")
+    assert (repo_copy / "tests/chapters/test_media_use.py").exists()
     assert "notebooks/06-media-use" in (repo_copy / "_toc.yml").read_text()
     # the copy's own package, which holds the new chapter module
     built = subprocess.run(
@@ -56,4 +58,5 @@ def test_a_scaffolded_section_builds(repo_copy):
     page = (repo_copy / "_build/html/notebooks/06-media-use.html").read_text(encoding="utf-8")
     assert "Media use and views of the US" in page and "Source of this page" in page
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
-    assert "describes 4 sources" in text
+    assert "The example counts 3 survey sources" in text and "Summary" in text
+    assert 'class="kz-chart"' in page  # the template's figure
