@@ -44,3 +44,13 @@ def test_every_glued_value_has_a_provenance(root):
         keys = pastes.pasted_keys(source.read_text(encoding="utf-8"))
         page = found[f"notebooks/{source.stem}"]
         assert all(key in page and page[key].cell for key in keys), source.stem
+    # every glued value, pasted or not, names its inputs: never "Inputs: not recorded"
+    unnamed = [key for page in found.values() for key, value in page.items() if not value.inputs]
+    assert found and not unnamed, unnamed
+    assert all("not recorded" not in value.describe() for page in found.values() for value in page.values())
+
+
+def test_a_value_glued_without_declared_inputs_names_what_its_run_read(root):
+    found = number_sources.glued(root)["notebooks/04-foreign-policy"]
+    value = found["fp_choice_count"]  # glued in a cell that names no table
+    assert not value.claim and "analysis_variants" in value.inputs and "claims[fp_*]" in value.inputs
