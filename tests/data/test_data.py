@@ -204,7 +204,8 @@ def test_a_table_declared_twice_is_refused(repo_copy):
     (lambda pkg: pkg.update(resources={"a": 1}), r"at \['resources'\], .* is not of type 'array'"),
     (lambda pkg: pkg["resources"][3].pop("schema"), r"at \['resources'\]\[3\] \(resource 'focus_group_codes'\), "
                                                     r"'schema' is a required property"),
-    (lambda pkg: pkg["resources"][0]["schema"].update(primaryKey=["nope"]), r"the key names the column 'nope'"),
+    (lambda pkg: pkg["resources"][0]["schema"].update(primaryKey=["nope"]),
+     r"data/datapackage.json, resource 'survey_designs': primary key \"\['nope'\]\" does not match the fields"),
     (lambda pkg: pkg.clear(), r"'name' is a required property"),
 ])
 def test_a_package_of_the_wrong_shape_is_refused_with_a_sentence(repo_copy, damage, expected):
@@ -247,9 +248,9 @@ def test_the_package_passes_the_standard_validator(root):
 @pytest.mark.parametrize("table, old, new, expected", [
     ("figure2_reasons", "negative,1,aggressive foreign policy,39,13,26,42\n",
      "negative,1,aggressive foreign policy,39,13,26,42\nnegative,1,aggressive foreign policy,39,13,26,42\n",
-     r"figure2_reasons.csv, row 17 \(line 18\): .*primary key.*rule 'primary-key'"),
+     r"figure2_reasons.csv, row 17 \(line 18\), columns \['opinion', 'rank'\]: .*primary key.*rule 'primary-key'"),
     ("figure2_reason_classes", "aggressive foreign policy", "agressive foreign policy",
-     r"figure2_reason_classes.csv, row \d+ \(line \d+\): .*foreign key.*rule 'foreign-key'"),
+     r"figure2_reason_classes.csv, row \d+ \(line \d+\), column\(s\) .*foreign key.*rule 'foreign-key'"),
 ])
 def test_the_standard_validator_refuses_what_the_schema_forbids(repo_copy, table, old, new, expected):
     edit_table(repo_copy, table, old, new)

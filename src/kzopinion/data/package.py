@@ -1,13 +1,21 @@
 """Load any table of the data package by name, validated against its schema and checksum.
 
 ``data/datapackage.json`` (a Frictionless Data Package) describes every table: its file,
-source, licence, field schema and ``hash``. :func:`load` reads the CSV, checks the
-checksum, the header, every cell's type and constraints, and any table-level checks the
-resource names, and raises :class:`DataValidationError` naming the file, row, column and
-rule on the first problem it finds. The package itself is checked first (its shape, against
-:data:`PACKAGE_SCHEMA`, and that no table is declared twice); each table then against its
-schema: types, constraints, non-finite numbers, ``primaryKey`` (composite keys too), ``unique``
-and ``foreignKeys``, and a size cap (:data:`MAX_TABLE_BYTES`).
+source, licence, field schema and ``hash``. Validation has three parts, each refusing with one
+:class:`DataValidationError` sentence naming the file, the row (and line), the column and the fix:
+
+- the project's file rules, on every :func:`load`: the file exists, is UTF-8, stays under
+  :data:`MAX_TABLE_BYTES` and matches its recorded checksum;
+- the Data Package standard, checked by ``frictionless`` alone (:func:`validate_standard`): the
+  descriptor, the header, every cell's type and constraints, ``primaryKey``, ``unique`` and
+  ``foreignKeys``; its errors become sentences in one place (:func:`refusal`);
+- the project's own rules, which no Table Schema expresses: what the package must declare
+  (:data:`PACKAGE_SCHEMA`), numbers written plainly (:func:`plain_values`: no ``NaN``, ``inf``,
+  ``_`` or non-ASCII digits, which frictionless reads as numbers) and the table-level checks a
+  resource names (:data:`TABLE_CHECKS`).
+
+The last two run once per state of the package: a table that passed is stamped (``_build/.valid-tables/``)
+and later loads only check its file and read it (:func:`load`).
 
 The checksum is the sha256 of the file's *text*: a byte-order mark, Windows line endings
 and trailing blank lines are not changes of content, so they neither fail the checksum
@@ -22,10 +30,11 @@ Command line (:mod:`kzopinion.data.__main__`)::
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
-import math
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -61,7 +70,6 @@ _FIELD = {
             "pattern": {"type": "string"}, "minimum": {"type": "number"}, "maximum": {"type": "number"}}},
     },
 }
-_KEY = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
 PACKAGE_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["name", "resources"],
     "properties": {"resources": {"type": "array", "minItems": 1, "items": {
@@ -82,16 +90,13 @@ PACKAGE_SCHEMA: dict[str, Any] = {
             "schema": {"type": "object", "required": ["fields"], "properties": {
                 "fields": {"type": "array", "minItems": 1, "items": _FIELD},
                 "missingValues": {"type": "array", "items": {"type": "string"}},
-                "primaryKey": _KEY,
-                "foreignKeys": {"type": "array", "items": {
-                    "type": "object", "required": ["fields", "reference"],
-                    "properties": {"fields": _KEY, "reference": {
-                        "type": "object", "required": ["resource", "fields"],
-                        "properties": {"resource": {"type": "string"}, "fields": _KEY}}}}},
             }},
         }}}},
 }
-"""The shape of ``data/datapackage.json`` this project relies on (a subset of Data Package v1)."""
+"""What this project requires of ``data/datapackage.json`` beyond the Data Package standard (which
+frictionless checks: :func:`validate_standard`): the properties every table must have, four field types,
+a sha256 checksum. Constraint values are typed here because frictionless 5.21 fails with a TypeError, not
+an error report, on a ``maximum`` it cannot compare."""
 
 _PACKAGE_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
 
@@ -121,7 +126,7 @@ def package(root: Path | None = None) -> dict[str, Any]:
 
 
 def _check_package(pkg: Any, where: str) -> None:
-    """Refuse a package of the wrong shape or with a table declared twice, saying where."""
+    """Refuse a package without what the project requires of it (:data:`PACKAGE_SCHEMA`), saying where."""
     import jsonschema
 
     errors = sorted(jsonschema.Draft7Validator(PACKAGE_SCHEMA).iter_errors(pkg), key=lambda e: list(e.path))
@@ -137,20 +142,6 @@ def _check_package(pkg: Any, where: str) -> None:
             f"{where} does not have the shape of a data package: at {location}{name}, {error.message}. "
             "Compare the entry with the others in the file."
         )
-    seen: dict[str, int] = {}
-    for index, entry in enumerate(pkg["resources"]):
-        if entry["name"] in seen:
-            raise DataValidationError(
-                f"{where}: the table '{entry['name']}' is declared twice (resources {seen[entry['name']]} and "
-                f"{index}, counting from 0). Keep one entry."
-            )
-        seen[entry["name"]] = index
-        fields = [f["name"] for f in entry["schema"]["fields"]]
-        for key in _keys(entry["schema"].get("primaryKey")) + [
-                f for fk in entry["schema"].get("foreignKeys", []) for f in _keys(fk["fields"])]:
-            if key not in fields:
-                raise DataValidationError(f"{where}, resource '{entry['name']}': the key names the column "
-                                          f"'{key}', which its schema does not declare ({fields}).")
 
 
 def _keys(value: Any) -> list[str]:
@@ -203,12 +194,9 @@ def sha256(path: Path) -> str:
     return "sha256:" + hashlib.sha256(canonical_text(path).encode("utf-8")).hexdigest()
 
 
-def load(name: str, root: Path | None = None) -> pd.DataFrame:
-    """Read table ``name``, validated; integer columns are nullable ``Int64``.
-
-    Raises :class:`DataValidationError` naming file, row, column and rule.
-    """
-    root = root or paths.root()
+def _checked_text(name: str, root: Path) -> tuple[dict[str, Any], str, str]:
+    """A table's entry, its file (as the user names it) and its canonical text, after the project's file rules:
+    the file exists, is under :data:`MAX_TABLE_BYTES`, is UTF-8 and matches its recorded checksum."""
     res = resource(name, root)
     path = root / "data" / res["path"]
     where = f"declared by resource '{name}' in data/datapackage.json"
@@ -226,214 +214,311 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
             "(make data), never in the data package."
         )
     try:
-        actual = sha256(path)
+        text = canonical_text(path)
     except UnicodeDecodeError as err:
         raise DataValidationError(not_utf8(_rel(path, root), path.read_bytes(), err)) from None
-    expected = res.get("hash")
+    actual, expected = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), res.get("hash")
     if actual != expected:
         raise DataValidationError(
             f"{_rel(path, root)} changed: its checksum is {actual} but data/datapackage.json "
             f"(resource '{name}') records {expected}. If the edit is intended and its source is "
             f"documented, update the checksum with: python -m kzopinion.data rehash {name}"
         )
-    rows = list(csv.reader(io.StringIO(canonical_text(path))))
-    if not rows:
-        raise DataValidationError(f"{_rel(path, root)} is empty ({where}).")
-    header, body = rows[0], rows[1:]
-    fields = res["schema"]["fields"]
-    declared = [f["name"] for f in fields]
-    missing = [c for c in declared if c not in header]
-    extra = [c for c in header if c not in declared]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {missing}")
-        if extra:
-            parts.append(f"unknown column(s) {extra}")
-        raise DataValidationError(
-            f"{_rel(path, root)}: {' and '.join(parts)}; the schema ({where}) declares {declared}. "
-            "Make the file's header and the schema agree."
-        )
-    missing_values = set(res["schema"].get("missingValues", [""]))
-    columns: dict[str, list[Any]] = {c: [] for c in declared}
-    for row_number, row in enumerate(body, start=1):
-        if len(row) != len(header):
-            raise DataValidationError(
-                f"{_rel(path, root)}, row {row_number} (line {row_number + 1}): {len(row)} cells "
-                f"but the header has {len(header)}. Quote cells that contain commas."
-            )
-        cells = dict(zip(header, row))
-        for field in fields:
-            columns[field["name"]].append(
-                _cell(cells[field["name"]], field, missing_values, f"{_rel(path, root)}, row {row_number} "
-                      f"(line {row_number + 1}), column '{field['name']}'")
-            )
-    frame = pd.DataFrame({f["name"]: _series(columns[f["name"]], f) for f in fields})
-    _VALIDATING[0] += 1
-    try:
-        _check_table(name, res, frame, _rel(path, root), root)
-    finally:
-        _VALIDATING[0] -= 1
+    return res, _rel(path, root), text
+
+
+def load(name: str, root: Path | None = None) -> pd.DataFrame:
+    """Read table ``name``, validated; integer columns are nullable ``Int64``.
+
+    The file rules (:func:`_checked_text`) run on every load. The rest of the validation
+    (:func:`validate_standard` and the table's own checks) runs once per state of the data package:
+    a table that passed is stamped under ``_build/.valid-tables/`` with :func:`validity_key`, and
+    later loads of the same package state only read it. Raises :class:`DataValidationError` naming
+    file, row, column and the fix.
+    """
+    root = root or paths.root()
+    res, where, text = _checked_text(name, root)
+    stamp = root / VALID_TABLES / name
+    key = validity_key(root)
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
+        frame = _frame(res, text)
+    else:
+        validate_standard(root, [name])
+        frame = _frame(res, text)
+        _check_table(name, res, frame, where)
+        _stamp(stamp, key)
     if not _VALIDATING[0]:
         LOADED.add(name)
     return frame
 
 
-def _check_table(name: str, res: dict[str, Any], frame: pd.DataFrame, where: str, root: Path | None) -> None:
-    """Keys, foreign keys and the resource's own table-level checks."""
-    key = _keys(res["schema"].get("primaryKey"))
-    if key:
-        _check_unique(frame, key, where, "the primary key")
-    for field in res["schema"]["fields"]:
-        if field.get("constraints", {}).get("unique"):
-            _check_unique(frame, [field["name"]], where, "a unique column")
-    for foreign in res["schema"].get("foreignKeys", []):
-        _check_foreign_key(frame, foreign, where, root)
-    for check in res.get("checks", []):
-        if check not in TABLE_CHECKS:
-            raise DataValidationError(f"Resource '{name}' names an unknown check '{check}'.")
-        TABLE_CHECKS[check](frame, where)
+def _check_table(name: str, res: dict[str, Any], frame: pd.DataFrame, where: str) -> None:
+    """The resource's own table-level checks (:data:`TABLE_CHECKS`), which no Table Schema rule expresses."""
+    _VALIDATING[0] += 1
+    try:
+        for check in res.get("checks", []):
+            if check not in TABLE_CHECKS:
+                raise DataValidationError(f"Resource '{name}' in data/datapackage.json names an unknown check "
+                                          f"'{check}'; the known checks are {sorted(TABLE_CHECKS)}.")
+            TABLE_CHECKS[check](frame, where)
+    finally:
+        _VALIDATING[0] -= 1
 
 
-def _check_unique(frame: pd.DataFrame, columns: list[str], where: str, what: str) -> None:
-    """Refuse a repeated (or, for a primary key, empty) value, naming both rows and the column(s)."""
-    label = f"column '{columns[0]}'" if len(columns) == 1 else f"columns {columns}"
-    if what == "the primary key":
-        for column in columns:
-            empty = frame.index[frame[column].isna()].tolist()
-            if empty:
-                raise DataValidationError(f"{where}, row {empty[0] + 1} (line {empty[0] + 2}), column '{column}': "
-                                          f"the cell is empty but {label} is the primary key.")
-    keys = [tuple(row) for row in frame[columns].astype(object).itertuples(index=False)]
-    first: dict[tuple, int] = {}
-    for number, value in enumerate(keys, start=1):
-        if value in first:
-            shown = value[0] if len(value) == 1 else value
-            raise DataValidationError(
-                f"{where}, row {number} (line {number + 1}), {label}: {shown!r} repeats row {first[value]} "
-                f"(line {first[value] + 1}), but {label} {'is' if len(columns) == 1 else 'are'} {what} and must "
-                "not repeat. Remove or correct one of the two rows."
-            )
-        first[value] = number
+# Tables that passed validation, each stamped with the validity key of the package state it passed in.
+VALID_TABLES = Path("_build") / ".valid-tables"
+_KEYS: dict[tuple[str, str], str] = {}
 
 
-def _check_foreign_key(frame: pd.DataFrame, foreign: dict[str, Any], where: str, root: Path | None) -> None:
-    """Every row's key must exist in the referenced table."""
-    columns, target = _keys(foreign["fields"]), foreign["reference"]
-    referenced = load(target["resource"], root)
-    known = {tuple(row) for row in referenced[_keys(target["fields"])].astype(object).itertuples(index=False)}
-    for number, row in enumerate(frame[columns].astype(object).itertuples(index=False), start=1):
-        if any(v is None or v is pd.NA for v in row):
-            continue
-        if tuple(row) not in known:
-            raise DataValidationError(
-                f"{where}, row {number} (line {number + 1}), column(s) {columns}: {tuple(row)!r} is not in table "
-                f"'{target['resource']}' (its {_keys(target['fields'])}), which the foreign key requires. "
-                "Correct the value or add the row to the referenced table."
-            )
+def validity_key(root: Path | None = None) -> str:
+    """sha256 of what a table's validity depends on: the whole data package (every table's checksum,
+    schema and checks), this module's source and the version of frictionless."""
+    from importlib.metadata import version
+
+    pkg = package(root)
+    text = json.dumps(pkg, sort_keys=True)
+    cache = (str(root or paths.root()), text)
+    if cache not in _KEYS:
+        digest = hashlib.sha256(text.encode("utf-8"))
+        digest.update(Path(__file__).read_bytes())
+        digest.update(version("frictionless").encode())
+        _KEYS.clear()
+        _KEYS[cache] = "sha256:" + digest.hexdigest()
+    return _KEYS[cache]
+
+
+def _stamp(stamp: Path, key: str) -> None:
+    """Record that a table passed (atomically: kernels run in parallel); a read-only tree just validates again."""
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        partial = stamp.with_name(f"{stamp.name}.{os.getpid()}.partial")
+        partial.write_text(key, encoding="utf-8")
+        os.replace(partial, stamp)
+    except OSError:
+        pass
 
 
 def validate_all(root: Path | None = None, progress: Callable[[str], None] | None = None) -> list[str]:
-    """Load every table, then validate the whole package with ``frictionless``; raise on the first problem.
+    """Validate the whole package: one ``frictionless`` validation, then every table's own checks.
 
-    Returns the table names. :func:`load` gives the project's messages (checksum, types, keys,
-    table-level checks) table by table; ``frictionless`` then checks the package against the
-    Table Schema standard (every constraint, ``primaryKey``, ``unique``, ``foreignKeys``).
+    Always validates (stamps are written, never read, here). Returns the table names; raises
+    :class:`DataValidationError` on the first problem.
     """
     root = root or paths.root()
     names = resource_names(root)
+    validate_standard(root)
+    key = validity_key(root)
     for name in names:
-        load(name, root)
+        res, where, text = _checked_text(name, root)
+        _check_table(name, res, _frame(res, text), where)
+        _stamp(root / VALID_TABLES / name, key)
         if progress:
             progress(name)
-    validate_standard(root)
     return names
 
 
-def validate_standard(root: Path | None = None) -> None:
-    """Validate the package with ``frictionless`` (Table Schema), over the tables' canonical text.
-
-    The canonical text (see :func:`canonical_text`) is what the checksums cover, so a BOM,
-    Windows line endings or trailing blank lines are no more errors here than in :func:`load`.
-    Raises :class:`DataValidationError` in the same form: file, row (line), column, rule.
-    """
+def validate_standard(root: Path | None = None, names: list[str] | None = None) -> None:
+    """Validate the tables ``names`` (default: the whole package) with ``frictionless``: the package descriptor,
+    every field's type and constraints, ``primaryKey``, ``unique`` and ``foreignKeys``, plus the project's
+    :func:`plain_values` check; over the tables' canonical text (see :func:`canonical_text`), after the file
+    rules. The first error is raised as a :class:`DataValidationError` sentence (:func:`refusal`)."""
     import tempfile
 
-    from frictionless import Checklist, Package
+    from frictionless import Checklist, FrictionlessException, Package
 
     root = root or paths.root()
-    descriptor = json.loads(json.dumps(package(root)))
+    pkg = package(root)
+    descriptor = json.loads(json.dumps(pkg))
+    wanted = names or [r["name"] for r in descriptor["resources"]]
+    needed = set(wanted) | {fk["reference"]["resource"] for r in descriptor["resources"] if r["name"] in wanted
+                            for fk in r["schema"].get("foreignKeys", []) if fk["reference"].get("resource")}
     with tempfile.TemporaryDirectory(prefix="kzopinion-validate-") as scratch:
         for res in descriptor["resources"]:
-            copy = Path(scratch) / res["path"]
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_text(canonical_text(root / "data" / res["path"]), encoding="utf-8")
-            res.pop("checks", None)  # the project's own table checks, run by load()
-        report = Package(descriptor, basepath=scratch).validate(checklist=Checklist())
-    if report.valid:
-        return
-    for task in report.tasks:
-        for error in task.errors:
-            where = f"data/{task.place}"
-            row = getattr(error, "row_number", None)
-            if row:
-                where += f", row {row - 1} (line {row})"
-            field = getattr(error, "field_name", None)
-            if field:
-                where += f", column '{field}'"
-            raise DataValidationError(f"{where}: {error.message} (Table Schema rule '{error.type}', checked by "
-                                      "frictionless).")
-    raise DataValidationError(f"data/datapackage.json: {report.errors[0].message if report.errors else 'invalid'}")
+            res.pop("checks", None)  # the project's own table checks: _check_table
+            if res["name"] in needed:
+                copy = Path(scratch) / res["path"]
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_text(_checked_text(res["name"], root)[2], encoding="utf-8")
+        checklist = Checklist(checks=[plain_values()()])
+        try:
+            standard = Package(descriptor, basepath=scratch)
+            reports = ([standard.validate(checklist=checklist)] if names is None
+                       else [standard.get_resource(name).validate(checklist=checklist) for name in names])
+        except FrictionlessException as err:
+            raise DataValidationError(_descriptor_refusal(err, pkg)) from None
+    for report in reports:
+        for task in report.tasks:
+            if task.errors:
+                res = next(r for r in pkg["resources"] if r["path"] == task.place)
+                first = min(task.errors, key=lambda e: (getattr(e, "row_number", 0) or 0, e.type != PLAIN_VALUE))
+                raise DataValidationError(refusal(first, res))
+        if report.errors:
+            raise DataValidationError(f"data/datapackage.json: {report.errors[0].message}. Compare the entry with "
+                                      "the others in the file.")
+
+
+# --------------------------------------------------------------------------- frictionless errors, as sentences
+
+PLAIN_VALUE = "plain-value"
+_LABELS = {"incorrect-label", "missing-label", "extra-label", "blank-label", "duplicate-label", "blank-header"}
+
+
+def refusal(error: Any, res: dict[str, Any]) -> str:
+    """One frictionless error on table ``res`` as one sentence: the file, the row (and its line), the column,
+    what is wrong and the fix."""
+    file = f"data/{res['path']}"
+    fields = res["schema"]["fields"]
+    declared = [f["name"] for f in fields]
+    kind = error.type
+    rule = f" (Table Schema rule '{kind}', checked by frictionless)." if kind != PLAIN_VALUE else "."
+    if kind in _LABELS:
+        labels = list(getattr(error, "labels", None) or [])
+        missing, extra = [c for c in declared if c not in labels], [c for c in labels if c not in declared]
+        parts = [f"missing column(s) {missing}"] * bool(missing) + [f"unknown column(s) {extra}"] * bool(extra)
+        problem = " and ".join(parts) or f"the header {labels} is not in the declared order"
+        return (f"{file}: {problem}; the schema (declared by resource '{res['name']}' in data/datapackage.json) "
+                f"declares {declared}. Make the file's header and the schema agree{rule}")
+    row = getattr(error, "row_number", None)
+    at = f"{file}, row {row - 1} (line {row})" if row else file
+    if kind in ("extra-cell", "missing-cell"):
+        cells = len([c for c in error.cells if c is not None]) if kind == "missing-cell" else len(error.cells)
+        return f"{at}: {cells} cells but the header has {len(declared)}. Quote cells that contain commas{rule}"
+    if kind == "blank-row":
+        return f"{at}: the row is blank; remove the line{rule}"
+    column = getattr(error, "field_name", None)
+    if column:
+        at += f", column '{column}'"
+    cell = getattr(error, "cell", "")
+    constraints = next((f.get("constraints", {}) for f in fields if f["name"] == column), {})
+    if kind == PLAIN_VALUE:
+        return f"{at}: {error.note}."
+    if kind == "type-error":
+        kind_of = next((f.get("type", "string") for f in fields if f["name"] == column), "string")
+        return f"{at}: '{cell}' is not of type {kind_of}; correct the value{rule}"
+    if kind == "constraint-error":
+        name = re.match(r'constraint "(\w+)"', error.note or "")
+        constraint = name.group(1) if name else ""
+        limit = constraints.get(constraint)
+        problem = {
+            "required": "a value is required but the cell is empty",
+            "minimum": f"value {cell} is below the minimum {limit}",
+            "maximum": f"value {cell} is above the maximum {limit}",
+            "enum": f"'{cell}' is not one of the allowed values {limit}",
+            "pattern": f"'{cell}' does not match the pattern {limit}",
+        }.get(constraint, f"'{cell}' breaks the constraint {constraint} {limit!r}")
+        return f"{at}: {problem}; correct the cell (or the schema, if the value is right){rule}"
+    if kind in ("unique-error", "primary-key"):
+        columns = [column] if column else _keys(res["schema"].get("primaryKey"))
+        label = f"column '{columns[0]}'" if len(columns) == 1 else f"columns {columns}"
+        if kind == "primary-key":
+            at += f", {label}"
+        value = [error.cells[declared.index(c)] for c in columns]
+        shown = value[0] if len(value) == 1 else tuple(value)
+        first = re.search(r"position (\d+)", error.note or "")
+        repeats = f"row {int(first.group(1)) - 1} (line {first.group(1)})" if first else "an earlier row"
+        what = "the primary key" if kind == "primary-key" else "a unique column"
+        return (f"{at}: {shown!r} repeats {repeats}, but {label} {'is' if len(columns) == 1 else 'are'} {what} and "
+                f"must not repeat. Remove or correct one of the two rows{rule}")
+    if kind == "foreign-key":
+        return (f"{at}, column(s) {error.field_names}: {tuple(error.field_cells)!r} is not in table "
+                f"'{error.reference_name}' (its {error.reference_field_names}), which the foreign key requires. "
+                f"Correct the value or add the row to the referenced table{rule}")
+    return f"{at}: {error.message}; correct the file or its entry in data/datapackage.json{rule}"
+
+
+def _descriptor_refusal(err: Any, pkg: dict[str, Any]) -> str:
+    """A data package frictionless refuses to read, as a sentence naming the entry."""
+    names = [r["name"] for r in pkg["resources"]]
+    repeated = next((n for n in names if names.count(n) > 1), None)
+    if repeated is not None:
+        first = names.index(repeated)
+        return (f"data/datapackage.json: the table '{repeated}' is declared twice (resources {first} and "
+                f"{names.index(repeated, first + 1)}, counting from 0). Keep one entry.")
+    from frictionless import FrictionlessException, Resource
+
+    where = "data/datapackage.json"
+    for res in pkg["resources"]:
+        try:
+            Resource({k: v for k, v in res.items() if k != "checks"})
+        except FrictionlessException:
+            where += f", resource '{res['name']}'"
+            break
+    reasons = getattr(err, "reasons", None) or [err.error]
+    return (f"{where}: {'; '.join(r.note or r.message for r in reasons)}. Compare the entry with the others in "
+            "the file (Data Package standard, checked by frictionless).")
+
+
+@functools.cache
+def plain_values() -> Any:
+    """The project's cell rule as a frictionless check class: numbers, integers and booleans are written plainly.
+
+    frictionless reads ``NaN``, ``inf``, ``1_000``, full-width and other non-ASCII digits and surrounding
+    spaces as numbers, and ``True`` or ``1`` as booleans; a transcribed table writes ASCII digits (a
+    missing value is an empty cell) and ``true`` or ``false``. Cells frictionless cannot read at all are
+    its own ``type-error``.
+    """
+    from frictionless import Check, errors
+
+    class PlainValueError(errors.CellError):
+        type = PLAIN_VALUE
+        title = "Plain Value Error"
+        description = "Numbers are written in plain ASCII digits, booleans as true or false."
+        template = "{note}"
+
+    class PlainValues(Check):
+        type = "plain-values"
+        Errors = [PlainValueError]
+
+        def validate_row(self, row: Any) -> Any:
+            unreadable = {e.field_name for e in row.errors if e.type == "type-error"}
+            missing = set(self.resource.schema.missing_values)
+            for number, field in enumerate(self.resource.schema.fields, start=1):
+                raw = row.cells[number - 1] if number <= len(row.cells) else None
+                if not isinstance(raw, str) or raw in missing or field.name in unreadable:
+                    continue
+                note = _plain_value_problem(raw, field.type)
+                if note:
+                    yield PlainValueError(note=note, cells=[str(c) for c in row.cells], row_number=row.row_number,
+                                          cell=raw, field_name=field.name, field_number=number)
+
+    return PlainValues
+
+
+def _plain_value_problem(raw: str, kind: str) -> str | None:
+    """Why the project refuses a cell that frictionless reads as ``kind``, with the fix; None if it is plain."""
+    if kind == "number" and _NON_FINITE.fullmatch(raw):
+        return f"'{raw}' is not a finite number; leave the cell empty for a missing value"
+    if kind == "number" and not _NUMBER.fullmatch(raw) or kind == "integer" and not _INTEGER.fullmatch(raw):
+        return f"'{raw}' is not of type {kind}; write it in plain ASCII digits (no spaces, '_' or other digits)"
+    if kind == "boolean" and raw not in ("true", "false"):
+        return f"'{raw}' is not of type boolean; write true or false"
+    return None
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(nan|inf|infinity)", re.ASCII | re.I)
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+_NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.ASCII | re.I)
 
 
-def _cell(raw: str, field: dict[str, Any], missing_values: set[str], where: str) -> Any:
-    constraints = field.get("constraints", {})
-    if raw in missing_values:
-        if constraints.get("required"):
-            raise DataValidationError(f"{where}: a value is required but the cell is empty.")
-        return None
-    kind = field.get("type", "string")
-    try:
-        # plain ASCII numbers only: Python would also read '3_4' as 34 and full-width digits as digits
-        if kind == "integer":
-            if not _INTEGER.fullmatch(raw):
-                raise ValueError
-            value: Any = int(raw)
-        elif kind == "number":
-            if not _NUMBER.fullmatch(raw):
-                raise ValueError
-            value = float(raw)
-        elif kind == "boolean":
-            if raw not in ("true", "false"):
-                raise ValueError
-            value = raw == "true"
-        else:
-            value = raw
-    except ValueError:
-        raise DataValidationError(f"{where}: '{raw}' is not of type {kind}.") from None
-    if kind == "number" and not math.isfinite(value):
-        raise DataValidationError(f"{where}: '{raw}' is not a finite number; leave the cell empty for a missing value.")
-    if "minimum" in constraints and value < constraints["minimum"]:
-        raise DataValidationError(f"{where}: value {raw} is below the minimum {constraints['minimum']}.")
-    if "maximum" in constraints and value > constraints["maximum"]:
-        raise DataValidationError(f"{where}: value {raw} is above the maximum {constraints['maximum']}.")
-    if "enum" in constraints and value not in constraints["enum"]:
-        raise DataValidationError(f"{where}: '{raw}' is not one of the allowed values {constraints['enum']}.")
-    if "pattern" in constraints and not re.fullmatch(constraints["pattern"], raw):
-        raise DataValidationError(f"{where}: '{raw}' does not match the pattern {constraints['pattern']}.")
-    return value
+def _frame(res: dict[str, Any], text: str) -> pd.DataFrame:
+    """The table as typed columns (validation has read every cell: this only converts)."""
+    body = list(csv.reader(io.StringIO(text)))[1:]
+    missing = set(res["schema"].get("missingValues", [""]))
+    columns = {}
+    for index, field in enumerate(res["schema"]["fields"]):
+        raw = [row[index] if index < len(row) else "" for row in body]
+        columns[field["name"]] = _series([None if v in missing else v for v in raw], field.get("type", "string"))
+    return pd.DataFrame(columns)
 
 
-def _series(values: list[Any], field: dict[str, Any]) -> pd.Series:
-    kind = field.get("type", "string")
-    dtype = {"integer": "Int64", "number": "float64", "boolean": "boolean"}.get(kind, "string")
+def _series(values: list[str | None], kind: str) -> pd.Series:
+    if kind == "integer":
+        return pd.Series([None if v is None else int(v) for v in values], dtype="Int64")
     if kind == "number":
-        values = [float("nan") if v is None else v for v in values]
-    return pd.Series(values, dtype=dtype)
+        return pd.Series([float("nan") if v is None else float(v) for v in values], dtype="float64")
+    if kind == "boolean":
+        return pd.Series([None if v is None else v == "true" for v in values], dtype="boolean")
+    return pd.Series(values, dtype="string")
 
 
 def _rel(path: Path, root: Path | None) -> str:
