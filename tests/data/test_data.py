@@ -262,3 +262,97 @@ def test_the_standard_validator_reads_the_canonical_text(repo_copy):
     path = repo_copy / "data/published/survey_designs.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n")
     data.validate_standard(repo_copy)
+
+
+# --------------------------------------------------------------------------- frictionless errors, as sentences
+
+
+@pytest.mark.parametrize("table, old, new, expected", [
+    ("gallup_relations_2014", ",72\n", ",72,5\n",
+     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\): 4 cells but the header has 3\. Quote cells"),
+    ("gallup_relations_2014", "\n2014,", "\n2014.5,",
+     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\), column 'year': '2014.5' is not of type integer; "
+     r"correct the value"),
+    ("gallup_relations_2014", ",72\n", ",\n",
+     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\), column 'percent': a value is required but the "
+     r"cell is empty; correct the cell"),
+    ("gallup_relations_2014", "year,answer,percent", "year,percent,answer",
+     r"^data/published/gallup_relations_2014.csv: the header \['year', 'percent', 'answer'\] is not in the declared "
+     r"order; .* declares \['year', 'answer', 'percent'\]\. Make the file's header and the schema agree"),
+    ("figure2_reasons", "negative,1,aggressive", "negativ,1,aggressive",
+     r"^data/published/figure2_reasons.csv, row \d+ \(line \d+\), column 'opinion': 'negativ' is not one of the "
+     r"allowed values \['positive', 'negative'\]; correct the cell"),
+])
+def test_every_frictionless_error_is_one_sentence_naming_file_row_column_and_fix(repo_copy, table, old, new, expected):
+    edit_table(repo_copy, table, old, new)
+    with pytest.raises(data.DataValidationError, match=expected) as err:
+        data.load(table, repo_copy)
+    assert str(err.value).endswith("checked by frictionless).") and str(err.value).count(". ") <= 1
+
+
+# --------------------------------------------------------------------------- the project's rules, beyond the standard
+
+
+def _frictionless_alone_accepts(repo) -> bool:
+    """Whether frictionless by itself (its default checks) finds the package valid."""
+    from frictionless import Package
+
+    descriptor = json.loads((repo / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    for res in descriptor["resources"]:
+        res.pop("checks", None)
+    return Package(descriptor, basepath=str(repo / "data")).validate().valid
+
+
+_SOFT_POWER = ("soft_power_2020", "United States overall score,,67.1,")
+PROJECT_RULES = {
+    "infinity": (*_SOFT_POWER, "United States overall score,,inf,",
+                 r"row 2 \(line 3\), column 'value': 'inf' is not a finite number; leave the cell empty"),
+    "digit separator": (*_SOFT_POWER, "United States overall score,,6_7.1,",
+                        r"row 2 \(line 3\), column 'value': '6_7.1' is not of type number; write it in plain ASCII"),
+    "full-width digits": (*_SOFT_POWER, "United States overall score,,\uff16\uff17.1,", r"is not of type number"),
+    "a space": (*_SOFT_POWER, "United States overall score,, 67.1,", r"' 67.1' is not of type number"),
+    "integer separator": ("gallup_relations_2014", "\n2014,", "\n2_014,",
+                          r"row 1 \(line 2\), column 'year': '2_014' is not of type integer"),
+    "boolean spelling": ("focus_group_codes", ",93,true,", ",93,True,",
+                         r"column 'partitioned': 'True' is not of type boolean; write true or false"),
+    "nested count above its parent": ("focus_group_codes", "neg_homosexuality,neg_sexual_familial,cultural,19,",
+                                      "neg_homosexuality,neg_sexual_familial,cultural,21,",
+                                      r"code 'neg_homosexuality' counts 21, more than its parent"),
+}
+
+
+@pytest.mark.parametrize("rule", PROJECT_RULES)
+def test_each_project_rule_catches_what_frictionless_alone_lets_through(repo_copy, rule):
+    table, old, new, expected = PROJECT_RULES[rule]
+    edit_table(repo_copy, table, old, new)
+    assert _frictionless_alone_accepts(repo_copy), f"frictionless catches '{rule}' itself: drop the project's rule"
+    with pytest.raises(data.DataValidationError, match=expected):
+        data.load(table, repo_copy)
+
+
+def test_what_the_project_requires_of_the_package_is_beyond_the_standard(repo_copy):
+    path, pkg = _package(repo_copy)
+    for entry in pkg["resources"]:
+        del entry["tier"]
+    _save(path, pkg)
+    assert _frictionless_alone_accepts(repo_copy)
+    with pytest.raises(data.DataValidationError, match=r"at \['resources'\]\[0\] \(resource 'survey_designs'\), "
+                                                       r"'tier' is a required property"):
+        data.validate_all(repo_copy)
+
+
+def test_a_table_is_validated_once_per_state_of_the_package(repo_copy, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("kzopinion.data.package")
+    data.validate_all(repo_copy)
+
+    def again(*args, **kwargs):
+        raise AssertionError("validated again although the package did not change")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "validate_standard", again)
+        assert len(data.load("gallup_relations_2014", repo_copy)) > 0
+    edit_table(repo_copy, "gallup_relations_2014", ",72\n", ",140\n")  # a new state: the stamp no longer holds
+    with pytest.raises(data.DataValidationError, match=r"column 'percent': value 140 is above the maximum 100"):
+        data.load("gallup_relations_2014", repo_copy)

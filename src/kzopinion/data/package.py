@@ -14,7 +14,7 @@ source, licence, field schema and ``hash``. Validation has three parts, each ref
   ``_`` or non-ASCII digits, which frictionless reads as numbers) and the table-level checks a
   resource names (:data:`TABLE_CHECKS`).
 
-The last two run once per state of the package: a table that passed is stamped (``_build/.valid-tables/``)
+The last two run once per state of the package: a table that passed is stamped (:data:`VALID_TABLES`)
 and later loads only check its file and read it (:func:`load`).
 
 The checksum is the sha256 of the file's *text*: a byte-order mark, Windows line endings
@@ -34,8 +34,8 @@ import functools
 import hashlib
 import io
 import json
-import os
 import re
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -232,21 +232,20 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
 
     The file rules (:func:`_checked_text`) run on every load. The rest of the validation
     (:func:`validate_standard` and the table's own checks) runs once per state of the data package:
-    a table that passed is stamped under ``_build/.valid-tables/`` with :func:`validity_key`, and
-    later loads of the same package state only read it. Raises :class:`DataValidationError` naming
-    file, row, column and the fix.
+    a table that passed is stamped in :data:`VALID_TABLES` under its :func:`validity_key`, and later
+    loads of the same package state, in any process and any copy of the repository, only read it.
+    Raises :class:`DataValidationError` naming file, row, column and the fix.
     """
     root = root or paths.root()
     res, where, text = _checked_text(name, root)
-    stamp = root / VALID_TABLES / name
     key = validity_key(root)
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
+    if (VALID_TABLES / key / name).is_file():
         frame = _frame(res, text)
     else:
         validate_standard(root, [name])
         frame = _frame(res, text)
         _check_table(name, res, frame, where)
-        _stamp(stamp, key)
+        _stamp(name, key)
     if not _VALIDATING[0]:
         LOADED.add(name)
     return frame
@@ -265,35 +264,32 @@ def _check_table(name: str, res: dict[str, Any], frame: pd.DataFrame, where: str
         _VALIDATING[0] -= 1
 
 
-# Tables that passed validation, each stamped with the validity key of the package state it passed in.
-VALID_TABLES = Path("_build") / ".valid-tables"
-_KEYS: dict[tuple[str, str], str] = {}
+# Tables that passed validation: <key>/<table>, empty files. Kept with the environment (the build's kernels run
+# on a snapshot of the repository elsewhere, with a HOME of their own, but in the same environment, where they
+# may write), and keyed by content, so any copy of the same package state shares them.
+VALID_TABLES = Path(sys.prefix) / "var" / "kzopinion" / "valid-tables"
+_KEYS: list[tuple[dict[str, Any], str]] = []
 
 
 def validity_key(root: Path | None = None) -> str:
-    """sha256 of what a table's validity depends on: the whole data package (every table's checksum,
+    """Hex sha256 of what a table's validity depends on: the whole data package (every table's checksum,
     schema and checks), this module's source and the version of frictionless."""
     from importlib.metadata import version
 
     pkg = package(root)
-    text = json.dumps(pkg, sort_keys=True)
-    cache = (str(root or paths.root()), text)
-    if cache not in _KEYS:
-        digest = hashlib.sha256(text.encode("utf-8"))
+    if not _KEYS or _KEYS[0][0] is not pkg:
+        digest = hashlib.sha256(json.dumps(pkg, sort_keys=True).encode("utf-8"))
         digest.update(Path(__file__).read_bytes())
         digest.update(version("frictionless").encode())
-        _KEYS.clear()
-        _KEYS[cache] = "sha256:" + digest.hexdigest()
-    return _KEYS[cache]
+        _KEYS[:] = [(pkg, digest.hexdigest())]
+    return _KEYS[0][1]
 
 
-def _stamp(stamp: Path, key: str) -> None:
-    """Record that a table passed (atomically: kernels run in parallel); a read-only tree just validates again."""
+def _stamp(name: str, key: str) -> None:
+    """Record that a table passed; an environment that cannot be written just validates again next time."""
     try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        partial = stamp.with_name(f"{stamp.name}.{os.getpid()}.partial")
-        partial.write_text(key, encoding="utf-8")
-        os.replace(partial, stamp)
+        (VALID_TABLES / key).mkdir(parents=True, exist_ok=True)
+        (VALID_TABLES / key / name).touch()
     except OSError:
         pass
 
@@ -301,8 +297,8 @@ def _stamp(stamp: Path, key: str) -> None:
 def validate_all(root: Path | None = None, progress: Callable[[str], None] | None = None) -> list[str]:
     """Validate the whole package: one ``frictionless`` validation, then every table's own checks.
 
-    Always validates (stamps are written, never read, here). Returns the table names; raises
-    :class:`DataValidationError` on the first problem.
+    Always validates (stamps are written, never read, here; those of other package states are removed).
+    Returns the table names; raises :class:`DataValidationError` on the first problem.
     """
     root = root or paths.root()
     names = resource_names(root)
@@ -311,9 +307,12 @@ def validate_all(root: Path | None = None, progress: Callable[[str], None] | Non
     for name in names:
         res, where, text = _checked_text(name, root)
         _check_table(name, res, _frame(res, text), where)
-        _stamp(root / VALID_TABLES / name, key)
+        _stamp(name, key)
         if progress:
             progress(name)
+    for other in VALID_TABLES.iterdir() if VALID_TABLES.is_dir() else []:
+        if other.name != key:
+            shutil.rmtree(other, ignore_errors=True)
     return names
 
 
