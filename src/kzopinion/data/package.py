@@ -268,21 +268,21 @@ def _check_table(name: str, res: dict[str, Any], frame: pd.DataFrame, where: str
 # on a snapshot of the repository elsewhere, with a HOME of their own, but in the same environment, where they
 # may write), and keyed by content, so any copy of the same package state shares them.
 VALID_TABLES = Path(sys.prefix) / "var" / "kzopinion" / "valid-tables"
-_KEYS: list[tuple[dict[str, Any], str]] = []
 
 
 def validity_key(root: Path | None = None) -> str:
     """Hex sha256 of what a table's validity depends on: the whole data package (every table's checksum,
-    schema and checks), this module's source and the version of frictionless."""
+    schema and checks), this module's source and the version of frictionless (under a millisecond)."""
+    digest = hashlib.sha256(json.dumps(package(root), sort_keys=True).encode("utf-8"))
+    digest.update(_validator_version().encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _validator_version() -> str:
     from importlib.metadata import version
 
-    pkg = package(root)
-    if not _KEYS or _KEYS[0][0] is not pkg:
-        digest = hashlib.sha256(json.dumps(pkg, sort_keys=True).encode("utf-8"))
-        digest.update(Path(__file__).read_bytes())
-        digest.update(version("frictionless").encode())
-        _KEYS[:] = [(pkg, digest.hexdigest())]
-    return _KEYS[0][1]
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest() + " frictionless " + version("frictionless")
 
 
 def _stamp(name: str, key: str) -> None:
