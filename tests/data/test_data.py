@@ -270,6 +270,8 @@ def test_the_standard_validator_reads_the_canonical_text(repo_copy):
 @pytest.mark.parametrize("table, old, new, expected", [
     ("gallup_relations_2014", ",72\n", ",72,5\n",
      r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\): 4 cells but the header has 3\. Quote cells"),
+    ("gallup_relations_2014", ",72\n", "\n",
+     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\): 2 cells but the header has 3\. Add the missing"),
     ("gallup_relations_2014", "\n2014,", "\n2014.5,",
      r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\), column 'year': '2014.5' is not of type integer; "
      r"correct the value"),

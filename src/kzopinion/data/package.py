@@ -348,8 +348,8 @@ def validate_standard(root: Path | None = None, names: list[str] | None = None) 
     for report in reports:
         for task in report.tasks:
             if task.errors:
-                res = next(r for r in pkg["resources"] if r["path"] == task.place)
-                first = min(task.errors, key=lambda e: (getattr(e, "row_number", 0) or 0, e.type != PLAIN_VALUE))
+                res = next(r for r in pkg["resources"] if r["name"] == task.name)
+                first = min(task.errors, key=lambda e: (getattr(e, "row_number", 0) or 0, _RANK.get(e.type, 2)))
                 raise DataValidationError(refusal(first, res))
         if report.errors:
             raise DataValidationError(f"data/datapackage.json: {report.errors[0].message}. Compare the entry with "
@@ -359,6 +359,9 @@ def validate_standard(root: Path | None = None, names: list[str] | None = None) 
 # --------------------------------------------------------------------------- frictionless errors, as sentences
 
 PLAIN_VALUE = "plain-value"
+# Within a row, the error that explains the others comes first: a short row before its empty cells, the
+# project's plain-number rule before the minimum that 'NaN' also breaks.
+_RANK = {"missing-cell": 0, "extra-cell": 0, PLAIN_VALUE: 1}
 _LABELS = {"incorrect-label", "missing-label", "extra-label", "blank-label", "duplicate-label", "blank-header"}
 
 
@@ -380,8 +383,8 @@ def refusal(error: Any, res: dict[str, Any]) -> str:
     row = getattr(error, "row_number", None)
     at = f"{file}, row {row - 1} (line {row})" if row else file
     if kind in ("extra-cell", "missing-cell"):
-        cells = len([c for c in error.cells if c is not None]) if kind == "missing-cell" else len(error.cells)
-        return f"{at}: {cells} cells but the header has {len(declared)}. Quote cells that contain commas{rule}"
+        fix = "Quote cells that contain commas" if kind == "extra-cell" else "Add the missing cells (empty if missing)"
+        return f"{at}: {len(error.cells)} cells but the header has {len(declared)}. {fix}{rule}"
     if kind == "blank-row":
         return f"{at}: the row is blank; remove the line{rule}"
     column = getattr(error, "field_name", None)
