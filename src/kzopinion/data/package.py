@@ -10,12 +10,16 @@ source, licence, field schema and ``hash``. Validation has three parts, each ref
   descriptor, the header, every cell's type and constraints, ``primaryKey``, ``unique`` and
   ``foreignKeys``; its errors become sentences in one place (:func:`refusal`);
 - the project's own rules, which no Table Schema expresses: what the package must declare
-  (:data:`PACKAGE_SCHEMA`), numbers written plainly (:func:`plain_values`: no ``NaN``, ``inf``,
-  ``_`` or non-ASCII digits, which frictionless reads as numbers) and the table-level checks a
-  resource names (:data:`TABLE_CHECKS`).
+  (:data:`PACKAGE_SCHEMA`, a table declared once), numbers and booleans written plainly (checked as
+  the cells are converted, on every load: frictionless reads ``NaN``, ``inf``, ``1_000``, non-ASCII
+  digits and ``True`` as values) and the table-level checks a resource names (:data:`TABLE_CHECKS`).
 
-The last two run once per state of the package: a table that passed is stamped (:data:`VALID_TABLES`)
-and later loads only check its file and read it (:func:`load`).
+:func:`validate_all` (``make data``; ``make book`` when a file of ``data/`` changed, under the build's own
+stamp ``_build/.validated.key``) always runs all three. :func:`load` runs frictionless and the table-level
+checks once per process and state of the package: the tables that passed are remembered in memory under
+the sha256 of the package's text, which holds every table's checksum (the file rules hold each file to
+it). No stamp is written: a kernel validates the tables it reads once (a fraction of a second), and
+nothing outside the process has to be trusted or kept in step.
 
 The checksum is the sha256 of the file's *text*: a byte-order mark, Windows line endings
 and trailing blank lines are not changes of content, so they neither fail the checksum
@@ -30,13 +34,12 @@ Command line (:mod:`kzopinion.data.__main__`)::
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import io
 import json
 import re
-import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,8 +54,8 @@ class DataValidationError(ValueError):
 
 
 # Tables loaded by this process (see kzopinion.book.runlog: a record depends on the tables it loaded).
-# Tables read only to validate another (foreign keys, table checks) are not recorded: they decide
-# whether a table is valid, which the build checks before executing anything, not what it holds.
+# Tables read only to validate another (table checks) are not recorded: they decide whether a table is
+# valid, which the build checks before executing anything, not what it holds.
 LOADED: set[str] = set()
 _VALIDATING = [0]
 # A table is a transcription of printed numbers: anything this large is a mistake, not data.
@@ -126,7 +129,8 @@ def package(root: Path | None = None) -> dict[str, Any]:
 
 
 def _check_package(pkg: Any, where: str) -> None:
-    """Refuse a package without what the project requires of it (:data:`PACKAGE_SCHEMA`), saying where."""
+    """Refuse a package without what the project requires of it (:data:`PACKAGE_SCHEMA`) or with a table
+    declared twice, saying where."""
     import jsonschema
 
     errors = sorted(jsonschema.Draft7Validator(PACKAGE_SCHEMA).iter_errors(pkg), key=lambda e: list(e.path))
@@ -142,6 +146,11 @@ def _check_package(pkg: Any, where: str) -> None:
             f"{where} does not have the shape of a data package: at {location}{name}, {error.message}. "
             "Compare the entry with the others in the file."
         )
+    names = [entry["name"] for entry in pkg["resources"]]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise DataValidationError(f"{where}: the table '{name}' is declared twice (resources {names.index(name)} "
+                                      f"and {index}, counting from 0). Keep one entry.")
 
 
 def _keys(value: Any) -> list[str]:
@@ -230,100 +239,76 @@ def _checked_text(name: str, root: Path) -> tuple[dict[str, Any], str, str]:
 def load(name: str, root: Path | None = None) -> pd.DataFrame:
     """Read table ``name``, validated; integer columns are nullable ``Int64``.
 
-    The file rules (:func:`_checked_text`) run on every load. The rest of the validation
-    (:func:`validate_standard` and the table's own checks) runs once per state of the data package:
-    a table that passed is stamped in :data:`VALID_TABLES` under its :func:`validity_key`, and later
-    loads of the same package state, in any process and any copy of the repository, only read it.
-    Raises :class:`DataValidationError` naming file, row, column and the fix.
+    The file rules and the plain-value rule run on every load; frictionless and the table's own checks
+    once per process and state of the package (see the module docstring). Raises
+    :class:`DataValidationError` naming file, row, column and the fix.
     """
     root = root or paths.root()
-    res, where, text = _checked_text(name, root)
-    key = validity_key(root)
-    if (VALID_TABLES / key / name).is_file():
-        frame = _frame(res, text)
-    else:
+    res, file, text = _checked_text(name, root)
+    valid = _valid_tables(root)
+    if name not in valid:
         validate_standard(root, [name])
-        frame = _frame(res, text)
-        _check_table(name, res, frame, where)
-        _stamp(name, key)
+    frame = _frame(res, file, text)
+    if name not in valid:
+        _check_table(name, res, file, frame, root)
+        valid.add(name)
     if not _VALIDATING[0]:
         LOADED.add(name)
     return frame
 
 
-def _check_table(name: str, res: dict[str, Any], frame: pd.DataFrame, where: str) -> None:
+_VALID: dict[str, set[str]] = {}  # the tables this process found valid, under the package state they passed in
+
+
+def _valid_tables(root: Path) -> set[str]:
+    """The tables found valid in the package's current state: the sha256 of its text, which holds every table's
+    checksum, schema and checks (under a millisecond). Those of other states are forgotten."""
+    state = hashlib.sha256(json.dumps(package(root), sort_keys=True).encode("utf-8")).hexdigest()
+    if state not in _VALID:
+        _VALID.clear()
+        _VALID[state] = set()
+    return _VALID[state]
+
+
+def _check_table(name: str, res: dict[str, Any], file: str, frame: pd.DataFrame, root: Path) -> None:
     """The resource's own table-level checks (:data:`TABLE_CHECKS`), which no Table Schema rule expresses."""
     _VALIDATING[0] += 1
     try:
         for check in res.get("checks", []):
             if check not in TABLE_CHECKS:
-                raise DataValidationError(f"Resource '{name}' in data/datapackage.json names an unknown check "
-                                          f"'{check}'; the known checks are {sorted(TABLE_CHECKS)}.")
-            TABLE_CHECKS[check](frame, where)
+                raise DataValidationError(f"data/datapackage.json, resource '{name}': 'checks' names an unknown "
+                                          f"check '{check}'; the known checks are {sorted(TABLE_CHECKS)}.")
+            TABLE_CHECKS[check](frame, file, root)
     finally:
         _VALIDATING[0] -= 1
 
 
-# Tables that passed validation: <key>/<table>, empty files. Kept with the environment (the build's kernels run
-# on a snapshot of the repository elsewhere, with a HOME of their own, but in the same environment, where they
-# may write), and keyed by content, so any copy of the same package state shares them.
-VALID_TABLES = Path(sys.prefix) / "var" / "kzopinion" / "valid-tables"
-
-
-def validity_key(root: Path | None = None) -> str:
-    """Hex sha256 of what a table's validity depends on: the whole data package (every table's checksum,
-    schema and checks), this module's source and the version of frictionless (under a millisecond)."""
-    digest = hashlib.sha256(json.dumps(package(root), sort_keys=True).encode("utf-8"))
-    digest.update(_validator_version().encode())
-    return digest.hexdigest()
-
-
-@functools.cache
-def _validator_version() -> str:
-    from importlib.metadata import version
-
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest() + " frictionless " + version("frictionless")
-
-
-def _stamp(name: str, key: str) -> None:
-    """Record that a table passed; an environment that cannot be written just validates again next time."""
-    try:
-        (VALID_TABLES / key).mkdir(parents=True, exist_ok=True)
-        (VALID_TABLES / key / name).touch()
-    except OSError:
-        pass
-
-
 def validate_all(root: Path | None = None, progress: Callable[[str], None] | None = None) -> list[str]:
-    """Validate the whole package: one ``frictionless`` validation, then every table's own checks.
-
-    Always validates (stamps are written, never read, here; those of other package states are removed).
-    Returns the table names; raises :class:`DataValidationError` on the first problem.
-    """
+    """Validate the whole package, always: one ``frictionless`` validation, then every table's plain values and
+    own checks. Returns the table names; raises :class:`DataValidationError` on the first problem."""
     root = root or paths.root()
     names = resource_names(root)
     validate_standard(root)
-    key = validity_key(root)
-    for name in names:
-        res, where, text = _checked_text(name, root)
-        _check_table(name, res, _frame(res, text), where)
-        _stamp(name, key)
-        if progress:
-            progress(name)
-    for other in VALID_TABLES.iterdir() if VALID_TABLES.is_dir() else []:
-        if other.name != key:
-            shutil.rmtree(other, ignore_errors=True)
+    valid = _valid_tables(root)
+    valid.update(names)  # a table check may load another table (claims): frictionless has just checked it
+    try:
+        for name in names:
+            res, file, text = _checked_text(name, root)
+            _check_table(name, res, file, _frame(res, file, text), root)
+            if progress:
+                progress(name)
+    except DataValidationError:
+        valid.clear()
+        raise
     return names
 
 
 def validate_standard(root: Path | None = None, names: list[str] | None = None) -> None:
     """Validate the tables ``names`` (default: the whole package) with ``frictionless``: the package descriptor,
-    every field's type and constraints, ``primaryKey``, ``unique`` and ``foreignKeys``, plus the project's
-    :func:`plain_values` check; over the tables' canonical text (see :func:`canonical_text`), after the file
-    rules. The first error is raised as a :class:`DataValidationError` sentence (:func:`refusal`)."""
-    import tempfile
-
-    from frictionless import Checklist, FrictionlessException, Package
+    every field's type and constraints, ``primaryKey``, ``unique`` and ``foreignKeys``; over the tables'
+    canonical text (see :func:`canonical_text`), after the file rules. The first error is raised as a
+    :class:`DataValidationError` sentence (:func:`refusal`)."""
+    from frictionless import FrictionlessException, Package
 
     root = root or paths.root()
     pkg = package(root)
@@ -338,19 +323,16 @@ def validate_standard(root: Path | None = None, names: list[str] | None = None) 
                 copy = Path(scratch) / res["path"]
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 copy.write_text(_checked_text(res["name"], root)[2], encoding="utf-8")
-        checklist = Checklist(checks=[plain_values()()])
         try:
             standard = Package(descriptor, basepath=scratch)
-            reports = ([standard.validate(checklist=checklist)] if names is None
-                       else [standard.get_resource(name).validate(checklist=checklist) for name in names])
+            reports = [standard.validate()] if names is None else [standard.get_resource(n).validate() for n in names]
         except FrictionlessException as err:
             raise DataValidationError(_descriptor_refusal(err, pkg)) from None
     for report in reports:
         for task in report.tasks:
-            if task.errors:
-                res = next(r for r in pkg["resources"] if r["name"] == task.name)
-                first = min(task.errors, key=lambda e: (getattr(e, "row_number", 0) or 0, _RANK.get(e.type, 2)))
-                raise DataValidationError(refusal(first, res))
+            if task.errors:  # a short or long row first: it explains the empty cells after it
+                first = min(task.errors, key=lambda e: (getattr(e, "row_number", 0) or 0, not e.type.endswith("-cell")))
+                raise DataValidationError(refusal(first, resource(task.name, root)))
         if report.errors:
             raise DataValidationError(f"data/datapackage.json: {report.errors[0].message}. Compare the entry with "
                                       "the others in the file.")
@@ -358,49 +340,39 @@ def validate_standard(root: Path | None = None, names: list[str] | None = None) 
 
 # --------------------------------------------------------------------------- frictionless errors, as sentences
 
-PLAIN_VALUE = "plain-value"
-# Within a row, the error that explains the others comes first: a short row before its empty cells, the
-# project's plain-number rule before the minimum that 'NaN' also breaks.
-_RANK = {"missing-cell": 0, "extra-cell": 0, PLAIN_VALUE: 1}
 _LABELS = {"incorrect-label", "missing-label", "extra-label", "blank-label", "duplicate-label", "blank-header"}
 
 
 def refusal(error: Any, res: dict[str, Any]) -> str:
     """One frictionless error on table ``res`` as one sentence: the file, the row (and its line), the column,
     what is wrong and the fix."""
-    file = f"data/{res['path']}"
-    fields = res["schema"]["fields"]
+    file, fields = f"data/{res['path']}", res["schema"]["fields"]
     declared = [f["name"] for f in fields]
-    kind = error.type
-    rule = f" (Table Schema rule '{kind}', checked by frictionless)." if kind != PLAIN_VALUE else "."
-    if kind in _LABELS:
+    rule = f" (Table Schema rule '{error.type}', checked by frictionless)."
+    if error.type in _LABELS:
         labels = list(getattr(error, "labels", None) or [])
         missing, extra = [c for c in declared if c not in labels], [c for c in labels if c not in declared]
         parts = [f"missing column(s) {missing}"] * bool(missing) + [f"unknown column(s) {extra}"] * bool(extra)
         problem = " and ".join(parts) or f"the header {labels} is not in the declared order"
         return (f"{file}: {problem}; the schema (declared by resource '{res['name']}' in data/datapackage.json) "
                 f"declares {declared}. Make the file's header and the schema agree{rule}")
-    row = getattr(error, "row_number", None)
+    row, column = getattr(error, "row_number", None), getattr(error, "field_name", None)
     at = f"{file}, row {row - 1} (line {row})" if row else file
-    if kind in ("extra-cell", "missing-cell"):
-        fix = "Quote cells that contain commas" if kind == "extra-cell" else "Add the missing cells (empty if missing)"
+    if error.type in ("extra-cell", "missing-cell"):
+        fix = "Quote cells that contain commas" if error.type == "extra-cell" else "Add the missing cells"
         return f"{at}: {len(error.cells)} cells but the header has {len(declared)}. {fix}{rule}"
-    if kind == "blank-row":
+    if error.type == "blank-row":
         return f"{at}: the row is blank; remove the line{rule}"
-    column = getattr(error, "field_name", None)
-    if column:
-        at += f", column '{column}'"
-    cell = getattr(error, "cell", "")
-    constraints = next((f.get("constraints", {}) for f in fields if f["name"] == column), {})
-    if kind == PLAIN_VALUE:
-        return f"{at}: {error.note}."
-    if kind == "type-error":
-        kind_of = next((f.get("type", "string") for f in fields if f["name"] == column), "string")
-        return f"{at}: '{cell}' is not of type {kind_of}; correct the value{rule}"
-    if kind == "constraint-error":
-        name = re.match(r'constraint "(\w+)"', error.note or "")
-        constraint = name.group(1) if name else ""
-        limit = constraints.get(constraint)
+    at += f", column '{column}'" if column else ""
+    field, cell = next((f for f in fields if f["name"] == column), {}), getattr(error, "cell", "")
+    if error.type == "type-error":
+        return f"{at}: '{cell}' is not of type {field.get('type', 'string')}; correct the value{rule}"
+    plain = cell not in res["schema"].get("missingValues", [""]) and _plain_value_problem(cell, field.get("type", ""))
+    if error.type == "constraint-error" and plain:
+        return f"{at}: {plain}."  # frictionless reads 'NaN' as a number below the minimum
+    if error.type == "constraint-error":
+        constraint = (re.match(r'constraint "(\w+)"', error.note or "") or [None, ""])[1]
+        limit = field.get("constraints", {}).get(constraint)
         problem = {
             "required": "a value is required but the cell is empty",
             "minimum": f"value {cell} is below the minimum {limit}",
@@ -409,19 +381,18 @@ def refusal(error: Any, res: dict[str, Any]) -> str:
             "pattern": f"'{cell}' does not match the pattern {limit}",
         }.get(constraint, f"'{cell}' breaks the constraint {constraint} {limit!r}")
         return f"{at}: {problem}; correct the cell (or the schema, if the value is right){rule}"
-    if kind in ("unique-error", "primary-key"):
+    if error.type in ("unique-error", "primary-key"):
         columns = [column] if column else _keys(res["schema"].get("primaryKey"))
         label = f"column '{columns[0]}'" if len(columns) == 1 else f"columns {columns}"
-        if kind == "primary-key":
-            at += f", {label}"
+        at += f", {label}" if error.type == "primary-key" else ""
         value = [error.cells[declared.index(c)] for c in columns]
-        shown = value[0] if len(value) == 1 else tuple(value)
         first = re.search(r"position (\d+)", error.note or "")
         repeats = f"row {int(first.group(1)) - 1} (line {first.group(1)})" if first else "an earlier row"
-        what = "the primary key" if kind == "primary-key" else "a unique column"
-        return (f"{at}: {shown!r} repeats {repeats}, but {label} {'is' if len(columns) == 1 else 'are'} {what} and "
-                f"must not repeat. Remove or correct one of the two rows{rule}")
-    if kind == "foreign-key":
+        what = "the primary key" if error.type == "primary-key" else "a unique column"
+        return (f"{at}: {value[0] if len(value) == 1 else tuple(value)!r} repeats {repeats}, but {label} "
+                f"{'is' if len(columns) == 1 else 'are'} {what} and must not repeat. Remove or correct one of the "
+                f"two rows{rule}")
+    if error.type == "foreign-key":
         return (f"{at}, column(s) {error.field_names}: {tuple(error.field_cells)!r} is not in table "
                 f"'{error.reference_name}' (its {error.reference_field_names}), which the foreign key requires. "
                 f"Correct the value or add the row to the referenced table{rule}")
@@ -429,13 +400,7 @@ def refusal(error: Any, res: dict[str, Any]) -> str:
 
 
 def _descriptor_refusal(err: Any, pkg: dict[str, Any]) -> str:
-    """A data package frictionless refuses to read, as a sentence naming the entry."""
-    names = [r["name"] for r in pkg["resources"]]
-    repeated = next((n for n in names if names.count(n) > 1), None)
-    if repeated is not None:
-        first = names.index(repeated)
-        return (f"data/datapackage.json: the table '{repeated}' is declared twice (resources {first} and "
-                f"{names.index(repeated, first + 1)}, counting from 0). Keep one entry.")
+    """A data package frictionless refuses to read, as a sentence naming the first entry it refuses."""
     from frictionless import FrictionlessException, Resource
 
     where = "data/datapackage.json"
@@ -450,40 +415,22 @@ def _descriptor_refusal(err: Any, pkg: dict[str, Any]) -> str:
             "the file (Data Package standard, checked by frictionless).")
 
 
-@functools.cache
-def plain_values() -> Any:
-    """The project's cell rule as a frictionless check class: numbers, integers and booleans are written plainly.
+# --------------------------------------------------------------------------- typed columns, written plainly
 
-    frictionless reads ``NaN``, ``inf``, ``1_000``, full-width and other non-ASCII digits and surrounding
-    spaces as numbers, and ``True`` or ``1`` as booleans; a transcribed table writes ASCII digits (a
-    missing value is an empty cell) and ``true`` or ``false``. Cells frictionless cannot read at all are
-    its own ``type-error``.
-    """
-    from frictionless import Check, errors
 
-    class PlainValueError(errors.CellError):
-        type = PLAIN_VALUE
-        title = "Plain Value Error"
-        description = "Numbers are written in plain ASCII digits, booleans as true or false."
-        template = "{note}"
-
-    class PlainValues(Check):
-        type = "plain-values"
-        Errors = [PlainValueError]
-
-        def validate_row(self, row: Any) -> Any:
-            unreadable = {e.field_name for e in row.errors if e.type == "type-error"}
-            missing = set(self.resource.schema.missing_values)
-            for number, field in enumerate(self.resource.schema.fields, start=1):
-                raw = row.cells[number - 1] if number <= len(row.cells) else None
-                if not isinstance(raw, str) or raw in missing or field.name in unreadable:
-                    continue
-                note = _plain_value_problem(raw, field.type)
-                if note:
-                    yield PlainValueError(note=note, cells=[str(c) for c in row.cells], row_number=row.row_number,
-                                          cell=raw, field_name=field.name, field_number=number)
-
-    return PlainValues
+def _frame(res: dict[str, Any], file: str, text: str) -> pd.DataFrame:
+    """The table as typed columns (frictionless has read every cell), refusing a number or boolean that is not
+    written plainly: ASCII digits, no ``NaN`` or ``inf`` (a missing value is an empty cell), ``true``/``false``."""
+    fields, missing = res["schema"]["fields"], set(res["schema"].get("missingValues", [""]))
+    rows = [[None if cell in missing else cell for cell in row] for row in csv.reader(io.StringIO(text))][1:]
+    for number, row in enumerate(rows, start=1):
+        for field, raw in zip(fields, row):
+            problem = raw is not None and _plain_value_problem(raw, field.get("type", "string"))
+            if problem:
+                raise DataValidationError(f"{file}, row {number} (line {number + 1}), column '{field['name']}': "
+                                          f"{problem}.")
+    return pd.DataFrame({f["name"]: _series([row[i] for row in rows], f.get("type", "string"))
+                         for i, f in enumerate(fields)})
 
 
 def _plain_value_problem(raw: str, kind: str) -> str | None:
@@ -500,17 +447,6 @@ def _plain_value_problem(raw: str, kind: str) -> str | None:
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 _NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.ASCII | re.I)
-
-
-def _frame(res: dict[str, Any], text: str) -> pd.DataFrame:
-    """The table as typed columns (validation has read every cell: this only converts)."""
-    body = list(csv.reader(io.StringIO(text)))[1:]
-    missing = set(res["schema"].get("missingValues", [""]))
-    columns = {}
-    for index, field in enumerate(res["schema"]["fields"]):
-        raw = [row[index] if index < len(row) else "" for row in body]
-        columns[field["name"]] = _series([None if v in missing else v for v in raw], field.get("type", "string"))
-    return pd.DataFrame(columns)
 
 
 def _series(values: list[str | None], kind: str) -> pd.Series:
@@ -533,29 +469,29 @@ def _rel(path: Path, root: Path | None) -> str:
 # --------------------------------------------------------------------------- table-level checks
 
 
-def _check_focus_group_nesting(frame: pd.DataFrame, where: str) -> None:
-    """Nested counts never exceed a parent; partitioned parents equal their children's sum."""
+def _check_focus_group_nesting(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """Nested counts exceed neither a parent nor their base; a partitioned parent equals its children's sum."""
     counts = dict(zip(frame["code"], frame["count"]))
-    for code, parents, count in zip(frame["code"], frame["parent_codes"], frame["count"]):
+    rows = zip(frame["code"], frame["parent_codes"], frame["count"], frame["base"], frame["partitioned"])
+    for number, (code, parents, count, base, partitioned) in enumerate(rows, start=1):
+        at = f"{file}, row {number} (line {number + 1})"
         for parent in _split(parents):
             if parent not in counts:
-                raise DataValidationError(f"{where}: code '{code}' names an unknown parent '{parent}'.")
+                raise DataValidationError(f"{at}, column 'parent_codes': code '{code}' names an unknown parent "
+                                          f"'{parent}'; name a code of the column 'code'.")
             if count > counts[parent]:
-                raise DataValidationError(
-                    f"{where}: code '{code}' counts {count}, more than its parent '{parent}' ({counts[parent]})."
-                )
-    for code, count, partitioned in zip(frame["code"], frame["count"], frame["partitioned"]):
-        if partitioned:
-            children = frame[frame["parent_codes"].fillna("").map(lambda p, code=code: code in _split(p))]
-            total = int(children["count"].sum())
-            if total != count:
-                raise DataValidationError(
-                    f"{where}: code '{code}' is marked partitioned but its children "
-                    f"{children['code'].tolist()} sum to {total}, not {count}."
-                )
-    for code, count, base in zip(frame["code"], frame["count"], frame["base"]):
+                raise DataValidationError(f"{at}, column 'count': code '{code}' counts {count}, more than its parent "
+                                          f"'{parent}' ({counts[parent]}); correct one of the two counts.")
         if count > base:
-            raise DataValidationError(f"{where}: code '{code}' counts {count}, more than its base {base}.")
+            raise DataValidationError(f"{at}, column 'count': code '{code}' counts {count}, more than its base "
+                                      f"{base}; correct the count or the base.")
+        children = frame[frame["parent_codes"].map(lambda p, code=code: code in _split(p))] if partitioned else None
+        if children is not None and int(children["count"].sum()) != count:
+            raise DataValidationError(
+                f"{at}, column 'count': code '{code}' is marked partitioned but its children "
+                f"{children['code'].tolist()} sum to {int(children['count'].sum())}, not {count}; correct the "
+                "counts, or set the column 'partitioned' to false."
+            )
 
 
 def _split(parents: Any) -> list[str]:
@@ -564,39 +500,39 @@ def _split(parents: Any) -> list[str]:
     return [p.strip() for p in str(parents).split(";") if p.strip()]
 
 
-def _check_claims_tables(frame: pd.DataFrame, where: str) -> None:
+def _check_claims_tables(frame: pd.DataFrame, file: str, root: Path) -> None:
     """Every claim's own cell exists (table, each key, column), and a bound claim says how it is written."""
     from kzopinion.data.provenance import Tables
 
-    known = set(resource_names())
-    tables = Tables()
+    known = set(resource_names(root))
+    tables = Tables(root)
     for row_number, row in enumerate(frame.itertuples(index=False), start=1):
-        at = f"{where}, row {row_number} (line {row_number + 1})"
+        at = f"{file}, row {row_number} (line {row_number + 1})"
         if not isinstance(row.table, str):
             if isinstance(row.binding, str):
-                raise DataValidationError(
-                    f"{at}, column 'binding': claim '{row.id}' is bound to a cell but names no table.")
+                raise DataValidationError(f"{at}, column 'binding': claim '{row.id}' is bound to a cell but names "
+                                          "no table; name its table, key and column, or empty the binding.")
             continue
         if row.table not in known:
             raise DataValidationError(f"{at}, column 'table': claim '{row.id}' names an unknown table '{row.table}'. "
                                       f"Known tables: {', '.join(sorted(known))}.")
         if not isinstance(row.key, str) or not isinstance(row.column, str):
             raise DataValidationError(f"{at}: claim '{row.id}' names table '{row.table}' but not the key and column "
-                                      "of its own cell.")
+                                      "of its own cell; fill in the columns 'key' and 'column'.")
         keys = set(tables.keys(row.table))
         for key in row.key.split(";"):
             if key not in keys:
                 raise DataValidationError(f"{at}, column 'key': claim '{row.id}' names the row '{key}', which "
-                                          f"{resource(row.table)['path']} lacks.")
+                                          f"{resource(row.table, root)['path']} lacks; correct the key.")
         if row.column not in set(tables[row.table].columns):
             raise DataValidationError(f"{at}, column 'column': claim '{row.id}' names the column '{row.column}', "
-                                      f"which {resource(row.table)['path']} lacks.")
+                                      f"which {resource(row.table, root)['path']} lacks; correct the column.")
         if isinstance(row.binding, str) and not isinstance(row.format, str):
             raise DataValidationError(f"{at}, column 'format': claim '{row.id}' is bound to its cell but says "
-                                      "no format for the prose.")
+                                      "no format for the prose; give one (as the other bound claims do).")
 
 
-TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str], None]] = {
+TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str, Path], None]] = {
     "focus_group_nesting": _check_focus_group_nesting,
     "claims_tables": _check_claims_tables,
 }
