@@ -319,7 +319,13 @@ PROJECT_RULES = {
                          r"column 'partitioned': 'True' is not of type boolean; write true or false"),
     "nested count above its parent": ("focus_group_codes", "neg_homosexuality,neg_sexual_familial,cultural,19,",
                                       "neg_homosexuality,neg_sexual_familial,cultural,21,",
-                                      r"code 'neg_homosexuality' counts 21, more than its parent"),
+                                      r"row \d+ \(line \d+\), column 'count': code 'neg_homosexuality' counts 21, "
+                                      r"more than its parent 'neg_sexual_familial' \(\d+\); correct one of the two"),
+    "a claim naming a row its table lacks": ("claims", ",published,survey_designs,gallup,start,",
+                                             ",published,survey_designs,galup,start,",
+                                             r"claims.csv, row \d+ \(line \d+\), column 'key': claim "
+                                             r"'ds_gallup_first_year' names the row 'galup', which "
+                                             r"published/survey_designs.csv lacks; correct the key"),
 }
 
 
@@ -343,11 +349,13 @@ def test_what_the_project_requires_of_the_package_is_beyond_the_standard(repo_co
         data.validate_all(repo_copy)
 
 
-def test_a_table_is_validated_once_per_state_of_the_package(repo_copy, monkeypatch):
+def test_a_table_is_validated_once_per_process_and_state_of_the_package(repo_copy, monkeypatch):
     import importlib
 
     module = importlib.import_module("kzopinion.data.package")
     data.validate_all(repo_copy)
+    build = repo_copy / "_build"
+    assert not build.exists() and not (repo_copy / ".venv").exists(), "validation writes no stamp of its own"
 
     def again(*args, **kwargs):
         raise AssertionError("validated again although the package did not change")
@@ -355,6 +363,9 @@ def test_a_table_is_validated_once_per_state_of_the_package(repo_copy, monkeypat
     with monkeypatch.context() as patch:
         patch.setattr(module, "validate_standard", again)
         assert len(data.load("gallup_relations_2014", repo_copy)) > 0
-    edit_table(repo_copy, "gallup_relations_2014", ",72\n", ",140\n")  # a new state: the stamp no longer holds
+        edit(repo_copy / "data/published/gallup_relations_2014.csv", ",72\n", ",73\n")  # the file rules still run
+        with pytest.raises(data.DataValidationError, match=r"gallup_relations_2014.csv changed: its checksum"):
+            data.load("gallup_relations_2014", repo_copy)
+    edit_table(repo_copy, "gallup_relations_2014", ",73\n", ",140\n")  # a new state: validated again
     with pytest.raises(data.DataValidationError, match=r"column 'percent': value 140 is above the maximum 100"):
         data.load("gallup_relations_2014", repo_copy)

@@ -1,29 +1,28 @@
 """Load any table of the data package by name, validated against its schema and checksum.
 
-``data/datapackage.json`` (a Frictionless Data Package) describes every table: its file,
-source, licence, field schema and ``hash``. Validation has three parts, each refusing with one
-:class:`DataValidationError` sentence naming the file, the row (and line), the column and the fix:
+``data/datapackage.json`` (a Frictionless Data Package) describes every table: its file, source, licence,
+field schema and ``hash``. Validation has three parts, each refusing with one :class:`DataValidationError`
+sentence naming the file, the row (and line), the column and the fix:
 
 - the project's file rules, on every :func:`load`: the file exists, is UTF-8, stays under
   :data:`MAX_TABLE_BYTES` and matches its recorded checksum;
-- the Data Package standard, checked by ``frictionless`` alone (:func:`validate_standard`): the
-  descriptor, the header, every cell's type and constraints, ``primaryKey``, ``unique`` and
-  ``foreignKeys``; its errors become sentences in one place (:func:`refusal`);
+- the Data Package standard, checked by ``frictionless`` alone (:func:`validate_standard`): the descriptor,
+  the header, every cell's type and constraints, ``primaryKey``, ``unique`` and ``foreignKeys``; its errors
+  become sentences in one place (:func:`refusal`);
 - the project's own rules, which no Table Schema expresses: what the package must declare
-  (:data:`PACKAGE_SCHEMA`, a table declared once), numbers and booleans written plainly (checked as
-  the cells are converted, on every load: frictionless reads ``NaN``, ``inf``, ``1_000``, non-ASCII
-  digits and ``True`` as values) and the table-level checks a resource names (:data:`TABLE_CHECKS`).
+  (:data:`PACKAGE_SCHEMA`, each table once), numbers and booleans written plainly (on every load, as cells
+  are converted: frictionless reads ``NaN``, ``inf``, ``1_000``, non-ASCII digits and ``True`` as values)
+  and the table-level checks a resource names (:data:`TABLE_CHECKS`).
 
-:func:`validate_all` (``make data``; ``make book`` when a file of ``data/`` changed, under the build's own
-stamp ``_build/.validated.key``) always runs all three. :func:`load` runs frictionless and the table-level
-checks once per process and state of the package: the tables that passed are remembered in memory under
-the sha256 of the package's text, which holds every table's checksum (the file rules hold each file to
-it). No stamp is written: a kernel validates the tables it reads once (a fraction of a second), and
-nothing outside the process has to be trusted or kept in step.
+:func:`validate_all` (``make data``; ``make book``, under the build's own stamp ``_build/.validated.key``)
+always runs all three. :func:`load` runs frictionless and the table checks once per process and state of
+the package: the tables that passed are remembered in memory under the sha256 of the package's text, which
+holds every table's checksum (the file rules hold each file to it). No stamp is written, so nothing outside
+the process must be trusted or kept in step; a kernel validates the tables it reads once (about 0.05 s each).
 
-The checksum is the sha256 of the file's *text*: a byte-order mark, Windows line endings
-and trailing blank lines are not changes of content, so they neither fail the checksum
-nor the parse. For an ordinary UTF-8 file with LF endings it equals ``sha256sum``.
+The checksum is the sha256 of the file's *text*: a byte-order mark, Windows line endings and trailing blank
+lines are not changes of content, so they neither fail the checksum nor the parse. For an ordinary UTF-8
+file with LF endings it equals ``sha256sum``.
 
 Command line (:mod:`kzopinion.data.__main__`)::
 
@@ -63,43 +62,35 @@ MAX_TABLE_BYTES = 2_000_000
 
 # --------------------------------------------------------------------------- package
 
+_STR, _TEXT = {"type": "string"}, {"type": "string", "minLength": 1}
 _FIELD = {
     "type": "object", "required": ["name", "type", "description"],
-    "properties": {
-        "name": {"type": "string", "minLength": 1},
-        "type": {"enum": ["string", "integer", "number", "boolean"]},
-        "constraints": {"type": "object", "properties": {
-            "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "enum": {"type": "array"},
-            "pattern": {"type": "string"}, "minimum": {"type": "number"}, "maximum": {"type": "number"}}},
-    },
+    "properties": {"name": _TEXT, "type": {"enum": ["string", "integer", "number", "boolean"]},
+                   "constraints": {"type": "object", "properties": {
+                       "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "enum": {"type": "array"},
+                       "pattern": _STR, "minimum": {"type": "number"}, "maximum": {"type": "number"}}}},
 }
 PACKAGE_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["name", "resources"],
     "properties": {"resources": {"type": "array", "minItems": 1, "items": {
         "type": "object", "required": ["name", "path", "schema", "hash", "title", "description", "tier", "licenses"],
         "properties": {
-            "name": {"type": "string", "pattern": "^[a-z0-9_.-]+$"},
-            "title": {"type": "string", "minLength": 1},
-            "description": {"type": "string", "minLength": 1},
-            "tier": {"enum": ["published", "external", "coding"]},
+            "name": {"type": "string", "pattern": "^[a-z0-9_.-]+$"}, "title": _TEXT, "description": _TEXT,
+            "tier": {"enum": ["published", "external", "coding"]}, "checks": {"type": "array", "items": _STR},
             "licenses": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "required": ["title"], "properties": {"title": {"type": "string"}}}},
+                "type": "object", "required": ["title"], "properties": {"title": _STR}}},
             "sources": {"type": "array", "items": {
-                "type": "object", "required": ["title", "path"],
-                "properties": {"title": {"type": "string"}, "path": {"type": "string"}}}},
+                "type": "object", "required": ["title", "path"], "properties": {"title": _STR, "path": _STR}}},
             "path": {"type": "string", "pattern": "^[^/].*\\.csv$"},
             "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
-            "checks": {"type": "array", "items": {"type": "string"}},
             "schema": {"type": "object", "required": ["fields"], "properties": {
                 "fields": {"type": "array", "minItems": 1, "items": _FIELD},
-                "missingValues": {"type": "array", "items": {"type": "string"}},
-            }},
+                "missingValues": {"type": "array", "items": _STR}}},
         }}}},
 }
-"""What this project requires of ``data/datapackage.json`` beyond the Data Package standard (which
-frictionless checks: :func:`validate_standard`): the properties every table must have, four field types,
-a sha256 checksum. Constraint values are typed here because frictionless 5.21 fails with a TypeError, not
-an error report, on a ``maximum`` it cannot compare."""
+"""What the project requires of ``data/datapackage.json`` beyond the Data Package standard (:func:`validate_standard`):
+the properties every table must have, four field types, a sha256 checksum; constraint values typed, as frictionless
+5.21 fails with a TypeError, not an error report, on a ``maximum`` it cannot compare."""
 
 _PACKAGE_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
 
@@ -151,10 +142,6 @@ def _check_package(pkg: Any, where: str) -> None:
         if name in names[:index]:
             raise DataValidationError(f"{where}: the table '{name}' is declared twice (resources {names.index(name)} "
                                       f"and {index}, counting from 0). Keep one entry.")
-
-
-def _keys(value: Any) -> list[str]:
-    return [] if value is None else [value] if isinstance(value, str) else list(value)
 
 
 def entry_digest(name: str, root: Path | None = None) -> str:
@@ -340,16 +327,13 @@ def validate_standard(root: Path | None = None, names: list[str] | None = None) 
 
 # --------------------------------------------------------------------------- frictionless errors, as sentences
 
-_LABELS = {"incorrect-label", "missing-label", "extra-label", "blank-label", "duplicate-label", "blank-header"}
-
-
 def refusal(error: Any, res: dict[str, Any]) -> str:
     """One frictionless error on table ``res`` as one sentence: the file, the row (and its line), the column,
     what is wrong and the fix."""
     file, fields = f"data/{res['path']}", res["schema"]["fields"]
     declared = [f["name"] for f in fields]
     rule = f" (Table Schema rule '{error.type}', checked by frictionless)."
-    if error.type in _LABELS:
+    if error.type.endswith("-label") or error.type == "blank-header":
         labels = list(getattr(error, "labels", None) or [])
         missing, extra = [c for c in declared if c not in labels], [c for c in labels if c not in declared]
         parts = [f"missing column(s) {missing}"] * bool(missing) + [f"unknown column(s) {extra}"] * bool(extra)
@@ -382,7 +366,8 @@ def refusal(error: Any, res: dict[str, Any]) -> str:
         }.get(constraint, f"'{cell}' breaks the constraint {constraint} {limit!r}")
         return f"{at}: {problem}; correct the cell (or the schema, if the value is right){rule}"
     if error.type in ("unique-error", "primary-key"):
-        columns = [column] if column else _keys(res["schema"].get("primaryKey"))
+        key = res["schema"].get("primaryKey")
+        columns = [column] if column else [key] if isinstance(key, str) else list(key)
         label = f"column '{columns[0]}'" if len(columns) == 1 else f"columns {columns}"
         at += f", {label}" if error.type == "primary-key" else ""
         value = [error.cells[declared.index(c)] for c in columns]
@@ -401,18 +386,15 @@ def refusal(error: Any, res: dict[str, Any]) -> str:
 
 def _descriptor_refusal(err: Any, pkg: dict[str, Any]) -> str:
     """A data package frictionless refuses to read, as a sentence naming the first entry it refuses."""
-    from frictionless import FrictionlessException, Resource
+    from frictionless import Resource
 
-    where = "data/datapackage.json"
-    for res in pkg["resources"]:
-        try:
-            Resource({k: v for k, v in res.items() if k != "checks"})
-        except FrictionlessException:
-            where += f", resource '{res['name']}'"
-            break
-    reasons = getattr(err, "reasons", None) or [err.error]
-    return (f"{where}: {'; '.join(r.note or r.message for r in reasons)}. Compare the entry with the others in "
-            "the file (Data Package standard, checked by frictionless).")
+    reports = {r["name"]: Resource.validate_descriptor({k: v for k, v in r.items() if k != "checks"})
+               for r in pkg["resources"]}
+    name = next((name for name, report in reports.items() if not report.valid), None)
+    reasons = reports[name].errors if name else getattr(err, "reasons", None) or [err.error]
+    return (f"data/datapackage.json{f', resource {name!r}' if name else ''}: "
+            f"{'; '.join(r.note or r.message for r in reasons)}. Compare the entry with the others in the file "
+            "(Data Package standard, checked by frictionless).")
 
 
 # --------------------------------------------------------------------------- typed columns, written plainly
@@ -450,13 +432,9 @@ _NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.ASCII | re.I)
 
 
 def _series(values: list[str | None], kind: str) -> pd.Series:
-    if kind == "integer":
-        return pd.Series([None if v is None else int(v) for v in values], dtype="Int64")
-    if kind == "number":
-        return pd.Series([float("nan") if v is None else float(v) for v in values], dtype="float64")
-    if kind == "boolean":
-        return pd.Series([None if v is None else v == "true" for v in values], dtype="boolean")
-    return pd.Series(values, dtype="string")
+    convert, dtype = {"integer": (int, "Int64"), "number": (float, "float64"),
+                      "boolean": ("true".__eq__, "boolean")}.get(kind, (str, "string"))
+    return pd.Series([None if v is None else convert(v) for v in values], dtype=dtype)
 
 
 def _rel(path: Path, root: Path | None) -> str:
@@ -485,19 +463,15 @@ def _check_focus_group_nesting(frame: pd.DataFrame, file: str, root: Path) -> No
         if count > base:
             raise DataValidationError(f"{at}, column 'count': code '{code}' counts {count}, more than its base "
                                       f"{base}; correct the count or the base.")
-        children = frame[frame["parent_codes"].map(lambda p, code=code: code in _split(p))] if partitioned else None
-        if children is not None and int(children["count"].sum()) != count:
-            raise DataValidationError(
-                f"{at}, column 'count': code '{code}' is marked partitioned but its children "
-                f"{children['code'].tolist()} sum to {int(children['count'].sum())}, not {count}; correct the "
-                "counts, or set the column 'partitioned' to false."
-            )
+        children = frame[frame["parent_codes"].map(lambda p, code=code: code in _split(p))]
+        if partitioned and int(children["count"].sum()) != count:
+            raise DataValidationError(f"{at}, column 'count': code '{code}' is marked partitioned but its children "
+                                      f"{children['code'].tolist()} sum to {int(children['count'].sum())}, not "
+                                      f"{count}; correct the counts, or set the column 'partitioned' to false.")
 
 
 def _split(parents: Any) -> list[str]:
-    if parents is None or parents is pd.NA or (isinstance(parents, float) and parents != parents):
-        return []
-    return [p.strip() for p in str(parents).split(";") if p.strip()]
+    return [p.strip() for p in parents.split(";") if p.strip()] if isinstance(parents, str) else []
 
 
 def _check_claims_tables(frame: pd.DataFrame, file: str, root: Path) -> None:
