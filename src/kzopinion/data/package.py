@@ -15,10 +15,10 @@ sentence naming the file, the row (and line), the column and the fix:
   and the table-level checks a resource names (:data:`TABLE_CHECKS`).
 
 :func:`validate_all` (``make data``; ``make book``, under the build's own stamp ``_build/.validated.key``)
-always runs all three. :func:`load` runs frictionless and the table checks once per process and state of
-the package: the tables that passed are remembered in memory under the sha256 of the package's text, which
-holds every table's checksum (the file rules hold each file to it). No stamp is written, so nothing outside
-the process must be trusted or kept in step; a kernel validates the tables it reads once (about 0.05 s each).
+always runs all three. :func:`load` runs it once per process and state of the package: the package states
+found valid are remembered in memory by the sha256 of the package's text, which holds every table's checksum
+(the file rules hold each file to it). No stamp is written, so nothing outside the process must be trusted
+or kept in step; a kernel validates the package once, in about 0.5 s (frictionless's import included).
 
 The checksum is the sha256 of the file's *text*: a byte-order mark, Windows line endings and trailing blank
 lines are not changes of content, so they neither fail the checksum nor the parse. For an ordinary UTF-8
@@ -226,35 +226,26 @@ def _checked_text(name: str, root: Path) -> tuple[dict[str, Any], str, str]:
 def load(name: str, root: Path | None = None) -> pd.DataFrame:
     """Read table ``name``, validated; integer columns are nullable ``Int64``.
 
-    The file rules and the plain-value rule run on every load; frictionless and the table's own checks
-    once per process and state of the package (see the module docstring). Raises
-    :class:`DataValidationError` naming file, row, column and the fix.
+    The file rules and the plain-value rule run on every load; the whole package is validated
+    (:func:`validate_all`) once per process and state of the package (see the module docstring).
+    Raises :class:`DataValidationError` naming file, row, column and the fix.
     """
     root = root or paths.root()
     res, file, text = _checked_text(name, root)
-    valid = _valid_tables(root)
-    if name not in valid:
-        validate_standard(root, [name])
+    if _state(root) not in _VALID:
+        validate_all(root)
     frame = _frame(res, file, text)
-    if name not in valid:
-        _check_table(name, res, file, frame, root)
-        valid.add(name)
     if not _VALIDATING[0]:
         LOADED.add(name)
     return frame
 
 
-_VALID: dict[str, set[str]] = {}  # the tables this process found valid, under the package state they passed in
+_VALID: set[str] = set()  # the states of the package this process found valid
 
 
-def _valid_tables(root: Path) -> set[str]:
-    """The tables found valid in the package's current state: the sha256 of its text, which holds every table's
-    checksum, schema and checks (under a millisecond). Those of other states are forgotten."""
-    state = hashlib.sha256(json.dumps(package(root), sort_keys=True).encode("utf-8")).hexdigest()
-    if state not in _VALID:
-        _VALID.clear()
-        _VALID[state] = set()
-    return _VALID[state]
+def _state(root: Path) -> str:
+    """The package's state: the sha256 of its text, which holds every table's checksum, schema and checks."""
+    return hashlib.sha256(json.dumps(package(root), sort_keys=True).encode()).hexdigest()
 
 
 def _check_table(name: str, res: dict[str, Any], file: str, frame: pd.DataFrame, root: Path) -> None:
@@ -276,8 +267,8 @@ def validate_all(root: Path | None = None, progress: Callable[[str], None] | Non
     root = root or paths.root()
     names = resource_names(root)
     validate_standard(root)
-    valid = _valid_tables(root)
-    valid.update(names)  # a table check may load another table (claims): frictionless has just checked it
+    state = _state(root)
+    _VALID.add(state)  # a table check may load another table (claims): frictionless has just checked it
     try:
         for name in names:
             res, file, text = _checked_text(name, root)
@@ -285,44 +276,37 @@ def validate_all(root: Path | None = None, progress: Callable[[str], None] | Non
             if progress:
                 progress(name)
     except DataValidationError:
-        valid.clear()
+        _VALID.discard(state)
         raise
     return names
 
 
-def validate_standard(root: Path | None = None, names: list[str] | None = None) -> None:
-    """Validate the tables ``names`` (default: the whole package) with ``frictionless``: the package descriptor,
-    every field's type and constraints, ``primaryKey``, ``unique`` and ``foreignKeys``; over the tables'
-    canonical text (see :func:`canonical_text`), after the file rules. The first error is raised as a
-    :class:`DataValidationError` sentence (:func:`refusal`)."""
+def validate_standard(root: Path | None = None) -> None:
+    """Validate the package with ``frictionless``: its descriptor, every field's type and constraints,
+    ``primaryKey``, ``unique`` and ``foreignKeys``; over the tables' canonical text (see :func:`canonical_text`),
+    after the file rules. The first error is raised as a :class:`DataValidationError` sentence (:func:`refusal`)."""
     from frictionless import FrictionlessException, Package
 
     root = root or paths.root()
     pkg = package(root)
     descriptor = json.loads(json.dumps(pkg))
-    wanted = names or [r["name"] for r in descriptor["resources"]]
-    needed = set(wanted) | {fk["reference"]["resource"] for r in descriptor["resources"] if r["name"] in wanted
-                            for fk in r["schema"].get("foreignKeys", []) if fk["reference"].get("resource")}
     with tempfile.TemporaryDirectory(prefix="kzopinion-validate-") as scratch:
         for res in descriptor["resources"]:
             res.pop("checks", None)  # the project's own table checks: _check_table
-            if res["name"] in needed:
-                copy = Path(scratch) / res["path"]
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                copy.write_text(_checked_text(res["name"], root)[2], encoding="utf-8")
+            copy = Path(scratch) / res["path"]
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(_checked_text(res["name"], root)[2], encoding="utf-8")
         try:
-            standard = Package(descriptor, basepath=scratch)
-            reports = [standard.validate()] if names is None else [standard.get_resource(n).validate() for n in names]
+            report = Package(descriptor, basepath=scratch).validate()
         except FrictionlessException as err:
             raise DataValidationError(_descriptor_refusal(err, pkg)) from None
-    for report in reports:
-        for task in report.tasks:
-            if task.errors:  # a short or long row first: it explains the empty cells after it
-                first = min(task.errors, key=lambda e: (getattr(e, "row_number", 0) or 0, not e.type.endswith("-cell")))
-                raise DataValidationError(refusal(first, resource(task.name, root)))
-        if report.errors:
-            raise DataValidationError(f"data/datapackage.json: {report.errors[0].message}. Compare the entry with "
-                                      "the others in the file.")
+    for task in report.tasks:
+        if task.errors:  # a short or long row first: it explains the empty cells after it
+            first = min(task.errors, key=lambda e: (getattr(e, "row_number", 0) or 0, not e.type.endswith("-cell")))
+            raise DataValidationError(refusal(first, resource(task.name, root)))
+    if report.errors:
+        raise DataValidationError(f"data/datapackage.json: {report.errors[0].message}. Compare the entry with the "
+                                  "others in the file.")
 
 
 # --------------------------------------------------------------------------- frictionless errors, as sentences
