@@ -1,7 +1,8 @@
 """The data layer: the data package and everything that reads it.
 
 - :mod:`kzopinion.data.package`: load any table of ``data/datapackage.json`` by name, validated
-  against its schema and checksum (re-exported here: ``from kzopinion import data; data.load(...)``);
+  against its checksum, by frictionless against its schema, and by the project's own rules
+  (re-exported here: ``from kzopinion import data; data.load(...)``);
 - :mod:`kzopinion.data.schema`: the harmonised respondent-level schema and its codings;
 - :mod:`kzopinion.data.microdata`: registration and loading of respondent-level files;
 - :mod:`kzopinion.data.simulate`: the stand-in respondents used when no file is registered;
