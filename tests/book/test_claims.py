@@ -13,7 +13,7 @@ from fixtures import edit_table
 
 from kzopinion import data
 from kzopinion.chapters import replication_report
-from kzopinion.data.provenance import Cell, Traced
+from kzopinion.data.provenance import Cell, Tables, Traced
 from kzopinion.paper import ledger as claims
 from kzopinion.paper import records, report_tables
 
@@ -234,3 +234,16 @@ def test_the_microdata_edition_is_consistent_when_files_are_registered(root):
         assert not any(u == f"simulated:{s}" for u in used for s in registered), (row.id, used)
     real = ledger[ledger["tier"].str.contains("microdata")]
     assert set(real["status"]) <= {"confirmed", "differs"} and (real["book_text"] != "").all()
+
+
+def test_a_bound_claim_without_a_cell_or_a_format_is_refused_naming_its_row(root):
+    """The ledger's own rules for a claim bound to its cell (the data package checks only that the cell exists)."""
+    from kzopinion.chapters import data_sources
+
+    tables = Tables(root)
+    bound = tables.rows("claims", "ds_")
+    claim_id = bound.loc[bound["binding"].eq("cell").fillna(False), "id"].iloc[0]
+    for column, fix in (("format", "give one of count"), ("table", "names no cell")):
+        broken = tables.replaced(Cell("claims", claim_id, column), None)
+        with pytest.raises(ValueError, match=rf"claims.csv, row '{claim_id}'.*{fix}"):
+            claims.section_values(data_sources, broken)

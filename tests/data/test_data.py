@@ -203,7 +203,8 @@ def test_a_table_declared_twice_is_refused(repo_copy):
     (lambda pkg: pkg.update(resources={"a": 1}), r"at \['resources'\], .* is not of type 'array'"),
     (lambda pkg: pkg["resources"][3].pop("schema"), r"at \['resources'\]\[3\] \(resource 'focus_group_codes'\), "
                                                     r"'schema' is a required property"),
-    (lambda pkg: pkg["resources"][0]["schema"].update(primaryKey=["nope"]), r"the key names the column 'nope'"),
+    (lambda pkg: pkg["resources"][0]["schema"].update(primaryKey=["nope"]),
+     r"data/datapackage.json, resource 'survey_designs': primary key \"\['nope'\]\" does not match the fields"),
     (lambda pkg: pkg.clear(), r"'name' is a required property"),
 ])
 def test_a_package_of_the_wrong_shape_is_refused_with_a_sentence(repo_copy, damage, expected):
@@ -233,22 +234,19 @@ def test_every_keyed_table_declares_its_natural_key(root):
     assert unkeyed == [], "every table has a natural key: declare it as primaryKey"
 
 
-def test_the_package_passes_the_standard_validator(root):
-    import subprocess
-    import sys
-    from pathlib import Path
+def test_the_package_as_committed_passes_the_standard_validator(root):
+    from frictionless import Package  # what `frictionless validate data/datapackage.json` runs
 
-    result = subprocess.run([str(Path(sys.executable).with_name("frictionless")), "validate", "data/datapackage.json"],
-                            cwd=root, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout[-3000:]
+    report = Package(str(root / "data" / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:5]
 
 
 @pytest.mark.parametrize("table, old, new, expected", [
     ("figure2_reasons", "negative,1,aggressive foreign policy,39,13,26,42\n",
      "negative,1,aggressive foreign policy,39,13,26,42\nnegative,1,aggressive foreign policy,39,13,26,42\n",
-     r"figure2_reasons.csv, row 17 \(line 18\): .*primary key.*rule 'primary-key'"),
+     r"figure2_reasons.csv, row 17 \(line 18\), columns \['opinion', 'rank'\]: .*primary key.*rule 'primary-key'"),
     ("figure2_reason_classes", "aggressive foreign policy", "agressive foreign policy",
-     r"figure2_reason_classes.csv, row \d+ \(line \d+\): .*foreign key.*rule 'foreign-key'"),
+     r"figure2_reason_classes.csv, row \d+ \(line \d+\), column\(s\) .*foreign key.*rule 'foreign-key'"),
 ])
 def test_the_standard_validator_refuses_what_the_schema_forbids(repo_copy, table, old, new, expected):
     edit_table(repo_copy, table, old, new)
@@ -260,3 +258,108 @@ def test_the_standard_validator_reads_the_canonical_text(repo_copy):
     path = repo_copy / "data/published/survey_designs.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n")
     data.validate_standard(repo_copy)
+
+
+# --------------------------------------------------------------------------- frictionless errors, as sentences
+
+
+@pytest.mark.parametrize("table, old, new, expected", [
+    ("gallup_relations_2014", ",72\n", ",72,5\n",
+     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\): 4 cells but the header has 3\. Quote cells"),
+    ("gallup_relations_2014", ",72\n", "\n",
+     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\): 2 cells but the header has 3\. Add the missing"),
+    ("gallup_relations_2014", "\n2014,", "\n2014.5,",
+     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\), column 'year': '2014.5' is not of type integer; "
+     r"correct the value"),
+    ("gallup_relations_2014", ",72\n", ",\n",
+     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\), column 'percent': a value is required but the "
+     r"cell is empty; correct the cell"),
+    ("gallup_relations_2014", "year,answer,percent", "year,percent,answer",
+     r"^data/published/gallup_relations_2014.csv: the header \['year', 'percent', 'answer'\] is not in the declared "
+     r"order; .* declares \['year', 'answer', 'percent'\]\. Make the file's header and the schema agree"),
+    ("figure2_reasons", "negative,1,aggressive", "negativ,1,aggressive",
+     r"^data/published/figure2_reasons.csv, row \d+ \(line \d+\), column 'opinion': 'negativ' is not one of the "
+     r"allowed values \['positive', 'negative'\]; correct the cell"),
+])
+def test_every_frictionless_error_is_one_sentence_naming_file_row_column_and_fix(repo_copy, table, old, new, expected):
+    edit_table(repo_copy, table, old, new)
+    with pytest.raises(data.DataValidationError, match=expected) as err:
+        data.load(table, repo_copy)
+    assert str(err.value).endswith("checked by frictionless).") and str(err.value).count(". ") <= 1
+
+
+# --------------------------------------------------------------------------- the project's rules, beyond the standard
+
+
+def _frictionless_alone_accepts(repo, table=None) -> bool:
+    """Whether frictionless by itself (its default checks) finds the package (or one of its tables) valid."""
+    from frictionless import Package
+
+    package = Package(str(repo / "data" / "datapackage.json"))
+    return (package.get_resource(table) if table else package).validate().valid
+
+
+_SOFT_POWER = ("soft_power_2020", "United States overall score,,67.1,")
+PROJECT_RULES = {
+    "infinity": (*_SOFT_POWER, "United States overall score,,inf,",
+                 r"row 2 \(line 3\), column 'value': 'inf' is not a finite number; leave the cell empty"),
+    "digit separator": (*_SOFT_POWER, "United States overall score,,6_7.1,",
+                        r"row 2 \(line 3\), column 'value': '6_7.1' is not of type number; write it in plain ASCII"),
+    "full-width digits": (*_SOFT_POWER, "United States overall score,,\uff16\uff17.1,", r"is not of type number"),
+    "a space": (*_SOFT_POWER, "United States overall score,, 67.1,", r"' 67.1' is not of type number"),
+    "integer separator": ("gallup_relations_2014", "\n2014,", "\n2_014,",
+                          r"row 1 \(line 2\), column 'year': '2_014' is not of type integer"),
+    "boolean spelling": ("focus_group_codes", ",93,true,", ",93,True,",
+                         r"column 'partitioned': 'True' is not of type boolean; write true or false"),
+    "nested count above its parent": ("focus_group_codes", "neg_homosexuality,neg_sexual_familial,cultural,19,",
+                                      "neg_homosexuality,neg_sexual_familial,cultural,21,",
+                                      r"row \d+ \(line \d+\), column 'count': code 'neg_homosexuality' counts 21, "
+                                      r"more than its parent 'neg_sexual_familial' \(\d+\); correct one of the two"),
+    "a claim naming a row its table lacks": ("claims", ",published,survey_designs,gallup,start,",
+                                             ",published,survey_designs,galup,start,",
+                                             r"claims.csv, row \d+ \(line \d+\), column 'key': claim "
+                                             r"'ds_gallup_first_year' names the row 'galup', which "
+                                             r"published/survey_designs.csv lacks; correct the key"),
+}
+
+
+@pytest.mark.parametrize("rule", PROJECT_RULES)
+def test_each_project_rule_catches_what_frictionless_alone_lets_through(repo_copy, rule):
+    table, old, new, expected = PROJECT_RULES[rule]
+    edit_table(repo_copy, table, old, new)
+    assert _frictionless_alone_accepts(repo_copy, table), f"frictionless catches '{rule}' itself: drop the rule"
+    with pytest.raises(data.DataValidationError, match=expected):
+        data.load(table, repo_copy)
+
+
+def test_what_the_project_requires_of_the_package_is_beyond_the_standard(repo_copy):
+    path, pkg = _package(repo_copy)
+    for entry in pkg["resources"]:
+        del entry["tier"]
+    _save(path, pkg)
+    assert _frictionless_alone_accepts(repo_copy)
+    with pytest.raises(data.DataValidationError, match=r"at \['resources'\]\[0\] \(resource 'survey_designs'\), "
+                                                       r"'tier' is a required property"):
+        data.validate_all(repo_copy)
+
+
+def test_the_package_is_validated_once_per_process_and_state(repo_copy, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("kzopinion.data.package")
+    data.validate_all(repo_copy)
+    build = repo_copy / "_build"
+    assert not build.exists() and not (repo_copy / ".venv").exists(), "validation writes no stamp of its own"
+
+    def again(*args, **kwargs):
+        raise AssertionError("validated again although the package did not change")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "validate_standard", again)
+        assert len(data.load("gallup_relations_2014", repo_copy)) > 0
+        edit(repo_copy / "data/published/gallup_relations_2014.csv", ",72\n", ",73\n")  # the file rules still run
+        with pytest.raises(data.DataValidationError, match=r"gallup_relations_2014.csv changed: its checksum"):
+            data.load("gallup_relations_2014", repo_copy)
+    edit_table(repo_copy, "gallup_relations_2014", ",73\n", ",140\n")  # a new state: validated again
+    with pytest.raises(data.DataValidationError, match=r"column 'percent': value 140 is above the maximum 100"):
+        data.load("gallup_relations_2014", repo_copy)

@@ -1,7 +1,8 @@
 """The data layer: the data package and everything that reads it.
 
 - :mod:`kzopinion.data.package`: load any table of ``data/datapackage.json`` by name, validated
-  against its schema and checksum (re-exported here: ``from kzopinion import data; data.load(...)``);
+  against its checksum, by frictionless against its schema, and by the project's own rules
+  (re-exported here: ``from kzopinion import data; data.load(...)``);
 - :mod:`kzopinion.data.schema`: the harmonised respondent-level schema and its codings;
 - :mod:`kzopinion.data.microdata`: respondent-level data as notebooks and chapters get it (``load``):
   registered files in the microdata edition, the simulated stand-in otherwise;

@@ -1,17 +1,28 @@
 """Load any table of the data package by name, validated against its schema and checksum.
 
-``data/datapackage.json`` (a Frictionless Data Package) describes every table: its file,
-source, licence, field schema and ``hash``. :func:`load` reads the CSV, checks the
-checksum, the header, every cell's type and constraints, and any table-level checks the
-resource names, and raises :class:`DataValidationError` naming the file, row, column and
-rule on the first problem it finds. The package itself is checked first (its shape, against
-:data:`PACKAGE_SCHEMA`, and that no table is declared twice); each table then against its
-schema: types, constraints, non-finite numbers, ``primaryKey`` (composite keys too), ``unique``
-and ``foreignKeys``, and a size cap (:data:`MAX_TABLE_BYTES`).
+``data/datapackage.json`` (a Frictionless Data Package) describes every table: its file, source, licence,
+field schema and ``hash``. Validation has three parts, each refusing with one :class:`DataValidationError`
+sentence naming the file, the row (and line), the column and the fix:
 
-The checksum is the sha256 of the file's *text*: a byte-order mark, Windows line endings
-and trailing blank lines are not changes of content, so they neither fail the checksum
-nor the parse. For an ordinary UTF-8 file with LF endings it equals ``sha256sum``.
+- the project's file rules, on every :func:`load`: the file exists, is UTF-8, stays under
+  :data:`MAX_TABLE_BYTES` and matches its recorded checksum;
+- the Data Package standard, checked by ``frictionless`` alone (:func:`validate_standard`): the descriptor,
+  the header, every cell's type and constraints, ``primaryKey``, ``unique`` and ``foreignKeys``; its errors
+  become sentences in one place (:func:`refusal`);
+- the project's own rules, which no Table Schema expresses: what the package must declare
+  (:data:`PACKAGE_SCHEMA`, each table once), numbers and booleans written plainly (on every load, as cells
+  are converted: frictionless reads ``NaN``, ``inf``, ``1_000``, non-ASCII digits and ``True`` as values)
+  and the table-level checks a resource names (:data:`TABLE_CHECKS`).
+
+:func:`validate_all` (``make data``; ``make book``, under the build's own stamp ``_build/.validated.key``)
+always runs all three. :func:`load` runs it once per process and state of the package: the package states
+found valid are remembered in memory by the sha256 of the package's text, which holds every table's checksum
+(the file rules hold each file to it). No stamp is written, so nothing outside the process must be trusted
+or kept in step; a kernel validates the package once, in about 0.5 s (frictionless's import included).
+
+The checksum is the sha256 of the file's *text*: a byte-order mark, Windows line endings and trailing blank
+lines are not changes of content, so they neither fail the checksum nor the parse. For an ordinary UTF-8
+file with LF endings it equals ``sha256sum``.
 
 Command line (:mod:`kzopinion.data.__main__`)::
 
@@ -25,9 +36,9 @@ import csv
 import hashlib
 import io
 import json
-import math
 import re
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,8 +53,8 @@ class DataValidationError(ValueError):
 
 
 # Tables loaded by this process (see kzopinion.book.kernel_reads: a record depends on the tables it loaded).
-# Tables read only to validate another (foreign keys, table checks) are not recorded: they decide
-# whether a table is valid, which the build checks before executing anything, not what it holds.
+# Tables read only to validate another (table checks) are not recorded: they decide whether a table is
+# valid, which the build checks before executing anything, not what it holds.
 LOADED: set[str] = set()
 _VALIDATING = [0]
 # A table is a transcription of printed numbers: anything this large is a mistake, not data.
@@ -51,47 +62,35 @@ MAX_TABLE_BYTES = 2_000_000
 
 # --------------------------------------------------------------------------- package
 
+_STR, _TEXT = {"type": "string"}, {"type": "string", "minLength": 1}
 _FIELD = {
     "type": "object", "required": ["name", "type", "description"],
-    "properties": {
-        "name": {"type": "string", "minLength": 1},
-        "type": {"enum": ["string", "integer", "number", "boolean"]},
-        "constraints": {"type": "object", "properties": {
-            "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "enum": {"type": "array"},
-            "pattern": {"type": "string"}, "minimum": {"type": "number"}, "maximum": {"type": "number"}}},
-    },
+    "properties": {"name": _TEXT, "type": {"enum": ["string", "integer", "number", "boolean"]},
+                   "constraints": {"type": "object", "properties": {
+                       "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "enum": {"type": "array"},
+                       "pattern": _STR, "minimum": {"type": "number"}, "maximum": {"type": "number"}}}},
 }
-_KEY = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
 PACKAGE_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["name", "resources"],
     "properties": {"resources": {"type": "array", "minItems": 1, "items": {
         "type": "object", "required": ["name", "path", "schema", "hash", "title", "description", "tier", "licenses"],
         "properties": {
-            "name": {"type": "string", "pattern": "^[a-z0-9_.-]+$"},
-            "title": {"type": "string", "minLength": 1},
-            "description": {"type": "string", "minLength": 1},
-            "tier": {"enum": ["published", "external", "coding"]},
+            "name": {"type": "string", "pattern": "^[a-z0-9_.-]+$"}, "title": _TEXT, "description": _TEXT,
+            "tier": {"enum": ["published", "external", "coding"]}, "checks": {"type": "array", "items": _STR},
             "licenses": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "required": ["title"], "properties": {"title": {"type": "string"}}}},
+                "type": "object", "required": ["title"], "properties": {"title": _STR}}},
             "sources": {"type": "array", "items": {
-                "type": "object", "required": ["title", "path"],
-                "properties": {"title": {"type": "string"}, "path": {"type": "string"}}}},
+                "type": "object", "required": ["title", "path"], "properties": {"title": _STR, "path": _STR}}},
             "path": {"type": "string", "pattern": "^[^/].*\\.csv$"},
             "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
-            "checks": {"type": "array", "items": {"type": "string"}},
             "schema": {"type": "object", "required": ["fields"], "properties": {
                 "fields": {"type": "array", "minItems": 1, "items": _FIELD},
-                "missingValues": {"type": "array", "items": {"type": "string"}},
-                "primaryKey": _KEY,
-                "foreignKeys": {"type": "array", "items": {
-                    "type": "object", "required": ["fields", "reference"],
-                    "properties": {"fields": _KEY, "reference": {
-                        "type": "object", "required": ["resource", "fields"],
-                        "properties": {"resource": {"type": "string"}, "fields": _KEY}}}}},
-            }},
+                "missingValues": {"type": "array", "items": _STR}}},
         }}}},
 }
-"""The shape of ``data/datapackage.json`` this project relies on (a subset of Data Package v1)."""
+"""What the project requires of ``data/datapackage.json`` beyond the Data Package standard (:func:`validate_standard`):
+the properties every table must have, four field types, a sha256 checksum; constraint values typed, as frictionless
+5.21 fails with a TypeError, not an error report, on a ``maximum`` it cannot compare."""
 
 _PACKAGE_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
 
@@ -121,7 +120,8 @@ def package(root: Path | None = None) -> dict[str, Any]:
 
 
 def _check_package(pkg: Any, where: str) -> None:
-    """Refuse a package of the wrong shape or with a table declared twice, saying where."""
+    """Refuse a package without what the project requires of it (:data:`PACKAGE_SCHEMA`) or with a table
+    declared twice, saying where."""
     import jsonschema
 
     errors = sorted(jsonschema.Draft7Validator(PACKAGE_SCHEMA).iter_errors(pkg), key=lambda e: list(e.path))
@@ -137,24 +137,11 @@ def _check_package(pkg: Any, where: str) -> None:
             f"{where} does not have the shape of a data package: at {location}{name}, {error.message}. "
             "Compare the entry with the others in the file."
         )
-    seen: dict[str, int] = {}
-    for index, entry in enumerate(pkg["resources"]):
-        if entry["name"] in seen:
-            raise DataValidationError(
-                f"{where}: the table '{entry['name']}' is declared twice (resources {seen[entry['name']]} and "
-                f"{index}, counting from 0). Keep one entry."
-            )
-        seen[entry["name"]] = index
-        fields = [f["name"] for f in entry["schema"]["fields"]]
-        for key in _keys(entry["schema"].get("primaryKey")) + [
-                f for fk in entry["schema"].get("foreignKeys", []) for f in _keys(fk["fields"])]:
-            if key not in fields:
-                raise DataValidationError(f"{where}, resource '{entry['name']}': the key names the column "
-                                          f"'{key}', which its schema does not declare ({fields}).")
-
-
-def _keys(value: Any) -> list[str]:
-    return [] if value is None else [value] if isinstance(value, str) else list(value)
+    names = [entry["name"] for entry in pkg["resources"]]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise DataValidationError(f"{where}: the table '{name}' is declared twice (resources {names.index(name)} "
+                                      f"and {index}, counting from 0). Keep one entry.")
 
 
 def entry_digest(name: str, root: Path | None = None) -> str:
@@ -203,12 +190,9 @@ def sha256(path: Path) -> str:
     return "sha256:" + hashlib.sha256(canonical_text(path).encode("utf-8")).hexdigest()
 
 
-def load(name: str, root: Path | None = None) -> pd.DataFrame:
-    """Read table ``name``, validated; integer columns are nullable ``Int64``.
-
-    Raises :class:`DataValidationError` naming file, row, column and rule.
-    """
-    root = root or paths.root()
+def _checked_text(name: str, root: Path) -> tuple[dict[str, Any], str, str]:
+    """A table's entry, its file (as the user names it) and its canonical text, after the project's file rules:
+    the file exists, is under :data:`MAX_TABLE_BYTES`, is UTF-8 and matches its recorded checksum."""
     res = resource(name, root)
     path = root / "data" / res["path"]
     where = f"declared by resource '{name}' in data/datapackage.json"
@@ -226,214 +210,215 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
             "(make data), never in the data package."
         )
     try:
-        actual = sha256(path)
+        text = canonical_text(path)
     except UnicodeDecodeError as err:
         raise DataValidationError(not_utf8(_rel(path, root), path.read_bytes(), err)) from None
-    expected = res.get("hash")
+    actual, expected = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), res.get("hash")
     if actual != expected:
         raise DataValidationError(
             f"{_rel(path, root)} changed: its checksum is {actual} but data/datapackage.json "
             f"(resource '{name}') records {expected}. If the edit is intended and its source is "
             f"documented, update the checksum with: python -m kzopinion.data rehash {name}"
         )
-    rows = list(csv.reader(io.StringIO(canonical_text(path))))
-    if not rows:
-        raise DataValidationError(f"{_rel(path, root)} is empty ({where}).")
-    header, body = rows[0], rows[1:]
-    fields = res["schema"]["fields"]
-    declared = [f["name"] for f in fields]
-    missing = [c for c in declared if c not in header]
-    extra = [c for c in header if c not in declared]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {missing}")
-        if extra:
-            parts.append(f"unknown column(s) {extra}")
-        raise DataValidationError(
-            f"{_rel(path, root)}: {' and '.join(parts)}; the schema ({where}) declares {declared}. "
-            "Make the file's header and the schema agree."
-        )
-    missing_values = set(res["schema"].get("missingValues", [""]))
-    columns: dict[str, list[Any]] = {c: [] for c in declared}
-    for row_number, row in enumerate(body, start=1):
-        if len(row) != len(header):
-            raise DataValidationError(
-                f"{_rel(path, root)}, row {row_number} (line {row_number + 1}): {len(row)} cells "
-                f"but the header has {len(header)}. Quote cells that contain commas."
-            )
-        cells = dict(zip(header, row))
-        for field in fields:
-            columns[field["name"]].append(
-                _cell(cells[field["name"]], field, missing_values, f"{_rel(path, root)}, row {row_number} "
-                      f"(line {row_number + 1}), column '{field['name']}'")
-            )
-    frame = pd.DataFrame({f["name"]: _series(columns[f["name"]], f) for f in fields})
-    _VALIDATING[0] += 1
-    try:
-        _check_table(name, res, frame, _rel(path, root), root)
-    finally:
-        _VALIDATING[0] -= 1
+    return res, _rel(path, root), text
+
+
+def load(name: str, root: Path | None = None) -> pd.DataFrame:
+    """Read table ``name``, validated; integer columns are nullable ``Int64``.
+
+    The file rules and the plain-value rule run on every load; the whole package is validated
+    (:func:`validate_all`) once per process and state of the package (see the module docstring).
+    Raises :class:`DataValidationError` naming file, row, column and the fix.
+    """
+    root = root or paths.root()
+    res, file, text = _checked_text(name, root)
+    if _state(root) not in _VALID:
+        validate_all(root)
+    frame = _frame(res, file, text)
     if not _VALIDATING[0]:
         LOADED.add(name)
     return frame
 
 
-def _check_table(name: str, res: dict[str, Any], frame: pd.DataFrame, where: str, root: Path | None) -> None:
-    """Keys, foreign keys and the resource's own table-level checks."""
-    key = _keys(res["schema"].get("primaryKey"))
-    if key:
-        _check_unique(frame, key, where, "the primary key")
-    for field in res["schema"]["fields"]:
-        if field.get("constraints", {}).get("unique"):
-            _check_unique(frame, [field["name"]], where, "a unique column")
-    for foreign in res["schema"].get("foreignKeys", []):
-        _check_foreign_key(frame, foreign, where, root)
-    for check in res.get("checks", []):
-        if check not in TABLE_CHECKS:
-            raise DataValidationError(f"Resource '{name}' names an unknown check '{check}'.")
-        TABLE_CHECKS[check](frame, where)
+_VALID: set[str] = set()  # the states of the package this process found valid
 
 
-def _check_unique(frame: pd.DataFrame, columns: list[str], where: str, what: str) -> None:
-    """Refuse a repeated (or, for a primary key, empty) value, naming both rows and the column(s)."""
-    label = f"column '{columns[0]}'" if len(columns) == 1 else f"columns {columns}"
-    if what == "the primary key":
-        for column in columns:
-            empty = frame.index[frame[column].isna()].tolist()
-            if empty:
-                raise DataValidationError(f"{where}, row {empty[0] + 1} (line {empty[0] + 2}), column '{column}': "
-                                          f"the cell is empty but {label} is the primary key.")
-    keys = [tuple(row) for row in frame[columns].astype(object).itertuples(index=False)]
-    first: dict[tuple, int] = {}
-    for number, value in enumerate(keys, start=1):
-        if value in first:
-            shown = value[0] if len(value) == 1 else value
-            raise DataValidationError(
-                f"{where}, row {number} (line {number + 1}), {label}: {shown!r} repeats row {first[value]} "
-                f"(line {first[value] + 1}), but {label} {'is' if len(columns) == 1 else 'are'} {what} and must "
-                "not repeat. Remove or correct one of the two rows."
-            )
-        first[value] = number
+def _state(root: Path) -> str:
+    """The package's state: the sha256 of its text, which holds every table's checksum, schema and checks."""
+    return hashlib.sha256(json.dumps(package(root), sort_keys=True).encode()).hexdigest()
 
 
-def _check_foreign_key(frame: pd.DataFrame, foreign: dict[str, Any], where: str, root: Path | None) -> None:
-    """Every row's key must exist in the referenced table."""
-    columns, target = _keys(foreign["fields"]), foreign["reference"]
-    referenced = load(target["resource"], root)
-    known = {tuple(row) for row in referenced[_keys(target["fields"])].astype(object).itertuples(index=False)}
-    for number, row in enumerate(frame[columns].astype(object).itertuples(index=False), start=1):
-        if any(v is None or v is pd.NA for v in row):
-            continue
-        if tuple(row) not in known:
-            raise DataValidationError(
-                f"{where}, row {number} (line {number + 1}), column(s) {columns}: {tuple(row)!r} is not in table "
-                f"'{target['resource']}' (its {_keys(target['fields'])}), which the foreign key requires. "
-                "Correct the value or add the row to the referenced table."
-            )
+def _check_table(name: str, res: dict[str, Any], file: str, frame: pd.DataFrame, root: Path) -> None:
+    """The resource's own table-level checks (:data:`TABLE_CHECKS`), which no Table Schema rule expresses."""
+    _VALIDATING[0] += 1
+    try:
+        for check in res.get("checks", []):
+            if check not in TABLE_CHECKS:
+                raise DataValidationError(f"data/datapackage.json, resource '{name}': 'checks' names an unknown "
+                                          f"check '{check}'; the known checks are {sorted(TABLE_CHECKS)}.")
+            TABLE_CHECKS[check](frame, file, root)
+    finally:
+        _VALIDATING[0] -= 1
 
 
 def validate_all(root: Path | None = None, progress: Callable[[str], None] | None = None) -> list[str]:
-    """Load every table, then validate the whole package with ``frictionless``; raise on the first problem.
-
-    Returns the table names. :func:`load` gives the project's messages (checksum, types, keys,
-    table-level checks) table by table; ``frictionless`` then checks the package against the
-    Table Schema standard (every constraint, ``primaryKey``, ``unique``, ``foreignKeys``).
-    """
+    """Validate the whole package, always: one ``frictionless`` validation, then every table's plain values and
+    own checks. Returns the table names; raises :class:`DataValidationError` on the first problem."""
     root = root or paths.root()
     names = resource_names(root)
-    for name in names:
-        load(name, root)
-        if progress:
-            progress(name)
     validate_standard(root)
+    state = _state(root)
+    _VALID.add(state)  # a table check may load another table (claims): frictionless has just checked it
+    try:
+        for name in names:
+            res, file, text = _checked_text(name, root)
+            _check_table(name, res, file, _frame(res, file, text), root)
+            if progress:
+                progress(name)
+    except DataValidationError:
+        _VALID.discard(state)
+        raise
     return names
 
 
 def validate_standard(root: Path | None = None) -> None:
-    """Validate the package with ``frictionless`` (Table Schema), over the tables' canonical text.
-
-    The canonical text (see :func:`canonical_text`) is what the checksums cover, so a BOM,
-    Windows line endings or trailing blank lines are no more errors here than in :func:`load`.
-    Raises :class:`DataValidationError` in the same form: file, row (line), column, rule.
-    """
-    import tempfile
-
-    from frictionless import Checklist, Package
+    """Validate the package with ``frictionless``: its descriptor, every field's type and constraints,
+    ``primaryKey``, ``unique`` and ``foreignKeys``; over the tables' canonical text (see :func:`canonical_text`),
+    after the file rules. The first error is raised as a :class:`DataValidationError` sentence (:func:`refusal`)."""
+    from frictionless import FrictionlessException, Package
 
     root = root or paths.root()
-    descriptor = json.loads(json.dumps(package(root)))
+    pkg = package(root)
+    descriptor = json.loads(json.dumps(pkg))
     with tempfile.TemporaryDirectory(prefix="kzopinion-validate-") as scratch:
         for res in descriptor["resources"]:
+            res.pop("checks", None)  # the project's own table checks: _check_table
             copy = Path(scratch) / res["path"]
             copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_text(canonical_text(root / "data" / res["path"]), encoding="utf-8")
-            res.pop("checks", None)  # the project's own table checks, run by load()
-        report = Package(descriptor, basepath=scratch).validate(checklist=Checklist())
-    if report.valid:
-        return
+            copy.write_text(_checked_text(res["name"], root)[2], encoding="utf-8")
+        try:
+            report = Package(descriptor, basepath=scratch).validate()
+        except FrictionlessException as err:
+            raise DataValidationError(_descriptor_refusal(err, pkg)) from None
     for task in report.tasks:
-        for error in task.errors:
-            where = f"data/{task.place}"
-            row = getattr(error, "row_number", None)
-            if row:
-                where += f", row {row - 1} (line {row})"
-            field = getattr(error, "field_name", None)
-            if field:
-                where += f", column '{field}'"
-            raise DataValidationError(f"{where}: {error.message} (Table Schema rule '{error.type}', checked by "
-                                      "frictionless).")
-    raise DataValidationError(f"data/datapackage.json: {report.errors[0].message if report.errors else 'invalid'}")
+        if task.errors:  # a short or long row first: it explains the empty cells after it
+            first = min(task.errors, key=lambda e: (getattr(e, "row_number", 0) or 0, not e.type.endswith("-cell")))
+            raise DataValidationError(refusal(first, resource(task.name, root)))
+    if report.errors:
+        raise DataValidationError(f"data/datapackage.json: {report.errors[0].message}. Compare the entry with the "
+                                  "others in the file.")
+
+
+# --------------------------------------------------------------------------- frictionless errors, as sentences
+
+def refusal(error: Any, res: dict[str, Any]) -> str:
+    """One frictionless error on table ``res`` as one sentence: the file, the row (and its line), the column,
+    what is wrong and the fix."""
+    file, fields = f"data/{res['path']}", res["schema"]["fields"]
+    declared = [f["name"] for f in fields]
+    rule = f" (Table Schema rule '{error.type}', checked by frictionless)."
+    if error.type.endswith("-label") or error.type == "blank-header":
+        labels = list(getattr(error, "labels", None) or [])
+        missing, extra = [c for c in declared if c not in labels], [c for c in labels if c not in declared]
+        parts = [f"missing column(s) {missing}"] * bool(missing) + [f"unknown column(s) {extra}"] * bool(extra)
+        problem = " and ".join(parts) or f"the header {labels} is not in the declared order"
+        return (f"{file}: {problem}; the schema (declared by resource '{res['name']}' in data/datapackage.json) "
+                f"declares {declared}. Make the file's header and the schema agree{rule}")
+    row, column = getattr(error, "row_number", None), getattr(error, "field_name", None)
+    at = f"{file}, row {row - 1} (line {row})" if row else file
+    if error.type in ("extra-cell", "missing-cell"):
+        fix = "Quote cells that contain commas" if error.type == "extra-cell" else "Add the missing cells"
+        return f"{at}: {len(error.cells)} cells but the header has {len(declared)}. {fix}{rule}"
+    if error.type == "blank-row":
+        return f"{at}: the row is blank; remove the line{rule}"
+    at += f", column '{column}'" if column else ""
+    field, cell = next((f for f in fields if f["name"] == column), {}), getattr(error, "cell", "")
+    if error.type == "type-error":
+        return f"{at}: '{cell}' is not of type {field.get('type', 'string')}; correct the value{rule}"
+    plain = cell not in res["schema"].get("missingValues", [""]) and _plain_value_problem(cell, field.get("type", ""))
+    if error.type == "constraint-error" and plain:
+        return f"{at}: {plain}."  # frictionless reads 'NaN' as a number below the minimum
+    if error.type == "constraint-error":
+        constraint = (re.match(r'constraint "(\w+)"', error.note or "") or [None, ""])[1]
+        limit = field.get("constraints", {}).get(constraint)
+        problem = {
+            "required": "a value is required but the cell is empty",
+            "minimum": f"value {cell} is below the minimum {limit}",
+            "maximum": f"value {cell} is above the maximum {limit}",
+            "enum": f"'{cell}' is not one of the allowed values {limit}",
+            "pattern": f"'{cell}' does not match the pattern {limit}",
+        }.get(constraint, f"'{cell}' breaks the constraint {constraint} {limit!r}")
+        return f"{at}: {problem}; correct the cell (or the schema, if the value is right){rule}"
+    if error.type in ("unique-error", "primary-key"):
+        key = res["schema"].get("primaryKey")
+        columns = [column] if column else [key] if isinstance(key, str) else list(key)
+        label = f"column '{columns[0]}'" if len(columns) == 1 else f"columns {columns}"
+        at += f", {label}" if error.type == "primary-key" else ""
+        value = [error.cells[declared.index(c)] for c in columns]
+        first = re.search(r"position (\d+)", error.note or "")
+        repeats = f"row {int(first.group(1)) - 1} (line {first.group(1)})" if first else "an earlier row"
+        what = "the primary key" if error.type == "primary-key" else "a unique column"
+        return (f"{at}: {value[0] if len(value) == 1 else tuple(value)!r} repeats {repeats}, but {label} "
+                f"{'is' if len(columns) == 1 else 'are'} {what} and must not repeat. Remove or correct one of the "
+                f"two rows{rule}")
+    if error.type == "foreign-key":
+        return (f"{at}, column(s) {error.field_names}: {tuple(error.field_cells)!r} is not in table "
+                f"'{error.reference_name}' (its {error.reference_field_names}), which the foreign key requires. "
+                f"Correct the value or add the row to the referenced table{rule}")
+    return f"{at}: {error.message}; correct the file or its entry in data/datapackage.json{rule}"
+
+
+def _descriptor_refusal(err: Any, pkg: dict[str, Any]) -> str:
+    """A data package frictionless refuses to read, as a sentence naming the first entry it refuses."""
+    from frictionless import Resource
+
+    reports = {r["name"]: Resource.validate_descriptor({k: v for k, v in r.items() if k != "checks"})
+               for r in pkg["resources"]}
+    name = next((name for name, report in reports.items() if not report.valid), None)
+    reasons = reports[name].errors if name else getattr(err, "reasons", None) or [err.error]
+    return (f"data/datapackage.json{f', resource {name!r}' if name else ''}: "
+            f"{'; '.join(r.note or r.message for r in reasons)}. Compare the entry with the others in the file "
+            "(Data Package standard, checked by frictionless).")
+
+
+# --------------------------------------------------------------------------- typed columns, written plainly
+
+
+def _frame(res: dict[str, Any], file: str, text: str) -> pd.DataFrame:
+    """The table as typed columns (frictionless has read every cell), refusing a number or boolean that is not
+    written plainly: ASCII digits, no ``NaN`` or ``inf`` (a missing value is an empty cell), ``true``/``false``."""
+    fields, missing = res["schema"]["fields"], set(res["schema"].get("missingValues", [""]))
+    rows = [[None if cell in missing else cell for cell in row] for row in csv.reader(io.StringIO(text))][1:]
+    for number, row in enumerate(rows, start=1):
+        for field, raw in zip(fields, row):
+            problem = raw is not None and _plain_value_problem(raw, field.get("type", "string"))
+            if problem:
+                raise DataValidationError(f"{file}, row {number} (line {number + 1}), column '{field['name']}': "
+                                          f"{problem}.")
+    return pd.DataFrame({f["name"]: _series([row[i] for row in rows], f.get("type", "string"))
+                         for i, f in enumerate(fields)})
+
+
+def _plain_value_problem(raw: str, kind: str) -> str | None:
+    """Why the project refuses a cell that frictionless reads as ``kind``, with the fix; None if it is plain."""
+    if kind == "number" and _NON_FINITE.fullmatch(raw):
+        return f"'{raw}' is not a finite number; leave the cell empty for a missing value"
+    if kind == "number" and not _NUMBER.fullmatch(raw) or kind == "integer" and not _INTEGER.fullmatch(raw):
+        return f"'{raw}' is not of type {kind}; write it in plain ASCII digits (no spaces, '_' or other digits)"
+    if kind == "boolean" and raw not in ("true", "false"):
+        return f"'{raw}' is not of type boolean; write true or false"
+    return None
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(nan|inf|infinity)", re.ASCII | re.I)
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+_NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.ASCII | re.I)
 
 
-def _cell(raw: str, field: dict[str, Any], missing_values: set[str], where: str) -> Any:
-    constraints = field.get("constraints", {})
-    if raw in missing_values:
-        if constraints.get("required"):
-            raise DataValidationError(f"{where}: a value is required but the cell is empty.")
-        return None
-    kind = field.get("type", "string")
-    try:
-        # plain ASCII numbers only: Python would also read '3_4' as 34 and full-width digits as digits
-        if kind == "integer":
-            if not _INTEGER.fullmatch(raw):
-                raise ValueError
-            value: Any = int(raw)
-        elif kind == "number":
-            if not _NUMBER.fullmatch(raw):
-                raise ValueError
-            value = float(raw)
-        elif kind == "boolean":
-            if raw not in ("true", "false"):
-                raise ValueError
-            value = raw == "true"
-        else:
-            value = raw
-    except ValueError:
-        raise DataValidationError(f"{where}: '{raw}' is not of type {kind}.") from None
-    if kind == "number" and not math.isfinite(value):
-        raise DataValidationError(f"{where}: '{raw}' is not a finite number; leave the cell empty for a missing value.")
-    if "minimum" in constraints and value < constraints["minimum"]:
-        raise DataValidationError(f"{where}: value {raw} is below the minimum {constraints['minimum']}.")
-    if "maximum" in constraints and value > constraints["maximum"]:
-        raise DataValidationError(f"{where}: value {raw} is above the maximum {constraints['maximum']}.")
-    if "enum" in constraints and value not in constraints["enum"]:
-        raise DataValidationError(f"{where}: '{raw}' is not one of the allowed values {constraints['enum']}.")
-    if "pattern" in constraints and not re.fullmatch(constraints["pattern"], raw):
-        raise DataValidationError(f"{where}: '{raw}' does not match the pattern {constraints['pattern']}.")
-    return value
-
-
-def _series(values: list[Any], field: dict[str, Any]) -> pd.Series:
-    kind = field.get("type", "string")
-    dtype = {"integer": "Int64", "number": "float64", "boolean": "boolean"}.get(kind, "string")
-    if kind == "number":
-        values = [float("nan") if v is None else v for v in values]
-    return pd.Series(values, dtype=dtype)
+def _series(values: list[str | None], kind: str) -> pd.Series:
+    convert, dtype = {"integer": (int, "Int64"), "number": (float, "float64"),
+                      "boolean": ("true".__eq__, "boolean")}.get(kind, (str, "string"))
+    return pd.Series([None if v is None else convert(v) for v in values], dtype=dtype)
 
 
 def _rel(path: Path, root: Path | None) -> str:
@@ -446,72 +431,64 @@ def _rel(path: Path, root: Path | None) -> str:
 # --------------------------------------------------------------------------- table-level checks
 
 
-def _check_focus_group_nesting(frame: pd.DataFrame, where: str) -> None:
-    """Nested counts never exceed a parent; partitioned parents equal their children's sum."""
+def _check_focus_group_nesting(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """Nested counts exceed neither a parent nor their base; a partitioned parent equals its children's sum."""
     counts = dict(zip(frame["code"], frame["count"]))
-    for code, parents, count in zip(frame["code"], frame["parent_codes"], frame["count"]):
+    rows = zip(frame["code"], frame["parent_codes"], frame["count"], frame["base"], frame["partitioned"])
+    for number, (code, parents, count, base, partitioned) in enumerate(rows, start=1):
+        at = f"{file}, row {number} (line {number + 1})"
         for parent in _split(parents):
             if parent not in counts:
-                raise DataValidationError(f"{where}: code '{code}' names an unknown parent '{parent}'.")
+                raise DataValidationError(f"{at}, column 'parent_codes': code '{code}' names an unknown parent "
+                                          f"'{parent}'; name a code of the column 'code'.")
             if count > counts[parent]:
-                raise DataValidationError(
-                    f"{where}: code '{code}' counts {count}, more than its parent '{parent}' ({counts[parent]})."
-                )
-    for code, count, partitioned in zip(frame["code"], frame["count"], frame["partitioned"]):
-        if partitioned:
-            children = frame[frame["parent_codes"].fillna("").map(lambda p, code=code: code in _split(p))]
-            total = int(children["count"].sum())
-            if total != count:
-                raise DataValidationError(
-                    f"{where}: code '{code}' is marked partitioned but its children "
-                    f"{children['code'].tolist()} sum to {total}, not {count}."
-                )
-    for code, count, base in zip(frame["code"], frame["count"], frame["base"]):
+                raise DataValidationError(f"{at}, column 'count': code '{code}' counts {count}, more than its parent "
+                                          f"'{parent}' ({counts[parent]}); correct one of the two counts.")
         if count > base:
-            raise DataValidationError(f"{where}: code '{code}' counts {count}, more than its base {base}.")
+            raise DataValidationError(f"{at}, column 'count': code '{code}' counts {count}, more than its base "
+                                      f"{base}; correct the count or the base.")
+        children = frame[frame["parent_codes"].map(lambda p, code=code: code in _split(p))]
+        if partitioned and int(children["count"].sum()) != count:
+            raise DataValidationError(f"{at}, column 'count': code '{code}' is marked partitioned but its children "
+                                      f"{children['code'].tolist()} sum to {int(children['count'].sum())}, not "
+                                      f"{count}; correct the counts, or set the column 'partitioned' to false.")
 
 
 def _split(parents: Any) -> list[str]:
-    if parents is None or parents is pd.NA or (isinstance(parents, float) and parents != parents):
-        return []
-    return [p.strip() for p in str(parents).split(";") if p.strip()]
+    return [p.strip() for p in parents.split(";") if p.strip()] if isinstance(parents, str) else []
 
 
-def _check_claims_tables(frame: pd.DataFrame, where: str) -> None:
-    """Every claim's own cell exists (table, each key, column), and a bound claim says how it is written."""
+def _check_cell_references(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """Every row that names a cell of another table (columns ``table``, ``key``, ``column``; several keys
+    joined by ``;``) names one that exists. What the reference means is the reader's business (the claims
+    ledger, :mod:`kzopinion.paper.ledger`, for the claims table)."""
     from kzopinion.data.provenance import Tables
 
-    known = set(resource_names())
-    tables = Tables()
+    known = set(resource_names(root))
+    tables = Tables(root)
     for row_number, row in enumerate(frame.itertuples(index=False), start=1):
-        at = f"{where}, row {row_number} (line {row_number + 1})"
+        at = f"{file}, row {row_number} (line {row_number + 1})"
         if not isinstance(row.table, str):
-            if isinstance(row.binding, str):
-                raise DataValidationError(
-                    f"{at}, column 'binding': claim '{row.id}' is bound to a cell but names no table.")
             continue
         if row.table not in known:
             raise DataValidationError(f"{at}, column 'table': claim '{row.id}' names an unknown table '{row.table}'. "
                                       f"Known tables: {', '.join(sorted(known))}.")
         if not isinstance(row.key, str) or not isinstance(row.column, str):
             raise DataValidationError(f"{at}: claim '{row.id}' names table '{row.table}' but not the key and column "
-                                      "of its own cell.")
+                                      "of its own cell; fill in the columns 'key' and 'column'.")
         keys = set(tables.keys(row.table))
         for key in row.key.split(";"):
             if key not in keys:
                 raise DataValidationError(f"{at}, column 'key': claim '{row.id}' names the row '{key}', which "
-                                          f"{resource(row.table)['path']} lacks.")
-        if row.column not in set(tables[row.table].columns):
+                                          f"{resource(row.table, root)['path']} lacks; correct the key.")
+        if row.column not in set(tables.frame(row.table).columns):
             raise DataValidationError(f"{at}, column 'column': claim '{row.id}' names the column '{row.column}', "
-                                      f"which {resource(row.table)['path']} lacks.")
-        if isinstance(row.binding, str) and not isinstance(row.format, str):
-            raise DataValidationError(f"{at}, column 'format': claim '{row.id}' is bound to its cell but says "
-                                      "no format for the prose.")
+                                      f"which {resource(row.table, root)['path']} lacks; correct the column.")
 
 
-TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str], None]] = {
+TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str, Path], None]] = {
     "focus_group_nesting": _check_focus_group_nesting,
-    "claims_tables": _check_claims_tables,
+    "cell_references": _check_cell_references,
 }
 
 

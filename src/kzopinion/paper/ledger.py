@@ -209,6 +209,13 @@ def bound_values(prefix: str, tables: Tables) -> dict[str, tuple[Traced, str]]:
     claims = tables.rows(CLAIMS, prefix + "_")
     out = {}
     for claim in claims[claims["binding"].eq("cell").fillna(False)].itertuples(index=False):
+        where = f"data/published/claims.csv, row '{claim.id}'"
+        if not isinstance(claim.table, str):
+            raise ValueError(f"{where} is bound to its cell (binding 'cell') but names no cell: fill 'table', "
+                             "'key' and 'column', or empty 'binding'")
+        if claim.format not in FORMATS:
+            raise ValueError(f"{where} is bound to its cell but its 'format' is {claim.format!r}: give one of "
+                             f"{', '.join(FORMATS)}, how the value is written in the prose")
         if claim.table == "focus_group_codes" and claim.column == "count":
             value = focus_group_count(tables, claim.key)
         else:
