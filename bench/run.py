@@ -46,14 +46,18 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PY = sys.executable
 EDITED = ROOT / "notebooks" / "04-foreign-policy.md"
-HEADER = ("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
-          "    format_version: 0.13\nkernelspec:\n  display_name: Python 3 (ipykernel)\n  language: python\n"
-          "  name: python3\n---\n\n")
-IMPORTS = ("import pandas, numpy, altair, statsmodels.api, scipy.stats, vl_convert\n"
-           "from kzopinion import data, formatting\n"
-           "from kzopinion.analysis import charts, models, survey\n"
-           "from kzopinion.book import claims, glue\n"
-           "import myst_nb\n")
+HEADER = (
+    "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+    "    format_version: 0.13\nkernelspec:\n  display_name: Python 3 (ipykernel)\n  language: python\n"
+    "  name: python3\n---\n\n"
+)
+IMPORTS = (
+    "import pandas, numpy, altair, statsmodels.api, scipy.stats, vl_convert\n"
+    "from kzopinion import data, formatting\n"
+    "from kzopinion.analysis import charts, models, survey\n"
+    "from kzopinion.book import claims, glue\n"
+    "import myst_nb\n"
+)
 
 
 def timed(command: list[str], cwd: Path = ROOT) -> float:
@@ -100,9 +104,11 @@ def short_cut_parts() -> dict[str, float]:
     if uptodate.current(ROOT) is None:
         raise RuntimeError("the short-cut does not find the book it just built current")
     parts = {}
-    for name, action in [("walk of the sources' sizes and times", lambda: uptodate.files(ROOT)),
-                         ("commit lookup (git)", lambda: uptodate._commit(ROOT)),
-                         ("whole check (walk, commit, record, published book)", lambda: uptodate.current(ROOT))]:
+    for name, action in [
+        ("walk of the sources' sizes and times", lambda: uptodate.files(ROOT)),
+        ("commit lookup (git)", lambda: uptodate._commit(ROOT)),
+        ("whole check (walk, commit, record, published book)", lambda: uptodate.current(ROOT)),
+    ]:
         started = time.perf_counter()
         action()
         parts[name] = time.perf_counter() - started
@@ -143,8 +149,12 @@ def serve_reload() -> float:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([PY, "-m", "kzopinion.book.serve", "--port", str(port)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [PY, "-m", "kzopinion.book.serve", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     original = EDITED.read_text(encoding="utf-8")
     try:
         wait_for(lambda: version(port) >= 1, 900)
@@ -173,16 +183,20 @@ def wait_for(condition, seconds: float) -> None:
 
 
 def one_notebook() -> float:
-    code = ("from pathlib import Path; from kzopinion import paths; from kzopinion.book import notebooks; "
-            f"notebooks.execute(Path({str(EDITED)!r}), paths.root())")
+    code = (
+        "from pathlib import Path; from kzopinion import paths; from kzopinion.book import notebooks; "
+        f"notebooks.execute(Path({str(EDITED)!r}), paths.root())"
+    )
     return timed([PY, "-c", code])
 
 
 def sphinx_only() -> float:
     """Sphinx's own work on the whole book from scratch (start, read, write, as its worker reports them):
     its imports run while notebooks execute and publishing is the build's, so neither is in the floor."""
-    code = ("from kzopinion import paths; from kzopinion.book import build; build.build_html(paths.root(), full=True); "
-            "print(sum(build.SPHINX_SECONDS[p] for p in ('start', 'read', 'write')))")
+    code = (
+        "from kzopinion import paths; from kzopinion.book import build; build.build_html(paths.root(), full=True); "
+        "print(sum(build.SPHINX_SECONDS[p] for p in ('start', 'read', 'write')))"
+    )
     result = subprocess.run([PY, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
     return float(result.stdout.strip().splitlines()[-1])
 
@@ -194,13 +208,15 @@ def kernel_start_and_imports() -> float:
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / "imports.md"
     source.write_text(HEADER + "```{code-cell} ipython3\n" + IMPORTS + "```\n", encoding="utf-8")
-    code = ("import time; from pathlib import Path; from kzopinion import paths; from kzopinion.book import notebooks\n"
-            f"root, folder = paths.root(), Path({str(folder)!r})\n"
-            "with notebooks.kernel_environment(folder / 'run', root, root):\n"
-            "    started = time.perf_counter()\n"
-            "    notebooks.execute(folder / 'imports.md', root, run_dir=folder / 'run',\n"
-            "                      record=folder / 'imports.ipynb')\n"
-            "    print(time.perf_counter() - started)\n")
+    code = (
+        "import time; from pathlib import Path; from kzopinion import paths; from kzopinion.book import notebooks\n"
+        f"root, folder = paths.root(), Path({str(folder)!r})\n"
+        "with notebooks.kernel_environment(folder / 'run', root, root):\n"
+        "    started = time.perf_counter()\n"
+        "    notebooks.execute(folder / 'imports.md', root, run_dir=folder / 'run',\n"
+        "                      record=folder / 'imports.ipynb')\n"
+        "    print(time.perf_counter() - started)\n"
+    )
     try:
         result = subprocess.run([PY, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
         return float(result.stdout.strip().splitlines()[-1])
@@ -210,8 +226,13 @@ def kernel_start_and_imports() -> float:
 
 def per_notebook_execution() -> dict[str, float]:
     """Seconds each notebook takes to execute alone (the build's own report, one notebook at a time)."""
-    result = subprocess.run([PY, "-m", "kzopinion.book.build", "--force", "--no-html", "--jobs", "1"], cwd=ROOT,
-                            check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        [PY, "-m", "kzopinion.book.build", "--force", "--no-html", "--jobs", "1"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return {name: float(seconds) for name, seconds in re.findall(r"executed (\S+) in ([0-9.]+) s", result.stdout)}
 
 
@@ -227,8 +248,9 @@ def naive(mode: str = "force") -> float:
     """Jupyter Book executing every notebook itself (``execute_notebooks: <mode>``), cold, in a copy."""
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "book"
-        listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                                check=True).stdout.split()
+        listed = subprocess.run(
+            ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
         for name in listed + ["book/data-appendix.md", "book/_static/vendor/vega-bundle.js"]:
             if (ROOT / name).is_file():
                 (copy / name).parent.mkdir(parents=True, exist_ok=True)
@@ -244,18 +266,26 @@ def main() -> int:
     count = len(list((ROOT / "notebooks").glob("[0-9][0-9]-*.md")))
     print(f"[bench] {RUNS} runs each, {count} notebooks, {cores} cores", flush=True)
     results = {}
-    for name, action in [("cold build", cold), ("no-change rebuild", no_change),
-                         ("no-change rebuild, full checks (FULL=1)", no_change_full),
-                         ("prose edit of one notebook", prose_edit), ("prose edit under make serve", serve_reload),
-                         ("one notebook's execution", one_notebook), ("Sphinx only, from scratch", sphinx_only),
-                         ("kernel start and imports", kernel_start_and_imports),
-                         ("naive baseline (execute: force)", naive),
-                         ("Jupyter Book cache mode (execute: cache)", lambda: naive("cache")),
-                         ("fast tier (make check)", fast_tier)]:
+    for name, action in [
+        ("cold build", cold),
+        ("no-change rebuild", no_change),
+        ("no-change rebuild, full checks (FULL=1)", no_change_full),
+        ("prose edit of one notebook", prose_edit),
+        ("prose edit under make serve", serve_reload),
+        ("one notebook's execution", one_notebook),
+        ("Sphinx only, from scratch", sphinx_only),
+        ("kernel start and imports", kernel_start_and_imports),
+        ("naive baseline (execute: force)", naive),
+        ("Jupyter Book cache mode (execute: cache)", lambda: naive("cache")),
+        ("fast tier (make check)", fast_tier),
+    ]:
         results[name] = median_of(action)
         print(f"[bench] {name:40s} {results[name]:6.1f} s", flush=True)
-    short_cut = {name: statistics.median(run[name] for run in runs)
-                 for runs in [[short_cut_parts() for _ in range(RUNS)]] for name in runs[0]}
+    short_cut = {
+        name: statistics.median(run[name] for run in runs)
+        for runs in [[short_cut_parts() for _ in range(RUNS)]]
+        for name in runs[0]
+    }
     runs = [per_notebook_execution() for _ in range(RUNS)]
     start = results["kernel start and imports"]
     executions = {name: statistics.median(run[name] for run in runs) for name in runs[0]}
@@ -264,16 +294,18 @@ def main() -> int:
         print(f"[bench] own compute of {name:27s} {seconds:6.1f} s", flush=True)
     reports = [name for name in executions if name.startswith("99-")]
     sections = [seconds for name, seconds in executions.items() if name not in reports]
-    floor = (results["Sphinx only, from scratch"] + schedule(sections, cores)
-             + sum(executions[name] for name in reports))
+    floor = results["Sphinx only, from scratch"] + schedule(sections, cores) + sum(executions[name] for name in reports)
     results["floor"] = floor
     cold_time = results["cold build"]
     one = results["one notebook's execution"]
     lines = [
-        "# Build benchmark", "",
+        "# Build benchmark",
+        "",
         f"Measured {date.today().isoformat()} on {platform.machine()} with {cores} cores "
-        f"({_cpu()}), Python {platform.python_version()}; medians of {RUNS} runs (`make bench`).", "",
-        "| measure | seconds | target |", "|---|---|---|",
+        f"({_cpu()}), Python {platform.python_version()}; medians of {RUNS} runs (`make bench`).",
+        "",
+        "| measure | seconds | target |",
+        "|---|---|---|",
         f"| cold build (all notebooks executed, HTML from scratch) | {cold_time:.1f} | at most 1.3 x floor |",
         f"| no-change rebuild (`make book`: the short-cut of kzopinion.book.uptodate) | "
         f"{results['no-change rebuild']:.2f} | under 1 |",
@@ -288,17 +320,22 @@ def main() -> int:
         f"| fast tier of the tests (`make check`) | {results['fast tier (make check)']:.1f} | under 15 |",
         f"| one notebook's execution | {one:.1f} | |",
         f"| kernel start and imports (one notebook) | {start:.1f} | |",
-        *(f"| own compute of {name} (its execution alone minus kernel start and imports) | {seconds:.1f} | |"
-          for name, seconds in compute.items()),
+        *(
+            f"| own compute of {name} (its execution alone minus kernel start and imports) | {seconds:.1f} | |"
+            for name, seconds in compute.items()
+        ),
         f"| floor: Sphinx's own work from scratch ({results['Sphinx only, from scratch']:.1f}) + each notebook's "
         f"start, imports and compute scheduled on {cores} cores, the report last | {floor:.1f} | |",
         f"| naive peer (`execute_notebooks: force`, one notebook at a time) | "
         f"{results['naive baseline (execute: force)']:.1f} | slower than cold |",
         f"| cache peer (`execute_notebooks: cache`, cold, one notebook at a time) | "
         f"{results['Jupyter Book cache mode (execute: cache)']:.1f} | not faster than cold |",
-        "", f"Ratios: cold / floor = {cold_time / floor:.2f}; cold / naive = "
-            f"{cold_time / results['naive baseline (execute: force)']:.2f}; cold / cache = "
-            f"{cold_time / results['Jupyter Book cache mode (execute: cache)']:.2f}.", ""]
+        "",
+        f"Ratios: cold / floor = {cold_time / floor:.2f}; cold / naive = "
+        f"{cold_time / results['naive baseline (execute: force)']:.2f}; cold / cache = "
+        f"{cold_time / results['Jupyter Book cache mode (execute: cache)']:.2f}.",
+        "",
+    ]
     (ROOT / "bench" / "results.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     return 0
@@ -309,8 +346,10 @@ def part_rows(measure: str) -> list[str]:
     line above not listed is Python's start and the build's imports, and the end of the process)."""
     runs = PARTS.get(measure, [])
     names = [name for name in runs[0] if name != "total"] if runs else []
-    return [f"| &nbsp;&nbsp;of which: {name} | {statistics.median(run.get(name, 0.0) for run in runs):.2f} | |"
-            for name in names]
+    return [
+        f"| &nbsp;&nbsp;of which: {name} | {statistics.median(run.get(name, 0.0) for run in runs):.2f} | |"
+        for name in names
+    ]
 
 
 def _cpu() -> str:

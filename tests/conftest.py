@@ -23,8 +23,13 @@ def root() -> Path:
 
 def copy_repository(target: Path) -> Path:
     """A copy of the committed-or-staged tree (no .venv, no _build) for fault injection."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout.split("\n")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -56,8 +61,11 @@ def pytest_collection_modifyitems(config, items):
     """The slow tier: anything that builds the book, copies the repository or re-executes a notebook.
     `make check` runs the rest (`-m "not slow"`) in seconds; `make test` runs everything."""
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or ".ipynb" in item.nodeid \
-                or "test_browser.py" in item.nodeid:
+        if (
+            SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or ".ipynb" in item.nodeid
+            or "test_browser.py" in item.nodeid
+        ):
             item.add_marker(pytest.mark.slow)
 
 

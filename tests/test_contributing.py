@@ -51,8 +51,9 @@ def test_following_the_guide_adds_a_section_with_its_numbers_and_their_inputs(ro
                 handle.write(ending + ("\n" if path.suffix == ".md" else "") + body)  # a paragraph; a row
             continue
         for command in filter(None, (line.strip() for line in body.splitlines())):
-            done = subprocess.run(command, shell=True, cwd=repo_copy, env=env, capture_output=True, text=True,
-                                  timeout=1500)
+            done = subprocess.run(
+                command, shell=True, cwd=repo_copy, env=env, capture_output=True, text=True, timeout=1500
+            )
             assert done.returncode == 0, f"`{command}` failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
             if command == "make book":
                 executed = re.search(r"(\d+) of (\d+) notebooks to execute: ([^\n]*)", done.stdout)

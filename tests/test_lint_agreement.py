@@ -41,12 +41,16 @@ def _covered_by_make(command: list[str], files: list[str]) -> set[str]:
 
 
 def test_every_lint_command_has_a_hook_over_the_same_files(root):
-    hooks = [h for repo in yaml.safe_load((root / ".pre-commit-config.yaml").read_text())["repos"]
-             for h in repo["hooks"]]
+    hooks = [
+        h for repo in yaml.safe_load((root / ".pre-commit-config.yaml").read_text())["repos"] for h in repo["hooks"]
+    ]
     files = _tracked(root)
     for command in _lint_commands(root):
-        entry = " ".join(w for w in command if not w.startswith(("src", "tests", "bench", "notebooks/", ".github/"))
-                         and w != "--quiet")
+        entry = " ".join(
+            w
+            for w in command
+            if not w.startswith(("src", "tests", "bench", "notebooks/", ".github/")) and w != "--quiet"
+        )
         matching = [h for h in hooks if " ".join(h["entry"].split()) == entry]
         assert matching, f"`make lint` runs `{' '.join(command)}` but no pre-commit hook has the entry `{entry}`"
         (hook,) = matching
@@ -65,9 +69,14 @@ def _copy_package(root: Path, target: Path) -> Path:
 
 
 def _lint_imports(folder: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=folder,
-                          capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(folder / "src"), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(folder / "src"), "PATH": "/usr/bin:/bin"},
+    )
 
 
 @pytest.mark.slow
@@ -77,14 +86,17 @@ def test_the_room_contracts_hold(root, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module, line", [
-    ("chapters/preferences.py", "from kzopinion.book import notebooks"),  # a chapter importing the book machinery
-    ("analysis/survey.py", "from kzopinion.paper import ledger"),  # the analysis importing the paper room
-    ("analysis/charts.py", "from kzopinion.book import build"),  # ... or the book room
-    ("paper/glue.py", "from kzopinion.analysis import survey"),  # the paper importing the analysis beside it
-    ("data/schema.py", "from kzopinion.chapters import preferences"),  # the data room importing a chapter
-    ("formatting.py", "from kzopinion import data"),  # the ground floor importing a room
-])
+@pytest.mark.parametrize(
+    "module, line",
+    [
+        ("chapters/preferences.py", "from kzopinion.book import notebooks"),  # a chapter importing the book machinery
+        ("analysis/survey.py", "from kzopinion.paper import ledger"),  # the analysis importing the paper room
+        ("analysis/charts.py", "from kzopinion.book import build"),  # ... or the book room
+        ("paper/glue.py", "from kzopinion.analysis import survey"),  # the paper importing the analysis beside it
+        ("data/schema.py", "from kzopinion.chapters import preferences"),  # the data room importing a chapter
+        ("formatting.py", "from kzopinion import data"),  # the ground floor importing a room
+    ],
+)
 def test_an_import_against_the_rooms_breaks_the_contract(root, tmp_path, module, line):
     folder = _copy_package(root, tmp_path)
     path = folder / "src" / "kzopinion" / module

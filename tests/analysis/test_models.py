@@ -39,8 +39,9 @@ def hand_delta(function, results, confidence: float = 0.95) -> tuple[float, floa
     """Value, standard error and bounds of ``function(params)``: delta method, central differences (step 1e-6)."""
     params = np.asarray(results.params, dtype=float)
     step = 1e-6
-    gradient = np.array([(function(params + step * unit) - function(params - step * unit)) / (2 * step)
-                         for unit in np.eye(len(params))])
+    gradient = np.array(
+        [(function(params + step * unit) - function(params - step * unit)) / (2 * step) for unit in np.eye(len(params))]
+    )
     value = function(params)
     se = float(np.sqrt(gradient @ np.asarray(results.cov_params()) @ gradient))
     z = survey.z_value(confidence)
@@ -102,8 +103,11 @@ def test_predicted_change_equals_the_hand_delta_method_on_the_books_fits(immigra
 
 
 def test_the_logistic_cdf_takes_a_complex_step_for_statsmodels_derivatives():
-    model = models.AnalyticOrderedLogit(pd.Series(pd.Categorical([0, 1, 1, 0], [0, 1], ordered=True)),
-                                        pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}), distr="logit")
+    model = models.AnalyticOrderedLogit(
+        pd.Series(pd.Categorical([0, 1, 1, 0], [0, 1], ordered=True)),
+        pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}),
+        distr="logit",
+    )
     x, h = np.array([-30.0, -1.5, 0.0, 0.7, 30.0]), 1e-20
     stepped = model.cdf(x + 1j * h)
     density = np.exp(-x) / (1 + np.exp(-x)) ** 2
@@ -144,8 +148,9 @@ def test_estimate_intervals_are_the_normal_interval_by_hand_on_the_books_fit(con
     gallup = simulate.respondents("gallup")
     recent = gallup[gallup["year"].isin((2018, 2019))]
     approve = {column: schema.indicator(recent[column], ("approve",)) for column in ("approve_us", "approve_russia")}
-    fit = models.ols(approve["approve_us"], models.design(recent, {"approve_russia": approve["approve_russia"]}),
-                     recent["weight"])
+    fit = models.ols(
+        approve["approve_us"], models.design(recent, {"approve_russia": approve["approve_russia"]}), recent["weight"]
+    )
     est = models.estimate(fit, "approve_russia", confidence)
     z = survey.z_value(confidence)
     assert (est.low, est.high) == pytest.approx((est.coef - z * est.se, est.coef + z * est.se), abs=1e-12)

@@ -19,8 +19,9 @@ NUMBER_WORDS = (
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
     "second third fourth fifth sixth seventh eighth ninth tenth half twice thrice dozen"
 ).split()
-NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?s?%?|\.\d+)(?![\w])|\b(" + "|".join(NUMBER_WORDS) + r")\b",
-                    re.IGNORECASE)
+NUMBER = re.compile(
+    r"(?<![\w.])(\d[\d,]*(?:\.\d+)?s?%?|\.\d+)(?![\w])|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE
+)
 REFERENCE = re.compile(
     r"\b(?:Figures?|Fig\.|Tables?|Appendix|Appendices|Sections?|Chapters?|[Ww]aves?|Notes?|no\.)\s+"
     r"[A-Z0-9]+(?:\s*(?:-|–|,|and|to)\s*[A-Z0-9]+)*"

@@ -85,8 +85,10 @@ def _edit_record(record: Path, cell_type: str) -> bool:
             if cell_type == "markdown":
                 cell["source"] = ["A sentence an author added.\n", *cell["source"]]
             else:
-                cell["outputs"] = [*cell.get("outputs", []), {"output_type": "stream", "name": "stdout",
-                                                              "text": ["changed\n"]}]
+                cell["outputs"] = [
+                    *cell.get("outputs", []),
+                    {"output_type": "stream", "name": "stdout", "text": ["changed\n"]},
+                ]
             record.write_text(json.dumps(notebook), encoding="utf-8")
             return True
     return False
@@ -186,10 +188,17 @@ def test_the_execution_cache_stand_in_fails_loudly_when_used():
 @pytest.mark.slow
 def test_an_idle_worker_ends_when_closed_and_a_failed_job_returns_its_cause(tmp_path):
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; from kzopinion.book import sphinxworker as w; "
-         "w._read_entry_points_once(); w._stand_in_for_the_execution_cache(); [__import__(n) for n in w._PRELOAD]; "
-         "print('sqlalchemy' in sys.modules, 'jupyter_book.sphinx' in sys.modules)"],
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kzopinion.book import sphinxworker as w; "
+            "w._read_entry_points_once(); w._stand_in_for_the_execution_cache(); [__import__(n) for n in w._PRELOAD]; "
+            "print('sqlalchemy' in sys.modules, 'jupyter_book.sphinx' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert probe.stdout.split() == ["False", "True"], probe.stderr
     idle = sphinxworker.SphinxWorker.start(tmp_path)
     idle.close()  # never sent a job: stopped at once, not waited for while it imports
@@ -201,14 +210,19 @@ def test_an_idle_worker_ends_when_closed_and_a_failed_job_returns_its_cause(tmp_
 
 def _make_book(repo: Path, *args: str) -> subprocess.CompletedProcess:
     """What `make book` runs."""
-    return subprocess.run([sys.executable, "-m", "kzopinion.book.makebook", *args], cwd=repo, capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.makebook", *args], cwd=repo, capture_output=True, text=True, timeout=900
+    )
 
 
 def _commit_all(repo: Path) -> None:
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the state the book is built from"]):
-        subprocess.run(["git", "-c", "user.name=kzopinion", "-c", "user.email=kzopinion@example.org", *command],
-                       cwd=repo, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=kzopinion", "-c", "user.email=kzopinion@example.org", *command],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
 
 
 def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
@@ -221,8 +235,9 @@ def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
     readme.write_text(readme.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
     source = repo_copy / "notebooks/04-foreign-policy.md"
     text = source.read_text(encoding="utf-8")
-    source.write_text(text.replace("## Soft power", "A sentence an author added.\n\n## Soft power", 1),
-                      encoding="utf-8")
+    source.write_text(
+        text.replace("## Soft power", "A sentence an author added.\n\n## Soft power", 1), encoding="utf-8"
+    )
     result = _make_book(repo_copy)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -235,8 +250,15 @@ def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
     # the edited page, the root page (Sphinx writes the toctree's root whenever a page of it changes) and search
     assert rewritten == {"notebooks/04-foreign-policy.html", "book/intro.html", "search.html"}, rewritten
     timings = json.loads((repo_copy / build.TIMINGS).read_text(encoding="utf-8"))
-    assert {"validation", "notebooks (staleness, resync, execution)", "Sphinx start", "Sphinx read", "Sphinx write",
-            "publish", "total"} <= set(timings)
+    assert {
+        "validation",
+        "notebooks (staleness, resync, execution)",
+        "Sphinx start",
+        "Sphinx read",
+        "Sphinx write",
+        "publish",
+        "total",
+    } <= set(timings)
     assert (site / "claims.json").is_file() and (site / "claims.csv").is_file()
     flagged = "(with uncommitted changes)"
     assert flagged in (site / "notebooks/04-foreign-policy.html").read_text(encoding="utf-8")
@@ -296,9 +318,9 @@ def test_a_code_edit_in_a_section_reaches_the_report_that_reads_its_record(repo_
     assert "1 of 1 notebooks to execute: 99-replication-report" in result.stdout
     exported = {row["id"]: row for row in json.loads((repo_copy / "_build/html/claims.json").read_text())}
     report = (repo_copy / "_build/html/notebooks/99-replication-report.html").read_text(encoding="utf-8")
-    row = report[report.index('id="claim-cu_pp_us_halves"'):]
+    row = report[report.index('id="claim-cu_pp_us_halves"') :]
     assert exported["cu_pp_us_halves"]["status"] == "differs"
-    assert "differs" in row[:row.index("</tr>")]
+    assert "differs" in row[: row.index("</tr>")]
 
 
 def test_a_spare_worker_is_used_only_while_the_package_code_is_as_it_found_it(tmp_path, monkeypatch):
@@ -328,8 +350,14 @@ def test_a_spare_worker_is_used_only_while_the_package_code_is_as_it_found_it(tm
 
 
 def test_a_page_says_uncommitted_changes_when_its_own_source_or_what_every_page_reads_has_them():
-    edition = build_stamp.Edition(commit="abc", dirty=False, date="2026-12-01", data_digest="0", citation="",
-                               changed=("notebooks/04-foreign-policy.md", "book/intro.md"))
+    edition = build_stamp.Edition(
+        commit="abc",
+        dirty=False,
+        date="2026-12-01",
+        data_digest="0",
+        citation="",
+        changed=("notebooks/04-foreign-policy.md", "book/intro.md"),
+    )
     assert edition.page_dirty("notebooks/04-foreign-policy") and edition.page_dirty("book/intro")
     assert not edition.page_dirty("notebooks/03-cultural-values") and not edition.page_dirty("book/conclusion")
     everywhere = build_stamp.Edition(commit="abc", dirty=True, date="2026-12-01", data_digest="0", citation="")
@@ -386,5 +414,6 @@ def test_uncommitted_names_every_changed_path_renames_spaces_and_non_ascii_inclu
         (repo / name).write_text("y\n", encoding="utf-8")
     subprocess.run(["git", "mv", "other.txt", "book/new page.md"], cwd=repo, check=True)
     assert sorted(build_stamp.uncommitted(repo)) == sorted(
-        ["book/a page.md", "notebooks/é.md", "data/t.csv", "book/new page.md", "other.txt"])
+        ["book/a page.md", "notebooks/é.md", "data/t.csv", "book/new page.md", "other.txt"]
+    )
     assert build_stamp.uncommitted(tmp_path / "not-a-repository") == []

@@ -66,7 +66,8 @@ def test_figures_have_captions_naming_their_data(site, root):
 
 
 LOADED_FROM_ELSEWHERE = re.compile(
-    r"""<(script|link|img|iframe|source|video|audio|embed)\b[^>]*\b(src|href)\s*=\s*["']?(https?:)?//""", re.I)
+    r"""<(script|link|img|iframe|source|video|audio|embed)\b[^>]*\b(src|href)\s*=\s*["']?(https?:)?//""", re.I
+)
 CSS_FROM_ELSEWHERE = re.compile(r"""(url\(\s*["']?(https?:)?//|@import\s+(url\()?["']?(https?:)?//)""", re.I)
 
 

@@ -53,8 +53,11 @@ def layouts(chrome, root):
     """Chart layout problems of every page with charts, at each width."""
     base, chromium = chrome
     pages = [f"notebooks/{s.stem}" for s in notebooks.sources(root)]
-    return {(name, width): browser.visit(chromium, f"{base}/{name}.html", base, width=width, layout=True)
-            for width in WIDTHS for name in pages}
+    return {
+        (name, width): browser.visit(chromium, f"{base}/{name}.html", base, width=width, layout=True)
+        for width in WIDTHS
+        for name in pages
+    }
 
 
 def test_no_page_requests_anything_from_the_network(visited):
@@ -69,7 +72,10 @@ def test_every_chart_is_drawn(visited, root):
     for source in notebooks.sources(root):
         report = visited[f"notebooks/{source.stem}"]
         assert report.charts > 0 and report.charts_drawn == report.charts, (
-            source.stem, report.charts, report.charts_drawn)
+            source.stem,
+            report.charts,
+            report.charts_drawn,
+        )
 
 
 def test_every_glued_value_is_visible(visited, root):
@@ -82,16 +88,20 @@ def test_every_glued_value_is_visible(visited, root):
 
 def test_no_serious_or_critical_accessibility_violation(visited):
     """axe-core on every page (the theme's, the charts', the book's own markup)."""
-    found = {name: [(v["id"], v["impact"], v["count"], v["nodes"]) for v in r.violations if v["impact"] in SERIOUS]
-             for name, r in visited.items()}
+    found = {
+        name: [(v["id"], v["impact"], v["count"], v["nodes"]) for v in r.violations if v["impact"] in SERIOUS]
+        for name, r in visited.items()
+    }
     assert {name: v for name, v in found.items() if v} == {}
 
 
 def test_axe_runs_and_catches_a_violation(chrome):
     base, chromium = chrome
     page = chromium.new_page()
-    page.set_content('<html lang="en"><body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
-                     '<button></button></main></body></html>')
+    page.set_content(
+        '<html lang="en"><body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        "<button></button></main></body></html>"
+    )
     page.add_script_tag(content=browser.AXE.read_text(encoding="utf-8"))
     ids = {v["id"] for v in page.evaluate(browser.AXE_JS)}
     page.close()
@@ -109,12 +119,16 @@ def test_charts_fit_their_container_without_overlapping_labels(layouts, width):
 def test_the_chart_layout_check_catches_overlaps_and_overflow(chrome):
     base, chromium = chrome
     page = chromium.new_page(viewport={"width": 400, "height": 300})
-    page.set_content('<div class="kz-chart" id="c" style="width:200px"><svg width="300" height="100">'
-                     '<g class="role-axis"><g class="role-axis-label"><text x="10" y="50">-100</text>'
-                     '<text x="14" y="50">-80</text></g></g></svg></div>')
+    page.set_content(
+        '<div class="kz-chart" id="c" style="width:200px"><svg width="300" height="100">'
+        '<g class="role-axis"><g class="role-axis-label"><text x="10" y="50">-100</text>'
+        '<text x="14" y="50">-80</text></g></g></svg></div>'
+    )
     problems = page.evaluate(browser.CHART_LAYOUT_JS)[0]["problems"]
-    page.set_content('<div class="kz-chart kz-chart-live" id="c" style="width:200px">'
-                     '<svg width="300" height="100" style="max-width:100%;height:auto"></svg></div>')
+    page.set_content(
+        '<div class="kz-chart kz-chart-live" id="c" style="width:200px">'
+        '<svg width="300" height="100" style="max-width:100%;height:auto"></svg></div>'
+    )
     shrunk = page.evaluate(browser.CHART_LAYOUT_JS, {"minScale": 0.9})[0]["problems"]
     page.close()
     assert any("outside its container" in p for p in problems)
@@ -125,8 +139,9 @@ def test_the_chart_layout_check_catches_overlaps_and_overflow(chrome):
 def _open(chromium, url: str, width: int = 1280):
     page = chromium.new_page(viewport={"width": width, "height": 900})
     page.goto(url, wait_until="load")
-    page.wait_for_function("[...document.querySelectorAll('.kz-chart')]"
-                           ".every(e => e.classList.contains('kz-chart-live'))")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.kz-chart')].every(e => e.classList.contains('kz-chart-live'))"
+    )
     return page
 
 
@@ -180,8 +195,10 @@ def test_claims_table_filters_by_status_and_needs_no_horizontal_scroll(chrome, w
     total = table.locator("tbody tr").count()
     status.select_option(label=options[-1])
     shown = table.locator("tbody tr:not([hidden])")
-    column = page.evaluate("() => [...document.querySelectorAll('table.replication-report thead th')]"
-                           ".findIndex(th => th.textContent.trim().toLowerCase() === 'status')")
+    column = page.evaluate(
+        "() => [...document.querySelectorAll('table.replication-report thead th')]"
+        ".findIndex(th => th.textContent.trim().toLowerCase() === 'status')"
+    )
     visible = shown.count()
     statuses = {shown.nth(i).locator("td").nth(column).inner_text().strip() for i in range(visible)}
     count_text = page.locator(".kz-table-count").inner_text()
@@ -278,15 +295,17 @@ def test_the_print_width_check_catches_a_wide_table_and_a_clipped_code_block(chr
 
     page = chrome[1].new_page(viewport={"width": pdf.TEXT_WIDTH_PX, "height": 800})
     page.emulate_media(media="print")
-    page.set_content('<html lang="en"><body style="margin:0"><section id="s">'
-                     '<table id="wide" style="width:900px"><tr><td>a wide table</td></tr></table>'
-                     '<div style="overflow-x:auto"><pre style="white-space:pre">' + "x" * 300 + '</pre></div>'
-                     '<pre style="white-space:pre">' + "y" * 300 + '</pre>'
-                     '<figure style="width:200px;margin:0">fits</figure></section></body></html>')
+    page.set_content(
+        '<html lang="en"><body style="margin:0"><section id="s">'
+        '<table id="wide" style="width:900px"><tr><td>a wide table</td></tr></table>'
+        '<div style="overflow-x:auto"><pre style="white-space:pre">' + "x" * 300 + "</pre></div>"
+        '<pre style="white-space:pre">' + "y" * 300 + "</pre>"
+        '<figure style="width:200px;margin:0">fits</figure></section></body></html>'
+    )
     found = {f["element"][:13]: " ".join(f["problems"]) for f in page.evaluate(pdf.WIDE_JS)}
     page.close()
-    assert set(found) == {'table in #s (', 'pre in #s ("x', 'pre in #s ("y'}, found  # not the figure
-    assert f"spans 0..900 px of a printable 0..{pdf.TEXT_WIDTH_PX} px" in found['table in #s (']
+    assert set(found) == {"table in #s (", 'pre in #s ("x', 'pre in #s ("y'}, found  # not the figure
+    assert f"spans 0..900 px of a printable 0..{pdf.TEXT_WIDTH_PX} px" in found["table in #s ("]
     assert "in a box that clips" in found['pre in #s ("x']  # a scrolling box: cut on paper
     assert "of a printable" in found['pre in #s ("y']  # a long line running past the page
 
@@ -322,7 +341,7 @@ def _filled(ppm: Path) -> float:
     top, bottom = int(height * 22 / 297), int(height * (1 - 20 / 297))
     last = -1
     for y in range(top, bottom):
-        row = pixels[y * width * 3:(y + 1) * width * 3]
+        row = pixels[y * width * 3 : (y + 1) * width * 3]
         if min(row) < 200:
             last = y
     return (last - top + 1) / (bottom - top) if last >= 0 else 0.0
@@ -331,5 +350,8 @@ def _filled(ppm: Path) -> float:
 def _blue_pixels(ppm: Path) -> int:
     """Pixels close to the palette's blue (#0072B2) in a binary PPM (P6) image."""
     _, _, pixels = _pixels(ppm)
-    return sum(1 for i in range(0, len(pixels) - 2, 3)
-               if abs(pixels[i] - 0x00) < 40 and abs(pixels[i + 1] - 0x72) < 40 and abs(pixels[i + 2] - 0xB2) < 40)
+    return sum(
+        1
+        for i in range(0, len(pixels) - 2, 3)
+        if abs(pixels[i] - 0x00) < 40 and abs(pixels[i + 1] - 0x72) < 40 and abs(pixels[i + 2] - 0xB2) < 40
+    )

@@ -14,13 +14,17 @@ from kzopinion.book import build
 
 
 def _build(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kzopinion.book.build", *args], cwd=repo,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.build", *args], cwd=repo, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_changed_value_stops_the_build_naming_the_file(repo_copy):
-    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52",
-         "2014,United States,10,52")
+    edit(
+        repo_copy / "data/external/gallup_leadership_approval.csv",
+        "2014,United States,9,52",
+        "2014,United States,10,52",
+    )
     result = _build(repo_copy, "--no-html")
     assert result.returncode == 1
     assert "BUILD FAILED" in result.stderr
@@ -30,10 +34,17 @@ def test_changed_value_stops_the_build_naming_the_file(repo_copy):
 
 
 def test_out_of_range_value_stops_the_build_naming_row_and_column(repo_copy):
-    edit(repo_copy / "data/external/gallup_leadership_approval.csv", "2014,United States,9,52",
-         "2014,United States,140,52")
-    subprocess.run([sys.executable, "-m", "kzopinion.data", "rehash", "gallup_leadership_approval"],
-                   cwd=repo_copy, check=True, capture_output=True)
+    edit(
+        repo_copy / "data/external/gallup_leadership_approval.csv",
+        "2014,United States,9,52",
+        "2014,United States,140,52",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "kzopinion.data", "rehash", "gallup_leadership_approval"],
+        cwd=repo_copy,
+        check=True,
+        capture_output=True,
+    )
     result = _build(repo_copy, "--no-html")
     assert result.returncode == 1
     assert "data/external/gallup_leadership_approval.csv, row 7 (line 8), column 'approve'" in result.stderr
@@ -49,8 +60,13 @@ def _complete(repo: Path) -> bool:
 
 
 def _start(repo: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "kzopinion.book.build"], cwd=repo, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kzopinion.book.build"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_concurrent_builds_never_publish_an_incomplete_book(repo_copy):
@@ -70,8 +86,9 @@ def test_concurrent_builds_never_publish_an_incomplete_book(repo_copy):
             if code != 0:
                 assert "another build is running (pid " in err, err
         assert _complete(repo_copy), f"trial {trial}: incomplete book published"
-        result = subprocess.run([sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True,
-                                text=True, timeout=600)
+        result = subprocess.run(
+            [sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True, text=True, timeout=600
+        )
         assert result.returncode == 0 and "book up to date" in result.stdout, result.stdout + result.stderr
 
 
@@ -105,15 +122,22 @@ def test_a_glued_value_changed_by_an_execution_without_html_reaches_every_page(r
     assert _build(repo_copy).returncode == 0
     conclusion = repo_copy / "_build/html/book/conclusion.html"
     assert _pasted(conclusion, "81%", "of their reasons")
-    edit_table(repo_copy, "figure2_reasons", "negative,1,aggressive foreign policy,39,13,26,42",
-               "negative,1,aggressive foreign policy,39,13,26,12")
+    edit_table(
+        repo_copy,
+        "figure2_reasons",
+        "negative,1,aggressive foreign policy,39,13,26,42",
+        "negative,1,aggressive foreign policy,39,13,26,12",
+    )
     executed = _build(repo_copy, "--no-html")
     assert executed.returncode == 0, executed.stderr
     assert "04-foreign-policy" in executed.stdout
     result = _build(repo_copy)
     assert result.returncode == 0, result.stderr
     section = (repo_copy / "_build/html/notebooks/04-foreign-policy.html").read_text(encoding="utf-8")
-    new = re.search(r'Among negative opinions the balance flips: (?:<span class="kz-prov"><a [^>]*>)?'
-                    r'<span class="pasted-text">(\d+%)</span>', section)
+    new = re.search(
+        r'Among negative opinions the balance flips: (?:<span class="kz-prov"><a [^>]*>)?'
+        r'<span class="pasted-text">(\d+%)</span>',
+        section,
+    )
     assert new and new.group(1) != "81%"
     assert _pasted(conclusion, new.group(1), "of their reasons")

@@ -226,7 +226,8 @@ def test_the_microdata_edition_is_consistent_when_files_are_registered(root):
     edition = editions.mirror(root)
     sources = notebooks.sources(edition)
     assert sources and not [s.name for s in sources if notebooks.status(s, edition) == "execute"], (
-        "the microdata edition is stale: run `make book`")
+        "the microdata edition is stale: run `make book`"
+    )
     ledger = claims.table(edition)
     registered = set(editions.registered_files(root))
     for row in ledger[ledger["tier"] != ""].itertuples():

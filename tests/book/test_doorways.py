@@ -7,19 +7,31 @@ from kzopinion.book.number_doorways import link_report_rows
 
 
 def test_claim_and_non_claim_descriptions():
-    claim = number_sources.Provenance(key="fp_x", notebook="notebooks/04-foreign-policy", cell=7, inputs=["a", "b"],
-                                  claim=True, status="differs", tier="published", printed="38 of 49")
+    claim = number_sources.Provenance(
+        key="fp_x",
+        notebook="notebooks/04-foreign-policy",
+        cell=7,
+        inputs=["a", "b"],
+        claim=True,
+        status="differs",
+        tier="published",
+        printed="38 of 49",
+    )
     other = number_sources.Provenance(key="moe", notebook="notebooks/01-data-sources", cell=3)
-    assert claim.describe() == ("Claim fp_x: differs; tier published. Computed in 04-foreign-policy, cell In [7]. "
-                                "Inputs: a, b.")
-    assert other.describe() == ("Not a claim of the article: Computed in 01-data-sources, cell In [3]. "
-                                "Inputs: not recorded.")
+    assert claim.describe() == (
+        "Claim fp_x: differs; tier published. Computed in 04-foreign-policy, cell In [7]. Inputs: a, b."
+    )
+    assert other.describe() == (
+        "Not a claim of the article: Computed in 01-data-sources, cell In [3]. Inputs: not recorded."
+    )
 
 
 def test_report_rows_get_ids_and_links_back():
-    table = ('<table class="table replication-report"><tbody>'
-             '<tr class="claim-differs"><td><code>fp_x</code></td><td>4</td></tr>'
-             '<tr id="claim-kept"><td><code>kept</code></td><td>5</td></tr></tbody></table>')
+    table = (
+        '<table class="table replication-report"><tbody>'
+        '<tr class="claim-differs"><td><code>fp_x</code></td><td>4</td></tr>'
+        '<tr id="claim-kept"><td><code>kept</code></td><td>5</td></tr></tbody></table>'
+    )
     out = link_report_rows(table, {"fp_x": [("04", "04-foreign-policy.html#kz-use-fp_x", "The cost")]})
     assert '<tr class="claim-differs" id="claim-fp_x">' in out
     assert 'href="04-foreign-policy.html#kz-use-fp_x"' in out and 'aria-label="shown in The cost"' in out

@@ -25,13 +25,24 @@ def _make(repo: Path, *arguments: str, timeout: int = 1500) -> subprocess.Comple
     """A `make` target of the copy, run as a user runs it (the test's interpreter stands in for .venv)."""
     env = {k: v for k, v in os.environ.items() if k not in ("KZOPINION_EDITION", "KZOPINION_ROOT")}
     env["PYTHONPATH"] = str(repo / "src")  # the copy's own package
-    return subprocess.run(["make", "-s", *arguments, f"PY={sys.executable}", "STAMP="], cwd=repo,
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        ["make", "-s", *arguments, f"PY={sys.executable}", "STAMP="],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def _git(repo: Path, *arguments: str) -> str:
-    return subprocess.run(["git", "-c", "user.email=test@example.org", "-c", "user.name=test", *arguments],
-                          cwd=repo, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.email=test@example.org", "-c", "user.name=test", *arguments],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def _text(page: Path) -> str:
@@ -78,8 +89,9 @@ def test_make_data_then_make_book_publishes_the_microdata_edition_in_html(commit
     answered = cab.frame[cab.frame["fav_us"].notna() & (cab.frame["fav_us"] != "refused")]
     favourable = answered["fav_us"].isin(["very_favourable", "somewhat_favourable"])
     share = 100 * answered.loc[favourable, "weight"].sum() / answered["weight"].sum()
-    shown = re.search(r"In CAB microdata \(waves 1-3\)\s*,\s*views of the US stand at\s*(\d+)\s*%\s*favourable",
-                      chapter)
+    shown = re.search(
+        r"In CAB microdata \(waves 1-3\)\s*,\s*views of the US stand at\s*(\d+)\s*%\s*favourable", chapter
+    )
     assert shown and abs(int(shown.group(1)) - share) <= 0.5 + 1e-9, (share, chapter[:3000])
     # the claim worded over waves 1-6 says, in the doorway on that number, which waves it was checked on
     assert "waves 1-3 of 1-6" in (site / "notebooks/02-russia-correlation.html").read_text(encoding="utf-8")
@@ -92,7 +104,8 @@ def test_make_data_then_make_book_publishes_the_microdata_edition_in_html(commit
     ledger = claims.entries(editions.mirror(repo)).set_index("id")
     assert ledger.at["ru_app_c_countries_positive_significant", "tier"] == "microdata"
     assert ledger.at["ru_app_c_countries_positive_significant", "inputs"] == {
-        f"microdata:cab/{name}": digest for name, digest in files.items()}
+        f"microdata:cab/{name}": digest for name, digest in files.items()
+    }
     assert ledger.at["ru_app_a_positive_significant", "tier"] == "simulated"
     appendix = pages["book/data-appendix.html"]
     assert all(digest in appendix for digest in files.values())
@@ -124,9 +137,14 @@ def test_values_computed_from_registered_files_name_the_files_and_their_sha256(c
     fixtures.write_cab(folder / fixtures.cab_name(1), n=300, seed=1)
     register.register_cab(folder, repo)
     edition = editions.prepare(repo)
-    built = subprocess.run([sys.executable, "-m", "kzopinion.book.build", "--no-html"], cwd=repo,
-                           capture_output=True, text=True, timeout=900,
-                           env={k: v for k, v in os.environ.items() if k != "KZOPINION_EDITION"})
+    built = subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.build", "--no-html"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={k: v for k, v in os.environ.items() if k != "KZOPINION_EDITION"},
+    )
     assert built.returncode == 0, built.stderr[-3000:]
     digest = registry.manifest(repo)["cab"][fixtures.cab_name(1)]
     shown = f"microdata:cab/{fixtures.cab_name(1)} ({digest[:19]}...)"
@@ -173,8 +191,14 @@ def test_the_mirror_holds_every_file_the_repository_tracks(committed_copy):
 
 def test_a_failing_extension_read_is_reported_with_its_file_and_fix(repo_copy):
     (repo_copy / "CITATION.cff").unlink()  # the footer's "cite this edition" reads it
-    result = subprocess.run([sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True,
-                            text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(repo_copy / "src")})
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.build"],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(repo_copy / "src")},
+    )
     assert result.returncode == 1
     message = result.stderr
     assert "BUILD FAILED" in message and "Look above" not in message and "look above" not in message
@@ -183,21 +207,28 @@ def test_a_failing_extension_read_is_reported_with_its_file_and_fix(repo_copy):
 
 
 def test_failure_report_keeps_every_line_that_names_a_cause(tmp_path):
-    log = "\n".join([
-        "Running Sphinx v7.4.7",
-        "loading pickled environment... done",
-        "Extension error (kzopinion.book.page_chrome):",
-        "Handler <function x> for event 'config-inited' threw an exception (exception: boom)",
-        f"{tmp_path}/CITATION.cff cannot be read as YAML ([Errno 2] No such file or directory: "
-        f"'{tmp_path}/CITATION.cff')",
-        "Traceback (most recent call last):",
-        "RuntimeError: something failed",
-        "There was an error in building your book. Look above for the cause.",
-    ])
+    log = "\n".join(
+        [
+            "Running Sphinx v7.4.7",
+            "loading pickled environment... done",
+            "Extension error (kzopinion.book.page_chrome):",
+            "Handler <function x> for event 'config-inited' threw an exception (exception: boom)",
+            f"{tmp_path}/CITATION.cff cannot be read as YAML ([Errno 2] No such file or directory: "
+            f"'{tmp_path}/CITATION.cff')",
+            "Traceback (most recent call last):",
+            "RuntimeError: something failed",
+            "There was an error in building your book. Look above for the cause.",
+        ]
+    )
     report = build.failure_report(log, tmp_path, tmp_path / "_build")
     assert "Look above" not in report and "Running Sphinx" not in report
-    for wanted in ("Extension error", "threw an exception (exception: boom)", "RuntimeError: something failed",
-                   "CITATION.cff is missing", "git checkout -- CITATION.cff"):
+    for wanted in (
+        "Extension error",
+        "threw an exception (exception: boom)",
+        "RuntimeError: something failed",
+        "CITATION.cff is missing",
+        "git checkout -- CITATION.cff",
+    ):
         assert wanted in report, (wanted, report)
     assert build.failure_report("", tmp_path, tmp_path).startswith("Jupyter Book printed nothing")
 

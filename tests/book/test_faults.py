@@ -71,8 +71,9 @@ from kzopinion.paper import report_tables
 
 
 def _run(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kzopinion.book.build", *args], cwd=repo, capture_output=True,
-                          text=True, timeout=1200)
+    return subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.build", *args], cwd=repo, capture_output=True, text=True, timeout=1200
+    )
 
 
 def test_a_failing_cell_keeps_the_previous_book(repo_copy):
@@ -82,8 +83,9 @@ def test_a_failing_cell_keeps_the_previous_book(repo_copy):
     source = repo_copy / "notebooks/01-data-sources.md"
     record_before = notebooks.twin(source).read_bytes()
     text = source.read_text(encoding="utf-8")
-    source.write_text(text.replace("design = tables[", "raise RuntimeError('injected fault')\ndesign = tables[", 1),
-                      encoding="utf-8")
+    source.write_text(
+        text.replace("design = tables[", "raise RuntimeError('injected fault')\ndesign = tables[", 1), encoding="utf-8"
+    )
     result = _run(repo_copy)
     assert result.returncode == 1
     assert "Executing notebooks/01-data-sources.md failed" in result.stderr and "injected fault" in result.stderr
@@ -95,8 +97,12 @@ def test_a_failing_cell_keeps_the_previous_book(repo_copy):
 
 def test_an_edited_source_is_synced_by_the_build(repo_copy):
     source = repo_copy / "notebooks/04-foreign-policy.md"
-    source.write_text(source.read_text(encoding="utf-8").replace(
-        "## Auditing the printed table", "## Auditing the printed table, cell by cell"), encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace(
+            "## Auditing the printed table", "## Auditing the printed table, cell by cell"
+        ),
+        encoding="utf-8",
+    )
     assert notebooks.pair_differences(source)
     assert _run(repo_copy, "--no-html").returncode == 0
     assert notebooks.pair_differences(source) == []
@@ -105,8 +111,9 @@ def test_an_edited_source_is_synced_by_the_build(repo_copy):
 
 def test_an_unsynced_pair_is_reported(repo_copy):
     source = repo_copy / "notebooks/05-preferences.md"
-    source.write_text(source.read_text(encoding="utf-8").replace("GALLUP_N = 1000", "GALLUP_N = 1001"),
-                      encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("GALLUP_N = 1000", "GALLUP_N = 1001"), encoding="utf-8"
+    )
     problems = notebooks.pair_differences(source)
     assert problems and "source differs" in problems[0]
     assert notebooks.is_stale(source, repo_copy)
@@ -128,10 +135,24 @@ def test_executing_twice_is_byte_identical(repo_copy):
 def test_markup_in_data_is_escaped():
     hostile = "<script>alert('x')</script> *bold* {download}`x`"
     assert "<script>" not in appendix.escape(hostile) and "\\*bold\\*" in appendix.escape(hostile)
-    ledger = pd.DataFrame([{"id": "xx_test", "section": hostile, "statement": hostile, "printed": hostile,
-                            "book_text": hostile, "simulated_text": hostile, "notebook": "", "tier": "",
-                            "cells": [hostile], "status": "not-yet", "note": hostile,
-                            "inputs": {f"microdata:cab/{hostile}.dta": "sha256:0123456789abcdef"}}])
+    ledger = pd.DataFrame(
+        [
+            {
+                "id": "xx_test",
+                "section": hostile,
+                "statement": hostile,
+                "printed": hostile,
+                "book_text": hostile,
+                "simulated_text": hostile,
+                "notebook": "",
+                "tier": "",
+                "cells": [hostile],
+                "status": "not-yet",
+                "note": hostile,
+                "inputs": {f"microdata:cab/{hostile}.dta": "sha256:0123456789abcdef"},
+            }
+        ]
+    )
     rendered = report_tables.claims_html(ledger)
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered
     assert "microdata:cab/&lt;script&gt;" in rendered  # a registered file's name is escaped too
@@ -194,9 +215,14 @@ def test_a_dead_kernel_names_the_notebook_and_cell(repo_copy):
 def test_an_endless_cell_is_stopped_with_progress_lines(repo_copy):
     source = repo_copy / "notebooks/04-foreign-policy.md"
     edit(source, "tables = Tables()", "import time\ntime.sleep(60)\ntables = Tables()")
-    result = subprocess.run([sys.executable, "-m", "kzopinion.book.build", "--no-html", "--timeout", "6"],
-                            cwd=repo_copy, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "2"})
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.build", "--no-html", "--timeout", "6"],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "2"},
+    )
     message = _failed(result)
     assert "code cell 3 (line" in message and "ran for more than 6 s" in message and "TIMEOUT=12" in message
     assert "04-foreign-policy: code cell 3 (line" in result.stdout and "still running after" in result.stdout
@@ -210,9 +236,12 @@ def test_a_cell_that_writes_into_the_repository_fails_naming_the_cell_and_the_pa
     claims_csv = repo_copy / "data/published/claims.csv"
     before = claims_csv.read_bytes()
     source = repo_copy / "notebooks/04-foreign-policy.md"
-    edit(source, "tables = Tables()",
-         "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\n"
-         "(paths.root() / 'data/published/claims.csv').write_text('vandalised')\ntables = Tables()")
+    edit(
+        source,
+        "tables = Tables()",
+        "open('scratch.txt', 'w').write('fine: the working folder is the build\\'s')\n"
+        "(paths.root() / 'data/published/claims.csv').write_text('vandalised')\ntables = Tables()",
+    )
     edit(source, "from kzopinion import formatting as fmt", "from kzopinion import formatting as fmt, paths")
     record = notebooks.twin(source).read_bytes()
     message = _failed(_run(repo_copy, "--no-html"))
@@ -229,10 +258,13 @@ def test_writes_the_audit_hook_cannot_see_fail_the_build_naming_the_file(repo_co
     and nothing in the repository is restored because nothing in it was written; a new file and another
     notebook's record are caught the same way."""
     source = repo_copy / "notebooks/04-foreign-policy.md"
-    edit(source, "tables = Tables()",
-         "import subprocess\nsubprocess.run(['sh', '-c', 'echo vandalised >> book/conclusion.md; "
-         "echo new > data/new-file.txt; echo x >> notebooks/05-preferences.ipynb'], cwd=paths.root())\n"
-         "tables = Tables()")
+    edit(
+        source,
+        "tables = Tables()",
+        "import subprocess\nsubprocess.run(['sh', '-c', 'echo vandalised >> book/conclusion.md; "
+        "echo new > data/new-file.txt; echo x >> notebooks/05-preferences.ipynb'], cwd=paths.root())\n"
+        "tables = Tables()",
+    )
     edit(source, "from kzopinion import formatting as fmt", "from kzopinion import formatting as fmt, paths")
     conclusion = (repo_copy / "book/conclusion.md").read_bytes()
     record = (repo_copy / "notebooks/05-preferences.ipynb").read_bytes()
@@ -327,8 +359,12 @@ def test_a_read_only_build_folder_is_a_sentence(repo_copy, monkeypatch):
             assert "cannot write" in _failed(_run(repo_copy, "--no-html"))
         finally:
             (repo_copy / "_build").chmod(0o755)
-    message = _fail_with(monkeypatch, repo_copy, PermissionError(errno.EROFS, "Read-only file system",
-                                                                  str(repo_copy / "_build/runs")), "rmtree")
+    message = _fail_with(
+        monkeypatch,
+        repo_copy,
+        PermissionError(errno.EROFS, "Read-only file system", str(repo_copy / "_build/runs")),
+        "rmtree",
+    )
     assert "cannot write _build/runs (Read-only file system)" in message and "chmod" in message
 
 
@@ -339,14 +375,16 @@ def test_a_build_folder_on_another_file_system_works(repo_copy, tmp_path):
     target = Path(tempfile.mkdtemp(dir=elsewhere))
     try:
         (repo_copy / "_build").symlink_to(target)
-        edit(repo_copy / "notebooks/04-foreign-policy.md", "tables = Tables()",
-             "# another file system\ntables = Tables()")
+        edit(
+            repo_copy / "notebooks/04-foreign-policy.md",
+            "tables = Tables()",
+            "# another file system\ntables = Tables()",
+        )
         result = _run(repo_copy)
         assert result.returncode == 0, result.stderr
         assert (repo_copy / "_build/html/index.html").exists()
     finally:
         shutil.rmtree(target, ignore_errors=True)
-
 
 
 # --------------------------------------------------------------------------- round three
@@ -389,8 +427,9 @@ def test_saving_sources_during_a_build_never_reverts_a_save(repo_copy, command):
     saver = threading.Thread(target=save)
     saver.start()
     try:
-        result = subprocess.run([sys.executable, "-m", command], cwd=repo_copy, capture_output=True, text=True,
-                                timeout=1200)
+        result = subprocess.run(
+            [sys.executable, "-m", command], cwd=repo_copy, capture_output=True, text=True, timeout=1200
+        )
     finally:
         done.set()
         saver.join()
@@ -403,9 +442,14 @@ def _serve(repo: Path, port: int = 0) -> tuple[subprocess.Popen, list[str]]:
     """Start `make serve` on ``repo``; its console lines are collected as they come."""
     import threading
 
-    server = subprocess.Popen([sys.executable, "-m", "kzopinion.book.serve", "--port", str(port)], cwd=repo,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "KZOPINION_ROOT": str(repo)})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kzopinion.book.serve", "--port", str(port)],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "KZOPINION_ROOT": str(repo)},
+    )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
     return server, lines
@@ -470,9 +514,13 @@ def test_make_section_takes_its_arguments_literally_and_refuses_an_empty_title(r
     import ast
 
     def section(title: str, slug: str = "media-use") -> subprocess.CompletedProcess:
-        return subprocess.run(["make", "-s", "section", f"SLUG={slug}", f"TITLE={title}", "PREFIX=mu",
-                               f"PY={sys.executable}", "STAMP="], cwd=repo_copy, capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run(
+            ["make", "-s", "section", f"SLUG={slug}", f"TITLE={title}", "PREFIX=mu", f"PY={sys.executable}", "STAMP="],
+            cwd=repo_copy,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     for title, slug in (("", "media-use"), ("   ", "media-use"), ("Media", "m" * 299), ("Media", "class")):
         result = section(title, slug)
@@ -490,20 +538,28 @@ def test_make_section_takes_its_arguments_literally_and_refuses_an_empty_title(r
 
 def test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files(repo_copy):
     def variants_run() -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "kzopinion.book.variants"], cwd=repo_copy, capture_output=True,
-                              text=True, timeout=900)
+        return subprocess.run(
+            [sys.executable, "-m", "kzopinion.book.variants"],
+            cwd=repo_copy,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
 
     row = "04-foreign-policy,SHARE_COLUMN,second_answer,false,"
     table = edit_table(repo_copy, "analysis_variants", row, "04-foreign-policy,SHARE_COLUMN,../../escape,false,")
     result = variants_run()
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-    assert "data/coding/analysis_variants.csv (notebook 04-foreign-policy, parameter SHARE_COLUMN, value " \
-           "'../../escape'): a value is a plain name" in result.stderr
+    assert (
+        "data/coding/analysis_variants.csv (notebook 04-foreign-policy, parameter SHARE_COLUMN, value "
+        "'../../escape'): a value is a plain name" in result.stderr
+    )
     edit_table(repo_copy, "analysis_variants", "../../escape", "no_such_column")
     for other in ("02-russia-correlation,", "04-foreign-policy,CLASSIFICATION"):  # keep the run short
         lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
-        table.write_text("".join(line for line in lines if not (line.startswith(other) and ",false," in line)),
-                         encoding="utf-8")
+        table.write_text(
+            "".join(line for line in lines if not (line.startswith(other) and ",false," in line)), encoding="utf-8"
+        )
     from kzopinion import data
 
     data.rehash(["analysis_variants"], repo_copy)
@@ -513,8 +569,10 @@ def test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files(re
     assert len(message) == 1, "one sentence"
     assert "variant 04-foreign-policy SHARE_COLUMN=" in message[0] and "failed (partial output in" in message[0]
     assert "of notebooks/04-foreign-policy.md) raised" in message[0]
-    assert "The error names the value 'no_such_column' of the row (04-foreign-policy, SHARE_COLUMN, no_such_column) " \
-           "of data/coding/analysis_variants.csv: fix that row." in message[0]
+    assert (
+        "The error names the value 'no_such_column' of the row (04-foreign-policy, SHARE_COLUMN, no_such_column) "
+        "of data/coding/analysis_variants.csv: fix that row." in message[0]
+    )
     assert not list(repo_copy.rglob("*.running*")) and not list(repo_copy.rglob("*.partial"))
     assert not list((repo_copy / "notebooks").glob("*.ipynb.*")) and not (repo_copy / "escape.ipynb").exists()
 
@@ -527,8 +585,10 @@ def test_a_chapter_title_in_a_script_without_fonts_names_the_fonts_to_install(mo
         return subprocess.CompletedProcess(command, 0, stdout="" if command[1] != ":lang=en" else "DejaVu Sans\n")
 
     monkeypatch.setattr(pdf.subprocess, "run", fc_list)
-    for title, package, script in (("数据与观点", "fonts-noto-cjk", "Chinese, Japanese or Korean"),
-                                   ("الرأي العام", "fonts-noto-core", "Arabic")):
+    for title, package, script in (
+        ("数据与观点", "fonts-noto-cjk", "Chinese, Japanese or Korean"),
+        ("الرأي العام", "fonts-noto-core", "Arabic"),
+    ):
         with pytest.raises(build.BuildError) as raised:
             pdf.chapter_pages(["Intro", "Other page"], [title], "Header")
         message = str(raised.value)
@@ -568,11 +628,17 @@ def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_
     assert ".cab-staging" not in str(raised.value) and _microdata_state(repo_copy) == {}
 
 
-@pytest.mark.parametrize("weight, message", [
-    (float("inf"), r"weight variable 'totwt' is infinite for 1 respondents"),
-    (1e300, r"weight variable 'totwt' is above 50 times the median weight of the file \(.*\) for 1 respondents "
-            r"\(largest 1e\+300\)"),
-])
+@pytest.mark.parametrize(
+    "weight, message",
+    [
+        (float("inf"), r"weight variable 'totwt' is infinite for 1 respondents"),
+        (
+            1e300,
+            r"weight variable 'totwt' is above 50 times the median weight of the file \(.*\) for 1 respondents "
+            r"\(largest 1e\+300\)",
+        ),
+    ],
+)
 def test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit(repo_copy, tmp_path, weight, message):
     import fixtures
 
@@ -626,25 +692,37 @@ def _not_utf8(path: Path, after: str) -> None:
 
 
 SENTENCE_FAULTS = {
-    "a table that is not UTF-8": (lambda r: _not_utf8(r / "data/published/survey_designs.csv", "gallup"),
-                                  "data/published/survey_designs.csv, line 2: not UTF-8 text (byte 0xe9"),
-    "datapackage.json not UTF-8": (lambda r: _not_utf8(r / "data/datapackage.json", '"title": "Designs'),
-                                   "data/datapackage.json, line"),
-    "a notebook source not UTF-8": (lambda r: _not_utf8(r / "notebooks/04-foreign-policy.md", "## Auditing"),
-                                    "notebooks/04-foreign-policy.md, line"),
-    "a resource without a title": (lambda r: edit(r / "data/datapackage.json", '"title": "Designs of the four data '
-                                                  'sources",', ""),
-                                   "(resource 'survey_designs'), 'title' is a required property"),
-    "a resource without licences": (lambda r: edit(r / "data/datapackage.json", '      "licenses"', '      "licences"'),
-                                    "'licenses' is a required property"),
-    "a source without a path": (lambda r: edit(r / "data/datapackage.json",
-                                               '"path": "https://doi.org/10.1177/18793665211030937",', ""),
-                                "['sources'][0] (resource 'survey_designs'), 'path' is a required property"),
-    "a corrupt microdata manifest": (lambda r: (r / "data/microdata").mkdir() or
-                                     (r / "data/microdata/manifest.json").write_text("{", encoding="utf-8"),
-                                     "manifest.json: not valid JSON"),
-    "broken YAML in _toc.yml": (lambda r: edit(r / "_toc.yml", "root:", "root: [\n"),
-                                "_toc.yml, line"),
+    "a table that is not UTF-8": (
+        lambda r: _not_utf8(r / "data/published/survey_designs.csv", "gallup"),
+        "data/published/survey_designs.csv, line 2: not UTF-8 text (byte 0xe9",
+    ),
+    "datapackage.json not UTF-8": (
+        lambda r: _not_utf8(r / "data/datapackage.json", '"title": "Designs'),
+        "data/datapackage.json, line",
+    ),
+    "a notebook source not UTF-8": (
+        lambda r: _not_utf8(r / "notebooks/04-foreign-policy.md", "## Auditing"),
+        "notebooks/04-foreign-policy.md, line",
+    ),
+    "a resource without a title": (
+        lambda r: edit(r / "data/datapackage.json", '"title": "Designs of the four data sources",', ""),
+        "(resource 'survey_designs'), 'title' is a required property",
+    ),
+    "a resource without licences": (
+        lambda r: edit(r / "data/datapackage.json", '      "licenses"', '      "licences"'),
+        "'licenses' is a required property",
+    ),
+    "a source without a path": (
+        lambda r: edit(r / "data/datapackage.json", '"path": "https://doi.org/10.1177/18793665211030937",', ""),
+        "['sources'][0] (resource 'survey_designs'), 'path' is a required property",
+    ),
+    "a corrupt microdata manifest": (
+        lambda r: (
+            (r / "data/microdata").mkdir() or (r / "data/microdata/manifest.json").write_text("{", encoding="utf-8")
+        ),
+        "manifest.json: not valid JSON",
+    ),
+    "broken YAML in _toc.yml": (lambda r: edit(r / "_toc.yml", "root:", "root: [\n"), "_toc.yml, line"),
     "broken YAML in _config.yml": (lambda r: edit(r / "_config.yml", "title:", "title: [\n"), "_config.yml, line"),
 }
 
@@ -657,17 +735,23 @@ def test_every_unreadable_input_is_a_sentence_naming_the_file(repo_copy, fault):
 
 
 def test_a_typo_in_the_edition_variable_is_a_sentence(repo_copy):
-    result = subprocess.run([sys.executable, "-m", "kzopinion.book.build", "--no-html"], cwd=repo_copy,
-                            capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "KZOPINION_EDITION": "pubic"})
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.build", "--no-html"],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "KZOPINION_EDITION": "pubic"},
+    )
     assert "KZOPINION_EDITION='pubic': use 'public'" in _failed(result)
 
 
 def test_an_empty_or_conflicted_record_is_written_again_from_its_source(repo_copy):
     empty, conflicted = repo_copy / "notebooks/04-foreign-policy.ipynb", repo_copy / "notebooks/05-preferences.ipynb"
     empty.write_text("", encoding="utf-8")
-    conflicted.write_text("<<<<<<< HEAD\n" + conflicted.read_text(encoding="utf-8") + "=======\n>>>>>>> other\n",
-                          encoding="utf-8")
+    conflicted.write_text(
+        "<<<<<<< HEAD\n" + conflicted.read_text(encoding="utf-8") + "=======\n>>>>>>> other\n", encoding="utf-8"
+    )
     result = _run(repo_copy, "--no-html")
     assert result.returncode == 0, result.stderr
     assert "notebooks/04-foreign-policy.ipynb cannot be read (empty, or left with merge-conflict" in result.stdout
@@ -677,13 +761,21 @@ def test_an_empty_or_conflicted_record_is_written_again_from_its_source(repo_cop
 def test_a_paste_naming_a_source_and_rehash_of_a_missing_file_are_sentences(repo_copy):
     from kzopinion.book import pastes
 
-    edit(repo_copy / "book/conclusion.md", "add up to a simple picture",
-         "add up to a {glue:text}`../notebooks/04-foreign-policy.md::fp_positive_development_share` picture")
+    edit(
+        repo_copy / "book/conclusion.md",
+        "add up to a simple picture",
+        "add up to a {glue:text}`../notebooks/04-foreign-policy.md::fp_positive_development_share` picture",
+    )
     (problem,) = pastes.undefined_pastes(repo_copy)
     assert problem.startswith("book/conclusion.md, line") and "not a notebook's record" in problem
     (repo_copy / "data/published/survey_designs.csv").unlink()
-    result = subprocess.run([sys.executable, "-m", "kzopinion.data", "rehash", "survey_designs"], cwd=repo_copy,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.data", "rehash", "survey_designs"],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "data/published/survey_designs.csv is missing, so the checksum of 'survey_designs'" in result.stderr
 
@@ -713,9 +805,15 @@ def test_ctrl_c_stops_a_long_cell_at_once_with_one_line(repo_copy):
     source = repo_copy / "notebooks/04-foreign-policy.md"
     edit(source, "tables = Tables()", "import time\ntime.sleep(600)\ntables = Tables()")
     record = notebooks.twin(source).read_bytes()
-    build = subprocess.Popen([sys.executable, "-m", "kzopinion.book.build", "--no-html"], cwd=repo_copy,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                             env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "1"})
+    build = subprocess.Popen(
+        [sys.executable, "-m", "kzopinion.book.build", "--no-html"],
+        cwd=repo_copy,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "1"},
+    )
     lines = _lines_of(build)
     _wait_for(lambda: any("still running" in line for line in lines), 300)
     os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends to the foreground group
@@ -736,18 +834,29 @@ def test_make_clean_and_a_second_test_run_are_refused_while_a_build_runs(repo_co
 
     (repo_copy / "_build/html").mkdir(parents=True)
     with buildlock.lock(repo_copy):  # a build is running
-        result = subprocess.run(["make", "-s", "clean", f"PYTHON={sys.executable}"], cwd=repo_copy,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            ["make", "-s", "clean", f"PYTHON={sys.executable}"],
+            cwd=repo_copy,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode != 0 and "[clean] nothing removed: another build is running" in result.stderr
         assert (repo_copy / "_build/html").is_dir()
         started = time.monotonic()
-        tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_formatting.py"], cwd=repo_copy,
-                               capture_output=True, text=True, timeout=120)
+        tests = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "tests/test_formatting.py"],
+            cwd=repo_copy,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert tests.returncode == 1 and time.monotonic() - started < 60, "the second test run stops at once"
         assert "another build is running" in tests.stdout + tests.stderr
         assert " error" not in tests.stdout and "passed" not in tests.stdout
-    result = subprocess.run(["make", "-s", "clean", f"PYTHON={sys.executable}"], cwd=repo_copy,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "-s", "clean", f"PYTHON={sys.executable}"], cwd=repo_copy, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert [p.name for p in (repo_copy / "_build").iterdir()] == [".build.lock"], "clean spares only the lock file"
 
@@ -760,11 +869,22 @@ def test_a_killed_builds_sphinx_worker_ends_with_it(repo_copy):
     from kzopinion.book import build
 
     def worker() -> psutil.Process | None:
-        return next((c for c in psutil.Process(process.pid).children()
-                     if "kzopinion.book.sphinxworker" in " ".join(c.cmdline())), None)
+        return next(
+            (
+                c
+                for c in psutil.Process(process.pid).children()
+                if "kzopinion.book.sphinxworker" in " ".join(c.cmdline())
+            ),
+            None,
+        )
 
-    process = subprocess.Popen([sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kzopinion.book.build"],
+        cwd=repo_copy,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines = _lines_of(process)
     _wait_for(lambda: any("building HTML with Jupyter Book" in line for line in lines), 600)
     child = worker()
@@ -775,8 +895,9 @@ def test_a_killed_builds_sphinx_worker_ends_with_it(repo_copy):
     with build.lock(repo_copy):  # nothing holds the lock any more
         pass
     assert not (repo_copy / "_build/sphinx/.complete").exists(), "a build cut short is never reused"
-    result = subprocess.run([sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True,
-                            text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True, text=True, timeout=900
+    )
     assert result.returncode == 0, result.stderr
     assert "from scratch" in result.stdout and (repo_copy / "_build/html/index.html").is_file()
 

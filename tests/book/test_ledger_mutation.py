@@ -22,8 +22,10 @@ CHANGES = (1.0, 100.0, -100.0, 1000.0)
 # every chapter that computes ledger values from the data tables, found by its PREFIX and claim_values (no registry)
 TABLE_CHAPTERS = {
     module.PREFIX: module
-    for module in (importlib.import_module(f"kzopinion.chapters.{m.name}")
-                   for m in pkgutil.iter_modules(kzopinion.chapters.__path__))
+    for module in (
+        importlib.import_module(f"kzopinion.chapters.{m.name}")
+        for m in pkgutil.iter_modules(kzopinion.chapters.__path__)
+    )
     if hasattr(module, "PREFIX") and hasattr(module, "claim_values")
 }
 
@@ -75,9 +77,13 @@ def mutation_failures(prefix: str, root, compute=table_claims) -> list[str]:
                 if float(new) != float(value):
                     moved = True
                     new_entry = {"value": float(new), "cells": entry["cells"]}
-                    far = not claims.agrees(float(claim["value"]), claim.get("qualifier", ""),
-                                            float(claim["tolerance"]), float(new),
-                                            claims.book_qualifier(new.cells, root))
+                    far = not claims.agrees(
+                        float(claim["value"]),
+                        claim.get("qualifier", ""),
+                        float(claim["tolerance"]),
+                        float(new),
+                        claims.book_qualifier(new.cells, root),
+                    )
                     if far and claims.status_of(claim, new_entry, root) != "differs":
                         failures.append(f"{claim_id}: moved out of tolerance by {cell} but is not 'differs'")
                     break
@@ -109,8 +115,9 @@ def test_a_planted_echo_is_caught(root):
     def echoing(prefix, tables):
         values = table_claims(prefix, tables)
         printed = tables.raw("claims", "cu_pp_us_halves", "value")
-        disguise = {Cell("immigration_model_results", "approve_us_leadership|predicted_probability_favour_increase",
-                         "value")}
+        disguise = {
+            Cell("immigration_model_results", "approve_us_leadership|predicted_probability_favour_increase", "value")
+        }
         values["cu_pp_us_halves"] = (Traced(float(printed), disguise), "0.5")
         return values
 

@@ -164,7 +164,8 @@ def test_the_ledger_table_refuses_undeclared_provenance(root, monkeypatch):
     entries = claims.entries(root)
     planted = entries.copy()
     planted.loc[planted["id"] == "fp_negative", "cells"] = pd.Series(
-        [[["figure2_reasons", "positive|1", "first_answer"]]], index=planted.index[planted["id"] == "fp_negative"])
+        [[["figure2_reasons", "positive|1", "first_answer"]]], index=planted.index[planted["id"] == "fp_negative"]
+    )
     monkeypatch.setattr(claims, "entries", lambda _root: planted)
     with pytest.raises(ValueError, match="without declared provenance"):
         claims.table(root)

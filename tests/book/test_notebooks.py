@@ -32,7 +32,8 @@ def test_record_was_executed_from_the_current_inputs(source, root):
     stored = record.metadata.get("kzopinion", {}).get("inputs_sha256")
     assert stored == notebooks.inputs_digest(source, root), (
         f"{notebooks.twin(source).name} was executed from other inputs (its code or what it read changed): "
-        "run `make book`")
+        "run `make book`"
+    )
     counts = [c.execution_count for c in record.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1)), "the record must hold a full, in-order execution"
 
@@ -91,8 +92,12 @@ def test_records_store_what_their_run_read(root):
 
 def test_editing_a_module_re_executes_only_the_notebooks_that_imported_it(repo_copy):
     assert _stale(repo_copy) == []
-    using = [s.stem for s in notebooks.sources(repo_copy) if "kzopinion.chapters.foreign_policy" in
-             nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]["modules"]]
+    using = [
+        s.stem
+        for s in notebooks.sources(repo_copy)
+        if "kzopinion.chapters.foreign_policy"
+        in nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]["modules"]
+    ]
     assert using == ["04-foreign-policy"]
     with (repo_copy / "src/kzopinion/chapters/foreign_policy.py").open("a", encoding="utf-8") as handle:
         handle.write("\n# an edit\n")
@@ -132,8 +137,10 @@ def test_every_section_records_claims(root):
 
     import kzopinion.chapters
 
-    prefixes = {getattr(importlib.import_module(f"kzopinion.chapters.{m.name}"), "PREFIX", None)
-                for m in pkgutil.iter_modules(kzopinion.chapters.__path__)}
+    prefixes = {
+        getattr(importlib.import_module(f"kzopinion.chapters.{m.name}"), "PREFIX", None)
+        for m in pkgutil.iter_modules(kzopinion.chapters.__path__)
+    }
     claimed = set(data.load("claims", root)["id"].str.split("_").str[0])
     assert sorted(_recorders(root)) == sorted(prefixes & claimed)
 
@@ -160,8 +167,11 @@ def test_registering_microdata_re_executes_only_the_notebooks_that_read_it(repo_
     manifest = repo_copy / "data/microdata/manifest.json"
     manifest.parent.mkdir(parents=True)
     manifest.write_text('{"wvs": {"files": {"x.sav": "sha256:00"}}}\n', encoding="utf-8")
-    readers = [s.stem for s in notebooks.sources(repo_copy)
-               if "microdata" in nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]]
+    readers = [
+        s.stem
+        for s in notebooks.sources(repo_copy)
+        if "microdata" in nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]
+    ]
     assert readers and "01-data-sources" not in readers
     # The committed records are the public edition, which never uses registered files ...
     monkeypatch.delenv("KZOPINION_EDITION", raising=False)
@@ -198,8 +208,9 @@ def test_a_prose_edit_and_its_undo_leave_the_record_as_committed(repo_copy):
     source = repo_copy / "notebooks" / "04-foreign-policy.md"
     record = notebooks.twin(source)
     committed, text = record.read_bytes(), source.read_text(encoding="utf-8")
-    source.write_text(text.replace("## Soft power", "A sentence added for the test.\n\n## Soft power", 1),
-                      encoding="utf-8")
+    source.write_text(
+        text.replace("## Soft power", "A sentence added for the test.\n\n## Soft power", 1), encoding="utf-8"
+    )
     assert notebooks.status(source, repo_copy) == "resync"
     notebooks.resync(source)
     assert record.read_bytes() != committed

@@ -24,8 +24,10 @@ def test_the_lint_finds_the_typed_numbers_of_yesterday(tmp_path):
 
 
 def test_references_citations_headings_and_labels_are_exempt_by_rule():
-    text = ("(sec-x)=\n# The 2014 turning point\n\nSee Figure 2, Appendix C, Appendices A and B, waves 1-6 and "
-            "wave 1 {cite:p}`laruelle2021`; {glue:text}`ds_n` people.\n")
+    text = (
+        "(sec-x)=\n# The 2014 turning point\n\nSee Figure 2, Appendix C, Appendices A and B, waves 1-6 and "
+        "wave 1 {cite:p}`laruelle2021`; {glue:text}`ds_n` people.\n"
+    )
     assert [hit for _, line, _ in prose_lines(text) for hit in line.split() if any(c.isdigit() for c in hit)] == []
 
 

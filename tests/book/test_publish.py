@@ -54,7 +54,7 @@ def jupyter_book(folder: Path) -> subprocess.CompletedProcess:
 
 def _set_address(clone: Path, config_url: str, cff_url: str | None) -> None:
     config = clone / "_config.yml"
-    text = re.sub(r'(?m)^  url: .*$', "  url: " + (config_url or '""'), config.read_text(encoding="utf-8"))
+    text = re.sub(r"(?m)^  url: .*$", "  url: " + (config_url or '""'), config.read_text(encoding="utf-8"))
     config.write_text(text, encoding="utf-8")
     cff = clone / "CITATION.cff"
     lines = [line for line in cff.read_text(encoding="utf-8").splitlines() if not line.startswith("repository-code:")]
@@ -121,8 +121,11 @@ def test_setting_the_address_turns_on_the_buttons_and_the_citation_address(clone
         assert [line for line in log.splitlines() if re.search(r"WARNING|ERROR", line)] == []
         commit = build_stamp.commit(folder)
         site = folder / "_build" / "html"
-        for name, source in [("notebooks/02-russia-correlation", "notebooks/02-russia-correlation.md"),
-                             ("book/intro", "book/intro.md"), ("book/data-appendix", "book/data-appendix.md")]:
+        for name, source in [
+            ("notebooks/02-russia-correlation", "notebooks/02-russia-correlation.md"),
+            ("book/intro", "book/intro.md"),
+            ("book/data-appendix", "book/data-appendix.md"),
+        ]:
             page = (site / f"{name}.html").read_text(encoding="utf-8")
             assert f'href="{SAMPLE}"' in page, name
             assert f'href="{SAMPLE}/issues/new?' in page, name
@@ -166,7 +169,8 @@ def test_the_address_check_catches_a_disagreement(tmp_path):
     cff.write_text(f'cff-version: 1.2.0\nrepository-code: "{SAMPLE}/"\n', encoding="utf-8")
     assert build_stamp.address_disagreement(tmp_path, SAMPLE) == ""  # a trailing slash is the same address
     assert "repository-code: https://github.com/other/x" in build_stamp.address_disagreement(
-        tmp_path, "https://github.com/other/x")
+        tmp_path, "https://github.com/other/x"
+    )
     assert "remove its repository-code" in build_stamp.address_disagreement(tmp_path, "")
     cff.write_text("cff-version: 1.2.0\n", encoding="utf-8")
     assert build_stamp.address_disagreement(tmp_path, "") == ""
@@ -181,8 +185,10 @@ def test_buttons_follow_the_address():
     assert configure_repository(options, context) == SAMPLE
     assert all(options[b] for b in BUTTONS) and options["repository_url"] == SAMPLE
     assert context["edit_page_url_template"] == edit_url_template(SAMPLE, "trunk")
-    assert "/edit/trunk/" in context["edit_page_url_template"] and "replace('.ipynb', '.md')" in context[
-        "edit_page_url_template"]
+    assert (
+        "/edit/trunk/" in context["edit_page_url_template"]
+        and "replace('.ipynb', '.md')" in context["edit_page_url_template"]
+    )
 
 
 def test_the_citation_names_the_address_of_the_commit(root):
@@ -195,8 +201,11 @@ def test_the_citation_names_the_address_of_the_commit(root):
 def test_the_published_book_is_stale_when_the_citation_the_address_or_the_commit_changes(tmp_path):
     from kzopinion.book import build
 
-    for name, text in [("_config.yml", 'repository:\n  url: ""\n'), ("_toc.yml", "root: book/intro\n"),
-                       ("CITATION.cff", "cff-version: 1.2.0\n")]:
+    for name, text in [
+        ("_config.yml", 'repository:\n  url: ""\n'),
+        ("_toc.yml", "root: book/intro\n"),
+        ("CITATION.cff", "cff-version: 1.2.0\n"),
+    ]:
         (tmp_path / name).write_text(text, encoding="utf-8")
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost"]
     subprocess.run([*git, "init", "--quiet"], cwd=tmp_path, check=True)
@@ -276,9 +285,13 @@ def test_the_workflow_schema_check_catches_a_broken_workflow(tmp_path):
     # no runs-on
     broken.write_text("on: push\njobs:\n  test:\n    steps:\n      - run: bash .ci/run\n", encoding="utf-8")
     tool = str(Path(sys.executable).with_name("check-jsonschema"))
-    bad = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", str(broken)], capture_output=True,
-                         text=True)
-    good = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS.glob("*.yml"))],
-                          capture_output=True, text=True)
+    bad = subprocess.run(
+        [tool, "--builtin-schema", "vendor.github-workflows", str(broken)], capture_output=True, text=True
+    )
+    good = subprocess.run(
+        [tool, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS.glob("*.yml"))],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode != 0 and "runs-on" in bad.stdout + bad.stderr
     assert good.returncode == 0, good.stdout + good.stderr

@@ -18,9 +18,14 @@ def _get(url: str) -> str:
 
 
 def test_saving_a_chapter_rebuilds_and_reloads_its_page(repo_copy):
-    server = subprocess.Popen([sys.executable, "-m", "kzopinion.book.serve", "--port", "0"], cwd=repo_copy,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "KZOPINION_ROOT": str(repo_copy)})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kzopinion.book.serve", "--port", "0"],
+        cwd=repo_copy,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "KZOPINION_ROOT": str(repo_copy)},
+    )
     try:
         base = None
         for line in server.stdout:  # the first build, then the address

@@ -46,8 +46,11 @@ def built(tmp_path, monkeypatch):
 
 
 def watched_paths(root: Path) -> list[Path]:
-    return [root / name for name in uptodate.WATCHED_FILES] + [
-        root / tree / "page.md" for tree in uptodate.WATCHED_TREES] + [root / "notebooks" / "01-x.ipynb"]
+    return (
+        [root / name for name in uptodate.WATCHED_FILES]
+        + [root / tree / "page.md" for tree in uptodate.WATCHED_TREES]
+        + [root / "notebooks" / "01-x.ipynb"]
+    )
 
 
 def test_any_watched_file_touched_sends_make_book_to_the_full_build(built):
@@ -97,8 +100,7 @@ def test_the_command_says_up_to_date_or_hands_over_silently(built):
     said = subprocess.run([sys.executable, "-m", "kzopinion.book.uptodate"], capture_output=True, text=True, env=env)
     assert said.returncode == 0 and "book up to date" in said.stdout
     _touch(built / "book" / "page.md")
-    silent = subprocess.run([sys.executable, "-m", "kzopinion.book.uptodate"], capture_output=True, text=True,
-                            env=env)
+    silent = subprocess.run([sys.executable, "-m", "kzopinion.book.uptodate"], capture_output=True, text=True, env=env)
     assert silent.returncode == 1 and silent.stdout == "" and silent.stderr == ""
 
 

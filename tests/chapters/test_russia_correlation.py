@@ -22,8 +22,11 @@ def hand_distribution(frame: pd.DataFrame, items: dict[str, str], by_wave: bool 
             totals = answered.groupby(answered[column].astype(str), observed=True)["weight"].sum()
             for answer in chapter.LEVEL_ORDER:
                 total = float(totals.sum())
-                row = {"item": name, "answer": answer,
-                       "percent": 100 * float(totals.get(answer, 0.0)) / total if total else float("nan")}
+                row = {
+                    "item": name,
+                    "answer": answer,
+                    "percent": 100 * float(totals.get(answer, 0.0)) / total if total else float("nan"),
+                }
                 if by_wave:
                     row["wave"] = int(wave)
                 rows.append(row)

@@ -18,8 +18,11 @@ def test_every_table_is_valid(root):
 def test_every_table_is_fully_described(root):
     pkg = data.package(root)
     # mappings/ are the editable microdata mapping files (documented in the appendix, not data)
-    on_disk = {p.relative_to(root / "data").as_posix() for p in (root / "data").rglob("*.csv")
-               if p.relative_to(root / "data").parts[0] not in ("mappings", "microdata")}
+    on_disk = {
+        p.relative_to(root / "data").as_posix()
+        for p in (root / "data").rglob("*.csv")
+        if p.relative_to(root / "data").parts[0] not in ("mappings", "microdata")
+    }
     declared = {r["path"] for r in pkg["resources"]}
     assert on_disk == declared, "every CSV under data/ must be declared in datapackage.json, and vice versa"
     for res in pkg["resources"]:
@@ -31,7 +34,8 @@ def test_every_table_is_fully_described(root):
             assert source["title"] and source["path"], res["name"]
             if res["tier"] == "external" and source.get("id") != "article":
                 assert source.get("quote") and source.get("retrieved"), (
-                    f"{res['name']}: external sources quote their passage")
+                    f"{res['name']}: external sources quote their passage"
+                )
             if source.get("id") == "article":
                 assert source.get("location"), f"{res['name']}: say where in the article"
         for field in res["schema"]["fields"]:
@@ -78,8 +82,12 @@ def test_out_of_range_value_names_file_row_column_and_rule(repo_copy):
 
 
 def test_negative_count_is_refused(repo_copy):
-    edit_table(repo_copy, "focus_group_codes", "culture_influence_positive,,cultural,3,",
-               "culture_influence_positive,,cultural,-3,")
+    edit_table(
+        repo_copy,
+        "focus_group_codes",
+        "culture_influence_positive,,cultural,3,",
+        "culture_influence_positive,,cultural,-3,",
+    )
     with pytest.raises(data.DataValidationError, match=r"row 1 \(line 2\), column 'count'.*minimum 0"):
         data.load("focus_group_codes", repo_copy)
 
@@ -102,11 +110,14 @@ def test_renamed_file_is_named(repo_copy):
     assert "gallup_2014.csv" in str(err.value)
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda b: b"\xef\xbb\xbf" + b,              # byte-order mark
-    lambda b: b.replace(b"\n", b"\r\n"),        # Windows line endings
-    lambda b: b + b"\n\n",                      # trailing blank lines
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda b: b"\xef\xbb\xbf" + b,  # byte-order mark
+        lambda b: b.replace(b"\n", b"\r\n"),  # Windows line endings
+        lambda b: b + b"\n\n",  # trailing blank lines
+    ],
+)
 def test_harmless_file_quirks_read_correctly(repo_copy, mangle):
     path = repo_copy / "data/published/gallup_relations_2014.csv"
     expected = data.load("gallup_relations_2014", repo_copy)
@@ -115,16 +126,24 @@ def test_harmless_file_quirks_read_correctly(repo_copy, mangle):
 
 
 def test_child_count_above_parent_names_both_codes(repo_copy):
-    edit_table(repo_copy, "focus_group_codes", "neg_homosexuality,neg_sexual_familial,cultural,19,",
-               "neg_homosexuality,neg_sexual_familial,cultural,21,")
+    edit_table(
+        repo_copy,
+        "focus_group_codes",
+        "neg_homosexuality,neg_sexual_familial,cultural,19,",
+        "neg_homosexuality,neg_sexual_familial,cultural,21,",
+    )
     with pytest.raises(data.DataValidationError) as err:
         data.load("focus_group_codes", repo_copy)
     assert "'neg_homosexuality'" in str(err.value) and "'neg_sexual_familial'" in str(err.value)
 
 
 def test_broken_partition_is_named(repo_copy):
-    edit_table(repo_copy, "focus_group_codes", "opposition_no_position,opposition_support_suspected,foreign_policy,7,",
-               "opposition_no_position,opposition_support_suspected,foreign_policy,6,")
+    edit_table(
+        repo_copy,
+        "focus_group_codes",
+        "opposition_no_position,opposition_support_suspected,foreign_policy,7,",
+        "opposition_no_position,opposition_support_suspected,foreign_policy,6,",
+    )
     with pytest.raises(data.DataValidationError, match="'opposition_support_suspected' is marked partitioned"):
         data.load("focus_group_codes", repo_copy)
 
@@ -170,14 +189,18 @@ def test_a_non_unique_value_is_refused(repo_copy):
         data.load("survey_designs", repo_copy)
 
 
-@pytest.mark.parametrize("literal, refusal", [
-    *[(literal, "is not a finite") for literal in ("NaN", "nan", "inf", "-Infinity")],
-    # a digit separator, full-width digits, an Arabic-Indic digit: Python's float() would accept each of them
-    *[(literal, "is not of type") for literal in ("6_7.1", "\uff16\uff17.1", "67\u0661", "1_000")],
-])
+@pytest.mark.parametrize(
+    "literal, refusal",
+    [
+        *[(literal, "is not a finite") for literal in ("NaN", "nan", "inf", "-Infinity")],
+        # a digit separator, full-width digits, an Arabic-Indic digit: Python's float() would accept each of them
+        *[(literal, "is not of type") for literal in ("6_7.1", "\uff16\uff17.1", "67\u0661", "1_000")],
+    ],
+)
 def test_a_non_finite_or_malformed_number_is_refused_naming_row_and_column(repo_copy, literal, refusal):
-    edit_table(repo_copy, "soft_power_2020", "United States overall score,,67.1,",
-               f"United States overall score,,{literal},")
+    edit_table(
+        repo_copy, "soft_power_2020", "United States overall score,,67.1,", f"United States overall score,,{literal},"
+    )
     expected = rf"row 2 \(line 3\), column 'value': '{re.escape(literal)}' {refusal}"
     with pytest.raises(data.DataValidationError, match=expected):
         data.load("soft_power_2020", repo_copy)
@@ -185,8 +208,11 @@ def test_a_non_finite_or_malformed_number_is_refused_naming_row_and_column(repo_
 
 def test_a_broken_foreign_key_is_refused(repo_copy):
     edit_table(repo_copy, "figure2_reason_classes", "aggressive foreign policy", "agressive foreign policy")
-    with pytest.raises(data.DataValidationError, match=r"figure2_reason_classes.csv, row \d+ \(line \d+\), column\(s\) "
-                                                       r"\['opinion', 'reason'\]: .*not in table 'figure2_reasons'"):
+    with pytest.raises(
+        data.DataValidationError,
+        match=r"figure2_reason_classes.csv, row \d+ \(line \d+\), column\(s\) "
+        r"\['opinion', 'reason'\]: .*not in table 'figure2_reasons'",
+    ):
         data.load("figure2_reason_classes", repo_copy)
 
 
@@ -199,14 +225,22 @@ def test_a_table_declared_twice_is_refused(repo_copy):
         data.validate_all(repo_copy)
 
 
-@pytest.mark.parametrize("damage, expected", [
-    (lambda pkg: pkg.update(resources={"a": 1}), r"at \['resources'\], .* is not of type 'array'"),
-    (lambda pkg: pkg["resources"][3].pop("schema"), r"at \['resources'\]\[3\] \(resource 'focus_group_codes'\), "
-                                                    r"'schema' is a required property"),
-    (lambda pkg: pkg["resources"][0]["schema"].update(primaryKey=["nope"]),
-     r"data/datapackage.json, resource 'survey_designs': primary key \"\['nope'\]\" does not match the fields"),
-    (lambda pkg: pkg.clear(), r"'name' is a required property"),
-])
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (lambda pkg: pkg.update(resources={"a": 1}), r"at \['resources'\], .* is not of type 'array'"),
+        (
+            lambda pkg: pkg["resources"][3].pop("schema"),
+            r"at \['resources'\]\[3\] \(resource 'focus_group_codes'\), "
+            r"'schema' is a required property",
+        ),
+        (
+            lambda pkg: pkg["resources"][0]["schema"].update(primaryKey=["nope"]),
+            r"data/datapackage.json, resource 'survey_designs': primary key \"\['nope'\]\" does not match the fields",
+        ),
+        (lambda pkg: pkg.clear(), r"'name' is a required property"),
+    ],
+)
 def test_a_package_of_the_wrong_shape_is_refused_with_a_sentence(repo_copy, damage, expected):
     path, pkg = _package(repo_copy)
     damage(pkg)
@@ -241,13 +275,24 @@ def test_the_package_as_committed_passes_the_standard_validator(root):
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:5]
 
 
-@pytest.mark.parametrize("table, old, new, expected", [
-    ("figure2_reasons", "negative,1,aggressive foreign policy,39,13,26,42\n",
-     "negative,1,aggressive foreign policy,39,13,26,42\nnegative,1,aggressive foreign policy,39,13,26,42\n",
-     r"figure2_reasons.csv, row 17 \(line 18\), columns \['opinion', 'rank'\]: .*primary key.*rule 'primary-key'"),
-    ("figure2_reason_classes", "aggressive foreign policy", "agressive foreign policy",
-     r"figure2_reason_classes.csv, row \d+ \(line \d+\), column\(s\) .*foreign key.*rule 'foreign-key'"),
-])
+@pytest.mark.parametrize(
+    "table, old, new, expected",
+    [
+        (
+            "figure2_reasons",
+            "negative,1,aggressive foreign policy,39,13,26,42\n",
+            "negative,1,aggressive foreign policy,39,13,26,42\nnegative,1,aggressive foreign policy,39,13,26,42\n",
+            r"figure2_reasons.csv, row 17 \(line 18\), columns \['opinion', 'rank'\]: .*primary "
+            r"key.*rule 'primary-key'",
+        ),
+        (
+            "figure2_reason_classes",
+            "aggressive foreign policy",
+            "agressive foreign policy",
+            r"figure2_reason_classes.csv, row \d+ \(line \d+\), column\(s\) .*foreign key.*rule 'foreign-key'",
+        ),
+    ],
+)
 def test_the_standard_validator_refuses_what_the_schema_forbids(repo_copy, table, old, new, expected):
     edit_table(repo_copy, table, old, new)
     with pytest.raises(data.DataValidationError, match=expected):
@@ -263,24 +308,55 @@ def test_the_standard_validator_reads_the_canonical_text(repo_copy):
 # --------------------------------------------------------------------------- frictionless errors, as sentences
 
 
-@pytest.mark.parametrize("table, old, new, expected", [
-    ("gallup_relations_2014", ",72\n", ",72,5\n",
-     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\): 4 cells but the header has 3\. Quote cells"),
-    ("gallup_relations_2014", ",72\n", "\n",
-     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\): 2 cells but the header has 3\. Add the missing"),
-    ("gallup_relations_2014", "\n2014,", "\n2014.5,",
-     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\), column 'year': '2014.5' is not of type integer; "
-     r"correct the value"),
-    ("gallup_relations_2014", ",72\n", ",\n",
-     r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\), column 'percent': a value is required but the "
-     r"cell is empty; correct the cell"),
-    ("gallup_relations_2014", "year,answer,percent", "year,percent,answer",
-     r"^data/published/gallup_relations_2014.csv: the header \['year', 'percent', 'answer'\] is not in the declared "
-     r"order; .* declares \['year', 'answer', 'percent'\]\. Make the file's header and the schema agree"),
-    ("figure2_reasons", "negative,1,aggressive", "negativ,1,aggressive",
-     r"^data/published/figure2_reasons.csv, row \d+ \(line \d+\), column 'opinion': 'negativ' is not one of the "
-     r"allowed values \['positive', 'negative'\]; correct the cell"),
-])
+@pytest.mark.parametrize(
+    "table, old, new, expected",
+    [
+        (
+            "gallup_relations_2014",
+            ",72\n",
+            ",72,5\n",
+            r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\): 4 cells but the header has 3\. Quote cells",
+        ),
+        (
+            "gallup_relations_2014",
+            ",72\n",
+            "\n",
+            r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\): 2 cells but the header has "
+            r"3\. Add the missing",
+        ),
+        (
+            "gallup_relations_2014",
+            "\n2014,",
+            "\n2014.5,",
+            r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\), column 'year': '2014.5' is "
+            r"not of type integer; "
+            r"correct the value",
+        ),
+        (
+            "gallup_relations_2014",
+            ",72\n",
+            ",\n",
+            r"^data/published/gallup_relations_2014.csv, row 1 \(line 2\), column 'percent': a value "
+            r"is required but the "
+            r"cell is empty; correct the cell",
+        ),
+        (
+            "gallup_relations_2014",
+            "year,answer,percent",
+            "year,percent,answer",
+            r"^data/published/gallup_relations_2014.csv: the header \['year', 'percent', 'answer'\] "
+            r"is not in the declared "
+            r"order; .* declares \['year', 'answer', 'percent'\]\. Make the file's header and the schema agree",
+        ),
+        (
+            "figure2_reasons",
+            "negative,1,aggressive",
+            "negativ,1,aggressive",
+            r"^data/published/figure2_reasons.csv, row \d+ \(line \d+\), column 'opinion': 'negativ' is not one of the "
+            r"allowed values \['positive', 'negative'\]; correct the cell",
+        ),
+    ],
+)
 def test_every_frictionless_error_is_one_sentence_naming_file_row_column_and_fix(repo_copy, table, old, new, expected):
     edit_table(repo_copy, table, old, new)
     with pytest.raises(data.DataValidationError, match=expected) as err:
@@ -301,25 +377,45 @@ def _frictionless_alone_accepts(repo, table=None) -> bool:
 
 _SOFT_POWER = ("soft_power_2020", "United States overall score,,67.1,")
 PROJECT_RULES = {
-    "infinity": (*_SOFT_POWER, "United States overall score,,inf,",
-                 r"row 2 \(line 3\), column 'value': 'inf' is not a finite number; leave the cell empty"),
-    "digit separator": (*_SOFT_POWER, "United States overall score,,6_7.1,",
-                        r"row 2 \(line 3\), column 'value': '6_7.1' is not of type number; write it in plain ASCII"),
+    "infinity": (
+        *_SOFT_POWER,
+        "United States overall score,,inf,",
+        r"row 2 \(line 3\), column 'value': 'inf' is not a finite number; leave the cell empty",
+    ),
+    "digit separator": (
+        *_SOFT_POWER,
+        "United States overall score,,6_7.1,",
+        r"row 2 \(line 3\), column 'value': '6_7.1' is not of type number; write it in plain ASCII",
+    ),
     "full-width digits": (*_SOFT_POWER, "United States overall score,,\uff16\uff17.1,", r"is not of type number"),
     "a space": (*_SOFT_POWER, "United States overall score,, 67.1,", r"' 67.1' is not of type number"),
-    "integer separator": ("gallup_relations_2014", "\n2014,", "\n2_014,",
-                          r"row 1 \(line 2\), column 'year': '2_014' is not of type integer"),
-    "boolean spelling": ("focus_group_codes", ",93,true,", ",93,True,",
-                         r"column 'partitioned': 'True' is not of type boolean; write true or false"),
-    "nested count above its parent": ("focus_group_codes", "neg_homosexuality,neg_sexual_familial,cultural,19,",
-                                      "neg_homosexuality,neg_sexual_familial,cultural,21,",
-                                      r"row \d+ \(line \d+\), column 'count': code 'neg_homosexuality' counts 21, "
-                                      r"more than its parent 'neg_sexual_familial' \(\d+\); correct one of the two"),
-    "a claim naming a row its table lacks": ("claims", ",published,survey_designs,gallup,start,",
-                                             ",published,survey_designs,galup,start,",
-                                             r"claims.csv, row \d+ \(line \d+\), column 'key': claim "
-                                             r"'ds_gallup_first_year' names the row 'galup', which "
-                                             r"published/survey_designs.csv lacks; correct the key"),
+    "integer separator": (
+        "gallup_relations_2014",
+        "\n2014,",
+        "\n2_014,",
+        r"row 1 \(line 2\), column 'year': '2_014' is not of type integer",
+    ),
+    "boolean spelling": (
+        "focus_group_codes",
+        ",93,true,",
+        ",93,True,",
+        r"column 'partitioned': 'True' is not of type boolean; write true or false",
+    ),
+    "nested count above its parent": (
+        "focus_group_codes",
+        "neg_homosexuality,neg_sexual_familial,cultural,19,",
+        "neg_homosexuality,neg_sexual_familial,cultural,21,",
+        r"row \d+ \(line \d+\), column 'count': code 'neg_homosexuality' counts 21, "
+        r"more than its parent 'neg_sexual_familial' \(\d+\); correct one of the two",
+    ),
+    "a claim naming a row its table lacks": (
+        "claims",
+        ",published,survey_designs,gallup,start,",
+        ",published,survey_designs,galup,start,",
+        r"claims.csv, row \d+ \(line \d+\), column 'key': claim "
+        r"'ds_gallup_first_year' names the row 'galup', which "
+        r"published/survey_designs.csv lacks; correct the key",
+    ),
 }
 
 
@@ -338,8 +434,11 @@ def test_what_the_project_requires_of_the_package_is_beyond_the_standard(repo_co
         del entry["tier"]
     _save(path, pkg)
     assert _frictionless_alone_accepts(repo_copy)
-    with pytest.raises(data.DataValidationError, match=r"at \['resources'\]\[0\] \(resource 'survey_designs'\), "
-                                                       r"'tier' is a required property"):
+    with pytest.raises(
+        data.DataValidationError,
+        match=r"at \['resources'\]\[0\] \(resource 'survey_designs'\), "
+        r"'tier' is a required property",
+    ):
         data.validate_all(repo_copy)
 
 

@@ -641,8 +641,9 @@ def test_appendix_c_prose_states_significance_not_only_signs():
     assert "checked only in part" in russia_correlation.appendix_c_texts(partial, 0.05)["ru_c_verdict"]
 
 
-@pytest.mark.parametrize("bad, message", [(float("inf"), "is infinite"), (1e300, "is above 50 times"),
-                                          (0.0, "is zero or negative")])
+@pytest.mark.parametrize(
+    "bad, message", [(float("inf"), "is infinite"), (1e300, "is above 50 times"), (0.0, "is zero or negative")]
+)
 def test_a_wvs_file_with_an_impossible_weight_is_refused_naming_it(repo_copy, tmp_path, bad, message):
     import numpy as np
 

@@ -289,9 +289,7 @@ def relations_choice(table: pd.DataFrame) -> alt.Chart:
         .properties(
             description="Bar charts of Kazakhstanis' answers to Gallup's questions on relations with Russia and "
             "the US: "
-            + "; ".join(
-                f"{q}: {a} {p:.0f}%" for q, a, p in zip(table["question"], table["answer"], table["percent"])
-            )
+            + "; ".join(f"{q}: {a} {p:.0f}%" for q, a, p in zip(table["question"], table["answer"], table["percent"]))
         )
     )
 

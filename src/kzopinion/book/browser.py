@@ -20,8 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DEBIAN_PACKAGES = ["chromium", "poppler-utils"]
 
 
@@ -30,13 +37,21 @@ def ensure_chromium() -> Path:
     if CHROMIUM.exists() and shutil.which("pdftoppm"):
         return CHROMIUM
     if not shutil.which("apt-get"):
-        raise RuntimeError(f"Chromium is missing at {CHROMIUM} and apt-get is not available: "
-                           f"install the Debian packages {' '.join(DEBIAN_PACKAGES)}.")
+        raise RuntimeError(
+            f"Chromium is missing at {CHROMIUM} and apt-get is not available: "
+            f"install the Debian packages {' '.join(DEBIAN_PACKAGES)}."
+        )
     print(f"[browser] installing {' '.join(DEBIAN_PACKAGES)} from Debian (once per machine) ...", flush=True)
-    for command in (["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_PACKAGES]):
-        result = subprocess.run(command, capture_output=True, text=True,
-                                env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+    for command in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_PACKAGES],
+    ):
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
         if result.returncode != 0:
             raise RuntimeError(f"`{' '.join(command)}` failed (are you root?):\n{result.stderr[-2000:]}")
     return CHROMIUM
@@ -135,8 +150,16 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
-def visit(browser, url: str, base: str, screenshot: Path | None = None, timeout_ms: int = 30000,
-          width: int = 1280, axe: bool = False, layout: bool = False) -> PageReport:
+def visit(
+    browser,
+    url: str,
+    base: str,
+    screenshot: Path | None = None,
+    timeout_ms: int = 30000,
+    width: int = 1280,
+    axe: bool = False,
+    layout: bool = False,
+) -> PageReport:
     """Open ``url`` at ``width`` px with all non-local requests blocked; wait for every chart to
     be drawn; with ``axe``, run axe-core on the page; with ``layout``, check the charts' geometry."""
     report = PageReport(url)
@@ -154,15 +177,18 @@ def visit(browser, url: str, base: str, screenshot: Path | None = None, timeout_
     page.on("pageerror", lambda error: report.errors.append(str(error)))
     page.goto(url, wait_until="load")
     with contextlib.suppress(Exception):  # a chart that never draws is reported below, not raised here
-        page.wait_for_function("[...document.querySelectorAll('.kz-chart')].every("
-                               "e => e.classList.contains('kz-chart-live'))", timeout=timeout_ms)
+        page.wait_for_function(
+            "[...document.querySelectorAll('.kz-chart')].every(e => e.classList.contains('kz-chart-live'))",
+            timeout=timeout_ms,
+        )
     report.charts = page.locator(".kz-chart").count()
     report.charts_drawn = page.locator(".kz-chart.kz-chart-live").filter(has=page.locator("svg, canvas")).count()
     report.text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
     if layout:
         # on screen a chart is drawn for its column, never shrunk to fit it (print may shrink)
-        report.layout = {c["id"]: c["problems"] for c in page.evaluate(CHART_LAYOUT_JS, {"minScale": 0.9})
-                         if c["problems"]}
+        report.layout = {
+            c["id"]: c["problems"] for c in page.evaluate(CHART_LAYOUT_JS, {"minScale": 0.9}) if c["problems"]
+        }
     if axe:
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
         report.violations = page.evaluate(AXE_JS)

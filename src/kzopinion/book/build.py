@@ -79,6 +79,7 @@ def say(message: str) -> None:
 
 # --------------------------------------------------------------------------- one build at a time
 
+
 @contextlib.contextmanager
 def lock(root: Path) -> Iterator[None]:
     """Hold the repository's build lock (:mod:`kzopinion.book.buildlock`), re-entrant within a process."""
@@ -139,8 +140,9 @@ def settled_notebooks(root: Path, repository: Path) -> frozenset[str]:
     if root != repository:
         return frozenset()
     changed = uptodate.changed(root)
-    if changed is None or any(not (name.startswith("book/") or (name.startswith("notebooks/") and name.endswith(".md")))
-                              for name in changed):
+    if changed is None or any(
+        not (name.startswith("book/") or (name.startswith("notebooks/") and name.endswith(".md"))) for name in changed
+    ):
         return frozenset()
     settled = set()
     for source in notebooks.sources(root):
@@ -156,9 +158,15 @@ def settled_notebooks(root: Path, repository: Path) -> frozenset[str]:
     return frozenset(settled)
 
 
-def execute_notebooks(root: Path, force: bool = False, jobs: int | None = None, timeout: int | None = None,
-                      keep_md: frozenset[str] = frozenset(), repository: Path | None = None,
-                      settled: frozenset[str] = frozenset()) -> list[Path]:
+def execute_notebooks(
+    root: Path,
+    force: bool = False,
+    jobs: int | None = None,
+    timeout: int | None = None,
+    keep_md: frozenset[str] = frozenset(),
+    repository: Path | None = None,
+    settled: frozenset[str] = frozenset(),
+) -> list[Path]:
     """Execute stale section notebooks in parallel, then the reports that read their records.
 
     Notebooks whose prose alone changed are resynced (outputs kept) instead of executed; those named in
@@ -221,27 +229,46 @@ def _timeout(value: int | None) -> int:
         raise BuildError(str(err)) from None
 
 
-def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int | None, timeout: int,
-             run_dir: Path, keep_md: frozenset[str], given: dict[str, str],
-             settled: frozenset[str] = frozenset()) -> dict[Path, str]:
+def _execute(
+    root: Path,
+    tree: Path,
+    sources: list[Path],
+    force: bool,
+    jobs: int | None,
+    timeout: int,
+    run_dir: Path,
+    keep_md: frozenset[str],
+    given: dict[str, str],
+    settled: frozenset[str] = frozenset(),
+) -> dict[Path, str]:
     """Execute the stale ``sources`` (of ``root``) from their copies in the snapshot ``tree``, writing
     their records into ``root``; then check that no kernel wrote into the snapshot. Returns each source's
     state (see :func:`kzopinion.book.notebooks.status`)."""
     copies = {s: tree / s.relative_to(root) for s in sources}
     try:
-        states = {s: "execute" if force else "current" if s.stem in settled and s.stem not in keep_md
-                  else notebooks.status(copies[s], tree, keep_md=s.stem in keep_md) for s in sources}
+        states = {
+            s: "execute"
+            if force
+            else "current"
+            if s.stem in settled and s.stem not in keep_md
+            else notebooks.status(copies[s], tree, keep_md=s.stem in keep_md)
+            for s in sources
+        }
     except notebooks.NotebookError as err:
         raise BuildError(str(err)) from None
     for source in [s for s in sources if notebooks.twin(s).exists() and not notebooks.readable(notebooks.twin(s))]:
-        say(f"  notebooks/{notebooks.twin(source).name} cannot be read (empty, or left with merge-conflict marks): "
-            f"it is written again from notebooks/{source.name}")
+        say(
+            f"  notebooks/{notebooks.twin(source).name} cannot be read (empty, or left with merge-conflict marks): "
+            f"it is written again from notebooks/{source.name}"
+        )
     for source in [s for s, state in states.items() if state == "resync"]:
         notebooks.resync(copies[source], notebooks.twin(source))
         say(f"  prose of {source.stem} copied into its record (no execution needed)")
     stale = [s for s, state in states.items() if state == "execute"]
-    say(f"{len(stale)} of {len(sources)} notebooks to execute"
-        + (f": {', '.join(s.stem for s in stale)}" if stale else " (all up to date)"))
+    say(
+        f"{len(stale)} of {len(sources)} notebooks to execute"
+        + (f": {', '.join(s.stem for s in stale)}" if stale else " (all up to date)")
+    )
     keep = run_dir.with_name(f"keep-{run_dir.name}")
     failure: BuildError | None = None
     if stale:
@@ -251,11 +278,14 @@ def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int
         def run(source: Path) -> tuple[Path, float]:
             started = time.perf_counter()
             try:
-                notebooks.execute(copies[source], tree, timeout=timeout, run_dir=run_dir, progress=say,
-                                  record=notebooks.twin(source))
+                notebooks.execute(
+                    copies[source], tree, timeout=timeout, run_dir=run_dir, progress=say, record=notebooks.twin(source)
+                )
             except notebooks.NotebookError as err:
-                raise BuildError(f"Executing {source.relative_to(root)} failed (its .ipynb record is unchanged; "
-                                 f"partial output in {keep.relative_to(root)}/executing/): {err}") from None
+                raise BuildError(
+                    f"Executing {source.relative_to(root)} failed (its .ipynb record is unchanged; "
+                    f"partial output in {keep.relative_to(root)}/executing/): {err}"
+                ) from None
             return source, time.perf_counter() - started
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -271,8 +301,11 @@ def _execute(root: Path, tree: Path, sources: list[Path], force: bool, jobs: int
         shutil.rmtree(tree, ignore_errors=True)
         with contextlib.suppress(OSError):
             run_dir.rename(keep)
-        raise BuildError("\n".join([*([str(failure)] if failure else []),
-                                    *([notebooks.written_message(altered)] if altered else [])]))
+        raise BuildError(
+            "\n".join(
+                [*([str(failure)] if failure else []), *([notebooks.written_message(altered)] if altered else [])]
+            )
+        )
     return states
 
 
@@ -283,11 +316,17 @@ def book_digest(root: Path) -> str:
     """sha256 of everything the HTML is built from, the commit the pages cite included: when
     unchanged, Sphinx has nothing to do."""
     digest = hashlib.sha256(f"commit {build_stamp.commit(root)}\n".encode())
-    files = [root / "_config.yml", root / "_toc.yml", root / "CITATION.cff", root / "requirements.lock",
-             *sorted((root / "book").rglob("*")),
-             *sorted((root / "notebooks").glob("*.ipynb")), *sorted((root / "notebooks").glob("*.md")),
-             *sorted((root / "data").rglob("*")),
-             *sorted((root / "src" / "kzopinion").rglob("*.py"))]
+    files = [
+        root / "_config.yml",
+        root / "_toc.yml",
+        root / "CITATION.cff",
+        root / "requirements.lock",
+        *sorted((root / "book").rglob("*")),
+        *sorted((root / "notebooks").glob("*.ipynb")),
+        *sorted((root / "notebooks").glob("*.md")),
+        *sorted((root / "data").rglob("*")),
+        *sorted((root / "src" / "kzopinion").rglob("*.py")),
+    ]
     for path in files:
         if path.is_file() and "microdata" not in path.parts and not path.name.startswith("."):
             digest.update(str(path.relative_to(root)).encode())
@@ -299,8 +338,12 @@ def machinery_digest(root: Path) -> str:
     """sha256 of what shapes every page (configuration, static assets, the package's Sphinx extensions):
     when it changes, Sphinx must rewrite every page, not only the ones whose source changed."""
     digest = hashlib.sha256()
-    files = [root / "_config.yml", root / "_toc.yml", *sorted((root / "book" / "_static").rglob("*")),
-             *sorted((root / "src" / "kzopinion").rglob("*.py"))]
+    files = [
+        root / "_config.yml",
+        root / "_toc.yml",
+        *sorted((root / "book" / "_static").rglob("*")),
+        *sorted((root / "src" / "kzopinion").rglob("*.py")),
+    ]
     for path in files:
         if path.is_file() and "vendor" not in path.parts:
             digest.update(str(path.relative_to(root)).encode())
@@ -322,8 +365,10 @@ def check_configuration(root: Path) -> None:
         except notebooks.NotebookError as err:
             raise BuildError(str(err)) from None
         if not isinstance(content, dict):
-            raise BuildError(f"{name}: expected the book's settings as 'key: value' lines, found "
-                             f"{type(content).__name__}. Restore it: git checkout {name}")
+            raise BuildError(
+                f"{name}: expected the book's settings as 'key: value' lines, found "
+                f"{type(content).__name__}. Restore it: git checkout {name}"
+            )
 
 
 def toc_pages(root: Path) -> list[str]:
@@ -361,8 +406,9 @@ def start_sphinx(root: Path) -> sphinxworker.SphinxWorker:
     return sphinxworker.take() or sphinxworker.SphinxWorker.start(root)
 
 
-def jupyter_book(root: Path, output: Path, builder: str, strict: bool,
-                 worker: sphinxworker.SphinxWorker | None = None) -> tuple[Path, str]:
+def jupyter_book(
+    root: Path, output: Path, builder: str, strict: bool, worker: sphinxworker.SphinxWorker | None = None
+) -> tuple[Path, str]:
     """Build ``root`` with Jupyter Book's Sphinx into ``output`` (as ``jupyter-book build --path-output``
     does), in ``worker`` or a worker started now; returns the built folder and the log. The worker is handed
     the build lock with the job, so it holds the lock until it ends, even if this process is killed."""
@@ -373,8 +419,10 @@ def jupyter_book(root: Path, output: Path, builder: str, strict: bool,
     built = output / "_build" / builder
     log = reply["log"]
     if reply["status"] != 0 or not (built / "index.html").exists():
-        raise BuildError(f"Jupyter Book ({builder}) failed; the previous book (if any) is left in place.\n"
-                         + failure_report(log, root, output))
+        raise BuildError(
+            f"Jupyter Book ({builder}) failed; the previous book (if any) is left in place.\n"
+            + failure_report(log, root, output)
+        )
     phases = reply.get("seconds", {})
     SPHINX_SECONDS.clear()
     # what the build waited beyond Sphinx's own work: the worker's imports, when they were not done yet
@@ -389,11 +437,16 @@ SPHINX_SECONDS: dict[str, float] = {}  # the phases of the last Sphinx build: st
 # Lines of a Sphinx or Jupyter Book log that say what went wrong; Jupyter Book's own closing advice
 # ("Look above for the cause") is dropped, since the build prints only these lines.
 _CAUSE = re.compile(r"warning|error|exception|traceback|cannot|failed|no such file|not found", re.I)
-_NOISE = re.compile(r"look above for the cause|^\s*$|^=+$|Running Sphinx|^\s*File \"|^\s*raise |"
-                    r"^Traceback \(most recent call last\)|^The above exception|^\w+Error:\s*$", re.I)
+_NOISE = re.compile(
+    r"look above for the cause|^\s*$|^=+$|Running Sphinx|^\s*File \"|^\s*raise |"
+    r"^Traceback \(most recent call last\)|^The above exception|^\w+Error:\s*$",
+    re.I,
+)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_MISSING = re.compile(r"(?:No such file or directory|FileNotFoundError)[^'\"]*['\"]([^'\"]+)['\"]"
-                      r"|(\S+) cannot be read[^(]*\(\[Errno 2\] No such file or directory")
+_MISSING = re.compile(
+    r"(?:No such file or directory|FileNotFoundError)[^'\"]*['\"]([^'\"]+)['\"]"
+    r"|(\S+) cannot be read[^(]*\(\[Errno 2\] No such file or directory"
+)
 
 
 def failure_report(log: str, root: Path, output: Path) -> str:
@@ -420,14 +473,19 @@ def failure_report(log: str, root: Path, output: Path) -> str:
         missing = Path(match.group(1) or match.group(2))
         with contextlib.suppress(ValueError):
             missing = missing.relative_to(root)
-        hints.append(f"{missing} is missing: the book reads it while building. Restore it "
-                     f"(git checkout -- {missing}) or, if it was removed on purpose, remove what reads it.")
-    return "\n".join([*dict.fromkeys(hints), *keep] or ["Jupyter Book printed nothing; run it by hand to see why: "
-                                                        f"jupyter-book build {root}"])
+        hints.append(
+            f"{missing} is missing: the book reads it while building. Restore it "
+            f"(git checkout -- {missing}) or, if it was removed on purpose, remove what reads it."
+        )
+    return "\n".join(
+        [*dict.fromkeys(hints), *keep]
+        or [f"Jupyter Book printed nothing; run it by hand to see why: jupyter-book build {root}"]
+    )
 
 
-def build_html(root: Path, strict: bool = True, full: bool = False,
-               worker: sphinxworker.SphinxWorker | None = None) -> Path:
+def build_html(
+    root: Path, strict: bool = True, full: bool = False, worker: sphinxworker.SphinxWorker | None = None
+) -> Path:
     """Build the HTML and publish it as ``_build/html`` only when the whole build succeeded.
 
     Sphinx works in ``_build/sphinx`` (kept between runs, so unchanged pages are not rebuilt;
@@ -446,8 +504,11 @@ def build_html(root: Path, strict: bool = True, full: bool = False,
         fresh = not staging.exists()
         staging.mkdir(parents=True, exist_ok=True)
         complete.unlink(missing_ok=True)  # until this build succeeds, its state is not to be reused
-        say("building HTML with Jupyter Book (warnings are errors"
-            + ("; from scratch" if fresh else "; only changed pages") + ") ...")
+        say(
+            "building HTML with Jupyter Book (warnings are errors"
+            + ("; from scratch" if fresh else "; only changed pages")
+            + ") ..."
+        )
         try:
             built, _ = jupyter_book(root, staging, "html", strict, worker)
         except BuildError:
@@ -462,8 +523,10 @@ def build_html(root: Path, strict: bool = True, full: bool = False,
             assemble(built, candidate, root / "_build" / "html")
             missing = missing_pages(root, candidate)
             if missing:
-                raise BuildError(f"the built book lacks {', '.join(missing)}; nothing was published (the previous "
-                                 "book is left in place). Run the build again; if it persists, run `make clean`.")
+                raise BuildError(
+                    f"the built book lacks {', '.join(missing)}; nothing was published (the previous "
+                    "book is left in place). Run the build again; if it persists, run `make clean`."
+                )
             (candidate / ".glue-digest").write_text(glue_digest(root))
             (candidate / ".machinery-digest").write_text(machinery_digest(root))
             (candidate / ".book-digest").write_text(book_digest(root))
@@ -516,21 +579,39 @@ def is_published(root: Path) -> bool:
     """The published book is complete and was built from the current sources."""
     target = root / "_build" / "html"
     stamp, glued = target / ".book-digest", target / ".glue-digest"
-    return (stamp.is_file() and glued.is_file() and not missing_pages(root, target)
-            and stamp.read_text() == book_digest(root) and glued.read_text() == glue_digest(root))
+    return (
+        stamp.is_file()
+        and glued.is_file()
+        and not missing_pages(root, target)
+        and stamp.read_text() == book_digest(root)
+        and glued.read_text() == glue_digest(root)
+    )
 
 
 def needs_full_rebuild(root: Path) -> bool:
     """True when a glued value changed since the published book, whichever command executed the notebook,
     or when what shapes every page (configuration, assets, extensions) changed."""
     glued, machinery = root / "_build" / "html" / ".glue-digest", root / "_build" / "html" / ".machinery-digest"
-    return (not glued.is_file() or glued.read_text() != glue_digest(root)
-            or not machinery.is_file() or machinery.read_text() != machinery_digest(root))
+    return (
+        not glued.is_file()
+        or glued.read_text() != glue_digest(root)
+        or not machinery.is_file()
+        or machinery.read_text() != machinery_digest(root)
+    )
 
 
-def build(root: Path, force: bool = False, html: bool = True, strict: bool = True,
-          jobs: int | None = None, timeout: int | None = None, keep_md: frozenset[str] = frozenset(),
-          from_ipynb: frozenset[str] = frozenset(), full: bool = False, before: float = 0.0) -> Path:
+def build(
+    root: Path,
+    force: bool = False,
+    html: bool = True,
+    strict: bool = True,
+    jobs: int | None = None,
+    timeout: int | None = None,
+    keep_md: frozenset[str] = frozenset(),
+    from_ipynb: frozenset[str] = frozenset(),
+    full: bool = False,
+    before: float = 0.0,
+) -> Path:
     """Build the book of the edition :func:`kzopinion.book.editions.select` chooses; returns the published
     HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``).
     ``full`` checks everything again: every table validated and every notebook's staleness read, whatever
@@ -563,13 +644,19 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
                 notebooks.import_from_record(source)
                 say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
             settled = frozenset() if full or force or from_ipynb else settled_notebooks(root, repository)
-            execute_notebooks(root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md, repository=repository,
-                              settled=settled)
-            unsynced = [f"notebooks/{s.name}" for s in notebooks.sources(root)
-                        if not (s.stem in settled and _unchanged(s, root, sources)) and notebooks.pair_differences(s)]
+            execute_notebooks(
+                root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md, repository=repository, settled=settled
+            )
+            unsynced = [
+                f"notebooks/{s.name}"
+                for s in notebooks.sources(root)
+                if not (s.stem in settled and _unchanged(s, root, sources)) and notebooks.pair_differences(s)
+            ]
             if unsynced:
-                raise BuildError(f"{', '.join(unsynced)} changed while the notebooks executed (saved during the "
-                                 "build: your edit is kept as saved). Run the command again to build it.")
+                raise BuildError(
+                    f"{', '.join(unsynced)} changed while the notebooks executed (saved during the "
+                    "build: your edit is kept as saved). Run the command again to build it."
+                )
             steps["notebooks (staleness, resync, execution)"] = time.perf_counter() - mark
             if not html:
                 return root  # the tree executed: the repository, or the microdata edition's mirror
@@ -583,8 +670,9 @@ def build(root: Path, force: bool = False, html: bool = True, strict: bool = Tru
                 _keep_timings(repository, started, steps)
                 return target
             target = build_html(root, strict=strict, full=force or needs_full_rebuild(root), worker=worker)
-            steps.update({f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items()
-                          if phase != "publish"})
+            steps.update(
+                {f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items() if phase != "publish"}
+            )
             steps["publish"] = SPHINX_SECONDS.get("publish", 0.0)
             uptodate.record(repository, sources)
             total = _keep_timings(repository, started, steps)
@@ -613,8 +701,9 @@ def _keep_timings(repository: Path, started: float, steps: dict[str, float]) -> 
     total = time.perf_counter() - started
     target = repository / TIMINGS
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps({"total": round(total, 3), **{k: round(v, 3) for k, v in steps.items()}}, indent=1),
-                      encoding="utf-8")
+    target.write_text(
+        json.dumps({"total": round(total, 3), **{k: round(v, 3) for k, v in steps.items()}}, indent=1), encoding="utf-8"
+    )
     return total
 
 
@@ -654,8 +743,11 @@ def stop_on_interrupt(root: Path | None = None, what: str = "book") -> None:
             for partial in (base / "notebooks").glob(f".*.{os.getpid()}.partial"):
                 partial.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
-            os.write(_CONSOLE[0] if _CONSOLE else 2, f"\n[{what}] stopped: the kernels were ended; the previous "
-                     "book and every record are left as they were.\n".encode())
+            os.write(
+                _CONSOLE[0] if _CONSOLE else 2,
+                f"\n[{what}] stopped: the kernels were ended; the previous "
+                "book and every record are left as they were.\n".encode(),
+            )
         os._exit(130)
 
     signal.signal(signal.SIGINT, stop)
@@ -668,14 +760,20 @@ def describe_os_error(err: OSError, root: Path | None) -> str:
     with contextlib.suppress(ValueError, TypeError):
         where = str(Path(where).relative_to(root)) if root else where
     if err.errno == errno.ENOSPC:
-        return (f"the disk is full (writing {where}): free some space and run the build again. "
-                "The previous book, if any, is left in place; this build's scratch files were removed.")
+        return (
+            f"the disk is full (writing {where}): free some space and run the build again. "
+            "The previous book, if any, is left in place; this build's scratch files were removed."
+        )
     if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return (f"cannot write {where} ({err.strerror}): the build writes only in _build/ and notebooks/*.ipynb; "
-                "make them writable (chmod -R u+w _build notebooks) or remove _build (make clean).")
+        return (
+            f"cannot write {where} ({err.strerror}): the build writes only in _build/ and notebooks/*.ipynb; "
+            "make them writable (chmod -R u+w _build notebooks) or remove _build (make clean)."
+        )
     if err.errno == errno.EXDEV:
-        return (f"cannot move {where} across file systems: keep _build/ on the same file system as the "
-                "repository (or remove the _build link and run `make clean`).")
+        return (
+            f"cannot move {where} across file systems: keep _build/ on the same file system as the "
+            "repository (or remove the _build link and run `make clean`)."
+        )
     return f"{where}: {err.strerror or err} ({type(err).__name__})"
 
 
@@ -685,8 +783,10 @@ def _root() -> Path:
         for folder in [Path.cwd(), *Path.cwd().parents]:
             if (folder / "_config.yml").exists() and (folder / "_toc.yml").exists():
                 if not (folder / "data" / "datapackage.json").exists():
-                    raise BuildError(f"{folder / 'data' / 'datapackage.json'} is missing: every table is declared "
-                                     "there. Restore it (git checkout data/datapackage.json).")
+                    raise BuildError(
+                        f"{folder / 'data' / 'datapackage.json'} is missing: every table is declared "
+                        "there. Restore it (git checkout data/datapackage.json)."
+                    )
                 break
     try:
         return paths.root()
@@ -701,24 +801,48 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="re-execute every notebook")
     parser.add_argument("--no-html", action="store_true", help="execute notebooks only")
     parser.add_argument("--lenient", action="store_true", help="do not turn Sphinx warnings into errors")
-    parser.add_argument("--full", action="store_true",
-                        help="check everything again: every table, every notebook's staleness (make book FULL=1)")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="check everything again: every table, every notebook's staleness (make book FULL=1)",
+    )
     parser.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores + 1)")
-    parser.add_argument("--timeout", default=None,
-                        help="seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or "
-                        f"{notebooks.DEFAULT_TIMEOUT})")
-    parser.add_argument("--keep-md", action="append", default=[], metavar="NAME",
-                        help="a record edited by hand: discard the edit and execute the .md")
-    parser.add_argument("--from-ipynb", action="append", default=[], metavar="NAME",
-                        help="a record edited by hand: write its cells into the .md, then build")
+    parser.add_argument(
+        "--timeout",
+        default=None,
+        help=f"seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or {notebooks.DEFAULT_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--keep-md",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a record edited by hand: discard the edit and execute the .md",
+    )
+    parser.add_argument(
+        "--from-ipynb",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a record edited by hand: write its cells into the .md, then build",
+    )
     args = parser.parse_args(argv)
     before = time.perf_counter() - started if started is not None else 0.0
     root = None
     try:
         root = _root()
-        build(root, force=args.force, html=not args.no_html, strict=not args.lenient, jobs=args.jobs,
-              timeout=args.timeout, keep_md=frozenset(args.keep_md), from_ipynb=frozenset(args.from_ipynb),
-              full=args.full, before=before)
+        build(
+            root,
+            force=args.force,
+            html=not args.no_html,
+            strict=not args.lenient,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            keep_md=frozenset(args.keep_md),
+            from_ipynb=frozenset(args.from_ipynb),
+            full=args.full,
+            before=before,
+        )
     except BuildError as err:
         print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1

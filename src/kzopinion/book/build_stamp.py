@@ -50,8 +50,9 @@ def uncommitted(root: Path) -> list[str]:
     """Tracked files with uncommitted changes, relative to the repository's root (a rename names both of its
     paths); empty outside a git repository."""
     try:
-        result = subprocess.run(["git", "status", "--porcelain", "-z", "--untracked-files=no"], cwd=root,
-                                capture_output=True, timeout=20)
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "-z", "--untracked-files=no"], cwd=root, capture_output=True, timeout=20
+        )
     except (OSError, subprocess.TimeoutExpired):
         return []
     if result.returncode != 0:
@@ -101,8 +102,9 @@ def _cff(root: Path) -> dict:
 
     path = root / "CITATION.cff"
     if not path.is_file():
-        raise ValueError(f"{path} is missing: every page cites its edition from it; restore it "
-                         "(git checkout CITATION.cff)")
+        raise ValueError(
+            f"{path} is missing: every page cites its edition from it; restore it (git checkout CITATION.cff)"
+        )
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
@@ -116,17 +118,21 @@ def address_disagreement(root: Path, url: str) -> str:
     url = url.strip().rstrip("/")
     if cited == url:
         return ""
-    return (f"CITATION.cff gives repository-code {cited or '(none)'} but _config.yml gives repository.url "
-            f"{url or '(empty)'}: the address is set in _config.yml; give CITATION.cff the same "
-            + (f"(repository-code: {url})." if url else "(remove its repository-code, or set repository.url)."))
+    return (
+        f"CITATION.cff gives repository-code {cited or '(none)'} but _config.yml gives repository.url "
+        f"{url or '(empty)'}: the address is set in _config.yml; give CITATION.cff the same "
+        + (f"(repository-code: {url})." if url else "(remove its repository-code, or set repository.url).")
+    )
 
 
 def citation(root: Path, commit: str, url: str = "") -> str:
-    """"Cite this edition", from CITATION.cff, with the commit it was built from and, when the
+    """ "Cite this edition", from CITATION.cff, with the commit it was built from and, when the
     repository's address is set (``url``), the address of that commit."""
     cff = _cff(root)
-    authors = "; ".join(a.get("name") or " ".join(filter(None, [a.get("given-names"), a.get("family-names")]))
-                        for a in cff.get("authors", []))
+    authors = "; ".join(
+        a.get("name") or " ".join(filter(None, [a.get("given-names"), a.get("family-names")]))
+        for a in cff.get("authors", [])
+    )
     year = str(cff.get("date-released", ""))[:4]
     version = cff.get("version", "")
     text = f"{authors} ({year}). {cff.get('title', '')}"
@@ -135,10 +141,13 @@ def citation(root: Path, commit: str, url: str = "") -> str:
         text += f" {commit_address(url, commit) or url.rstrip('/')}."
     ref = cff.get("preferred-citation") or {}
     if ref:
-        names = ", ".join(f"{a.get('family-names', '')}, {a.get('given-names', '')[:1]}."
-                          for a in ref.get("authors", []))
-        text += (f" After {names} ({ref.get('year', '')}), {ref.get('title', '')}, {ref.get('journal', '')}"
-                 f" {ref.get('volume', '')}, doi:{ref.get('doi', '')}.")
+        names = ", ".join(
+            f"{a.get('family-names', '')}, {a.get('given-names', '')[:1]}." for a in ref.get("authors", [])
+        )
+        text += (
+            f" After {names} ({ref.get('year', '')}), {ref.get('title', '')}, {ref.get('journal', '')}"
+            f" {ref.get('volume', '')}, doi:{ref.get('doi', '')}."
+        )
     return text
 
 
@@ -155,6 +164,13 @@ def edition(root: Path, url: str = "") -> Edition:
     changes = uncommitted(root)
     url = url.strip().rstrip("/")
     dirty = any(_read_by_the_build(path) and not _page_source(path) for path in changes)
-    return Edition(commit=built, dirty=dirty, date=build_date(),
-                   data_digest=data_digest(root), citation=citation(root, built, url), url=url,
-                   commit_url=commit_address(url, built), changed=tuple(sorted(filter(_page_source, changes))))
+    return Edition(
+        commit=built,
+        dirty=dirty,
+        date=build_date(),
+        data_digest=data_digest(root),
+        citation=citation(root, built, url),
+        url=url,
+        commit_url=commit_address(url, built),
+        changed=tuple(sorted(filter(_page_source, changes))),
+    )

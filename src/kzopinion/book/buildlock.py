@@ -54,8 +54,10 @@ def lock(root: Path, what: str = "build") -> Iterator[int]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(handle, 64, 0).decode(errors="replace").strip() or "unknown"
-            raise Busy(f"another build is running (pid {holder}) in {build}: wait for it to finish, "
-                       f"or stop it, then run the {what} again.") from None
+            raise Busy(
+                f"another build is running (pid {holder}) in {build}: wait for it to finish, "
+                f"or stop it, then run the {what} again."
+            ) from None
         os.ftruncate(handle, 0)
         os.pwrite(handle, str(os.getpid()).encode(), 0)
         os.set_inheritable(handle, True)  # children started with pass_fds keep it held if this process dies

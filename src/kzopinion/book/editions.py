@@ -47,9 +47,7 @@ def mirror(root: Path) -> Path:
 def registered_files(root: Path) -> dict[str, dict[str, str]]:
     """Registered respondent-level files per source: {source: {file name: sha256}}."""
     content = registry.manifest(root)
-    return {
-        source: dict(sorted(content.get(source, {}).items())) for source in registry.SOURCES if content.get(source)
-    }
+    return {source: dict(sorted(content.get(source, {}).items())) for source in registry.SOURCES if content.get(source)}
 
 
 def wanted(root: Path) -> bool:
@@ -96,7 +94,10 @@ def repository_files(root: Path) -> list[str]:
     try:
         listed = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=root, capture_output=True, check=True, timeout=60,
+            cwd=root,
+            capture_output=True,
+            check=True,
+            timeout=60,
         ).stdout.decode("utf-8", "surrogateescape")
         files = [name for name in listed.split("\0") if name]
     except (OSError, subprocess.SubprocessError):

@@ -29,8 +29,9 @@ def _generate(app, config) -> None:
     try:
         appendix.write_if_changed(root)
     except (KeyError, ValueError, OSError) as err:  # a DataValidationError is a ValueError
-        raise ExtensionError(f"kzopinion: cannot write the data appendix ({appendix.PAGE}) from "
-                             f"data/datapackage.json: {err}") from None
+        raise ExtensionError(
+            f"kzopinion: cannot write the data appendix ({appendix.PAGE}) from data/datapackage.json: {err}"
+        ) from None
     vendor.write_bundle(root)
 
 
@@ -63,8 +64,11 @@ def phase_seconds(started: float, finished: float) -> dict[str, float]:
     ready = PHASES.get("builder-inited", started)
     read_from = PHASES.get("env-before-read-docs", ready)
     read_to = PHASES.get("env-updated", read_from)
-    return {"start": round(ready - started, 3), "read": round(read_to - read_from, 3),
-            "write": round(finished - read_to, 3)}
+    return {
+        "start": round(ready - started, 3),
+        "read": round(read_to - read_from, 3),
+        "write": round(finished - read_to, 3),
+    }
 
 
 def setup(app):

@@ -31,9 +31,19 @@ VARIABLE = "KZOPINION_GUARD"
 COPIED = ("book", "notebooks", "data", "src")
 _SKIPPED = {"__pycache__", ".ipynb_checkpoints", "microdata", ".pytest_cache"}
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-_PATH_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1), "os.symlink": (1,),
-                "os.link": (1,), "os.truncate": (0,), "os.chmod": (0,), "os.chown": (0,), "shutil.rmtree": (0,),
-                "os.utime": (0,)}
+_PATH_EVENTS = {
+    "os.remove": (0,),
+    "os.rmdir": (0,),
+    "os.mkdir": (0,),
+    "os.rename": (0, 1),
+    "os.symlink": (1,),
+    "os.link": (1,),
+    "os.truncate": (0,),
+    "os.chmod": (0,),
+    "os.chown": (0,),
+    "shutil.rmtree": (0,),
+    "os.utime": (0,),
+}
 _EVENTS = frozenset({"open", *_PATH_EVENTS})
 
 
@@ -130,7 +140,8 @@ def _hook(event: str, args: tuple) -> None:
         if name is not None:
             raise PermissionError(
                 f"cells may not write into the repository, and this one tried to write {name}: write scratch "
-                "files to the working folder (relative paths) and data through `make data`.")
+                "files to the working folder (relative paths) and data through `make data`."
+            )
 
 
 def install() -> None:

@@ -66,8 +66,11 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
     from kzopinion.data import reads as row_reads
 
     result: dict[str, Any] = {"tables": {name: data.entry_digest(name, root) for name in sorted(data.LOADED)}}
-    rows = {name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in sorted(prefixes)}
-            for name, prefixes in sorted(row_reads.ROWS.items()) if name not in data.LOADED}
+    rows = {
+        name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in sorted(prefixes)}
+        for name, prefixes in sorted(row_reads.ROWS.items())
+        if name not in data.LOADED
+    }
     if rows:
         result["rows"] = rows
     files, records = {}, {}
@@ -80,8 +83,12 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
         parts = relative.parts
         if not parts or parts[0] in ("_build", ".venv", ".git", "src") or "__pycache__" in parts:
             continue
-        if parts[0] == "data" and (relative.suffix == ".csv" and not parts[1:2] == ("mappings",)
-                                   or relative.name == "datapackage.json" or parts[1:2] == ("microdata",)):
+        if parts[0] == "data" and (
+            relative.suffix == ".csv"
+            and not parts[1:2] == ("mappings",)
+            or relative.name == "datapackage.json"
+            or parts[1:2] == ("microdata",)
+        ):
             continue  # tables are covered by their package entry, microdata by its fingerprint
         if parts[0] == "notebooks" and relative.suffix == ".ipynb":
             if relative.stem != own_record:
@@ -92,8 +99,11 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
     result["records"] = records
     if "kzopinion.data.microdata" in sys.modules:
         result["microdata"] = microdata_fingerprint(root)
-    result["modules"] = {name: module_sha256(name, root) for name in sorted(sys.modules)
-                         if (name == "kzopinion" or name.startswith("kzopinion.")) and name not in _NOT_INPUTS}
+    result["modules"] = {
+        name: module_sha256(name, root)
+        for name in sorted(sys.modules)
+        if (name == "kzopinion" or name.startswith("kzopinion.")) and name not in _NOT_INPUTS
+    }
     return result
 
 
@@ -141,8 +151,10 @@ def current(stored: dict[str, Any], root: Path) -> dict[str, Any]:
     if "rows" in stored:
         from kzopinion.data import reads as row_reads
 
-        now["rows"] = {name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in prefixes}
-                       for name, prefixes in stored["rows"].items()}
+        now["rows"] = {
+            name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in prefixes}
+            for name, prefixes in stored["rows"].items()
+        }
     if "microdata" in stored:
         now["microdata"] = microdata_fingerprint(root)
     now["modules"] = {name: module_sha256(name, root) for name in stored.get("modules", {})}

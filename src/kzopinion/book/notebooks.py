@@ -39,6 +39,8 @@ RUNLOG_CELL_ID = "kzopinion-runlog"
 
 class NotebookError(RuntimeError):
     """A notebook source cannot be read or executed; the message names the .md file, line and fix."""
+
+
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -47,10 +49,12 @@ RUN_KEY, AFTER_SECTIONS = "kzopinion_run", "after-sections"
 
 def sources(root: Path) -> list[Path]:
     """Every notebook source of the book: the ``notebooks/*.md`` files ``_toc.yml`` lists, in its order."""
+
     def files(node) -> list[str]:
         if isinstance(node, dict):
             return ([node["file"]] if isinstance(node.get("file"), str) else []) + [
-                f for value in node.values() for f in files(value)]
+                f for value in node.values() for f in files(value)
+            ]
         if isinstance(node, list):
             return [f for item in node for f in files(item)]
         return []
@@ -77,9 +81,11 @@ def read_yaml(path: Path, root: Path) -> Any:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise NotebookError(f"{where}{line}: the YAML cannot be read: {problem}. Fix the line (check indentation, "
-                            "colons, brackets and quotes), or compare with the committed file: git diff "
-                            f"{where}") from None
+        raise NotebookError(
+            f"{where}{line}: the YAML cannot be read: {problem}. Fix the line (check indentation, "
+            "colons, brackets and quotes), or compare with the committed file: git diff "
+            f"{where}"
+        ) from None
 
 
 def twin(source: Path) -> Path:
@@ -192,10 +198,12 @@ def readable(record: Path) -> bool:
 
 def hand_edit_message(source: Path, edits: list[str]) -> str:
     name, record = source.stem, twin(source)
-    return (f"notebooks/{record.name} was edited by hand ({', '.join(edits[:5])}), but authors edit "
-            f"notebooks/{source.name} and the build writes the .ipynb. Choose one:\n"
-            f"  keep the .md and discard the .ipynb edit:  python -m kzopinion.book.build --keep-md {name}\n"
-            f"  import the .ipynb edit into the .md:       python -m kzopinion.book.build --from-ipynb {name}")
+    return (
+        f"notebooks/{record.name} was edited by hand ({', '.join(edits[:5])}), but authors edit "
+        f"notebooks/{source.name} and the build writes the .ipynb. Choose one:\n"
+        f"  keep the .md and discard the .ipynb edit:  python -m kzopinion.book.build --keep-md {name}\n"
+        f"  import the .ipynb edit into the .md:       python -m kzopinion.book.build --from-ipynb {name}"
+    )
 
 
 def import_from_record(source: Path) -> Path:
@@ -285,8 +293,10 @@ def _source_error(source: Path, err: Exception) -> str:
             where += f", line {matches[0]}"
             break
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    return (f"{where}: the YAML (front matter or cell options between '---' lines) cannot be read: {problem}. "
-            "Fix the line (check brackets, quotes and indentation); compare with another notebook's header.")
+    return (
+        f"{where}: the YAML (front matter or cell options between '---' lines) cannot be read: {problem}. "
+        "Fix the line (check brackets, quotes and indentation); compare with another notebook's header."
+    )
 
 
 def code_cell_lines(source: Path) -> list[int]:
@@ -330,8 +340,10 @@ def timeout_seconds(value: int | str | None = None) -> int:
         if seconds <= 0:
             raise ValueError
     except (TypeError, ValueError):
-        raise NotebookError(f"the cell timeout must be a positive number of seconds, not {raw!r} "
-                            "(make book TIMEOUT=900, or KZOPINION_CELL_TIMEOUT=900).") from None
+        raise NotebookError(
+            f"the cell timeout must be a positive number of seconds, not {raw!r} "
+            "(make book TIMEOUT=900, or KZOPINION_CELL_TIMEOUT=900)."
+        ) from None
     return seconds
 
 
@@ -369,8 +381,14 @@ def kernel_environment(run_dir: Path, repository: Path | None = None, tree: Path
                 os.environ[key] = value
 
 
-def execute(source: Path, root: Path, timeout: int | None = None, run_dir: Path | None = None,
-            progress: Callable[[str], None] | None = None, record: Path | None = None) -> Path:
+def execute(
+    source: Path,
+    root: Path,
+    timeout: int | None = None,
+    run_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    record: Path | None = None,
+) -> Path:
     """Convert ``source``, execute it, and replace its record (``record``, by default its twin) only if
     every cell ran.
 
@@ -417,8 +435,13 @@ def execute(source: Path, root: Path, timeout: int | None = None, run_dir: Path 
     watcher.start()
     try:
         papermill.execute_notebook(
-            str(scratch), str(scratch), kernel_name=KERNEL["name"], cwd=str(run_dir / "work"),
-            progress_bar=False, log_output=False, execution_timeout=seconds,
+            str(scratch),
+            str(scratch),
+            kernel_name=KERNEL["name"],
+            cwd=str(run_dir / "work"),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=seconds,
         )
     except Exception as err:  # papermill and nbclient raise their own types; name the cell instead
         cell = _running_cell(scratch)
@@ -428,10 +451,12 @@ def execute(source: Path, root: Path, timeout: int | None = None, run_dir: Path 
     executed = nbformat.read(scratch, as_version=4)
     last = executed.cells.pop()
     text = "".join(o.get("text", "") for o in last.get("outputs", []) if o.get("output_type") == "stream")
-    found = [line[len(_MARKER):] for line in text.splitlines() if line.startswith(_MARKER)]
+    found = [line[len(_MARKER) :] for line in text.splitlines() if line.startswith(_MARKER)]
     if last.get("id") != RUNLOG_CELL_ID or not found:
-        raise NotebookError(f"notebooks/{source.name}: the build could not read what the notebook read "
-                            "(its last, hidden cell printed nothing). Is kzopinion installed in the kernel?")
+        raise NotebookError(
+            f"notebooks/{source.name}: the build could not read what the notebook read "
+            "(its last, hidden cell printed nothing). Is kzopinion installed in the kernel?"
+        )
     reads = json.loads(found[-1])
     executed.metadata[META_KEY] = {"inputs_sha256": inputs_digest(source, root, reads), "reads": reads}
     executed.metadata[META_KEY]["cells_sha256"] = cells_digest(executed)
@@ -443,28 +468,34 @@ def execute(source: Path, root: Path, timeout: int | None = None, run_dir: Path 
 
 def written_message(altered: list[str]) -> str:
     """The sentence for files a kernel changed without the audit hook seeing it (a subprocess, compiled code)."""
-    return (f"a notebook's kernel changed {', '.join(altered[:10])} while executing, outside Python's own file "
-            "functions (a subprocess or compiled code). Kernels run on a copy of the repository, so your files are "
-            "untouched and nothing was restored, but the build stops: cells must not write into the repository. "
-            "Write scratch files to the working folder (relative paths) and data through `make data`.")
+    return (
+        f"a notebook's kernel changed {', '.join(altered[:10])} while executing, outside Python's own file "
+        "functions (a subprocess or compiled code). Kernels run on a copy of the repository, so your files are "
+        "untouched and nothing was restored, but the build stops: cells must not write into the repository. "
+        "Write scratch files to the working folder (relative paths) and data through `make data`."
+    )
 
 
 def _execution_error(source: Path, err: Exception, where: str, seconds: int) -> str:
     kind = type(err).__name__
     if kind == "DeadKernelError" or "Kernel died" in str(err):
-        return (f"the kernel died while running {where}: the process ran out of memory or was killed. "
-                "Reduce what the cell holds in memory (or free memory on this machine) and run `make book` again.")
+        return (
+            f"the kernel died while running {where}: the process ran out of memory or was killed. "
+            "Reduce what the cell holds in memory (or free memory on this machine) and run `make book` again."
+        )
     if kind == "CellTimeoutError" or "timed out" in str(err).lower():
-        return (f"{where} ran for more than {seconds} s and was stopped. If it is expected to take that long, "
-                f"raise the limit: make book TIMEOUT={seconds * 2} (or KZOPINION_CELL_TIMEOUT).")
+        return (
+            f"{where} ran for more than {seconds} s and was stopped. If it is expected to take that long, "
+            f"raise the limit: make book TIMEOUT={seconds * 2} (or KZOPINION_CELL_TIMEOUT)."
+        )
     if hasattr(err, "ename"):  # papermill's PapermillExecutionError: the cell's own exception
-        return (f"{where} raised {err.ename}: {err.evalue} "
-                "(the full traceback is in the partial output named above).")
+        return f"{where} raised {err.ename}: {err.evalue} (the full traceback is in the partial output named above)."
     return f"{where} failed: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
 
 
-def _watch(source: Path, scratch: Path, done: threading.Event, seconds: int,
-           progress: Callable[[str], None] | None) -> None:
+def _watch(
+    source: Path, scratch: Path, done: threading.Event, seconds: int, progress: Callable[[str], None] | None
+) -> None:
     """Say which cell is running while one runs long (papermill saves the scratch copy at each cell)."""
     if progress is None:
         return
@@ -477,8 +508,10 @@ def _watch(source: Path, scratch: Path, done: threading.Event, seconds: int,
         elapsed = time.monotonic() - since
         if cell and elapsed >= (told + 1) * PROGRESS_EVERY:
             told += 1
-            progress(f"  {source.stem}: {cell_location(source, cell)} still running after {elapsed:.0f} s "
-                     f"(stopped at {seconds} s; set with make book TIMEOUT=...)")
+            progress(
+                f"  {source.stem}: {cell_location(source, cell)} still running after {elapsed:.0f} s "
+                f"(stopped at {seconds} s; set with make book TIMEOUT=...)"
+            )
 
 
 def _write_beside(notebook: nbformat.NotebookNode, target: Path) -> None:

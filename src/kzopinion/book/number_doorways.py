@@ -29,6 +29,7 @@ class kz_glued(nodes.inline):  # noqa: N801 (docutils dispatches on the class na
 
 # -- reading: remember which key each pasted value shows -------------------------------------
 
+
 def _paste_text_role():
     from myst_nb.ext.glue.roles import PasteTextRole
     from myst_nb.ext.glue.utils import PendingGlueReference
@@ -82,6 +83,7 @@ def _merge(app, env, docnames, other) -> None:
 
 # -- writing: doorways, report rows, the ledger files ---------------------------------------
 
+
 def _root(app) -> Path:
     return Path(app.srcdir)
 
@@ -111,8 +113,10 @@ def _provenance(app) -> dict:
         try:
             app.kz_provenance = number_sources.glued(_root(app))
         except (KeyError, ValueError, OSError) as err:
-            raise ExtensionError(f"kzopinion: cannot read the provenance of the glued values (claims ledger in "
-                                 f"data/published/claims.csv and the notebook records): {err}") from None
+            raise ExtensionError(
+                f"kzopinion: cannot read the provenance of the glued values (claims ledger in "
+                f"data/published/claims.csv and the notebook records): {err}"
+            ) from None
         cache.parent.mkdir(parents=True, exist_ok=True)
         pages = number_sources.provenance_to_json(app.kz_provenance)
         cache.write_text(json.dumps({"key": _ledger_key(app), "pages": pages}), encoding="utf-8")
@@ -138,8 +142,11 @@ def _export_ledger(app, exception) -> None:
         return
     kept = Path(app.doctreedir) / "kz-ledger"
     stamp = kept / "key"
-    if not (stamp.is_file() and stamp.read_text() == _ledger_key(app)
-            and all((kept / name).is_file() for name in LEDGER_FILES)):
+    if not (
+        stamp.is_file()
+        and stamp.read_text() == _ledger_key(app)
+        and all((kept / name).is_file() for name in LEDGER_FILES)
+    ):
         from sphinx.errors import ExtensionError
 
         from kzopinion.paper import ledger
@@ -148,8 +155,9 @@ def _export_ledger(app, exception) -> None:
         try:
             ledger.export(_root(app), kept)
         except (KeyError, ValueError, OSError) as err:
-            raise ExtensionError(f"kzopinion: cannot write the claims ledger (claims.json, claims.csv): "
-                                 f"{err}") from None
+            raise ExtensionError(
+                f"kzopinion: cannot write the claims ledger (claims.json, claims.csv): {err}"
+            ) from None
         stamp.write_text(_ledger_key(app))
     for name in LEDGER_FILES:
         shutil.copy2(kept / name, Path(app.outdir) / name)
@@ -178,7 +186,7 @@ def visit_kz_glued_html(self, node: kz_glued) -> None:
     counts = self.__dict__.setdefault("_kz_counts", {})
     counts[node["key"]] = count = counts.get(node["key"], 0) + 1
     anchor = f"kz-use-{node['key']}" + (f"-{count}" if count > 1 else "")
-    tip = f"kz-tip-{anchor[len('kz-use-'):]}"
+    tip = f"kz-tip-{anchor[len('kz-use-') :]}"
     text = _tip_text(node, info)
     node["kz_claim"] = info is not None and info.claim
     app.__dict__.setdefault("kz_tips", {}).setdefault(docname, []).append((tip, text))
@@ -216,9 +224,11 @@ def link_report_rows(table_html: str, uses: dict[str, list[tuple[str, str, str]]
         claim_id = html.unescape(claim_id).strip()
         if "id=" not in attrs:
             attrs += f' id="claim-{html.escape(claim_id)}"'
-        links = "".join(f' <a class="kz-backlink" href="{html.escape(href)}" title="{html.escape(title)}" '
-                        f'aria-label="shown in {html.escape(title)}">{html.escape(label)}</a>'
-                        for label, href, title in uses.get(claim_id, []))
+        links = "".join(
+            f' <a class="kz-backlink" href="{html.escape(href)}" title="{html.escape(title)}" '
+            f'aria-label="shown in {html.escape(title)}">{html.escape(label)}</a>'
+            for label, href, title in uses.get(claim_id, [])
+        )
         shown = f'<span class="kz-shown-in">shown in{links}</span>' if links else ""
         return f"<tr{attrs}>{start}{html.escape(claim_id)}{end}{shown}"
 
@@ -256,15 +266,23 @@ def _add_tips(app, pagename, templatename, context, doctree) -> None:
     if app.builder.name == "singlehtml":  # one page holds every document's values
         tips += [t for doc in list(getattr(app, "kz_tips", {})) for t in app.kz_tips.pop(doc)]
     if tips:
-        context["body"] += ('<div class="kz-tips" hidden>' + "".join(
-            f'<span id="{tip}">{html.escape(text)}</span>' for tip, text in tips) + "</div>")
+        context["body"] += (
+            '<div class="kz-tips" hidden>'
+            + "".join(f'<span id="{tip}">{html.escape(text)}</span>' for tip, text in tips)
+            + "</div>"
+        )
 
 
 def setup(app):
     app.connect("build-finished", _export_ledger)
-    app.add_node(kz_glued, html=(visit_kz_glued_html, depart_kz_glued_html),
-                 latex=(_visit_plain, _depart_plain), text=(_visit_plain, _depart_plain),
-                 man=(_visit_plain, _depart_plain), texinfo=(_visit_plain, _depart_plain))
+    app.add_node(
+        kz_glued,
+        html=(visit_kz_glued_html, depart_kz_glued_html),
+        latex=(_visit_plain, _depart_plain),
+        text=(_visit_plain, _depart_plain),
+        man=(_visit_plain, _depart_plain),
+        texinfo=(_visit_plain, _depart_plain),
+    )
     app.add_role_to_domain("glue", "text", _paste_text_role(), override=True)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

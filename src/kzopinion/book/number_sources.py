@@ -56,8 +56,9 @@ def _status_column(ledger) -> str:
 def _input_names(inputs) -> list[str]:
     """Input names for a reader; a registered respondent-level file is named with its sha256, as the banner does."""
     if isinstance(inputs, dict):
-        return sorted(f"{name} ({digest[:19]}...)" if name.startswith("microdata:") else name
-                      for name, digest in inputs.items())
+        return sorted(
+            f"{name} ({digest[:19]}...)" if name.startswith("microdata:") else name for name, digest in inputs.items()
+        )
     if isinstance(inputs, (list, tuple)):
         return sorted(str(i) for i in inputs)
     if isinstance(inputs, str) and inputs.strip():
@@ -66,7 +67,6 @@ def _input_names(inputs) -> list[str]:
         except json.JSONDecodeError:
             return [inputs]
     return []
-
 
 
 def read_by_the_run(record: Path) -> list[str]:
@@ -107,11 +107,16 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
             row = by_id.get(key)
             if row is not None and row["notebook"]:
                 page[key] = Provenance(
-                    key=key, notebook=f"notebooks/{row['notebook']}", cell=_int(row["cell"]),
-                    inputs=_input_names(row["inputs"]), claim=True,
+                    key=key,
+                    notebook=f"notebooks/{row['notebook']}",
+                    cell=_int(row["cell"]),
+                    inputs=_input_names(row["inputs"]),
+                    claim=True,
                     status=", ".join(filter(None, [str(row[status]), str(row.get("coverage") or "")])),
-                    tier=str(row["tier"] or ""), statement=str(row["statement"] or ""),
-                    printed=str(row["printed"] or ""))
+                    tier=str(row["tier"] or ""),
+                    statement=str(row["statement"] or ""),
+                    printed=str(row["printed"] or ""),
+                )
             elif key in declared:
                 page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=_input_names(declared[key]))
             else:

@@ -64,7 +64,8 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
         f"Built from commit {commit}{source} on {html.escape(ed.date)}; "
         f"data package digest <code>sha256:{html.escape(ed.data_digest)}</code> "
         "(of <code>data/datapackage.json</code>, which records every table's checksum).</p>"
-        f'<p><strong>Cite this edition:</strong> {html.escape(ed.citation)}</p></aside>')
+        f"<p><strong>Cite this edition:</strong> {html.escape(ed.citation)}</p></aside>"
+    )
 
 
 BUTTONS = ("use_repository_button", "use_issues_button", "use_edit_page_button")

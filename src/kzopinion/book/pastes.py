@@ -47,9 +47,11 @@ def undefined_pastes(root: Path) -> list[str]:
                 record = (page.parent / doc).resolve() if doc else own
                 if record is None or record.suffix != ".ipynb":
                     named = f"'{doc}', not a notebook's record" if record is not None else "no notebook"
-                    problems.append(f"{page.relative_to(root)}, line {number}: '{key}' is pasted from {named}; "
-                                    "values are pasted from the executed record: "
-                                    "{glue:text}`../notebooks/NN-slug.ipynb::key`.")
+                    problems.append(
+                        f"{page.relative_to(root)}, line {number}: '{key}' is pasted from {named}; "
+                        "values are pasted from the executed record: "
+                        "{glue:text}`../notebooks/NN-slug.ipynb::key`."
+                    )
                     continue
                 if record not in cache:
                     cache[record] = glued_values(record) if record.is_file() else {}
@@ -58,7 +60,9 @@ def undefined_pastes(root: Path) -> list[str]:
                         shown = record.relative_to(root.resolve()).with_suffix(".md")
                     except ValueError:
                         shown = record
-                    problems.append(f"{page.relative_to(root)}, line {number}: the glue key '{key}' is pasted but "
-                                    f"no cell of {shown} glues it. Glue it there (glue_text('{key}', ...)) or fix "
-                                    "the name.")
+                    problems.append(
+                        f"{page.relative_to(root)}, line {number}: the glue key '{key}' is pasted but "
+                        f"no cell of {shown} glues it. Glue it there (glue_text('{key}', ...)) or fix "
+                        "the name."
+                    )
     return problems

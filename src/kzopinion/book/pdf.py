@@ -128,10 +128,13 @@ FILL_JS = """(pages) => document.querySelectorAll('.kz-print-contents .kz-page')
 
 def _templates(title: str) -> tuple[str, str]:
     style = "font-family: system-ui, sans-serif; font-size: 8px; color: #555; width: 100%; margin: 0 18mm;"
-    header = (f'<div style="{style} display: flex; justify-content: space-between;">'
-              f"<span>{html.escape(title)}</span></div>")
-    footer = (f'<div style="{style} text-align: center;"><span class="pageNumber"></span> / '
-              '<span class="totalPages"></span></div>')
+    header = (
+        f'<div style="{style} display: flex; justify-content: space-between;"><span>{html.escape(title)}</span></div>'
+    )
+    footer = (
+        f'<div style="{style} text-align: center;"><span class="pageNumber"></span> / '
+        '<span class="totalPages"></span></div>'
+    )
     return header, footer
 
 
@@ -152,8 +155,7 @@ def chapter_pages(texts: list[str], titles: list[str], header: str, first: int =
         # right-to-left titles may come out of pdftotext in visual order
         forms = {want, " ".join(reversed(want.split())), want[::-1]}
         opening = len(header) + len(want) + 40
-        found = next((i + 1 for i in range(start - 1, len(texts)) if any(f in texts[i][:opening] for f in forms)),
-                     None)
+        found = next((i + 1 for i in range(start - 1, len(texts)) if any(f in texts[i][:opening] for f in forms)), None)
         if found is None:
             missing = missing_fonts(title)
             if missing:
@@ -161,9 +163,12 @@ def chapter_pages(texts: list[str], titles: list[str], header: str, first: int =
                 raise build.BuildError(
                     f"PDF: the chapter title '{title}' is written in {script} script, and no font on this machine "
                     f"has its letters, so it cannot be printed: install the fonts (Debian/Ubuntu: sudo apt-get "
-                    f"install {' '.join(p for _, p in missing)}) and run `make pdf` again.")
-            raise build.BuildError(f"PDF: cannot find the chapter '{title}' on any page after page {start}; "
-                                   "check that the chapter's title is printed")
+                    f"install {' '.join(p for _, p in missing)}) and run `make pdf` again."
+                )
+            raise build.BuildError(
+                f"PDF: cannot find the chapter '{title}' on any page after page {start}; "
+                "check that the chapter's title is printed"
+            )
         pages.append(found)
         start = found
     return pages
@@ -217,14 +222,17 @@ def print_book(chrome, url: str, target: Path, title: str, timeout_ms: int = 600
     page = chrome.new_page(viewport={"width": TEXT_WIDTH_PX, "height": 1100})
     page.emulate_media(media="print")  # before loading, so charts are drawn for the printed width
     page.goto(url, wait_until="load")
-    page.wait_for_function("[...document.querySelectorAll('.kz-chart')].every("
-                           "e => e.classList.contains('kz-chart-live'))", timeout=timeout_ms)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.kz-chart')].every(e => e.classList.contains('kz-chart-live'))",
+        timeout=timeout_ms,
+    )
     layout = page.evaluate(PREPARE_JS, {"pageHeight": TEXT_HEIGHT_PX, "long": LONG})
     layout["charts"] = {c["id"]: c["problems"] for c in page.evaluate(browser.CHART_LAYOUT_JS) if c["problems"]}
     layout["too_wide"] = page.evaluate(WIDE_JS)
     header, footer = _templates(title)
-    options = dict(PAGE, print_background=True, display_header_footer=True, header_template=header,
-                   footer_template=footer)
+    options = dict(
+        PAGE, print_background=True, display_header_footer=True, header_template=header, footer_template=footer
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(target), **options)
     layout["pages"] = chapter_pages(page_texts(target), [c["title"] for c in layout["chapters"]], title)
@@ -251,7 +259,7 @@ def _make_pdf(root: Path, chrome=None) -> Path:
     target = root / "_build" / "pdf" / "book.pdf"
     title = re.search(r'^title:\s*"?(.*?)"?\s*$', (root / "_config.yml").read_text(encoding="utf-8"), re.M).group(1)
     title += " · microdata edition" if microdata.edition(tree) == "microdata" else " · public edition"
-    with browser.serve(site) as base, (contextlib.nullcontext(chrome) if chrome else browser.chromium()) as running:
+    with browser.serve(site) as base, contextlib.nullcontext(chrome) if chrome else browser.chromium() as running:
         layout = print_book(running, f"{base}/index.html", target, title)
     target.with_suffix(".json").write_text(json.dumps(layout, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     build.say(f"PDF written: {target}")

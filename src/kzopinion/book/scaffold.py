@@ -79,18 +79,26 @@ class ScaffoldError(ValueError):
 def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
     """Create the section's files; returns them. Refuses to overwrite anything."""
     if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", slug):
-        raise ScaffoldError(f"slug {slug!r} must be lowercase words joined by hyphens, e.g. "
-                            "make section SLUG=media-use TITLE=\"Media use\" PREFIX=mu")
+        raise ScaffoldError(
+            f"slug {slug!r} must be lowercase words joined by hyphens, e.g. "
+            'make section SLUG=media-use TITLE="Media use" PREFIX=mu'
+        )
     if len(slug) > MAX_SLUG:
-        raise ScaffoldError(f"slug {slug[:40]!r}... has {len(slug)} characters; at most {MAX_SLUG} make a usable file "
-                            "and page name: shorten it, e.g. 'media-use'")
+        raise ScaffoldError(
+            f"slug {slug[:40]!r}... has {len(slug)} characters; at most {MAX_SLUG} make a usable file "
+            "and page name: shorten it, e.g. 'media-use'"
+        )
     if keyword.iskeyword(slug.replace("-", "_")):
-        raise ScaffoldError(f"slug {slug!r} is a Python keyword, so its chapter module could not be imported: "
-                            "choose another, e.g. 'media-use'")
+        raise ScaffoldError(
+            f"slug {slug!r} is a Python keyword, so its chapter module could not be imported: "
+            "choose another, e.g. 'media-use'"
+        )
     title = " ".join(title.split())
     if not title:
-        raise ScaffoldError("the title is empty: every page needs one, e.g. "
-                            "make section SLUG=media-use TITLE=\"Media use and views of the US\" PREFIX=mu")
+        raise ScaffoldError(
+            "the title is empty: every page needs one, e.g. "
+            'make section SLUG=media-use TITLE="Media use and views of the US" PREFIX=mu'
+        )
     if not re.fullmatch(r"[a-z]{2,4}", prefix):
         raise ScaffoldError(f"prefix {prefix!r} must be two to four lowercase letters, e.g. 'mu'")
     taken = {p.stem.split("-", 1)[1] for p in (root / "notebooks").glob("[0-9][0-9]-*.md")}

@@ -72,8 +72,14 @@ RELOAD_SCRIPT = """<script>/* live preview (make serve only) */
 def watched(root: Path) -> dict[str, int]:
     """``relative path -> mtime_ns`` of every file whose change should rebuild the book (a file removed
     while the folders are listed is left out)."""
-    files = [root / "_config.yml", root / "_toc.yml", *(root / "notebooks").glob("*.md"),
-             *(root / "book").rglob("*"), *(root / "data").rglob("*"), *(root / "src" / "kzopinion").rglob("*.py")]
+    files = [
+        root / "_config.yml",
+        root / "_toc.yml",
+        *(root / "notebooks").glob("*.md"),
+        *(root / "book").rglob("*"),
+        *(root / "data").rglob("*"),
+        *(root / "src" / "kzopinion").rglob("*.py"),
+    ]
     out = {}
     for path in files:
         rel = path.relative_to(root).as_posix()
@@ -127,8 +133,9 @@ def rebuild(root: Path, state: State) -> None:
         message = describe(err)
         with state.lock:
             state.error = message
-        print(f"[serve] build FAILED (the previous book is still served; fix it and save again):\n{message}",
-              flush=True)
+        print(
+            f"[serve] build FAILED (the previous book is still served; fix it and save again):\n{message}", flush=True
+        )
         return
     sphinxworker.prestart(root)
     with state.lock:
@@ -213,8 +220,10 @@ def listen(port: int) -> socketserver.ThreadingTCPServer:
         return socketserver.ThreadingTCPServer(("127.0.0.1", port), http.server.BaseHTTPRequestHandler)
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
-            raise build.BuildError(f"port {port} is in use (another `make serve`?): stop it, or choose another "
-                                   f"port: make serve PORT={port + 1}") from None
+            raise build.BuildError(
+                f"port {port} is in use (another `make serve`?): stop it, or choose another "
+                f"port: make serve PORT={port + 1}"
+            ) from None
         raise build.BuildError(f"cannot listen on 127.0.0.1:{port}: {err.strerror}") from None
 
 

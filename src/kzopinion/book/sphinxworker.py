@@ -36,9 +36,20 @@ import types
 from pathlib import Path
 
 # what `jupyter-book build` loads for this book: imported before the job arrives
-_PRELOAD = ("jupyter_book.sphinx", "sphinx.builders.html", "myst_nb.sphinx_ext", "sphinx_book_theme",
-            "sphinxcontrib.bibtex", "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "sphinx_comments",
-            "sphinx_external_toc", "sphinx_multitoc_numbering", "sphinx_thebe")
+_PRELOAD = (
+    "jupyter_book.sphinx",
+    "sphinx.builders.html",
+    "myst_nb.sphinx_ext",
+    "sphinx_book_theme",
+    "sphinxcontrib.bibtex",
+    "sphinx_design",
+    "sphinx_togglebutton",
+    "sphinx_copybutton",
+    "sphinx_comments",
+    "sphinx_external_toc",
+    "sphinx_multitoc_numbering",
+    "sphinx_thebe",
+)
 
 
 class SphinxWorker:
@@ -48,8 +59,9 @@ class SphinxWorker:
     while it builds, whoever started it and when, and a worker outliving a killed build keeps the lock
     until it ends (within moments: its socket closes with the build)."""
 
-    def __init__(self, process: subprocess.Popen, channel: socket.socket, errors: io.BufferedRandom,
-                 code_key: str) -> None:
+    def __init__(
+        self, process: subprocess.Popen, channel: socket.socket, errors: io.BufferedRandom, code_key: str
+    ) -> None:
         self.process = process
         self.channel = channel
         self.errors = errors
@@ -60,8 +72,14 @@ class SphinxWorker:
     def start(cls, cwd: Path) -> SphinxWorker:
         errors = tempfile.TemporaryFile()
         ours, theirs = socket.socketpair()
-        process = subprocess.Popen([sys.executable, "-m", __name__], cwd=cwd, stdin=theirs.fileno(),
-                                   stdout=subprocess.PIPE, stderr=errors, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            cwd=cwd,
+            stdin=theirs.fileno(),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
         theirs.close()
         return cls(process, ours, errors, code_key())
 
@@ -83,8 +101,11 @@ class SphinxWorker:
         except ValueError:
             self.errors.seek(0)
             crash = self.errors.read().decode("utf-8", "replace").strip()
-            return {"status": 1, "log": crash or f"the Sphinx process ended with code {self.process.returncode}",
-                    "seconds": {}}
+            return {
+                "status": 1,
+                "log": crash or f"the Sphinx process ended with code {self.process.returncode}",
+                "seconds": {},
+            }
         finally:
             self.errors.close()
 
@@ -114,8 +135,9 @@ def code_key() -> str:
     import kzopinion
 
     package = Path(kzopinion.__file__).resolve().parent
-    state = sorted((str(path.relative_to(package)), path.stat().st_size, path.stat().st_mtime_ns)
-                   for path in package.rglob("*.py"))
+    state = sorted(
+        (str(path.relative_to(package)), path.stat().st_size, path.stat().st_mtime_ns) for path in package.rglob("*.py")
+    )
     return hashlib.sha256(json.dumps(state).encode()).hexdigest()
 
 
@@ -157,21 +179,36 @@ def run(job: dict) -> dict:
     started = time.perf_counter()
     generated_sources.PHASES.clear()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        result = build_sphinx(root, output / "_build" / builder, noconfig=True, path_config=str(root / "_config.yml"),
-                              confoverrides={"external_toc_path": (root / "_toc.yml").as_posix(),
-                                             "latex_individualpages": False},
-                              builder=builder, warningiserror=job["strict"], keep_going=job["strict"])
+        result = build_sphinx(
+            root,
+            output / "_build" / builder,
+            noconfig=True,
+            path_config=str(root / "_config.yml"),
+            confoverrides={"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False},
+            builder=builder,
+            warningiserror=job["strict"],
+            keep_going=job["strict"],
+        )
     finished = time.perf_counter()
-    return {"status": 0 if result == 0 else 1, "log": log.getvalue(),
-            "seconds": generated_sources.phase_seconds(started, finished)}
+    return {
+        "status": 0 if result == 0 else 1,
+        "log": log.getvalue(),
+        "seconds": generated_sources.phase_seconds(started, finished),
+    }
 
 
 # myst-nb imports jupyter-cache, and with it SQLAlchemy (a third of the imports), for an execution mode
 # this book never uses: Sphinx runs with execution off (`execute_notebooks: "off"` in _config.yml), the
 # build having executed the notebooks. The worker gives those modules a stand-in whose every use fails
 # loudly; the plain `jupyter-book build` loads the real ones.
-_EXECUTION_CACHE = ("jupyter_cache", "jupyter_cache.base", "jupyter_cache.cache", "jupyter_cache.cache.db",
-                    "jupyter_cache.executors", "jupyter_cache.executors.utils")
+_EXECUTION_CACHE = (
+    "jupyter_cache",
+    "jupyter_cache.base",
+    "jupyter_cache.cache",
+    "jupyter_cache.cache.db",
+    "jupyter_cache.executors",
+    "jupyter_cache.executors.utils",
+)
 
 
 class _ExecutionCacheStandIn(types.ModuleType):
@@ -180,8 +217,10 @@ class _ExecutionCacheStandIn(types.ModuleType):
             raise AttributeError(name)
 
         def unavailable(*args, **kwargs):
-            raise RuntimeError(f"{self.__name__}.{name}: the book's Sphinx worker does not execute notebooks (the "
-                               "build does, with papermill); keep `execute_notebooks: \"off\"` in _config.yml")
+            raise RuntimeError(
+                f"{self.__name__}.{name}: the book's Sphinx worker does not execute notebooks (the "
+                'build does, with papermill); keep `execute_notebooks: "off"` in _config.yml'
+            )
 
         return unavailable
 

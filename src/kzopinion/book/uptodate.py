@@ -49,8 +49,9 @@ def published(root: Path, which: str) -> Path:
     return base / "_build" / "html"
 
 
-def files(root: Path, trees: tuple[str, ...] = WATCHED_TREES,
-          single: tuple[str, ...] = WATCHED_FILES) -> dict[str, tuple[int, int]]:
+def files(
+    root: Path, trees: tuple[str, ...] = WATCHED_TREES, single: tuple[str, ...] = WATCHED_FILES
+) -> dict[str, tuple[int, int]]:
     """``relative path -> (size, mtime_ns)`` of every file a build reads (generated files and caches left out);
     ``trees`` and ``single`` narrow it to some folders and files."""
     generated = {name.as_posix() for name in paths.GENERATED}
@@ -90,14 +91,19 @@ def _commit(root: Path) -> str:
 
 def _state(sources: dict[str, tuple[int, int]], records: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
     """The sources as the build found them, the records (its outputs) as it left them."""
-    return ({k: tuple(v) for k, v in sources.items() if not _is_record(k)}
-            | {k: tuple(v) for k, v in records.items() if _is_record(k)})
+    return {k: tuple(v) for k, v in sources.items() if not _is_record(k)} | {
+        k: tuple(v) for k, v in records.items() if _is_record(k)
+    }
 
 
 def digest(root: Path, sources: dict[str, tuple[int, int]], records: dict[str, tuple[int, int]]) -> str:
     """One sha256 of the sources (as the build found them), the records (as it left them), commit and edition."""
-    state = {"files": sorted(_state(sources, records).items()), "commit": _commit(root), "edition": edition(root),
-             "python": sys.executable}
+    state = {
+        "files": sorted(_state(sources, records).items()),
+        "commit": _commit(root),
+        "edition": edition(root),
+        "python": sys.executable,
+    }
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
@@ -110,8 +116,12 @@ def record(root: Path, sources: dict[str, tuple[int, int]]) -> None:
     which = edition(root)
     book = published(root, which)
     records = files(root)
-    content = {"edition": which, "digest": digest(root, sources, records), "book": str(book.resolve()),
-               "files": _state(sources, records)}
+    content = {
+        "edition": which,
+        "digest": digest(root, sources, records),
+        "book": str(book.resolve()),
+        "files": _state(sources, records),
+    }
     target = root / RECORD
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".uptodate-{os.getpid()}.json")
@@ -127,8 +137,10 @@ def current(root: Path) -> Path | None:
         return None
     which = edition(root)
     book = published(root, which)
-    if stored.get("edition") != which or not (book / "index.html").is_file() or str(book.resolve()) != stored.get(
-        "book"
+    if (
+        stored.get("edition") != which
+        or not (book / "index.html").is_file()
+        or str(book.resolve()) != stored.get("book")
     ):
         return None
     now = files(root)

@@ -85,18 +85,24 @@ def check(variants: list[Variant], root: Path) -> dict[Variant, object]:
                 declared[variant.notebook] = papermill.inspect_notebook(str(scratch))
         parameter = declared[variant.notebook].get(variant.parameter)
         if parameter is None:
-            raise VariantError(f"{where}: notebooks/{variant.notebook}.md declares no parameter "
-                               f"{variant.parameter} in its cell tagged 'parameters' (it declares "
-                               f"{', '.join(declared[variant.notebook]) or 'none'}): fix the row or the cell.")
+            raise VariantError(
+                f"{where}: notebooks/{variant.notebook}.md declares no parameter "
+                f"{variant.parameter} in its cell tagged 'parameters' (it declares "
+                f"{', '.join(declared[variant.notebook]) or 'none'}): fix the row or the cell."
+            )
         if not SAFE_VALUE.fullmatch(variant.value):
-            raise VariantError(f"{where}: a value is a plain name (letters, digits, '_', '-', '+', '.'; at most 80; "
-                               "not starting with '.'), since it names the variant's output file: rename the value.")
+            raise VariantError(
+                f"{where}: a value is a plain name (letters, digits, '_', '-', '+', '.'; at most 80; "
+                "not starting with '.'), since it names the variant's output file: rename the value."
+            )
         kind = parameter.get("inferred_type_name", "None")
         try:
             values[variant] = {"int": int, "float": float}.get(kind, str)(variant.value)
         except ValueError:
-            raise VariantError(f"{where}: {variant.parameter} is declared as {kind} "
-                               f"({parameter.get('default')}) but the value is not one: fix the row.") from None
+            raise VariantError(
+                f"{where}: {variant.parameter} is declared as {kind} "
+                f"({parameter.get('default')}) but the value is not one: fix the row."
+            ) from None
     return values
 
 
@@ -128,18 +134,29 @@ def run_one(variant: Variant, root: Path, tree: Path, run_dir: Path, value: obje
     scratch.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebooks.convert(source), scratch)
     try:
-        papermill.execute_notebook(str(scratch), str(scratch), parameters={variant.parameter: value},
-                                   kernel_name=notebooks.KERNEL["name"], cwd=str(run_dir / "work"),
-                                   progress_bar=False, log_output=False, execution_timeout=timeout)
+        papermill.execute_notebook(
+            str(scratch),
+            str(scratch),
+            parameters={variant.parameter: value},
+            kernel_name=notebooks.KERNEL["name"],
+            cwd=str(run_dir / "work"),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+        )
     except Exception as err:  # papermill and nbclient raise their own types: name the variant and the cell
         where = notebooks.cell_location(source, notebooks._running_cell(scratch))
         keep = run_dir.with_name(f"keep-{run_dir.name}") / scratch.relative_to(run_dir)
-        raise VariantError(f"variant {variant.notebook} {variant.name} failed (partial output in "
-                           f"{keep.relative_to(root)}): {notebooks._execution_error(source, err, where, timeout)}"
-                           ) from None
+        raise VariantError(
+            f"variant {variant.notebook} {variant.name} failed (partial output in "
+            f"{keep.relative_to(root)}): {notebooks._execution_error(source, err, where, timeout)}"
+        ) from None
     notebook = nbformat.read(scratch, as_version=4)
-    notebook.metadata[META_KEY] = {"digest": digest(variant, root), "parameter": variant.parameter,
-                                   "value": variant.value}
+    notebook.metadata[META_KEY] = {
+        "digest": digest(variant, root),
+        "parameter": variant.parameter,
+        "value": variant.value,
+    }
     partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     nbformat.write(notebook, partial)
     partial.replace(output)
@@ -149,10 +166,16 @@ def run_one(variant: Variant, root: Path, tree: Path, run_dir: Path, value: obje
 def culprit(message: str, failed: Variant, variants: list[Variant]) -> str:
     """The chapters compute every alternative in process too: when the error of ``failed`` quotes the value of
     another row, that row is the one to fix, not the variant that happened to run first."""
-    others = [v for v in variants if v != failed and v.notebook == failed.notebook
-              and re.search(rf"['\"]{re.escape(v.value)}['\"]", message)]
-    return "".join(f" The error names the value {v.value!r} of the row ({v.notebook}, {v.parameter}, {v.value}) of "
-                   f"{TABLE}: fix that row." for v in others[:1])
+    others = [
+        v
+        for v in variants
+        if v != failed and v.notebook == failed.notebook and re.search(rf"['\"]{re.escape(v.value)}['\"]", message)
+    ]
+    return "".join(
+        f" The error names the value {v.value!r} of the row ({v.notebook}, {v.parameter}, {v.value}) of "
+        f"{TABLE}: fix that row."
+        for v in others[:1]
+    )
 
 
 def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
@@ -167,8 +190,11 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
         variants = grid(root)
         values = check(variants, root)
         stale = [v for v in variants if force or not is_current(v, root)]
-        print(f"[variants] {len(variants)} variants, {len(stale)} to run"
-              + (f" ({len(variants) - len(stale)} up to date)" if len(stale) < len(variants) else ""), flush=True)
+        print(
+            f"[variants] {len(variants)} variants, {len(stale)} to run"
+            + (f" ({len(variants) - len(stale)} up to date)" if len(stale) < len(variants) else ""),
+            flush=True,
+        )
         if not stale:
             return [v.output(root) for v in variants]
         workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1)))
@@ -187,8 +213,11 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
 
         keep = run_dir.with_name(f"keep-{run_dir.name}")
         try:
-            with notebooks.kernel_environment(run_dir, root, tree), build.kernel_stderr(run_dir / "kernels.log"), \
-                    ThreadPoolExecutor(max_workers=workers) as pool:
+            with (
+                notebooks.kernel_environment(run_dir, root, tree),
+                build.kernel_stderr(run_dir / "kernels.log"),
+                ThreadPoolExecutor(max_workers=workers) as pool,
+            ):
                 for variant, seconds in pool.map(one, stale):
                     print(f"[variants]   {variant.notebook} {variant.name} in {seconds:.1f} s", flush=True)
             altered = guard.changes(tree, given)

@@ -21,8 +21,9 @@ def write_bundle(root: Path) -> Path:
     import vl_convert as vlc
 
     target = root / BUNDLE
-    header = ("/* Vega, Vega-Lite and Vega-Embed, bundled by vl-convert-python " + vlc.__version__
-              + ", wrapped (v1) */\n")
+    header = (
+        "/* Vega, Vega-Lite and Vega-Embed, bundled by vl-convert-python " + vlc.__version__ + ", wrapped (v1) */\n"
+    )
     if target.exists():
         with target.open(encoding="utf-8") as handle:
             if handle.readline() == header:

@@ -341,8 +341,13 @@ def word_checks(tables: Tables) -> pd.DataFrame:
         units_match = row.unit_words == row.unit_numbers
         units = row.unit_words if units_match else f"words: {row.unit_words}; numbers: {row.unit_numbers}"
         rule = f"{row.rule} {row.threshold:g}" if isinstance(row.rule, str) and row.rule else ""
-        base = {"id": row.id, "line": int(row.line), "words": f"“{row.words}”", "threshold": row.threshold_rationale,
-                "units": units}
+        base = {
+            "id": row.id,
+            "line": int(row.line),
+            "words": f"“{row.words}”",
+            "threshold": row.threshold_rationale,
+            "units": units,
+        }
         if not isinstance(row.numerator, str) or not row.numerator:
             rows.append({**base, "numbers": "none given", "result": "questionable", "note": row.note})
             continue
@@ -360,11 +365,21 @@ def word_checks(tables: Tables) -> pd.DataFrame:
         tolerance = float(row.tolerance) if pd.notna(row.tolerance) else 0.0
         holds = RULES[row.rule](value, float(row.threshold), tolerance)
         uncounted = isinstance(row.uncounted, str) and row.uncounted != ""
-        result = ("questionable" if uncounted else "inconsistent") if not holds else (
-            "consistent" if units_match else "questionable")
+        result = (
+            ("questionable" if uncounted else "inconsistent")
+            if not holds
+            else ("consistent" if units_match else "questionable")
+        )
         notes = [n for n in (row.uncounted if uncounted else "", row.note if isinstance(row.note, str) else "") if n]
-        rows.append({**base, "numbers": numbers, "threshold": f"{row.threshold_rationale} ({rule})", "result": result,
-                     "note": "; ".join(notes)})
+        rows.append(
+            {
+                **base,
+                "numbers": numbers,
+                "threshold": f"{row.threshold_rationale} ({rule})",
+                "result": result,
+                "note": "; ".join(notes),
+            }
+        )
     return pd.DataFrame(rows, columns=["id", "line", "words", "numbers", "threshold", "units", "result", "note"])
 
 
@@ -373,30 +388,55 @@ def cross_reference_checks(tables: Tables) -> list[dict]:
     rows = []
     for row in tables[CROSS_REFERENCES].itertuples(index=False):
         found = pd.notna(row.antecedent_line)
-        rows.append(_row(f"Line {int(row.line)}: “{row.words}” refers back",
-                         "an earlier statement",
-                         f"line {int(row.antecedent_line)}" if found else f"none: {row.rationale}", found))
+        rows.append(
+            _row(
+                f"Line {int(row.line)}: “{row.words}” refers back",
+                "an earlier statement",
+                f"line {int(row.antecedent_line)}" if found else f"none: {row.rationale}",
+                found,
+            )
+        )
     return rows
 
 
-def impossible_value_checks(results: pd.DataFrame, claims: pd.DataFrame, reasons: pd.DataFrame,
-                            codes: pd.DataFrame) -> list[dict]:
+def impossible_value_checks(
+    results: pd.DataFrame, claims: pd.DataFrame, reasons: pd.DataFrame, codes: pd.DataFrame
+) -> list[dict]:
     """Printed values that cannot be: a p-value of zero, a share over 100% or below 0, a count above its base."""
     rows = []
     p_values = results[results["quantity"] == "p_value"]
     for outcome, p in zip(p_values["outcome"], p_values["value"]):
-        rows.append(_row(f"{outcome}: a p-value is never zero", f"p = {float(p):.2f}".replace("0.", "."),
-                         "a p-value below .005 prints as p < .005, not .00" if p == 0 else "positive", p > 0))
+        rows.append(
+            _row(
+                f"{outcome}: a p-value is never zero",
+                f"p = {float(p):.2f}".replace("0.", "."),
+                "a p-value below .005 prints as p < .005, not .00" if p == 0 else "positive",
+                p > 0,
+            )
+        )
     shares = list(claims.loc[claims["unit"] == "percent", "value"]) + [
-        v for column in ["first_answer", "second_answer", "both_answers", "both_excluding_other"]
-        for v in reasons[column].dropna()]
+        v
+        for column in ["first_answer", "second_answer", "both_answers", "both_excluding_other"]
+        for v in reasons[column].dropna()
+    ]
     over = [v for v in shares if not 0 <= v <= 100]
-    rows.append(_row("No printed share lies outside 0-100%", f"{len(shares)} shares",
-                     f"{len(over)} outside" + (f": {over}" if over else ""), not over))
+    rows.append(
+        _row(
+            "No printed share lies outside 0-100%",
+            f"{len(shares)} shares",
+            f"{len(over)} outside" + (f": {over}" if over else ""),
+            not over,
+        )
+    )
     above = codes[codes["count"] > codes["base"]]
-    rows.append(_row("No focus-group count exceeds its base", f"{len(codes)} counts",
-                     f"{len(above)} above their base" + (f": {', '.join(above['code'])}" if len(above) else ""),
-                     above.empty))
+    rows.append(
+        _row(
+            "No focus-group count exceeds its base",
+            f"{len(codes)} counts",
+            f"{len(above)} above their base" + (f": {', '.join(above['code'])}" if len(above) else ""),
+            above.empty,
+        )
+    )
     return rows
 
 

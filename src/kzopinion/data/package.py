@@ -64,29 +64,67 @@ MAX_TABLE_BYTES = 2_000_000
 
 _STR, _TEXT = {"type": "string"}, {"type": "string", "minLength": 1}
 _FIELD = {
-    "type": "object", "required": ["name", "type", "description"],
-    "properties": {"name": _TEXT, "type": {"enum": ["string", "integer", "number", "boolean"]},
-                   "constraints": {"type": "object", "properties": {
-                       "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "enum": {"type": "array"},
-                       "pattern": _STR, "minimum": {"type": "number"}, "maximum": {"type": "number"}}}},
+    "type": "object",
+    "required": ["name", "type", "description"],
+    "properties": {
+        "name": _TEXT,
+        "type": {"enum": ["string", "integer", "number", "boolean"]},
+        "constraints": {
+            "type": "object",
+            "properties": {
+                "required": {"type": "boolean"},
+                "unique": {"type": "boolean"},
+                "enum": {"type": "array"},
+                "pattern": _STR,
+                "minimum": {"type": "number"},
+                "maximum": {"type": "number"},
+            },
+        },
+    },
 }
 PACKAGE_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["name", "resources"],
-    "properties": {"resources": {"type": "array", "minItems": 1, "items": {
-        "type": "object", "required": ["name", "path", "schema", "hash", "title", "description", "tier", "licenses"],
-        "properties": {
-            "name": {"type": "string", "pattern": "^[a-z0-9_.-]+$"}, "title": _TEXT, "description": _TEXT,
-            "tier": {"enum": ["published", "external", "coding"]}, "checks": {"type": "array", "items": _STR},
-            "licenses": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "required": ["title"], "properties": {"title": _STR}}},
-            "sources": {"type": "array", "items": {
-                "type": "object", "required": ["title", "path"], "properties": {"title": _STR, "path": _STR}}},
-            "path": {"type": "string", "pattern": "^[^/].*\\.csv$"},
-            "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
-            "schema": {"type": "object", "required": ["fields"], "properties": {
-                "fields": {"type": "array", "minItems": 1, "items": _FIELD},
-                "missingValues": {"type": "array", "items": _STR}}},
-        }}}},
+    "type": "object",
+    "required": ["name", "resources"],
+    "properties": {
+        "resources": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["name", "path", "schema", "hash", "title", "description", "tier", "licenses"],
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[a-z0-9_.-]+$"},
+                    "title": _TEXT,
+                    "description": _TEXT,
+                    "tier": {"enum": ["published", "external", "coding"]},
+                    "checks": {"type": "array", "items": _STR},
+                    "licenses": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "object", "required": ["title"], "properties": {"title": _STR}},
+                    },
+                    "sources": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["title", "path"],
+                            "properties": {"title": _STR, "path": _STR},
+                        },
+                    },
+                    "path": {"type": "string", "pattern": "^[^/].*\\.csv$"},
+                    "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+                    "schema": {
+                        "type": "object",
+                        "required": ["fields"],
+                        "properties": {
+                            "fields": {"type": "array", "minItems": 1, "items": _FIELD},
+                            "missingValues": {"type": "array", "items": _STR},
+                        },
+                    },
+                },
+            },
+        }
+    },
 }
 """What the project requires of ``data/datapackage.json`` beyond the Data Package standard (:func:`validate_standard`):
 the properties every table must have, four field types, a sha256 checksum; constraint values typed, as frictionless
@@ -140,8 +178,10 @@ def _check_package(pkg: Any, where: str) -> None:
     names = [entry["name"] for entry in pkg["resources"]]
     for index, name in enumerate(names):
         if name in names[:index]:
-            raise DataValidationError(f"{where}: the table '{name}' is declared twice (resources {names.index(name)} "
-                                      f"and {index}, counting from 0). Keep one entry.")
+            raise DataValidationError(
+                f"{where}: the table '{name}' is declared twice (resources {names.index(name)} "
+                f"and {index}, counting from 0). Keep one entry."
+            )
 
 
 def entry_digest(name: str, root: Path | None = None) -> str:
@@ -181,8 +221,10 @@ def canonical_text(path: Path) -> str:
 def not_utf8(where: str, raw: bytes, err: UnicodeDecodeError) -> str:
     """The sentence for a file that is not UTF-8 text: where the first bad byte is, and the fix."""
     line = raw[: err.start].count(b"\n") + 1
-    return (f"{where}, line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x} cannot be read); the project's "
-            "text files are UTF-8: save the file again with the encoding UTF-8 (or undo the edit that added it).")
+    return (
+        f"{where}, line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x} cannot be read); the project's "
+        "text files are UTF-8: save the file again with the encoding UTF-8 (or undo the edit that added it)."
+    )
 
 
 def sha256(path: Path) -> str:
@@ -254,8 +296,10 @@ def _check_table(name: str, res: dict[str, Any], file: str, frame: pd.DataFrame,
     try:
         for check in res.get("checks", []):
             if check not in TABLE_CHECKS:
-                raise DataValidationError(f"data/datapackage.json, resource '{name}': 'checks' names an unknown "
-                                          f"check '{check}'; the known checks are {sorted(TABLE_CHECKS)}.")
+                raise DataValidationError(
+                    f"data/datapackage.json, resource '{name}': 'checks' names an unknown "
+                    f"check '{check}'; the known checks are {sorted(TABLE_CHECKS)}."
+                )
             TABLE_CHECKS[check](frame, file, root)
     finally:
         _VALIDATING[0] -= 1
@@ -305,11 +349,13 @@ def validate_standard(root: Path | None = None) -> None:
             first = min(task.errors, key=lambda e: (getattr(e, "row_number", 0) or 0, not e.type.endswith("-cell")))
             raise DataValidationError(refusal(first, resource(task.name, root)))
     if report.errors:
-        raise DataValidationError(f"data/datapackage.json: {report.errors[0].message}. Compare the entry with the "
-                                  "others in the file.")
+        raise DataValidationError(
+            f"data/datapackage.json: {report.errors[0].message}. Compare the entry with the others in the file."
+        )
 
 
 # --------------------------------------------------------------------------- frictionless errors, as sentences
+
 
 def refusal(error: Any, res: dict[str, Any]) -> str:
     """One frictionless error on table ``res`` as one sentence: the file, the row (and its line), the column,
@@ -322,8 +368,10 @@ def refusal(error: Any, res: dict[str, Any]) -> str:
         missing, extra = [c for c in declared if c not in labels], [c for c in labels if c not in declared]
         parts = [f"missing column(s) {missing}"] * bool(missing) + [f"unknown column(s) {extra}"] * bool(extra)
         problem = " and ".join(parts) or f"the header {labels} is not in the declared order"
-        return (f"{file}: {problem}; the schema (declared by resource '{res['name']}' in data/datapackage.json) "
-                f"declares {declared}. Make the file's header and the schema agree{rule}")
+        return (
+            f"{file}: {problem}; the schema (declared by resource '{res['name']}' in data/datapackage.json) "
+            f"declares {declared}. Make the file's header and the schema agree{rule}"
+        )
     row, column = getattr(error, "row_number", None), getattr(error, "field_name", None)
     at = f"{file}, row {row - 1} (line {row})" if row else file
     if error.type in ("extra-cell", "missing-cell"):
@@ -358,13 +406,17 @@ def refusal(error: Any, res: dict[str, Any]) -> str:
         first = re.search(r"position (\d+)", error.note or "")
         repeats = f"row {int(first.group(1)) - 1} (line {first.group(1)})" if first else "an earlier row"
         what = "the primary key" if error.type == "primary-key" else "a unique column"
-        return (f"{at}: {value[0] if len(value) == 1 else tuple(value)!r} repeats {repeats}, but {label} "
-                f"{'is' if len(columns) == 1 else 'are'} {what} and must not repeat. Remove or correct one of the "
-                f"two rows{rule}")
+        return (
+            f"{at}: {value[0] if len(value) == 1 else tuple(value)!r} repeats {repeats}, but {label} "
+            f"{'is' if len(columns) == 1 else 'are'} {what} and must not repeat. Remove or correct one of the "
+            f"two rows{rule}"
+        )
     if error.type == "foreign-key":
-        return (f"{at}, column(s) {error.field_names}: {tuple(error.field_cells)!r} is not in table "
-                f"'{error.reference_name}' (its {error.reference_field_names}), which the foreign key requires. "
-                f"Correct the value or add the row to the referenced table{rule}")
+        return (
+            f"{at}, column(s) {error.field_names}: {tuple(error.field_cells)!r} is not in table "
+            f"'{error.reference_name}' (its {error.reference_field_names}), which the foreign key requires. "
+            f"Correct the value or add the row to the referenced table{rule}"
+        )
     return f"{at}: {error.message}; correct the file or its entry in data/datapackage.json{rule}"
 
 
@@ -372,13 +424,16 @@ def _descriptor_refusal(err: Any, pkg: dict[str, Any]) -> str:
     """A data package frictionless refuses to read, as a sentence naming the first entry it refuses."""
     from frictionless import Resource
 
-    reports = {r["name"]: Resource.validate_descriptor({k: v for k, v in r.items() if k != "checks"})
-               for r in pkg["resources"]}
+    reports = {
+        r["name"]: Resource.validate_descriptor({k: v for k, v in r.items() if k != "checks"}) for r in pkg["resources"]
+    }
     name = next((name for name, report in reports.items() if not report.valid), None)
     reasons = reports[name].errors if name else getattr(err, "reasons", None) or [err.error]
-    return (f"data/datapackage.json{f', resource {name!r}' if name else ''}: "
-            f"{'; '.join(r.note or r.message for r in reasons)}. Compare the entry with the others in the file "
-            "(Data Package standard, checked by frictionless).")
+    return (
+        f"data/datapackage.json{f', resource {name!r}' if name else ''}: "
+        f"{'; '.join(r.note or r.message for r in reasons)}. Compare the entry with the others in the file "
+        "(Data Package standard, checked by frictionless)."
+    )
 
 
 # --------------------------------------------------------------------------- typed columns, written plainly
@@ -393,10 +448,12 @@ def _frame(res: dict[str, Any], file: str, text: str) -> pd.DataFrame:
         for field, raw in zip(fields, row):
             problem = raw is not None and _plain_value_problem(raw, field.get("type", "string"))
             if problem:
-                raise DataValidationError(f"{file}, row {number} (line {number + 1}), column '{field['name']}': "
-                                          f"{problem}.")
-    return pd.DataFrame({f["name"]: _series([row[i] for row in rows], f.get("type", "string"))
-                         for i, f in enumerate(fields)})
+                raise DataValidationError(
+                    f"{file}, row {number} (line {number + 1}), column '{field['name']}': {problem}."
+                )
+    return pd.DataFrame(
+        {f["name"]: _series([row[i] for row in rows], f.get("type", "string")) for i, f in enumerate(fields)}
+    )
 
 
 def _plain_value_problem(raw: str, kind: str) -> str | None:
@@ -416,8 +473,11 @@ _NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.ASCII | re.I)
 
 
 def _series(values: list[str | None], kind: str) -> pd.Series:
-    convert, dtype = {"integer": (int, "Int64"), "number": (float, "float64"),
-                      "boolean": ("true".__eq__, "boolean")}.get(kind, (str, "string"))
+    convert, dtype = {
+        "integer": (int, "Int64"),
+        "number": (float, "float64"),
+        "boolean": ("true".__eq__, "boolean"),
+    }.get(kind, (str, "string"))
     return pd.Series([None if v is None else convert(v) for v in values], dtype=dtype)
 
 
@@ -439,19 +499,27 @@ def _check_focus_group_nesting(frame: pd.DataFrame, file: str, root: Path) -> No
         at = f"{file}, row {number} (line {number + 1})"
         for parent in _split(parents):
             if parent not in counts:
-                raise DataValidationError(f"{at}, column 'parent_codes': code '{code}' names an unknown parent "
-                                          f"'{parent}'; name a code of the column 'code'.")
+                raise DataValidationError(
+                    f"{at}, column 'parent_codes': code '{code}' names an unknown parent "
+                    f"'{parent}'; name a code of the column 'code'."
+                )
             if count > counts[parent]:
-                raise DataValidationError(f"{at}, column 'count': code '{code}' counts {count}, more than its parent "
-                                          f"'{parent}' ({counts[parent]}); correct one of the two counts.")
+                raise DataValidationError(
+                    f"{at}, column 'count': code '{code}' counts {count}, more than its parent "
+                    f"'{parent}' ({counts[parent]}); correct one of the two counts."
+                )
         if count > base:
-            raise DataValidationError(f"{at}, column 'count': code '{code}' counts {count}, more than its base "
-                                      f"{base}; correct the count or the base.")
+            raise DataValidationError(
+                f"{at}, column 'count': code '{code}' counts {count}, more than its base "
+                f"{base}; correct the count or the base."
+            )
         children = frame[frame["parent_codes"].map(lambda p, code=code: code in _split(p))]
         if partitioned and int(children["count"].sum()) != count:
-            raise DataValidationError(f"{at}, column 'count': code '{code}' is marked partitioned but its children "
-                                      f"{children['code'].tolist()} sum to {int(children['count'].sum())}, not "
-                                      f"{count}; correct the counts, or set the column 'partitioned' to false.")
+            raise DataValidationError(
+                f"{at}, column 'count': code '{code}' is marked partitioned but its children "
+                f"{children['code'].tolist()} sum to {int(children['count'].sum())}, not "
+                f"{count}; correct the counts, or set the column 'partitioned' to false."
+            )
 
 
 def _split(parents: Any) -> list[str]:
@@ -471,19 +539,27 @@ def _check_cell_references(frame: pd.DataFrame, file: str, root: Path) -> None:
         if not isinstance(row.table, str):
             continue
         if row.table not in known:
-            raise DataValidationError(f"{at}, column 'table': claim '{row.id}' names an unknown table '{row.table}'. "
-                                      f"Known tables: {', '.join(sorted(known))}.")
+            raise DataValidationError(
+                f"{at}, column 'table': claim '{row.id}' names an unknown table '{row.table}'. "
+                f"Known tables: {', '.join(sorted(known))}."
+            )
         if not isinstance(row.key, str) or not isinstance(row.column, str):
-            raise DataValidationError(f"{at}: claim '{row.id}' names table '{row.table}' but not the key and column "
-                                      "of its own cell; fill in the columns 'key' and 'column'.")
+            raise DataValidationError(
+                f"{at}: claim '{row.id}' names table '{row.table}' but not the key and column "
+                "of its own cell; fill in the columns 'key' and 'column'."
+            )
         keys = set(tables.keys(row.table))
         for key in row.key.split(";"):
             if key not in keys:
-                raise DataValidationError(f"{at}, column 'key': claim '{row.id}' names the row '{key}', which "
-                                          f"{resource(row.table, root)['path']} lacks; correct the key.")
+                raise DataValidationError(
+                    f"{at}, column 'key': claim '{row.id}' names the row '{key}', which "
+                    f"{resource(row.table, root)['path']} lacks; correct the key."
+                )
         if row.column not in set(tables.frame(row.table).columns):
-            raise DataValidationError(f"{at}, column 'column': claim '{row.id}' names the column '{row.column}', "
-                                      f"which {resource(row.table, root)['path']} lacks; correct the column.")
+            raise DataValidationError(
+                f"{at}, column 'column': claim '{row.id}' names the column '{row.column}', "
+                f"which {resource(row.table, root)['path']} lacks; correct the column."
+            )
 
 
 TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str, Path], None]] = {
@@ -506,8 +582,10 @@ def rehash(names: list[str], root: Path | None = None) -> None:
             raise DataValidationError(f"No table named '{name}'. Known: {', '.join(sorted(known))}.")
         path = root / "data" / known[name]["path"]
         if not path.is_file():
-            raise DataValidationError(f"{_rel(path, root)} is missing, so the checksum of '{name}' cannot be "
-                                      "recorded: restore the file (git checkout) or fix the resource's 'path'.")
+            raise DataValidationError(
+                f"{_rel(path, root)} is missing, so the checksum of '{name}' cannot be "
+                "recorded: restore the file (git checkout) or fix the resource's 'path'."
+            )
         try:
             known[name]["hash"] = sha256(path)
         except UnicodeDecodeError as err:
@@ -532,4 +610,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Data error: {err}", file=sys.stderr)
         return 1
     return 0
-

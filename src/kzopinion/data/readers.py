@@ -109,8 +109,10 @@ def check_excel_size(path: Path, cap_mb: float | None = None) -> None:
         with zipfile.ZipFile(path) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, EOFError) as err:
-        raise MicrodataError(f"{path}: cannot be read as an Excel file ({err}). The file is damaged or not an "
-                             "Excel file: download it again.") from None
+        raise MicrodataError(
+            f"{path}: cannot be read as an Excel file ({err}). The file is damaged or not an "
+            "Excel file: download it again."
+        ) from None
     if expanded > cap_mb * 2**20:
         raise MicrodataError(
             f"{path}: its sheets expand to {expanded / 2**20:,.0f} MB, more than the cap of {cap_mb:g} MB; a CAB "

@@ -280,15 +280,19 @@ def register_file(source: str, path: Path, root: Path | None = None) -> Path:
         raise MicrodataError(f"{path}: unsupported format (use .sav or .dta)")
     size = path.stat().st_size
     if size > MAX_MEMBER_MB * 2**20:
-        raise MicrodataError(f"{path}: {size / 2**20:,.0f} MB, more than the cap of {MAX_MEMBER_MB} MB; a "
-                             f"{source.upper()} file for one country is a few MB, so this is not one.")
+        raise MicrodataError(
+            f"{path}: {size / 2**20:,.0f} MB, more than the cap of {MAX_MEMBER_MB} MB; a "
+            f"{source.upper()} file for one country is a few MB, so this is not one."
+        )
     source_file = read_source(path)
     # fail now, before anything is written
     harmonised, coverage = harmonise_with_coverage(source_file, source, str(path), root)
     if "weight" in harmonised:
         if harmonised["weight"].isna().any():
-            raise MicrodataError(f"{path}: the weight is missing for {int(harmonised['weight'].isna().sum())} "
-                                 "respondents. Download the file again.")
+            raise MicrodataError(
+                f"{path}: the weight is missing for {int(harmonised['weight'].isna().sum())} "
+                "respondents. Download the file again."
+            )
         variable = next((c.variable for c in coverage if c.item == "weight"), "weight")
         check_weights(harmonised["weight"], variable, str(path), source)
     target = microdata_dir(root) / source

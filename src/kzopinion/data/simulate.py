@@ -33,8 +33,18 @@ from kzopinion.data import schema
 _normal_quantile = NormalDist().inv_cdf  # the standard normal quantile (the package's one normal distribution)
 
 SCENARIOS = ("engagement", "zero_sum")
-REGIONS = ("Almaty city", "Astana city", "Shymkent city", "Turkistan", "Karaganda", "East Kazakhstan",
-           "North Kazakhstan", "Kyzylorda", "Mangystau", "Almaty region")
+REGIONS = (
+    "Almaty city",
+    "Astana city",
+    "Shymkent city",
+    "Turkistan",
+    "Karaganda",
+    "East Kazakhstan",
+    "North Kazakhstan",
+    "Kyzylorda",
+    "Mangystau",
+    "Almaty region",
+)
 
 
 def parameters(scenario: str = "engagement", root: Path | None = None) -> dict[str, float]:
@@ -49,14 +59,19 @@ def _latent_sd(p: dict[str, float], power: str) -> float:
     loading = p["engagement_loading"]
     gamma = p.get(f"conservatism_effect_{power}", 0.0)
     delta = p.get(f"russian_influence_effect_{power}", 0.0)
-    return float(np.sqrt(1 + loading ** 2 + gamma ** 2 + delta ** 2))
+    return float(np.sqrt(1 + loading**2 + gamma**2 + delta**2))
 
 
 def _latent(p: dict[str, float], power: str, share_positive: float, e, c, r, rng) -> np.ndarray:
     """Latent attitude whose share above zero is ``share_positive``."""
     mu = _latent_sd(p, power) * _normal_quantile(share_positive)
-    return (mu + p["engagement_loading"] * e + p.get(f"conservatism_effect_{power}", 0.0) * c
-            + p.get(f"russian_influence_effect_{power}", 0.0) * r + rng.standard_normal(len(e)))
+    return (
+        mu
+        + p["engagement_loading"] * e
+        + p.get(f"conservatism_effect_{power}", 0.0) * c
+        + p.get(f"russian_influence_effect_{power}", 0.0) * r
+        + rng.standard_normal(len(e))
+    )
 
 
 def _with_nonresponse(values: np.ndarray, share: float, rng) -> np.ndarray:
@@ -89,10 +104,21 @@ def gallup(p: dict[str, float], rng, years=(2015, 2016, 2018, 2019)) -> pd.DataF
     n_year = int(p["gallup_respondents_per_year"])
     n = n_year * len(years)
     e, c, r = rng.standard_normal(n), rng.standard_normal(n), rng.standard_normal(n)
-    frame = {"source": "simulated", "year": np.repeat(years, n_year), "country": "Kazakhstan",
-             "respondent": [f"sim-gallup-{i}" for i in range(n)], "weight": 1.0, **_demographics(n, rng)}
-    for power, column in [("us", "approve_us"), ("russia", "approve_russia"), ("china", "approve_china"),
-                          ("germany", "approve_germany"), ("kz", "approve_kz_leadership")]:
+    frame = {
+        "source": "simulated",
+        "year": np.repeat(years, n_year),
+        "country": "Kazakhstan",
+        "respondent": [f"sim-gallup-{i}" for i in range(n)],
+        "weight": 1.0,
+        **_demographics(n, rng),
+    }
+    for power, column in [
+        ("us", "approve_us"),
+        ("russia", "approve_russia"),
+        ("china", "approve_china"),
+        ("germany", "approve_germany"),
+        ("kz", "approve_kz_leadership"),
+    ]:
         latent = _latent(p, power, p[f"approve_{power}_share"], e, c, r, rng)
         frame[column] = _with_nonresponse(np.where(latent > 0, "approve", "disapprove"), p[f"nonresponse_{power}"], rng)
     immigration = _immigration(p, c, rng)
@@ -109,8 +135,11 @@ def _four_point(latent: np.ndarray, sd: float, favourable: float, unfavourable: 
     cut_fav = _normal_quantile(1 - favourable / (1 - nonresponse))
     cut_very_fav = _normal_quantile(1 - favourable * very / (1 - nonresponse))
     cut_very_unfav = _normal_quantile(unfavourable * very / (1 - nonresponse))
-    levels = np.select([z > cut_very_fav, z > cut_fav, z > cut_very_unfav],
-                       ["very_favourable", "somewhat_favourable", "somewhat_unfavourable"], "very_unfavourable")
+    levels = np.select(
+        [z > cut_very_fav, z > cut_fav, z > cut_very_unfav],
+        ["very_favourable", "somewhat_favourable", "somewhat_unfavourable"],
+        "very_unfavourable",
+    )
     return _with_nonresponse(levels, nonresponse, rng)
 
 
@@ -120,8 +149,15 @@ def cab(p: dict[str, float], rng) -> pd.DataFrame:
     n = n_wave * waves
     wave = np.repeat(np.arange(1, waves + 1), n_wave)
     e, c, r = rng.standard_normal(n), rng.standard_normal(n), rng.standard_normal(n)
-    frame = {"source": "simulated", "wave": wave, "year": 2017 + (wave - 1) // 2, "country": "Kazakhstan",
-             "respondent": [f"sim-cab-{i}" for i in range(n)], "weight": 1.0, **_demographics(n, rng)}
+    frame = {
+        "source": "simulated",
+        "wave": wave,
+        "year": 2017 + (wave - 1) // 2,
+        "country": "Kazakhstan",
+        "respondent": [f"sim-cab-{i}" for i in range(n)],
+        "weight": 1.0,
+        **_demographics(n, rng),
+    }
     very = p["very_share_of_favourable"]
     for power, leader in [("us", "trump"), ("russia", "putin"), ("china", "xi")]:
         fav, unfav = p[f"fav_{power}_favourable"], p[f"fav_{power}_unfavourable"]
@@ -129,16 +165,18 @@ def cab(p: dict[str, float], rng) -> pd.DataFrame:
         country_view = _latent(p, power, 0.5, e, c, r, rng)
         frame[f"fav_{power}"] = _four_point(country_view, sd, fav, unfav, very, rng)
         leader_view = 0.7 * country_view + 0.7 * rng.standard_normal(n)
-        frame[f"opinion_{leader}"] = _four_point(leader_view, np.sqrt(0.49 * sd ** 2 + 0.49), fav, unfav, very, rng)
+        frame[f"opinion_{leader}"] = _four_point(leader_view, np.sqrt(0.49 * sd**2 + 0.49), fav, unfav, very, rng)
         econ = 0.7 * country_view + 0.7 * rng.standard_normal(n)
         frame[f"closer_econ_{power}"] = _with_nonresponse(
-            np.where(econ > 0.7 * sd * _normal_quantile(1 - fav - 0.05), "support", "oppose"), 0.05, rng)
+            np.where(econ > 0.7 * sd * _normal_quantile(1 - fav - 0.05), "support", "oppose"), 0.05, rng
+        )
     frame["opinion_other_ca_leaders"] = np.clip(2.8 + 0.5 * e + 0.5 * rng.standard_normal(n), 1, 4)
     return pd.DataFrame(frame)
 
 
-def respondents(source: str, scenario: str = "engagement", seed: int = 20210701,
-                root: Path | None = None) -> pd.DataFrame:
+def respondents(
+    source: str, scenario: str = "engagement", seed: int = 20210701, root: Path | None = None
+) -> pd.DataFrame:
     """Synthetic respondents standing in for ``source`` ('gallup' or 'cab'), in the canonical schema."""
     rng = np.random.default_rng(seed)
     p = parameters(scenario, root)
@@ -151,8 +189,9 @@ def respondents(source: str, scenario: str = "engagement", seed: int = 20210701,
     return schema.conform(frame, f"simulated {source}")
 
 
-def true_effect_of_immigration(scenario: str = "engagement", draws: int = 200_000, seed: int = 1,
-                               root: Path | None = None) -> dict[str, float]:
+def true_effect_of_immigration(
+    scenario: str = "engagement", draws: int = 200_000, seed: int = 1, root: Path | None = None
+) -> dict[str, float]:
     """The generator's own P(approve US | favours increase) and P(... | favours decrease).
 
     Computed by simulation from the generator itself (large ``draws``), among substantive

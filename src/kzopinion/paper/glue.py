@@ -55,17 +55,3 @@ def glue_texts(values: dict[str, str], inputs: Iterable[str] | None = None) -> d
     for key, text in values.items():
         glue_text(key, text, inputs)
     return values
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -211,11 +211,15 @@ def bound_values(prefix: str, tables: Tables) -> dict[str, tuple[Traced, str]]:
     for claim in claims[claims["binding"].eq("cell").fillna(False)].itertuples(index=False):
         where = f"data/published/claims.csv, row '{claim.id}'"
         if not isinstance(claim.table, str):
-            raise ValueError(f"{where} is bound to its cell (binding 'cell') but names no cell: fill 'table', "
-                             "'key' and 'column', or empty 'binding'")
+            raise ValueError(
+                f"{where} is bound to its cell (binding 'cell') but names no cell: fill 'table', "
+                "'key' and 'column', or empty 'binding'"
+            )
         if claim.format not in FORMATS:
-            raise ValueError(f"{where} is bound to its cell but its 'format' is {claim.format!r}: give one of "
-                             f"{', '.join(FORMATS)}, how the value is written in the prose")
+            raise ValueError(
+                f"{where} is bound to its cell but its 'format' is {claim.format!r}: give one of "
+                f"{', '.join(FORMATS)}, how the value is written in the prose"
+            )
         if claim.table == "focus_group_codes" and claim.column == "count":
             value = focus_group_count(tables, claim.key)
         else:
@@ -247,8 +251,10 @@ def record_section(chapter: ModuleType, tables: Tables, **options) -> dict[str, 
         ledger.record_section(chapter, tables)
     """
     notes = chapter.robustness(tables) if hasattr(chapter, "robustness") else {}
-    return record_many(((claim_id, value, text) for claim_id, (value, text) in
-                        section_values(chapter, tables, **options).items()), notes)
+    return record_many(
+        ((claim_id, value, text) for claim_id, (value, text) in section_values(chapter, tables, **options).items()),
+        notes,
+    )
 
 
 def entries(root: Path) -> pd.DataFrame:
@@ -281,8 +287,16 @@ def provenance_of(claim: pd.Series | dict, cells: Iterable[Cell], root: Path | N
     return "recomputed"
 
 
-BOUNDS = {"more than": ">", "over": ">", "above": ">", "at least": ">=", "fewer than": "<", "less than": "<",
-          "under": "<", "at most": "<="}
+BOUNDS = {
+    "more than": ">",
+    "over": ">",
+    "above": ">",
+    "at least": ">=",
+    "fewer than": "<",
+    "less than": "<",
+    "under": "<",
+    "at most": "<=",
+}
 APPROXIMATE = ("about", "nearly", "almost", "around", "roughly")
 
 
@@ -335,8 +349,13 @@ def status_of(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Pat
     echoed = any(c.table == CLAIMS and c.key == claim["id"] for c in cells)  # its own words carry its own qualifier
     recorded = entry.get("book_qualifier")  # recorded with the value, so the report reads no source table
     theirs = recorded if isinstance(recorded, str) else book_qualifier(cells, root)
-    if not agrees(float(claim["value"]), qualifier, float(claim["tolerance"]), float(entry["value"]),
-                  qualifier if echoed else theirs):
+    if not agrees(
+        float(claim["value"]),
+        qualifier,
+        float(claim["tolerance"]),
+        float(entry["value"]),
+        qualifier if echoed else theirs,
+    ):
         return "differs"
     return kind
 
@@ -462,13 +481,17 @@ def table(root: Path | None = None) -> pd.DataFrame:
     out["cell"] = [by_id[i]["cell"] if i in by_id else None for i in claims["id"]]
     out["cells"] = [[str(Cell(*c)) for c in by_id[i]["cells"]] if i in by_id else [] for i in claims["id"]]
     out["inputs"] = [by_id[i]["inputs"] if i in by_id else {} for i in claims["id"]]
-    notes = [by_id[i]["robustness"] if i in by_id and isinstance(by_id[i]["robustness"], str) else ""
-             for i in claims["id"]]
-    spans = [coverage(c, [Cell(*x) for x in by_id[c["id"]]["cells"]]) if c["id"] in by_id and not s else ""
-             for (_, c), s in zip(claims.iterrows(), simulated)]
+    notes = [
+        by_id[i]["robustness"] if i in by_id and isinstance(by_id[i]["robustness"], str) else "" for i in claims["id"]
+    ]
+    spans = [
+        coverage(c, [Cell(*x) for x in by_id[c["id"]]["cells"]]) if c["id"] in by_id and not s else ""
+        for (_, c), s in zip(claims.iterrows(), simulated)
+    ]
     # a check on part of the waves or years the claim speaks of says so in its robustness note too
-    out["robustness"] = ["; ".join(filter(None, [note, f"checked on {span} only" if span else ""]))
-                         for note, span in zip(notes, spans)]
+    out["robustness"] = [
+        "; ".join(filter(None, [note, f"checked on {span} only" if span else ""])) for note, span in zip(notes, spans)
+    ]
     out["status"] = status
     out["coverage"] = ["; ".join(qualifiers(c, by_id.get(c["id"]), root)) for _, c in claims.iterrows()]
     return out

@@ -74,8 +74,11 @@ def claims_html(ledger: pd.DataFrame) -> str:
         if row.notebook:
             link = f'<a href="{html.escape(row.notebook)}.html">' + "{}</a>"
             book, simulated = (link.format(v) if v else v for v in (book, simulated))
-        files = [f"{name} ({digest[:19]}...)" for name, digest in sorted((getattr(row, "inputs", None) or {}).items())
-                 if name.startswith("microdata:")]  # each registered file, by name and sha256
+        files = [
+            f"{name} ({digest[:19]}...)"
+            for name, digest in sorted((getattr(row, "inputs", None) or {}).items())
+            if name.startswith("microdata:")
+        ]  # each registered file, by name and sha256
         shown = [c for c in row.cells if not (files and c.startswith("microdata:"))] + files
         inputs = "<br>".join(f"<code>{_cell(c)}</code>" for c in shown[:6])
         if len(shown) > 6:
