@@ -239,6 +239,8 @@ def resync(source: Path, target: Path | None = None) -> Path:
 
     Only valid when :func:`status` says ``"resync"``: the code cells are then identical.
     """
+    from jupytext.combine import combine_inputs_with_outputs
+
     record = twin(source)
     old = nbformat.read(record, as_version=4)
     record = target or record
@@ -247,8 +249,10 @@ def resync(source: Path, target: Path | None = None) -> Path:
     new_code = [c for c in new.cells if c.cell_type == "code"]
     if [c.source.strip() for c in old_code] != [c.source.strip() for c in new_code]:
         raise ValueError(f"{source.name}: code changed, so the notebook must be executed, not resynced")
-    for before, after in zip(old_code, new_code):
-        after.outputs, after.execution_count = before.outputs, before.execution_count
+    # jupytext's own update of a paired notebook: the text's cells, each code cell with the record's outputs
+    new = combine_inputs_with_outputs(new, old, fmt="md:myst")
+    for number, cell in enumerate(new.cells):
+        cell["id"] = f"cell-{number:02d}"
     new.metadata = old.metadata
     new.metadata.setdefault(META_KEY, {})["cells_sha256"] = cells_digest(new)
     _write_beside(new, record)

@@ -20,19 +20,21 @@ def notebook_records(root: Path) -> list[Path]:
 
 
 def _glued(record: Path):
-    """(key, text/plain data, execution count) for every glue output of an executed notebook."""
+    """(key, output, execution count) for every glued value of an executed notebook, as myst-nb's own glue
+    extraction reads them (the output's MIME bundle without myst-nb's prefix)."""
+    from myst_nb.ext.glue import extract_glue_data_cell
+
     for cell in nbformat.read(record, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                plain = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), None)
-                yield name, plain, cell.get("execution_count")
+        if cell.cell_type == "code":
+            for key, output in extract_glue_data_cell(cell):
+                yield key, output, cell.get("execution_count")
 
 
 def glued_values(record: Path) -> dict[str, str]:
-    """``key -> text`` for every value an executed notebook glued."""
+    """``key -> text`` for every value an executed notebook glued (its ``text/plain``, a string's repr undone)."""
     values: dict[str, str] = {}
-    for name, plain, _ in _glued(record):
+    for name, output, _ in _glued(record):
+        plain = output.get("data", {}).get("text/plain")
         if plain is not None:
             try:
                 values[name] = str(ast.literal_eval(plain))
@@ -43,14 +45,11 @@ def glued_values(record: Path) -> dict[str, str]:
 
 def glued_inputs(record: Path) -> dict[str, dict[str, str]]:
     """``key -> {input: checksum}`` for every value glued with declared inputs (:func:`glue_text`)."""
-    out = {}
-    for cell in nbformat.read(record, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            metadata = output.get("metadata", {})
-            name = metadata.get("scrapbook", {}).get("name")
-            if name is not None and INPUTS_METADATA in metadata:
-                out[name] = dict(metadata[INPUTS_METADATA].get("inputs", {}))
-    return out
+    return {
+        name: dict(output["metadata"][INPUTS_METADATA].get("inputs", {}))
+        for name, output, _ in _glued(record)
+        if INPUTS_METADATA in output.get("metadata", {})
+    }
 
 
 def glued_cells(record: Path) -> dict[str, int]:
