@@ -280,6 +280,7 @@ def test_lint_validates_the_workflows_as_pre_commit_does(root):
     assert pinned and f"check-jsonschema=={pinned.group(1)}\n" in (root / "requirements.lock").read_text()
 
 
+@pytest.mark.slow  # seconds of fitting or file writing: the full tier
 def test_the_workflow_schema_check_catches_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
     # no runs-on

@@ -123,6 +123,7 @@ def test_cab_harmonises_exactly(cab_registered):
     assert set(scored.dropna()) <= {1.0, 2.0, 3.0, 4.0}
 
 
+@pytest.mark.slow  # seconds of fitting or file writing: the full tier
 def test_every_format_harmonises_identically(tmp_path):
     frames = {}
     for kind in ("stata", "excel", "spss"):
@@ -459,6 +460,7 @@ def test_absent_items_make_models_visibly_not_computed(repo_copy, tmp_path, micr
     assert russia_correlation.waves_caption(cab) == "CAB wave 1 (2017)"
 
 
+@pytest.mark.slow  # seconds of fitting or file writing: the full tier
 def test_the_stand_in_runs_all_twelve_models():
     pairs = russia_correlation.cab_pairs(simulate.respondents("cab"))
     assert pairs["ran"].all() and (pairs["waves"] == "waves 1-6").all() and (pairs["reason"] == "").all()
@@ -630,6 +632,7 @@ def test_one_wave_makes_pooled_first_and_last_one_specification(repo_copy, tmp_p
     assert len(several) == 12 and set(several["waves"]) == {"pooled", "first", "last"}
 
 
+@pytest.mark.slow  # seconds of fitting or file writing: the full tier
 def test_appendix_c_prose_states_significance_not_only_signs():
     pairs = russia_correlation.cab_pairs(simulate.respondents("cab"))
     texts = russia_correlation.appendix_c_texts(pairs, 0.05)

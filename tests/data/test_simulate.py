@@ -34,6 +34,7 @@ def test_marginals_match_their_calibration_targets(gallup):
     assert favourable == pytest.approx(russia["favourable"] / 100, abs=0.02)
 
 
+@pytest.mark.slow  # seconds of fitting or file writing: the full tier
 def test_same_seed_same_respondents():
     assert simulate.respondents("cab", seed=7).equals(simulate.respondents("cab", seed=7))
     assert not simulate.respondents("cab", seed=7).equals(simulate.respondents("cab", seed=8))
