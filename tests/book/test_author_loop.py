@@ -306,15 +306,16 @@ def test_a_code_edit_in_a_section_reaches_the_report_that_reads_its_record(repo_
     """Settled notebooks are settled before anything executes: a report reading a section's record is checked
     again once that section has executed, so the report and the ledger agree."""
     assert _make_book(repo_copy).returncode == 0
-    source = repo_copy / "notebooks/03-cultural-values.md"
+    source = repo_copy / "src/kzopinion/chapters/cultural_values.py"  # the section's own code
     text = source.read_text(encoding="utf-8")
-    call = "ledger.record_many((claim, value, text)"
-    assert call in text
-    edited = 'ledger.record_many((claim, value * 1.5 if claim == "cu_pp_us_halves" else value, text)'
-    source.write_text(text.replace(call, edited, 1), encoding="utf-8")
+    value = '"cu_pp_us_halves": (ratio, fmt.decimal(ratio))'
+    assert value in text
+    source.write_text(
+        text.replace(value, '"cu_pp_us_halves": (ratio * 1.5, fmt.decimal(ratio * 1.5))'), encoding="utf-8"
+    )
     result = _make_book(repo_copy)
     assert result.returncode == 0, result.stderr
-    assert "notebooks to execute: 03-cultural-values" in result.stdout
+    assert "1 of 5 notebooks to execute: 03-cultural-values" in result.stdout  # of the sections
     assert "1 of 1 notebooks to execute: 99-replication-report" in result.stdout
     exported = {row["id"]: row for row in json.loads((repo_copy / "_build/html/claims.json").read_text())}
     report = (repo_copy / "_build/html/notebooks/99-replication-report.html").read_text(encoding="utf-8")

@@ -66,6 +66,14 @@ def test_tags_come_from_the_small_vocabulary(source):
         assert set(cell.metadata.get("tags", [])) <= allowed
 
 
+@pytest.mark.parametrize("source", ROOT_SOURCES, ids=IDS)
+def test_a_notebook_that_reads_other_records_runs_after_them(source):
+    """The rule over every notebook: one whose last run read another notebook's record declares
+    ``kzopinion_run: after-sections`` (a tool that rewrites the front matter must not drop it)."""
+    reads = nbformat.read(notebooks.twin(source), as_version=4).metadata["kzopinion"]["reads"]
+    assert bool(reads.get("records")) == notebooks.is_report(source), source.name
+
+
 def test_cells_readers_see_nothing_of_are_under_a_third_of_all_code_cells():
     """Plumbing, claim recording and glue live in the cell that shows what they belong to, or in the one setup
     cell: a code cell tagged remove-cell (the parameters and setup cells among them) shows a reader nothing."""

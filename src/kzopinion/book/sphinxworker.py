@@ -178,17 +178,22 @@ def run(job: dict) -> dict:
     log = io.StringIO()
     started = time.perf_counter()
     generated_sources.PHASES.clear()
-    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        result = build_sphinx(
-            root,
-            output / "_build" / builder,
-            noconfig=True,
-            path_config=str(root / "_config.yml"),
-            confoverrides={"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False},
-            builder=builder,
-            warningiserror=job["strict"],
-            keep_going=job["strict"],
-        )
+    import yaml
+
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            result = build_sphinx(
+                root,
+                output / "_build" / builder,
+                noconfig=True,
+                path_config=str(root / "_config.yml"),
+                confoverrides={"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False},
+                builder=builder,
+                warningiserror=job["strict"],
+                keep_going=job["strict"],
+            )
+    except yaml.YAMLError as err:  # Jupyter Book reads the configuration without naming it
+        return {"status": 1, "log": log.getvalue() + f"_config.yml cannot be read as YAML: {err}", "seconds": {}}
     finished = time.perf_counter()
     return {
         "status": 0 if result == 0 else 1,
