@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help book test check lint format data pdf serve bench clean section variants
+.PHONY: help book test check lint format data rehash pdf serve bench clean section variants
 
 # `make help` lists every target with the text after its `##`
 help: ## list the targets
@@ -68,6 +68,11 @@ serve: $(STAMP) ## live preview on http://127.0.0.1:8000, rebuilt on save (PORT=
 data: $(STAMP) ## validate the data; register microdata (CAB_DIR=, GALLUP_DIR=, WVS_FILE=, FORGET=)
 	@$(PY) -m kzopinion.data check
 	@$(PY) -m kzopinion.data.microdata $(if $(FORGET),--forget "$(FORGET)") $(if $(CAB_DIR),--cab-dir "$(CAB_DIR)") $(if $(GALLUP_DIR),--gallup-dir "$(GALLUP_DIR)") $(if $(WVS_FILE),--wvs-file "$(WVS_FILE)")
+
+# make rehash TABLE=claims: after a reviewed edit of a table, record its new checksum (TABLE names one or more)
+rehash: $(STAMP) ## record the checksum of an edited table: TABLE=claims (names in data/datapackage.json)
+	@$(if $(TABLE),,echo "[data] say which table: make rehash TABLE=claims (its name in data/datapackage.json)" >&2; exit 2)
+	@$(PY) -m kzopinion.data rehash $(TABLE)
 
 # every chapter once per alternative analytic choice (data/coding/analysis_variants.csv), into _build/variants/
 variants: $(STAMP) ## every chapter once per alternative analytic choice, into _build/variants/

@@ -206,9 +206,9 @@ def test_a_dead_kernel_names_the_notebook_and_cell(repo_copy):
     edit(source, "tables = Tables()", "import os\nos._exit(9)  # as the out-of-memory killer would\ntables = Tables()")
     record = notebooks.twin(source).read_bytes()
     message = _failed(_run(repo_copy, "--no-html"))
-    line = notebooks.code_cell_lines(source)[2]
+    line = notebooks.code_cell_lines(source)[1]
     assert "Executing notebooks/04-foreign-policy.md failed" in message
-    assert f"the kernel died while running code cell 3 (line {line} of notebooks/04-foreign-policy.md)" in message
+    assert f"the kernel died while running code cell 2 (line {line} of notebooks/04-foreign-policy.md)" in message
     assert notebooks.twin(source).read_bytes() == record
 
 
@@ -224,8 +224,8 @@ def test_an_endless_cell_is_stopped_with_progress_lines(repo_copy):
         env={**os.environ, "KZOPINION_PROGRESS_SECONDS": "2"},
     )
     message = _failed(result)
-    assert "code cell 3 (line" in message and "ran for more than 6 s" in message and "TIMEOUT=12" in message
-    assert "04-foreign-policy: code cell 3 (line" in result.stdout and "still running after" in result.stdout
+    assert "code cell 2 (line" in message and "ran for more than 6 s" in message and "TIMEOUT=12" in message
+    assert "04-foreign-policy: code cell 2 (line" in result.stdout and "still running after" in result.stdout
 
 
 def test_a_bad_timeout_is_a_sentence(repo_copy):
@@ -245,8 +245,8 @@ def test_a_cell_that_writes_into_the_repository_fails_naming_the_cell_and_the_pa
     edit(source, "from kzopinion import formatting as fmt", "from kzopinion import formatting as fmt, paths")
     record = notebooks.twin(source).read_bytes()
     message = _failed(_run(repo_copy, "--no-html"))
-    line = notebooks.code_cell_lines(source)[2]
-    assert f"code cell 3 (line {line} of notebooks/04-foreign-policy.md) raised PermissionError" in message
+    line = notebooks.code_cell_lines(source)[1]
+    assert f"code cell 2 (line {line} of notebooks/04-foreign-policy.md) raised PermissionError" in message
     assert "may not write into the repository, and this one tried to write data/published/claims.csv" in message
     assert "restored" not in message, "nothing is written, so nothing is restored"
     assert claims_csv.read_bytes() == before and notebooks.twin(source).read_bytes() == record

@@ -107,15 +107,22 @@ def test_editing_a_module_re_executes_only_the_notebooks_that_imported_it(repo_c
         in nbformat.read(notebooks.twin(s), as_version=4).metadata["kzopinion"]["reads"]["modules"]
     ]
     assert using == ["04-foreign-policy"]
-    with (repo_copy / "src/kzopinion/chapters/foreign_policy.py").open("a", encoding="utf-8") as handle:
-        handle.write("\n# an edit\n")
+    module = repo_copy / "src/kzopinion/chapters/foreign_policy.py"
+    text = module.read_text(encoding="utf-8")
+    # a comment or a docstring is no code: editing one executes nothing, here or in the package's __init__
+    module.write_text(text.replace('"""', '"""Reworded. ', 1) + "\n# an edit\n", encoding="utf-8")
+    package = repo_copy / "src/kzopinion/chapters/__init__.py"
+    package.write_text(package.read_text(encoding="utf-8").replace('"""', '"""Reworded. ', 1), encoding="utf-8")
+    assert _stale(repo_copy) == []
+    with module.open("a", encoding="utf-8") as handle:
+        handle.write("\nEDITED = True\n")
     assert _stale(repo_copy) == ["04-foreign-policy"]
 
 
 def test_editing_the_pdf_or_browser_code_re_executes_nothing(repo_copy):
     for name in ("pdf", "browser", "build", "vendor", "appendix"):
         with (repo_copy / f"src/kzopinion/book/{name}.py").open("a", encoding="utf-8") as handle:
-            handle.write("\n# an edit\n")
+            handle.write("\nEDITED = True\n")
     assert _stale(repo_copy) == []
 
 
@@ -151,6 +158,16 @@ def test_every_section_records_claims(root):
     }
     claimed = set(data.load("claims", root)["id"].str.split("_").str[0])
     assert sorted(_recorders(root)) == sorted(prefixes & claimed)
+
+
+def test_every_claim_bound_to_its_cell_is_recorded_by_its_section(root):
+    """The rule over every bound row: `binding` = cell is recorded with no code of its own, by the notebook
+    whose chapter names its prefix (so a section that forgets `ledger.record_section` is caught)."""
+    claims = data.load("claims", root)
+    bound = set(claims.loc[claims["binding"].eq("cell").fillna(False), "id"])
+    from kzopinion.paper import ledger
+
+    assert bound and bound <= set(ledger.entries(root)["id"]), sorted(bound - set(ledger.entries(root)["id"]))
 
 
 @pytest.mark.parametrize("prefix", ["cu", "ds", "fp", "pr", "ru"])

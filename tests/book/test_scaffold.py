@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,19 @@ def test_a_scaffolded_section_builds(repo_copy):
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert "The example counts 3 survey sources" in text and "Summary" in text
     assert 'class="kz-chart"' in page  # the template's figure
+
+
+def test_the_scaffolded_files_pass_the_lint_whatever_the_names(root, tmp_path):
+    """The longest slug and a long title still give a chapter module and a test that `make lint` accepts."""
+    import shutil
+
+    for name in ("_toc.yml", "notebooks", "src/kzopinion/chapters"):
+        (shutil.copytree if (root / name).is_dir() else shutil.copy2)(root / name, tmp_path / name)
+    slug = "-".join(["integration"] * 5)[: scaffold.MAX_SLUG].rstrip("-")
+    title = "A very long title " * 12
+    written = scaffold.scaffold(tmp_path, slug, title, "ib")
+    python = [str(p) for p in written if p.suffix == ".py"]
+    ruff = Path(sys.executable).parent / "ruff"
+    for command in ([ruff, "check", "--no-cache", *python], [ruff, "format", "--check", "--no-cache", *python]):
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr

@@ -68,7 +68,7 @@ def test_changed_value_without_new_checksum_names_the_file(repo_copy):
         data.load("gallup_relations_2014", repo_copy)
     message = str(err.value)
     assert "data/published/gallup_relations_2014.csv" in message
-    assert "python -m kzopinion.data rehash gallup_relations_2014" in message
+    assert "make rehash TABLE=gallup_relations_2014" in message
     assert data.sha256(path) in message
 
 

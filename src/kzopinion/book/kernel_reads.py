@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-MARKER = "kzopinion-runlog:"
+MARKER = "kzopinion-reads:"
 _OPENED: set[Path] = set()
 # The recording machinery itself is build tooling, not an input of any notebook (and every kernel
 # imports it, with the code-free package that holds it).
@@ -53,11 +53,39 @@ def _audit(event: str, args: tuple) -> None:
         _OPENED.add(Path(args[0]))
 
 
+CELL_MARKER = "kzopinion-cell-reads:"
+BY_CELL: dict[int, list[str]] = {}  # execution count -> what that cell read (kzopinion.data.reads.CELL)
+
+
+def _cell_started(*_info) -> None:
+    reads = sys.modules.get("kzopinion.data.reads")
+    if reads is not None:
+        reads.CELL.clear()
+
+
+def _cell_finished(result) -> None:
+    reads = sys.modules.get("kzopinion.data.reads")
+    if reads is not None and reads.CELL and result.execution_count:
+        rows = {name[:-2] for name in reads.CELL if name.endswith("*]")}  # "claims[fp_" holds "claims[fp_x"
+        BY_CELL[result.execution_count] = sorted(
+            name
+            for name in reads.CELL
+            if not (name.endswith("*]") and any(name[:-2] != r and name[:-2].startswith(r) for r in rows))
+        )
+
+
 def install() -> None:
-    """Start recording the files this process opens (an audit hook cannot be removed: call once)."""
-    if not getattr(sys, "_kzopinion_runlog", False):
+    """Start recording the files this process opens (an audit hook cannot be removed: call once), and, in
+    an IPython kernel, what each cell reads of the data package (for the doorway of each value it glues)."""
+    if not getattr(sys, "_kzopinion_kernel_reads", False):
         sys.addaudithook(_audit)
-        sys._kzopinion_runlog = True  # type: ignore[attr-defined]
+        sys._kzopinion_kernel_reads = True  # type: ignore[attr-defined]
+        from IPython import get_ipython
+
+        shell = get_ipython()  # None outside a kernel
+        if shell is not None:
+            shell.events.register("pre_run_cell", _cell_started)
+            shell.events.register("post_run_cell", _cell_finished)
 
 
 def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
@@ -67,7 +95,7 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
 
     result: dict[str, Any] = {"tables": {name: data.entry_digest(name, root) for name in sorted(data.LOADED)}}
     rows = {
-        name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in sorted(prefixes)}
+        name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in sorted(_outermost(prefixes))}
         for name, prefixes in sorted(row_reads.ROWS.items())
         if name not in data.LOADED
     }
@@ -107,11 +135,35 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
     return result
 
 
+def _outermost(prefixes: set[str]) -> set[str]:
+    """The prefixes no other one contains ("fp_" holds "fp_negative"): their rows are all that was read."""
+    return {p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)}
+
+
 def module_sha256(name: str, root: Path) -> str:
-    """Checksum of the source text of package module ``name`` as it stands under ``root/src``."""
+    """Checksum of the code of package module ``name`` as it stands under ``root/src``: its syntax tree
+    without docstrings (comments never enter it), so editing a docstring or a comment executes nothing.
+    A module that does not parse is checksummed by its text (its import fails loudly anyway)."""
+    import ast
+
     relative = Path(*name.split("."))
     package = root / "src" / relative / "__init__.py"
-    return text_sha256(package if package.exists() else (root / "src" / relative).with_suffix(".py"))
+    path = package if package.exists() else (root / "src" / relative).with_suffix(".py")
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return text_sha256(path)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return "sha256:" + hashlib.sha256(ast.dump(tree).encode()).hexdigest()
 
 
 def microdata_fingerprint(root: Path) -> str:
@@ -166,3 +218,4 @@ def report(own_record: str | None = None) -> None:
     from kzopinion import paths
 
     print(MARKER + json.dumps(reads(paths.root(), own_record), sort_keys=True))
+    print(CELL_MARKER + json.dumps({str(count): names for count, names in sorted(BY_CELL.items())}))

@@ -28,13 +28,14 @@ from typing import Any
 import jupytext
 import nbformat
 
+from kzopinion.book.kernel_reads import CELL_MARKER as _CELL_MARKER
 from kzopinion.book.kernel_reads import MARKER as _MARKER
 
 META_KEY = "kzopinion"
 DEFAULT_TIMEOUT = 600
 """Seconds a single cell may run (``make book TIMEOUT=...``, ``KZOPINION_CELL_TIMEOUT``)."""
 PROGRESS_EVERY = float(os.environ.get("KZOPINION_PROGRESS_SECONDS", "30"))
-RUNLOG_CELL_ID = "kzopinion-runlog"
+READS_CELL_ID = "kzopinion-reads"
 
 
 class NotebookError(RuntimeError):
@@ -212,7 +213,7 @@ def import_from_record(source: Path) -> Path:
     notebook = jupytext.read(source)
     cells = []
     for cell in record.cells:
-        if cell.get("id") == RUNLOG_CELL_ID:
+        if cell.get("id") == READS_CELL_ID:
             continue
         new = (nbformat.v4.new_code_cell if cell.cell_type == "code" else nbformat.v4.new_markdown_cell)(cell.source)
         tags = cell.metadata.get("tags")
@@ -431,7 +432,7 @@ def execute(
     scratch.parent.mkdir(parents=True, exist_ok=True)
     notebook = convert(source)
     hidden = nbformat.v4.new_code_cell(f"from kzopinion.book import kernel_reads\nkernel_reads.report({source.stem!r})")
-    hidden["id"], hidden.metadata["tags"] = RUNLOG_CELL_ID, ["remove-cell"]
+    hidden["id"], hidden.metadata["tags"] = READS_CELL_ID, ["remove-cell"]
     notebook.cells.append(hidden)
     nbformat.write(notebook, scratch)
     done = threading.Event()
@@ -456,13 +457,16 @@ def execute(
     last = executed.cells.pop()
     text = "".join(o.get("text", "") for o in last.get("outputs", []) if o.get("output_type") == "stream")
     found = [line[len(_MARKER) :] for line in text.splitlines() if line.startswith(_MARKER)]
-    if last.get("id") != RUNLOG_CELL_ID or not found:
+    if last.get("id") != READS_CELL_ID or not found:
         raise NotebookError(
             f"notebooks/{source.name}: the build could not read what the notebook read "
             "(its last, hidden cell printed nothing). Is kzopinion installed in the kernel?"
         )
     reads = json.loads(found[-1])
     executed.metadata[META_KEY] = {"inputs_sha256": inputs_digest(source, root, reads), "reads": reads}
+    by_cell = [line[len(_CELL_MARKER) :] for line in text.splitlines() if line.startswith(_CELL_MARKER)]
+    if by_cell:  # what each cell read, for the doorways (not an input: derived from the run)
+        executed.metadata[META_KEY]["cell_reads"] = json.loads(by_cell[-1])
     executed.metadata[META_KEY]["cells_sha256"] = cells_digest(executed)
     nbformat.write(executed, scratch)
     normalize(scratch)

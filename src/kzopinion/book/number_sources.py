@@ -100,6 +100,7 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
         cells = records.glued_cells(record)
         declared = records.glued_inputs(record)
         run_inputs = read_by_the_run(record)
+        by_cell = nbformat.read(record, as_version=4).metadata.get("kzopinion", {}).get("cell_reads", {})
         page: dict[str, Provenance] = {}
         for key, cell in cells.items():
             if key.startswith(ledger.LEDGER_PREFIX):
@@ -120,7 +121,10 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
             elif key in declared:
                 page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=_input_names(declared[key]))
             else:
-                page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=run_inputs)
+                # what the gluing cell read; when it read nothing itself (its values come from earlier cells),
+                # what the notebook's run read
+                read_here = by_cell.get(str(cell), [])
+                page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=read_here or run_inputs)
         out[docname] = page
     return out
 

@@ -16,13 +16,17 @@ import argparse
 import keyword
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 from kzopinion import paths
 
-MODULE = '''"""{title}: the analysis notebook {number}-{slug} calls.
+MODULE = '''"""The analysis notebook {number}-{slug} calls.
 
-Keep the section's logic here, with tests in tests/chapters/test_{module}.py; the notebook stays a thin narrative.
+{title}
+
+Keep the section's logic here, the notebook a thin narrative; the tests are in
+tests/chapters/test_{module}.py
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ def sample_sizes(tables: Tables, kind: str = "survey") -> pd.DataFrame:
     return pd.DataFrame({{"source": chosen["source"], "respondents": chosen["n_per_wave"].astype(int)}})
 '''
 
-TEST = '''"""Tests of the chapter module of notebook {number}-{slug}."""
+TEST = '''"""Tests of the chapter module of notebook
+{number}-{slug}."""
 
 from kzopinion.chapters import {module} as chapter
 from kzopinion.data.provenance import Tables
@@ -130,7 +135,8 @@ def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
         .replace("{module}", module),
         encoding="utf-8",
     )
-    code = MODULE.format(title=docstring_text(title), number=number, slug=slug, module=module, prefix=prefix)
+    wrapped = textwrap.fill(docstring_text(title), 100)  # the module passes make lint whatever the title's length
+    code = MODULE.format(title=wrapped, number=number, slug=slug, module=module, prefix=prefix)
     compile(code, str(chapter), "exec")  # the title cannot break the module (docstring_text escapes it)
     chapter.write_text(code, encoding="utf-8")
     test.parent.mkdir(parents=True, exist_ok=True)

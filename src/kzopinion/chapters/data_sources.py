@@ -97,7 +97,7 @@ def fieldwork_value(tables: Tables, source_id: str, end: bool) -> Traced:
 
 
 def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
-    """The ledger values chapter 01 computes (bound cells are recorded by ``ledger.record_bound``)."""
+    """The ledger values chapter 01 computes (bound cells are recorded by ``ledger.record_section``)."""
     from kzopinion import formatting as fmt
 
     gallup_last = fieldwork_value(tables, "gallup", end=True) - 1  # a year's span ends on 1 January next

@@ -317,7 +317,7 @@ def spread_long(spread: pd.DataFrame) -> pd.DataFrame:
 def claim_values(
     tables: Tables, column: str = "both_excluding_other", variant: str = ARTICLE
 ) -> dict[str, tuple[Traced, str]]:
-    """The ledger values chapter 04 computes (bound focus-group counts are recorded by ``ledger.record_bound``)."""
+    """The ledger values chapter 04 computes (bound focus-group counts are recorded by ``ledger.record_section``)."""
     from kzopinion import formatting as fmt
 
     shares = share_values(tables, column, variant)

@@ -260,7 +260,7 @@ def _checked_text(name: str, root: Path) -> tuple[dict[str, Any], str, str]:
         raise DataValidationError(
             f"{_rel(path, root)} changed: its checksum is {actual} but data/datapackage.json "
             f"(resource '{name}') records {expected}. If the edit is intended and its source is "
-            f"documented, update the checksum with: python -m kzopinion.data rehash {name}"
+            f"documented, record the new checksum with: make rehash TABLE={name}"
         )
     return res, _rel(path, root), text
 
@@ -278,7 +278,10 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
         validate_all(root)
     frame = _frame(res, file, text)
     if not _VALIDATING[0]:
+        from kzopinion.data import reads
+
         LOADED.add(name)
+        reads.touch(name)
     return frame
 
 

@@ -145,8 +145,10 @@ class Tables:
     def __getitem__(self, name: str) -> pd.DataFrame:
         """The whole table (a read of every row: see :meth:`rows` for a section's own rows)."""
         from kzopinion import data
+        from kzopinion.data import reads
 
         data.LOADED.add(name)
+        reads.touch(name)
         return self.frame(name)
 
     def frame(self, name: str) -> pd.DataFrame:
@@ -155,10 +157,14 @@ class Tables:
             from kzopinion import data
 
             if name not in self._validated:
-                was_read = name in data.LOADED
+                from kzopinion.data import reads
+
+                was_read, was_touched = name in data.LOADED, name in reads.CELL
                 self._validated[name] = data.load(name, self.root)
                 if not was_read:
                     data.LOADED.discard(name)  # noted by what the caller reads of it
+                if not was_touched:
+                    reads.CELL.discard(name)
             frame = self._validated[name].copy()
             for cell, value in self._overrides.items():
                 if cell.table == name:
@@ -178,6 +184,7 @@ class Tables:
             reads.note_rows(name, key)
         else:
             data.LOADED.add(name)
+            reads.touch(name)
 
     def rows(self, name: str, prefix: str) -> pd.DataFrame:
         """The rows whose key starts with ``prefix`` (a section's claims: ``tables.rows("claims", "fp_")``)."""

@@ -16,11 +16,20 @@ from pathlib import Path
 
 ROW_SCOPED = frozenset({"claims"})
 ROWS: dict[str, set[str]] = {}  # table -> key prefixes read
+# What the code cell now running read, as readers name it ("survey_designs", "claims[fp_*]"): the build's
+# kernels keep it per cell (kzopinion.book.kernel_reads), so a glued value's doorway names its cell's reads.
+CELL: set[str] = set()
+
+
+def touch(name: str) -> None:
+    """Note that the running cell read ``name`` (a table, or ``table[prefix*]`` for rows of one)."""
+    CELL.add(name)
 
 
 def note_rows(name: str, prefix: str) -> None:
     """Note that this process read the rows of ``name`` whose key starts with ``prefix``."""
     ROWS.setdefault(name, set()).add(prefix)
+    touch(f"{name}[{prefix}*]")
 
 
 def rows_digest(name: str, prefix: str, root: Path) -> str:

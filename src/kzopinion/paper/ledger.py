@@ -2,10 +2,13 @@
 
 Every row of ``data/published/claims.csv`` is one statement of the article. A notebook
 records the book's value of it as a :class:`~kzopinion.data.provenance.Traced` number, which
-knows the data cells it was computed from::
+knows the data cells it was computed from. One call in a notebook's setup cell records every claim
+of its section computed from the data tables (those bound to their own cell, and the chapter's
+``claim_values``); a value computed in the notebook's flow (from respondents) is recorded where it
+is computed::
 
-    ledger.record("fp_condemn_share", share, fmt.count_of(38, 49))   # share: a Traced number
-    ledger.record_bound("fp", tables)   # every claim bound to its own cell, in one call
+    ledger.record_section(chapter, tables)   # chapter.PREFIX names the section's claims
+    ledger.record_judgement("ru_app_a_positive_significant", holds, text, evidence)
 
 ``record`` glues the text under the claim id (for ``{glue:text}`fp_condemn_share```) and a
 ledger entry (value at the recorded precision, the cells it was computed from, the checksum
@@ -226,11 +229,6 @@ def bound_values(prefix: str, tables: Tables) -> dict[str, tuple[Traced, str]]:
             value = tables.cell(claim.table, claim.key, claim.column)
         out[claim.id] = (value, FORMATS[claim.format](value))
     return out
-
-
-def record_bound(prefix: str, tables: Tables) -> dict[str, str]:
-    """Record every claim of notebook ``prefix`` that is bound to its own cell, in one call."""
-    return record_many((claim_id, value, text) for claim_id, (value, text) in bound_values(prefix, tables).items())
 
 
 def section_values(chapter: ModuleType, tables: Tables, **options) -> dict[str, tuple[Traced, str]]:
