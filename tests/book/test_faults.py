@@ -533,7 +533,7 @@ def test_make_section_takes_its_arguments_literally_and_refuses_an_empty_title(r
     (source,) = (repo_copy / "notebooks").glob("*-media-use.md")
     assert f"# {title}\n" in source.read_text(encoding="utf-8"), "the title is kept literally"
     module = ast.parse((repo_copy / "src/kzopinion/chapters/media_use.py").read_text(encoding="utf-8"))
-    assert ast.get_docstring(module).startswith(title), "the chapter module imports and keeps the title"
+    assert title in " ".join(ast.get_docstring(module).split(" ")), "the chapter module imports and keeps the title"
 
 
 def test_a_failing_variant_is_named_with_its_cell_and_leaves_no_running_files(repo_copy):
