@@ -29,7 +29,7 @@ def test_changed_value_stops_the_build_naming_the_file(repo_copy):
     assert result.returncode == 1
     assert "BUILD FAILED" in result.stderr
     assert "data/external/gallup_leadership_approval.csv changed" in result.stderr
-    assert "rehash gallup_leadership_approval" in result.stderr
+    assert "make rehash TABLE=gallup_leadership_approval" in result.stderr
     assert "notebooks to execute" not in result.stdout  # stopped before executing anything
 
 

@@ -2,6 +2,11 @@
 
 An Altair renderer plugin (entry point ``kzopinion`` in the group ``altair.vegalite.v6.renderer``,
 declared in ``pyproject.toml``); :func:`kzopinion.analysis.charts.enable_theme` enables it by name.
+
+Why here: kernels display the charts, so the renderer runs in every kernel and its output is part of
+every record; the book room is never loaded by kernels, and the analysis (beside this room) must not
+import it. Altair's own plugin registry joins the two: the chart builders name the renderer, Altair
+imports it. That link is at run time, where the import contracts of ``make lint`` do not look, on purpose.
 """
 
 from __future__ import annotations
