@@ -55,7 +55,7 @@ IMPORTS = (
     "import pandas, numpy, altair, statsmodels.api, scipy.stats, vl_convert\n"
     "from kzopinion import data, formatting\n"
     "from kzopinion.analysis import charts, models, survey\n"
-    "from kzopinion.book import claims, glue\n"
+    "from kzopinion.paper import glue, ledger\n"
     "import myst_nb\n"
 )
 

@@ -108,12 +108,6 @@ def test_editing_a_module_re_executes_only_the_notebooks_that_imported_it(repo_c
     ]
     assert using == ["04-foreign-policy"]
     module = repo_copy / "src/kzopinion/chapters/foreign_policy.py"
-    text = module.read_text(encoding="utf-8")
-    # a comment or a docstring is no code: editing one executes nothing, here or in the package's __init__
-    module.write_text(text.replace('"""', '"""Reworded. ', 1) + "\n# an edit\n", encoding="utf-8")
-    package = repo_copy / "src/kzopinion/chapters/__init__.py"
-    package.write_text(package.read_text(encoding="utf-8").replace('"""', '"""Reworded. ', 1), encoding="utf-8")
-    assert _stale(repo_copy) == []
     with module.open("a", encoding="utf-8") as handle:
         handle.write("\nEDITED = True\n")
     assert _stale(repo_copy) == ["04-foreign-policy"]

@@ -141,29 +141,10 @@ def _outermost(prefixes: set[str]) -> set[str]:
 
 
 def module_sha256(name: str, root: Path) -> str:
-    """Checksum of the code of package module ``name`` as it stands under ``root/src``: its syntax tree
-    without docstrings (comments never enter it), so editing a docstring or a comment executes nothing.
-    A module that does not parse is checksummed by its text (its import fails loudly anyway)."""
-    import ast
-
+    """Checksum of the source text of package module ``name`` as it stands under ``root/src``."""
     relative = Path(*name.split("."))
     package = root / "src" / relative / "__init__.py"
-    path = package if package.exists() else (root / "src" / relative).with_suffix(".py")
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return text_sha256(path)
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (
-            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-            and body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            node.body = body[1:] or [ast.Pass()]
-    return "sha256:" + hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+    return text_sha256(package if package.exists() else (root / "src" / relative).with_suffix(".py"))
 
 
 def microdata_fingerprint(root: Path) -> str:

@@ -37,12 +37,20 @@ def rows_digest(name: str, prefix: str, root: Path) -> str:
 
     Adding, removing or editing such a row changes it; any other row does not.
     """
-    from kzopinion import data
-    from kzopinion.data.provenance import Tables
+    import csv
+    import io
 
-    tables = Tables(root)
-    frame = tables.frame(name)
-    mine = frame[tables.keys(name).str.startswith(prefix).to_numpy()]
-    schema = data.resource(name, root)["schema"]
-    text = json.dumps(schema, sort_keys=True) + mine.to_csv(index=False, lineterminator="\n")
+    from kzopinion import data
+
+    resource = data.resource(name, root)
+    path = root / "data" / resource["path"]
+    if not path.is_file():
+        return "absent"
+    # the file's rows as written (the build validates tables before anything reads them; a staleness check
+    # must stay cheap, so it parses no types and checks no rules)
+    header, *rows = csv.reader(io.StringIO(data.canonical_text(path)))
+    key = resource["schema"].get("primaryKey") or []
+    columns = [header.index(k) for k in ([key] if isinstance(key, str) else key) if k in header]
+    mine = [row for row in rows if "|".join(row[i] for i in columns if i < len(row)).startswith(prefix)]
+    text = json.dumps([resource["schema"], header, mine], sort_keys=True)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
