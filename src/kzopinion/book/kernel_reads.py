@@ -66,11 +66,9 @@ def _cell_started(*_info) -> None:
 def _cell_finished(result) -> None:
     reads = sys.modules.get("kzopinion.data.reads")
     if reads is not None and reads.CELL and result.execution_count:
-        rows = {name[:-2] for name in reads.CELL if name.endswith("*]")}  # "claims[fp_" holds "claims[fp_x"
+        rows = outermost({name[:-2] for name in reads.CELL if name.endswith("*]")})  # "claims[fp_", ...
         BY_CELL[result.execution_count] = sorted(
-            name
-            for name in reads.CELL
-            if not (name.endswith("*]") and any(name[:-2] != r and name[:-2].startswith(r) for r in rows))
+            [n for n in reads.CELL if not n.endswith("*]")] + [r + "*]" for r in rows]
         )
 
 
@@ -95,7 +93,7 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
 
     result: dict[str, Any] = {"tables": {name: data.entry_digest(name, root) for name in sorted(data.LOADED)}}
     rows = {
-        name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in sorted(_outermost(prefixes))}
+        name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in sorted(outermost(prefixes))}
         for name, prefixes in sorted(row_reads.ROWS.items())
         if name not in data.LOADED
     }
@@ -135,7 +133,7 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
     return result
 
 
-def _outermost(prefixes: set[str]) -> set[str]:
+def outermost(prefixes: set[str]) -> set[str]:
     """The prefixes no other one contains ("fp_" holds "fp_negative"): their rows are all that was read."""
     return {p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)}
 
