@@ -66,9 +66,11 @@ def _cell_started(*_info) -> None:
 def _cell_finished(result) -> None:
     reads = sys.modules.get("kzopinion.data.reads")
     if reads is not None and reads.CELL and result.execution_count:
-        rows = outermost({name[:-2] for name in reads.CELL if name.endswith("*]")})  # "claims[fp_", ...
+        rows = {name[:-2] for name in reads.CELL if name.endswith("*]")}  # "claims[fp_" holds "claims[fp_x"
         BY_CELL[result.execution_count] = sorted(
-            [n for n in reads.CELL if not n.endswith("*]")] + [r + "*]" for r in rows]
+            name
+            for name in reads.CELL
+            if not (name.endswith("*]") and any(name[:-2] != r and name[:-2].startswith(r) for r in rows))
         )
 
 
@@ -93,7 +95,7 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
 
     result: dict[str, Any] = {"tables": {name: data.entry_digest(name, root) for name in sorted(data.LOADED)}}
     rows = {
-        name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in sorted(outermost(prefixes))}
+        name: {prefix: row_reads.rows_digest(name, prefix, root) for prefix in sorted(_outermost(prefixes))}
         for name, prefixes in sorted(row_reads.ROWS.items())
         if name not in data.LOADED
     }
@@ -133,7 +135,7 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
     return result
 
 
-def outermost(prefixes: set[str]) -> set[str]:
+def _outermost(prefixes: set[str]) -> set[str]:
     """The prefixes no other one contains ("fp_" holds "fp_negative"): their rows are all that was read."""
     return {p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)}
 

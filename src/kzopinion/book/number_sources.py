@@ -73,12 +73,10 @@ def read_by_the_run(record: Path) -> list[str]:
     """What the notebook's last run read, as stored in its record by the build (its run log): the tables it
     loaded, the rows of a row-scoped table (``claims[fp_]``), the registered respondent-level data and the
     other records it read (``notebooks/NN-slug``)."""
-    from kzopinion.book import kernel_reads
-
     reads = nbformat.read(record, as_version=4).metadata.get("kzopinion", {}).get("reads", {})
     names = list(reads.get("tables", {}))
     for table, prefixes in reads.get("rows", {}).items():  # a prefix within another read adds nothing
-        names += [f"{table}[{p}*]" for p in kernel_reads.outermost(set(prefixes))]
+        names += [f"{table}[{p}*]" for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
     if reads.get("microdata", "absent") != "absent":
         names.append("microdata (registered files)")
     names += [f"notebooks/{stem}" for stem in reads.get("records", {})]
