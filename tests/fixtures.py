@@ -6,7 +6,10 @@ variable names, value labels and missing codes the readers must handle.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -339,3 +342,28 @@ GALLUP_NAMES = {
     "immigration": "IMM",
     "economy": "ECON",
 }
+
+
+def make(repo: Path, *arguments: str, timeout: int = 1500) -> subprocess.CompletedProcess:
+    """A `make` target of a repository copy, run as a user runs it (the test's interpreter stands in for .venv)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KZOPINION_EDITION", "KZOPINION_ROOT")}
+    env["PYTHONPATH"] = str(repo / "src")  # the copy's own package
+    return subprocess.run(
+        ["make", "-s", *arguments, f"PY={sys.executable}", "STAMP="],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def git(repo: Path, *arguments: str) -> str:
+    """A git command in ``repo`` (with an identity for commits); its output."""
+    return subprocess.run(
+        ["git", "-c", "user.email=test@example.org", "-c", "user.name=test", *arguments],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout

@@ -20,29 +20,7 @@ import pytest
 from kzopinion.book import build, editions, number_sources
 from kzopinion.data import microdata, register, registry
 
-
-def _make(repo: Path, *arguments: str, timeout: int = 1500) -> subprocess.CompletedProcess:
-    """A `make` target of the copy, run as a user runs it (the test's interpreter stands in for .venv)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("KZOPINION_EDITION", "KZOPINION_ROOT")}
-    env["PYTHONPATH"] = str(repo / "src")  # the copy's own package
-    return subprocess.run(
-        ["make", "-s", *arguments, f"PY={sys.executable}", "STAMP="],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
-
-
-def _git(repo: Path, *arguments: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=test@example.org", "-c", "user.name=test", *arguments],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+_make, _git = fixtures.make, fixtures.git
 
 
 def _text(page: Path) -> str:

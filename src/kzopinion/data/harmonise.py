@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from kzopinion.data.readers import CabFile
 
 NOT_ASKED = re.compile(r"^\s*not asked\b", re.I)
+EXACT_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+NUMBER_LIKE = re.compile(r"[\s+\-\u2212]*[\d.,'\u2019\s]*\d[\d.,'\u2019\s]*(?:[eE][+-]?\d+)?\s*")
 MAX_WEIGHT_RATIO = 50
 """No survey weight may exceed this many times the median weight of its file (the median, not the mean: one
 absurd weight cannot lift it, whatever the number of respondents)."""
@@ -160,6 +163,7 @@ class SourceFile:
     frame: pd.DataFrame
     labels: dict[str, str | None]
     value_labels: dict[str, dict]
+    first_row: int = 1  # the row of the file that holds the first respondent (an Excel sheet's 2, under its header)
 
 
 @dataclass
@@ -234,12 +238,21 @@ def accepted_levels(coding: str, patterns: dict[str, list[tuple[re.Pattern, str]
 
 
 def harmonise_column(
-    codes: pd.Series, value_labels: dict, coding: str, patterns: dict[str, list[tuple[re.Pattern, str]]], where: str
+    codes: pd.Series,
+    value_labels: dict,
+    coding: str,
+    patterns: dict[str, list[tuple[re.Pattern, str]]],
+    where: str,
+    first_row: int = 1,
+    weight: bool = False,
 ) -> pd.Series:
     """Map one column of integer codes through its own value labels to canonical values.
 
-    Codes labelled "Not Asked" become missing whatever the coding.
+    Codes labelled "Not Asked" become missing whatever the coding. A column read as numbers never
+    reads a number from text that does not state it exactly (:func:`check_numbers_stated`).
     """
+    if coding == "number":
+        check_numbers_stated(codes, value_labels, where, first_row, weight)
     not_asked = [code for code, label in value_labels.items() if NOT_ASKED.search(str(label))]
     codes = codes.mask(codes.isin(not_asked))
     if coding == "number":
@@ -279,6 +292,52 @@ def harmonise_column(
     return codes.map(table)
 
 
+def number_from_text(text) -> float | None:
+    """The number a text states exactly, or None.
+
+    Digits (full-width ones too: the text is NFKC-normalised) with at most one decimal separator,
+    a point or a comma (``"0,964"`` is 0.964), an optional sign and exponent. Anything else, a
+    thousands separator (``"1.234,5"``, ``"1 234"``) included, states no exact number.
+    """
+    if not isinstance(text, str):
+        return None
+    normal = unicodedata.normalize("NFKC", text).strip()
+    return float(normal.replace(",", ".")) if EXACT_NUMBER.fullmatch(normal) else None
+
+
+def looks_like_a_number(text) -> bool:
+    """A text made of digits, separators and signs only (``"1.234,5"``, ``"1 234"``, ``"−3"``): meant as a number."""
+    return isinstance(text, str) and NUMBER_LIKE.fullmatch(unicodedata.normalize("NFKC", text)) is not None
+
+
+def check_numbers_stated(
+    codes: pd.Series, value_labels: dict, where: str, first_row: int = 1, weight: bool = False
+) -> None:
+    """Refuse a column read as numbers whose cells hold a number written as text that states no exact number.
+
+    Such a cell (a label or a text cell made of digits and separators, ``"1.234,5"``) would otherwise be read
+    as its code, or as missing. In the weight, every text cell is refused: a weight is a number, never an answer.
+    """
+
+    def wrong(code, label) -> bool:
+        stated = number_from_text(label)
+        if weight:
+            return (isinstance(code, (int, float)) and code < 0) or (stated is not None and stated != code)
+        return looks_like_a_number(label) and stated != code
+
+    bad = {code: label for code, label in value_labels.items() if wrong(code, label)}
+    cells = codes.isin(list(bad)).to_numpy()
+    if cells.any():
+        first = int(cells.argmax())
+        kind = "a weight must be a number" if weight else "it is not a number as written"
+        raise MicrodataError(
+            f"{where}: row {first + first_row} holds the text '{bad[codes.iloc[first]]}' ({int(cells.sum())} such "
+            f"cells), and {kind}. Store the column as numbers (a decimal point or a decimal comma, no thousands "
+            "separators), or map the item to another variable; a number is never read from text it does not state "
+            "exactly."
+        )
+
+
 def code_text(code) -> str:
     """A value code as text: ``3.0`` is ``3``."""
     return str(int(code)) if isinstance(code, float) and code.is_integer() else str(code)
@@ -310,6 +369,8 @@ def harmonise_with_coverage(
             item.coding,
             patterns,
             f"{where}, column '{variable}' (item '{item.item}')",
+            source_file.first_row,
+            weight=item.item == "weight",
         )
         nonresponse = _nonresponse_count(frame[variable], source_file.value_labels.get(variable, {}), column, patterns)
         answered = int(column.notna().sum()) - (0 if item.coding == "number" else nonresponse)
@@ -376,11 +437,19 @@ def check_weights(weights: pd.Series, variable: str, where: str, source: str = "
         )
 
 
+def weight_summary(weights: pd.Series) -> str:
+    """Sum, minimum, median and maximum of a file's weights, so a user sees at once what they look like."""
+    return (
+        f"weights: sum {weights.sum():,.1f}, min {weights.min():.3g}, median {weights.median():.3g}, "
+        f"max {weights.max():.3g}"
+    )
+
+
 def coverage_table(checked: CabFile, name: str | None = None) -> str:
     """The coverage of one wave as text: every mapped item found (by which variable), absent or ambiguous."""
     lines = [
         f"  {name or checked.path.name}: CAB wave {checked.wave} ({checked.format}), Kazakhstan, "
-        f"{checked.respondents:,} respondents, weight sum {checked.weight_sum:,.1f}",
+        f"{checked.respondents:,} respondents; {checked.weights}",
         f"    {'item':22s} {'status':15s} {'variable':22s} {'answered':>9s} {'dk/refused':>10s}",
     ]
     for c in checked.coverage:

@@ -25,6 +25,8 @@ from kzopinion.data.harmonise import (
     check_weights,
     code_text,
     harmonise_with_coverage,
+    number_from_text,
+    weight_summary,
 )
 from kzopinion.data.registry import MicrodataError, file_sha256, manifest, microdata_dir
 
@@ -38,28 +40,42 @@ CAB_WAVES = range(1, 7)
 FORMATS = {".dta": "Stata", ".xlsx": "Excel", ".sav": "SPSS"}
 PHONE_ITEMS = ("E1a", "E1b", "E1c")
 MAX_MEMBER_MB = 200  # a CAB wave file is a few MB; anything far larger is not one (or is a zip bomb)
-"""The one size cap, in MB, on what registration reads: each file (plain, zip member or the sheets an Excel
-file expands to) and all the files of one registration together."""
+"""The one size cap, in MB, on what registration reads: each file (plain, zip member, the sheets an Excel
+file expands to, or the data a compressed SPSS file expands to) and all the files of one registration together."""
+MAX_RESPONDENTS = 100_000
+"""No file of one survey wave holds more respondents (a CAB wave has about 1,500, WVS wave 6 about 90,000 in
+all countries): a file that states more, or turns out to hold more, is refused before the rest is read."""
 
 
-def read_source(path: Path) -> SourceFile:
-    """Read a Stata, SPSS or Excel file; a file that cannot be read is named with the reason."""
+def read_source(path: Path, cap_mb: float | None = None) -> SourceFile:
+    """Read a Stata, SPSS or Excel file; a file that cannot be read is named with the reason.
+
+    Bounded whatever the container: a file is refused, before its data are read, when its own
+    metadata state more than :data:`MAX_RESPONDENTS` respondents or data that expand past the cap
+    (:data:`MAX_MEMBER_MB` unless ``cap_mb`` says otherwise), and never more rows than those bounds
+    allow are read. Text cells become numbers or coded labels (:func:`text_cells`).
+    """
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise MicrodataError(f"{path}: unsupported format '{suffix}' (readable: .dta Stata, .sav SPSS, .xlsx Excel).")
     kind = FORMATS[suffix]
+    cap = (MAX_MEMBER_MB if cap_mb is None else cap_mb) * 2**20
     try:
         if suffix == ".xlsx":
-            return _read_excel(path)
+            return _read_excel(path, cap_mb)
         import pyreadstat
 
         reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
-        options = (
-            {"apply_value_formats": False}
-            if suffix == ".dta"
-            else {"apply_value_formats": False, "user_missing": False}
-        )
-        frame, meta = reader(str(path), **options)
+        _, header = reader(str(path), metadataonly=True)
+        row_bytes = sum(max(8, int(w or 0)) for w in (header.variable_storage_width or {}).values()) or 8
+        rows = header.number_rows if header.number_rows is not None and header.number_rows >= 0 else None
+        if rows is not None:
+            check_size(path, rows, row_bytes, cap)
+        options = {"apply_value_formats": False} | ({} if suffix == ".dta" else {"user_missing": False})
+        # a count the header does not state is bounded while reading: one row past either bound is enough to refuse
+        limit = min(MAX_RESPONDENTS, int(cap // row_bytes)) + 1
+        frame, meta = reader(str(path), row_limit=limit, **options)
+        check_size(path, len(frame), row_bytes, cap, whole=len(frame) < limit)
     except MicrodataError:
         raise
     except Exception as err:  # noqa: BLE001 - any reader failure becomes one sentence naming the file
@@ -69,35 +85,76 @@ def read_source(path: Path) -> SourceFile:
             f"{kind} file: download it again."
         ) from None
     labels = dict(zip(meta.column_names, meta.column_labels))
-    return SourceFile(path, kind, frame, labels, dict(meta.variable_value_labels))
+    value_labels = dict(meta.variable_value_labels)
+    columns = {}
+    for name in frame.columns:  # string variables: numbers stated as text, or coded text answers
+        if pd.api.types.is_object_dtype(frame[name]) or pd.api.types.is_string_dtype(frame[name]):
+            columns[name], value_labels[name] = text_cells(frame[name], value_labels.get(name, {}))
+    frame = frame.assign(**columns) if columns else frame
+    return SourceFile(path, kind, frame, labels, value_labels)
 
 
-def _read_excel(path: Path) -> SourceFile:
+def check_size(path: Path, rows: int, row_bytes: float, cap: float, whole: bool = True) -> None:
+    """Refuse a file with more respondents than one survey wave has, or data that expand past the cap.
+
+    ``rows`` is the file's own count (``whole``), or what a read that stops one row past the bounds found.
+    """
+    at_least = "" if whole else "at least "
+    if rows > MAX_RESPONDENTS:
+        raise MicrodataError(
+            f"{path}: holds {at_least}{rows:,} respondents, more than the limit of {MAX_RESPONDENTS:,} for one "
+            "survey wave (a CAB wave has about 1,500), so this is not one wave of one country. Remove it, or "
+            "split the file by wave and country."
+        )
+    if rows * row_bytes > cap:
+        raise MicrodataError(
+            f"{path}: its data expand to {at_least}{rows * row_bytes / 2**20:,.0f} MB ({rows:,} respondents), "
+            f"more than the cap of {cap / 2**20:g} MB; a CAB wave file is a few MB, so this is not one. Remove "
+            "it, or raise the cap with --max-member-mb if it is genuine."
+        )
+
+
+def _read_excel(path: Path, cap_mb: float | None = None) -> SourceFile:
     """An Excel sheet with variable names in the first row and text labels in the cells.
 
-    Text answers become integer codes with those texts as value labels, so every format goes
-    through the same harmonisation. In a column that also holds numbers (age with
-    "Refused (vol.)"), texts get negative codes, which no number in a CAB item takes.
+    Text answers become negative integer codes with those texts as value labels, so every format
+    goes through the same harmonisation and no text answer is ever read as a number (no number in a
+    CAB item is negative); a text that states a number exactly is that number (:func:`text_cells`).
     """
-    check_excel_size(path)
-    sheet = pd.read_excel(path, engine="openpyxl", dtype=object)
+    check_excel_size(path, cap_mb)
+    sheet = pd.read_excel(path, engine="openpyxl", dtype=object, nrows=MAX_RESPONDENTS + 1)
+    check_size(path, len(sheet), 0, float("inf"), whole=len(sheet) <= MAX_RESPONDENTS)
     columns, value_labels = {}, {}
     for name in sheet.columns:
-        column = sheet[name]
-        texts = sorted({str(v).strip() for v in column.dropna() if not _is_number(v)})
-        if not texts:
-            columns[str(name)] = pd.to_numeric(column, errors="coerce").astype("float64")
-            continue
-        has_numbers = any(_is_number(v) for v in column.dropna())
-        codes = {text: (-(i + 1) if has_numbers else i + 1) for i, text in enumerate(texts)}
-        coded = [
-            float("nan") if pd.isna(v) else float(v) if _is_number(v) else float(codes[str(v).strip()]) for v in column
-        ]
-        columns[str(name)] = pd.Series(coded, index=sheet.index, dtype="float64")
-        value_labels[str(name)] = {float(code): text for text, code in codes.items()}
+        columns[str(name)], labels = text_cells(sheet[name])
+        if labels:
+            value_labels[str(name)] = labels
     # No variable labels in the sheet: the names stand in for them (the label fallback matches names).
     frame = pd.DataFrame(columns, index=sheet.index)  # built at once: inserting column by column fragments it
-    return SourceFile(path, "Excel", frame, {str(n): str(n) for n in sheet.columns}, value_labels)
+    return SourceFile(path, "Excel", frame, {str(n): str(n) for n in sheet.columns}, value_labels, first_row=2)
+
+
+def text_cells(column: pd.Series, labels: dict | None = None) -> tuple[pd.Series, dict]:
+    """A column of numbers and texts as numbers and codes: (values, value labels of the codes).
+
+    A text that states a number exactly (:func:`~kzopinion.data.harmonise.number_from_text`: a
+    decimal comma is a decimal point) is that number; any other text gets a negative code labelled
+    with the text (or with the label the file gives that text), so it stays an answer, never a number.
+    """
+    labels = labels or {}
+    texts = sorted({str(v).strip() for v in column.dropna() if not _is_number(v) and number_from_text(v) is None})
+    codes = {text: -(i + 1) for i, text in enumerate(texts)}
+
+    def value(cell) -> float:
+        if _is_number(cell):
+            return float(cell)
+        if cell is None or (isinstance(cell, float) and pd.isna(cell)) or cell is pd.NaT:
+            return float("nan")
+        number = number_from_text(cell)
+        return number if number is not None else float(codes[str(cell).strip()])
+
+    values = pd.Series([value(v) for v in column], index=column.index, dtype="float64")
+    return values, {float(code): str(labels.get(text, text)) for text, code in codes.items()}
 
 
 def check_excel_size(path: Path, cap_mb: float | None = None) -> None:
@@ -146,6 +203,11 @@ class CabFile:
     def weight_sum(self) -> float:
         return float(self.frame["weight"].sum())
 
+    @property
+    def weights(self) -> str:
+        """The weights at a glance (:func:`~kzopinion.data.harmonise.weight_summary`)."""
+        return weight_summary(self.frame["weight"])
+
 
 def cab_file_info(path: Path) -> tuple[int, str, int]:
     """(wave, country, year) from a CAB file name."""
@@ -192,7 +254,9 @@ def _labelled_values(source_file: SourceFile, column: str) -> list[str]:
     )
 
 
-def check_cab_content(path: Path, root: Path | None = None, display: str | None = None) -> CabFile:
+def check_cab_content(
+    path: Path, root: Path | None = None, display: str | None = None, cap_mb: float | None = None
+) -> CabFile:
     """Read one CAB file and check everything a notebook relies on; raise naming file and fault.
 
     Readable format, at least one respondent, the country and wave its content states (the
@@ -202,7 +266,7 @@ def check_cab_content(path: Path, root: Path | None = None, display: str | None 
     where = display or str(path)
     try:
         wave, year = check_cab_file(path)
-        source_file = read_source(path)
+        source_file = read_source(path, cap_mb)
     except MicrodataError as err:  # name the file the user gave, not its staged copy
         raise MicrodataError(str(err).replace(str(path), where)) from None
     frame = source_file.frame

@@ -33,8 +33,16 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import pandas as pd
+
 from kzopinion import paths
-from kzopinion.data.harmonise import check_mapping_complete, check_weights, coverage_table, harmonise_with_coverage
+from kzopinion.data.harmonise import (
+    check_mapping_complete,
+    check_weights,
+    coverage_table,
+    harmonise_with_coverage,
+    weight_summary,
+)
 from kzopinion.data.readers import (
     CAB_FILE,
     CAB_NAME_HELP,
@@ -42,11 +50,13 @@ from kzopinion.data.readers import (
     MAX_MEMBER_MB,
     cab_file_info,
     check_cab_content,
+    read_cab_files,
     read_source,
 )
 from kzopinion.data.registry import (
     WHERE_TO_GET,
     MicrodataError,
+    ensure_microdata_dir,
     file_sha256,
     forget,
     manifest,
@@ -213,8 +223,7 @@ def register_cab(folder: Path, root: Path | None = None, max_member_mb: float = 
         raise MicrodataError(
             f"{folder}: no such folder. Download the CAB wave files into a folder first: {WHERE_TO_GET['cab']}"
         )
-    base = microdata_dir(root)
-    base.mkdir(parents=True, exist_ok=True)
+    base = ensure_microdata_dir(root)
     staging = Path(tempfile.mkdtemp(prefix=".cab-staging-", dir=base))
     try:
         found, notes = _collect_cab(folder, staging, int(max_member_mb * 2**20))
@@ -233,6 +242,7 @@ def register_cab(folder: Path, root: Path | None = None, max_member_mb: float = 
                     root,
                     display=f"{folder / origin.split(':')[0]}"
                     + (f" (member {origin.split(':', 1)[1]})" if ":" in origin else ""),
+                    cap_mb=max_member_mb,
                 )
             )
         for result in checked:
@@ -270,7 +280,7 @@ def _commit_cab(root: Path, staging: Path, staged: list[Path]) -> list[Path]:
     return [target / p.name for p in staged]
 
 
-def register_file(source: str, path: Path, root: Path | None = None) -> Path:
+def register_file(source: str, path: Path, root: Path | None = None, max_member_mb: float = MAX_MEMBER_MB) -> Path:
     """Check a Gallup or WVS file, then copy it into data/microdata/<source>/ and record its checksum."""
     root = root or paths.root()
     check_mapping_complete(source, root)
@@ -279,24 +289,15 @@ def register_file(source: str, path: Path, root: Path | None = None) -> Path:
     if path.suffix.lower() not in (".sav", ".dta"):
         raise MicrodataError(f"{path}: unsupported format (use .sav or .dta)")
     size = path.stat().st_size
-    if size > MAX_MEMBER_MB * 2**20:
+    if size > max_member_mb * 2**20:
         raise MicrodataError(
-            f"{path}: {size / 2**20:,.0f} MB, more than the cap of {MAX_MEMBER_MB} MB; a "
-            f"{source.upper()} file for one country is a few MB, so this is not one."
+            f"{path}: {size / 2**20:,.0f} MB, more than the cap of {max_member_mb:g} MB; a "
+            f"{source.upper()} file for one country is a few MB, so this is not one (raise the cap with "
+            "--max-member-mb if it is genuine)."
         )
-    source_file = read_source(path)
-    # fail now, before anything is written
-    harmonised, coverage = harmonise_with_coverage(source_file, source, str(path), root)
-    if "weight" in harmonised:
-        if harmonised["weight"].isna().any():
-            raise MicrodataError(
-                f"{path}: the weight is missing for {int(harmonised['weight'].isna().sum())} "
-                "respondents. Download the file again."
-            )
-        variable = next((c.variable for c in coverage if c.item == "weight"), "weight")
-        check_weights(harmonised["weight"], variable, str(path), source)
-    target = microdata_dir(root) / source
-    target.mkdir(parents=True, exist_ok=True)
+    harmonised = harmonised_file(source, path, str(path), root, max_member_mb)  # fails before anything is written
+    target = ensure_microdata_dir(root) / source
+    target.mkdir(exist_ok=True)
     destination = target / path.name
     scratch = target / f".{path.name}.part"
     shutil.copyfile(path, scratch)
@@ -304,8 +305,47 @@ def register_file(source: str, path: Path, root: Path | None = None) -> Path:
     content = manifest(root)
     content.setdefault(source, {})[destination.name] = file_sha256(destination)
     write_manifest(root, content)
-    print(f"  registered {destination.name}", flush=True)
+    print(f"  registered {destination.name}: {file_summary(harmonised)}", flush=True)
     return destination
+
+
+def harmonised_file(
+    source: str, path: Path, where: str, root: Path, max_member_mb: float = MAX_MEMBER_MB
+) -> pd.DataFrame:
+    """A Gallup or WVS file read, harmonised and its weights checked; refused with a sentence otherwise."""
+    harmonised, coverage = harmonise_with_coverage(read_source(path, max_member_mb), source, where, root)
+    if "weight" in harmonised:
+        if harmonised["weight"].isna().any():
+            raise MicrodataError(
+                f"{where}: the weight is missing for {int(harmonised['weight'].isna().sum())} "
+                "respondents. Download the file again."
+            )
+        variable = next((c.variable for c in coverage if c.item == "weight"), "weight")
+        check_weights(harmonised["weight"], variable, where, source)
+    return harmonised
+
+
+def file_summary(harmonised: pd.DataFrame) -> str:
+    """Respondents and, where the source has them, the weights at a glance."""
+    respondents = f"{len(harmonised):,} respondents"
+    return f"{respondents}; {weight_summary(harmonised['weight'])}" if "weight" in harmonised else respondents
+
+
+def registered_summaries(root: Path | None = None) -> dict[str, str]:
+    """``file name -> respondents and weights`` of every registered file (each read and checked again)."""
+    root = root or paths.root()
+    summaries = {}
+    registered = manifest(root)
+    if registered.get("cab"):
+        for checked in read_cab_files(root):
+            summaries[checked.path.name] = f"{checked.respondents:,} respondents; {checked.weights}"
+    for source in ("gallup", "wvs"):
+        if registered.get(source):
+            check_mapping_complete(source, root)
+        for name in sorted(registered.get(source, {})):
+            path = microdata_dir(root) / source / name
+            summaries[name] = file_summary(harmonised_file(source, path, str(path.relative_to(root)), root))
+    return summaries
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         "--max-member-mb",
         type=float,
         default=MAX_MEMBER_MB,
-        help=f"largest file accepted inside a zip archive, in MB (default {MAX_MEMBER_MB})",
+        help=f"largest file accepted, in MB, as it expands (a zip member, an Excel sheet, a compressed SPSS file; "
+        f"default {MAX_MEMBER_MB})",
     )
     args = parser.parse_args(argv)
     try:
@@ -335,12 +376,14 @@ def main(argv: list[str] | None = None) -> int:
             if not files:
                 raise MicrodataError(f"{args.gallup_dir}: no .sav or .dta files")
             for path in files:
-                register_file("gallup", path)
+                register_file("gallup", path, max_member_mb=args.max_member_mb)
         if args.wvs_file:
             print(f"[data] registering WVS file {args.wvs_file} ...", flush=True)
-            register_file("wvs", args.wvs_file)
+            register_file("wvs", args.wvs_file, max_member_mb=args.max_member_mb)
         print("[data] respondent-level data:")
         lines = status()
+        if not any("PROBLEM" in line for line in lines):
+            lines += [f"    {name}: {summary}" for name, summary in registered_summaries().items()]
         print("\n".join(lines))
         if any("PROBLEM" in line for line in lines):
             return 1

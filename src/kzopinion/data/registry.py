@@ -37,6 +37,19 @@ def microdata_dir(root: Path | None = None) -> Path:
     return (root or paths.root()) / "data" / "microdata"
 
 
+def ensure_microdata_dir(root: Path | None = None) -> Path:
+    """``data/microdata/``, made if need be; a link to a folder elsewhere (an encrypted drive) is used as it is,
+    and one whose folder is not there (the drive not mounted) is refused with a sentence."""
+    base = microdata_dir(root)
+    if base.is_symlink() and not base.is_dir():
+        raise MicrodataError(
+            f"{base} is a link to {os.readlink(base)}, which is not a folder now (is the drive mounted?). "
+            "Mount it, or remove the link to register into the repository's own data/microdata/."
+        )
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
 def manifest_path(root: Path | None = None) -> Path:
     """``data/microdata/manifest.json``: registered file name -> sha256, by source."""
     return microdata_dir(root) / "manifest.json"
