@@ -367,3 +367,9 @@ def git(repo: Path, *arguments: str) -> str:
         text=True,
         check=True,
     ).stdout
+
+
+if __name__ == "__main__":  # python tests/fixtures.py cab-download DIR: the archive-like folder CI registers
+    if len(sys.argv) != 3 or sys.argv[1] != "cab-download":
+        sys.exit("usage: python tests/fixtures.py cab-download DIR")
+    cab_download(Path(sys.argv[2]))

@@ -17,6 +17,9 @@ _MARKERS = ("_config.yml", "data/datapackage.json")
 APPENDIX_PAGE = Path("book/data-appendix.md")
 CHART_BUNDLE = Path("book/_static/vendor/vega-bundle.js")
 GENERATED = (APPENDIX_PAGE, CHART_BUNDLE)
+# The registry's own bookkeeping in data/microdata/: size and modification time of each registered file when its
+# sha256 was last checked. Rewritten by every check, it is never an input of a build.
+VERIFIED_STAMPS = ".verified.json"
 
 
 def find_root(start: Path | None = None) -> Path:

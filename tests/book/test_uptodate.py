@@ -75,8 +75,8 @@ def test_generated_files_and_the_registration_check_cache_are_not_changes(built)
     for name in paths.GENERATED:
         (built / name).parent.mkdir(parents=True, exist_ok=True)
         (built / name).write_text("generated", encoding="utf-8")
-    (built / "data" / "microdata").mkdir()
-    (built / "data" / "microdata" / ".verified.json").write_text("{}", encoding="utf-8")
+    (built / "data" / "microdata").mkdir(exist_ok=True)  # registered files may be there already
+    (built / "data" / "microdata" / paths.VERIFIED_STAMPS).write_text("{}", encoding="utf-8")
     assert uptodate.current(built) is not None
 
 

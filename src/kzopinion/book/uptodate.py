@@ -63,7 +63,7 @@ def files(
             candidates += [Path(folder) / name for name in names]
     for path in candidates:
         relative = path.relative_to(root).as_posix()
-        if relative in generated or path.name.startswith(".verified"):
+        if relative in generated or path.name == paths.VERIFIED_STAMPS or path.name.startswith(".verified-"):
             continue  # written by the build, or by the check of registered files itself
         try:
             info = path.stat()

@@ -96,7 +96,7 @@ def file_digests(source: str, root: Path | None = None) -> dict[str, str]:
     return {f"microdata:{source}/{name}": digest for name, digest in sorted(manifest(root).get(source, {}).items())}
 
 
-STAT_CACHE = ".verified.json"  # size and modification time of each file when its sha256 was last checked
+STAT_CACHE = paths.VERIFIED_STAMPS  # size and modification time of each file when its sha256 was last checked
 
 
 def problems(root: Path | None = None) -> list[str]:
