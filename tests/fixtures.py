@@ -369,6 +369,14 @@ def git(repo: Path, *arguments: str) -> str:
     ).stdout
 
 
+def data_files(root: Path) -> list[Path]:
+    """Every file under data/, registered microdata included, but the registry's own check stamps: the inputs
+    a build's keys must follow (the stamps are rewritten by every check of the registered files)."""
+    from kzopinion import paths
+
+    return sorted(p for p in (root / "data").rglob("*") if p.is_file() and p.name != paths.VERIFIED_STAMPS)
+
+
 if __name__ == "__main__":  # python tests/fixtures.py cab-download DIR: the archive-like folder CI registers
     if len(sys.argv) != 3 or sys.argv[1] != "cab-download":
         sys.exit("usage: python tests/fixtures.py cab-download DIR")

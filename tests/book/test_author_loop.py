@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fixtures
 import pytest
 
 from kzopinion import paths
@@ -39,9 +40,7 @@ def _data_tree(tmp_path: Path) -> Path:
     return root
 
 
-def _data_files(root: Path) -> list[Path]:
-    """Every file under data/, registered microdata included, but the registry's own check stamps (not an input)."""
-    return sorted(p for p in (root / "data").rglob("*") if p.is_file() and p.name != paths.VERIFIED_STAMPS)
+_data_files = fixtures.data_files
 
 
 def test_tables_are_validated_again_after_any_data_file_or_the_validating_code_changes(tmp_path, monkeypatch, capsys):

@@ -268,7 +268,7 @@ def test_pdf_prints_every_claim_with_its_status_and_note(printed, root):
     last = layout["pages"][index + 1] - 1 if index + 1 < len(layout["pages"]) else len(texts)
     pages = range(first - 1, last)
     squeezed = {i: re.sub(r"\s+", "", texts[i]) for i in pages}  # a note may wrap at any space or hyphen
-    ledger = claims.table(root)
+    ledger = claims.table(root / layout["tree"])  # the ledger of the edition printed (microdata, when registered)
     assert len(ledger) > 100
     missing = []
     for row in ledger.itertuples(index=False):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fixtures
 import pytest
 
 from kzopinion import paths
@@ -133,7 +134,7 @@ def test_the_stat_key_changes_with_every_file_of_its_trees_and_only_those(tmp_pa
     shutil.copytree(paths.root() / "data", root / "data")
     (root / "book").mkdir()
     (root / "book" / "intro.md").write_text("# Intro\n", encoding="utf-8")
-    files = sorted(p for p in (root / "data").rglob("*") if p.is_file())
+    files = fixtures.data_files(root)
     assert len(files) > 20
     key = uptodate.stat_key(root, ("data",))
     _touch(root / "book" / "intro.md")
