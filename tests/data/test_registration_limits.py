@@ -215,3 +215,20 @@ def test_a_link_to_a_drive_that_is_not_mounted_is_a_sentence(repo_copy, tmp_path
     _wave(tmp_path / "dl", "stata")
     with pytest.raises(registry.MicrodataError, match=r"is a link to .*unmounted, which is not a folder now"):
         register.register_cab(tmp_path / "dl", repo_copy)
+
+
+def test_wvs_weights_as_text_follow_the_same_rule(repo_copy, tmp_path, capsys):
+    weights = np.linspace(0.5, 1.5, 30)
+    good = tmp_path / "good" / "wvs6.sav"
+    good.parent.mkdir()
+    fixtures.write_wvs(good, weights=[f"{w:.6f}".replace(".", ",") for w in weights])
+    register.register_file("wvs", good, repo_copy)
+    assert f"30 respondents; {harmonise.weight_summary(pd.Series(weights.round(6)))}" in capsys.readouterr().out
+    before = _state(repo_copy)
+    bad = tmp_path / "bad" / "wvs6.sav"
+    bad.parent.mkdir()
+    fixtures.write_wvs(bad, weights=[f"{w * 1e4:,.2f}" for w in weights])
+    refusal = r"wvs6.sav, column 'V258' \(item 'weight'\): row 1 holds the text"
+    with pytest.raises(registry.MicrodataError, match=refusal):
+        register.register_file("wvs", bad, repo_copy)
+    assert _state(repo_copy) == before
