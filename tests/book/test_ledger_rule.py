@@ -66,10 +66,12 @@ def test_every_recorded_claim_declares_its_provenance(root, claim_rows):
 
 
 def test_the_ledger_refuses_a_claim_with_no_declared_provenance(claim_rows):
-    bare = claim_rows.loc["ds_kz_population_rank"]
+    # a claim with neither a bound cell nor declared inputs (the IMF break-even price: no data for it here)
+    bare = claim_rows.loc["ds_oil_breakeven"]
+    assert pd.isna(bare["table"]) and pd.isna(bare["inputs"])
     assert claims.undeclared(bare, [Cell("survey_designs", "gallup", "n_per_wave")])
     with pytest.raises(ValueError, match="declares no provenance"):
-        claims.record("ds_kz_population_rank", Traced(2.0, {Cell("survey_designs", "gallup", "n_per_wave")}), "2")
+        claims.record("ds_oil_breakeven", Traced(80.0, {Cell("survey_designs", "gallup", "n_per_wave")}), "80")
     with pytest.raises(ValueError, match="do not declare"):  # a bound claim computed from an undeclared table
         claims.record("fp_negative", Traced(38.0, {Cell("figure2_reasons", "positive|1", "first_answer")}), "38")
 

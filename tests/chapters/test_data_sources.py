@@ -24,3 +24,53 @@ def test_margins_display_says_not_reported():
     shown = designs.margins_display(survey_designs.margins_table(data.load("survey_designs")).set_index("source_id"))
     assert shown.at["eib", "Reported margin"] == "not reported"
     assert shown.at["gallup", "Reported margin"] == "3 to 4 points"
+
+
+def _oracle_rank(indicator: str, year: int) -> tuple[int, int]:
+    """Kazakhstan's rank by pandas' own ranking of the raw table (largest first), and how many states had a value."""
+    wdi = data.load("wdi_central_asia")
+    year_rows = wdi[(wdi["indicator"] == indicator) & (wdi["year"] == year)].dropna(subset=["value"])
+    ranks = year_rows.set_index("country_code")["value"].rank(ascending=False, method="min")
+    return int(ranks["KAZ"]), len(year_rows)
+
+
+def test_every_rank_of_kazakhstan_agrees_with_an_independent_ranking():
+    from kzopinion.data.provenance import Tables
+
+    tables = Tables()
+    for indicator in designs.RANK_CLAIMS.values():
+        ranks = designs.central_asia_ranks(tables, indicator)
+        assert len(ranks) >= 2, indicator  # the checked year and a neighbouring one
+        for row in ranks.itertuples():
+            assert (row.rank, row.compared) == _oracle_rank(indicator, row.year), (indicator, row.year)
+
+
+def test_the_checked_year_is_2019_or_the_latest_earlier_complete_year():
+    from kzopinion.data.provenance import Tables
+
+    tables = Tables()
+    years = {indicator: designs.checked_year(tables, indicator) for indicator in designs.RANK_CLAIMS.values()}
+    assert years == {"AG.LND.TOTL.K2": 2018, "SP.POP.TOTL": 2019, "NY.GDP.MKTP.PP.CD": 2019, "NY.GDP.PCAP.PP.CD": 2019}
+
+
+def test_a_changed_wdi_value_changes_the_recorded_rank_and_its_cells():
+    from kzopinion.data.provenance import Cell, Tables
+
+    tables = Tables()
+    values = designs.claim_values(tables)
+    rank = values["ds_kz_population_rank"][0]
+    assert float(rank) == 2 and Cell("wdi_central_asia", "SP.POP.TOTL|2019|KAZ", "value") in rank.cells
+    assert {c.table for c in rank.cells} == {"wdi_central_asia"} and len(rank.cells) == 5
+    # Uzbekistan's population below Kazakhstan's: the rank the ledger records follows the data
+    smaller = tables.replaced(Cell("wdi_central_asia", "SP.POP.TOTL|2019|UZB", "value"), 1.0)
+    assert float(designs.claim_values(smaller)["ds_kz_population_rank"][0]) == 1
+
+
+def test_a_blank_wdi_value_is_left_out_of_the_rank_and_said():
+    from kzopinion.data.provenance import Tables
+
+    tables = Tables()
+    ranks = designs.central_asia_ranks(tables, "NY.GDP.MKTP.PP.CD").set_index("year")
+    assert ranks.at[2020, "compared"] == 4 and not ranks.at[2020, "complete"]
+    assert "Turkmenistan's GDP (PPP) in 2020" in designs.missing_values(tables)
+    assert designs.ranks_display(tables).at["GDP (PPP)", "2020"] == "1st of 4"

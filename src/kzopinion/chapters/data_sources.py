@@ -87,6 +87,93 @@ def largest_fall(series: pd.Series) -> tuple[int, float]:
 
 
 DESIGNS = "survey_designs"
+WDI = "wdi_central_asia"
+REFERENCE_YEAR = 2019
+"""The year the introduction's ranks are checked for: the article states none and was submitted in 2020, so the
+last full year before it; an indicator blank that year in its WDI vintage is checked for its latest earlier year."""
+RANK_CLAIMS = {  # the introduction's ranks of Kazakhstan in Central Asia: claim id -> WDI indicator
+    "ds_kz_territory_rank": "AG.LND.TOTL.K2",
+    "ds_kz_population_rank": "SP.POP.TOTL",
+    "ds_kz_gdp_ppp_rank": "NY.GDP.MKTP.PP.CD",
+    "ds_kz_gdp_ppp_per_capita_rank": "NY.GDP.PCAP.PP.CD",
+}
+
+
+def kazakhstan_rank(tables: Tables, indicator: str, year: int) -> tuple[Traced, int, int]:
+    """Kazakhstan's rank (1 = the largest value) among the Central Asian states with a value of ``indicator`` in
+    ``year``, resting on every value compared; with how many states had a value, and how many rows the year has."""
+    wdi, keys = tables[WDI], tables.keys(WDI)
+    rows = wdi[(wdi["indicator"] == indicator) & (wdi["year"] == year)]
+    valued = rows[rows["value"].notna()]
+    values = {code: tables.cell(WDI, keys[i], "value") for i, code in zip(valued.index, valued["country_code"])}
+    rank = 1 + sum(value > values["KAZ"] for value in values.values())
+    return traced(rank, list(values.values())), len(values), len(rows)
+
+
+def central_asia_ranks(tables: Tables, indicator: str) -> pd.DataFrame:
+    """Kazakhstan's rank year by year: year, rank, compared (states with a value), complete (all had one)."""
+    wdi = tables[WDI]
+    years = sorted(int(y) for y in wdi.loc[wdi["indicator"] == indicator, "year"].unique())
+    ranks = [kazakhstan_rank(tables, indicator, year) for year in years]
+    return pd.DataFrame(
+        {
+            "year": years,
+            "rank": [int(rank) for rank, _, _ in ranks],
+            "compared": [compared for _, compared, _ in ranks],
+            "complete": [compared == listed for _, compared, listed in ranks],
+        }
+    )
+
+
+def checked_year(tables: Tables, indicator: str) -> int:
+    """:data:`REFERENCE_YEAR`, or the latest earlier year in which every state has a value of ``indicator``."""
+    ranks = central_asia_ranks(tables, indicator)
+    return int(ranks.loc[ranks["complete"] & (ranks["year"] <= REFERENCE_YEAR), "year"].max())
+
+
+INDICATOR_NAMES = {
+    "AG.LND.TOTL.K2": "Land area",
+    "SP.POP.TOTL": "Population",
+    "NY.GDP.MKTP.PP.CD": "GDP (PPP)",
+    "NY.GDP.PCAP.PP.CD": "GDP (PPP) per person",
+}
+
+
+def ranks_display(tables: Tables) -> pd.DataFrame:
+    """Kazakhstan's rank in Central Asia, one row per indicator of :data:`RANK_CLAIMS`, one column per year:
+    "1st of 5" (states with a value that year), "–" where the table has no row for that year."""
+    from kzopinion import formatting as fmt
+
+    by_indicator = {
+        INDICATOR_NAMES[indicator]: {
+            str(r.year): f"{fmt.ordinal(r.rank)} of {r.compared}"
+            for r in central_asia_ranks(tables, indicator).itertuples()
+        }
+        for indicator in RANK_CLAIMS.values()
+    }
+    shown = pd.DataFrame(by_indicator).T.sort_index(axis=1).fillna("–")
+    shown.index.name = "Indicator (World Bank WDI)"
+    return shown
+
+
+def ranks_hold(tables: Tables) -> str:
+    """Whether each indicator's rank is the same in every year of the table, said in words computed from it."""
+    changed = [
+        INDICATOR_NAMES[indicator]
+        for indicator in RANK_CLAIMS.values()
+        if central_asia_ranks(tables, indicator)["rank"].nunique() > 1
+    ]
+    years = sorted({int(y) for y in tables[WDI]["year"]})
+    if not changed:
+        return f"each rank is the same in every year the table holds for it, between {years[0]} and {years[-1]}"
+    return f"the rank changes between {years[0]} and {years[-1]} for {', '.join(changed)}"
+
+
+def missing_values(tables: Tables) -> str:
+    """The values WDI leaves blank in the table, in words ("Turkmenistan's GDP (PPP) in 2020, ..."), or "none"."""
+    wdi = tables[WDI]
+    blank = wdi[wdi["value"].isna()]
+    return ", ".join(f"{r.country}'s {INDICATOR_NAMES[r.indicator]} in {r.year}" for r in blank.itertuples()) or "none"
 
 
 def fieldwork_value(tables: Tables, source_id: str, end: bool) -> Traced:
@@ -108,6 +195,10 @@ def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
     us = {int(y): tables.cell("gallup_leadership_approval", f"{y}|United States", "approve") for y in us_years}
     fall_year, _ = largest_fall(pd.Series({y: float(v) for y, v in us.items()}))
     turning = traced(fall_year, list(us.values()))
+    ranks = {
+        claim: kazakhstan_rank(tables, indicator, checked_year(tables, indicator))[0]
+        for claim, indicator in RANK_CLAIMS.items()
+    }
     return {
         "ds_gallup_first_year": (fieldwork_value(tables, "gallup", end=False), tables.raw(DESIGNS, "gallup", "start")),
         "ds_gallup_last_year": (gallup_last, tables.raw(DESIGNS, "gallup", "end")),
@@ -116,4 +207,5 @@ def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
         "ds_eib_year": (fieldwork_value(tables, "eib", end=False), tables.raw(DESIGNS, "eib", "start")),
         "ds_fg_cities": (named, fmt.count(named)),
         "ds_turning_point_year": (turning, str(int(turning))),
+        **{claim: (rank, fmt.ordinal(rank)) for claim, rank in ranks.items()},
     }
