@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -54,7 +55,8 @@ def test_the_printed_qualifier_survives_beside_the_coverage_in_the_ledger_and_it
     page = report_tables.claims_html(ledger)  # the report's status cell shows the coverage, never the printed word
     for claim_id in printed.index.union(rows.index[rows["coverage"] != ""]):
         status = report_tables.status_text(rows.loc[claim_id, "status"], rows.loc[claim_id, "coverage"])
-        assert re.search(rf'id="claim-{claim_id}".*?<td title="[^"]*">{re.escape(status)}</td>', page), claim_id
+        shown = re.escape(html.escape(status))  # as the page escapes it (an apostrophe is &#x27;)
+        assert re.search(rf'id="claim-{claim_id}".*?<td title="[^"]*">{shown}</td>', page), claim_id
     json_path, csv_path = claims.export(root, tmp_path)
     exported = {
         "claims.json": pd.DataFrame(json.loads(json_path.read_text(encoding="utf-8"))),
@@ -248,3 +250,11 @@ def test_a_bound_claim_without_a_cell_or_a_format_is_refused_naming_its_row(root
         broken = tables.replaced(Cell("claims", claim_id, column), None)
         with pytest.raises(ValueError, match=rf"claims.csv, row '{claim_id}'.*{fix}"):
             claims.section_values(data_sources, broken)
+
+
+def test_a_status_confirmed_against_secondary_sources_says_so(ledger):
+    rows = ledger.set_index("id")
+    assert rows.at["ds_turning_point_year", "status"] == "confirmed"
+    assert "confirmed against secondary sources:" in rows.at["ds_turning_point_year", "coverage"]
+    for claim_id in ("ds_kz_territory_rank", "ds_kz_population_rank", "ds_kz_gdp_ppp_rank"):
+        assert rows.at[claim_id, "status"] == "confirmed" and "secondary" not in rows.at[claim_id, "coverage"]

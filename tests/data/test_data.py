@@ -462,3 +462,17 @@ def test_the_package_is_validated_once_per_process_and_state(repo_copy, monkeypa
     edit_table(repo_copy, "gallup_relations_2014", ",73\n", ",140\n")  # a new state: validated again
     with pytest.raises(data.DataValidationError, match=r"column 'percent': value 140 is above the maximum 100"):
         data.load("gallup_relations_2014", repo_copy)
+
+
+def test_secondary_sources_are_named_by_the_rows_a_value_rests_on(root):
+    from kzopinion.data.provenance import Cell, secondary_sources
+
+    def approval(year: int) -> Cell:
+        return Cell("gallup_leadership_approval", f"{year}|United States", "approve")
+
+    export = secondary_sources([approval(2010), approval(2014)], root)
+    assert len(export) == 1 and "transcription of a Gallup Analytics export" in export[0]
+    assert secondary_sources([approval(2015)], root) == []  # Gallup's own release of May 2016
+    assert len(secondary_sources([approval(2008), approval(2010)], root)) == 2  # a press summary too
+    assert secondary_sources([Cell("wdi_central_asia", "SP.POP.TOTL|2019|KAZ", "value")], root) == []
+    assert secondary_sources([Cell("survey_designs", "cab", "n_per_wave")], root) == []  # a table without sources

@@ -108,7 +108,9 @@ PACKAGE_SCHEMA: dict[str, Any] = {
                         "items": {
                             "type": "object",
                             "required": ["title", "path"],
-                            "properties": {"title": _STR, "path": _STR},
+                            # "secondary": what the source is when not the original's own release (a transcription,
+                            # a press summary); a status confirmed against it says so (kzopinion.paper.ledger)
+                            "properties": {"title": _STR, "path": _STR, "secondary": _TEXT},
                         },
                     },
                     "path": {"type": "string", "pattern": "^[^/].*\\.csv$"},

@@ -316,3 +316,23 @@ def input_digests(tables: Iterable[str], root: Path) -> dict[str, str]:
         else:
             digests[name] = data.resource(name, root)["hash"]
     return digests
+
+
+def secondary_sources(cells: Iterable[Cell], root: Path) -> list[str]:
+    """What each secondary source behind ``cells`` is, as its table's entry in ``data/datapackage.json`` says
+    (``sources[].secondary``: a transcription or a press summary, not the original's own release), for the
+    rows whose ``source_id`` names such a source; empty when every cell rests on the originals."""
+    from kzopinion import data
+
+    tables = Tables(root)
+    found: list[str] = []
+    for cell in sorted(set(cells)):
+        if cell.respondent_level or not cell.key:
+            continue
+        described = {s.get("id"): s.get("secondary") for s in data.resource(cell.table, root).get("sources", [])}
+        if not any(described.values()) or "source_id" not in tables.frame(cell.table).columns:
+            continue
+        secondary = described.get(str(tables.raw(cell.table, cell.key, "source_id")))
+        if secondary and secondary not in found:
+            found.append(secondary)
+    return found

@@ -51,7 +51,7 @@ from types import ModuleType
 import pandas as pd
 
 from kzopinion import data, paths
-from kzopinion.data.provenance import Cell, Tables, Traced, focus_group_count, input_digests
+from kzopinion.data.provenance import Cell, Tables, Traced, focus_group_count, input_digests, secondary_sources
 from kzopinion.formatting import stable
 
 STATUSES = ("recomputed", "confirmed", "transcribed", "differs", "reported-only", "not-yet")
@@ -433,6 +433,9 @@ def qualifiers(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Pa
         out.append(covered)
     if set(cells) & declared_cells(str(claim["id"]), REMAINDER, root):
         out.append("a part is the remainder of the whole: only a subtraction slip could show")
+    secondary = secondary_sources(cells, root)
+    if secondary and status_of(claim, entry, root) == "confirmed":
+        out.append(f"confirmed against secondary sources: {'; '.join(secondary)}")
     return out
 
 
