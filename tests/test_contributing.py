@@ -62,10 +62,10 @@ def test_following_the_guide_adds_a_section_with_its_numbers_and_their_inputs(ro
                 assert executed == ["06-media-use", "99-replication-report"], done.stdout
     page = (repo_copy / "_build/html/notebooks/06-media-use.html").read_text(encoding="utf-8")
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-    assert "interviewed 1,500 people in each wave" in text  # the claim, recorded with no code, pasted
+    assert "34% first named a developed and strong economy" in text  # the claim, recorded with no code, pasted
     assert "The example counts 3 survey sources" in text  # the template's computed number
     uses = re.findall(r'id="kz-use-([a-z0-9_]+)"[^>]*data-tip="([^"]*)"', page)
     tips = {key: html.unescape(tip) for key, tip in uses}
-    assert "survey_designs" in tips["mu_cab_sample_size"], tips
+    assert "figure2_reasons" in tips["mu_economy_first_answers"], tips
     assert "Inputs: not recorded" not in page
     assert "survey_designs" in tips["mu_sources"], tips

@@ -308,10 +308,10 @@ def test_a_code_edit_in_a_section_reaches_the_report_that_reads_its_record(repo_
     assert _make_book(repo_copy).returncode == 0
     source = repo_copy / "src/kzopinion/chapters/cultural_values.py"  # the section's own code
     text = source.read_text(encoding="utf-8")
-    value = '"cu_pp_us_halves": (ratio, fmt.decimal(ratio))'
+    value = '"cu_single_complaints": (single, fmt.count(single))'
     assert value in text
     source.write_text(
-        text.replace(value, '"cu_pp_us_halves": (ratio * 1.5, fmt.decimal(ratio * 1.5))'), encoding="utf-8"
+        text.replace(value, '"cu_single_complaints": (single * 2, fmt.count(single * 2))'), encoding="utf-8"
     )
     result = _make_book(repo_copy)
     assert result.returncode == 0, result.stderr
@@ -319,8 +319,8 @@ def test_a_code_edit_in_a_section_reaches_the_report_that_reads_its_record(repo_
     assert "1 of 1 notebooks to execute: 99-replication-report" in result.stdout
     exported = {row["id"]: row for row in json.loads((repo_copy / "_build/html/claims.json").read_text())}
     report = (repo_copy / "_build/html/notebooks/99-replication-report.html").read_text(encoding="utf-8")
-    row = report[report.index('id="claim-cu_pp_us_halves"') :]
-    assert exported["cu_pp_us_halves"]["status"] == "differs"
+    row = report[report.index('id="claim-cu_single_complaints"') :]
+    assert exported["cu_single_complaints"]["status"] == "differs"
     assert "differs" in row[: row.index("</tr>")]
 
 

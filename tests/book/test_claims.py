@@ -258,3 +258,28 @@ def test_a_status_confirmed_against_secondary_sources_says_so(ledger):
     assert "confirmed against secondary sources:" in rows.at["ds_turning_point_year", "coverage"]
     for claim_id in ("ds_kz_territory_rank", "ds_kz_population_rank", "ds_kz_gdp_ppp_rank"):
         assert rows.at[claim_id, "status"] == "confirmed" and "secondary" not in rows.at[claim_id, "coverage"]
+
+
+def test_the_report_counts_checks_and_its_sentence_is_true_of_every_claim_it_counts(ledger, root):
+    """The summary's recomputed and confirmed counts, read from the report's record, against the ledger read
+    here with plain pandas: each counted claim rests on no copy of itself and no declared remainder, and a
+    claim declared a function of another counted claim adds no check."""
+    from kzopinion.paper import records
+
+    glued = records.glued_values(root / "notebooks/99-replication-report.ipynb")
+    declared = pd.read_csv(root / "data/coding/claim_cells.csv")
+    for status in ("recomputed", "confirmed"):
+        counted = ledger[ledger["status"] == status]
+        assert glued[f"report_{status}"] == str(len(counted))
+        for row in counted.itertuples():
+            mine = declared[(declared["claim_id"] == row.id) & declared["relation"].isin(["transcribes", "remainder"])]
+            copies = {f"{t}[{k}].{c}" for t, k, c in zip(mine["table"], mine["key"], mine["column"])}
+            assert not copies & set(row.cells), row.id
+            assert not any(cell.startswith(f"claims[{row.id}]") for cell in row.cells), row.id
+        links = declared[declared["relation"] == "function_of"]
+        linked = {a for a, b in zip(links["claim_id"], links["key"]) if {a, b} <= set(counted["id"])}
+        assert glued[f"report_{status}_checks"] == str(len(counted) - len(linked))
+    assert int(glued["report_recomputed_checks"]) < int(glued["report_recomputed"])  # complements count once
+    for identity in ("fp_mixed", "pr_opposition_suspected"):  # a sum with a remainder: not a recomputation
+        assert ledger.set_index("id").at[identity, "status"] == "transcribed"
+    assert "cu_pp_us_halves" not in set(ledger["id"])  # "virtually halves" is judged once, by the words table

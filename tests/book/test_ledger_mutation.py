@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 import re
 
+import pandas as pd
 import pytest
 
 import kzopinion.chapters
@@ -18,7 +19,7 @@ from kzopinion.data.provenance import Cell, Tables, Traced
 from kzopinion.paper import ledger as claims
 
 pytestmark = pytest.mark.slow
-CHANGES = (1.0, 100.0, -100.0, 1000.0)
+CHANGES = (1.0, 100.0, -100.0, 1000.0, 1e15, -1e15)  # the last two overturn a rank (a country far ahead)
 # every chapter that computes ledger values from the data tables, found by its PREFIX and claim_values (no registry)
 TABLE_CHAPTERS = {
     module.PREFIX: module
@@ -114,13 +115,83 @@ def test_a_planted_echo_is_caught(root):
 
     def echoing(prefix, tables):
         values = table_claims(prefix, tables)
-        printed = tables.raw("claims", "cu_pp_us_halves", "value")
-        disguise = {
-            Cell("immigration_model_results", "approve_us_leadership|predicted_probability_favour_increase", "value")
-        }
-        values["cu_pp_us_halves"] = (Traced(float(printed), disguise), "0.5")
+        printed = tables.raw("claims", "fp_condemn_share", "value")
+        disguise = {Cell("focus_group_codes", "fp_positive", "count")}
+        values["fp_condemn_share"] = (Traced(float(printed), disguise), "78%")
         return values
 
-    failures = mutation_failures("cu", root, compute=echoing)
-    assert any("cu_pp_us_halves: follows its own cell claims[cu_pp_us_halves].value" in f for f in failures)
-    assert any("cu_pp_us_halves: does not move" in f for f in failures)
+    failures = mutation_failures("fp", root, compute=echoing)
+    assert any("fp_condemn_share: follows its own cell claims[fp_condemn_share].value" in f for f in failures)
+    assert any("fp_condemn_share: does not move" in f for f in failures)
+
+
+def affine_pairs(prefix: str, root, compute=table_claims) -> set[tuple[str, str]]:
+    """Pairs of a section's values of which one is an algebraic (affine) function of the other: moving any input
+    cell by any step leaves every (a, b) on one line, as 17% = 100% - 83% does. Two shares of three categories,
+    or two counts, do not: their points leave the line. Each pair sorted."""
+    tables = Tables(root)
+    base = compute(prefix, tables)
+    cells = sorted({c for value, _ in base.values() for c in value.cells if not c.respondent_level})
+    cells = [c for c in cells if _numeric(tables, c)]
+    moved = [compute(prefix, _changed(tables, cell, step)) for cell in cells for step in CHANGES[:2]]
+    pairs = set()
+    ids = sorted(base)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            if not set(base[a][0].cells) & set(base[b][0].cells):
+                continue
+            points = {(float(base[a][0]), float(base[b][0]))} | {(float(m[a][0]), float(m[b][0])) for m in moved}
+            xs = sorted({x for x, _ in points})
+            if len(xs) < 3 or len({x for x, _ in points}) != len(points):
+                continue  # too few distinct values to tell, or b moved while a did not: no function of a
+            (x0, y0), (x1, y1) = sorted(points)[0], sorted(points)[-1]
+            slope = (y1 - y0) / (x1 - x0)
+            if all(abs(y - (y0 + slope * (x - x0))) <= 1e-9 * max(1.0, abs(y)) for x, y in points):
+                pairs.add((a, b))
+    return pairs
+
+
+def _declared_links(root) -> set[tuple[str, str]]:
+    return {
+        tuple(sorted((claim_id, other)))
+        for claim_id in data.load("claims", root)["id"]
+        for other in claims.function_of(claim_id, root)
+    }
+
+
+@pytest.mark.parametrize("prefix", sorted(TABLE_CHAPTERS))
+def test_every_claim_that_is_a_function_of_another_is_declared_so(root, prefix):
+    """Found by moving the inputs, not typed: two recomputed claims on one line (a complement, a ratio) are one
+    check, and data/coding/claim_cells.csv must say so (function_of), so the report counts them once."""
+    assert affine_pairs(prefix, root) <= _declared_links(root)
+
+
+def test_a_planted_complement_is_found_and_counted_once_when_declared(root):
+    def planted(prefix, tables):
+        values = table_claims(prefix, tables)
+        share = values["fp_positive_development_share"][0]
+        values["fp_planted_complement"] = (100 - share, "")
+        return values
+
+    found = affine_pairs("fp", root, compute=planted)
+    assert ("fp_planted_complement", "fp_positive_development_share") in found
+    assert not found <= _declared_links(root)  # undeclared: the test above would fail on it
+
+
+@pytest.mark.parametrize("prefix", sorted(TABLE_CHAPTERS))
+def test_a_planted_identity_is_never_counted_as_a_check(root, prefix, monkeypatch):
+    """The rule over every recomputed or confirmed claim: declare any one of its input cells the remainder of the
+    statement, and the value is an identity of it: transcribed, no longer a check."""
+    tables = Tables(root)
+    rows = data.load("claims", root).set_index("id", drop=False)
+    declared = claims._claim_cells(root)
+    for claim_id, (value, _) in table_claims(prefix, tables).items():
+        entry = {"value": float(value), "cells": [[c.table, c.key, c.column] for c in value.cells]}
+        if claims.status_of(rows.loc[claim_id], entry, root) not in ("recomputed", "confirmed"):
+            continue
+        cell = sorted(value.cells)[0]
+        remainder = {"claim_id": claim_id, "table": cell.table, "key": cell.key, "column": cell.column}
+        planted = pd.concat([declared, pd.DataFrame([{**remainder, "relation": "remainder", "rationale": "x"}])])
+        monkeypatch.setattr(claims, "_claim_cells", lambda _root, planted=planted: planted)
+        assert claims.status_of(rows.loc[claim_id], entry, root) == "transcribed", claim_id
+        monkeypatch.setattr(claims, "_claim_cells", lambda _root: declared)

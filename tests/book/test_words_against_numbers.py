@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kzopinion import data
@@ -68,7 +70,22 @@ def test_every_reference_back_is_coded(root, article):
 def test_every_summary_is_evaluated(root, words):
     coded = data.load("verbal_summaries", root)
     assert set(words["id"]) == set(coded.loc[coded["summary"], "id"])
-    assert set(words["result"]) == set(replication_report.RESULTS)
+    assert set(words["result"]) <= set(replication_report.RESULTS)
+    assert {"consistent", "questionable", "inconsistent"} <= set(words["result"])
+
+
+def test_a_summary_whose_verdict_changes_within_the_rounding_is_borderline(root):
+    """'virtually halves' (within a tenth of one half): the printed .09 against .17 holds across their rounding
+    (0.486 to 0.576); with .10 against .17 the ratio, 0.59, holds as printed but not at the top of its range."""
+    from kzopinion.data.provenance import Cell
+
+    tables = Tables(root)
+    by_id = replication_report.word_checks(tables).set_index("id")
+    assert by_id.at["ws_virtually_halves", "result"] == "consistent"
+    assert "(0.486 to 0.576 within their rounding)" in by_id.at["ws_virtually_halves", "numbers"]
+    key = "approve_us_leadership|predicted_probability_favour_decrease"
+    nearer = tables.replaced(Cell("immigration_model_results", key, "value"), 0.10)
+    assert replication_report.word_checks(nearer).set_index("id").at["ws_virtually_halves", "result"] == "borderline"
 
 
 def test_the_three_named_examples(words):
@@ -103,3 +120,12 @@ def test_no_summary_shows_a_share_over_a_hundred_percent(words):
     assert shares and [s for s in shares if s[1] > 100] == []
     by_id = words.set_index("id")
     assert "a ratio of" in by_id.loc["ws_most_frequent_hollow", "numbers"]  # two counts compared, not a share
+
+
+def test_every_threshold_shows_its_rule_in_words(words):
+    """What the reader sees in the Threshold column: the rationale and, where numbers are given, the rule
+    ("(<= 0.05)"), never an object's repr."""
+    for row in words.itertuples():
+        assert "<function" not in row.threshold and " at 0x" not in row.threshold, row.id
+        if row.numbers != "none given":
+            assert re.search(r"\((?:<=|>=|<|>|~) [\d.]+\)$", row.threshold), (row.id, row.threshold)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 from fixtures import edit, edit_table
 
@@ -476,3 +477,34 @@ def test_secondary_sources_are_named_by_the_rows_a_value_rests_on(root):
     assert len(secondary_sources([approval(2008), approval(2010)], root)) == 2  # a press summary too
     assert secondary_sources([Cell("wdi_central_asia", "SP.POP.TOTL|2019|KAZ", "value")], root) == []
     assert secondary_sources([Cell("survey_designs", "cab", "n_per_wave")], root) == []  # a table without sources
+
+
+def test_every_claim_restated_by_another_row_is_refused_naming_it(root):
+    """The rule over every row of the claims table: a copy of it under a new id, with its quote shortened or
+    lengthened (one within the other), is refused naming the original; the table as committed passes."""
+    from kzopinion.data.package import TABLE_CHECKS
+
+    one_row_per_statement = TABLE_CHECKS["one_row_per_statement"]
+    claims = data.load("claims", root)
+    one_row_per_statement(claims, "claims.csv", root)
+    for row in claims.itertuples(index=False):
+        words = str(row.quote).split()
+        for quote in (" ".join(words[1:]) or row.quote, f"{row.quote} and more words"):
+            copy = {**row._asdict(), "id": "mu_restated", "quote": quote}
+            restated = pd.concat([claims, pd.DataFrame([copy])], ignore_index=True)
+            with pytest.raises(data.DataValidationError, match=rf"claim 'mu_restated' restates claim '{row.id}'"):
+                one_row_per_statement(restated, "claims.csv", root)
+
+
+def test_a_section_that_restates_a_claim_is_refused_by_make_data(repo_copy):
+    path = repo_copy / "data/published/claims.csv"
+    with path.open("a", encoding="utf-8") as handle:  # the CAB sample size again, as a new section might add it
+        handle.write(
+            'mu_cab_sample_size,Data sources,CAB sample size per wave,"1,500",1500,respondents,0,published,'
+            'survey_designs,cab,n_per_wave,cell,,,,count,,"a sample size of 1,500"\n'
+        )
+    data.rehash(["claims"], repo_copy)
+    with pytest.raises(data.DataValidationError) as refusal:
+        data.validate_all(repo_copy)
+    assert "claim 'mu_cab_sample_size' restates claim 'ds_cab_n'" in str(refusal.value)
+    assert "record 'ds_cab_n' in the new section instead" in str(refusal.value)

@@ -135,7 +135,6 @@ def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
     from kzopinion import formatting as fmt
 
     single = max((tables.cell("focus_group_codes", code, "count") for code in SINGLE_COMPLAINTS), key=float)
-    increase = tables.cell(RESULTS, "approve_us_leadership|predicted_probability_favour_increase", "value")
-    decrease = tables.cell(RESULTS, "approve_us_leadership|predicted_probability_favour_decrease", "value")
-    ratio = decrease / increase
-    return {"cu_single_complaints": (single, fmt.count(single)), "cu_pp_us_halves": (ratio, fmt.decimal(ratio))}
+    # ("virtually halves", the ratio of the two printed probabilities, is judged once, with their rounding, by the
+    # words-against-numbers table: ws_virtually_halves in data/coding/verbal_summaries.csv)
+    return {"cu_single_complaints": (single, fmt.count(single))}

@@ -6,7 +6,8 @@ totals against their parts, nested counts against their parents, shares against 
 counts, tables against 100%, p-values against the direction and size of effects, margins of
 error against sample sizes, and words such as "overwhelming majority" against the counts they
 describe. A check is *consistent*, *inconsistent*, or *questionable* when the printed
-rounding or an uncounted category leaves it open.
+rounding or an uncounted category leaves it open; a verbal summary whose verdict changes within the
+rounding of the numbers it summarises is *borderline*.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from kzopinion import formatting as fmt
 from kzopinion.analysis import survey
 from kzopinion.data.provenance import Tables, Traced, total
 
-RESULTS = ("consistent", "questionable", "inconsistent")
+RESULTS = ("consistent", "borderline", "questionable", "inconsistent")
 OVERWHELMING = 0.75  # how this book reads "overwhelming majority": at least three in four
 
 
@@ -311,6 +312,38 @@ def cells_value(tables: Tables, expression: str) -> Traced:
     return total(cells)
 
 
+def half_unit(tables: Tables, name: str, key: str, column: str) -> float:
+    """Half a unit of the last digit a rounded cell is printed with (a number, or a percentage): the most its
+    printed value can lie from the true one. Zero for an exact count (an integer that is no percentage); a claim's
+    value may lie its own tolerance from it (half a unit of its last digit, zero for a rank or count)."""
+    if name == "claims":
+        return float(tables.raw("claims", key, "tolerance"))
+    field = next(f for f in data.resource(name, tables.root)["schema"]["fields"] if f["name"] == column)
+    if field["type"] == "integer" and field.get("unit") != "percent":
+        return 0.0
+    text = _printed_cells(tables, name)[key, column]
+    decimals = len(text.partition(".")[2])
+    return 0.5 * 10.0**-decimals
+
+
+def _printed_cells(tables: Tables, name: str) -> dict[tuple[str, str], str]:
+    """Every cell of a table as its file prints it, by (row key, column)."""
+    path = tables.root / "data" / data.resource(name, tables.root)["path"]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    keys = tables.keys(name, frame)
+    return {(key, column): frame.at[i, column] for i, key in keys.items() for column in frame.columns}
+
+
+def rounding_range(tables: Tables, expression: str) -> tuple[float, float]:
+    """The lowest and highest true value the cells summed in ``expression`` allow, given their printed rounding."""
+    low = high = 0.0
+    for term in expression.split(" + "):
+        name, key, column = _CELL.match(term).groups()
+        value, slack = float(tables.cell(name, key, column)), half_unit(tables, name, key, column)
+        low, high = low + value - slack, high + value + slack
+    return low, high
+
+
 def _as_printed(tables: Tables, number: Traced) -> str:
     """A number as the article prints it when it is one claim's value ('83%', '44th'), plain otherwise."""
     if len(number.cells) == 1:
@@ -355,18 +388,29 @@ def word_checks(tables: Tables) -> pd.DataFrame:
         has_base = isinstance(row.denominator, str) and row.denominator != ""
         denominator = cells_value(tables, row.denominator) if has_base else None
         value = float(numerator) / float(denominator) if denominator is not None else float(numerator)
+        low, high = rounding_range(tables, row.numerator)
+        if denominator is not None:
+            bottom, top = rounding_range(tables, row.denominator)
+            low, high = low / top, high / bottom if bottom > 0 else math.inf
         shown = [_as_printed(tables, n) for n in (numerator, denominator) if n is not None]
         if _is_share(row):
             numbers = f"{fmt.count_of(numerator, denominator)} = {fmt.percent(value)}"
         elif denominator is not None:
             numbers = f"{shown[0]} against {shown[1]}: a ratio of {fmt.decimal(value)}"
+            if high > low:
+                numbers += f" ({fmt.decimal(low, 3)} to {fmt.decimal(high, 3)} within their rounding)"
         else:
             numbers = shown[0]
         tolerance = float(row.tolerance) if pd.notna(row.tolerance) else 0.0
-        holds = RULES[row.rule](value, float(row.threshold), tolerance)
+        satisfies = RULES[row.rule]
+        # every rule is monotone, or an interval (~), in the value: its verdict over the range is that of its ends
+        verdicts = {satisfies(v, float(row.threshold), tolerance) for v in (value, low, high)}
+        holds = satisfies(value, float(row.threshold), tolerance)
         uncounted = isinstance(row.uncounted, str) and row.uncounted != ""
         result = (
-            ("questionable" if uncounted else "inconsistent")
+            "borderline"
+            if len(verdicts) > 1
+            else ("questionable" if uncounted else "inconsistent")
             if not holds
             else ("consistent" if units_match else "questionable")
         )

@@ -567,9 +567,28 @@ def _check_cell_references(frame: pd.DataFrame, file: str, root: Path) -> None:
             )
 
 
+def _check_one_row_per_statement(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """No claim is counted twice: a row whose printed value and location (its section, and a ``quote`` of the
+    article's words that holds or lies within another row's) match an earlier row restates that claim."""
+    seen: list[tuple[int, str, str, str, str]] = []
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        quote = " ".join(str(row.quote).split()).lower()
+        printed = " ".join(str(row.printed).split())
+        for number, claim_id, section, earlier_printed, earlier in seen:
+            if (section, earlier_printed) == (row.section, printed) and (quote in earlier or earlier in quote):
+                raise DataValidationError(
+                    f"{file}, row {row_number} (line {row_number + 1}): claim '{row.id}' restates claim "
+                    f"'{claim_id}' (row {number}): the same section, printed value '{printed}' and words of the "
+                    f"article ('{row.quote}'). A claim is counted once: record '{claim_id}' in the new section "
+                    "instead of adding a row, and delete this one."
+                )
+        seen.append((row_number, row.id, row.section, printed, quote))
+
+
 TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str, Path], None]] = {
     "focus_group_nesting": _check_focus_group_nesting,
     "cell_references": _check_cell_references,
+    "one_row_per_statement": _check_one_row_per_statement,
 }
 
 

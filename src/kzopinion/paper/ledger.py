@@ -19,7 +19,9 @@ The status of a claim is derived from that provenance, never typed, and the rule
 
 - ``transcribed``: the value touches a cell that transcribes the statement itself: its own row
   of the claims table (any column), its bound cell (``table``/``key``/``column``), or a cell
-  that ``data/coding/claim_cells.csv`` declares as transcribing it; agreeing only confirms the copy;
+  that ``data/coding/claim_cells.csv`` declares as transcribing it; agreeing only confirms the copy.
+  So does a sum with a part the article defines as the remainder of the statement (``remainder`` in
+  that table: "the other four" of seven): the sum is an identity, and no error in the statement could show;
 - ``recomputed``: derived from *other* cells of the article's tables (parts of a total,
   counts of a share, the cells of a figure), so an error in the statement would show;
 - ``confirmed``: derived from an independent source (an external aggregate, or registered
@@ -80,7 +82,7 @@ def _claim(claim_id: str, root: Path) -> pd.Series | None:
 
 
 CLAIMS, CLAIM_CELLS = "claims", "claim_cells"
-TRANSCRIBES, REMAINDER = "transcribes", "remainder"
+TRANSCRIBES, REMAINDER, FUNCTION_OF = "transcribes", "remainder", "function_of"
 
 
 @cache
@@ -105,6 +107,36 @@ def _bound_cells(claim: pd.Series | dict) -> frozenset[Cell]:
     if not all(isinstance(v, str) and v for v in (table, key, column)):
         return frozenset()
     return frozenset(Cell(table, k, column) for k in key.split(";"))
+
+
+def function_of(claim_id: str, root: Path | None = None) -> list[str]:
+    """The claims whose value ``claim_id`` is declared an algebraic function of (``function_of`` in
+    ``data/coding/claim_cells.csv``: a complement, a ratio of two claims): with them it is one check."""
+    return sorted(c.key for c in declared_cells(claim_id, FUNCTION_OF, root) if c.table == CLAIMS)
+
+
+def checks(ledger: pd.DataFrame, root: Path | None = None) -> pd.Series:
+    """For each claim, the check it belongs to: the first id of the group of claims linked by ``function_of``
+    (a claim linked to none is a check of its own). Evidence is counted by checks, not by claims."""
+    group = {claim_id: claim_id for claim_id in ledger["id"]}
+
+    def top(claim_id: str) -> str:
+        while group[claim_id] != claim_id:
+            claim_id = group[claim_id]
+        return claim_id
+
+    for claim_id in ledger["id"]:
+        for other in function_of(claim_id, root):
+            if other in group:
+                first, second = sorted((top(claim_id), top(other)))
+                group[second] = first
+    return pd.Series([top(i) for i in ledger["id"]], index=ledger.index, name="check")
+
+
+def check_counts(ledger: pd.DataFrame, root: Path | None = None) -> dict[str, int]:
+    """Number of independent checks per status (claims linked by ``function_of`` count once), every status present."""
+    found = ledger.assign(check=checks(ledger, root)).drop_duplicates(["check", "status"])["status"].value_counts()
+    return {status: int(found.get(status, 0)) for status in STATUSES}
 
 
 def own_cells(claim: pd.Series | dict, root: Path | None = None) -> frozenset[Cell]:
@@ -280,6 +312,8 @@ def provenance_of(claim: pd.Series | dict, cells: Iterable[Cell], root: Path | N
         return "simulated"
     if any(transcribes(claim, c, root) for c in cells):
         return "transcribed"
+    if cells & declared_cells(str(claim["id"]), REMAINDER, root):
+        return "transcribed"  # a part defined as what the statement leaves over: the sum is an identity of it
     if tiers & {"external", "microdata"}:
         return "confirmed"
     return "recomputed"
@@ -432,7 +466,10 @@ def qualifiers(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Pa
     if covered:
         out.append(covered)
     if set(cells) & declared_cells(str(claim["id"]), REMAINDER, root):
-        out.append("a part is the remainder of the whole: only a subtraction slip could show")
+        out.append("a part is the remainder of the whole: the sum is an identity, not a check")
+    linked = function_of(str(claim["id"]), root)
+    if linked:
+        out.append(f"a function of {', '.join(linked)}: one check with it, counted once")
     secondary = secondary_sources(cells, root)
     if secondary and status_of(claim, entry, root) == "confirmed":
         out.append(f"confirmed against secondary sources: {'; '.join(secondary)}")
@@ -528,6 +565,7 @@ def export(root: Path, target: Path) -> list[Path]:
         "cells",
         "inputs",
         "note",
+        "quote",
     ]
     ledger = ledger[columns].rename(columns={"value": "article_value"})
     target.mkdir(parents=True, exist_ok=True)
