@@ -313,10 +313,22 @@ def test_a_code_edit_in_a_section_reaches_the_report_that_reads_its_record(repo_
     source.write_text(
         text.replace(value, '"cu_single_complaints": (single * 2, fmt.count(single * 2))'), encoding="utf-8"
     )
+    asked = _make_book(repo_copy)  # the value now differs from the article, and no reason is written for it
+    assert asked.returncode != 0
+    assert "1 of 5 notebooks to execute: 03-cultural-values" in asked.stdout  # of the sections
+    assert "1 of 1 notebooks to execute: 99-replication-report" in asked.stdout
+    assert (
+        "data/published/claims.csv, row 'cu_single_complaints': the book's value is 2 where the article prints "
+        "a single complaint (x5), and no reason is written for it" in asked.stdout + asked.stderr
+    ), asked.stdout[-3000:] + asked.stderr[-3000:]
+    fixtures.edit_table(
+        repo_copy,
+        "claims",
+        'each transcribed from the same sentence.",a single complaint was raised,',
+        'each transcribed from the same sentence; here doubled.",a single complaint was raised,2',
+    )
     result = _make_book(repo_copy)
     assert result.returncode == 0, result.stderr
-    assert "1 of 5 notebooks to execute: 03-cultural-values" in result.stdout  # of the sections
-    assert "1 of 1 notebooks to execute: 99-replication-report" in result.stdout
     exported = {row["id"]: row for row in json.loads((repo_copy / "_build/html/claims.json").read_text())}
     report = (repo_copy / "_build/html/notebooks/99-replication-report.html").read_text(encoding="utf-8")
     row = report[report.index('id="claim-cu_single_complaints"') :]

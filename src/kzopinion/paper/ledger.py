@@ -532,6 +532,9 @@ def table(root: Path | None = None) -> pd.DataFrame:
     ]
     out["status"] = status
     out["coverage"] = ["; ".join(qualifiers(c, by_id.get(c["id"]), root)) for _, c in claims.iterrows()]
+    unexplained = unexplained_differences(out)
+    if unexplained:
+        raise ValueError("a difference from the article needs its own reason: " + "; ".join(unexplained) + ".")
     return out
 
 
@@ -602,9 +605,23 @@ def summary(ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 def unexplained_differences(ledger: pd.DataFrame) -> list[str]:
-    """Claims that differ from the article without a note saying why, as readable lines."""
-    return [
-        f"{r.id}: article {r.printed}, book {r.book_text}"
-        for r in ledger.itertuples()
-        if r.status == "differs" and not isinstance(r.note, str)
-    ]
+    """Claims computed from the data package that differ from the article without a reason written for the
+    book's present value (``note``, with that value in ``explains``), each as a sentence saying what to do.
+
+    A reason explains one value: when the book's value of a differing claim changes, or a claim starts to differ,
+    the old reason does not count. (A value from registered respondent-level data is the microdata edition's
+    finding, shown as it is.)"""
+    out = []
+    for r in ledger.itertuples():
+        if r.status != "differs" or "microdata" in str(r.tier):
+            continue
+        explains = r.explains.strip() if isinstance(r.explains, str) else ""
+        if isinstance(r.note, str) and r.note.strip() and explains == r.book_text:
+            continue
+        written = f"the note's reason was written for {explains}" if explains else "no reason is written for it"
+        out.append(
+            f"data/published/claims.csv, row '{r.id}': the book's value is {r.book_text} where the article prints "
+            f"{r.printed}, and {written}. Say in 'note' why the book's value differs, put {r.book_text} in "
+            "'explains', then run make rehash TABLE=claims"
+        )
+    return out
