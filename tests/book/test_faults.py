@@ -607,12 +607,12 @@ def _microdata_state(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(base)): p.read_bytes() for p in base.rglob("*") if p.is_file()} if base.exists() else {}
 
 
-def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_copy, tmp_path, monkeypatch):
+def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_copy, tmp_path):
     import zipfile
 
     import fixtures
 
-    from kzopinion.data import readers, register, registry
+    from kzopinion.data import register, registry
 
     folder = tmp_path / "dl"
     folder.mkdir()
@@ -620,9 +620,8 @@ def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:  # a small download, a huge sheet
         archive.writestr("xl/worksheets/sheet1.xml", b"<row>" + b" " * (3 * 2**20) + b"</row>")
     assert path.stat().st_size < 50_000
-    monkeypatch.setattr(readers, "MAX_MEMBER_MB", 1)  # the same rule as at 200 MB, with a small file
-    with pytest.raises(registry.MicrodataError) as raised:
-        register.register_cab(folder, repo_copy)
+    with pytest.raises(registry.MicrodataError) as raised:  # the same rule as at 200 MB, with a small file
+        register.register_cab(folder, repo_copy, max_member_mb=1)
     # the user's file is named (not the staging copy), with the limit, and nothing is registered
     assert str(raised.value).startswith(f"{path}: its sheets expand to 3 MB, more than the cap of 1 MB")
     assert ".cab-staging" not in str(raised.value) and _microdata_state(repo_copy) == {}
