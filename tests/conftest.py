@@ -49,6 +49,24 @@ def site(root: Path) -> Path:
     return build.build_html(root, strict=True, full=True)  # from scratch; raises with the warnings if any
 
 
+ARTICLE_TEXT = "KZOPINION_ARTICLE_TEXT"
+
+
+@pytest.fixture(scope="session")
+def article_text() -> str:
+    """The article's extracted text, which the project does not distribute: tests that read it run only when the
+    setting KZOPINION_ARTICLE_TEXT names the file (CONTRIBUTING.md, "Checking against the article's text")."""
+    import os
+
+    named = os.environ.get(ARTICLE_TEXT, "")
+    if not named:
+        pytest.skip(f"reads the article's text: run with {ARTICLE_TEXT}=/path/to/article.txt (the text of the PDF)")
+    path = Path(named).expanduser()
+    if not path.is_file():
+        pytest.fail(f"{ARTICLE_TEXT} names {path}, which is not a file: name the article's extracted text")
+    return path.read_text(encoding="utf-8")
+
+
 @pytest.fixture()
 def repo_copy(tmp_path: Path) -> Path:
     return copy_repository(tmp_path / "repo")

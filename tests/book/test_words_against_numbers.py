@@ -12,13 +12,19 @@ from kzopinion.data.provenance import Tables
 
 
 @pytest.fixture(scope="module")
-def article(root):
-    path = root.parent / "shared" / "paper" / "article.txt"
-    if not path.is_file():
-        pytest.skip(f"the article's text is not at {path}: the vocabulary search needs it")
-    lines = path.read_text(encoding="utf-8").split("\n")
+def article(article_text):
+    """The article's lines up to its closing declarations (its body and notes)."""
+    lines = article_text.split("\n")
     end = next(i for i, line in enumerate(lines) if line.strip() == "Declaration of conflicting interests")
     return lines[:end]
+
+
+def test_every_claim_quotes_the_article_word_for_word(root, article_text):
+    """Each claims row's location: its quote stands in the article as written (whitespace aside)."""
+    text = " ".join(article_text.split())
+    claims = data.load("claims", root)
+    missing = [f"{r.id}: '{r.quote}'" for r in claims.itertuples() if " ".join(str(r.quote).split()) not in text]
+    assert not missing, f"data/published/claims.csv, column 'quote': not in the article's text: {missing}"
 
 
 @pytest.fixture(scope="module")
