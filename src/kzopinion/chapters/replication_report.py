@@ -23,7 +23,7 @@ from kzopinion import formatting as fmt
 from kzopinion.analysis import survey
 from kzopinion.data.provenance import Tables, Traced, total
 
-RESULTS = ("consistent", "borderline", "questionable", "inconsistent")
+RESULTS = ("consistent", "borderline", "depends on the reading", "questionable", "inconsistent", "unquantified")
 OVERWHELMING = 0.75  # how this book reads "overwhelming majority": at least three in four
 
 
@@ -358,14 +358,55 @@ def _is_share(row) -> bool:
     return isinstance(row.denominator, str) and row.denominator != "" and float(row.threshold) < 1 and row.rule != "~"
 
 
+def _reading(tables: Tables, row, numerator_expression: str, denominator_expression: str) -> tuple[str, str]:
+    """(numbers as the reader sees them, result) of one summary under one reading of its base."""
+    numerator = cells_value(tables, numerator_expression)
+    denominator = cells_value(tables, denominator_expression) if denominator_expression else None
+    value = float(numerator) / float(denominator) if denominator is not None else float(numerator)
+    low, high = rounding_range(tables, numerator_expression)
+    if denominator is not None:
+        bottom, top = rounding_range(tables, denominator_expression)
+        low, high = low / top, high / bottom if bottom > 0 else math.inf
+    shown = [_as_printed(tables, n) for n in (numerator, denominator) if n is not None]
+    if _is_share(row):
+        numbers = f"{fmt.count_of(numerator, denominator)} = {fmt.percent(value)}"
+    elif denominator is not None:
+        numbers = f"{shown[0]} against {shown[1]}: a ratio of {fmt.decimal(value)}"
+        if high > low:
+            numbers += f" ({fmt.decimal(low, 3)} to {fmt.decimal(high, 3)} within their rounding)"
+    else:
+        numbers = shown[0]
+    tolerance = float(row.tolerance) if pd.notna(row.tolerance) else 0.0
+    satisfies = RULES[row.rule]
+    # every rule is monotone, or an interval (~), in the value: its verdict over the range is that of its ends
+    verdicts = {satisfies(v, float(row.threshold), tolerance) for v in (value, low, high)}
+    holds = satisfies(value, float(row.threshold), tolerance)
+    uncounted = isinstance(row.uncounted, str) and row.uncounted != ""
+    if len(verdicts) > 1:
+        return numbers, "borderline"
+    if not holds:
+        return numbers, "questionable" if uncounted else "inconsistent"
+    return numbers, "consistent" if row.unit_words == row.unit_numbers else "questionable"
+
+
+def other_readings(row) -> list[tuple[str, str]]:
+    """``(label, denominator)`` of each other defensible base the row declares (``other_readings``:
+    ``label=table[key].column + ...`` entries joined by ``; ``)."""
+    declared = row.other_readings if isinstance(row.other_readings, str) else ""
+    return [tuple(part.strip() for part in entry.split("=", 1)) for entry in declared.split(";") if entry.strip()]
+
+
 def word_checks(tables: Tables) -> pd.DataFrame:
     """Every verbal summary of counts in the article against the numbers it summarises, one row each.
 
-    Columns: id, line, words, numbers (the counts or shares, glued from the cells), threshold (the rule with
-    its rationale), units (of the words and of the numbers), result and note. A summary holds when its
-    numbers satisfy the quantifier's threshold; it is *inconsistent* when they do not, *questionable* when
-    they do but the words speak of another unit (people for shares of reasons), when a category the text
-    does not count could close the gap, or when the article gives no number for it.
+    Columns: id, line, words, quantifier, numbers (the counts or shares under the row's own reading, glued from the
+    cells), readings (the verdict under each other defensible base the row declares), threshold (the rule with
+    its rationale), units (of the words and of the numbers), result and note. Under one reading a summary is
+    *consistent* when its numbers satisfy the quantifier's threshold, *inconsistent* when they do not,
+    *borderline* when the verdict changes within the printed rounding, *questionable* when it holds but the words
+    speak of another unit (people for shares of reasons) or fails only for want of a category the text does not
+    count. The result is that verdict when every reading gives it, *depends on the reading* when they differ, and
+    *unquantified* when the article gives no number for the words.
     """
     rows = []
     for row in tables[SUMMARIES].itertuples(index=False):
@@ -378,53 +419,37 @@ def word_checks(tables: Tables) -> pd.DataFrame:
             "id": row.id,
             "line": int(row.line),
             "words": f"“{row.words}”",
+            "quantifier": str(row.quantifier).strip().lower(),
             "threshold": row.threshold_rationale,
             "units": units,
+            "readings": "",
         }
         if not isinstance(row.numerator, str) or not row.numerator:
-            rows.append({**base, "numbers": "none given", "result": "questionable", "note": row.note})
+            rows.append({**base, "numbers": "none given", "result": "unquantified", "note": row.note})
             continue
-        numerator = cells_value(tables, row.numerator)
-        has_base = isinstance(row.denominator, str) and row.denominator != ""
-        denominator = cells_value(tables, row.denominator) if has_base else None
-        value = float(numerator) / float(denominator) if denominator is not None else float(numerator)
-        low, high = rounding_range(tables, row.numerator)
-        if denominator is not None:
-            bottom, top = rounding_range(tables, row.denominator)
-            low, high = low / top, high / bottom if bottom > 0 else math.inf
-        shown = [_as_printed(tables, n) for n in (numerator, denominator) if n is not None]
-        if _is_share(row):
-            numbers = f"{fmt.count_of(numerator, denominator)} = {fmt.percent(value)}"
-        elif denominator is not None:
-            numbers = f"{shown[0]} against {shown[1]}: a ratio of {fmt.decimal(value)}"
-            if high > low:
-                numbers += f" ({fmt.decimal(low, 3)} to {fmt.decimal(high, 3)} within their rounding)"
-        else:
-            numbers = shown[0]
-        tolerance = float(row.tolerance) if pd.notna(row.tolerance) else 0.0
-        satisfies = RULES[row.rule]
-        # every rule is monotone, or an interval (~), in the value: its verdict over the range is that of its ends
-        verdicts = {satisfies(v, float(row.threshold), tolerance) for v in (value, low, high)}
-        holds = satisfies(value, float(row.threshold), tolerance)
+        own = row.denominator if isinstance(row.denominator, str) else ""
+        numbers, result = _reading(tables, row, row.numerator, own)
+        results = {result}
+        readings = []
+        for label, denominator in other_readings(row):
+            shown, verdict = _reading(tables, row, row.numerator, denominator)
+            results.add(verdict)
+            readings.append(f"{label}: {shown}, {verdict}")
         uncounted = isinstance(row.uncounted, str) and row.uncounted != ""
-        result = (
-            "borderline"
-            if len(verdicts) > 1
-            else ("questionable" if uncounted else "inconsistent")
-            if not holds
-            else ("consistent" if units_match else "questionable")
-        )
         notes = [n for n in (row.uncounted if uncounted else "", row.note if isinstance(row.note, str) else "") if n]
+        label = row.reading if isinstance(row.reading, str) and row.reading else ""
         rows.append(
             {
                 **base,
-                "numbers": numbers,
+                "numbers": f"{label}: {numbers}" if label and readings else numbers,
+                "readings": "; ".join(readings),
                 "threshold": f"{row.threshold_rationale} ({rule})",
-                "result": result,
+                "result": result if len(results) == 1 else "depends on the reading",
                 "note": "; ".join(notes),
             }
         )
-    return pd.DataFrame(rows, columns=["id", "line", "words", "numbers", "threshold", "units", "result", "note"])
+    columns = ["id", "line", "words", "quantifier", "numbers", "readings", "threshold", "units", "result", "note"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def cross_reference_checks(tables: Tables) -> list[dict]:
@@ -484,7 +509,26 @@ def impossible_value_checks(
     return rows
 
 
+def findings(words: pd.DataFrame) -> pd.DataFrame:
+    """One row per finding: a phrase the article repeats (the same quantifier over the same numbers) is one."""
+    return words.drop_duplicates(["quantifier", "numbers", "readings"])
+
+
+def words_summary(words: pd.DataFrame) -> str:
+    """The words-against-numbers verdicts in one clause, counted by findings and headlined only where every
+    reading agrees (a verdict that depends on the reading is said so)."""
+    verdicts = word_verdicts(words)
+    return (
+        f"of its {fmt.count(len(words))} verbal summaries of counts ({fmt.count(len(findings(words)))} findings, a "
+        f"repeated phrase counted once), {fmt.count(verdicts['consistent'])} are consistent with the numbers they "
+        f"summarise under every reading of their base, {fmt.count(verdicts['inconsistent'])} inconsistent under "
+        f"every reading, {fmt.count(verdicts['depends on the reading'])} depend on the reading, "
+        f"{fmt.count(verdicts['borderline'])} are borderline within the printed rounding, "
+        f"{fmt.count(verdicts['questionable'])} questionable and {fmt.count(verdicts['unquantified'])} unquantified"
+    )
+
+
 def word_verdicts(words: pd.DataFrame) -> dict[str, int]:
-    """How many verbal summaries are consistent, questionable and inconsistent."""
-    found = words["result"].value_counts()
+    """How many findings (:func:`findings`) have each result, every result present."""
+    found = findings(words)["result"].value_counts()
     return {result: int(found.get(result, 0)) for result in RESULTS}

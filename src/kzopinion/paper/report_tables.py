@@ -172,15 +172,14 @@ def estimates_table(estimates: dict, term_label: str) -> pd.DataFrame:
 
 
 def words_html(words: pd.DataFrame) -> str:
-    """The article's verbal summaries against their numbers: line, words, numbers, threshold, units, result, note."""
-    head = "".join(
-        f"<th>{h}</th>" for h in ["Line", "The article's words", "Its numbers", "Threshold", "Units", "Result", "Note"]
-    )
+    """The article's verbal summaries against their numbers: line, words, numbers (under each reading of the base),
+    threshold, units, result, note."""
+    columns = ["Line", "The article's words", "Its numbers", "Other readings", "Threshold", "Units", "Result", "Note"]
+    head = "".join(f"<th>{h}</th>" for h in columns)
     body = "".join(
-        f'<tr id="words-{_cell(r.id)}" class="words-{_cell(r.result)}">'
-        f"<td>{_cell(r.line)}</td><td>{_cell(r.words)}</td>"
-        f"<td>{_cell(r.numbers)}</td><td>{_cell(r.threshold)}</td><td>{_cell(r.units)}</td><td>{_cell(r.result)}</td>"
-        f"<td>{_cell(r.note)}</td></tr>"
+        f'<tr id="words-{_cell(r.id)}" class="words-{_cell(r.result.replace(" ", "-"))}">'
+        f"<td>{_cell(r.line)}</td><td>{_cell(r.words)}</td><td>{_cell(r.numbers)}</td><td>{_cell(r.readings)}</td>"
+        f"<td>{_cell(r.threshold)}</td><td>{_cell(r.units)}</td><td>{_cell(r.result)}</td><td>{_cell(r.note)}</td></tr>"
         for r in words.itertuples(index=False)
     )
     return f'<table class="table words-against-numbers"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
