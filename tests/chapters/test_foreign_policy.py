@@ -52,3 +52,17 @@ def test_focus_group_intervals_state_their_base():
     table = focus_groups.counts_with_intervals(data.load("focus_group_codes"), ["fp_negative", "free_political"])
     assert table["label"].tolist() == ["38 of 93", "8 of 22"]
     assert (table["low"] <= table["share"]).all() and (table["share"] <= table["high"]).all()
+
+
+def test_the_conduct_chart_draws_the_views_with_the_base_the_prose_gives():
+    """38 of the 49 who discussed US conduct abroad condemned it: the chart draws 38 of 49, not 38 of 93, and the
+    grievances of all participants sit in a panel of their own."""
+    from kzopinion.chapters import foreign_policy
+    from kzopinion.data.provenance import Tables
+
+    conduct = foreign_policy.conduct_counts(Tables(), 0.95).set_index("code")
+    discussed = conduct.loc[list(foreign_policy.CONDUCT_VIEWS)]
+    assert discussed["label"].tolist() == ["38 of 49", "7 of 49", "4 of 49"]
+    assert set(discussed["group"]) == {"Of the 49 who discussed US conduct abroad"}
+    grievances = conduct.loc[list(foreign_policy.CONDUCT_GRIEVANCES)]
+    assert set(grievances["base"]) == {93} and set(grievances["group"]) == {"Of all participants"}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from kzopinion import formatting as fmt
+
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 POWER_COLOURS = {"United States": "#0072B2", "China": "#D55E00", "Russia": "#009E73"}
@@ -172,11 +174,19 @@ def status_by_section(summary: pd.DataFrame) -> alt.Chart:
     )
 
 
-def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart:
-    """Dots for each count's share of its base, with Wilson interval bars; labels name the base."""
+def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart | alt.FacetChart:
+    """Dots for each count's share of its base, with Wilson interval bars; labels name the base.
+
+    Rows of different bases are never drawn on one axis unmarked: each base gets a panel of its own, headed
+    by the table's ``group`` column when it has one ("Of the 49 who discussed it"), else by the base.
+    """
     enable_theme()
+    table = table.copy()
+    if "group" not in table:
+        table["group"] = [f"Of {fmt.count(b)} participants" for b in table["base"]]
+    groups = list(dict.fromkeys(table["group"]))
     order = table["description"].tolist()
-    base = alt.Chart(table).encode(y=alt.Y("description:N", title=None, sort=order, axis=alt.Axis(labelLimit=290)))
+    base = alt.Chart().encode(y=alt.Y("description:N", title=None, sort=order, axis=alt.Axis(labelLimit=290)))
     bars = base.mark_rule(strokeWidth=2, color="#0072B2").encode(
         x=alt.X("low:Q", title=title_x, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q"
     )
@@ -191,11 +201,24 @@ def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart:
         ],
     )
     text = base.mark_text(align="left", dx=8, color="#333333").encode(x="high:Q", text="label:N")
-    return alt.layer(bars, dots, text).properties(
-        width=260,
-        height=alt.Step(26),
-        description="Dot plot of focus-group counts as shares of their bases with 95% Wilson intervals: "
-        + "; ".join(f"{d}: {lab}" for d, lab in zip(table["description"], table["label"])),
+    layered = alt.layer(bars, dots, text, data=table).properties(width=260, height=alt.Step(26))
+    description = "Dot plot of focus-group counts as shares of their bases with 95% Wilson intervals: " + "; ".join(
+        f"{g}: " + ", ".join(f"{d} {lab}" for d, lab in zip(rows["description"], rows["label"]))
+        for g, rows in table.groupby("group", sort=False)
+    )
+    if len(groups) == 1:
+        return layered.properties(description=f"{groups[0]}. {description}")
+    return (
+        layered.facet(
+            row=alt.Row(
+                "group:N",
+                title=None,
+                sort=groups,
+                header=alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold"),
+            )
+        )
+        .resolve_scale(y="independent")
+        .properties(description=description)
     )
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from kzopinion.analysis.specifications import variant_defaults
 from kzopinion.data import provenance
-from kzopinion.data.provenance import Cell, Tables, Traced, total
+from kzopinion.data.provenance import Cell, Tables, Traced, focus_group_count, total
 
 CATCH_ALL = "other / refused"
 FIGURE2, CLASSES = "figure2_reasons", "figure2_reason_classes"
@@ -357,3 +357,40 @@ def claim_values(
         "fp_soft_power_countries": (index["countries surveyed"], fmt.count(index["countries surveyed"])),
     }
     return values
+
+
+CONDUCT_VIEWS = ("fp_negative", "fp_mixed", "fp_positive")
+CONDUCT_GRIEVANCES = (
+    "fp_sovereignty_combined",
+    "fp_interference_pattern",
+    "fp_iraq",
+    "fp_syria",
+    "fp_afghanistan",
+    "fp_libya",
+    "fp_ukraine",
+    "fp_resources",
+    "fp_anti_muslim",
+)
+
+
+def conduct_counts(tables: Tables, confidence: float) -> pd.DataFrame:
+    """The focus groups on US conduct abroad, for one chart with a panel per base: the views as shares of those
+    who discussed it (as the prose gives them: 38 of 49), the grievances as shares of all participants.
+
+    Columns of :func:`kzopinion.analysis.focus_groups.counts_with_intervals`, and ``group`` naming the base.
+    """
+    from kzopinion import formatting as fmt
+    from kzopinion.analysis import focus_groups
+
+    codes = tables["focus_group_codes"]
+    discussed = int(focus_group_count(tables, "fp_discussed"))
+    among_discussed = codes.assign(base=codes["base"].where(~codes["code"].isin(CONDUCT_VIEWS), discussed))
+    views = focus_groups.counts_with_intervals(among_discussed, list(CONDUCT_VIEWS), confidence)
+    grievances = focus_groups.counts_with_intervals(codes, list(CONDUCT_GRIEVANCES), confidence)
+    return pd.concat(
+        [
+            views.assign(group=f"Of the {fmt.count(discussed)} who discussed US conduct abroad"),
+            grievances.assign(group="Of all participants"),
+        ],
+        ignore_index=True,
+    )
