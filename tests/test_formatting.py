@@ -44,3 +44,22 @@ def test_ordinals():
 
 def test_p_values():
     assert fmt.p_value(0.0004) == "p < 0.001" and fmt.p_value(0.0412) == "p = 0.041"
+
+
+@pytest.mark.parametrize(
+    "before, after, said",
+    [
+        (39, 39, "stayed at 39% from 2013 to 2014"),
+        (37, 40, "rose from 37% in 2013 to 40% in 2014"),
+        (40, 9, "fell from 40% in 2013 to 9% in 2014"),
+        (39.2, 38.8, "stayed at 39% from 2013 to 2014"),  # equal as printed: never 'went from 39% to 39%'
+    ],
+)
+def test_movement_says_what_the_printed_values_show(before, after, said):
+    text = fmt.movement(before, after, fmt.percent_value(before), fmt.percent_value(after), 2013, 2014)
+    assert text == said
+
+
+def test_between_reads_as_a_range_and_collapses_equal_ends():
+    assert fmt.between("72%", "92%") == "between 72% and 92%"
+    assert fmt.between("72%", "72%") == "at 72%"

@@ -113,3 +113,17 @@ def span(unit: str, numbers) -> str:
 def value_range(low: str, high: str) -> str:
     """Two formatted values as a range, collapsing equal ends: ``'0.94 to 1.67'``."""
     return low if low == high else f"{low} to {high}"
+
+
+def movement(before: float, after: float, before_text: str, after_text: str, start: object, end: object) -> str:
+    """How a value moved between two dates, in words true of the numbers: 'rose from 37% in 2013 to 40% in 2014',
+    'fell from ...', or 'stayed at 39% from 2013 to 2014' when the printed values are equal."""
+    if before_text == after_text:
+        return f"stayed at {before_text} from {start} to {end}"
+    verb = "rose" if after > before else "fell"
+    return f"{verb} from {before_text} in {start} to {after_text} in {end}"
+
+
+def between(low: str, high: str) -> str:
+    """Where a value lies, in words: ``'between 72% and 92%'``, or ``'at 72%'`` when the ends are equal."""
+    return f"at {low}" if low == high else f"between {low} and {high}"

@@ -109,14 +109,17 @@ def test_a_failed_threshold_with_an_uncounted_category_is_questionable(words):
     assert words.set_index("id").loc["ws_overwhelming_resources", "result"] == "questionable"
 
 
-def test_the_verdicts_reach_the_headline_and_the_conclusion(root):
-    report = (root / "notebooks" / "99-replication-report.md").read_text(encoding="utf-8")
-    conclusion = (root / "book" / "conclusion.md").read_text(encoding="utf-8")
-    assert "words_headline" in report and "report_words_headline" in conclusion
+def test_the_verdicts_reach_the_landing_page_and_the_conclusion_once(root):
+    """The words' verdicts have a sentence of their own, pasted on the landing page and in the conclusion beside
+    the numbers' headline, which no longer repeats them (a page says each thing once)."""
+    for page in ("book/intro.md", "book/conclusion.md"):
+        text = (root / page).read_text(encoding="utf-8")
+        assert text.count("report_words_headline") == 1 and text.count("report_headline") == 1, page
     from kzopinion.paper import records
 
     glued = records.glued_values(root / "notebooks" / "99-replication-report.ipynb")
-    assert "verbal summaries" in glued["report_headline"] and "inconsistent" in glued["report_words_headline"]
+    assert "verbal summaries" not in glued["report_headline"]
+    assert "verbal summaries" in glued["report_words_headline"] and "inconsistent" in glued["report_words_headline"]
 
 
 def test_no_summary_shows_a_share_over_a_hundred_percent(words):

@@ -70,3 +70,18 @@ def test_favourable_share_sums_the_two_favourable_and_the_two_unfavourable_answe
     favourable, unfavourable = chapter.favourable_share(frame, "fav_us")
     assert favourable == pytest.approx(shares["very_favourable"] + shares["somewhat_favourable"], abs=1e-12)
     assert unfavourable == pytest.approx(shares["very_unfavourable"] + shares["somewhat_unfavourable"], abs=1e-12)
+
+
+EVIDENCE_WORDS = ("as the article reports", "confirm", "holds", "supports", "bears out the", "shows that the article")
+
+
+@pytest.mark.parametrize("significant", [True, False])
+def test_a_stand_in_verdict_never_speaks_as_evidence(significant):
+    """Whatever the simulated models find, their sentence says what the stand-in is for, never that the
+    article's report is borne out."""
+    pairs = pd.DataFrame({"coef": [0.3, 0.2, 0.4], "p": [0.01 if significant else 0.3] * 3, "ran": [True] * 3})
+    verdict = chapter.appendix_c_texts(pairs, 0.05, simulated=True)["ru_c_verdict"]
+    assert "generated under the article's own hypothesis" in verdict and "needs the CAB files" in verdict
+    assert not [w for w in EVIDENCE_WORDS if w in verdict.replace("neither bear out nor refute", "")], verdict
+    real = chapter.appendix_c_texts(pairs, 0.05)["ru_c_verdict"]  # registered data may say it
+    assert ("as the article reports" in real) == significant

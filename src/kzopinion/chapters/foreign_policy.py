@@ -286,10 +286,10 @@ def spread_texts(spread: pd.DataFrame) -> dict[str, str]:
     )
     return {
         "fp_variant_count": fmt.count(len(specifications(spread))),
-        "fp_range_positive_development": fmt.value_range(
+        "fp_range_positive_development": fmt.between(
             fmt.percent_value(development.min()), fmt.percent_value(development.max())
         ),
-        "fp_range_negative_international": fmt.value_range(
+        "fp_range_negative_international": fmt.between(
             fmt.percent_value(international.min()), fmt.percent_value(international.max())
         ),
         "fp_variant_verdict": verdict,
