@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prose_numbers import prose_files, prose_lines, typed_numbers
+from kzopinion.book.page_rules import prose_files, prose_lines, typed_numbers
 
 
 def test_the_lint_finds_the_typed_numbers_of_yesterday(tmp_path):

@@ -62,6 +62,7 @@ from kzopinion.book import (
     guard,
     kernel_reads,
     notebooks,
+    page_rules,
     pastes,
     sphinxworker,
     uptodate,
@@ -394,10 +395,14 @@ def missing_pages(root: Path, site: Path) -> list[str]:
 
 
 def check_pastes(root: Path) -> None:
-    """Every pasted glue key is glued by the record it names; the error names the .md file and line."""
+    """Every pasted glue key is glued by the record it names, and the pages keep the page's rules (no typed number,
+    no chartless figure, no section without claims); each error names the .md file and line."""
     problems = pastes.undefined_pastes(root)
     if problems:
         raise BuildError("Glue error: " + "\n".join(problems[:20]))
+    broken = page_rules.problems(root)
+    if broken:
+        raise BuildError("The page's rules: " + "\n".join(broken[:20]))
 
 
 def start_sphinx(root: Path) -> sphinxworker.SphinxWorker:

@@ -1,0 +1,160 @@
+"""The page's rules, checked by every build where the author works (``make book``, ``make serve``, ``make pdf``),
+each failure a sentence naming the file, the line and the fix:
+
+- no number typed into prose (:func:`typed_numbers`): every numeral, year or number word in the prose of the
+  notebooks and book pages is glued from a computation, or explicitly marked as not a result;
+- every figure cell shows a chart (:func:`chartless_figures`), not a caption over printed text;
+- every section records claims of the article (:func:`sections_without_claims`).
+
+Exempt by rule, never by hand: references to figures, tables, appendices, sections, chapters and waves
+("Figure 2", "Appendix C", "wave 1", "waves 1-6", "report no. 46"), numbered-list markers, citations and other
+roles (``{cite:p}`...```), headings, labels, link targets, inline code, code cells and front matter. Anything
+else is marked on the line before with a MyST comment the lint knows, naming the tokens and the reason::
+
+    % not-a-result: 2000s (the article's own periodisation)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
+    "second third fourth fifth sixth seventh eighth ninth tenth half twice thrice dozen"
+).split()
+NUMBER = re.compile(
+    r"(?<![\w.])(\d[\d,]*(?:\.\d+)?s?%?|\.\d+)(?![\w])|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE
+)
+REFERENCE = re.compile(
+    r"\b(?:Figures?|Fig\.|Tables?|Appendix|Appendices|Sections?|Chapters?|[Ww]aves?|Notes?|no\.)\s+"
+    r"[A-Z0-9]+(?:\s*(?:-|–|,|and|to)\s*[A-Z0-9]+)*"
+)
+MARK = re.compile(r"^%\s*not-a-result:\s*(.+)$")
+
+
+def prose_lines(markdown: str) -> list[tuple[int, str, set[str]]]:
+    """``(line number, prose, tokens marked not a result)`` for each prose line of a MyST page."""
+    lines = markdown.splitlines()
+    out = []
+    in_code = front = False
+    marked: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if number == 1 and stripped == "---":
+            front = True
+            continue
+        if front:
+            front = stripped != "---"
+            continue
+        if stripped.startswith("```") or stripped.startswith(":::"):
+            in_code = not in_code
+            continue
+        if in_code or not stripped:
+            continue
+        mark = MARK.match(stripped)
+        if mark:
+            marked = {t.strip() for t in re.sub(r"\(.*\)", "", mark.group(1)).split(",") if t.strip()}
+            continue
+        if stripped.startswith(("#", "%", "(")) and (stripped.startswith(("#", "%")) or stripped.endswith(")=")):
+            continue
+        text = re.sub(r"\{[\w:-]+\}`[^`]*`", " ", line)  # roles: glue, cite, ref, download
+        text = re.sub(r"`[^`]*`", " ", text)  # inline code
+        text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
+        text = re.sub(r"<[^>]+>", " ", text)  # html tags and their attributes
+        text = REFERENCE.sub(" ", text)
+        text = re.sub(r"^\s*\d+\.\s", " ", text)  # the marker of a numbered list
+        out.append((number, text, marked))
+        marked = set()
+    return out
+
+
+def typed_numbers(path: Path, root: Path | None = None) -> list[str]:
+    """``file:line: token`` for every number typed into the prose of ``path`` and not marked (the file named
+    relative to ``root`` when given, else by its name)."""
+    shown = path.relative_to(root).as_posix() if root else path.name
+    found = []
+    for number, text, marked in prose_lines(path.read_text(encoding="utf-8")):
+        for match in NUMBER.finditer(text):
+            token = match.group(0)
+            if token in marked:
+                continue
+            found.append(f"{shown}:{number}: {token}")
+    return found
+
+
+def prose_files(root: Path) -> list[Path]:
+    """The notebooks' sources and the hand-written book pages (the generated data appendix excluded)."""
+    generated = {root / "book" / "data-appendix.md"}
+    pages = sorted(root.glob("notebooks/[0-9]*.md")) + sorted(root.glob("book/**/*.md"))
+    return [p for p in pages if p not in generated]
+
+
+def chartless_figures(root: Path) -> list[str]:
+    """A sentence for every figure cell (``mystnb: figure:``) of an executed record whose output is no chart: the
+    caption would publish over a printed dictionary or nothing at all."""
+    import nbformat
+
+    from kzopinion.book import notebooks
+
+    found = []
+    for source in notebooks.sources(root):
+        record = notebooks.twin(source)
+        if not record.exists():
+            continue
+        lines = source.read_text(encoding="utf-8").splitlines()
+        for cell in nbformat.read(record, as_version=4).cells:
+            figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
+            if cell.cell_type != "code" or not figure:
+                continue
+            html = "".join(
+                "".join(o.get("data", {}).get("text/html", "")) for o in cell.get("outputs", []) if "data" in o
+            )
+            if 'class="kz-chart"' not in html and "<svg" not in html and "<img" not in html:
+                name = figure.get("name", "?")
+                line = next((n for n, text in enumerate(lines, start=1) if f"name: {name}" in text), 0)
+                found.append(
+                    f"notebooks/{source.name}, line {line}: the figure cell '{name}' shows no chart (its last line "
+                    "must return a chart from kzopinion.analysis.charts): restore the chart line, or drop the "
+                    "cell's figure caption"
+                )
+    return found
+
+
+def sections_without_claims(root: Path) -> list[str]:
+    """A sentence for every section notebook whose executed record records no claim of the article: each section
+    checks the article's statements (read from the record, so a notebook with no chapter module is held to it too)."""
+    from collections import Counter
+
+    from kzopinion.book import notebooks
+    from kzopinion.paper.ledger import LEDGER_PREFIX
+    from kzopinion.paper.records import glued_values
+
+    found = []
+    for source in notebooks.sources(root):
+        record = notebooks.twin(source)
+        if notebooks.is_report(source) or not record.exists():
+            continue
+        keys = glued_values(record)
+        if any(key.startswith(LEDGER_PREFIX) for key in keys):
+            continue
+        prefixes = Counter(key.split("_", 1)[0] for key in keys if "_" in key).most_common(1)
+        starting = f" starting with '{prefixes[0][0]}_'" if prefixes else ""
+        found.append(
+            f"notebooks/{source.name}: the section records no claim of the article: add the rows it checks to "
+            f"data/published/claims.csv, with ids{starting} (CONTRIBUTING.md, step 1), and record them "
+            "(ledger.record_section)"
+        )
+    return found
+
+
+def problems(root: Path) -> list[str]:
+    """Every break of the page's rules, each a sentence naming the file, the line and the fix."""
+    typed = [
+        f"{hit}: a number typed into prose; glue it from a computation (glue_texts) and paste it with "
+        "{glue:text}, or mark it on the line before with '% not-a-result: TOKEN (reason)' if it is no result"
+        for path in prose_files(root)
+        for hit in typed_numbers(path, root)
+    ]
+    return typed + chartless_figures(root) + sections_without_claims(root)
