@@ -16,6 +16,7 @@ else is marked on the line before with a MyST comment the lint knows, naming the
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -91,11 +92,18 @@ def prose_files(root: Path) -> list[Path]:
     return [p for p in pages if p not in generated]
 
 
+def _cells(record: Path) -> list[dict]:
+    """A record's cells as stored (plain JSON: the page's rules read outputs, no validation needed)."""
+    return json.loads(record.read_text(encoding="utf-8"))["cells"]
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
 def chartless_figures(root: Path) -> list[str]:
     """A sentence for every figure cell (``mystnb: figure:``) of an executed record whose output is no chart: the
     caption would publish over a printed dictionary or nothing at all."""
-    import nbformat
-
     from kzopinion.book import notebooks
 
     found = []
@@ -103,16 +111,14 @@ def chartless_figures(root: Path) -> list[str]:
         record = notebooks.twin(source)
         if not record.exists():
             continue
-        lines = source.read_text(encoding="utf-8").splitlines()
-        for cell in nbformat.read(record, as_version=4).cells:
+        for cell in _cells(record):
             figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
-            if cell.cell_type != "code" or not figure:
+            if cell["cell_type"] != "code" or not figure:
                 continue
-            html = "".join(
-                "".join(o.get("data", {}).get("text/html", "")) for o in cell.get("outputs", []) if "data" in o
-            )
+            html = "".join(_text(o.get("data", {}).get("text/html", "")) for o in cell.get("outputs", []))
             if 'class="kz-chart"' not in html and "<svg" not in html and "<img" not in html:
                 name = figure.get("name", "?")
+                lines = source.read_text(encoding="utf-8").splitlines()
                 line = next((n for n, text in enumerate(lines, start=1) if f"name: {name}" in text), 0)
                 found.append(
                     f"notebooks/{source.name}, line {line}: the figure cell '{name}' shows no chart (its last line "
@@ -129,14 +135,18 @@ def sections_without_claims(root: Path) -> list[str]:
 
     from kzopinion.book import notebooks
     from kzopinion.paper.ledger import LEDGER_PREFIX
-    from kzopinion.paper.records import glued_values
 
     found = []
     for source in notebooks.sources(root):
         record = notebooks.twin(source)
         if notebooks.is_report(source) or not record.exists():
             continue
-        keys = glued_values(record)
+        keys = [  # what the record glued, by name (myst-nb's glue keeps it in each output's scrapbook metadata)
+            o.get("metadata", {}).get("scrapbook", {}).get("name", "")
+            for cell in _cells(record)
+            for o in cell.get("outputs", [])
+        ]
+        keys = [key for key in keys if key]
         if any(key.startswith(LEDGER_PREFIX) for key in keys):
             continue
         prefixes = Counter(key.split("_", 1)[0] for key in keys if "_" in key).most_common(1)
