@@ -236,3 +236,20 @@ def test_a_prose_edit_and_its_undo_leave_the_record_as_committed(repo_copy):
     source.write_text(text, encoding="utf-8")
     notebooks.resync(source)
     assert record.read_bytes() == committed  # byte for byte: no metadata left behind by the round trip
+
+
+def test_a_caption_only_edit_reaches_the_record(repo_copy):
+    """A figure's caption lives in its cell's options: an edit of it alone is a difference of the pair, resynced
+    into the record (never left behind because code, tags and prose are unchanged)."""
+    from fixtures import edit
+
+    from kzopinion.book import notebooks
+
+    source = repo_copy / "notebooks/04-foreign-policy.md"
+    assert notebooks.status(source, repo_copy) == "current"
+    edit(source, "Article Figure 2, rebuilt from its printed cells", "Article Figure 2, as the article prints it")
+    assert notebooks.status(source, repo_copy) == "resync"
+    assert any("options differs" in line for line in notebooks.pair_differences(source))
+    notebooks.resync(source)
+    assert notebooks.status(source, repo_copy) == "current"
+    assert "Article Figure 2, as the article prints it" in notebooks.twin(source).read_text(encoding="utf-8")

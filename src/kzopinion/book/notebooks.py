@@ -553,9 +553,18 @@ def cell_contents(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tuple
     return [(c.cell_type, c.source.strip(), tuple(c.metadata.get("tags", []))) for c in notebook.cells]
 
 
+def cell_layout(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """(type, source, tags, options) per cell: what an author writes, a figure's caption in its options included
+    (a caption-only edit must reach the record, and so the page)."""
+    return [
+        (*contents, json.dumps(cell.metadata, sort_keys=True, default=str))
+        for contents, cell in zip(cell_contents(notebook), notebook.cells)
+    ]
+
+
 def cells_match(source: Path) -> bool:
     record = twin(source)
-    return record.exists() and cell_contents(convert(source)) == cell_contents(nbformat.read(record, as_version=4))
+    return record.exists() and cell_layout(convert(source)) == cell_layout(nbformat.read(record, as_version=4))
 
 
 def pair_differences(source: Path) -> list[str]:
@@ -563,12 +572,12 @@ def pair_differences(source: Path) -> list[str]:
     record = twin(source)
     if not record.exists():
         return [f"{record.name} is missing: run `make book`"]
-    left, right = cell_contents(convert(source)), cell_contents(nbformat.read(record, as_version=4))
+    left, right = cell_layout(convert(source)), cell_layout(nbformat.read(record, as_version=4))
     problems = []
     if len(left) != len(right):
         problems.append(f"{source.name} has {len(left)} cells, {record.name} has {len(right)}")
     for index, (a, b) in enumerate(zip(left, right)):
         if a != b:
-            what = "type" if a[0] != b[0] else "tags" if a[2] != b[2] else "source"
+            what = "type" if a[0] != b[0] else "tags" if a[2] != b[2] else "source" if a[1] != b[1] else "options"
             problems.append(f"cell {index + 1}: {what} differs ({source.name}: {a[1][:60]!r} ...)")
     return problems

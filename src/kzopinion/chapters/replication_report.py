@@ -532,3 +532,40 @@ def word_verdicts(words: pd.DataFrame) -> dict[str, int]:
     """How many findings (:func:`findings`) have each result, every result present."""
     found = findings(words)["result"].value_counts()
     return {result: int(found.get(result, 0)) for result in RESULTS}
+
+
+EXHIBITS = ("Figure 1", "Figure 2", "Figure 3", "Appendix A", "Appendix B", "Appendix C", "Appendix D", "Appendix E")
+
+
+def _glued_anywhere(root: Path, key: str) -> str:
+    """The text a section record glued under ``key`` (each key is glued by one notebook)."""
+    from kzopinion.paper import records
+
+    for record in records.notebook_records(root):
+        glued = records.glued_values(record)
+        if key in glued:
+            return glued[key]
+    raise KeyError(f"no notebook record glues '{key}': run make book")
+
+
+def exhibits(tables: Tables) -> dict[str, str]:
+    """For each of the article's figures and supplemental appendices, the data the edition shows it on, in words
+    taken from what the sections computed (a stand-in is named as one, never as the article's data)."""
+    cab, gallup = (_glued_anywhere(tables.root, k) for k in ("ru_cab_source", "ru_gallup_source"))
+    immigration = _glued_anywhere(tables.root, "cu_gallup_source")
+    eib = tables["eib_2017_perceptions"]
+    figure3 = (
+        "not available: its values await transcription from the EDB report"
+        if eib["percent"].isna().all()
+        else "the EDB report's values (external tier)"
+    )
+    return {
+        "Figure 1": f"the article's design computed from respondents: {cab}",
+        "Figure 2": "the article's printed cells (published tier), the shares recomputed from them",
+        "Figure 3": figure3,
+        "Appendix A": f"the article's model run on {gallup}",
+        "Appendix B": f"the article's model run on {gallup}",
+        "Appendix C": f"the article's models run on {cab}",
+        "Appendix D": f"the article's printed values (published tier), beside its model run on {immigration}",
+        "Appendix E": f"the article's printed values (published tier), beside its model run on {immigration}",
+    }

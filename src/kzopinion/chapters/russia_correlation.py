@@ -487,3 +487,11 @@ def curve_texts(curve: pd.DataFrame, alpha: float, simulated: bool = False) -> d
         "ru_spec_article": f"{fmt.decimal(article['coef'])} ({fmt.p_value(article['p'])})",
         "ru_spec_verdict": verdict,
     }
+
+
+def figure1_role(simulated: bool) -> str:
+    """How the chart standing for the article's Figure 1 says what it is: recomputed from CAB microdata, or the
+    article's design on the stand-in, which never takes the article's figure's place or number."""
+    if simulated:
+        return "The design of the article's Figure 1 run on the simulated stand-in, not on the article's data"
+    return "Article Figure 1, recomputed from the registered CAB microdata"
