@@ -369,6 +369,25 @@ def git(repo: Path, *arguments: str) -> str:
     ).stdout
 
 
+def explain_differences(root: Path, values: dict[str, str], why: str = "A cell was edited in review.") -> None:
+    """Give each claim's difference its reason, as an author does when the build asks: ``note`` says why and
+    ``explains`` names the book's value (claim id -> value as the book prints it); the checksum is recorded."""
+    import csv
+
+    from kzopinion import data
+
+    path = root / "data/published/claims.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        if row["id"] in values:
+            row["note"], row["explains"] = why, values[row["id"]]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    data.rehash(["claims"], root)
+
+
 def data_files(root: Path) -> list[Path]:
     """Every file under data/, registered microdata included, but the registry's own check stamps: the inputs
     a build's keys must follow (the stamps are rewritten by every check of the registered files)."""

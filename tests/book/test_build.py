@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtures import edit, edit_table
+from fixtures import edit, edit_table, explain_differences
 
 from kzopinion.book import build
 
@@ -128,9 +128,11 @@ def test_a_glued_value_changed_by_an_execution_without_html_reaches_every_page(r
         "negative,1,aggressive foreign policy,39,13,26,42",
         "negative,1,aggressive foreign policy,39,13,26,12",
     )
+    asked = _build(repo_copy, "--no-html")  # the shares now differ from the article: the build asks why
+    assert asked.returncode != 0 and "needs its own reason" in asked.stderr
+    explain_differences(repo_copy, {"fp_negative_international_share": "73%", "fp_negative_domestic_share": "27%"})
     executed = _build(repo_copy, "--no-html")
     assert executed.returncode == 0, executed.stderr
-    assert "04-foreign-policy" in executed.stdout
     result = _build(repo_copy)
     assert result.returncode == 0, result.stderr
     section = (repo_copy / "_build/html/notebooks/04-foreign-policy.html").read_text(encoding="utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fixtures import edit_table
+from fixtures import edit_table, explain_differences
 
 from kzopinion import data
 from kzopinion.chapters import replication_report
@@ -210,17 +209,7 @@ def test_editing_figure2_changes_the_page_the_conclusion_and_the_status(repo_cop
     assert asked.returncode != 0
     for claim_id, value in (("fp_positive_development_share", "79%"), ("fp_positive_international_share", "21%")):
         assert f"row '{claim_id}': the book's value is {value} where the article prints" in asked.stderr, claim_id
-    path = repo_copy / "data/published/claims.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    for row in rows:
-        if row["id"] in ("fp_positive_development_share", "fp_positive_international_share"):
-            row["note"] = "Figure 2's cell for a developed and strong economy was edited in review."
-            row["explains"] = "79%" if row["id"] == "fp_positive_development_share" else "21%"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    data.rehash(["claims"], repo_copy)
+    explain_differences(repo_copy, {"fp_positive_development_share": "79%", "fp_positive_international_share": "21%"})
     result = build()
     assert result.returncode == 0, result.stderr[-3000:]
     assert (

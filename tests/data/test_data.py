@@ -501,7 +501,7 @@ def test_a_section_that_restates_a_claim_is_refused_by_make_data(repo_copy):
     with path.open("a", encoding="utf-8") as handle:  # the CAB sample size again, as a new section might add it
         handle.write(
             'mu_cab_sample_size,Data sources,CAB sample size per wave,"1,500",1500,respondents,0,published,'
-            'survey_designs,cab,n_per_wave,cell,,,,count,,"a sample size of 1,500"\n'
+            'survey_designs,cab,n_per_wave,cell,,,,count,,"a sample size of 1,500",\n'
         )
     data.rehash(["claims"], repo_copy)
     with pytest.raises(data.DataValidationError) as refusal:
