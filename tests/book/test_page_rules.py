@@ -39,6 +39,16 @@ def test_make_book_stops_on_each_broken_rule_naming_file_line_and_fix(repo_copy)
     for token in ("2014", "half"):
         assert f"notebooks/03-cultural-values.md:{line}: {token}: a number typed into prose" in typed.stderr
     assert "'% not-a-result: TOKEN (reason)'" in typed.stderr
+    printed = subprocess.run(  # make pdf checks the same rules before it prints anything
+        [sys.executable, "-m", "kzopinion.book.pdf"],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(repo_copy / "src")},
+    )
+    assert printed.returncode != 0 and f"notebooks/03-cultural-values.md:{line}: 2014" in printed.stderr
+    assert not (repo_copy / "_build/pdf/book.pdf").exists()
     prose.write_text(original, encoding="utf-8")
 
     chart = 'charts.counts_with_intervals(conduct, "Share of the panel\'s base")'

@@ -254,6 +254,7 @@ def _make_pdf(root: Path, chrome=None) -> Path:
 
     # data checked, notebooks up to date, generated pages written: in the tree of the edition the build chose
     tree = build.build(root, html=False) or root
+    build.check_pastes(tree)  # the pasted keys and the page's rules, as make book checks them
     site = singlehtml(tree)
     build.say("printing the single-page book with headless Chromium (twice: the contents need page numbers) ...")
     target = root / "_build" / "pdf" / "book.pdf"
