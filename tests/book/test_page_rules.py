@@ -13,10 +13,11 @@ import fixtures
 from kzopinion.book import page_rules
 
 
-def _make_book(repo: Path) -> subprocess.CompletedProcess:
-    """What `make book` runs, in the repository copy, with the copy's own package (a scaffolded chapter too)."""
+def _make_book(repo: Path, module: str = "kzopinion.book.makebook") -> subprocess.CompletedProcess:
+    """What `make book` (or, with ``module``, another target) runs, in the repository copy, with the copy's own
+    package (a scaffolded chapter too)."""
     return subprocess.run(
-        [sys.executable, "-m", "kzopinion.book.makebook"],
+        [sys.executable, "-m", module],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -39,14 +40,7 @@ def test_make_book_stops_on_each_broken_rule_naming_file_line_and_fix(repo_copy)
     for token in ("2014", "half"):
         assert f"notebooks/03-cultural-values.md:{line}: {token}: a number typed into prose" in typed.stderr
     assert "'% not-a-result: TOKEN (reason)'" in typed.stderr
-    printed = subprocess.run(  # make pdf checks the same rules before it prints anything
-        [sys.executable, "-m", "kzopinion.book.pdf"],
-        cwd=repo_copy,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PYTHONPATH": str(repo_copy / "src")},
-    )
+    printed = _make_book(repo_copy, "kzopinion.book.pdf")  # make pdf checks the same rules before printing
     assert printed.returncode != 0 and f"notebooks/03-cultural-values.md:{line}: 2014" in printed.stderr
     assert not (repo_copy / "_build/pdf/book.pdf").exists()
     prose.write_text(original, encoding="utf-8")
