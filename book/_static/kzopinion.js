@@ -240,7 +240,10 @@
     var cell = row.cells[index];
     if (!cell) { return ""; }
     var code = cell.querySelector("code");
-    return (index === 0 && code ? code.textContent : cell.textContent).trim();
+    var text = (index === 0 && code ? code.textContent : cell.textContent).trim();
+    // a status cell is the status, then what qualifies it after a comma: the filter offers the status alone, so
+    // it shows as many claims as the summary counts under that status
+    return (cell.getAttribute("data-label") || "").toLowerCase() === "status" ? text.split(",")[0].trim() : text;
   }
 
   function sortKey(text) {

@@ -1,16 +1,18 @@
 """The page's rules run where the author works: `make book` stops, with a sentence naming the file, the line and
-the fix, on a number typed into prose, a figure cell that shows no chart, and a section with no claims."""
+the fix, on a number typed into prose, a figure cell that shows no chart, a section with no claims, and a page whose
+words contradict the values it pastes (kzopinion.book.page_reading)."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import fixtures
 
-from kzopinion.book import page_rules
+from kzopinion.book import page_reading, page_rules
 
 
 def _make_book(repo: Path, module: str = "kzopinion.book.makebook") -> subprocess.CompletedProcess:
@@ -28,6 +30,77 @@ def _make_book(repo: Path, module: str = "kzopinion.book.makebook") -> subproces
 
 def test_the_book_as_committed_keeps_the_rules(root):
     assert page_rules.problems(root) == []
+
+
+def test_the_built_book_reads_true_of_its_values(site, root):
+    """Read from the built pages, in whichever edition this checkout builds (CI's second state registers the
+    fixtures' CAB files, so the microdata edition is read too)."""
+    assert page_reading.problems(site, root) == []
+
+
+def _texts(site: Path, tag: str) -> dict[str, list[str]]:
+    """The text of every ``tag`` element of every page of the built book, by page."""
+    from bs4 import BeautifulSoup
+
+    return {
+        page.relative_to(site).as_posix(): [
+            e.get_text(" ", strip=True) for e in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")(tag)
+        ]
+        for page in sorted(site.glob("**/*.html"))
+        if not page.relative_to(site).as_posix().startswith("_")
+    }
+
+
+def test_the_edition_numbers_its_own_figures_apart_from_the_articles(site):
+    """Every caption is numbered "Edition figure N"; a caption that names one of the article's figures says so."""
+    for page, captions in _texts(site, "figcaption").items():
+        for caption in captions:
+            assert caption.startswith("Edition figure "), (page, caption)
+            for match in re.finditer(r"(\S+\s+)?Figures? [1-9]\b", caption.removeprefix("Edition figure ")):
+                assert re.search(r"(Article|article[’']s)\s*$", match.group(1) or ""), (page, caption)
+
+
+FOCUS_GROUP_SENTENCE = re.compile(r"focus.group[^.]*", re.IGNORECASE)
+
+
+def test_focus_group_counts_are_given_intervals_one_way_throughout(site):
+    """Chapter 01 states the one stance (a focus-group share gets an interval that shows how little a group of its
+    size pins down, no margin of error for Kazakhstan); no page denies focus-group counts an interval, and every
+    chart of focus-group counts draws one."""
+    paragraphs = _texts(site, "p")
+    stance = [p for p in paragraphs["notebooks/01-data-sources.html"] if "focus-group share" in p and "interval" in p]
+    assert stance and "no margin of error for Kazakhstan" in stance[0]
+    denial = re.compile(r"\b(no|without|carry no)\b[^.]*\b(sampling margin|margin|interval)", re.IGNORECASE)
+    for page, texts in paragraphs.items():
+        for text in texts:
+            for sentence in FOCUS_GROUP_SENTENCE.findall(text):
+                assert not denial.search(sentence) or "no margin of error for Kazakhstan" in sentence, (page, sentence)
+    for page in sorted(site.glob("notebooks/*.html")):
+        for spec in page_reading.charts(page.read_text(encoding="utf-8")):
+            for rows in spec.get("datasets", {}).values():
+                counted = [row for row in rows if {"count", "base"} <= set(row)]
+                assert all({"low", "high"} <= set(row) for row in counted), (page.name, spec.get("description"))
+
+
+def test_make_book_stops_on_words_that_contradict_their_values(repo_copy):
+    prose = repo_copy / "notebooks/03-cultural-values.md"
+    text = prose.read_text(encoding="utf-8")
+    count = "{glue:text}`cu_negative_theme_count`"
+    planted = (
+        text + f"\nHarsh judgements came far more often than kind ones.\n\nThe themes went from {count} to {count}.\n"
+    )
+    prose.write_text(planted, encoding="utf-8")
+    lines = planted.splitlines()
+    unbacked = lines.index("Harsh judgements came far more often than kind ones.") + 1
+    equal = len(lines)
+    built = _make_book(repo_copy)
+    assert built.returncode != 0
+    assert (
+        f"notebooks/03-cultural-values.md, line {unbacked}: 'far more' compares with no pasted values" in built.stderr
+    )
+    assert f"notebooks/03-cultural-values.md, line {equal}: 'went from" in built.stderr
+    assert "say 'stayed at'" in built.stderr and "nothing was published" in built.stderr
+    assert not (repo_copy / "_build/html/notebooks/03-cultural-values.html").exists()
 
 
 def test_make_book_stops_on_each_broken_rule_naming_file_line_and_fix(repo_copy):

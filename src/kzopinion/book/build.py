@@ -62,6 +62,7 @@ from kzopinion.book import (
     guard,
     kernel_reads,
     notebooks,
+    page_reading,
     page_rules,
     pastes,
     sphinxworker,
@@ -531,6 +532,12 @@ def build_html(
                 raise BuildError(
                     f"the built book lacks {', '.join(missing)}; nothing was published (the previous "
                     "book is left in place). Run the build again; if it persists, run `make clean`."
+                )
+            unread = page_reading.problems(candidate, root, root / "_build" / "html")
+            if unread:
+                raise BuildError(
+                    "The page as a reader reads it (nothing was published; the previous book is left in place):\n"
+                    + "\n".join(unread[:20])
                 )
             (candidate / ".glue-digest").write_text(glue_digest(root))
             (candidate / ".machinery-digest").write_text(machinery_digest(root))

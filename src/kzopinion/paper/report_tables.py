@@ -130,28 +130,36 @@ def checks_html(checks: pd.DataFrame) -> str:
     return f'<table class="table consistency-checks"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def data_banner(respondents) -> str:
-    """The warning box for simulated respondents, the note box for registered microdata."""
-    if respondents.simulated:
-        return simulated_banner(respondents.description)
-    return microdata_note(respondents.description)
+def data_banner(*sources) -> str:
+    """One box for the respondent-level sources of a page: a warning naming every simulated stand-in, a note naming
+    every registered file (one box for all, so the page says its caveat once)."""
+    simulated = [s.description for s in sources if s.simulated]
+    registered = [s.description for s in sources if not s.simulated]
+    return (simulated_banner(simulated) if simulated else "") + (microdata_note(registered) if registered else "")
 
 
-def simulated_banner(description: str) -> str:
+def _listed(descriptions: list[str]) -> str:
+    escaped = [f"a <strong>{html.escape(d)}</strong>" for d in descriptions]
+    return escaped[0] if len(escaped) == 1 else ", ".join(escaped[:-1]) + " and " + escaped[-1]
+
+
+def simulated_banner(descriptions: list[str]) -> str:
     """A warning box for pages whose models run on the simulated stand-in."""
     return (
         '<div class="admonition warning kz-simulated"><p class="admonition-title">Simulated data</p>'
-        f"<p>The respondent-level figures and models below run on a <strong>{html.escape(description)}</strong>. "
+        f"<p>The respondent-level figures and models below run on {_listed(descriptions)}. "
         "They show what the article's designs can detect; they are not evidence about Kazakhstan. "
         "Register the real files with <code>make data</code> (see the data appendix) to replace them.</p></div>"
     )
 
 
-def microdata_note(description: str) -> str:
+def microdata_note(descriptions: list[str]) -> str:
     """An information box for pages whose models run on registered respondent-level data."""
+    uses = ", ".join(html.escape(d) for d in descriptions[:-1])
+    uses = f"{uses} and {html.escape(descriptions[-1])}" if uses else html.escape(descriptions[-1])
     return (
         '<div class="admonition note"><p class="admonition-title">Respondent-level data</p>'
-        f"<p>The figures and models below use {html.escape(description)}.</p></div>"
+        f"<p>The figures and models below use {uses}.</p></div>"
     )
 
 

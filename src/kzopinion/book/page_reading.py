@@ -1,0 +1,458 @@
+"""The built book read as a reader reads it: do the page's words agree with the values it pastes and draws?
+
+:mod:`kzopinion.book.page_rules` checks the sources (no typed number, no chartless figure); this module reads the
+pages the build has just written, sentence by sentence, with every pasted value in place, and holds the edition's
+own prose to the rules the replication report applies to the article's words:
+
+- :func:`movement_words`: "went from A to B" needs A and B to differ (else "stayed at"), "rose ... to" a rise,
+  "fell ... to" a fall; "between A and B" needs A below B and "and", never "between A to B";
+- :func:`quantifier_words`: "most", "the majority" and "a minority" of a pasted share hold by definition (more, or
+  less, than half); "halves" holds for a ratio within a tenth of one half;
+- :func:`unbacked_comparisons`: a comparison of counts or shares ("more often ... than", "far more", "rose",
+  "the majority") must paste the values it compares;
+- :func:`stand_in_evidence`: a sentence that pastes a value computed from the simulated stand-in never speaks
+  the language of evidence ("confirms", "supports", "holds", "as the article reports");
+- :func:`chart_disagreements`: a count the prose gives as "a of b" is drawn by the page's charts over the same
+  base, and a chart that draws shares of several bases says so by a panel for each;
+- :func:`repeated_runs`: no run of :data:`REPEAT_WORDS` words is said twice on a page.
+
+Quoted words (the article's own, in quotation marks) are the report's to judge and are left out. Each problem is
+a sentence naming the source file, its line where it can be found, and the fix; :func:`problems` gives them all,
+and the build refuses to publish a book that has any.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bs4 import BeautifulSoup, Tag
+
+REPEAT_WORDS = 14
+PASTE = "⟦{}⟧"  # where a pasted value stands in a sentence's text
+_PASTE = re.compile(r"⟦(\d+)⟧")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_COUNT_OF = re.compile(r"^(\d+) of (\d+)$")
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+
+
+@dataclass
+class Pasted:
+    """One value pasted into a sentence: its glue key, the text a reader sees, and its doorway's description."""
+
+    key: str
+    text: str
+    tip: str = ""
+
+    @property
+    def number(self) -> float | None:
+        """The first number of the pasted text (a count, a percentage, a year), or None."""
+        match = _NUMBER.search(self.text.replace(",", ""))
+        return float(match.group(0)) if match else None
+
+    @property
+    def unit(self) -> str:
+        """'%' for a percentage, 'pp' for points, 'of' for a count of a base, '' for a plain number."""
+        text = self.text.strip()
+        if _COUNT_OF.match(text):
+            return "of"
+        if text.endswith("%") and " to " not in text:
+            return "%"
+        if text.endswith(("points", "pp")):
+            return "pp"
+        return ""
+
+    @property
+    def share(self) -> float | None:
+        """The value as a share of one, when it is a percentage or a count of a base."""
+        count_of = _COUNT_OF.match(self.text.strip())
+        if count_of:
+            return int(count_of.group(1)) / int(count_of.group(2))
+        return self.number / 100 if self.unit == "%" and self.number is not None else None
+
+    @property
+    def simulated(self) -> bool:
+        """Computed from the simulated stand-in (its doorway names the simulation's parameters or tier)."""
+        return "simulation_parameters" in self.tip or "simulated" in self.tip.lower()
+
+
+@dataclass
+class Sentence:
+    """A sentence of a built page: its words with ⟦i⟧ where value i is pasted, and the pasted values."""
+
+    page: str  # the built page, relative to the book's root ("notebooks/04-foreign-policy.html")
+    text: str
+    values: list[Pasted] = field(default_factory=list)
+
+    def words(self) -> str:
+        """The sentence's own words: pasted values as ⟦i⟧, quoted words left out."""
+        return _QUOTED.sub(" ", self.text)
+
+    def shown(self) -> str:
+        """The sentence as a reader sees it."""
+        return _PASTE.sub(lambda m: self.values[int(m.group(1))].text, self.text)
+
+
+# ------------------------------------------------------------------ reading the built pages
+
+
+def _content(soup: BeautifulSoup) -> Tag:
+    return soup.find("article") or soup.find("main") or soup
+
+
+def _blocks(soup: BeautifulSoup) -> list[Tag]:
+    """The prose blocks of a page: paragraphs, list items and captions, outside tables and charts."""
+    blocks = []
+    for block in _content(soup).find_all(["p", "li", "figcaption"]):
+        if block.find_parent(["table", "nav", "header", "footer"]) or block.find(["p", "li"]):
+            continue
+        if block.find_parent(class_="kz-chart") or block.find_parent(class_="cell_input"):
+            continue
+        blocks.append(block)
+    return blocks
+
+
+def _block_text(block: Tag, values: list[Pasted]) -> str:
+    """A block's text with ⟦i⟧ for each pasted value (appended to ``values``)."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        for child in node.children:
+            if isinstance(child, Tag):
+                classes = child.get("class") or []
+                if "kz-num" in classes:
+                    anchor = str(child.get("id", ""))
+                    key = re.sub(r"-\d+$", "", anchor.removeprefix("kz-use-"))
+                    values.append(Pasted(key, child.get_text(), str(child.get("data-tip", ""))))
+                    parts.append(PASTE.format(len(values) - 1))
+                elif child.name not in ("script", "style") and "kz-tip" not in classes:
+                    walk(child)
+            else:
+                parts.append(str(child))
+
+    walk(block)
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z⟦(“\"])")
+
+
+def sentences(page: str, html: str) -> list[Sentence]:
+    """Every sentence of the page's prose, with its pasted values."""
+    out = []
+    for block in _blocks(BeautifulSoup(html, "html.parser")):
+        values: list[Pasted] = []
+        text = _block_text(block, values)
+        for part in _SENTENCE_END.split(text):
+            used = [int(i) for i in _PASTE.findall(part)]
+            renumbered = {old: new for new, old in enumerate(used)}
+            part = _PASTE.sub(lambda m, r=renumbered: PASTE.format(r[int(m.group(1))]), part)
+            out.append(Sentence(page, part, [values[i] for i in used]))
+    return out
+
+
+def charts(html: str) -> list[dict]:
+    """The Vega-Lite specification of every chart on a page (embedded by :mod:`kzopinion.paper.figures`)."""
+    decoder, specs = json.JSONDecoder(), []
+    for match in re.finditer(r"vegaEmbed\(el,", html):
+        spec, _ = decoder.raw_decode(html, match.end())
+        specs.append(spec)
+    return specs
+
+
+# ------------------------------------------------------------------ the rules
+
+
+def _value(sentence: Sentence, index: str) -> Pasted:
+    return sentence.values[int(index)]
+
+
+_MOVE = re.compile(
+    r"\b(?P<verb>went|rose|risen|increased|climbed|grew|fell|fallen|dropped|declined|decreased|sank)\b"
+    r"(?P<between>[^.;]*?)\bto ⟦(?P<after>\d+)⟧"
+)
+_FROM = re.compile(r"\bfrom ⟦(\d+)⟧")
+_BETWEEN = re.compile(r"\bbetween ⟦(\d+)⟧ (and|to) ⟦(\d+)⟧")
+_RISING = {"rose", "risen", "increased", "climbed", "grew"}
+
+
+def movement_words(sentence: Sentence) -> list[str]:
+    """Words of change and range that contradict the values they join."""
+    found = []
+    words = sentence.words()
+    for match in _MOVE.finditer(words):
+        after = _value(sentence, match.group("after"))
+        start = _FROM.search(match.group("between"))
+        if start:
+            before = _value(sentence, start.group(1))
+        elif match.group("verb") == "went":
+            continue  # "went to": no movement of a value
+        else:  # "then fell to B": the last value of the same unit said before the verb
+            earlier = [sentence.values[int(i)] for i in _PASTE.findall(words[: match.start()])]
+            same = [v for v in earlier if v.unit == after.unit and v.number is not None]
+            if not same:
+                continue
+            before = same[-1]
+        if before.number is None or after.number is None:
+            continue
+        verb = match.group("verb")
+        if verb == "went" and before.text == after.text:
+            found.append(f"'went from {before.text} to {after.text}' joins equal values: say 'stayed at'")
+        elif verb in _RISING and not after.number > before.number:
+            found.append(f"'{verb}' from {before.text} to {after.text} is no rise")
+        elif verb not in _RISING and verb != "went" and not after.number < before.number:
+            found.append(f"'{verb}' from {before.text} to {after.text} is no fall")
+    for match in _BETWEEN.finditer(words):
+        low, high = _value(sentence, match.group(1)), _value(sentence, match.group(3))
+        if match.group(2) == "to":
+            found.append(f"'between {low.text} to {high.text}': say 'between {low.text} and {high.text}'")
+        elif low.number is not None and high.number is not None and low.number > high.number:
+            found.append(f"'between {low.text} and {high.text}' runs downwards")
+    for match in re.finditer(r"\bbetween ⟦(\d+)⟧", words):
+        if " to " in _value(sentence, match.group(1)).text:
+            found.append(f"'between {_value(sentence, match.group(1)).text}': say 'between A and B'")
+    return found
+
+
+# A quantifier and the share of the first pasted value after it, where the word's meaning is a definition
+_MORE_THAN_HALF = ("more than half", lambda share: share > 0.5)
+_QUANTIFIERS = {
+    "most": _MORE_THAN_HALF,
+    "the majority": _MORE_THAN_HALF,
+    "a majority": _MORE_THAN_HALF,
+    "a minority": ("less than half", lambda share: share < 0.5),
+}
+_QUANTIFIER = re.compile(r"\b(" + "|".join(_QUANTIFIERS) + r")\b(?:(?!⟦)[^.;])*?⟦(\d+)⟧", re.IGNORECASE)
+_HALVES = re.compile(r"\bhalves\b")
+
+
+def quantifier_words(sentence: Sentence) -> list[str]:
+    """Quantifiers that the pasted share they describe does not meet; "halves" against the ratio it names."""
+    found = []
+    words = sentence.words()
+    for match in _QUANTIFIER.finditer(words):
+        value = _value(sentence, match.group(2))
+        share = value.share
+        word = match.group(1).lower()
+        meaning, holds = _QUANTIFIERS[word]
+        if share is not None and not holds(share):
+            found.append(f"'{word}' describes {value.text}, which is not {meaning}")
+    if _HALVES.search(words):
+        numbers = [v.number for v in sentence.values if v.number is not None and v.unit != "of"]
+        pairs = [(a, b) for a in numbers for b in numbers if b and 0 < a < b]
+        if len(numbers) >= 2 and not any(abs(a / b - 0.5) <= 0.1 for a, b in pairs):
+            found.append("'halves' is said of values whose ratio is not near one half")
+    return found
+
+
+_COMPARISON = re.compile(
+    r"\b(?:more often|less often|far more|far fewer|more (?:\w+ ){0,3}than|fewer (?:\w+ ){0,3}than|"
+    r"(?:higher|lower|larger|smaller|greater) than|went from|rose|fell to|the majority|a majority|a minority|"
+    r"halves|halved|twice as)\b",
+    re.IGNORECASE,
+)
+
+
+def unbacked_comparisons(sentence: Sentence) -> list[str]:
+    """A comparison of counts or shares that pastes nothing to compare."""
+    match = _COMPARISON.search(sentence.words())
+    if match and not sentence.values:
+        return [f"'{match.group(0)}' compares with no pasted values behind it: paste the values it compares"]
+    return []
+
+
+_EVIDENCE = re.compile(
+    r"\b(as the article reports|confirm\w*|support\w*|holds?|replicat\w*|corroborat\w*|verif\w*|proves?|"
+    r"evidence that)\b",
+    re.IGNORECASE,
+)
+
+
+def stand_in_evidence(sentence: Sentence) -> list[str]:
+    """A sentence pasting a stand-in value that speaks as evidence."""
+    if not any(v.simulated for v in sentence.values):
+        return []
+    match = _EVIDENCE.search(sentence.words())
+    if match:
+        return [
+            f"'{match.group(0)}' in a sentence pasting a simulated stand-in value: the stand-in shows the design "
+            "and the code run, it cannot confirm or refute the article"
+        ]
+    return []
+
+
+def _drawn_counts(specs: list[dict]) -> list[dict]:
+    """Every drawn row that carries a count and its base."""
+    return [
+        row
+        for spec in specs
+        for rows in spec.get("datasets", {}).values()
+        for row in rows
+        if {"count", "base"} <= set(row)
+    ]
+
+
+def _panels(spec: dict) -> set[str]:
+    """The fields a chart is split into panels by (a facet, or its rows or columns)."""
+    fields = set()
+    for channel in ("facet", "row", "column"):
+        for where in (spec.get("encoding", {}), spec):
+            value = where.get(channel)
+            if isinstance(value, dict):
+                nested = [value] + [v for v in value.values() if isinstance(v, dict)]
+                fields |= {v["field"] for v in nested if "field" in v}
+    return fields
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100)}%"
+
+
+def chart_disagreements(page: str, html: str, page_sentences: list[Sentence]) -> list[tuple[str, str]]:
+    """(sentence text, problem) for each count the prose gives over one base and the page's charts over another,
+    and each chart that draws shares of several bases on one axis without a panel for each."""
+    specs = charts(html)
+    drawn = _drawn_counts(specs)
+    found = []
+    for spec in specs:
+        for rows in spec.get("datasets", {}).values():
+            bases = {row["base"] for row in rows if "base" in row}
+            if len(bases) > 1 and not _panels(spec) & {"base", "group"}:
+                found.append(
+                    (
+                        "",
+                        f"the chart '{spec.get('description', '')[:60]}' draws shares of bases "
+                        f"{sorted(bases)} on one axis: give each base its own panel",
+                    )
+                )
+    for sentence in page_sentences:
+        for value in sentence.values:
+            match = _COUNT_OF.match(value.text.strip())
+            if not match:
+                continue
+            count, base = int(match.group(1)), int(match.group(2))
+            same = [row for row in drawn if row["count"] == count]
+            if same and not any(row["base"] == base for row in same):
+                shown = ", ".join(sorted({f"{count} of {row['base']}" for row in same}))
+                found.append((sentence.text, f"the prose gives {value.text} ({value.key}); the chart draws {shown}"))
+                continue
+            # the share and the interval the same sentence pastes beside the count are the ones drawn
+            rows = [row for row in same if row["base"] == base]
+            for other in sentence.values:
+                if not rows or other is value:
+                    continue
+                text = other.text.strip()
+                interval = re.fullmatch(r"(\d+)% to (\d+)%", text)
+                if interval and not any(
+                    (_percent(row["low"]), _percent(row["high"])) == (f"{interval[1]}%", f"{interval[2]}%")
+                    for row in rows
+                ):
+                    drawn_interval = ", ".join(f"{_percent(r['low'])} to {_percent(r['high'])}" for r in rows)
+                    found.append(
+                        (
+                            sentence.text,
+                            f"the prose gives {value.text} an interval of {text}; the chart draws {drawn_interval}",
+                        )
+                    )
+                elif other.unit == "%" and not any(_percent(row["share"]) == text for row in rows):
+                    if re.fullmatch(r"\d+%", text):
+                        drawn_share = ", ".join(_percent(r["share"]) for r in rows)
+                        found.append(
+                            (sentence.text, f"the prose gives {value.text} as {text}; the chart draws {drawn_share}")
+                        )
+    return found
+
+
+def repeated_runs(page_sentences: list[Sentence], length: int = REPEAT_WORDS) -> list[str]:
+    """Each run of ``length`` words that the page says twice (as a reader sees them, pasted values in place)."""
+    seen: dict[tuple[str, ...], int] = {}
+    found = []
+    for index, sentence in enumerate(page_sentences):
+        words = re.findall(r"[\w%’'-]+", sentence.shown().lower())
+        for start in range(len(words) - length + 1):
+            run = tuple(words[start : start + length])
+            first = seen.setdefault(run, index)
+            if first != index:
+                found.append(" ".join(run))
+                break
+    return found
+
+
+SENTENCE_RULES = (movement_words, quantifier_words, unbacked_comparisons, stand_in_evidence)
+
+
+# ------------------------------------------------------------------ the whole book
+
+
+def source_of(page: str, root: Path) -> Path:
+    """The source a built page is made from (a notebook's MyST twin, or a book page)."""
+    stem = Path(page).with_suffix("")
+    if stem.as_posix() == "index":
+        import yaml
+
+        stem = Path(yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))["root"])
+    return root / stem.with_suffix(".md")
+
+
+def _line_of(source: Path, sentence: Sentence) -> int | None:
+    """The line of ``source`` that writes ``sentence``: the first holding its pasted keys and its longest stretch of
+    plain words, else the first holding either."""
+    if not source.is_file():
+        return None
+    lines = source.read_text(encoding="utf-8").splitlines()
+    keys = [v.key for v in sentence.values]
+    stretch = max((p.strip() for p in re.split(r"⟦\d+⟧|“[^”]*”", sentence.text)), key=len, default="")[:40]
+
+    def has_keys(line: str) -> bool:
+        return bool(keys) and all(line.count(key) >= keys.count(key) for key in keys)
+
+    def has_words(line: str) -> bool:
+        return bool(stretch) and stretch in line
+
+    for test in (lambda line: has_keys(line) and has_words(line), has_keys, has_words):
+        for number, line in enumerate(lines, start=1):
+            if test(line):
+                return number
+    return None
+
+
+def page_problems(page: str, html: str, root: Path) -> list[str]:
+    """Every break of the reader's rules on one built page, each naming the source file and line."""
+    source = source_of(page, root)
+    shown = source.relative_to(root).as_posix() if source.is_relative_to(root) else source.name
+    page_sentences = sentences(page, html)
+
+    def where(sentence: Sentence | None) -> str:
+        line = _line_of(source, sentence) if sentence else None
+        return f"{shown}, line {line}" if line else shown
+
+    found = []
+    for sentence in page_sentences:
+        for rule in SENTENCE_RULES:
+            found += [f"{where(sentence)}: {problem} (in: {sentence.shown()[:160]})" for problem in rule(sentence)]
+    by_text = {s.text: s for s in page_sentences}
+    for text, problem in chart_disagreements(page, html, page_sentences):
+        found.append(f"{where(by_text.get(text))}: {problem}")
+    for run in repeated_runs(page_sentences):
+        found.append(f"{shown}: the page says '{run}' twice: say it once")
+    return found
+
+
+GENERATED = ("book/data-appendix.html", "book/references.html")  # cards and the bibliography, not prose
+
+
+def problems(site: Path, root: Path, published: Path | None = None) -> list[str]:
+    """Every break of the reader's rules on every page of the built book ``site``. A page whose file is the very
+    file of the ``published`` book (linked when unchanged, :func:`kzopinion.book.build.assemble`) was read when
+    that book was published, under the same rules (a change to them rebuilds every page), and is not read again."""
+    found = []
+    for page in sorted(site.glob("**/*.html")):
+        relative = page.relative_to(site).as_posix()
+        if relative.startswith(("_", "search", "genindex")) or relative in GENERATED:
+            continue
+        if published is not None and (published / relative).is_file() and (published / relative).samefile(page):
+            continue
+        found += page_problems(relative, page.read_text(encoding="utf-8"), root)
+    return found
