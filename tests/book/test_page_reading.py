@@ -148,6 +148,14 @@ def test_quoted_words_are_the_reports_to_judge(tmp_path):
     assert problems(html, tmp_path) == []
 
 
+def test_the_articles_claims_introduced_as_such_are_the_reports_to_judge(tmp_path):
+    claims = "<ol><li><p>Kazakhstanis think less well of the US than of China.</p></li></ol>"
+    attributed = f"<html><body><article><p>The authors make these claims:</p>{claims}</article></body></html>"
+    unattributed = f"<html><body><article><p>This edition finds:</p>{claims}</article></body></html>"
+    assert problems(attributed, tmp_path) == []
+    assert "compares with no pasted values" in problems(unattributed, tmp_path)[0]
+
+
 def test_a_registered_files_sentence_may_speak_as_evidence(tmp_path):
     html = page(f"Every model is positive ({paste('a', '12', REGISTERED_TIP)}), as the article reports.")
     assert problems(html, tmp_path) == []

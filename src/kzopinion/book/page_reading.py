@@ -85,6 +85,7 @@ class Sentence:
     page: str  # the built page, relative to the book's root ("notebooks/04-foreign-policy.html")
     text: str
     values: list[Pasted] = field(default_factory=list)
+    attributed: bool = False  # an item of a list the article's claims are introduced into ("the authors argue:")
 
     def words(self) -> str:
         """The sentence's own words: pasted values as ⟦i⟧, quoted words left out."""
@@ -139,17 +140,31 @@ def _block_text(block: Tag, values: list[Pasted]) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z⟦(“\"])")
 
 
+_ATTRIBUTION = re.compile(r"\b(the article|the authors|they report|argues?|argued)\b", re.IGNORECASE)
+
+
+def _in_attributed_list(block: Tag) -> bool:
+    """A list item of a list whose introducing paragraph gives the article's words ("the authors make these
+    claims:"): the item states the article's claim, which the ledger judges, not the edition's."""
+    item = block if block.name == "li" else block.find_parent("li")
+    listing = item.find_parent(["ul", "ol"]) if item else None
+    before = listing.find_previous_sibling("p") if listing else None
+    text = before.get_text(" ", strip=True) if before else ""
+    return text.endswith(":") and bool(_ATTRIBUTION.search(text))
+
+
 def sentences(page: str, html: str) -> list[Sentence]:
     """Every sentence of the page's prose, with its pasted values."""
     out = []
     for block in _blocks(BeautifulSoup(html, "html.parser")):
         values: list[Pasted] = []
         text = _block_text(block, values)
+        attributed = _in_attributed_list(block)
         for part in _SENTENCE_END.split(text):
             used = [int(i) for i in _PASTE.findall(part)]
             renumbered = {old: new for new, old in enumerate(used)}
             part = _PASTE.sub(lambda m, r=renumbered: PASTE.format(r[int(m.group(1))]), part)
-            out.append(Sentence(page, part, [values[i] for i in used]))
+            out.append(Sentence(page, part, [values[i] for i in used], attributed or bool(_ATTRIBUTION.search(part))))
     return out
 
 
@@ -248,17 +263,18 @@ def quantifier_words(sentence: Sentence) -> list[str]:
 
 
 _COMPARISON = re.compile(
-    r"\b(?:more often|less often|far more|far fewer|more (?:\w+ ){0,3}than|fewer (?:\w+ ){0,3}than|"
-    r"(?:higher|lower|larger|smaller|greater) than|went from|rose|fell to|the majority|a majority|a minority|"
-    r"halves|halved|twice as)\b",
+    r"\b(?:more often|less often|far more|far fewer|(?:more|less|fewer) (?:\w+ ){0,4}than|"
+    r"(?:higher|lower|larger|smaller|greater|better|worse) than|went from|rose|fell to|"
+    r"the majority|a majority|a minority|halves|halved|twice as)\b",
     re.IGNORECASE,
 )
 
 
 def unbacked_comparisons(sentence: Sentence) -> list[str]:
-    """A comparison of counts or shares that pastes nothing to compare."""
+    """A comparison of counts or shares that pastes nothing to compare (unless it gives the article's claim, "the
+    authors argue that ...", which the replication report judges)."""
     match = _COMPARISON.search(sentence.words())
-    if match and not sentence.values:
+    if match and not sentence.values and not sentence.attributed:
         return [f"'{match.group(0)}' compares with no pasted values behind it: paste the values it compares"]
     return []
 
