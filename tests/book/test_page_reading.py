@@ -116,6 +116,17 @@ CASES = {
         page(f"{paste('a', '38 of 49')}, or {paste('b', '78%')}.", extra=chart(ROWS)),
         "as 41%; the chart draws 78%",
     ),
+    "a yearly share drawn otherwise": (
+        page(
+            f"It stood at {paste('a', '37%')} in {paste('y', '2013')}.",
+            extra=chart([{"year": 2013, "approve": 30}, {"year": 2014, "approve": 9}], facet=False),
+        ),
+        page(
+            f"It stood at {paste('a', '37%')} in {paste('y', '2013')}.",
+            extra=chart([{"year": 2013, "approve": 37}, {"year": 2014, "approve": 9}], facet=False),
+        ),
+        "the prose gives 37% for 2013; no chart of the page draws it",
+    ),
     "bases mixed on one axis": (
         page("The chart.", extra=chart(ROWS, facet=False)),
         page("The chart.", extra=chart(ROWS, facet=True)),

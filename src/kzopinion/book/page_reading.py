@@ -13,7 +13,8 @@ own prose to the rules the replication report applies to the article's words:
 - :func:`stand_in_evidence`: a sentence that pastes a value computed from the simulated stand-in never speaks
   the language of evidence ("confirms", "supports", "holds", "as the article reports");
 - :func:`chart_disagreements`: a count the prose gives as "a of b" is drawn by the page's charts over the same
-  base, and a chart that draws shares of several bases says so by a panel for each;
+  base, with the share and interval the sentence gives it; a percentage given for a year ("37% in 2013") is the
+  one a chart draws for that year; a chart that draws shares of several bases says so by a panel for each;
 - :func:`repeated_runs`: no run of :data:`REPEAT_WORDS` words is said twice on a page.
 
 Quoted words (the article's own, in quotation marks) are the report's to judge and are left out. Each problem is
@@ -378,6 +379,33 @@ def chart_disagreements(page: str, html: str, page_sentences: list[Sentence]) ->
                         found.append(
                             (sentence.text, f"the prose gives {value.text} as {text}; the chart draws {drawn_share}")
                         )
+    return found + _year_disagreements(specs, page_sentences)
+
+
+_AT_IN = re.compile(r"⟦(\d+)⟧ in ⟦(\d+)⟧|\bin ⟦(\d+)⟧, at ⟦(\d+)⟧")
+
+
+def _year_disagreements(specs: list[dict], page_sentences: list[Sentence]) -> list[tuple[str, str]]:
+    """(sentence text, problem) for each percentage the prose gives for a year ("P in Y", "in Y, at P") that no
+    chart of the page draws for that year, where a chart draws the year at all."""
+    by_year: dict[int, set[str]] = {}
+    for spec in specs:
+        for rows in spec.get("datasets", {}).values():
+            for row in rows:
+                if isinstance(row.get("year"), int):
+                    numbers = [v for k, v in row.items() if k != "year" and isinstance(v, int | float)]
+                    by_year.setdefault(row["year"], set()).update(f"{round(v)}%" for v in numbers)
+    found = []
+    for sentence in page_sentences:
+        for match in _AT_IN.finditer(sentence.words()):
+            share, year = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            share, year = _value(sentence, share), _value(sentence, year)
+            if share.unit != "%" or year.number is None or int(year.number) not in by_year:
+                continue
+            if share.text.strip() not in by_year[int(year.number)]:
+                found.append(
+                    (sentence.text, f"the prose gives {share.text} for {year.text}; no chart of the page draws it")
+                )
     return found
 
 
