@@ -67,5 +67,5 @@ def test_following_the_guide_adds_a_section_with_its_numbers_and_their_inputs(ro
     uses = re.findall(r'id="kz-use-([a-z0-9_]+)"[^>]*data-tip="([^"]*)"', page)
     tips = {key: html.unescape(tip) for key, tip in uses}
     assert "figure2_reasons" in tips["mu_economy_first_answers"], tips
-    assert "Inputs: not recorded" not in page
+    assert "Data: not recorded" not in page and "Inputs: not recorded" not in page
     assert "survey_designs" in tips["mu_sources"], tips

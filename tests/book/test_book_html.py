@@ -143,14 +143,16 @@ def test_every_pasted_value_is_a_doorway_to_its_provenance(site, root):
                 assert 'tabindex="0"' in attrs, (source.stem, anchor)
 
 
-def test_tooltips_name_claim_status_tier_inputs_and_cell(site, root):
+def test_tooltips_name_claim_status_tier_inputs_and_section(site, root):
     ledger = _claims(root)
     row = ledger[ledger["notebook"] == "04-foreign-policy"].iloc[0]
     page = (site / "notebooks" / "04-foreign-policy.html").read_text(encoding="utf-8")
     tip = html.unescape(re.search(rf'id="kz-tip-{re.escape(row["id"])}">([^<]*)<', page).group(1))
     status = row["status"] if "computed_status" not in ledger else row["computed_status"]
     assert f"Claim {row['id']}: {status}" in tip and f"tier {row['tier']}" in tip
-    assert f"In [{int(row['cell'])}]" in tip and all(name in tip for name in row["inputs"])
+    title = notebooks.title(root / "notebooks" / "04-foreign-policy.md")
+    assert f"Computed in the section “{title}”" in tip and all(name in tip for name in row["inputs"])
+    assert "In [" not in tip  # the reader's words: sections, not cells
 
 
 def test_report_rows_link_back_to_the_pages_that_show_them(site, root):

@@ -170,7 +170,7 @@ def test_a_pasted_number_leads_to_its_ledger_row_and_back(chrome, root):
     page.close()
 
 
-def test_a_pasted_value_that_is_no_claim_shows_its_cell(chrome):
+def test_a_pasted_value_that_is_no_claim_shows_its_section(chrome):
     base, chromium = chrome
     page = _open(chromium, f"{base}/notebooks/02-russia-correlation.html")
     value = page.locator("main span.kz-num").first
@@ -181,7 +181,7 @@ def test_a_pasted_value_that_is_no_claim_shows_its_cell(chrome):
     hidden = value.evaluate("el => getComputedStyle(el, '::after').display") == "none"
     page.close()
     assert shown
-    assert "Not a claim" in text and "In [" in text and hidden
+    assert "Not a claim" in text and "Computed in the section “" in text and "In [" not in text and hidden
 
 
 @pytest.mark.parametrize("width", [375, 1400])

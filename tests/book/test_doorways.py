@@ -16,13 +16,14 @@ def test_claim_and_non_claim_descriptions():
         status="differs",
         tier="published",
         printed="38 of 49",
+        section="The cost of US foreign policy",
     )
     other = number_sources.Provenance(key="moe", notebook="notebooks/01-data-sources", cell=3)
     assert claim.describe() == (
-        "Claim fp_x: differs; tier published. Computed in 04-foreign-policy, cell In [7]. Inputs: a, b."
+        "Claim fp_x: differs; tier published. Computed in the section “The cost of US foreign policy”. Data: a, b."
     )
     assert other.describe() == (
-        "Not a claim of the article: Computed in 01-data-sources, cell In [3]. Inputs: not recorded."
+        "Not a claim of the article: Computed in notebooks/01-data-sources. Data: not recorded."
     )
 
 

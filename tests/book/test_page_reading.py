@@ -10,10 +10,8 @@ import pytest
 
 from kzopinion.book import page_reading
 
-SIMULATED_TIP = (
-    "Not a claim of the article: Computed in 02-russia-correlation, cell In [3]. Inputs: simulation_parameters."
-)
-REGISTERED_TIP = "Not a claim of the article: Computed in 02-russia-correlation. Inputs: microdata:cab (sha256:ab...)."
+SIMULATED_TIP = "Not a claim of the article: Computed in the section “Russia”. Data: simulation_parameters."
+REGISTERED_TIP = "Not a claim of the article: Computed in the section “Russia”. Data: microdata:cab (sha256:ab...)."
 
 
 def paste(key: str, text: str, tip: str = "Not a claim of the article: Inputs: focus_group_codes.") -> str:

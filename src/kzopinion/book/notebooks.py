@@ -93,6 +93,14 @@ def twin(source: Path) -> Path:
     return source.with_suffix(".ipynb")
 
 
+def title(source: Path) -> str:
+    """The page's title as a reader sees it: the first level-one heading of the source (its file name if none)."""
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return source.stem
+
+
 def is_report(source: Path) -> bool:
     """Whether the notebook reads the other notebooks' records, so it runs after them.
 

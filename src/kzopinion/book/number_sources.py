@@ -35,11 +35,13 @@ class Provenance:
     tier: str = ""
     statement: str = ""
     printed: str = ""
+    section: str = ""  # the title of the page that computed it, as the reader sees it
 
     def describe(self) -> str:
-        """One plain-text sentence for the tooltip (also the accessible description)."""
-        where = f"Computed in {self.notebook.split('/')[-1]}" + (f", cell In [{self.cell}]" if self.cell else "")
-        inputs = f"Inputs: {', '.join(self.inputs)}." if self.inputs else "Inputs: not recorded."
+        """One plain-text sentence for the tooltip (also the accessible description), in the reader's words: the
+        section that computed the value and the data it was computed from (the cell is the report's to name)."""
+        where = f"Computed in the section “{self.section}”" if self.section else f"Computed in {self.notebook}"
+        inputs = f"Data: {', '.join(self.inputs)}." if self.inputs else "Data: not recorded."
         if self.claim:
             # (the article's printed value is in the report row: on the page it would read as a result)
             return f"Claim {self.key}: {self.status or 'no status'}; tier {self.tier or 'none'}. {where}. {inputs}"
@@ -91,6 +93,7 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
     claims_table = ledger.table(root)
     status = _status_column(claims_table)
     by_id = {row["id"]: row for _, row in claims_table.iterrows()}
+    titles = {source.stem: notebooks.title(source) for source in notebooks.sources(root)}
     out: dict[str, dict[str, Provenance]] = {}
     for source in notebooks.sources(root):
         record = notebooks.twin(source)
@@ -117,14 +120,27 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
                     tier=str(row["tier"] or ""),
                     statement=str(row["statement"] or ""),
                     printed=str(row["printed"] or ""),
+                    section=titles.get(str(row["notebook"]), ""),
                 )
             elif key in declared:
-                page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=_input_names(declared[key]))
+                page[key] = Provenance(
+                    key=key,
+                    notebook=docname,
+                    cell=_int(cell),
+                    inputs=_input_names(declared[key]),
+                    section=titles[source.stem],
+                )
             else:
                 # what the gluing cell read; when it read nothing itself (its values come from earlier cells),
                 # what the notebook's run read
                 read_here = by_cell.get(str(cell), [])
-                page[key] = Provenance(key=key, notebook=docname, cell=_int(cell), inputs=read_here or run_inputs)
+                page[key] = Provenance(
+                    key=key,
+                    notebook=docname,
+                    cell=_int(cell),
+                    inputs=read_here or run_inputs,
+                    section=titles[source.stem],
+                )
         out[docname] = page
     return out
 
