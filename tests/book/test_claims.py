@@ -292,3 +292,18 @@ def test_the_report_counts_checks_and_its_sentence_is_true_of_every_claim_it_cou
     for identity in ("fp_mixed", "pr_opposition_suspected"):  # a sum with a remainder: not a recomputation
         assert ledger.set_index("id").at[identity, "status"] == "transcribed"
     assert "cu_pp_us_halves" not in set(ledger["id"])  # "virtually halves" is judged once, by the words table
+
+
+def test_every_claims_inputs_are_folded_under_a_summary_that_counts_them(ledger):
+    """The report's Inputs column shows one line per claim (how many cells, of which tables); every cell is inside
+    the disclosure, none dropped."""
+    page = report_tables.claims_html(ledger)
+    for row in ledger.itertuples(index=False):
+        cells = [c for c in row.cells if not c.startswith("microdata:")]
+        if not cells:
+            continue
+        folded = r'<details class="kz-inputs"><summary>(\d+) cells?( of [^<]*)</summary>(.*?)</details>'
+        match = re.search(rf'id="claim-{row.id}".*?' + folded, page)
+        assert match, row.id
+        assert int(match.group(1)) >= len(cells)
+        assert all(f"<code>{html.escape(c)}</code>" in match.group(3) for c in cells), row.id

@@ -80,9 +80,7 @@ def claims_html(ledger: pd.DataFrame) -> str:
             if name.startswith("microdata:")
         ]  # each registered file, by name and sha256
         shown = [c for c in row.cells if not (files and c.startswith("microdata:"))] + files
-        inputs = "<br>".join(f"<code>{_cell(c)}</code>" for c in shown[:6])
-        if len(shown) > 6:
-            inputs += f"<br>and {len(shown) - 6} more cells"
+        inputs = _collapsed(shown)
         status, coverage = row.status, getattr(row, "coverage", "")
         rows.append(
             f'<tr id="claim-{_cell(row.id)}" class="claim-{status}"><td><code>{_cell(row.id)}</code></td>'
@@ -95,6 +93,20 @@ def claims_html(ledger: pd.DataFrame) -> str:
     return (
         f'<table class="table replication-report"><thead><tr>{header}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _collapsed(cells: list[str]) -> str:
+    """A claim's input cells folded under a one-line summary (a native disclosure, reachable by keyboard): the
+    table stays a screen per few claims, and every cell is one click away."""
+    if not cells:
+        return ""
+    tables = sorted({c.split("[", 1)[0].split(":", 1)[0] for c in cells})
+    listed = "<br>".join(f"<code>{_cell(c)}</code>" for c in cells)
+    noun = "cell" if len(cells) == 1 else "cells"
+    return (
+        f'<details class="kz-inputs"><summary>{len(cells)} {noun} of {_cell(", ".join(tables))}</summary>'
+        f"{listed}</details>"
     )
 
 
