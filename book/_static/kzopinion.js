@@ -8,7 +8,9 @@
  * 2. The replication report's claims table (table.replication-report) can be searched,
  *    filtered by status, section and tier (whatever their position) and sorted by any column.
  * 3. Provenance tooltips of pasted values close with Escape and stay inside the window;
- *    a link to a claim's row highlights it.
+ *    a link to a claim's row highlights it. The pasted values of one paragraph (or list item,
+ *    or table cell) are one tab stop: Tab reaches the first, the arrow keys move among them
+ *    (a roving tabindex), and each shows its tooltip when focused.
  */
 (function () {
   "use strict";
@@ -413,7 +415,37 @@
     if (over > 0) { number.style.setProperty("--kz-shift", (-over) + "px"); }
   }
 
+  // one tab stop per block of pasted values (per row of a table, its links back to the pages too);
+  // Left/Right (and Home/End) move among them
+  var BLOCKS = "p, li, td, th, dd, figcaption, caption";
+
+  function rovingNumbers() {
+    var groups = new Map();
+    document.querySelectorAll(".kz-num, .kz-backlink").forEach(function (number) {
+      var block = number.closest("tr") || number.closest(BLOCKS) || number.parentNode;
+      if (!groups.has(block)) { groups.set(block, []); }
+      groups.get(block).push(number);
+    });
+    groups.forEach(function (numbers) {
+      numbers.forEach(function (number, i) {
+        number.setAttribute("tabindex", i === 0 ? "0" : "-1");
+        if (numbers.length > 1) {
+          number.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight");
+        }
+        number.addEventListener("keydown", function (event) {
+          var to = {ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: numbers.length - 1}[event.key];
+          if (to === undefined || to < 0 || to >= numbers.length) { return; }
+          event.preventDefault();
+          numbers.forEach(function (n) { n.setAttribute("tabindex", "-1"); });
+          numbers[to].setAttribute("tabindex", "0");
+          numbers[to].focus();
+        });
+      });
+    });
+  }
+
   function ready() {
+    rovingNumbers();
     Array.prototype.forEach.call(document.querySelectorAll("table.replication-report"), enhanceTable);
     showTarget();
     window.addEventListener("hashchange", showTarget);

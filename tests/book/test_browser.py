@@ -147,6 +147,53 @@ def _open(chromium, url: str, width: int = 1280):
     return page
 
 
+KEYBOARD_WALK_JS = """() => {
+  const main = document.querySelector('main');
+  const describe = el => {
+    const block = el.closest('p, li, td, th, dd, figcaption, caption');
+    const index = block ? [...document.querySelectorAll('main *')].indexOf(block) : -1;
+    return {kz: el.classList.contains('kz-num'), summary: el.tagName === 'SUMMARY',
+            table: !!el.closest('.kz-chart-data'), block: index};
+  };
+  return describe(document.activeElement);
+}"""
+
+
+def test_a_keyboard_walk_of_chapter_01_reaches_every_paragraphs_numbers_and_every_charts_table(chrome):
+    """Tab reaches each paragraph's pasted values once (the arrows move among them) and each chart's data table,
+    in fewer tab stops than there are pasted values."""
+    base, chromium = chrome
+    page = _open(chromium, f"{base}/notebooks/01-data-sources.html")
+    numbers = page.locator("main .kz-num").count()
+    blocks_with_numbers = page.evaluate(
+        "() => new Set([...document.querySelectorAll('main .kz-num')].map(n => "
+        "[...document.querySelectorAll('main *')].indexOf(n.closest('p, li, td, th, dd, figcaption, caption')))).size"
+    )
+    tables = page.locator("main .kz-chart-data > summary").count()
+    page.evaluate("() => { const m = document.querySelector('main'); m.setAttribute('tabindex', '-1'); m.focus(); }")
+    stops = []
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        if not page.evaluate("() => document.querySelector('main').contains(document.activeElement)"):
+            break
+        stops.append(page.evaluate(KEYBOARD_WALK_JS))
+    number_stops = [s for s in stops if s["kz"]]
+    first = page.evaluate(
+        "() => [...document.querySelectorAll('main p')].find(p => p.querySelectorAll('.kz-num').length > 1)"
+        ".querySelector('.kz-num').id"
+    )
+    page.locator(f"[id='{first}']").focus()
+    page.keyboard.press("ArrowRight")
+    moved = page.evaluate(
+        "id => document.activeElement.classList.contains('kz-num') && document.activeElement.id !== id", first
+    )
+    page.close()
+    assert tables > 0 and sum(s["summary"] and s["table"] for s in stops) == tables
+    assert len({s["block"] for s in number_stops}) == blocks_with_numbers == len(number_stops)
+    assert len(stops) < numbers, (len(stops), numbers)
+    assert moved
+
+
 def test_a_pasted_number_leads_to_its_ledger_row_and_back(chrome, root):
     base, chromium = chrome
     chapter = "notebooks/04-foreign-policy"

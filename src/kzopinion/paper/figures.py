@@ -47,7 +47,84 @@ def offline_html(spec: dict) -> str:
     ) % (chart_id, safe_spec, json.dumps(EMBED_OPTIONS, sort_keys=True))
     return (
         f'<div id="{chart_id}" class="kz-chart" role="img" aria-label="{label}">{svg}</div>'
-        f'<script type="text/javascript">{script}</script>'
+        f'<script type="text/javascript">{script}</script>' + data_table(spec)
+    )
+
+
+def _tooltips(node) -> list[dict]:
+    """Every tooltip entry of a spec, in order (the fields a reader is shown, with their titles and formats)."""
+    found = []
+    if isinstance(node, dict):
+        tips = node.get("tooltip")
+        if isinstance(tips, list):
+            found += [t for t in tips if isinstance(t, dict) and "field" in t]
+        elif isinstance(tips, dict) and "field" in tips:
+            found.append(tips)
+        for key, value in node.items():
+            if key != "tooltip":
+                found += _tooltips(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _tooltips(item)
+    return found
+
+
+def _groupings(node) -> list[dict]:
+    """The fields a chart splits its marks by (facets, rows, columns, colours), in order."""
+    found = []
+    if isinstance(node, dict):
+        for channel in ("facet", "row", "column", "color"):
+            value = node.get(channel)
+            if isinstance(value, dict) and "field" in value:
+                found.append(value)
+        for value in node.values():
+            found += _groupings(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _groupings(item)
+    return found
+
+
+def _shown(value, format_: str) -> str:
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    fixed = re.fullmatch(r"\.(\d+)(%|f)", format_)
+    if isinstance(value, int | float) and fixed:
+        digits = int(fixed.group(1))
+        return f"{value * 100:.{digits}f}%" if fixed.group(2) == "%" else f"{value:.{digits}f}"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def data_table(spec: dict) -> str:
+    """The values a chart draws as a table under it, folded in a disclosure a keyboard reaches (and a screen reader
+    reads), with the chart's own tooltip titles as column heads: the numbers without the mouse."""
+    datasets = [rows for rows in spec.get("datasets", {}).values() if rows and len(rows[0]) > 1]
+    if not datasets:
+        return ""
+    rows = max(datasets, key=len)
+    columns: dict[str, tuple[str, str]] = {}
+    for tip in _groupings(spec) + _tooltips(spec):
+        if tip["field"] in rows[0] and tip["field"] not in columns:
+            columns[tip["field"]] = (
+                tip.get("title") or tip["field"].replace("_", " ").capitalize(),
+                tip.get("format", ""),
+            )
+    if not columns:
+        columns = {name: (name, "") for name in rows[0]}
+    head = "".join(f"<th>{html.escape(str(title))}</th>" for title, _ in columns.values())
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(_shown(row.get(f), fmt))}</td>" for f, (_, fmt) in columns.items())
+        + "</tr>"
+        for row in rows
+    )
+    simulated = "simulated" in (json.dumps(spec.get("title", "")) + spec.get("description", "")).lower()
+    summary = "The chart's values as a table" + (" (the simulated stand-in's, not evidence)" if simulated else "")
+    return (
+        f'<details class="kz-chart-data"><summary>{html.escape(summary)}</summary>'
+        f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>'
     )
 
 
