@@ -299,8 +299,29 @@ def test_pdf_has_contents_with_page_numbers_and_chapters_on_their_pages(printed)
     for chapter, number in zip(layout["chapters"], layout["pages"]):
         listed = re.escape(chapter["title"]) + r"\s*" + str(number) + r"\b"
         assert re.search(listed, texts[0]), (chapter["title"], number)
-        assert chapter["title"] in texts[number - 1][:300]
+        assert chapter["title"] in texts[number - 1]
     assert all(f"{i} / {len(pages)}" in text for i, text in enumerate(texts, 1))  # the running footer
+
+
+def test_the_pdfs_first_page_is_a_title_page(printed, root):
+    """The article's title and both authors, "a living edition", which edition, the commit and the article's DOI."""
+    from kzopinion.book import build_stamp
+
+    _, _, texts, layout = printed
+    article = build_stamp.article(root)
+    first = texts[0]
+    assert " ".join(article["title"].split()) in first and "A LIVING EDITION" in first.upper()
+    assert all(author["family-names"] in first and author["given-names"] in first for author in article["authors"])
+    assert f"This {layout['edition']} edition" in first and build_stamp.commit(root) in first
+    assert str(article["doi"]) in first
+
+
+def test_the_pdf_speaks_for_paper(printed):
+    """No web-only words in print, and fewer pages than the book took when every section started a page."""
+    _, pages, texts, _ = printed
+    web_only = [(i, word) for i, text in enumerate(texts, 1) for word in ("hover", "click") if word in text.lower()]
+    assert web_only == []
+    assert len(pages) < 75
 
 
 def test_pdf_keeps_figures_and_tables_whole_and_charts_unclipped(printed):
@@ -367,12 +388,26 @@ def test_the_print_width_check_catches_a_wide_table_and_a_clipped_code_block(chr
     assert "of a printable" in found['pre in #s ("y']  # a long line running past the page
 
 
-def test_no_pdf_page_is_more_than_half_empty_except_at_chapter_ends(printed):
-    _, pages, _, layout = printed
-    chapter_ends = {start - 1 for start in layout["pages"]} | {len(pages)}
+def test_no_pdf_page_is_more_than_half_empty_except_the_title_page_and_the_last_of_a_part(printed, root):
+    """Sections run on, as in a paper: only a part starts a page, so only the title page, a part's last page and
+    the book's last may be less than half full (measured by ink, and by text as make pdf records it)."""
+    from kzopinion.book import pdf
+
+    _, pages, texts, layout = printed
+    ids = [c["id"].removeprefix("document-") for c in layout["chapters"]]
+    part_ends = {layout["pages"][ids.index(start)] - 1 for start in pdf.part_starts(root)} | {len(pages)}
+    exempt = part_ends | {1}
     filled = {number: _filled(page) for number, page in enumerate(pages, 1)}
-    assert [number for number, share in filled.items() if share < 0.5 and number not in chapter_ends] == []
-    assert [number for number, share in filled.items() if share == 0] == []  # no blank page, not even at a chapter end
+    assert [number for number, share in filled.items() if share < 0.5 and number not in exempt] == []
+    assert [n for n, share in enumerate(layout["filled"], 1) if share < 0.5 and n not in exempt] == []
+    assert [number for number, share in filled.items() if share == 0] == []  # no blank page anywhere
+    argument = range(1, ids.index(pdf.part_starts(root)[0]))  # the argument's chapters after its first
+    run_on = [
+        layout["chapters"][i]["title"]
+        for i in argument
+        if texts[layout["pages"][i] - 1].index(layout["chapters"][i]["title"]) > 300  # text above it on its page
+    ]
+    assert run_on, "every section of the argument starts a page: they should run on"
 
 
 def test_the_half_empty_check_sees_blank_space(tmp_path):

@@ -151,6 +151,12 @@ def citation(root: Path, commit: str, url: str = "") -> str:
     return text
 
 
+def article(root: Path) -> dict:
+    """The article this edition reproduces, as CITATION.cff's ``preferred-citation`` gives it (title, authors,
+    journal, volume, year, doi)."""
+    return _cff(root).get("preferred-citation") or {}
+
+
 def commit(root: Path) -> str:
     """The commit checked out at ``root`` (12 hex digits), "" outside a git repository."""
     return _git(root, "rev-parse", "--short=12", "HEAD")

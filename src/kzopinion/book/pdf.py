@@ -3,11 +3,13 @@ from the single-page HTML build (charts drawn at the text width), with no LaTeX 
 
     python -m kzopinion.book.pdf   # writes _build/pdf/book.pdf and _build/pdf/book.json
 
-The print layout (``@media print`` in ``book/_static/kzopinion.css``) drops the navigation,
-keeps figures and tables whole, and starts each chapter on a new page; this module adds a
-running header (the title) and footer (page numbers), and a contents list with page numbers:
-the book is printed once to find the page each chapter starts on, then again with the numbers
-filled in (the contents take the same room both times, so pages do not move).
+The print layout (``@media print`` in ``book/_static/kzopinion.css``) drops the navigation and
+keeps figures and tables whole; sections run on, as in a paper, and only a part (the argument, the
+reference matter) starts a new page. This module adds a first page (the article's title and authors,
+"a living edition", the edition, date, commit and the article's DOI, then the contents), a running
+header (the title) and footer (page numbers): the book is printed once to find the page each chapter
+starts on (its title set large), then again with the numbers filled in (the contents take the same
+room both times, so pages do not move).
 ``book.json`` records the chapter start pages, for each figure the texts that must share a
 page (its caption and its chart), which tables may break between rows, any chart layout
 problem at the printed width and anything wider than the printable area, for the checks in
@@ -36,6 +38,7 @@ LONG = 0.3  # tables taller than this share of a page may break between rows
 # placeholder page numbers; returns the chapter titles and, per figure, texts that must share a page.
 PREPARE_JS = r"""(opts) => {
   const clean = t => t.replace(/[\u00b6#]/g, '').replace(/\s+/g, ' ').trim();
+  const parts = new Set(opts.partStarts || []);
   const chapters = [...document.querySelectorAll('span[id^="document-"]')].map(span => {
     const section = span.nextElementSibling;
     const heading = section && section.querySelector('h1, h2');
@@ -46,13 +49,16 @@ PREPARE_JS = r"""(opts) => {
       && wrapper.querySelector('section') === section;
     const opening = first ? wrapper : section;
     if (section) opening.classList.add('kz-chapter');
-    // the previous chapter's last boxes keep no bottom margin: a margin that spills over the
-    // page end would otherwise fill a page of its own before the forced break
-    let before = opening && opening.previousElementSibling;
-    while (before && before.tagName === 'SPAN') before = before.previousElementSibling;
-    for (let box = before; box; box = box.lastElementChild) {
-      box.style.marginBottom = '0';
-      box.style.paddingBottom = '0';
+    // a part starts a page; the previous part's last boxes keep no bottom margin: a margin that spills
+    // over the page end would otherwise fill a page of its own before the forced break
+    if (section && parts.has(span.id.replace(/^document-/, ''))) {
+      opening.classList.add('kz-part-start');
+      let before = opening.previousElementSibling;
+      while (before && before.tagName === 'SPAN') before = before.previousElementSibling;
+      for (let box = before; box; box = box.lastElementChild) {
+        box.style.marginBottom = '0';
+        box.style.paddingBottom = '0';
+      }
     }
     return {id: span.id, title: heading ? clean(heading.textContent) : span.id};
   });
@@ -62,10 +68,15 @@ PREPARE_JS = r"""(opts) => {
   nav.innerHTML = '<h2>Contents</h2><ol>' + chapters.map((c, i) =>
     `<li><a href="#${c.id}">${c.title.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</a>` +
     `<span class="kz-leader"></span><span class="kz-page" data-chapter="${i}">000</span></li>`).join('') + '</ol>';
-  const printed = document.querySelector('#jb-print-toc');  // Jupyter Book's own, without page numbers
-  const title = document.querySelector('h1');
-  if (printed) printed.replaceWith(nav);
-  else if (title) title.after(nav);
+  // the first page: the article and this edition of it, then the contents; the argument starts a page. It takes
+  // the place of Jupyter Book's printed title and contents (the book's title, a contents list without pages).
+  const first = document.createElement('div');
+  first.className = 'kz-title-page';
+  first.innerHTML = opts.titlePage;
+  first.appendChild(nav);
+  const printed = document.querySelector('#jb-print-docs-body');
+  if (printed) printed.replaceWith(first);
+  else document.querySelector('article, main, body').prepend(first);
   const figures = [...document.querySelectorAll('figure')].map(fig => {
     const caption = fig.querySelector('figcaption');
     const texts = [...fig.querySelectorAll('svg text')].map(t => clean(t.textContent)).filter(t => t.length > 12);
@@ -144,18 +155,51 @@ def page_texts(pdf: Path) -> list[str]:
     return [re.sub(r"\s+", " ", page) for page in text.split("\f")[:-1] or [text]]
 
 
-def chapter_pages(texts: list[str], titles: list[str], header: str, first: int = 2) -> list[int]:
-    """The page (1-based) each chapter starts on: chapters start on a new page, so the first
-    page at or after the previous chapter's whose text opens (after the running header) with
-    the title. The contents and the introduction's own list of chapters name them too, but
-    further down their pages."""
-    pages, start = [], first
+def _words(pdf: Path) -> list[tuple[float, list[tuple[float, float, float, str]]]]:
+    """Per page: its height and its words as (top, bottom, height, text), in points (``pdftotext -bbox``)."""
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for height, body in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', bbox, re.S):
+        words = [
+            (float(top), float(bottom), float(bottom) - float(top), html.unescape(text))
+            for top, bottom, text in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', body)
+        ]
+        pages.append((float(height), words))
+    return pages
+
+
+MM = 72 / 25.4  # points per millimetre
+
+
+def page_fill(pdf: Path) -> list[float]:
+    """How far down its text area (between the running header and footer) each page's text reaches: a chart's
+    labels are text too, so a page ending in a figure counts as filled to its axis."""
+    fills = []
+    for height, words in _words(pdf):
+        top, bottom = 20 * MM, height - 18 * MM
+        inside = [w for w in words if top <= w[0] and w[1] <= bottom]
+        fills.append(max(((w[1] - top) / (bottom - top) for w in inside), default=0.0))
+    return fills
+
+
+def page_headings(pdf: Path) -> list[str]:
+    """Per page, the words set large (well above the median word's height): its headings."""
+    pages = _words(pdf)
+    body = sorted(w[2] for _, words in pages for w in words)
+    large = body[len(body) // 2] * 1.4 if body else 0.0
+    return [" ".join(w[3] for w in words if w[2] >= large) for _, words in pages]
+
+
+def chapter_pages(headings: list[str], titles: list[str], first: int = 2) -> list[int]:
+    """The page (1-based) each chapter starts on: the first page at or after the previous chapter's whose
+    ``headings`` (:func:`page_headings`) hold the title's opening words (the contents and the introduction's
+    list of chapters name them in text size, so they are not mistaken for the chapter)."""
+    found_pages, start = [], first
     for title in titles:
-        want = re.sub(r"\s+", " ", title)
+        want = " ".join(re.sub(r"\s+", " ", title).split()[:4])
         # right-to-left titles may come out of pdftotext in visual order
         forms = {want, " ".join(reversed(want.split())), want[::-1]}
-        opening = len(header) + len(want) + 40
-        found = next((i + 1 for i in range(start - 1, len(texts)) if any(f in texts[i][:opening] for f in forms)), None)
+        found = next((i + 1 for i in range(start - 1, len(headings)) if any(f in headings[i] for f in forms)), None)
         if found is None:
             missing = missing_fonts(title)
             if missing:
@@ -169,9 +213,9 @@ def chapter_pages(texts: list[str], titles: list[str], header: str, first: int =
                 f"PDF: cannot find the chapter '{title}' on any page after page {start}; "
                 "check that the chapter's title is printed"
             )
-        pages.append(found)
+        found_pages.append(found)
         start = found
-    return pages
+    return found_pages
 
 
 # Scripts whose letters the fonts installed with Chromium may lack: (name, fontconfig language, Debian package).
@@ -216,9 +260,18 @@ def singlehtml(root: Path) -> Path:
     return target
 
 
-def print_book(chrome, url: str, target: Path, title: str, timeout_ms: int = 60000) -> dict:
-    """Print the single-page book to ``target``; returns what :data:`PREPARE_JS` found, with
-    the chapters' start pages."""
+def print_book(
+    chrome,
+    url: str,
+    target: Path,
+    title: str,
+    title_page: str = "",
+    part_starts: tuple[str, ...] = (),
+    timeout_ms: int = 60000,
+) -> dict:
+    """Print the single-page book to ``target``, with ``title_page`` (HTML) first and a new page before each
+    chapter of ``part_starts`` (docnames); returns what :data:`PREPARE_JS` found, with the chapters' start pages
+    and how far down its text area each page is filled."""
     page = chrome.new_page(viewport={"width": TEXT_WIDTH_PX, "height": 1100})
     page.emulate_media(media="print")  # before loading, so charts are drawn for the printed width
     page.goto(url, wait_until="load")
@@ -226,7 +279,9 @@ def print_book(chrome, url: str, target: Path, title: str, timeout_ms: int = 600
         "[...document.querySelectorAll('.kz-chart')].every(e => e.classList.contains('kz-chart-live'))",
         timeout=timeout_ms,
     )
-    layout = page.evaluate(PREPARE_JS, {"pageHeight": TEXT_HEIGHT_PX, "long": LONG})
+    layout = page.evaluate(
+        PREPARE_JS, {"pageHeight": TEXT_HEIGHT_PX, "long": LONG, "partStarts": part_starts, "titlePage": title_page}
+    )
     layout["charts"] = {c["id"]: c["problems"] for c in page.evaluate(browser.CHART_LAYOUT_JS) if c["problems"]}
     layout["too_wide"] = page.evaluate(WIDE_JS)
     header, footer = _templates(title)
@@ -235,11 +290,41 @@ def print_book(chrome, url: str, target: Path, title: str, timeout_ms: int = 600
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(target), **options)
-    layout["pages"] = chapter_pages(page_texts(target), [c["title"] for c in layout["chapters"]], title)
+    layout["pages"] = chapter_pages(page_headings(target), [c["title"] for c in layout["chapters"]])
     page.evaluate(FILL_JS, layout["pages"])
     page.pdf(path=str(target), **options)
     page.close()
+    layout["filled"] = [round(share, 3) for share in page_fill(target)]
     return layout
+
+
+def title_page(root: Path, edition: str) -> str:
+    """The PDF's first page (HTML): the article's title and authors, "a living edition", which edition, its date
+    and commit, and the article's DOI (from CITATION.cff and git)."""
+    from kzopinion.book import build_stamp
+
+    article, stamp = build_stamp.article(root), build_stamp.edition(root)
+    authors = [f"{a.get('given-names', '')} {a.get('family-names', '')}".strip() for a in article.get("authors", [])]
+    names = ", ".join(authors[:-1]) + f" and {authors[-1]}" if len(authors) > 1 else "".join(authors)
+    commit = stamp.commit or "no commit"
+    state = " (with uncommitted changes)" if stamp.dirty or stamp.changed else ""
+    where = ", ".join(str(article[k]) for k in ("journal", "volume", "year") if article.get(k))
+    lines = [
+        f'<p class="kz-kicker">A living edition</p><h1>{html.escape(str(article.get("title", "")))}</h1>',
+        f'<p class="kz-authors">{html.escape(names)}</p>',
+        f"<p>{html.escape(where)}"
+        + (f", doi:{html.escape(str(article['doi']))}" if article.get("doi") else "")
+        + "</p>",
+        f'<p class="kz-stamp">This {html.escape(edition)}, built {html.escape(stamp.date)} from commit '
+        f"{html.escape(commit)}{state}; every number in it is computed from the data files of that commit.</p>",
+    ]
+    return "".join(lines)
+
+
+def part_starts(root: Path) -> tuple[str, ...]:
+    """The first chapter of every part after the first (``_toc.yml``): where the printed book starts a page."""
+    toc = build.notebooks.read_yaml(root / "_toc.yml", root) or {}
+    return tuple(part["chapters"][0]["file"] for part in (toc.get("parts") or [])[1:] if part.get("chapters"))
 
 
 def make_pdf(root: Path, chrome=None) -> Path:
@@ -260,8 +345,9 @@ def _make_pdf(root: Path, chrome=None) -> Path:
     target = root / "_build" / "pdf" / "book.pdf"
     title = re.search(r'^title:\s*"?(.*?)"?\s*$', (root / "_config.yml").read_text(encoding="utf-8"), re.M).group(1)
     title += " · microdata edition" if microdata.edition(tree) == "microdata" else " · public edition"
+    edition = "microdata edition" if microdata.edition(tree) == "microdata" else "public edition"
     with browser.serve(site) as base, contextlib.nullcontext(chrome) if chrome else browser.chromium() as running:
-        layout = print_book(running, f"{base}/index.html", target, title)
+        layout = print_book(running, f"{base}/index.html", target, title, title_page(root, edition), part_starts(root))
     # which edition was printed, and the tree it was built from (its ledger is the one the report prints)
     layout |= {"edition": microdata.edition(tree), "tree": tree.relative_to(root).as_posix()}
     target.with_suffix(".json").write_text(json.dumps(layout, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
