@@ -347,7 +347,14 @@ def _make_pdf(root: Path, chrome=None) -> Path:
     title += " · microdata edition" if microdata.edition(tree) == "microdata" else " · public edition"
     edition = "microdata edition" if microdata.edition(tree) == "microdata" else "public edition"
     with browser.serve(site) as base, contextlib.nullcontext(chrome) if chrome else browser.chromium() as running:
-        layout = print_book(running, f"{base}/index.html", target, title, title_page(root, edition), part_starts(root))
+        layout = print_book(
+            running,
+            f"{base}/index.html",
+            target,
+            title,
+            title_page=title_page(root, edition),
+            part_starts=part_starts(root),
+        )
     # which edition was printed, and the tree it was built from (its ledger is the one the report prints)
     layout |= {"edition": microdata.edition(tree), "tree": tree.relative_to(root).as_posix()}
     target.with_suffix(".json").write_text(json.dumps(layout, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
