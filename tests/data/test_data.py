@@ -409,6 +409,27 @@ PROJECT_RULES = {
         r"row \d+ \(line \d+\), column 'count': code 'neg_homosexuality' counts 21, "
         r"more than its parent 'neg_sexual_familial' \(\d+\); correct one of the two",
     ),
+    "a typed threshold where a published reading is verified": (
+        "verbal_summaries",
+        "of those who judged US conduct abroad=focus_group_codes[fp_discussed].count,,,,most: more than half",
+        "of those who judged US conduct abroad=focus_group_codes[fp_discussed].count,>,0.6,,most: more than half",
+        r"verbal_summaries.csv, row \d+ \(line \d+\): summary 'ws_most_aggressive_middle_east' types its rule and "
+        r"threshold, but reading 'most of a whole' has a verified published number; empty the cells",
+    ),
+    "a summary naming no reading": (
+        "verbal_summaries",
+        "what most Kazakhstans see as aggressive,most,most of a whole,",
+        "what most Kazakhstans see as aggressive,most,most of all,",
+        r"column 'quantifier_reading': summary 'ws_most_aggressive_middle_east' names no reading of "
+        r"quantifier_readings \('most of all'\); add the word to data/external/quantifier_readings.csv",
+    ),
+    "a number on a reading nobody verified": (
+        "quantifier_readings",
+        '(set size 108), as compiled by Sönning (2024)",,mean,,,,missing,',
+        '(set size 108), as compiled by Sönning (2024)",,mean,0.7,,,missing,',
+        r"quantifier_readings.csv, row \d+ \(line \d+\), column 'share': reading 'many' has a number but its status "
+        r"is 'missing'; a number not read and verified in its source is not recorded",
+    ),
     "a claim naming a row its table lacks": (
         "claims",
         ",published,survey_designs,gallup,start,",

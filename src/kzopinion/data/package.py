@@ -585,10 +585,67 @@ def _check_one_row_per_statement(frame: pd.DataFrame, file: str, root: Path) -> 
         seen.append((row_number, row.id, row.section, printed, quote))
 
 
+def _filled(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != "" or (not isinstance(value, str) and pd.notna(value))
+
+
+def _check_readings_sourced(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """A reading carries a number only when verified, and then with its source, passage and comparison."""
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        at = f"{file}, row {row_number} (line {row_number + 1})"
+        if row.status == "verified":
+            empty = [c for c in ("source_id", "passage", "reading", "share") if not _filled(getattr(row, c))]
+            if row.reading == "bound" and not _filled(row.comparison):
+                empty.append("comparison")
+            if empty:
+                raise DataValidationError(
+                    f"{at}: reading '{row.key}' is verified but its {', '.join(empty)} is empty; give the source's "
+                    "passage and number, or set status to missing."
+                )
+        elif _filled(row.share):
+            raise DataValidationError(
+                f"{at}, column 'share': reading '{row.key}' has a number but its status is '{row.status}'; a number "
+                "not read and verified in its source is not recorded: empty the cell, or verify it and set status "
+                "to verified."
+            )
+
+
+def _check_summary_thresholds(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """Each summary the article gives numbers for names its quantifier's reading; where that reading is a verified
+    published number, the threshold is read from it (the row's rule and threshold stay empty), otherwise the row
+    types the edition's own."""
+    readings = load("quantifier_readings", root).set_index("key")
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        if not row.summary or not _filled(row.numerator):
+            continue
+        at = f"{file}, row {row_number} (line {row_number + 1})"
+        key = row.quantifier_reading
+        if not _filled(key) or key not in readings.index:
+            raise DataValidationError(
+                f"{at}, column 'quantifier_reading': summary '{row.id}' names no reading of quantifier_readings "
+                f"('{key}'); add the word to data/external/quantifier_readings.csv (status missing if no published "
+                "number is verified) and name its key here."
+            )
+        sourced = readings.at[key, "status"] == "verified"
+        typed = [c for c in ("rule", "threshold") if _filled(getattr(row, c))]
+        if sourced and typed:
+            raise DataValidationError(
+                f"{at}: summary '{row.id}' types its {' and '.join(typed)}, but reading '{key}' has a verified "
+                "published number; empty the cells: the threshold is read from quantifier_readings."
+            )
+        if not sourced and len(typed) < 2:
+            raise DataValidationError(
+                f"{at}: summary '{row.id}' reads '{key}', which has no verified published number, and gives no rule "
+                "and threshold; type the edition's own reading in 'rule' and 'threshold'."
+            )
+
+
 TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str, Path], None]] = {
     "focus_group_nesting": _check_focus_group_nesting,
     "cell_references": _check_cell_references,
     "one_row_per_statement": _check_one_row_per_statement,
+    "readings_sourced": _check_readings_sourced,
+    "summary_thresholds": _check_summary_thresholds,
 }
 
 
