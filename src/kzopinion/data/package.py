@@ -36,6 +36,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 import sys
 import tempfile
@@ -45,6 +46,7 @@ from typing import Any
 
 import pandas as pd
 
+from kzopinion import formatting as fmt
 from kzopinion import paths
 
 
@@ -640,12 +642,46 @@ def _check_summary_thresholds(frame: pd.DataFrame, file: str, root: Path) -> Non
             )
 
 
+EXACT_UNITS = {"participants", "respondents", "count", "rank", "year", "decimal year", "judgement"}
+_FRACTION = re.compile(r"^\s*\d+\s*/\s*\d+\s*$")
+
+
+def printed_tolerance(printed: str, unit: str, value: float) -> float:
+    """The tolerance a claim's printing justifies: none for an exact count, rank, year or judgement, or a number
+    printed in words; for a ratio of counts printed as such ('38/49'), the precision records keep; otherwise half
+    a unit of the last printed digit ('2.7%' 0.05, '.17' 0.005, '83%' 0.5)."""
+    half = fmt.printed_half_unit(printed)
+    if unit in EXACT_UNITS or half is None:
+        return 0.0
+    if _FRACTION.match(printed):
+        return fmt.record_half_unit(value)
+    return half
+
+
+def _check_tolerance_from_printing(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """Every claim's tolerance is the one its printing justifies (:func:`printed_tolerance`), never a fixed
+    width; a claim the article qualifies as approximate ('about 80') may allow more, never less."""
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        derived = printed_tolerance(str(row.printed), str(row.unit), float(row.value))
+        typed = float(row.tolerance)
+        qualifier = row.qualifier.strip().lower() if isinstance(row.qualifier, str) else ""
+        approximate = qualifier in fmt.APPROXIMATE
+        if (typed < derived - 1e-12) if approximate else not math.isclose(typed, derived, rel_tol=1e-9, abs_tol=1e-15):
+            wanted = f"at least {derived:g}" if approximate else f"{derived:g}"
+            raise DataValidationError(
+                f"{file}, row {row_number} (line {row_number + 1}), column 'tolerance': claim '{row.id}' is printed "
+                f"'{row.printed}' ({row.unit}), which justifies a tolerance of {wanted}, not {typed:g}; write "
+                f"{wanted} there."
+            )
+
+
 TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str, Path], None]] = {
     "focus_group_nesting": _check_focus_group_nesting,
     "cell_references": _check_cell_references,
     "one_row_per_statement": _check_one_row_per_statement,
     "readings_sourced": _check_readings_sourced,
     "summary_thresholds": _check_summary_thresholds,
+    "tolerance_from_printing": _check_tolerance_from_printing,
 }
 
 
