@@ -63,3 +63,29 @@ def test_movement_says_what_the_printed_values_show(before, after, said):
 def test_between_reads_as_a_range_and_collapses_equal_ends():
     assert fmt.between("72%", "92%") == "between 72% and 92%"
     assert fmt.between("72%", "72%") == "at 72%"
+
+
+def test_printed_half_unit_over_many_printings():
+    """A property over generated printings: half a unit of the last printed digit, whatever the decorations."""
+    import random
+
+    rng = random.Random(34)
+    for _ in range(500):
+        decimals = rng.randint(0, 4)
+        number = f"{rng.uniform(0, 5000):,.{decimals}f}"
+        if decimals and number.startswith("0.") and rng.random() < 0.5:
+            number = number[1:]  # '.17', as the article prints probabilities
+        printed = rng.choice(["{}", "{}%", "about {} USD/bbl", "+{}", "{} points", "{} of 49"]).format(number)
+        expected = 0.5 * 10.0**-decimals if "of 49" not in printed else 0.5  # the last number printed counts
+        assert fmt.printed_half_unit(printed) == expected, printed
+    assert fmt.printed_half_unit("a third") is None and fmt.printed_half_unit("six") is None
+
+
+def test_record_half_unit_covers_the_rounding_of_records():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(500):
+        value = rng.uniform(1e-4, 1e4)
+        assert abs(fmt.stable(value) - value) <= fmt.record_half_unit(value)
+    assert fmt.record_half_unit(0) == 0.0

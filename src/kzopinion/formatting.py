@@ -14,6 +14,7 @@ any sentence of the book prints.
 from __future__ import annotations
 
 import math
+import re
 
 RECORD_DIGITS = 6
 
@@ -127,3 +128,28 @@ def movement(before: float, after: float, before_text: str, after_text: str, sta
 def between(low: str, high: str) -> str:
     """Where a value lies, in words: ``'between 72% and 92%'``, or ``'at 72%'`` when the ends are equal."""
     return f"at {low}" if low == high else f"between {low} and {high}"
+
+
+_PRINTED_NUMBER = re.compile(r"(?<![\d.])(\d[\d,]*(?:\.\d+)?|\.\d+)")
+
+
+def printed_half_unit(printed: str) -> float | None:
+    """Half a unit of the last digit of the last number printed in ``printed`` ('2.7%' -> 0.05, '.17' -> 0.005,
+    '83%' or '1,500' -> 0.5): the most a rounded printed value can lie from the value it rounds. None when the
+    text prints no digits ('a third')."""
+    numbers = _PRINTED_NUMBER.findall(printed)
+    if not numbers:
+        return None
+    decimals = len(numbers[-1].partition(".")[2])
+    return 0.5 * 10.0**-decimals
+
+
+APPROXIMATE = ("about", "nearly", "almost", "around", "roughly")
+
+
+def record_half_unit(value: float) -> float:
+    """Half a unit in the last significant digit records keep (:data:`RECORD_DIGITS`): how far a recorded exact
+    value (a ratio of counts) may lie from the exact one."""
+    if value == 0:
+        return 0.0
+    return 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - RECORD_DIGITS + 1)

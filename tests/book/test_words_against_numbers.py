@@ -11,12 +11,45 @@ from kzopinion.chapters import replication_report
 from kzopinion.data.provenance import Tables
 
 
-@pytest.fixture(scope="module")
-def article(article_text):
-    """The article's lines up to its closing declarations (its body and notes)."""
+def scanned_lines(article_text: str) -> list[str]:
+    """The article's lines the scans read, numbered as in the file: its body, up to the closing declarations, and
+    its notes; the declarations, funding statement and references in between and after are blanked."""
     lines = article_text.split("\n")
     end = next(i for i, line in enumerate(lines) if line.strip() == "Declaration of conflicting interests")
-    return lines[:end]
+    notes = next(i for i, line in enumerate(lines) if line.strip() == "Notes")
+    references = next(i for i, line in enumerate(lines) if line.strip() == "References")
+    return [line if i < end or notes < i < references else "" for i, line in enumerate(lines)]
+
+
+@pytest.fixture(scope="module")
+def article(article_text):
+    return scanned_lines(article_text)
+
+
+def test_the_scan_reads_the_notes_and_not_the_references():
+    text = "Body with most.\nDeclaration of conflicting interests\nmost\nNotes\n1. a note with many\nReferences\nmost"
+    lines = scanned_lines(text)
+    assert lines[0] == "Body with most." and lines[4] == "1. a note with many"
+    assert lines[2] == lines[6] == ""
+
+
+@pytest.mark.parametrize(
+    "sentence, hit",
+    [
+        ("there were no significant differences between the groups", "no significant"),
+        ("The one aspect to receive repeated praise", "The one"),
+        ("it is occasionally seen as a force for good", "occasionally"),
+        ("positive opinion is more prevalent than negative opinion", "more prevalent than"),
+        ("public opinion is less favorable than Western countries", "less favorable than"),
+        ("or, more commonly, because it is far away", "more commonly"),
+    ],
+)
+def test_the_vocabulary_covers_comparisons_between_two_counts(sentence, hit):
+    assert [m.group(0) for m in replication_report.VOCABULARY.finditer(sentence)] == [hit]
+
+
+def test_a_comparison_does_not_reach_across_a_sentence():
+    assert not list(replication_report.VOCABULARY.finditer("We asked more. Then than."))
 
 
 def test_every_claim_quotes_the_article_word_for_word(root, article_text):
@@ -102,7 +135,8 @@ def test_the_three_named_examples(words):
     assert domestic["result"] == "questionable" and "reasons" in domestic["units"] and "people" in domestic["units"]
     assert domestic["numbers"] == "83%"  # as the article prints it
     assert by_id.loc["ws_handful_democracy", "result"] == "consistent"
-    assert by_id.loc["ws_forced_choice", "result"] == "inconsistent"
+    forced = by_id.loc["ws_forced_choice"]
+    assert forced["result"] == "unquantified" and "premise" in forced["note"] and "'both'" in forced["note"]
 
 
 def test_a_failed_threshold_with_an_uncounted_category_is_questionable(words):
@@ -138,3 +172,54 @@ def test_every_threshold_shows_its_rule_in_words(words):
         assert "<function" not in row.threshold and " at 0x" not in row.threshold, row.id
         if row.numbers != "none given":
             assert re.search(r"\((?:<=|>=|<|>|~) [\d.]+\)$", row.threshold), (row.id, row.threshold)
+
+
+def test_virtually_unanimous_counts_the_known_forty_and_shows_the_range(words):
+    """The referee's correction: 40 of 49 are known to identify interventionism (33 + 4 + 3); 45 only if every
+    negative view did, which the article does not say. The verdict follows from both, and all participants."""
+    row = words.set_index("id").loc["ws_virtually_unanimous"]
+    assert "40 of 49" in row["numbers"] and "45 of 49" in row["readings"] and "40 of 93" in row["readings"]
+    assert row["result"] == "inconsistent"
+
+
+def test_a_verified_published_reading_sets_the_threshold(root):
+    """'most' of a whole is read at the dictionary's bound (more than half), from quantifier_readings, not typed:
+    moving the published number moves the verdict; a missing reading leaves the edition's own, said so."""
+    from kzopinion.data.provenance import Cell
+
+    tables = Tables(root)
+    by_id = replication_report.word_checks(tables).set_index("id")
+    row = by_id.loc["ws_most_aggressive_middle_east"]
+    assert "Britannica" in row["threshold"] and row["threshold"].endswith("(> 0.5)")
+    assert by_id.loc["ws_most_interventionist", "threshold"].endswith("(> 50)")  # a percentage with no base
+    assert "the edition's own reading" in by_id.loc["ws_overwhelming_38_49", "threshold"]
+    stricter = tables.replaced(Cell("quantifier_readings", "most of a whole", "share"), 0.7)
+    moved = replication_report.word_checks(stricter).set_index("id").loc["ws_most_aggressive_middle_east"]
+    assert moved["threshold"].endswith("(> 0.7)") and moved["result"] == "inconsistent"
+    unsourced = tables.replaced(Cell("quantifier_readings", "most of a whole", "status"), "missing")
+    with pytest.raises(ValueError):  # no typed threshold to fall back on: the row must be typed, and make data says so
+        replication_report.word_checks(unsourced)
+
+
+def test_the_mean_reading_rule():
+    assert replication_report.threshold_from_means(0.7, 0.3) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="weaker"):
+        replication_report.threshold_from_means(0.3, 0.7)
+
+
+def test_the_thresholds_sentence_names_its_sources_and_counts_the_rest(root, words):
+    tables = Tables(root)
+    sentence = replication_report.thresholds_sentence(tables, words)
+    judged = replication_report.findings(words)
+    judged = judged[judged["numbers"] != "none given"]
+    own = int(judged["threshold"].str.contains("the edition's own reading", regex=False).sum())
+    assert f"of the {len(judged)} findings" in sentence and f"and {own} at this edition's own reading" in sentence
+    assert "Britannica" in sentence and "Newstead" in sentence and "Mosteller" in sentence
+
+
+def test_the_named_cities_are_a_lower_bound(root):
+    claims, cities = data.load("claims", root), data.load("focus_group_cities", root)
+    (row,) = replication_report.city_check(claims, cities)
+    assert row["result"] == "consistent" and "at least" in row["implied"]
+    more = claims.assign(value=claims["value"].where(claims["id"] != "ds_fg_cities", len(cities) - 1))
+    assert replication_report.city_check(more, cities)[0]["result"] == "inconsistent"

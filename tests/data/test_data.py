@@ -10,6 +10,7 @@ import pytest
 from fixtures import edit, edit_table
 
 from kzopinion import data
+from kzopinion import formatting as fmt
 
 
 def test_every_table_is_valid(root):
@@ -409,6 +410,34 @@ PROJECT_RULES = {
         r"row \d+ \(line \d+\), column 'count': code 'neg_homosexuality' counts 21, "
         r"more than its parent 'neg_sexual_familial' \(\d+\); correct one of the two",
     ),
+    "a typed threshold where a published reading is verified": (
+        "verbal_summaries",
+        "of those who judged US conduct abroad=focus_group_codes[fp_discussed].count,,,,most: more than half",
+        "of those who judged US conduct abroad=focus_group_codes[fp_discussed].count,>,0.6,,most: more than half",
+        r"verbal_summaries.csv, row \d+ \(line \d+\): summary 'ws_most_aggressive_middle_east' types its rule and "
+        r"threshold, but reading 'most of a whole' has a verified published number; empty the cells",
+    ),
+    "a summary naming no reading": (
+        "verbal_summaries",
+        "what most Kazakhstans see as aggressive,most,most of a whole,",
+        "what most Kazakhstans see as aggressive,most,most of all,",
+        r"column 'quantifier_reading': summary 'ws_most_aggressive_middle_east' names no reading of "
+        r"quantifier_readings \('most of all'\); add the word to data/external/quantifier_readings.csv",
+    ),
+    "a number on a reading nobody verified": (
+        "quantifier_readings",
+        '(set size 108), as compiled by Sönning (2024)",,mean,,,,missing,',
+        '(set size 108), as compiled by Sönning (2024)",,mean,0.7,,,missing,',
+        r"quantifier_readings.csv, row \d+ \(line \d+\), column 'share': reading 'many' has a number but its status "
+        r"is 'missing'; a number not read and verified in its source is not recorded",
+    ),
+    "a tolerance the printing does not justify": (
+        "claims",
+        "Lowest reported CAB margin of error,2.7%,2.7,percentage points,0.05,",
+        "Lowest reported CAB margin of error,2.7%,2.7,percentage points,0.5,",
+        r"claims.csv, row \d+ \(line \d+\), column 'tolerance': claim 'ds_cab_moe_low' is printed '2.7%' "
+        r"\(percentage points\), which justifies a tolerance of 0.05, not 0.5; write 0.05 there",
+    ),
     "a claim naming a row its table lacks": (
         "claims",
         ",published,survey_designs,gallup,start,",
@@ -508,3 +537,40 @@ def test_a_section_that_restates_a_claim_is_refused_by_make_data(repo_copy):
         data.validate_all(repo_copy)
     assert "claim 'mu_cab_sample_size' restates claim 'ds_cab_n'" in str(refusal.value)
     assert "record 'ds_cab_n' in the new section instead" in str(refusal.value)
+
+
+def test_every_claims_tolerance_follows_from_its_printing_and_no_other_passes(root):
+    """The tolerance rule over every row it governs: each claim's tolerance is the one its printing justifies, and
+    moving any row's tolerance off it (or, for a claim the article calls approximate, below it) is refused."""
+    from kzopinion.data.package import _check_tolerance_from_printing as check
+    from kzopinion.data.package import printed_tolerance
+
+    claims = data.load("claims", root)
+    check(claims, "claims.csv", root)  # as committed: every row passes
+    for i, row in enumerate(claims.itertuples(index=False)):
+        derived = printed_tolerance(str(row.printed), str(row.unit), float(row.value))
+        approximate = isinstance(row.qualifier, str) and row.qualifier.strip().lower() in fmt.APPROXIMATE
+        if approximate:
+            moved = [derived / 2] if derived else []
+        else:
+            moved = [derived + 0.1, derived * 10 + 1]
+        for wrong in moved:
+            planted = claims.copy()
+            planted.loc[planted.index[i], "tolerance"] = wrong
+            with pytest.raises(data.DataValidationError, match=f"claim '{row.id}' is printed"):
+                check(planted, "claims.csv", root)
+        if approximate:
+            wider = claims.copy()
+            wider.loc[wider.index[i], "tolerance"] = float(row.tolerance) + 1
+            check(wider, "claims.csv", root)  # an approximation may allow more
+
+
+def test_printed_tolerances():
+    from kzopinion.data.package import printed_tolerance
+
+    assert printed_tolerance("2.7%", "percentage points", 2.7) == 0.05
+    assert printed_tolerance(".17", "probability", 0.17) == 0.005
+    assert printed_tolerance("83%", "percent", 83) == 0.5
+    assert printed_tolerance("1,500", "respondents", 1500) == 0.0
+    assert printed_tolerance("a third", "participants", 3) == 0.0
+    assert printed_tolerance("38/49", "proportion", 38 / 49) == fmt.record_half_unit(38 / 49)

@@ -24,7 +24,10 @@ from kzopinion.analysis import survey
 from kzopinion.data.provenance import Tables, Traced, total
 
 RESULTS = ("consistent", "borderline", "depends on the reading", "questionable", "inconsistent", "unquantified")
-OVERWHELMING = 0.75  # how this book reads "overwhelming majority": at least three in four
+READINGS = "quantifier_readings"
+# "Overwhelming majority" has no verified published reading (quantifier_readings): the edition reads it at the
+# threshold its words-table row types, and the count check below reads that same row.
+OVERWHELMING_ROW = "ws_overwhelming_38_49"
 
 
 def _row(check: str, stated: str, implied: str, ok: bool | None) -> dict:
@@ -184,8 +187,11 @@ def margin_checks(designs: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def majority_checks(codes: pd.DataFrame) -> list[dict]:
-    """'Overwhelming majority' (read as at least three in four) against the counts it describes."""
+def majority_checks(codes: pd.DataFrame, summaries: pd.DataFrame | None = None) -> list[dict]:
+    """'Overwhelming majority' against the counts it describes, at the threshold the words table reads it at (the
+    edition's own: no published reading of the phrase is verified)."""
+    summaries = summaries if summaries is not None else data.load(SUMMARIES)
+    overwhelming = float(summaries.set_index("id").at[OVERWHELMING_ROW, "threshold"])
     count = dict(zip(codes["code"], codes["count"]))
     condemned, discussed = count["fp_negative"], count["fp_negative"] + count["fp_mixed"] + count["fp_positive"]
     resources, critics = count["fp_resources_and_sovereignty"], count["fp_sovereignty_combined"]
@@ -195,27 +201,31 @@ def majority_checks(codes: pd.DataFrame) -> list[dict]:
             "interventionism",
             "overwhelming majority",
             f"{condemned} of {discussed} = {condemned / discussed:.0%}",
-            condemned / discussed >= OVERWHELMING,
+            condemned / discussed >= overwhelming,
         ),
         _row(
             "'The overwhelming majority of critics' blamed resources or other economic motives",
             "overwhelming majority",
             f"resources: {resources} of the {critics} sovereignty critics = {resources / critics:.0%}; "
             "the 'other economic benefit' critics are not counted",
-            True if resources / critics >= OVERWHELMING else None,
+            True if resources / critics >= overwhelming else None,
         ),
     ]
 
 
 def city_check(claims: pd.DataFrame, cities: pd.DataFrame) -> list[dict]:
-    """The number of focus-group cities stated against the cities the article names."""
+    """The number of focus-group cities stated against the cities the article names: the named cities are a lower
+    bound on the stated number (the article need not name every city), so only naming more than it states would
+    contradict it."""
     stated = int(dict(zip(claims["id"], claims["value"]))["ds_fg_cities"])
+    named = len(cities)
     return [
         _row(
-            "Focus groups: cities stated against cities named",
+            "Focus groups: cities named are a lower bound on the cities stated",
             f"{stated} cities",
-            f"{len(cities)} cities named",
-            stated == len(cities),
+            f"{named} cities named, so at least {named}"
+            + (f"; the other {stated - named} are not named" if stated > named else ""),
+            named <= stated,
         )
     ]
 
@@ -271,7 +281,7 @@ def run(root: Path | None = None) -> pd.DataFrame:
         + city_check(claims, cities)
         + focus_group_design_checks(claims, designs, cities)
         + margin_checks(designs)
-        + majority_checks(codes)
+        + majority_checks(codes, data.load(SUMMARIES, root))
         + cross_reference_checks(Tables(root))
         + impossible_value_checks(results, claims, reasons, codes)
     )
@@ -287,10 +297,15 @@ VOCABULARY = re.compile(
     r"\b(most|mostly|majority|overwhelming(?:ly)?|many|handful|widely|widespread|unambiguous(?:ly)?|forced|"
     r"unanimous|several|few|rarely|frequent(?:ly)?|often|by far|far more|minority|hardly any|plenty|vast|"
     r"little to no|broad|greatly|substantially|largely|marginally|virtually|highly|deeply|large number|numerous|"
-    r"an array of)\b",
+    r"an array of|occasionally|the one|no significant|more commonly|"
+    # a comparison between two quantities: "more ... than", "less ... than", "fewer ... than" within a clause
+    r"(?:more|less|fewer)\b[^.;:]{0,80}?\bthan)\b",
     re.IGNORECASE,
 )
-CROSS_REFERENCE = re.compile(r"\b(above|aforementioned|abovementioned)\b", re.IGNORECASE)
+CROSS_REFERENCE = re.compile(
+    r"\b(above|aforementioned|abovementioned|as (?:noted|mentioned|discussed|shown) (?:earlier|before|previously))\b",
+    re.IGNORECASE,
+)
 _CELL = re.compile(r"^\s*([a-z0-9_]+)\[(.*)\]\.([a-z0-9_]+)\s*$")
 RULES = {
     ">": lambda v, t, tol: v > t,
@@ -353,12 +368,78 @@ def _as_printed(tables: Tables, number: Traced) -> str:
     return fmt.as_printed(number)
 
 
-def _is_share(row) -> bool:
+def _is_share(row, rule: str, threshold: float) -> bool:
     """A part of a whole (threshold below 1); a threshold of 1 compares two counts ("more than the next")."""
-    return isinstance(row.denominator, str) and row.denominator != "" and float(row.threshold) < 1 and row.rule != "~"
+    return isinstance(row.denominator, str) and row.denominator != "" and threshold < 1 and rule != "~"
 
 
-def _reading(tables: Tables, row, numerator_expression: str, denominator_expression: str) -> tuple[str, str]:
+def threshold_from_means(mean: float, weaker_mean: float) -> float:
+    """The rule that turns published mean readings into a threshold: the midpoint between the word's mean reading
+    and the mean reading of the next weaker word on the same scale (the point from which the word is the likelier
+    reading of the two)."""
+    if not weaker_mean < mean:
+        raise ValueError(f"a weaker word's mean ({weaker_mean}) must lie below the word's own ({mean})")
+    return (mean + weaker_mean) / 2
+
+
+def sourced_reading(tables: Tables, key: str) -> dict | None:
+    """The verified published reading ``key`` names in quantifier_readings, as ``{rule, share, source}``, or None
+    when the reading is missing (the threshold is then the edition's own). A bound is used as it stands; a mean
+    by :func:`threshold_from_means` against the weaker word's mean, which must be verified too."""
+    readings = tables[READINGS].set_index("key")
+    if key not in readings.index or readings.at[key, "status"] != "verified":
+        return None
+    row = readings.loc[key]
+    source = next(s for s in data.resource(READINGS, tables.root)["sources"] if s["id"] == row["source_id"])
+    if row["reading"] == "bound":
+        return {"rule": row["comparison"], "share": float(row["share"]), "source": source["short"]}
+    weaker = sourced_reading(tables, row["weaker"]) if isinstance(row["weaker"], str) else None
+    if weaker is None:
+        return None
+    return {
+        "rule": ">=",
+        "share": threshold_from_means(float(row["share"]), weaker["share"]),
+        "source": source["short"],
+    }
+
+
+def _percent(tables: Tables, expression: str) -> bool:
+    """Whether every cell of ``expression`` is a percentage (a claim in percent, or a field whose unit is)."""
+    for term in expression.split(" + "):
+        name, key, column = _CELL.match(term).groups()
+        if name == "claims":
+            if tables.raw("claims", key, "unit") != "percent":
+                return False
+            continue
+        field = next(f for f in data.resource(name, tables.root)["schema"]["fields"] if f["name"] == column)
+        if field.get("unit") != "percent":
+            return False
+    return True
+
+
+def row_threshold(tables: Tables, row) -> tuple[str, float, str]:
+    """``(rule, threshold, whose)`` of a summary: read from its verified published reading where one exists (a
+    share, in percent where the row compares a percentage with no base), else the edition's own typed one."""
+    sourced = sourced_reading(tables, row.quantifier_reading) if isinstance(row.quantifier_reading, str) else None
+    if sourced is None:
+        if not isinstance(row.rule, str) or pd.isna(row.threshold):
+            raise ValueError(
+                f"data/coding/verbal_summaries.csv, row {row.id}: reading '{row.quantifier_reading}' has no verified "
+                "published number and the row types no rule and threshold; type the edition's own reading"
+            )
+        return row.rule, float(row.threshold), OWN
+    has_base = isinstance(row.denominator, str) and row.denominator != ""
+    if not has_base and not _percent(tables, row.numerator):
+        raise ValueError(
+            f"data/coding/verbal_summaries.csv, row {row.id}: reading '{row.quantifier_reading}' is a share, but the "
+            "row compares neither a part with a base nor a percentage; give the row its base (denominator)"
+        )
+    return sourced["rule"], sourced["share"] * (1 if has_base else 100), sourced["source"]
+
+
+def _reading(
+    tables: Tables, row, numerator_expression: str, denominator_expression: str, rule: str, threshold: float
+) -> tuple[str, str]:
     """(numbers as the reader sees them, result) of one summary under one reading of its base."""
     numerator = cells_value(tables, numerator_expression)
     denominator = cells_value(tables, denominator_expression) if denominator_expression else None
@@ -368,7 +449,7 @@ def _reading(tables: Tables, row, numerator_expression: str, denominator_express
         bottom, top = rounding_range(tables, denominator_expression)
         low, high = low / top, high / bottom if bottom > 0 else math.inf
     shown = [_as_printed(tables, n) for n in (numerator, denominator) if n is not None]
-    if _is_share(row):
+    if _is_share(row, rule, threshold):
         numbers = f"{fmt.count_of(numerator, denominator)} = {fmt.percent(value)}"
     elif denominator is not None:
         numbers = f"{shown[0]} against {shown[1]}: a ratio of {fmt.decimal(value)}"
@@ -377,10 +458,10 @@ def _reading(tables: Tables, row, numerator_expression: str, denominator_express
     else:
         numbers = shown[0]
     tolerance = float(row.tolerance) if pd.notna(row.tolerance) else 0.0
-    satisfies = RULES[row.rule]
+    satisfies = RULES[rule]
     # every rule is monotone, or an interval (~), in the value: its verdict over the range is that of its ends
-    verdicts = {satisfies(v, float(row.threshold), tolerance) for v in (value, low, high)}
-    holds = satisfies(value, float(row.threshold), tolerance)
+    verdicts = {satisfies(v, threshold, tolerance) for v in (value, low, high)}
+    holds = satisfies(value, threshold, tolerance)
     uncounted = isinstance(row.uncounted, str) and row.uncounted != ""
     if len(verdicts) > 1:
         return numbers, "borderline"
@@ -389,11 +470,19 @@ def _reading(tables: Tables, row, numerator_expression: str, denominator_express
     return numbers, "consistent" if row.unit_words == row.unit_numbers else "questionable"
 
 
-def other_readings(row) -> list[tuple[str, str]]:
-    """``(label, denominator)`` of each other defensible base the row declares (``other_readings``:
-    ``label=table[key].column + ...`` entries joined by ``; ``)."""
+def other_readings(row) -> list[tuple[str, str, str]]:
+    """``(label, numerator, denominator)`` of each other defensible reading the row declares (``other_readings``:
+    ``label=BASE`` entries joined by ``; ``, each BASE cells as ``table[key].column + ...``; an entry
+    ``label=COUNT over BASE`` reads other counted cells too, for words whose count the article leaves open)."""
     declared = row.other_readings if isinstance(row.other_readings, str) else ""
-    return [tuple(part.strip() for part in entry.split("=", 1)) for entry in declared.split(";") if entry.strip()]
+    out = []
+    for entry in declared.split(";"):
+        if not entry.strip():
+            continue
+        label, cells = (part.strip() for part in entry.split("=", 1))
+        numerator, _, denominator = cells.rpartition(" over ")
+        out.append((label, numerator.strip() or row.numerator, denominator.strip()))
+    return out
 
 
 def word_checks(tables: Tables) -> pd.DataFrame:
@@ -414,7 +503,6 @@ def word_checks(tables: Tables) -> pd.DataFrame:
             continue
         units_match = row.unit_words == row.unit_numbers
         units = row.unit_words if units_match else f"words: {row.unit_words}; numbers: {row.unit_numbers}"
-        rule = f"{row.rule} {row.threshold:g}" if isinstance(row.rule, str) and row.rule else ""
         base = {
             "id": row.id,
             "line": int(row.line),
@@ -428,11 +516,13 @@ def word_checks(tables: Tables) -> pd.DataFrame:
             rows.append({**base, "numbers": "none given", "result": "unquantified", "note": row.note})
             continue
         own = row.denominator if isinstance(row.denominator, str) else ""
-        numbers, result = _reading(tables, row, row.numerator, own)
+        comparison, threshold, whose = row_threshold(tables, row)
+        rule = f"{comparison} {threshold:g}"
+        numbers, result = _reading(tables, row, row.numerator, own, comparison, threshold)
         results = {result}
         readings = []
-        for label, denominator in other_readings(row):
-            shown, verdict = _reading(tables, row, row.numerator, denominator)
+        for label, numerator, denominator in other_readings(row):
+            shown, verdict = _reading(tables, row, numerator, denominator, comparison, threshold)
             results.add(verdict)
             readings.append(f"{label}: {shown}, {verdict}")
         uncounted = isinstance(row.uncounted, str) and row.uncounted != ""
@@ -443,7 +533,7 @@ def word_checks(tables: Tables) -> pd.DataFrame:
                 **base,
                 "numbers": f"{label}: {numbers}" if label and readings else numbers,
                 "readings": "; ".join(readings),
-                "threshold": f"{row.threshold_rationale} ({rule})",
+                "threshold": f"{row.threshold_rationale}; {whose} ({rule})",
                 "result": result if len(results) == 1 else "depends on the reading",
                 "note": "; ".join(notes),
             }
@@ -526,6 +616,37 @@ def words_summary(words: pd.DataFrame) -> str:
         f"{fmt.count(verdicts['borderline'])} are borderline within the printed rounding, "
         f"{fmt.count(verdicts['questionable'])} questionable and {fmt.count(verdicts['unquantified'])} unquantified"
     )
+
+
+OWN = "the edition's own reading"
+
+
+def thresholds_sentence(tables: Tables, words: pd.DataFrame) -> str:
+    """Whose thresholds the words' verdicts use, in one clause: how many findings with numbers are judged at a
+    verified published reading of their quantifier (naming the words and sources), how many at the edition's own,
+    and which published readings were sought but could not be verified."""
+    judged = findings(words)
+    judged = judged[judged["numbers"] != "none given"]
+    own = judged["threshold"].str.contains(OWN, regex=False)
+    readings = tables[READINGS]
+    sources = {s["id"]: s["short"] for s in data.resource(READINGS, tables.root)["sources"]}
+    keys = set(tables[SUMMARIES].set_index("id").loc[judged.loc[~own, "id"], "quantifier_reading"])
+    used = readings[readings["key"].isin(keys)]
+    published = "; ".join(f"'{w}' at {sources[s]}" for w, s in zip(used["words"], used["source_id"]))
+    verified = set(readings.loc[readings["status"] == "verified", "source_id"])
+    missing = readings.loc[readings["status"] == "missing", "source_id"].dropna()
+    sought = sorted({sources[s] for s in missing if s not in verified})
+    clause = (
+        f"of the {fmt.count(len(judged))} findings the article gives numbers for, {fmt.count(int((~own).sum()))} "
+        f"are judged at a published reading of their word ({published}) and {fmt.count(int(own.sum()))} at this "
+        "edition's own reading"
+    )
+    if sought:
+        clause += (
+            f", because no published number for those words could be read and verified ({' and '.join(sought)} "
+            "were sought; quantifier_readings.csv records each word and what was found)"
+        )
+    return clause
 
 
 def word_verdicts(words: pd.DataFrame) -> dict[str, int]:

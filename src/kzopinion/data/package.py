@@ -36,6 +36,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 import sys
 import tempfile
@@ -45,6 +46,7 @@ from typing import Any
 
 import pandas as pd
 
+from kzopinion import formatting as fmt
 from kzopinion import paths
 
 
@@ -585,10 +587,101 @@ def _check_one_row_per_statement(frame: pd.DataFrame, file: str, root: Path) -> 
         seen.append((row_number, row.id, row.section, printed, quote))
 
 
+def _filled(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != "" or (not isinstance(value, str) and pd.notna(value))
+
+
+def _check_readings_sourced(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """A reading carries a number only when verified, and then with its source, passage and comparison."""
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        at = f"{file}, row {row_number} (line {row_number + 1})"
+        if row.status == "verified":
+            empty = [c for c in ("source_id", "passage", "reading", "share") if not _filled(getattr(row, c))]
+            if row.reading == "bound" and not _filled(row.comparison):
+                empty.append("comparison")
+            if empty:
+                raise DataValidationError(
+                    f"{at}: reading '{row.key}' is verified but its {', '.join(empty)} is empty; give the source's "
+                    "passage and number, or set status to missing."
+                )
+        elif _filled(row.share):
+            raise DataValidationError(
+                f"{at}, column 'share': reading '{row.key}' has a number but its status is '{row.status}'; a number "
+                "not read and verified in its source is not recorded: empty the cell, or verify it and set status "
+                "to verified."
+            )
+
+
+def _check_summary_thresholds(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """Each summary the article gives numbers for names its quantifier's reading; where that reading is a verified
+    published number, the threshold is read from it (the row's rule and threshold stay empty), otherwise the row
+    types the edition's own."""
+    readings = load("quantifier_readings", root).set_index("key")
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        if not row.summary or not _filled(row.numerator):
+            continue
+        at = f"{file}, row {row_number} (line {row_number + 1})"
+        key = row.quantifier_reading
+        if not _filled(key) or key not in readings.index:
+            raise DataValidationError(
+                f"{at}, column 'quantifier_reading': summary '{row.id}' names no reading of quantifier_readings "
+                f"('{key}'); add the word to data/external/quantifier_readings.csv (status missing if no published "
+                "number is verified) and name its key here."
+            )
+        sourced = readings.at[key, "status"] == "verified"
+        typed = [c for c in ("rule", "threshold") if _filled(getattr(row, c))]
+        if sourced and typed:
+            raise DataValidationError(
+                f"{at}: summary '{row.id}' types its {' and '.join(typed)}, but reading '{key}' has a verified "
+                "published number; empty the cells: the threshold is read from quantifier_readings."
+            )
+        if not sourced and len(typed) < 2:
+            raise DataValidationError(
+                f"{at}: summary '{row.id}' reads '{key}', which has no verified published number, and gives no rule "
+                "and threshold; type the edition's own reading in 'rule' and 'threshold'."
+            )
+
+
+EXACT_UNITS = {"participants", "respondents", "count", "rank", "year", "decimal year", "judgement"}
+_FRACTION = re.compile(r"^\s*\d+\s*/\s*\d+\s*$")
+
+
+def printed_tolerance(printed: str, unit: str, value: float) -> float:
+    """The tolerance a claim's printing justifies: none for an exact count, rank, year or judgement, or a number
+    printed in words; for a ratio of counts printed as such ('38/49'), the precision records keep; otherwise half
+    a unit of the last printed digit ('2.7%' 0.05, '.17' 0.005, '83%' 0.5)."""
+    half = fmt.printed_half_unit(printed)
+    if unit in EXACT_UNITS or half is None:
+        return 0.0
+    if _FRACTION.match(printed):
+        return fmt.record_half_unit(value)
+    return half
+
+
+def _check_tolerance_from_printing(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """Every claim's tolerance is the one its printing justifies (:func:`printed_tolerance`), never a fixed
+    width; a claim the article qualifies as approximate ('about 80') may allow more, never less."""
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        derived = printed_tolerance(str(row.printed), str(row.unit), float(row.value))
+        typed = float(row.tolerance)
+        qualifier = row.qualifier.strip().lower() if isinstance(row.qualifier, str) else ""
+        approximate = qualifier in fmt.APPROXIMATE
+        if (typed < derived - 1e-12) if approximate else not math.isclose(typed, derived, rel_tol=1e-9, abs_tol=1e-15):
+            wanted = f"at least {derived:g}" if approximate else f"{derived:g}"
+            raise DataValidationError(
+                f"{file}, row {row_number} (line {row_number + 1}), column 'tolerance': claim '{row.id}' is printed "
+                f"'{row.printed}' ({row.unit}), which justifies a tolerance of {wanted}, not {typed:g}; write "
+                f"{wanted} there."
+            )
+
+
 TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str, Path], None]] = {
     "focus_group_nesting": _check_focus_group_nesting,
     "cell_references": _check_cell_references,
     "one_row_per_statement": _check_one_row_per_statement,
+    "readings_sourced": _check_readings_sourced,
+    "summary_thresholds": _check_summary_thresholds,
+    "tolerance_from_printing": _check_tolerance_from_printing,
 }
 
 

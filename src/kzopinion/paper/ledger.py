@@ -54,7 +54,10 @@ import pandas as pd
 
 from kzopinion import data, paths
 from kzopinion.data.provenance import Cell, Tables, Traced, focus_group_count, input_digests, secondary_sources
-from kzopinion.formatting import stable
+from kzopinion.formatting import (
+    APPROXIMATE,  # noqa: F401  (the approximate qualifiers; the data rules read them too)
+    stable,
+)
 
 STATUSES = ("recomputed", "confirmed", "transcribed", "differs", "reported-only", "not-yet")
 LEDGER_PREFIX = "ledger_"
@@ -329,7 +332,6 @@ BOUNDS = {
     "under": "<",
     "at most": "<=",
 }
-APPROXIMATE = ("about", "nearly", "almost", "around", "roughly")
 
 
 def agrees(claimed: float, qualifier: str, tolerance: float, book: float, book_qualifier: str = "") -> bool:
