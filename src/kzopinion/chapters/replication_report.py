@@ -328,25 +328,8 @@ def cells_value(tables: Tables, expression: str) -> Traced:
 
 
 def half_unit(tables: Tables, name: str, key: str, column: str) -> float:
-    """Half a unit of the last digit a rounded cell is printed with (a number, or a percentage): the most its
-    printed value can lie from the true one. Zero for an exact count (an integer that is no percentage); a claim's
-    value may lie its own tolerance from it (half a unit of its last digit, zero for a rank or count)."""
-    if name == "claims":
-        return float(tables.raw("claims", key, "tolerance"))
-    field = next(f for f in data.resource(name, tables.root)["schema"]["fields"] if f["name"] == column)
-    if field["type"] == "integer" and field.get("unit") != "percent":
-        return 0.0
-    text = _printed_cells(tables, name)[key, column]
-    decimals = len(text.partition(".")[2])
-    return 0.5 * 10.0**-decimals
-
-
-def _printed_cells(tables: Tables, name: str) -> dict[tuple[str, str], str]:
-    """Every cell of a table as its file prints it, by (row key, column)."""
-    path = tables.root / "data" / data.resource(name, tables.root)["path"]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    keys = tables.keys(name, frame)
-    return {(key, column): frame.at[i, column] for i, key in keys.items() for column in frame.columns}
+    """Half a unit of the last digit a rounded cell is printed with (:meth:`Tables.half_unit`)."""
+    return tables.half_unit(name, key, column)
 
 
 def rounding_range(tables: Tables, expression: str) -> tuple[float, float]:

@@ -141,6 +141,7 @@ class Tables:
         self._validated = validated if validated is not None else {}  # as loaded, shared by copies
         self._frames: dict[str, pd.DataFrame] = {}
         self._keys: dict[str, pd.Series] = {}
+        self._printed: dict[str, dict[tuple[str, str], str]] = {}  # each cell as its file prints it
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """The whole table (a read of every row: see :meth:`rows` for a section's own rows)."""
@@ -171,6 +172,8 @@ class Tables:
                     rows = self.keys(name, frame) == cell.key
                     if not rows.any():
                         raise KeyError(f"no row '{cell.key}' in table '{name}'")
+                    if isinstance(value, float) and not value.is_integer() and frame[cell.column].dtype.kind in "iu":
+                        frame[cell.column] = frame[cell.column].astype("Float64")  # a count moved within its rounding
                     frame.loc[rows.to_numpy(), cell.column] = value
             self._frames[name] = frame
         return self._frames[name]
@@ -253,6 +256,27 @@ class Tables:
             if not (value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))):
                 out[key] = Traced(float(value), {Cell(name, key, column)})
         return out
+
+    def half_unit(self, name: str, key: str, column: str) -> float:
+        """Half a unit of the last digit a rounded cell is printed with (a number, or a percentage): the most its
+        printed value can lie from the true one. Zero for an exact count (an integer that is no percentage); a
+        claim's value may lie its own tolerance from it (half a unit of its last digit, zero for a rank or count)."""
+        import pandas as pd
+
+        from kzopinion import data
+
+        if name == "claims":
+            return float(self.raw("claims", key, "tolerance"))
+        field = next(f for f in data.resource(name, self.root)["schema"]["fields"] if f["name"] == column)
+        if field["type"] == "integer" and field.get("unit") != "percent":
+            return 0.0
+        if name not in self._printed:
+            path = self.root / "data" / data.resource(name, self.root)["path"]
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            keys = self.keys(name, frame)
+            self._printed[name] = {(k, c): frame.at[i, c] for i, k in keys.items() for c in frame.columns}
+        text = self._printed[name][key, column]
+        return 0.5 * 10.0 ** -len(text.partition(".")[2])
 
     def replaced(self, cell: Cell, value: object) -> Tables:
         """A copy of these tables in which ``cell`` holds ``value`` (in memory only)."""

@@ -26,8 +26,9 @@ The status of a claim is derived from that provenance, never typed, and the rule
   counts of a share, the cells of a figure), so an error in the statement would show;
 - ``confirmed``: derived from an independent source (an external aggregate, or registered
   respondent-level data);
-- ``differs``: the book's value does not satisfy the claim (within its tolerance, honouring
-  "more than", "over", "about", "nearly", "at least", "fewer than"); the note says why;
+- ``differs``: the book's value does not satisfy the claim (within its tolerance plus the spread the printed
+  rounding of its inputs allows, :func:`rounding_spreads`, honouring "more than", "over", "about", "nearly",
+  "at least", "fewer than"); the note says why;
 - ``reported-only``: needs respondent-level data that is absent (a simulated value never counts);
 - ``not-yet``: nothing in the book computes it yet.
 
@@ -45,7 +46,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+import numbers
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -187,10 +189,11 @@ def tier_of(cell: Cell, root: Path | None = None) -> str:
     return data.resource(cell.table, root)["tier"]
 
 
-def record(claim_id: str, value: Traced, text: str, robustness: str | None = None) -> str:
+def record(claim_id: str, value: Traced, text: str, robustness: str | None = None, spread: float = 0.0) -> str:
     """Glue ``text`` for the prose and a ledger entry for claim ``claim_id``; returns ``text``.
 
-    ``robustness`` says how the value fares under the chapter's alternative analytic choices.
+    ``robustness`` says how the value fares under the chapter's alternative analytic choices; ``spread`` how far
+    the value could move within the printed rounding of its inputs (:func:`rounding_spreads`).
     """
     from kzopinion.paper.glue import glue_text
 
@@ -220,6 +223,7 @@ def record(claim_id: str, value: Traced, text: str, robustness: str | None = Non
         "tier": " + ".join(sorted({tier_of(c, root) for c in cells})),
         "inputs": input_digests(tables, root),
         "book_qualifier": book_qualifier(value.cells, root),
+        "spread": stable(spread),
     }
     if robustness:
         entry["robustness"] = robustness
@@ -228,10 +232,18 @@ def record(claim_id: str, value: Traced, text: str, robustness: str | None = Non
     return text
 
 
-def record_many(rows: Iterable[tuple[str, Traced, str]], robustness: dict[str, str] | None = None) -> dict[str, str]:
-    """:func:`record` for several ``(claim_id, value, text)`` rows, with robustness notes by claim id."""
-    notes = robustness or {}
-    return {claim_id: record(claim_id, value, text, notes.get(claim_id)) for claim_id, value, text in rows}
+def record_many(
+    rows: Iterable[tuple[str, Traced, str]],
+    robustness: dict[str, str] | None = None,
+    spreads: dict[str, float] | None = None,
+) -> dict[str, str]:
+    """:func:`record` for several ``(claim_id, value, text)`` rows, with robustness notes and rounding spreads by
+    claim id."""
+    notes, spreads = robustness or {}, spreads or {}
+    return {
+        claim_id: record(claim_id, value, text, notes.get(claim_id), spreads.get(claim_id, 0.0))
+        for claim_id, value, text in rows
+    }
 
 
 def record_judgement(claim_id: str, holds: bool, text: str, evidence: Traced) -> str:
@@ -284,10 +296,37 @@ def record_section(chapter: ModuleType, tables: Tables, **options) -> dict[str, 
         ledger.record_section(chapter, tables)
     """
     notes = chapter.robustness(tables) if hasattr(chapter, "robustness") else {}
-    return record_many(
-        ((claim_id, value, text) for claim_id, (value, text) in section_values(chapter, tables, **options).items()),
-        notes,
-    )
+    values = section_values(chapter, tables, **options)
+    spreads = rounding_spreads(values, lambda moved: section_values(chapter, moved, **options), tables)
+    return record_many(((claim_id, value, text) for claim_id, (value, text) in values.items()), notes, spreads)
+
+
+def rounding_spreads(
+    values: dict[str, tuple[Traced, str]], compute: Callable[[Tables], dict[str, tuple[Traced, str]]], tables: Tables
+) -> dict[str, float]:
+    """How far each value could move while its table inputs move within their printed rounding, to first order:
+    the sum, over its inputs, of the larger change when that input moves half a unit of its last printed digit up
+    or down (:meth:`Tables.half_unit`). Exact for sums and differences, first-order for a ratio; an exact count,
+    a year and a respondent-level value add nothing. A claim agrees with the article within its own printed
+    tolerance plus this spread (:func:`status_of`). An input the computation refuses to take as a fraction (a
+    rank, a count: it raises ValueError) is exact."""
+    spreads = dict.fromkeys(values, 0.0)
+    inputs = sorted({c for value, _ in values.values() for c in value.cells if not c.respondent_level})
+    for cell in inputs:
+        start = tables.raw(cell.table, cell.key, cell.column)
+        if isinstance(start, bool) or not isinstance(start, numbers.Real) or start != start:  # numpy's numbers too
+            continue
+        half = tables.half_unit(cell.table, cell.key, cell.column)
+        if not half:
+            continue
+        try:
+            moved = [compute(tables.replaced(cell, float(start) + step)) for step in (half, -half)]
+        except ValueError:
+            continue  # the computation takes the input whole (a rank, a count): it is exact, not rounded
+        for claim_id, (value, _) in values.items():
+            if cell in value.cells:
+                spreads[claim_id] += max(abs(float(m[claim_id][0]) - float(value)) for m in moved)
+    return spreads
 
 
 def entries(root: Path) -> pd.DataFrame:
@@ -383,10 +422,11 @@ def status_of(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Pat
     echoed = any(c.table == CLAIMS and c.key == claim["id"] for c in cells)  # its own words carry its own qualifier
     recorded = entry.get("book_qualifier")  # recorded with the value, so the report reads no source table
     theirs = recorded if isinstance(recorded, str) else book_qualifier(cells, root)
+    spread = entry.get("spread")  # how far the value could move within its inputs' printed rounding
     if not agrees(
         float(claim["value"]),
         qualifier,
-        float(claim["tolerance"]),
+        float(claim["tolerance"]) + (float(spread) if isinstance(spread, int | float) and spread == spread else 0.0),
         float(entry["value"]),
         qualifier if echoed else theirs,
     ):

@@ -18,8 +18,9 @@ STATUS_MEANINGS = {
     "recomputed": "derived by this book from other numbers of the article, so an error in the statement would show",
     "confirmed": "agrees with an independent source: an external aggregate or respondent-level data",
     "transcribed": "read from this book's own copy of the same statement: confirms the copy, not the article",
-    "differs": "this book's value does not satisfy the printed one (its tolerance, and words such as 'more than' "
-    "or 'about', honoured); the note says why",
+    "differs": "this book's value does not satisfy the printed one: it lies further from it than the printed "
+    "rounding (half a unit of its last digit) plus how far the rounding of the book's own inputs could move the "
+    "book's value, with words such as 'more than' or 'about' honoured; the note says why",
     "reported-only": "needs respondent-level data that is not registered, or whose registered waves lack its items "
     "(the words beside the status say which); a simulated value never counts",
     "not-yet": "nothing in this book computes it yet",
