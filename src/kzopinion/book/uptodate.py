@@ -24,7 +24,7 @@ from pathlib import Path
 
 from kzopinion import paths
 
-WATCHED_FILES = ("_config.yml", "_toc.yml", "CITATION.cff", "requirements.lock", "pyproject.toml")
+WATCHED_FILES = ("_config.yml", "_toc.yml", "CITATION.cff", "requirements.lock", "pyproject.toml", "CHANGELOG.md")
 WATCHED_TREES = ("book", "notebooks", "data", "src/kzopinion")
 RECORD = Path("_build") / ".uptodate.json"
 _SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
