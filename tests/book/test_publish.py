@@ -105,6 +105,7 @@ def test_no_address_means_no_repository_buttons(clone):
     page = (folder / "_build" / "html" / "notebooks" / "02-russia-correlation.html").read_text(encoding="utf-8")
     assert "source-repository-button" not in page and "source-edit-button" not in page
     assert "source-issues-button" not in page
+    assert "mybinder.org" not in page  # no address, nothing to launch
 
 
 @pytest.mark.slow
@@ -132,6 +133,9 @@ def test_setting_the_address_turns_on_the_buttons_and_the_citation_address(clone
             assert f'href="{SAMPLE}/edit/main/{source}"' in page, name
             footer = re.search(r'<aside class="kz-edition".*?</aside>', page, flags=re.S).group(0)
             assert f'href="{SAMPLE}/tree/{commit}"' in footer, name
+            binder = "https://mybinder.org/v2/gh/example-org/kzopinion/main?urlpath=tree/"
+            # the launch button opens the executed record on Binder (notebook pages only)
+            assert (f"{binder}{name}.ipynb" in page) == name.startswith("notebooks/"), name
             cite = footer.split("Cite this edition:")[1]
             assert f"commit {commit}" in cite and f"{SAMPLE}/tree/{commit}" in cite, name
     finally:
