@@ -39,13 +39,16 @@ test: $(STAMP) lint ## every check, as CI runs it (lint, unit, data, nbval, buil
 
 # ruff (lint and format) over the package, the tests and the bench; the rooms' import contracts
 # ([tool.importlinter] in pyproject.toml); ruff over the code cells of the notebook sources (nbqa); the CI
-# workflows against the GitHub workflow schema (check-jsonschema's copy: no network)
-lint: $(STAMP) ## ruff (lint and format), import-linter's room contracts, nbqa, the CI workflows
+# workflows against the GitHub workflow schema (check-jsonschema's copy: no network); the archive metadata
+# (.zenodo.json) against the schema committed in src/kzopinion/book/schemas/, then against CITATION.cff
+lint: $(STAMP) ## ruff (lint and format), import-linter's room contracts, nbqa, the CI workflows, .zenodo.json
 	@$(VENV)/bin/ruff check src tests bench
 	@$(VENV)/bin/ruff format --check --quiet src tests bench
 	@$(VENV)/bin/lint-imports --no-cache --no-logo
 	@$(VENV)/bin/nbqa ruff notebooks/[0-9]*.md
 	@$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	@$(VENV)/bin/check-jsonschema --schemafile=src/kzopinion/book/schemas/zenodo.schema.json .zenodo.json
+	@$(PY) -m kzopinion.book.archive
 
 # the fast tier: unit and data tests, no book build, no notebook execution (seconds)
 check: $(STAMP) ## the fast tier: unit and data tests, nothing built or executed

@@ -105,6 +105,7 @@ def test_no_address_means_no_repository_buttons(clone):
     page = (folder / "_build" / "html" / "notebooks" / "02-russia-correlation.html").read_text(encoding="utf-8")
     assert "source-repository-button" not in page and "source-edit-button" not in page
     assert "source-issues-button" not in page
+    assert "mybinder.org" not in page  # no address, nothing to launch
 
 
 @pytest.mark.slow
@@ -132,6 +133,9 @@ def test_setting_the_address_turns_on_the_buttons_and_the_citation_address(clone
             assert f'href="{SAMPLE}/edit/main/{source}"' in page, name
             footer = re.search(r'<aside class="kz-edition".*?</aside>', page, flags=re.S).group(0)
             assert f'href="{SAMPLE}/tree/{commit}"' in footer, name
+            binder = "https://mybinder.org/v2/gh/example-org/kzopinion/main?urlpath=tree/"
+            # the launch button opens the executed record on Binder (notebook pages only)
+            assert (f"{binder}{name}.ipynb" in page) == name.startswith("notebooks/"), name
             cite = footer.split("Cite this edition:")[1]
             assert f"commit {commit}" in cite and f"{SAMPLE}/tree/{commit}" in cite, name
     finally:
@@ -296,3 +300,22 @@ def test_the_workflow_schema_check_catches_a_broken_workflow(tmp_path):
     )
     assert bad.returncode != 0 and "runs-on" in bad.stdout + bad.stderr
     assert good.returncode == 0, good.stdout + good.stderr
+
+
+def test_the_workflow_publishes_the_pdf_and_the_data_zip_beside_the_pages():
+    """What every page links to (kzopinion.book.page_chrome) is in what the workflow uploads: `make pdf` runs and its
+    PDF is copied into the uploaded folder, and the check before the upload finds both files there."""
+    from kzopinion.book import datazip
+    from kzopinion.book.page_chrome import PDF
+
+    steps = _workflow()["jobs"]["test"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    (upload,) = [i for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    site = steps[upload]["with"]["path"].rstrip("/")
+    (printed,) = [i for i, run in enumerate(runs) if "make pdf" in run]
+    assert f"cp _build/pdf/book.pdf {site}/{PDF}" in runs[printed] and printed < upload
+    checks = " ".join(runs[printed:upload])
+    assert f"test -s {site}/{PDF}" in checks and f"{site}/{datazip.NAME}" in checks
+    assert "grep -q microdata" in checks  # the zip holds no respondent-level file
+    (book,) = [i for i, run in enumerate(runs) if run.strip() == "make book"]
+    assert book < printed  # the pages are built before the PDF is put beside them

@@ -61,4 +61,5 @@ def test_the_watch_list_holds_sources_not_what_the_build_writes(root):
     files = watched(root)
     assert "notebooks/02-russia-correlation.md" in files and "book/conclusion.md" in files
     assert "data/datapackage.json" in files and "_toc.yml" in files
+    assert "CHANGELOG.md" in files  # included by the page book/changelog
     assert not any(name.endswith(".ipynb") or name == "book/data-appendix.md" or "/vendor/" in name for name in files)

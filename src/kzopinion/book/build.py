@@ -322,6 +322,7 @@ def book_digest(root: Path) -> str:
         root / "_config.yml",
         root / "_toc.yml",
         root / "CITATION.cff",
+        root / "CHANGELOG.md",  # the book's page book/changelog includes it
         root / "requirements.lock",
         *sorted((root / "book").rglob("*")),
         *sorted((root / "notebooks").glob("*.ipynb")),

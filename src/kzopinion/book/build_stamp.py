@@ -33,11 +33,17 @@ class Edition:
         """Whether the page ``docname`` is built with uncommitted changes: to what every page is made from,
         to its own source, or to a page it pastes values from (``pasted_from``, docnames)."""
         own = {f"{name}{suffix}" for name in (docname, *pasted_from) for suffix in (".md", ".ipynb")}
+        own |= {included for name in (docname, *pasted_from) for included in INCLUDED.get(name, ())}
         return self.dirty or bool(own & set(self.changed))
 
 
+# pages that include a file of the repository's root: its changes are that page's own
+INCLUDED = {"book/changelog": ("CHANGELOG.md",)}
+
+
 def _page_source(path: str) -> bool:
-    return path.startswith(("notebooks/", "book/")) and path.endswith((".md", ".ipynb"))
+    included = {name for names in INCLUDED.values() for name in names}
+    return path in included or (path.startswith(("notebooks/", "book/")) and path.endswith((".md", ".ipynb")))
 
 
 def _read_by_the_build(path: str) -> bool:

@@ -8,10 +8,16 @@
 2. Every page ends with the edition it was built from (commit, date, data digest, from
    :mod:`kzopinion.book.build_stamp`) and how to cite it; bibliography entries are list items and empty
    header cells plain cells (the theme's and pandas' markup fail axe-core).
-3. The repository's address is declared once, as ``repository.url`` in ``_config.yml``. When it is set,
+3. Every page of the HTML book offers the whole book as a PDF (``book.pdf``) and all its data as one zip
+   (``kzopinion-data.zip``, :mod:`kzopinion.book.datazip`), both at the root of the site: the build writes
+   the zip there; ``make pdf`` prints the PDF (``_build/pdf/book.pdf``) and the publishing workflow puts it
+   beside the pages (``.github/workflows/book.yml``). The single-page build (the PDF's source) has no such links.
+4. The repository's address is declared once, as ``repository.url`` in ``_config.yml``. When it is set,
    the repository, issue and edit-this-page buttons appear (an edit leads to a notebook's MyST source,
-   never to its executed record) and "cite this edition" names the address of the commit; when it is
-   empty, there are no buttons and no address.
+   never to its executed record), the notebook pages get the Binder launch button (``launch_buttons``;
+   Binder builds the environment from ``environment.yml``, which installs ``requirements.lock``), and
+   "cite this edition" names the address of the commit; when it is empty, there are no buttons and no
+   address.
 """
 
 from __future__ import annotations
@@ -58,14 +64,46 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     else:  # one page holds every document
         dirty = ed.dirty or bool(ed.changed)
     commit += " (with uncommitted changes)" if dirty else ""
+    downloads = downloads_html(context["pathto"]) if app.builder.name == "html" else ""
     source = f' of <a href="{html.escape(ed.url)}">{html.escape(ed.url)}</a>' if ed.url else ""
     context["body"] += (
         '<aside class="kz-edition" aria-label="About this edition"><p>'
         f"Built from commit {commit}{source} on {html.escape(ed.date)}; "
         f"data package digest <code>sha256:{html.escape(ed.data_digest)}</code> "
         "(of <code>data/datapackage.json</code>, which records every table's checksum).</p>"
-        f"<p><strong>Cite this edition:</strong> {html.escape(ed.citation)}</p></aside>"
+        f"<p><strong>Cite this edition:</strong> {html.escape(ed.citation)}</p>{downloads}</aside>"
     )
+
+
+PDF = "book.pdf"
+
+
+def downloads_html(pathto) -> str:
+    """The page's links to the PDF and the data zip (``pathto``: Sphinx's, giving a file's address from the page)."""
+    from kzopinion.book import datazip
+
+    pdf = html.escape(pathto(PDF, 1))
+    data = html.escape(pathto(datazip.NAME, 1))
+    return (
+        '<p class="kz-downloads"><strong>Download:</strong> '
+        f'<a href="{pdf}" download>the whole book as a PDF</a> · '
+        f'<a href="{data}" download>all the data</a> (the data package\'s tables and '
+        f"<code>datapackage.json</code> as one zip, with their SHA-256 checksums)</p>"
+    )
+
+
+def _write_data_zip(app, exception) -> None:
+    """At the end of a successful HTML build, the data package as one zip at the root of the site."""
+    from sphinx.errors import ExtensionError
+
+    from kzopinion.book import datazip
+
+    if exception is not None or app.builder.name != "html":
+        return
+    try:
+        datazip.write(_root(app), Path(app.outdir) / datazip.NAME)
+    except ValueError as err:
+        raise ExtensionError(f"kzopinion: cannot write the data download ({datazip.NAME}): {err}") from None
 
 
 BUTTONS = ("use_repository_button", "use_issues_button", "use_edit_page_button")
@@ -79,12 +117,19 @@ def edit_url_template(url: str, branch: str) -> str:
     return f"{url}/{edit}/{branch}/{page}"
 
 
+LAUNCHERS = ("binderhub_url", "jupyterhub_url", "colab_url")
+
+
 def configure_repository(options: dict, context: dict) -> str:
-    """Turn the repository buttons on exactly when ``repository.url`` (the theme's
-    ``repository_url``) is set; returns the address ("" when not set)."""
+    """Turn the repository buttons, and the launch buttons of the notebook pages (Binder, as ``launch_buttons``
+    in ``_config.yml`` names it), on exactly when ``repository.url`` (the theme's ``repository_url``) is set;
+    returns the address ("" when not set). A launch button opens the repository at its branch, so without an
+    address there is nothing to launch (and the theme would fail)."""
     url = str(options.get("repository_url") or "").strip().rstrip("/")
     for button in BUTTONS:
         options[button] = bool(url)
+    if not url and isinstance(options.get("launch_buttons"), dict):
+        options["launch_buttons"] = {**options["launch_buttons"], **dict.fromkeys(LAUNCHERS, "")}
     if url:
         options["repository_url"] = url
         branch = str(options.get("repository_branch") or "main")
@@ -119,6 +164,7 @@ def setup(app):
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _unhook_network_scripts)
     app.connect("html-page-context", _page_context)
+    app.connect("build-finished", _write_data_zip)
     # after the vendored Vega bundle (html_js_files: priority 800), so the chart fitting can wrap vegaEmbed
     app.add_js_file("kzopinion.js", priority=900, loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,11 +12,17 @@ roles (``{cite:p}`...```), headings, labels, link targets, inline code, code cel
 else is marked on the line before with a MyST comment the lint knows, naming the tokens and the reason::
 
     % not-a-result: 2000s (the article's own periodisation)
+
+A file a book page includes (```` ```{include} ../CHANGELOG.md ```` ) is prose of the book too and is checked the
+same way. In the changelog (``CHANGELOG.md``, the book's page ``book/changelog.md``) version numbers (``0.1.0``)
+and dates (``2026-11-28``) are what it is made of, not results: exempt there (:data:`CHANGELOG_FORMS`), and only
+there.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -33,10 +39,15 @@ REFERENCE = re.compile(
     r"[A-Z0-9]+(?:\s*(?:-|–|,|and|to)\s*[A-Z0-9]+)*"
 )
 MARK = re.compile(r"^%\s*not-a-result:\s*(.+)$")
+CHANGELOG = "CHANGELOG.md"
+# a changelog's own forms: a version (0.1.0, v1.2.3) and an ISO date (2026-11-28)
+CHANGELOG_FORMS = re.compile(r"(?<![\w.])(?:v?\d+\.\d+\.\d+|\d{4}-\d{2}-\d{2})(?!\w|\.\d)")
+INCLUDE = re.compile(r"^```\{include\}\s+(\S+)\s*$")
 
 
-def prose_lines(markdown: str) -> list[tuple[int, str, set[str]]]:
-    """``(line number, prose, tokens marked not a result)`` for each prose line of a MyST page."""
+def prose_lines(markdown: str, changelog: bool = False) -> list[tuple[int, str, set[str]]]:
+    """``(line number, prose, tokens marked not a result)`` for each prose line of a MyST page (``changelog``: the
+    page is the changelog, whose versions and dates are exempt)."""
     lines = markdown.splitlines()
     out = []
     in_code = front = False
@@ -65,6 +76,8 @@ def prose_lines(markdown: str) -> list[tuple[int, str, set[str]]]:
         text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
         text = re.sub(r"<[^>]+>", " ", text)  # html tags and their attributes
         text = REFERENCE.sub(" ", text)
+        if changelog:
+            text = CHANGELOG_FORMS.sub(" ", text)
         text = re.sub(r"^\s*\d+\.\s", " ", text)  # the marker of a numbered list
         out.append((number, text, marked))
         marked = set()
@@ -76,7 +89,7 @@ def typed_numbers(path: Path, root: Path | None = None) -> list[str]:
     relative to ``root`` when given, else by its name)."""
     shown = path.relative_to(root).as_posix() if root else path.name
     found = []
-    for number, text, marked in prose_lines(path.read_text(encoding="utf-8")):
+    for number, text, marked in prose_lines(path.read_text(encoding="utf-8"), changelog=path.name == CHANGELOG):
         for match in NUMBER.finditer(text):
             token = match.group(0)
             if token in marked:
@@ -89,7 +102,21 @@ def prose_files(root: Path) -> list[Path]:
     """The notebooks' sources and the hand-written book pages (the generated data appendix excluded)."""
     generated = {root / "book" / "data-appendix.md"}
     pages = sorted(root.glob("notebooks/[0-9]*.md")) + sorted(root.glob("book/**/*.md"))
-    return [p for p in pages if p not in generated]
+    pages = [p for p in pages if p not in generated]
+    return pages + [p for p in included_files(pages) if p not in pages]
+
+
+def included_files(pages: list[Path]) -> list[Path]:
+    """The markdown files the pages include (```` ```{include} PATH ```` , relative to the including page)."""
+    out = []
+    for page in pages:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            match = INCLUDE.match(line.strip())
+            if match and match.group(1).endswith(".md"):
+                included = Path(os.path.normpath(page.parent / match.group(1)))
+                if included.is_file() and included not in out:
+                    out.append(included)
+    return out
 
 
 def _cells(record: Path) -> list[dict]:

@@ -75,6 +75,7 @@ def watched(root: Path) -> dict[str, int]:
     files = [
         root / "_config.yml",
         root / "_toc.yml",
+        root / "CHANGELOG.md",  # the book's page book/changelog includes it
         *(root / "notebooks").glob("*.md"),
         *(root / "book").rglob("*"),
         *(root / "data").rglob("*"),

@@ -3,7 +3,7 @@
 The build itself decides what to execute and rebuild from content (checksums of everything each
 run read, the glued values, the pages' machinery); that is thorough but reads every table and
 record. This check is the everyday short-cut: one digest of the size and modification time of
-every file a build reads (the configuration, ``CITATION.cff``, the pins, ``book/``, ``notebooks/``,
+every file a build reads (the configuration, ``CITATION.cff``, ``CHANGELOG.md``, the pins, ``book/``, ``notebooks/``,
 ``data/`` with any registered microdata, ``src/kzopinion/``), the commit the pages cite, and the
 edition. A successful build records the digest it started from beside the book it published
 (``_build/.uptodate.json``); when nothing differs and that book is still the published one, `make
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from kzopinion import paths
 
-WATCHED_FILES = ("_config.yml", "_toc.yml", "CITATION.cff", "requirements.lock", "pyproject.toml")
+WATCHED_FILES = ("_config.yml", "_toc.yml", "CITATION.cff", "requirements.lock", "pyproject.toml", "CHANGELOG.md")
 WATCHED_TREES = ("book", "notebooks", "data", "src/kzopinion")
 RECORD = Path("_build") / ".uptodate.json"
 _SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}

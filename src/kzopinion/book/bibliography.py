@@ -1,0 +1,90 @@
+"""The book's references (``book/references.bib``) keep their capitals and one label style.
+
+- Titles keep their capitals: the bibliography style lowercases every word of a title that is not inside
+  braces ("Press conference in islamabad, pakistan"), so each ``title`` and ``booktitle`` is one braced group,
+  written ``title = {{Press conference in Islamabad, Pakistan}}``.
+- One label style: a label is the lowercase name of its first author (the family name of a person, ASCII; any
+  short lowercase name of an organisation, e.g. ``cab`` for Central Asia Barometer), then its four-digit year,
+  then a letter ``a``, ``b``... only when the same name and year label several entries (and then on each of them):
+  ``laruelle2021``, ``cab2018a``.
+
+:func:`problems` returns one sentence per break, naming the file, the entry and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+BIB = Path("book") / "references.bib"
+TITLE_FIELDS = ("title", "booktitle")
+LABEL = re.compile(r"^(?P<name>[a-z]+)(?P<year>\d{4})(?P<letter>[a-z]?)$")
+
+
+def _entries(path: Path):
+    from pybtex.database import parse_file
+
+    return parse_file(str(path), bib_format="bibtex").entries
+
+
+def _one_braced_group(value: str) -> bool:
+    """Whether ``value`` (the field's text inside its outer delimiters) is a single ``{...}`` group."""
+    if not (value.startswith("{") and value.endswith("}")):
+        return False
+    depth = 0
+    for index, char in enumerate(value):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and index != len(value) - 1:
+            return False  # the first group closes before the end: "{A} and {B}"
+    return depth == 0
+
+
+def _ascii_lower(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if c.isascii() and c.isalpha()).lower()
+
+
+def problems(root: Path) -> list[str]:
+    """A sentence for every title that would lose its capitals and every label off the house style."""
+    path = root / BIB
+    shown = BIB.as_posix()
+    entries = _entries(path)
+    found = []
+    stems = Counter()
+    for key in entries:
+        match = LABEL.match(key)
+        if match:
+            stems[match["name"] + match["year"]] += 1
+    for key, entry in entries.items():
+        for field in TITLE_FIELDS:
+            value = entry.fields.get(field)
+            if value is not None and not _one_braced_group(value):
+                found.append(
+                    f"{shown}, entry {key}: its {field} loses its capitals in the book (the style lowercases "
+                    f"unbraced words); brace the whole {field}: {field} = {{{{{value}}}}}"
+                )
+        match = LABEL.match(key)
+        year = entry.fields.get("year", "")
+        style = "a label is the first author's lowercase name, the year, and a letter only to tell apart entries "
+        style += "of one name and year (laruelle2021, cab2018a)"
+        if not match:
+            found.append(f"{shown}, entry {key}: {style}; rename it, and its {{cite}} roles")
+            continue
+        if match["year"] != year:
+            found.append(f"{shown}, entry {key}: its label's year is not its year ({year}); {style}")
+        people = entry.persons.get("author", [])
+        person = people[0] if people else None
+        if person is not None and not str(person).startswith("{"):
+            family = _ascii_lower(" ".join(person.last_names))
+            if match["name"] != family:
+                found.append(
+                    f"{shown}, entry {key}: its label does not start with its first author's family name "
+                    f"({family}); {style}"
+                )
+        several = stems[match["name"] + match["year"]] > 1
+        if several and not match["letter"]:
+            found.append(f"{shown}, entry {key}: other entries share its name and year; add a letter ({style})")
+        if match["letter"] and not several:
+            found.append(f"{shown}, entry {key}: no other entry shares its name and year; drop the letter ({style})")
+    return found
