@@ -89,6 +89,27 @@ def test_every_quantifier_word_of_the_article_is_coded(root, article):
     assert not missing, f"code these in data/coding/verbal_summaries.csv: {missing}"
 
 
+@pytest.mark.parametrize("table", ["verbal_summaries", "cross_references"])
+def test_each_rows_section_is_the_articles_section_holding_its_line(root, article_text, table):
+    """The section a reader is given (the article's own heading) is the last of the table's headings that the
+    article prints at or before the row's line, and every heading is a line of the article."""
+    article = article_text.splitlines()
+    coded = data.load(table, root)
+    pairs = [("line", "article_section")] + (
+        [("antecedent_line", "antecedent_section")] if table != "verbal_summaries" else []
+    )
+    headings = {}
+    for _, section in pairs:
+        for name in coded[section].dropna().unique():
+            lines = [n for n, text in enumerate(article, start=1) if text.strip() == name]
+            assert len(lines) == 1, f"{table}.csv: the section '{name}' is not one heading line of the article"
+            headings[lines[0]] = name
+    for line_column, section_column in pairs:
+        for _, row in coded[coded[line_column].notna()].iterrows():
+            holding = headings[max(n for n in headings if n <= int(row[line_column]))]
+            assert row[section_column] == holding, (table, int(row[line_column]), row[section_column], holding)
+
+
 def test_quotes_stay_short(root):
     coded = data.load("verbal_summaries", root)
     assert (coded["words"].str.split().str.len() <= 7).all()

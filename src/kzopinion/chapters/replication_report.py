@@ -489,6 +489,7 @@ def word_checks(tables: Tables) -> pd.DataFrame:
         base = {
             "id": row.id,
             "line": int(row.line),
+            "section": row.article_section,
             "words": f"“{row.words}”",
             "quantifier": str(row.quantifier).strip().lower(),
             "threshold": row.threshold_rationale,
@@ -521,20 +522,32 @@ def word_checks(tables: Tables) -> pd.DataFrame:
                 "note": "; ".join(notes),
             }
         )
-    columns = ["id", "line", "words", "quantifier", "numbers", "readings", "threshold", "units", "result", "note"]
+    columns = [
+        "id",
+        "line",
+        "section",
+        "words",
+        "quantifier",
+        "numbers",
+        "readings",
+        "threshold",
+        "units",
+        "result",
+        "note",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
 def cross_reference_checks(tables: Tables) -> list[dict]:
-    """Each 'as mentioned above' of the article against an earlier passage that says it (its line, or none)."""
+    """Each 'as mentioned above' of the article against an earlier passage that says it (its section, or none)."""
     rows = []
     for row in tables[CROSS_REFERENCES].itertuples(index=False):
         found = pd.notna(row.antecedent_line)
         rows.append(
             _row(
-                f"Line {int(row.line)}: “{row.words}” refers back",
+                f"In “{row.article_section}”: “{row.words}” refers back",
                 "an earlier statement",
-                f"line {int(row.antecedent_line)}" if found else f"none: {row.rationale}",
+                f"in “{row.antecedent_section}”: {row.rationale}" if found else f"none: {row.rationale}",
                 found,
             )
         )

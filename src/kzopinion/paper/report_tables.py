@@ -193,13 +193,22 @@ def estimates_table(estimates: dict, term_label: str) -> pd.DataFrame:
 
 
 def words_html(words: pd.DataFrame) -> str:
-    """The article's verbal summaries against their numbers: line, words, numbers (under each reading of the base),
-    threshold, units, result, note."""
-    columns = ["Line", "The article's words", "Its numbers", "Other readings", "Threshold", "Units", "Result", "Note"]
+    """The article's verbal summaries against their numbers: the article's section, words, numbers (under each reading
+    of the base), threshold, units, result, note."""
+    columns = [
+        "In the article's section",
+        "The article's words",
+        "Its numbers",
+        "Other readings",
+        "Threshold",
+        "Units",
+        "Result",
+        "Note",
+    ]
     head = "".join(f"<th>{h}</th>" for h in columns)
     body = "".join(
         f'<tr id="words-{_cell(r.id)}" class="words-{_cell(r.result.replace(" ", "-"))}">'
-        f"<td>{_cell(r.line)}</td><td>{_cell(r.words)}</td><td>{_cell(r.numbers)}</td><td>{_cell(r.readings)}</td>"
+        f"<td>{_cell(r.section)}</td><td>{_cell(r.words)}</td><td>{_cell(r.numbers)}</td><td>{_cell(r.readings)}</td>"
         f"<td>{_cell(r.threshold)}</td><td>{_cell(r.units)}</td><td>{_cell(r.result)}</td><td>{_cell(r.note)}</td></tr>"
         for r in words.itertuples(index=False)
     )
