@@ -194,6 +194,16 @@ def test_a_keyboard_walk_of_chapter_01_reaches_every_paragraphs_numbers_and_ever
     assert moved
 
 
+def test_the_report_opens_with_its_claims_by_section_on_the_first_screen(chrome):
+    base, chromium = chrome
+    page = _open(chromium, f"{base}/notebooks/99-replication-report.html", 1400)
+    bottom = page.evaluate("() => document.querySelector('table.kz-by-section').getBoundingClientRect().bottom")
+    folded = page.locator("details.kz-legend:not([open])").count()
+    page.close()
+    assert bottom <= 900, f"the report's table of claims by section ends {bottom:.0f} px down a 900 px screen"
+    assert folded == 2  # the legends are a click away, not in the way
+
+
 def test_a_pasted_number_leads_to_its_ledger_row_and_back(chrome, root):
     base, chromium = chrome
     chapter = "notebooks/04-foreign-policy"

@@ -39,6 +39,8 @@ LONG = 0.3  # tables taller than this share of a page may break between rows
 PREPARE_JS = r"""(opts) => {
   const clean = t => t.replace(/[\u00b6#]/g, '').replace(/\s+/g, ' ').trim();
   const parts = new Set(opts.partStarts || []);
+  // on paper nothing can be unfolded: the report's legends print open (a claim's input cells stay one line)
+  document.querySelectorAll('details.kz-legend').forEach(d => { d.open = true; });
   const chapters = [...document.querySelectorAll('span[id^="document-"]')].map(span => {
     const section = span.nextElementSibling;
     const heading = section && section.querySelector('h1, h2');

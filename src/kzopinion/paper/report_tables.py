@@ -118,10 +118,34 @@ def _note(row) -> str:
     return " ".join(p for p in parts if p)
 
 
+def by_section_html(summary: pd.DataFrame) -> str:
+    """The article's claims by section (rows, in article order) and status (columns, in the ledger's order), with
+    totals: the report's one-screen overview (:func:`kzopinion.paper.ledger.summary` gives the counts)."""
+    statuses = [s for s in STATUS_MEANINGS if s in set(summary["status"])]
+    table = summary.pivot_table(index="section", columns="status", values="claims", aggfunc="sum", fill_value=0)
+    sections = list(dict.fromkeys(summary.sort_values("section_order")["section"]))
+    head = "".join(f"<th>{h}</th>" for h in ["Section of the article", *(STATUS_LABELS[s] for s in statuses), "All"])
+    rows = "".join(
+        f"<tr><td>{_cell(section)}</td>"
+        + "".join(f"<td>{int(table.at[section, s]) if s in table.columns else 0}</td>" for s in statuses)
+        + f"<td>{int(table.loc[section].sum())}</td></tr>"
+        for section in sections
+    )
+    totals = "".join(f"<td>{int(table[s].sum())}</td>" for s in statuses)
+    foot = f"<tr><th>All sections</th>{totals}<td>{int(table.to_numpy().sum())}</td></tr>"
+    return (
+        f'<table class="table kz-by-section"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
+        f"<tfoot>{foot}</tfoot></table>"
+    )
+
+
 def status_legend_html() -> str:
-    """The status vocabulary as a definition list."""
+    """The status vocabulary as a definition list, folded under a one-line summary."""
     items = "".join(f"<dt>{STATUS_LABELS[s]}</dt><dd>{html.escape(m)}</dd>" for s, m in STATUS_MEANINGS.items())
-    return f'<dl class="kz-status-legend">{items}</dl>'
+    return (
+        '<details class="kz-legend"><summary>What each status means</summary>'
+        f'<dl class="kz-status-legend">{items}</dl></details>'
+    )
 
 
 def coverage_legend_html() -> str:
@@ -129,7 +153,10 @@ def coverage_legend_html() -> str:
     items = "".join(
         f"<dt><em>{html.escape(q)}</em></dt><dd>{html.escape(m)}</dd>" for q, m in COVERAGE_MEANINGS.items()
     )
-    return f'<dl class="kz-status-legend kz-coverage-legend">{items}</dl>'
+    return (
+        '<details class="kz-legend"><summary>What the words beside a status mean</summary>'
+        f'<dl class="kz-status-legend kz-coverage-legend">{items}</dl></details>'
+    )
 
 
 def checks_html(checks: pd.DataFrame) -> str:
