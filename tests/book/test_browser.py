@@ -313,6 +313,14 @@ def test_pdf_has_contents_with_page_numbers_and_chapters_on_their_pages(printed)
     assert all(f"{i} / {len(pages)}" in text for i, text in enumerate(texts, 1))  # the running footer
 
 
+def test_make_pdf_puts_the_pdf_beside_the_pages_it_was_printed_from(printed, root):
+    """Every page's footer links to book.pdf: make pdf puts it at the root of the published site when the site
+    shows the same sources (the pages were built, then printed, from one tree)."""
+    target, _, _, _ = printed
+    beside = root / "_build" / "html" / "book.pdf"
+    assert beside.is_file() and beside.read_bytes() == target.read_bytes()
+
+
 def test_the_pdfs_first_page_is_a_title_page(printed, root):
     """The article's title and both authors, "a living edition", which edition, the commit and the article's DOI."""
     from kzopinion.book import build_stamp

@@ -540,6 +540,9 @@ def build_html(
                     "The page as a reader reads it (nothing was published; the previous book is left in place):\n"
                     + "\n".join(unread[:20])
                 )
+            printed = current_pdf(root)
+            if printed is not None:  # the PDF make pdf printed from exactly these sources goes beside the pages
+                shutil.copy2(printed, candidate / PDF_NAME)
             (candidate / ".glue-digest").write_text(glue_digest(root))
             (candidate / ".machinery-digest").write_text(machinery_digest(root))
             (candidate / ".book-digest").write_text(book_digest(root))
@@ -548,6 +551,46 @@ def build_html(
             return published
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
+
+
+PDF_NAME = "book.pdf"  # at the root of the site, where every page's footer links to it
+
+
+def sources_stamp(root: Path) -> str:
+    """What the pages are built from and what they paste (:func:`book_digest`, :func:`glue_digest`): a PDF printed
+    under the same stamp shows the same book."""
+    return book_digest(root) + glue_digest(root)
+
+
+def current_pdf(root: Path) -> Path | None:
+    """The PDF ``make pdf`` printed (``_build/pdf/book.pdf`` of the repository) when it was printed from exactly
+    the sources of ``root`` as they are now, else None: a stale PDF is never put beside the pages."""
+    pdf = _repository(root) / "_build" / "pdf" / "book.pdf"
+    try:
+        stamp = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8")).get("built_from")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return pdf if pdf.is_file() and stamp == sources_stamp(root) else None
+
+
+def publish_pdf(root: Path) -> bool:
+    """Put the current PDF beside the published pages of ``root`` when they are built from the same sources: a new
+    copy of the site (its files linked, not copied) with the PDF added, swapped in as every build is. False when
+    there is no such PDF or the published pages are of other sources (the next ``make book`` adds it)."""
+    site, printed = root / "_build" / "html", current_pdf(root)
+    if printed is None or not is_published(root):
+        return False
+    run_dir = run_folder(root)
+    candidate = run_dir / "html"
+    shutil.rmtree(candidate, ignore_errors=True)
+    try:
+        assemble(site.resolve(), candidate, site)
+        (candidate / PDF_NAME).unlink(missing_ok=True)  # a link to the old site's PDF: replace, never write through
+        shutil.copy2(printed, candidate / PDF_NAME)
+        publish(root, candidate)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return True
 
 
 def assemble(built: Path, candidate: Path, published: Path) -> None:

@@ -10,8 +10,9 @@
    header cells plain cells (the theme's and pandas' markup fail axe-core).
 3. Every page of the HTML book offers the whole book as a PDF (``book.pdf``) and all its data as one zip
    (``kzopinion-data.zip``, :mod:`kzopinion.book.datazip`), both at the root of the site: the build writes
-   the zip there; ``make pdf`` prints the PDF (``_build/pdf/book.pdf``) and the publishing workflow puts it
-   beside the pages (``.github/workflows/book.yml``). The single-page build (the PDF's source) has no such links.
+   the zip there; ``make pdf`` prints the PDF (``_build/pdf/book.pdf``) and puts it beside the pages printed from
+   the same sources (:func:`kzopinion.book.build.publish_pdf`). The single-page build (the PDF's source) has no
+   such links.
 4. The repository's address is declared once, as ``repository.url`` in ``_config.yml``. When it is set,
    the repository, issue and edit-this-page buttons appear (an edit leads to a notebook's MyST source,
    never to its executed record), the notebook pages get the Binder launch button (``launch_buttons``;

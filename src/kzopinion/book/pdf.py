@@ -358,9 +358,16 @@ def _make_pdf(root: Path, chrome=None) -> Path:
             part_starts=part_starts(root),
         )
     # which edition was printed, and the tree it was built from (its ledger is the one the report prints)
-    layout |= {"edition": microdata.edition(tree), "tree": tree.relative_to(root).as_posix()}
+    # and the sources it shows, so that only a current PDF is put beside the pages (build.current_pdf)
+    layout |= {
+        "edition": microdata.edition(tree),
+        "tree": tree.relative_to(root).as_posix(),
+        "built_from": build.sources_stamp(tree),
+    }
     target.with_suffix(".json").write_text(json.dumps(layout, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     build.say(f"PDF written: {target}")
+    if build.publish_pdf(tree):
+        build.say(f"and put beside the pages: {tree / '_build' / 'html' / build.PDF_NAME}")
     return target
 
 
