@@ -37,9 +37,16 @@ SERIOUS = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
-def chrome(site):
+def chromium():
+    """One headless Chromium for the module (Playwright's sync API runs one at a time)."""
+    with browser.chromium() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chrome(site, chromium):
     """(base URL, browser) for the built site."""
-    with browser.serve(site) as base, browser.chromium() as chromium:
+    with browser.serve(site) as base:
         yield base, chromium
 
 
@@ -72,9 +79,9 @@ PLANTED = Path(__file__).with_name("planted")  # small pages, each with one faul
 
 
 @pytest.fixture(scope="module")
-def planted():
+def planted(chromium):
     """What the layout and width checks find on each planted page (tests/book/planted/), at each width."""
-    with browser.serve(PLANTED) as base, browser.chromium() as chromium:
+    with browser.serve(PLANTED) as base:
         return {
             (page.stem, width): browser.visit(chromium, f"{base}/{page.name}", base, width=width, layout=True, fit=True)
             for page in sorted(PLANTED.glob("*.html"))
