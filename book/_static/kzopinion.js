@@ -85,7 +85,7 @@
       ["axis", "legend"].forEach(function (kind) {
         var guide = obj[kind];
         if (!guide || guide.labelExpr !== LINES || typeof guide.labelLimit !== "number" || !values[obj.field]) { return; }
-        var size = guide.labelFontSize || 12, limit = guide.labelLimit - 4, expr = LINES, most = 1;
+        var size = guide.labelFontSize || 12, limit = guide.labelLimit, expr = LINES, most = 1;
         Object.keys(values[obj.field]).forEach(function (value) {
           var lines = value.split("\n");
           if (lines.every(function (line) { return measure(line, size) <= limit; })) {
@@ -132,7 +132,10 @@
     var labels = 0; // the widest label limit left of the plot
     walk(s, function (obj, key) {
       if (key !== "header" && typeof obj.labelLimit === "number") {
-        obj.labelLimit = Math.min(obj.labelLimit, Math.round(width * 0.5));
+        // wrapped labels may take more of a wide chart (a page, a tablet): every line they would lose to
+        // wrapping again adds a line's height to each band
+        var share = obj.labelExpr === LINES && width >= 560 ? 0.6 : 0.5;
+        obj.labelLimit = Math.min(obj.labelLimit, Math.round(width * share));
         labels = Math.max(labels, obj.labelLimit);
       }
     });

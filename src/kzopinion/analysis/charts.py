@@ -79,7 +79,7 @@ def _label_legend(max_px: float, **options) -> alt.Legend:
 
 def _step(lines: int, least: int) -> alt.Step:
     """A band tall enough for labels of ``lines`` lines (and never below ``least`` px)."""
-    return alt.Step(max(least, lines * LINE_PX + 8))
+    return alt.Step(max(least, lines * LINE_PX + 6))
 
 
 def _theme() -> alt.theme.ThemeConfig:
@@ -251,9 +251,9 @@ def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart |
     if "group" not in table:
         table["group"] = [f"Of {fmt.count(b)} participants" for b in table["base"]]
     groups = list(dict.fromkeys(table["group"]))
-    table, lines = _wrapped(table, "description", 240)
+    table, lines = _wrapped(table, "description", 280)
     order = table["description_lines"].tolist()
-    base = alt.Chart().encode(y=alt.Y("description_lines:N", title=None, sort=order, axis=_label_axis(240)))
+    base = alt.Chart().encode(y=alt.Y("description_lines:N", title=None, sort=order, axis=_label_axis(280)))
     bars = base.mark_rule(strokeWidth=2, color="#0072B2").encode(
         x=alt.X("low:Q", title=title_x, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q"
     )
@@ -293,12 +293,12 @@ def reason_shares(table: pd.DataFrame) -> alt.Chart:
     """Figure 2 as paired bars: share of substantive answers per reason, coloured by class."""
     enable_theme()
     colours = {"development": "#009E73", "international": "#D55E00", "domestic": "#0072B2"}
-    table, lines = _wrapped(table, "reason", 230)
+    table, lines = _wrapped(table, "reason", 260)
     return (
         alt.Chart(table)
         .mark_bar()
         .encode(
-            y=alt.Y("reason_lines:N", title=None, sort=None, axis=_label_axis(230)),
+            y=alt.Y("reason_lines:N", title=None, sort=None, axis=_label_axis(260)),
             x=alt.X("both_excluding_other:Q", title="Share of answers, excluding other/refused (%)"),
             color=alt.Color(
                 "reason_class:N",
@@ -344,8 +344,8 @@ def relations_choice(table: pd.DataFrame) -> alt.Chart:
     design is known), ``interval`` (text for the tooltip).
     """
     enable_theme()
-    table, lines = _wrapped(table, "answer", 220)
-    base = alt.Chart(table).encode(y=alt.Y("answer_lines:N", title=None, sort=None, axis=_label_axis(220)))
+    table, lines = _wrapped(table, "answer", 300)
+    base = alt.Chart(table).encode(y=alt.Y("answer_lines:N", title=None, sort=None, axis=_label_axis(300)))
     bars = base.mark_bar(color="#0072B2").encode(
         x=alt.X("percent:Q", title="Share of Kazakhstanis (%)", scale=alt.Scale(domain=[0, 100])),
         tooltip=[
@@ -505,8 +505,8 @@ def diverging_favourability(distribution: pd.DataFrame, subtitle: str) -> alt.Ch
 def coefficients(table: pd.DataFrame, subtitle: str, x_title: str) -> alt.LayerChart:
     """Coefficient plot: one dot and 95% interval per model (``label``, ``coef``, ``low``, ``high``, ``family``)."""
     enable_theme()
-    table, lines = _wrapped(table, "label", 240)
-    base = alt.Chart(table).encode(y=alt.Y("label_lines:N", title=None, sort=None, axis=_label_axis(240)))
+    table, lines = _wrapped(table, "label", 330)
+    base = alt.Chart(table).encode(y=alt.Y("label_lines:N", title=None, sort=None, axis=_label_axis(330)))
     rules = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", title=x_title), x2="high:Q", color=alt.Color("family:N", title=None)
     )
@@ -699,7 +699,7 @@ def specification_curve(curve: pd.DataFrame, subtitle: str) -> alt.LayerChart:
     ``curve`` columns: ``rank``, ``coef``, ``low``, ``high``, ``p``, ``n``, ``label``, ``control_label``, ``article``.
     """
     enable_theme()
-    curve, _ = _wrapped(curve, "control_label", 200)
+    curve, _ = _wrapped(curve, "control_label", 300)
     base = alt.Chart(curve).encode(
         x=alt.X("rank:O", title="Specifications, ordered by coefficient", axis=alt.Axis(labelAngle=0)),
         tooltip=[
@@ -712,7 +712,7 @@ def specification_curve(curve: pd.DataFrame, subtitle: str) -> alt.LayerChart:
             alt.Tooltip("n:Q", title="Respondents"),
         ],
     )
-    colour = alt.Color("control_label_lines:N", title="Controls", legend=_label_legend(200, orient="bottom", columns=2))
+    colour = alt.Color("control_label_lines:N", title="Controls", legend=_label_legend(300, orient="bottom", columns=2))
     bars = base.mark_rule(strokeWidth=2).encode(
         y=alt.Y("low:Q", title="Coefficient of the opinion of Russia"), y2="high:Q", color=colour
     )
