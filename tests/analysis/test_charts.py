@@ -89,3 +89,95 @@ def test_close_points_of_the_connected_scatter_label_away_from_each_other():
     drawn = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
     assert {layer["mark"]["align"] for layer in drawn} >= {"left", "right"}
     assert all(layer["encoding"]["tooltip"] for layer in drawn)  # every year readable in the tooltip
+
+
+LONG = [
+    "condemned a general pattern of US interference in the internal affairs of sovereign countries",
+    "named US science, technology, education or medicine as worth adopting",
+    "short",
+]
+
+
+def _builders():
+    """Each chart builder that draws category names, fed long ones (no records, no notebook involved)."""
+    rows = pd.DataFrame({"name": LONG, "n": [1, 2, 3]})
+    interval = rows.assign(coef=0.1, low=0.0, high=0.2, p=0.01, family="opinions")
+    yield "counts_with_intervals", charts.counts_with_intervals(_counts(["fp_negative", "fp_positive"]), "Share")
+    yield "coefficients", charts.coefficients(interval.assign(label=rows["name"]), "subtitle", "Coefficient")
+    yield (
+        "status_by_section",
+        charts.status_by_section(
+            rows.assign(section=rows["name"], status="recomputed", claims=rows["n"], status_order=0)
+        ),
+    )
+    yield (
+        "relations_choice",
+        charts.relations_choice(
+            rows.assign(
+                question="Which first?", answer=rows["name"], percent=50.0, low=45.0, high=55.0, interval="45-55"
+            )
+        ),
+    )
+    yield (
+        "reason_shares",
+        charts.reason_shares(
+            rows.assign(
+                reason=rows["name"],
+                opinion="positive",
+                reason_class="development",
+                first_answer=1.0,
+                second_answer=1.0,
+                both_answers=2.0,
+                both_excluding_other=2.0,
+            )
+        ),
+    )
+    yield (
+        "variant_spread",
+        charts.variant_spread(
+            rows.assign(share=rows["name"], specification="as printed", percent=50.0, default=True, rationale="why")
+        ),
+    )
+    yield (
+        "predicted_probabilities",
+        charts.predicted_probabilities(
+            pd.DataFrame(
+                {
+                    "leadership": ["US", "US"],
+                    "preference": ["increased", "decreased"],
+                    "estimate": ["this book", "the simulated stand-in for the Gallup World Poll"],
+                    "probability": [0.3, 0.4],
+                    "low": [0.2, 0.3],
+                    "high": [0.4, 0.5],
+                }
+            ),
+            "subtitle",
+        ),
+    )
+    yield (
+        "specification_curve",
+        charts.specification_curve(
+            interval.assign(
+                rank=[1, 2, 3], n=100, label=rows["name"], control_label=rows["name"], article=False, waves="pooled"
+            ),
+            "subtitle",
+        ),
+    )
+
+
+def test_every_chart_builder_wraps_long_category_names_into_lines_that_fit():
+    """A builder that cuts its labels again (a labelLimit, no wrapping) fails here, before any notebook runs."""
+    built = dict(_builders())
+    problems = {name: charts.label_problems(chart.to_dict()) for name, chart in built.items()}
+    assert {name: p for name, p in problems.items() if p} == {}
+    wrapped = {name for name, chart in built.items() if charts.LINES in _label_expressions(chart.to_dict())}
+    assert wrapped == set(built), set(built) - wrapped
+
+
+def _label_expressions(node) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["labelExpr"]] if isinstance(node.get("labelExpr"), str) else []
+        return found + [e for value in node.values() for e in _label_expressions(value)]
+    if isinstance(node, list):
+        return [e for value in node for e in _label_expressions(value)]
+    return []
