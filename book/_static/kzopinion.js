@@ -2,7 +2,8 @@
  *
  * 1. Charts fit their container: single and layered charts take the container's width
  *    (Vega-Lite width "container"); faceted ones are narrowed until they fit. Long titles
- *    wrap, label limits and legend columns follow the width. The chart's action menu gets an
+ *    wrap, label limits and legend columns follow the width (wrapped category labels are
+ *    wrapped again where a limit is narrower than their lines). The chart's action menu gets an
  *    accessible name, and the chart's description moves to the drawn SVG so the menu is not
  *    nested inside an image.
  * 2. The replication report's claims table (table.replication-report) can be searched,
@@ -64,6 +65,55 @@
     });
   }
 
+  // Long category labels come wrapped into lines (kzopinion.analysis.charts: lines joined by "\n",
+  // drawn line by line by the labelExpr LINES). Where a label limit is narrower here than a line,
+  // the label is wrapped again to the limit, measured in the chart's font (a label expression
+  // mapping it to its new lines), and the bands of the y axis grow to hold the extra lines.
+  var LINES = "split(datum.label, '\\n')";
+
+  function rewrapLabels(s) {
+    var context = document.createElement("canvas").getContext("2d");
+    var font = (s.config && s.config.font) || "sans-serif";
+    function measure(text, size) { context.font = size + "px " + font; return context.measureText(text).width; }
+    var values = {}, band = 0;
+    Object.keys(s.datasets || {}).forEach(function (name) {
+      (s.datasets[name] || []).forEach(function (row) {
+        Object.keys(row).forEach(function (k) {
+          if (typeof row[k] === "string") { (values[k] = values[k] || {})[row[k]] = true; }
+        });
+      });
+    });
+    walk(s, function (obj, key) {
+      ["axis", "legend"].forEach(function (kind) {
+        var guide = obj[kind];
+        if (!guide || guide.labelExpr !== LINES || typeof guide.labelLimit !== "number" || !values[obj.field]) { return; }
+        var size = guide.labelFontSize || 12, limit = guide.labelLimit, expr = LINES, most = 1;
+        Object.keys(values[obj.field]).forEach(function (value) {
+          var lines = value.split("\n");
+          if (lines.every(function (line) { return measure(line, size) <= limit; })) {
+            most = Math.max(most, lines.length);
+            return;
+          }
+          var again = [];
+          value.split(/\s+/).forEach(function (word) {
+            var last = again.length - 1;
+            if (last >= 0 && measure(again[last] + " " + word, size) <= limit) { again[last] += " " + word; }
+            else { again.push(word); }
+          });
+          most = Math.max(most, again.length);
+          expr = "datum.label === " + JSON.stringify(value) + " ? " + JSON.stringify(again) + " : " + expr;
+        });
+        guide.labelExpr = expr;
+        if (kind === "axis" && key === "y") { band = Math.max(band, most * (guide.labelLineHeight || size + 2) + 8); }
+      });
+    });
+    if (band) {
+      walk(s, function (obj, key) {
+        if (key === "height" && typeof obj.step === "number") { obj.step = Math.max(obj.step, band); }
+      });
+    }
+  }
+
   // A copy of the spec adapted to a container `width` px wide; `scale` narrows facet cells.
   function adapt(spec, width, scale, extra) {
     var s = JSON.parse(JSON.stringify(spec));
@@ -84,10 +134,14 @@
     var labels = 0; // the widest label limit left of the plot
     walk(s, function (obj, key) {
       if (key !== "header" && typeof obj.labelLimit === "number") {
-        obj.labelLimit = Math.min(obj.labelLimit, Math.round(width * 0.5));
+        // wrapped labels may take more of a wide chart (a page, a tablet): every line they would lose to
+        // wrapping again adds a line's height to each band
+        var share = obj.labelExpr === LINES && width >= 560 ? 0.6 : 0.5;
+        obj.labelLimit = Math.min(obj.labelLimit, Math.round(width * share));
         labels = Math.max(labels, obj.labelLimit);
       }
     });
+    rewrapLabels(s);
     // a facet's header starts where its plot starts, right of the axis labels: long headers
     // are wrapped into lines that fit there (a label expression mapping each value to its lines)
     var headerWidth = Math.max(100, Math.round(width - labels - 40));

@@ -3,8 +3,10 @@
 Every page is served from 127.0.0.1 with all other requests blocked. Each must draw all its
 charts (SVG or canvas), log no console error, request nothing from elsewhere, show every
 glued value and pass axe-core with no serious or critical violation. Charts must fit their
-container at a phone's, a tablet's and a desktop's width; pasted numbers lead to their ledger
-row and back; the claims table filters. A screenshot of each page is saved under
+container at a phone's, a tablet's and a desktop's width, with every label whole (no "…") and no
+two texts drawn over each other; no page is wider than a phone; pasted numbers lead to their ledger
+row and back; the claims table filters. The layout checks are first shown to fail on small planted
+pages (tests/book/planted/). A screenshot of each page is saved under
 _build/screenshots/ for review.
 """
 
@@ -30,13 +32,21 @@ def _pages(root: Path) -> list[str]:
 
 
 WIDTHS = (375, 768, 1400)  # a phone, a tablet, a desktop
+PHONE = WIDTHS[0]
 SERIOUS = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
-def chrome(site):
+def chromium():
+    """One headless Chromium for the module (Playwright's sync API runs one at a time)."""
+    with browser.chromium() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chrome(site, chromium):
     """(base URL, browser) for the built site."""
-    with browser.serve(site) as base, browser.chromium() as chromium:
+    with browser.serve(site) as base:
         yield base, chromium
 
 
@@ -52,14 +62,31 @@ def visited(chrome, root):
 
 @pytest.fixture(scope="module")
 def layouts(chrome, root):
-    """Chart layout problems of every page with charts, at each width."""
+    """Chart layout problems of every page with charts, at each width; at a phone's width, of every
+    page, also what runs past the window's edge."""
     base, chromium = chrome
-    pages = [f"notebooks/{s.stem}" for s in notebooks.sources(root)]
+    charted = [f"notebooks/{s.stem}" for s in notebooks.sources(root)]
     return {
-        (name, width): browser.visit(chromium, f"{base}/{name}.html", base, width=width, layout=True)
+        (name, width): browser.visit(
+            chromium, f"{base}/{name}.html", base, width=width, layout=name in charted, fit=width == PHONE
+        )
         for width in WIDTHS
-        for name in pages
+        for name in (_pages(root) if width == PHONE else charted)
     }
+
+
+PLANTED = Path(__file__).with_name("planted")  # small pages, each with one fault the checks must find
+
+
+@pytest.fixture(scope="module")
+def planted(chromium):
+    """What the layout and width checks find on each planted page (tests/book/planted/), at each width."""
+    with browser.serve(PLANTED) as base:
+        return {
+            (page.stem, width): browser.visit(chromium, f"{base}/{page.name}", base, width=width, layout=True, fit=True)
+            for page in sorted(PLANTED.glob("*.html"))
+            for width in WIDTHS
+        }
 
 
 def test_no_page_requests_anything_from_the_network(visited):
@@ -112,10 +139,38 @@ def test_axe_runs_and_catches_a_violation(chrome):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_charts_fit_their_container_without_overlapping_labels(layouts, width):
+    """Every chart inside its container, each text whole (no "…") and no two texts over each other."""
     problems = {name: r.layout for (name, w), r in layouts.items() if w == width and r.layout}
-    assert problems == {}
-    drawn = {name: (r.charts, r.charts_drawn) for (name, w), r in layouts.items() if w == width}
-    assert all(total > 0 and done == total for total, done in drawn.values()), drawn
+    assert problems == {}, "chart labels cut, truncated or drawn over each other (kzopinion.analysis.charts)"
+    drawn = {
+        n: (r.charts, r.charts_drawn) for (n, w), r in layouts.items() if w == width and n.startswith("notebooks/")
+    }
+    assert drawn and all(total > 0 and done == total for total, done in drawn.values()), drawn
+
+
+def test_no_page_is_wider_than_a_phone(layouts, root):
+    """At 375 px no page scrolls sideways and nothing on it (outside a box that scrolls) runs past the window."""
+    seen = {name for (name, w) in layouts if w == PHONE}
+    assert seen == set(_pages(root))
+    too_wide = {name: r.too_wide for (name, w), r in layouts.items() if w == PHONE and r.too_wide}
+    assert too_wide == {}, "wider than a phone: wrap it or give it a scrolling box (book/_static/kzopinion.css)"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_layout_checks_fail_on_planted_faults(planted, width):
+    """A label ending in "…", two texts drawn over each other and a 700 px element are each found, at every
+    width (the 700 px element wherever the window is narrower); a page with none of them passes."""
+    truncated = planted["truncated-label", width].layout["truncated"]
+    overlap = planted["overlapping-labels", width].layout["overlap"]
+    wide = planted["wide-element", width].too_wide
+    whole = planted["whole", width]
+    assert any("is truncated" in p and "Kazakhstani culture\u2026" in p for p in truncated), truncated
+    assert any('texts "2009" and "2013" overlap' in p for p in overlap), overlap
+    if width < 700:
+        assert any("scrolls sideways" in p for p in wide) and any(p.startswith("div#wide") for p in wide), wide
+    else:
+        assert wide == []
+    assert whole.layout == {} and whole.too_wide == [], (whole.layout, whole.too_wide)
 
 
 def test_the_chart_layout_check_catches_overlaps_and_overflow(chrome):

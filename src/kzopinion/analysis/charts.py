@@ -19,6 +19,69 @@ RENDERER = "kzopinion"  # the offline renderer's name in Altair's registry
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
+# Long category names are wrapped into lines (joined by "\n", drawn as lines by LINES) rather than
+# cut at a label limit with an ellipsis; the full text stays in the tooltip and the chart's data.
+# Widths are estimated from DejaVu Sans, the font Debian's Chromium draws the theme's font stack in
+# and one of the widest sans-serif fonts, so a line estimated to fit fits in the narrower ones too.
+# Advance widths in thousandths of an em of the printable ASCII characters (32-126), measured in
+# Chromium with a canvas; any other character counts as a full em.
+_ADVANCE = dict(
+    zip(
+        map(chr, range(32, 127)),
+        map(
+            int,
+            """318 401 460 838 636 950 780 275 390 390 500 838 318 361 318 337 636 636 636 636 636 636 636 636 636
+            636 337 337 838 838 838 531 1000 684 686 698 770 632 575 775 752 295 295 656 557 863 748 787 603 787 695
+            635 611 732 684 989 685 611 685 390 337 390 838 500 500 613 635 550 635 615 352 635 634 278 278 579 278
+            974 634 612 635 635 411 521 392 634 592 818 592 592 525 636 337 636 838""".split(),
+        ),
+    )
+)
+_ADVANCE.update({"\u2019": 318, "\u2018": 318, "\u201c": 518, "\u201d": 518, "\u2013": 500, "\u2014": 1000})
+LABEL_PX = 12  # the theme's axis and legend label size
+LINE_PX = 15  # the height of a line of a wrapped label
+LINES = "split(datum.label, '\\n')"  # axis and legend labelExpr: a label's "\n" starts a new line
+# Vega's own label limits when a chart sets none (px): axes 180, legends 160, facet headers none
+DEFAULT_LIMITS = {"axis": 180, "legend": 160, "header": 0}
+
+
+def text_width(text: str, size: float = LABEL_PX) -> float:
+    """The width in px of ``text`` set in ``size`` px type (an estimate on the wide side)."""
+    return sum(_ADVANCE.get(ch, 1000) for ch in text) * size / 1000
+
+
+def wrap_label(text: str, max_px: float, size: float = LABEL_PX) -> str:
+    """``text`` broken at spaces into lines no wider than ``max_px`` (a longer word keeps a line of its own)."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and text_width(f"{lines[-1]} {word}", size) <= max_px:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines) or str(text)
+
+
+def _wrapped(table: pd.DataFrame, column: str, max_px: float) -> tuple[pd.DataFrame, int]:
+    """``table`` with ``<column>_lines``, the wrapped label of ``column``, and the most lines a label has."""
+    lines = [wrap_label(v, max_px) for v in table[column]]
+    return table.assign(**{f"{column}_lines": lines}), max((t.count("\n") + 1 for t in lines), default=1)
+
+
+def _label_axis(max_px: float, **options) -> alt.Axis:
+    """An axis drawing wrapped labels (at most ``max_px`` wide) line by line, whole."""
+    return alt.Axis(labelExpr=LINES, labelLimit=round(max_px) + 8, labelLineHeight=LINE_PX, **options)
+
+
+def _label_legend(max_px: float, **options) -> alt.Legend:
+    """A legend drawing wrapped labels (at most ``max_px`` wide) line by line, whole."""
+    return alt.Legend(labelExpr=LINES, labelLimit=round(max_px) + 8, **options)
+
+
+def _step(lines: int, least: int) -> alt.Step:
+    """A band tall enough for labels of ``lines`` lines (and never below ``least`` px)."""
+    return alt.Step(max(least, lines * LINE_PX + 6))
+
+
 def _theme() -> alt.theme.ThemeConfig:
     return {
         "config": {
@@ -148,11 +211,14 @@ STATUS_COLOURS = {
 def status_by_section(summary: pd.DataFrame) -> alt.Chart:
     """Stacked bars: number of claims per article section, coloured by replication status."""
     enable_theme()
+    summary, lines = _wrapped(summary, "section", 200)
     return (
         alt.Chart(summary)
         .mark_bar()
         .encode(
-            y=alt.Y("section:N", title=None, sort=list(dict.fromkeys(summary["section"]))),
+            y=alt.Y(
+                "section_lines:N", title=None, sort=list(dict.fromkeys(summary["section_lines"])), axis=_label_axis(200)
+            ),
             x=alt.X("claims:Q", title="Claims", stack="zero"),
             color=alt.Color(
                 "status:N",
@@ -168,7 +234,7 @@ def status_by_section(summary: pd.DataFrame) -> alt.Chart:
         )
         .properties(
             width=360,
-            height=alt.Step(24),
+            height=_step(lines, 24),
             description="Stacked bars of the number of the article's claims in each section, by replication status.",
         )
     )
@@ -185,8 +251,9 @@ def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart |
     if "group" not in table:
         table["group"] = [f"Of {fmt.count(b)} participants" for b in table["base"]]
     groups = list(dict.fromkeys(table["group"]))
-    order = table["description"].tolist()
-    base = alt.Chart().encode(y=alt.Y("description:N", title=None, sort=order, axis=alt.Axis(labelLimit=290)))
+    table, lines = _wrapped(table, "description", 280)
+    order = table["description_lines"].tolist()
+    base = alt.Chart().encode(y=alt.Y("description_lines:N", title=None, sort=order, axis=_label_axis(280)))
     bars = base.mark_rule(strokeWidth=2, color="#0072B2").encode(
         x=alt.X("low:Q", title=title_x, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])), x2="high:Q"
     )
@@ -201,7 +268,7 @@ def counts_with_intervals(table: pd.DataFrame, title_x: str) -> alt.LayerChart |
         ],
     )
     text = base.mark_text(align="left", dx=8, color="#333333").encode(x="high:Q", text="label:N")
-    layered = alt.layer(bars, dots, text, data=table).properties(width=260, height=alt.Step(26))
+    layered = alt.layer(bars, dots, text, data=table).properties(width=260, height=_step(lines, 26))
     description = "Dot plot of focus-group counts as shares of their bases with 95% Wilson intervals: " + "; ".join(
         f"{g}: " + ", ".join(f"{d} {lab}" for d, lab in zip(rows["description"], rows["label"]))
         for g, rows in table.groupby("group", sort=False)
@@ -226,11 +293,12 @@ def reason_shares(table: pd.DataFrame) -> alt.Chart:
     """Figure 2 as paired bars: share of substantive answers per reason, coloured by class."""
     enable_theme()
     colours = {"development": "#009E73", "international": "#D55E00", "domestic": "#0072B2"}
+    table, lines = _wrapped(table, "reason", 260)
     return (
         alt.Chart(table)
         .mark_bar()
         .encode(
-            y=alt.Y("reason:N", title=None, sort=None, axis=alt.Axis(labelLimit=270)),
+            y=alt.Y("reason_lines:N", title=None, sort=None, axis=_label_axis(260)),
             x=alt.X("both_excluding_other:Q", title="Share of answers, excluding other/refused (%)"),
             color=alt.Color(
                 "reason_class:N",
@@ -261,7 +329,7 @@ def reason_shares(table: pd.DataFrame) -> alt.Chart:
         .resolve_scale(y="independent")
         .properties(
             width=280,
-            height=alt.Step(18),
+            height=_step(lines, 18),
             description="Bar charts of the reasons given for positive and for negative opinions of the US, "
             "as shares of answers, coloured by whether the reason concerns development, international conduct "
             "or domestic faults.",
@@ -276,7 +344,8 @@ def relations_choice(table: pd.DataFrame) -> alt.Chart:
     design is known), ``interval`` (text for the tooltip).
     """
     enable_theme()
-    base = alt.Chart(table).encode(y=alt.Y("answer:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)))
+    table, lines = _wrapped(table, "answer", 300)
+    base = alt.Chart(table).encode(y=alt.Y("answer_lines:N", title=None, sort=None, axis=_label_axis(300)))
     bars = base.mark_bar(color="#0072B2").encode(
         x=alt.X("percent:Q", title="Share of Kazakhstanis (%)", scale=alt.Scale(domain=[0, 100])),
         tooltip=[
@@ -292,7 +361,7 @@ def relations_choice(table: pd.DataFrame) -> alt.Chart:
     )
     return (
         alt.layer(bars, whiskers, labels)
-        .properties(width=300, height=alt.Step(24))
+        .properties(width=300, height=_step(lines, 24))
         .facet(
             row=alt.Row(
                 "question:N",
@@ -436,7 +505,8 @@ def diverging_favourability(distribution: pd.DataFrame, subtitle: str) -> alt.Ch
 def coefficients(table: pd.DataFrame, subtitle: str, x_title: str) -> alt.LayerChart:
     """Coefficient plot: one dot and 95% interval per model (``label``, ``coef``, ``low``, ``high``, ``family``)."""
     enable_theme()
-    base = alt.Chart(table).encode(y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=330)))
+    table, lines = _wrapped(table, "label", 330)
+    base = alt.Chart(table).encode(y=alt.Y("label_lines:N", title=None, sort=None, axis=_label_axis(330)))
     rules = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", title=x_title), x2="high:Q", color=alt.Color("family:N", title=None)
     )
@@ -455,7 +525,7 @@ def coefficients(table: pd.DataFrame, subtitle: str, x_title: str) -> alt.LayerC
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#555555", strokeDash=[3, 3]).encode(x="x:Q")
     return alt.layer(rules, dots, zero).properties(
         width=300,
-        height=alt.Step(22),
+        height=_step(lines, 22),
         title=alt.Title("Each opinion on its counterpart", subtitle=subtitle),
         description="Coefficient plot with 95% intervals: "
         + "; ".join(f"{lab}: {c:.3f}" for lab, c in zip(table["label"], table["coef"]))
@@ -464,24 +534,79 @@ def coefficients(table: pd.DataFrame, subtitle: str, x_title: str) -> alt.LayerC
     )
 
 
+# Where a point's label goes, by the direction away from its nearest neighbour: (align, baseline, dx, dy).
+LABEL_PLACES = {
+    "right": ("left", "middle", 9, 0),
+    "left": ("right", "middle", -9, 0),
+    "above": ("center", "bottom", 0, -8),
+    "below": ("center", "top", 0, 8),
+    "above right": ("left", "bottom", 6, -6),
+    "above left": ("right", "bottom", -6, -6),
+    "below right": ("left", "top", 6, 6),
+    "below left": ("right", "top", -6, 6),
+}
+
+
+def label_places(x: pd.Series, y: pd.Series) -> list[str]:
+    """For each point, the side of it (a key of :data:`LABEL_PLACES`) facing away from its nearest neighbour.
+
+    Distances are taken in shares of each axis's range, as the chart draws them whatever its width, so two
+    points close together get their labels on opposite sides: the labels part as the points do. A point on
+    the edge of the data (lowest, highest, leftmost, rightmost) keeps its label off the edge, and so off
+    the axes' own labels.
+    """
+    xs = (x - x.min()) / ((x.max() - x.min()) or 1)
+    ys = (y - y.min()) / ((y.max() - y.min()) or 1)
+    places = []
+    for i in range(len(xs)):
+        others = [(float(xs.iloc[j] - xs.iloc[i]), float(ys.iloc[j] - ys.iloc[i])) for j in range(len(xs)) if j != i]
+        if not others:
+            places.append("above right")
+            continue
+        dx, dy = min(others, key=lambda d: d[0] ** 2 + d[1] ** 2)  # towards the nearest point (y grows upwards)
+        side = "" if abs(dx) < abs(dy) / 2 else ("left" if dx > 0 else "right")
+        level = "" if abs(dy) < abs(dx) / 2 else ("below" if dy > 0 else "above")
+        inwards = {
+            "left": xs.iloc[i] == 0,
+            "right": xs.iloc[i] == 1,
+            "below": ys.iloc[i] == 0,
+            "above": ys.iloc[i] == 1,
+        }
+        flip = {"left": "right", "right": "left", "below": "above", "above": "below"}
+        if side and inwards[side]:  # not across the neighbour: above or below it instead
+            side, level = "", level or ("below" if dy > 0 else "above")
+        level = flip[level] if level and inwards[level] else level
+        places.append(f"{level} {side}".strip())
+    return places
+
+
 def connected_scatter(approval: pd.DataFrame) -> alt.LayerChart:
-    """Approval of US leadership against approval of China's, one point per year, joined in time order."""
+    """Approval of US leadership against approval of China's, one point per year, joined in time order.
+
+    Each year's label sits on the side of its point away from the nearest other point (:func:`label_places`).
+    """
     enable_theme()
     wide = approval.pivot(index="year", columns="leadership", values="approve").dropna().reset_index()
+    wide = wide.assign(place=label_places(wide["United States"], wide["China"]))
     base = alt.Chart(wide).encode(
         x=alt.X("United States:Q", title="Approve of US leadership (%)", scale=alt.Scale(zero=False)),
         y=alt.Y("China:Q", title="Approve of China's leadership (%)", scale=alt.Scale(zero=False)),
         order="year:O",
     )
-    path = base.mark_line(color="#999999", point=alt.OverlayMarkDef(color="#0072B2", size=60)).encode(
-        tooltip=[
-            alt.Tooltip("year:O", title="Year"),
-            alt.Tooltip("United States:Q", title="US (%)"),
-            alt.Tooltip("China:Q", title="China (%)"),
-        ]
-    )
-    labels = base.mark_text(dx=8, dy=-8, color="#333333").encode(text="year:O")
-    return alt.layer(path, labels).properties(
+    tooltip = [
+        alt.Tooltip("year:O", title="Year"),
+        alt.Tooltip("United States:Q", title="US (%)"),
+        alt.Tooltip("China:Q", title="China (%)"),
+    ]
+    path = base.mark_line(color="#999999", point=alt.OverlayMarkDef(color="#0072B2", size=60)).encode(tooltip=tooltip)
+    labels = [
+        base.transform_filter(alt.datum.place == place)
+        .mark_text(align=align, baseline=baseline, dx=dx, dy=dy, color="#333333")
+        .encode(text="year:O", tooltip=tooltip)
+        for place, (align, baseline, dx, dy) in LABEL_PLACES.items()
+        if place in set(wide["place"])
+    ]
+    return alt.layer(path, *labels).properties(
         width=380,
         height=300,
         description="Connected scatter of Gallup approval of US leadership against approval of China's leadership "
@@ -495,6 +620,7 @@ def predicted_probabilities(table: pd.DataFrame, subtitle: str) -> alt.LayerChar
     ``table`` columns: leadership, preference, estimate (this book / the article), probability, low, high.
     """
     enable_theme()
+    table, _ = _wrapped(table, "estimate", 200)
     base = alt.Chart(table).encode(
         x=alt.X(
             "preference:N",
@@ -502,8 +628,10 @@ def predicted_probabilities(table: pd.DataFrame, subtitle: str) -> alt.LayerChar
             sort=["increased", "decreased"],
             axis=alt.Axis(labelAngle=0),
         ),
-        xOffset=alt.XOffset("estimate:N"),
-        color=alt.Color("estimate:N", title=None, scale=alt.Scale(range=["#0072B2", "#E69F00"])),
+        xOffset=alt.XOffset("estimate_lines:N"),
+        color=alt.Color(
+            "estimate_lines:N", title=None, scale=alt.Scale(range=["#0072B2", "#E69F00"]), legend=_label_legend(200)
+        ),
     )
     points = base.mark_point(filled=True, size=80).encode(
         y=alt.Y("probability:Q", title="Predicted probability of approving"),
@@ -538,9 +666,10 @@ def variant_spread(table: pd.DataFrame) -> alt.LayerChart:
     ``table`` columns: ``share``, ``specification``, ``percent``, ``default`` (the article's choices), ``rationale``.
     """
     enable_theme()
-    order = list(dict.fromkeys(table["share"]))
+    table, lines = _wrapped(table, "share", 220)
+    order = list(dict.fromkeys(table["share_lines"]))
     base = alt.Chart(table).encode(
-        y=alt.Y("share:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("share_lines:N", title=None, sort=order, axis=_label_axis(220)),
         x=alt.X("percent:Q", title="Share of the opinion's reasons (%)", scale=alt.Scale(domain=[0, 100])),
         tooltip=[
             alt.Tooltip("share:N", title="Share"),
@@ -554,7 +683,7 @@ def variant_spread(table: pd.DataFrame) -> alt.LayerChart:
     half = alt.Chart(pd.DataFrame({"x": [50.0]})).mark_rule(color="#555555", strokeDash=[3, 3]).encode(x="x:Q")
     return alt.layer(half, others, article).properties(
         width=420,
-        height=alt.Step(30),
+        height=_step(lines, 30),
         description="Dot plot of Figure 2's four class shares under every alternative specification (blue dots) and "
         "the article's choices (black diamonds), with 50% marked: "
         + "; ".join(
@@ -570,10 +699,12 @@ def specification_curve(curve: pd.DataFrame, subtitle: str) -> alt.LayerChart:
     ``curve`` columns: ``rank``, ``coef``, ``low``, ``high``, ``p``, ``n``, ``label``, ``control_label``, ``article``.
     """
     enable_theme()
+    curve, _ = _wrapped(curve, "control_label", 300)
     base = alt.Chart(curve).encode(
         x=alt.X("rank:O", title="Specifications, ordered by coefficient", axis=alt.Axis(labelAngle=0)),
         tooltip=[
             alt.Tooltip("label:N", title="Specification"),
+            alt.Tooltip("control_label:N", title="Controls"),
             alt.Tooltip("coef:Q", title="Coefficient", format=".3f"),
             alt.Tooltip("low:Q", title="Low", format=".3f"),
             alt.Tooltip("high:Q", title="High", format=".3f"),
@@ -581,9 +712,7 @@ def specification_curve(curve: pd.DataFrame, subtitle: str) -> alt.LayerChart:
             alt.Tooltip("n:Q", title="Respondents"),
         ],
     )
-    colour = alt.Color(
-        "control_label:N", title="Controls", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)
-    )
+    colour = alt.Color("control_label_lines:N", title="Controls", legend=_label_legend(300, orient="bottom", columns=2))
     bars = base.mark_rule(strokeWidth=2).encode(
         y=alt.Y("low:Q", title="Coefficient of the opinion of Russia"), y2="high:Q", color=colour
     )
@@ -608,3 +737,72 @@ def specification_curve(curve: pd.DataFrame, subtitle: str) -> alt.LayerChart:
         + ". "
         + subtitle,
     )
+
+
+# The guide that draws an encoding channel's values as labels.
+GUIDES = {"x": "axis", "y": "axis", "row": "header", "column": "header", "facet": "header"} | dict.fromkeys(
+    ("color", "fill", "stroke", "shape", "size", "opacity", "fillOpacity", "strokeOpacity", "strokeDash"), "legend"
+)
+
+
+def label_problems(spec: dict) -> list[str]:
+    """What would cut or crowd a chart's category labels, read from its Vega-Lite ``spec`` (a dict).
+
+    For every axis, legend and facet header drawing the values of a field: a label line estimated wider
+    than its ``labelLimit`` (Vega would end it in "…"), and wrapped labels taller than the band of a
+    y axis (they would run into the next label). Numbers and labels set by another ``labelExpr`` are not
+    judged. Empty when every label is drawn whole.
+    """
+    values: dict[str, set[str]] = {}
+    for rows in spec.get("datasets", {}).values():
+        for row in rows:
+            for key, value in row.items():
+                if isinstance(value, str):
+                    values.setdefault(key, set()).add(value)
+    config = spec.get("config", {})
+    problems: list[str] = []
+
+    def check(node: dict, kind: str, field: str, channel: str, step: float | None) -> None:
+        guide = node.get(kind) or {}
+        if node.get(kind, {}) is None or guide.get("labelExpr", LINES) != LINES:
+            return
+        limit = guide.get("labelLimit", config.get(kind, {}).get("labelLimit", DEFAULT_LIMITS[kind]))
+        size = guide.get("labelFontSize", config.get(kind, {}).get("labelFontSize", LABEL_PX))
+        wrapped = guide.get("labelExpr") == LINES
+        for value in sorted(values.get(field, ())):
+            lines = value.split("\n") if wrapped else [value]
+            widest = max(lines, key=lambda line: text_width(line, size))
+            if limit and text_width(widest, size) > limit:
+                problems.append(
+                    f"{channel} {kind} label {value!r}: its line {widest!r} is about "
+                    f"{text_width(widest, size):.0f} px, over the labelLimit of {limit} px (wrap it: wrap_label)"
+                )
+            height = len(lines) * guide.get("labelLineHeight", size + 2)
+            if channel == "y" and kind == "axis" and step and height > step:
+                problems.append(
+                    f"y axis label {value!r}: {len(lines)} lines ({height} px) in a band of {step} px (raise the step)"
+                )
+
+    def walk(node, step: float | None = None) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, step)
+            return
+        if not isinstance(node, dict):
+            return
+        height = node.get("height")
+        if isinstance(height, dict) and "step" in height:
+            step = height["step"]
+        for channel, definition in (node.get("encoding") or {}).items():
+            kind = GUIDES.get(channel)
+            if kind and isinstance(definition, dict) and isinstance(definition.get("field"), str):
+                check(definition, kind, definition["field"], channel, step)
+        for channel, definition in (node.get("facet") or {}).items():
+            if isinstance(definition, dict) and isinstance(definition.get("field"), str):
+                check(definition, "header", definition["field"], channel, step)
+        for key, child in node.items():
+            if key not in ("encoding", "datasets", "data", "config"):
+                walk(child, step)
+
+    walk(spec)
+    return list(dict.fromkeys(problems))

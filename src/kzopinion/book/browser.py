@@ -2,8 +2,9 @@
 
 Pages are served from a local folder on 127.0.0.1; every request to any other address is
 blocked and recorded, so a page that needs the network shows up as a failure. A visit can also
-run axe-core (vendored from npm in ``assets/axe-core``, MPL-2.0, never shipped with the book)
-and check each chart's geometry (inside its container, no text cut, no touching axis labels).
+run axe-core (vendored from npm in ``assets/axe-core``, MPL-2.0, never shipped with the book),
+check each chart's geometry (inside its container, no text cut or truncated, no two texts overlapping)
+and find anything that runs past the window's edge.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def serve(folder: Path) -> Iterator[str]:
 AXE = Path(__file__).with_name("assets") / "axe-core" / "axe.min.js"  # axe-core 4.11.1 (npm), MPL-2.0
 
 # Each chart's drawn SVG must lie inside its container and the window, every text inside the
-# SVG, and no two visible labels of one axis may overlap or touch.
+# SVG and whole (Vega marks a label cut at its labelLimit with an ellipsis), and no two visible
+# texts of a chart may overlap (axis labels of one axis may not even touch).
 CHART_LAYOUT_JS = """(opts) => [...document.querySelectorAll('.kz-chart')].map(el => {
   const box = el.getBoundingClientRect(), problems = [];
   const svg = el.querySelector('svg.marks') || el.querySelector('svg');
@@ -96,25 +98,77 @@ CHART_LAYOUT_JS = """(opts) => [...document.querySelectorAll('.kz-chart')].map(e
   if (s.right > width + 1) problems.push(`drawn to ${Math.round(s.right)} px, beyond the ${width} px window`);
   const visible = t => t.textContent.trim() && t.getAttribute('opacity') !== '0' && getComputedStyle(t).opacity !== '0'
     && !t.closest('[opacity="0"]');
-  for (const t of [...svg.querySelectorAll('text')].filter(visible)) {
+  const texts = [...svg.querySelectorAll('text')].filter(visible);
+  const words = t => t.textContent.replace(/\\s+/g, ' ').trim();
+  for (const t of texts) {
     const r = t.getBoundingClientRect();
     if (r.width && (r.left < s.left - 2 || r.right > s.right + 2 || r.top < s.top - 2 || r.bottom > s.bottom + 2))
-      problems.push(`text "${t.textContent.trim()}" is cut by the chart's edge`);
+      problems.push(`text "${words(t)}" is cut by the chart's edge`);
+    if (t.textContent.includes('\\u2026'))
+      problems.push(`text "${words(t)}" is truncated (Vega's ellipsis: its labelLimit or limit is too small; `
+                    + 'wrap it into lines in kzopinion.analysis.charts)');
   }
-  for (const axis of svg.querySelectorAll('g.role-axis')) {
-    const labels = [...axis.querySelectorAll('g.role-axis-label text')].filter(visible);
-    const rects = labels.map(t => t.getBoundingClientRect());
-    for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
-      const a = rects[i], b = rects[j];
-      // closer than 1 px counts: touching labels read as one ("0.000.05")
-      const across = Math.min(a.right, b.right) - Math.max(a.left, b.left);
-      const down = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-      if (across > -1 && down > -1)
-        problems.push(`axis labels "${labels[i].textContent}" and "${labels[j].textContent}" overlap or touch`);
-    }
+  const rects = texts.map(t => t.getBoundingClientRect());
+  const axisOf = t => t.closest('g.role-axis');
+  for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
+    const a = rects[i], b = rects[j];
+    if (!a.width || !b.width) continue;
+    const across = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const down = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    const sameAxis = axisOf(texts[i]) && axisOf(texts[i]) === axisOf(texts[j])
+      && texts[i].closest('g.role-axis-label') && texts[j].closest('g.role-axis-label');
+    // labels of one axis closer than 1 px count: touching labels read as one ("0.000.05");
+    // any other two texts must not overlap by more than a pixel either way
+    if (sameAxis ? across > -1 && down > -1 : across > 1 && down > 1)
+      problems.push(`${sameAxis ? 'axis labels' : 'texts'} "${words(texts[i])}" and "${words(texts[j])}" `
+                    + (sameAxis ? 'overlap or touch' : `overlap (${Math.round(across)} x ${Math.round(down)} px)`));
   }
   return {id: el.id, problems};
 })"""
+
+# Nothing on a page may reach past the window's right edge or make the page scroll sideways.
+# Elements inside a box that scrolls sideways (and itself fits) are that box's business; hidden
+# ones (display none, visibility hidden, the drawers of the theme, the visually-hidden clip) are
+# not seen. Reports the innermost elements that stick out, with their text.
+PAGE_WIDTH_JS = """() => {
+  const root = document.documentElement, width = root.clientWidth, found = [];
+  const scrolls = el => { const o = getComputedStyle(el).overflowX; return o === 'auto' || o === 'scroll'; };
+  const seen = el => el.checkVisibility({visibilityProperty: true, opacityProperty: true})
+    && !(getComputedStyle(el).clip || '').startsWith('rect(0') && !el.closest('[aria-hidden="true"], [hidden]');
+  const sticksOut = el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.right > width + 1 && seen(el);
+  };
+  const inScroller = el => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement)
+      if (scrolls(up) && up.getBoundingClientRect().right <= width + 1) return true;
+    return false;
+  };
+  const out = [...document.body.querySelectorAll('*')].filter(el => sticksOut(el) && !inScroller(el));
+  const outSet = new Set(out);
+  for (const el of out) {
+    if ([...el.children].some(c => outSet.has(c))) continue;  // name the innermost
+    const r = el.getBoundingClientRect();
+    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+      + (el.classList.length ? '.' + [...el.classList].slice(0, 3).join('.') : '');
+    found.push(`${name} ("${el.textContent.replace(/\\s+/g, ' ').trim().slice(0, 60)}") reaches `
+               + `${Math.round(r.right)} px of a ${width} px window`);
+  }
+  // text running out of its element's box (a long word, a checksum): the box may fit while its text does not
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), range = document.createRange();
+  while (walker.nextNode()) {
+    const node = walker.currentNode, parent = node.parentElement;
+    if (!node.nodeValue.trim() || !parent || outSet.has(parent) || !seen(parent) || inScroller(parent)) continue;
+    range.selectNodeContents(node);
+    const right = Math.max(0, ...[...range.getClientRects()].map(r => r.right));
+    if (right > width + 1)
+      found.push(`text "${node.nodeValue.trim().slice(0, 60)}" of ${parent.tagName.toLowerCase()} reaches `
+                 + `${Math.round(right)} px of a ${width} px window`);
+  }
+  if (root.scrollWidth > width + 1)
+    found.unshift(`the page scrolls sideways: ${root.scrollWidth} px of content in a ${width} px window`);
+  return found;
+}"""
 
 AXE_JS = """async () => {
   // no preload: axe would refetch stylesheets' relative @imports against the wrong base (a 404)
@@ -134,6 +188,7 @@ class PageReport:
     text: str = ""
     violations: list[dict] = field(default_factory=list)  # axe-core's, when asked for
     layout: dict[str, list[str]] = field(default_factory=dict)  # chart id -> layout problems
+    too_wide: list[str] = field(default_factory=list)  # what runs past the window's edge (with ``fit``)
 
 
 @contextlib.contextmanager
@@ -159,9 +214,11 @@ def visit(
     width: int = 1280,
     axe: bool = False,
     layout: bool = False,
+    fit: bool = False,
 ) -> PageReport:
     """Open ``url`` at ``width`` px with all non-local requests blocked; wait for every chart to
-    be drawn; with ``axe``, run axe-core on the page; with ``layout``, check the charts' geometry."""
+    be drawn; with ``axe``, run axe-core on the page; with ``layout``, check the charts' geometry;
+    with ``fit``, find what runs past the window's edge (:data:`PAGE_WIDTH_JS`)."""
     report = PageReport(url)
     page = browser.new_page(viewport={"width": width, "height": 900})
 
@@ -189,6 +246,8 @@ def visit(
         report.layout = {
             c["id"]: c["problems"] for c in page.evaluate(CHART_LAYOUT_JS, {"minScale": 0.9}) if c["problems"]
         }
+    if fit:
+        report.too_wide = page.evaluate(PAGE_WIDTH_JS)
     if axe:
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
         report.violations = page.evaluate(AXE_JS)

@@ -128,6 +128,14 @@ def data_table(spec: dict) -> str:
     )
 
 
+def specs_in(html_text: str) -> list[dict]:
+    """The Vega-Lite specs of the charts :func:`offline_html` wrote into ``html_text`` (a record's output)."""
+    decoder, specs = json.JSONDecoder(), []
+    for start in (m.end() for m in re.finditer(r"vegaEmbed\(el,", html_text)):
+        specs.append(decoder.raw_decode(html_text, start)[0])  # JSON reads the "<\\/" escape as "</"
+    return specs
+
+
 _LONG_DECIMAL = re.compile(r"-?\d+\.\d{4,}")
 
 
