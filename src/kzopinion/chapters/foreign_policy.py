@@ -116,7 +116,7 @@ def audit_display(audit_table: pd.DataFrame) -> pd.DataFrame:
             "Recomputed (%)": audit_table["recomputed"].map(lambda v: f"{v:.2f}"),
             "Explained by rounding": audit_table["within_rounding"].map({True: "yes", False: "no"}),
         }
-    ).set_index(["Opinion", "Reason"])
+    ).set_index("Opinion")  # one index level: no cell spans the rows, so a printed page may break between them
 
 
 def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +137,7 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
                 lambda v: "-" if pd.isna(v) else f"{v:.1f}"
             ),
         }
-    ).set_index(["Opinion", "Reason"])
+    ).set_index("Opinion")  # one index level: no cell spans the rows, so a printed page may break between them
 
 
 def classification(tables: Tables, variant: str = ARTICLE) -> pd.DataFrame:

@@ -235,8 +235,15 @@ def words_html(words: pd.DataFrame) -> str:
     head = "".join(f"<th>{h}</th>" for h in columns)
     body = "".join(
         f'<tr id="words-{_cell(r.id)}" class="words-{_cell(r.result.replace(" ", "-"))}">'
-        f"<td>{_cell(r.section)}</td><td>{_cell(r.words)}</td><td>{_cell(r.numbers)}</td><td>{_cell(r.readings)}</td>"
-        f"<td>{_cell(r.threshold)}</td><td>{_cell(r.units)}</td><td>{_cell(r.result)}</td><td>{_cell(r.note)}</td></tr>"
+        + "".join(  # each cell names its column, so print can set a row as one block (book/_static/kzopinion.css)
+            f'<td data-label="{html.escape(label)}">{_cell(value)}</td>'
+            for label, value in zip(
+                columns,
+                (r.section, r.words, r.numbers, r.readings, r.threshold, r.units, r.result, r.note),
+                strict=True,
+            )
+        )
+        + "</tr>"
         for r in words.itertuples(index=False)
     )
     return f'<table class="table words-against-numbers"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
