@@ -52,11 +52,12 @@ def _texts(site: Path, tag: str) -> dict[str, list[str]]:
 
 
 def test_the_edition_numbers_its_own_figures_apart_from_the_articles(site):
-    """Every caption is numbered "Edition figure N"; a caption that names one of the article's figures says so."""
+    """Every caption is numbered "Figure EN", never with a bare number the article's figures use; a caption that
+    names one of the article's figures says so ("Article Figure 2")."""
     for page, captions in _texts(site, "figcaption").items():
         for caption in captions:
-            assert caption.startswith("Edition figure "), (page, caption)
-            for match in re.finditer(r"(\S+\s+)?Figures? [1-9]\b", caption.removeprefix("Edition figure ")):
+            assert re.match(r"Figure E\d+ ", caption), (page, caption)
+            for match in re.finditer(r"(\S+\s+)?Figures? [1-9]\b", caption):
                 assert re.search(r"(Article|article[’']s)\s*$", match.group(1) or ""), (page, caption)
 
 
@@ -71,10 +72,12 @@ def test_focus_group_counts_are_given_intervals_one_way_throughout(site):
     stance = [p for p in paragraphs["notebooks/01-data-sources.html"] if "focus-group share" in p and "interval" in p]
     assert stance and "no margin of error for Kazakhstan" in stance[0]
     denial = re.compile(r"\b(no|without|carry no)\b[^.]*\b(sampling margin|margin|interval)", re.IGNORECASE)
+    population = re.compile(r"could lie anywhere|people like them|pinned down to", re.IGNORECASE)
     for page, texts in paragraphs.items():
         for text in texts:
             for sentence in FOCUS_GROUP_SENTENCE.findall(text):
                 assert not denial.search(sentence) or "no margin of error for Kazakhstan" in sentence, (page, sentence)
+            assert not population.search(text), (page, text)  # an interval read as a range for a population
     for page in sorted(site.glob("notebooks/*.html")):
         for spec in page_reading.charts(page.read_text(encoding="utf-8")):
             for rows in spec.get("datasets", {}).values():
