@@ -81,7 +81,9 @@ PREPARE_JS = r"""(opts) => {
   else document.querySelector('article, main, body').prepend(first);
   const figures = [...document.querySelectorAll('figure')].map(fig => {
     const caption = fig.querySelector('figcaption');
-    const texts = [...fig.querySelectorAll('svg text')].map(t => clean(t.textContent)).filter(t => t.length > 12);
+    // a text of one line (a label wrapped into lines would print its lines apart, not as one string)
+    const texts = [...fig.querySelectorAll('svg text')].filter(t => t.querySelectorAll('tspan').length < 2)
+      .map(t => clean(t.textContent)).filter(t => t.length > 12);
     texts.sort((a, b) => b.length - a.length);
     return {caption: caption ? clean(caption.textContent).slice(0, 40) : '',
             chart: texts.length ? texts[0].slice(0, 30) : ''};
