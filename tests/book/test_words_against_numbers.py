@@ -151,6 +151,7 @@ def test_a_summary_whose_verdict_changes_within_the_rounding_is_borderline(root)
 def test_the_three_named_examples(words):
     by_id = words.set_index("id")
     assert by_id.loc["ws_widely_admired", "result"] == "inconsistent"
+    assert by_id.loc["ws_widely_admired", "verdict"] == "inconsistent at this edition's own reading of the word"
     assert by_id.loc["ws_widely_admired", "numbers"].startswith("28 of 93")
     domestic = by_id.loc["ws_overwhelming_domestic"]
     assert domestic["result"] == "questionable" and "reasons" in domestic["units"] and "people" in domestic["units"]
@@ -231,11 +232,13 @@ def test_the_mean_reading_rule():
 def test_the_thresholds_sentence_names_its_sources_and_counts_the_rest(root, words):
     tables = Tables(root)
     sentence = replication_report.thresholds_sentence(tables, words)
-    judged = replication_report.findings(words)
-    judged = judged[judged["numbers"] != "none given"]
-    own = int(judged["threshold"].str.contains("the edition's own reading", regex=False).sum())
-    assert f"of the {len(judged)} findings" in sentence and f"and {own} at this edition's own reading" in sentence
-    assert "Britannica" in sentence and "Newstead" in sentence and "Mosteller" in sentence
+    published = words[words["threshold_from"] == "published"]
+    keys = set(data.load("verbal_summaries", root).set_index("id").loc[published["id"], "quantifier_reading"])
+    readings = data.load("quantifier_readings", root).set_index("key")
+    for key in keys:  # every published reading a verdict rests on is named with its words
+        assert f"'{readings.at[key, 'words']}' at " in sentence, key
+    assert "Britannica" in sentence and "American Heritage" in sentence
+    assert "Newstead" in sentence and "Mosteller" in sentence  # sought, not found
 
 
 def test_the_named_cities_are_a_lower_bound(root):
@@ -244,3 +247,54 @@ def test_the_named_cities_are_a_lower_bound(root):
     assert row["result"] == "consistent" and "at least" in row["implied"]
     more = claims.assign(value=claims["value"].where(claims["id"] != "ds_fg_cities", len(cities) - 1))
     assert replication_report.city_check(more, cities)[0]["result"] == "inconsistent"
+
+
+def test_every_verdict_says_whose_threshold_it_rests_on(words):
+    """Over every summary: a threshold is the edition's own exactly when its words say so, and then its verdict
+    says so too; a summary with no number has no threshold to rest on."""
+    for row in words.itertuples():
+        own = "the edition's own reading" in row.threshold
+        if row.result == "unquantified":
+            assert row.threshold_from == "" and row.verdict == "unquantified", row.id
+            continue
+        assert row.threshold_from == ("own" if own else "published"), row.id
+        assert row.verdict.endswith("at this edition's own reading of the word") == own, row.id
+
+
+def test_the_headline_counts_only_verdicts_at_a_published_reading(root, words):
+    """Planting a contradiction at every edition's-own threshold leaves the article's findings unchanged; taking
+    away a published reading moves its findings out of them, and the headline says so."""
+    from kzopinion.data.provenance import Cell
+
+    published = replication_report.word_verdicts(words)
+    own = replication_report.word_verdicts(words, replication_report.OWN_FROM)
+    found = replication_report.findings(words)
+    assert sum(published.values()) + sum(own.values()) == len(found)
+    assert sum(own.values()) == int((found["threshold_from"] == "own").sum()) > 0
+
+    flipped = words.assign(result=words["result"].where(words["threshold_from"] != "own", "inconsistent"))
+    assert replication_report.word_verdicts(flipped) == published
+    headline = replication_report.words_summary(flipped)
+    assert f"{published['inconsistent']} inconsistent under every reading" in headline
+
+    tables = Tables(root)
+    typed = tables.replaced(Cell("quantifier_readings", "the most of several", "status"), "missing")
+    for row_id, rule in (
+        ("ws_most_frequent_hollow", ">"),
+        ("ws_most_complaints_globalisation", ">"),
+        ("ws_most_common_grievance", ">"),
+    ):
+        typed = typed.replaced(Cell("verbal_summaries", row_id, "rule"), rule)
+        typed = typed.replaced(Cell("verbal_summaries", row_id, "threshold"), 1.0)
+    fewer = replication_report.word_checks(typed)
+    assert sum(replication_report.word_verdicts(fewer).values()) < sum(published.values())
+    assert replication_report.word_verdicts(fewer, "own")["consistent"] > own["consistent"]
+
+
+def test_a_superlative_compares_a_count_with_the_next_one(words):
+    """'The most' is read at the dictionary's definition (greatest in number): above the next count."""
+    by_id = words.set_index("id")
+    for row_id in ("ws_most_frequent_hollow", "ws_most_complaints_globalisation", "ws_most_common_grievance"):
+        row = by_id.loc[row_id]
+        assert "American Heritage" in row["threshold"] and row["threshold"].endswith("(> 1)"), row_id
+        assert "a ratio of" in row["numbers"] and row["threshold_from"] == "published", row_id

@@ -431,6 +431,13 @@ PROJECT_RULES = {
         r"quantifier_readings.csv, row \d+ \(line \d+\), column 'share': reading 'many' has a number but its status "
         r"is 'missing'; a number not read and verified in its source is not recorded",
     ),
+    "a superlative given a share": (
+        "quantifier_readings",
+        "Greatest in number.,superlative,,>,",
+        "Greatest in number.,superlative,0.5,>,",
+        r"quantifier_readings.csv, row \d+ \(line \d+\): reading 'the most of several' is a superlative \(greatest in "
+        r"number\), which compares a count with the next one: leave 'share' empty",
+    ),
     "a tolerance the printing does not justify": (
         "claims",
         "Lowest reported CAB margin of error,2.7%,2.7,percentage points,0.05,",

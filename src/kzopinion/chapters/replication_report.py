@@ -25,6 +25,9 @@ from kzopinion.data.provenance import Tables, Traced, total
 
 RESULTS = ("consistent", "borderline", "depends on the reading", "questionable", "inconsistent", "unquantified")
 READINGS = "quantifier_readings"
+OWN = "the edition's own reading"
+# Where a summary's threshold comes from (word_checks' threshold_from): a published reading, or the edition's own
+PUBLISHED_FROM, OWN_FROM = "published", "own"
 # "Overwhelming majority" has no verified published reading (quantifier_readings): the edition reads it at the
 # threshold its words-table row types, and the count check below reads that same row.
 OVERWHELMING_ROW = "ws_overwhelming_38_49"
@@ -376,6 +379,8 @@ def sourced_reading(tables: Tables, key: str) -> dict | None:
     source = next(s for s in data.resource(READINGS, tables.root)["sources"] if s["id"] == row["source_id"])
     if row["reading"] == "bound":
         return {"rule": row["comparison"], "share": float(row["share"]), "source": source["short"]}
+    if row["reading"] == "superlative":  # greatest in number: the count against the next one, a ratio above 1
+        return {"rule": ">", "share": 1.0, "source": source["short"], "ratio": True}
     weaker = sourced_reading(tables, row["weaker"]) if isinstance(row["weaker"], str) else None
     if weaker is None:
         return None
@@ -412,6 +417,13 @@ def row_threshold(tables: Tables, row) -> tuple[str, float, str]:
             )
         return row.rule, float(row.threshold), OWN
     has_base = isinstance(row.denominator, str) and row.denominator != ""
+    if sourced.get("ratio"):
+        if not has_base:
+            raise ValueError(
+                f"data/coding/verbal_summaries.csv, row {row.id}: reading '{row.quantifier_reading}' compares a count "
+                "with the next one, but the row gives no next count; name it in 'denominator'"
+            )
+        return sourced["rule"], sourced["share"], sourced["source"]
     if not has_base and not _percent(tables, row.numerator):
         raise ValueError(
             f"data/coding/verbal_summaries.csv, row {row.id}: reading '{row.quantifier_reading}' is a share, but the "
@@ -478,7 +490,9 @@ def word_checks(tables: Tables) -> pd.DataFrame:
     *borderline* when the verdict changes within the printed rounding, *questionable* when it holds but the words
     speak of another unit (people for shares of reasons) or fails only for want of a category the text does not
     count. The result is that verdict when every reading gives it, *depends on the reading* when they differ, and
-    *unquantified* when the article gives no number for the words.
+    *unquantified* when the article gives no number for the words; threshold_from says whether the threshold is a
+    published reading of the word or the edition's own, and verdict is the result as the reader sees it (one at
+    the edition's own reading says so).
     """
     rows = []
     for row in tables[SUMMARIES].itertuples(index=False):
@@ -495,6 +509,7 @@ def word_checks(tables: Tables) -> pd.DataFrame:
             "threshold": row.threshold_rationale,
             "units": units,
             "readings": "",
+            "threshold_from": "",
         }
         if not isinstance(row.numerator, str) or not row.numerator:
             rows.append({**base, "numbers": "none given", "result": "unquantified", "note": row.note})
@@ -518,6 +533,7 @@ def word_checks(tables: Tables) -> pd.DataFrame:
                 "numbers": f"{label}: {numbers}" if label and readings else numbers,
                 "readings": "; ".join(readings),
                 "threshold": f"{row.threshold_rationale}; {whose} ({rule})",
+                "threshold_from": OWN_FROM if whose == OWN else PUBLISHED_FROM,
                 "result": result if len(results) == 1 else "depends on the reading",
                 "note": "; ".join(notes),
             }
@@ -532,10 +548,21 @@ def word_checks(tables: Tables) -> pd.DataFrame:
         "readings",
         "threshold",
         "units",
+        "threshold_from",
         "result",
+        "verdict",
         "note",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.assign(verdict=[_verdict(r) for r in frame.itertuples(index=False)])
+
+
+def _verdict(row) -> str:
+    """A summary's result as the reader should take it: a verdict at this edition's own reading of the word says
+    so, for it is no finding about the article (no published number for the word was found)."""
+    if row.threshold_from == OWN_FROM:
+        return f"{row.result} at this edition's own reading of the word"
+    return row.result
 
 
 def cross_reference_checks(tables: Tables) -> list[dict]:
@@ -601,54 +628,68 @@ def findings(words: pd.DataFrame) -> pd.DataFrame:
 
 
 def words_summary(words: pd.DataFrame) -> str:
-    """The words-against-numbers verdicts in one clause, counted by findings and headlined only where every
-    reading agrees (a verdict that depends on the reading is said so)."""
-    verdicts = word_verdicts(words)
+    """The words-against-numbers verdicts in one clause, counted by findings. A verdict is headlined only where
+    the word's threshold is a published reading and every reading of the base agrees; a verdict at this edition's
+    own reading of the word is counted apart, as no finding about the article."""
+    published, own = word_verdicts(words), word_verdicts(words, OWN_FROM)
+    judged = sum(n for result, n in published.items() if result != "unquantified")
     return (
         f"of its {fmt.count(len(words))} verbal summaries of counts ({fmt.count(len(findings(words)))} findings, a "
-        f"repeated phrase counted once), {fmt.count(verdicts['consistent'])} are consistent with the numbers they "
-        f"summarise under every reading of their base, {fmt.count(verdicts['inconsistent'])} inconsistent under "
-        f"every reading, {fmt.count(verdicts['depends on the reading'])} depend on the reading, "
-        f"{fmt.count(verdicts['borderline'])} are borderline within the printed rounding, "
-        f"{fmt.count(verdicts['questionable'])} questionable and {fmt.count(verdicts['unquantified'])} unquantified"
+        f"repeated phrase counted once), {fmt.count(published['unquantified'])} give no number for their words and "
+        f"{fmt.count(judged)} can be judged at a published reading of the word they use: "
+        f"{_verdict_counts(published)}; the other {fmt.count(sum(own.values()))} rest on this edition's own reading "
+        f"of their word, for want of a published number, and are not counted as findings (at that reading, "
+        f"{_verdict_counts(own, spelt_out=False)})"
     )
 
 
-OWN = "the edition's own reading"
+def _verdict_counts(verdicts: dict[str, int], spelt_out: bool = True) -> str:
+    """The counts of each verdict in words; ``spelt_out`` says what each verdict means (once per sentence)."""
+    words = (
+        ("consistent", " with the numbers under every reading of their base"),
+        ("inconsistent", " under every reading"),
+        ("depends on the reading", ""),
+        ("borderline", " within the printed rounding"),
+        ("questionable", ""),
+    )
+    parts = [
+        f"{fmt.count(verdicts[result])} "
+        + ("depending on the reading" if result == "depends on the reading" else result)
+        + (meaning if spelt_out else "")
+        for result, meaning in words
+    ]
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}"
 
 
 def thresholds_sentence(tables: Tables, words: pd.DataFrame) -> str:
-    """Whose thresholds the words' verdicts use, in one clause: how many findings with numbers are judged at a
-    verified published reading of their quantifier (naming the words and sources), how many at the edition's own,
-    and which published readings were sought but could not be verified."""
+    """Whose thresholds the words' verdicts use, in one clause: the published readings the findings are judged at
+    (naming the words and sources), and the published readings that were sought for the other words but could
+    not be verified."""
     judged = findings(words)
-    judged = judged[judged["numbers"] != "none given"]
-    own = judged["threshold"].str.contains(OWN, regex=False)
+    published = judged[judged["threshold_from"] == PUBLISHED_FROM]
     readings = tables[READINGS]
     sources = {s["id"]: s["short"] for s in data.resource(READINGS, tables.root)["sources"]}
-    keys = set(tables[SUMMARIES].set_index("id").loc[judged.loc[~own, "id"], "quantifier_reading"])
+    keys = set(tables[SUMMARIES].set_index("id").loc[published["id"], "quantifier_reading"])
     used = readings[readings["key"].isin(keys)]
-    published = "; ".join(f"'{w}' at {sources[s]}" for w, s in zip(used["words"], used["source_id"]))
+    named = "; ".join(f"'{w}' at {sources[s]}" for w, s in zip(used["words"], used["source_id"]))
     verified = set(readings.loc[readings["status"] == "verified", "source_id"])
     missing = readings.loc[readings["status"] == "missing", "source_id"].dropna()
     sought = sorted({sources[s] for s in missing if s not in verified})
-    clause = (
-        f"of the {fmt.count(len(judged))} findings the article gives numbers for, {fmt.count(int((~own).sum()))} "
-        f"are judged at a published reading of their word ({published}) and {fmt.count(int(own.sum()))} at this "
-        "edition's own reading"
-    )
+    clause = f"the published readings are {named}; for the other words no published number could be read and verified"
     if sought:
-        clause += (
-            f", because no published number for those words could be read and verified ({' and '.join(sought)} "
-            "were sought; quantifier_readings.csv records each word and what was found)"
-        )
+        clause += f" ({' and '.join(sought)} were sought; quantifier_readings.csv records each word and what was found)"
     return clause
 
 
-def word_verdicts(words: pd.DataFrame) -> dict[str, int]:
-    """How many findings (:func:`findings`) have each result, every result present."""
-    found = findings(words)["result"].value_counts()
-    return {result: int(found.get(result, 0)) for result in RESULTS}
+def word_verdicts(words: pd.DataFrame, threshold_from: str = PUBLISHED_FROM) -> dict[str, int]:
+    """How many findings (:func:`findings`) judged at ``threshold_from`` (a published reading of the word, or the
+    edition's own) have each result, every result present; *unquantified* counts every finding with no number
+    under the published readings, and none under the edition's own."""
+    found = findings(words)
+    judged = found[found["threshold_from"] == threshold_from]["result"].value_counts()
+    counts = {result: int(judged.get(result, 0)) for result in RESULTS}
+    counts["unquantified"] = int((found["result"] == "unquantified").sum()) if threshold_from == PUBLISHED_FROM else 0
+    return counts
 
 
 EXHIBITS = ("Figure 1", "Figure 2", "Figure 3", "Appendix A", "Appendix B", "Appendix C", "Appendix D", "Appendix E")

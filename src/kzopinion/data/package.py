@@ -596,13 +596,20 @@ def _check_readings_sourced(frame: pd.DataFrame, file: str, root: Path) -> None:
     for row_number, row in enumerate(frame.itertuples(index=False), start=1):
         at = f"{file}, row {row_number} (line {row_number + 1})"
         if row.status == "verified":
-            empty = [c for c in ("source_id", "passage", "reading", "share") if not _filled(getattr(row, c))]
-            if row.reading == "bound" and not _filled(row.comparison):
+            # a superlative ("greatest in number") compares a count with the next one: it needs no share
+            needed = ("source_id", "passage", "reading") + (() if row.reading == "superlative" else ("share",))
+            empty = [c for c in needed if not _filled(getattr(row, c))]
+            if row.reading in ("bound", "superlative") and not _filled(row.comparison):
                 empty.append("comparison")
             if empty:
                 raise DataValidationError(
                     f"{at}: reading '{row.key}' is verified but its {', '.join(empty)} is empty; give the source's "
                     "passage and number, or set status to missing."
+                )
+            if row.reading == "superlative" and (_filled(row.share) or row.comparison != ">"):
+                raise DataValidationError(
+                    f"{at}: reading '{row.key}' is a superlative (greatest in number), which compares a count with "
+                    "the next one: leave 'share' empty and set 'comparison' to '>'."
                 )
         elif _filled(row.share):
             raise DataValidationError(

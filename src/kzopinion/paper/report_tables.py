@@ -239,7 +239,7 @@ def words_html(words: pd.DataFrame) -> str:
             f'<td data-label="{html.escape(label)}">{_cell(value)}</td>'
             for label, value in zip(
                 columns,
-                (r.section, r.words, r.numbers, r.readings, r.threshold, r.units, r.result, r.note),
+                (r.section, r.words, r.numbers, r.readings, r.threshold, r.units, r.verdict, r.note),
                 strict=True,
             )
         )
