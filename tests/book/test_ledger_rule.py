@@ -48,9 +48,21 @@ def test_sums_over_remainders_say_so(ledger_rows, root):
     for claim_id in ("fp_mixed", "pr_opposition_suspected"):
         assert "remainder" in ledger_rows.loc[claim_id, "coverage"], claim_id
         assert "subtraction slip" in ledger_rows.loc[claim_id, "note"], claim_id
+    checks = replication_report.run(root)  # an identity is no check of the article's numbers either
+    for total in ("fp_mixed", "opposition_support_suspected"):
+        assert not checks["check"].str.contains(f"'{total}' is the sum").any(), total
+
+
+def test_no_check_of_the_numbers_repeats_a_check_or_judges_words(root):
+    """Each check is counted once: no two rows state the same sum, and words the words table judges ("virtually
+    halves", "overwhelming majority") are not judged here again."""
     checks = replication_report.run(root)
-    remainder_checks = checks[checks["check"].str.contains("remainder")]
-    assert len(remainder_checks) == 2
+    sums = checks[checks["implied"].str.contains(r"\d \+ \d.* = \d", regex=True)]
+    assert len(sums) and not sums["implied"].duplicated().any()
+    judged = replication_report.word_checks(Tables(root))["quantifier"]
+    for phrase in set(judged):
+        assert not checks["check"].str.lower().str.contains(f"'{phrase}", regex=False).any(), phrase
+    assert not checks["check"].str.contains("virtually halves|overwhelming majority", case=False).any()
 
 
 @pytest.fixture(scope="module")
