@@ -268,8 +268,11 @@ def test_a_status_confirmed_against_secondary_sources_says_so(ledger):
     rows = ledger.set_index("id")
     assert rows.at["ds_turning_point_year", "status"] == "confirmed"
     assert "confirmed against secondary sources:" in rows.at["ds_turning_point_year", "coverage"]
+    # the fall at the turning point is also printed by Gallup's own release (data/external/gallup_release_changes.csv)
+    assert "fall it rests on agrees with Gallup's own release" in rows.at["ds_turning_point_year", "coverage"]
     for claim_id in ("ds_kz_territory_rank", "ds_kz_population_rank", "ds_kz_gdp_ppp_rank"):
         assert rows.at[claim_id, "status"] == "confirmed" and "secondary" not in rows.at[claim_id, "coverage"]
+        assert "Gallup's own release" not in rows.at[claim_id, "coverage"]
 
 
 def test_the_report_counts_checks_and_its_sentence_is_true_of_every_claim_it_counts(ledger, root):

@@ -74,3 +74,22 @@ def test_a_blank_wdi_value_is_left_out_of_the_rank_and_said():
     assert ranks.at[2020, "compared"] == 4 and not ranks.at[2020, "complete"]
     assert "Turkmenistan's GDP (PPP) in 2020" in designs.missing_values(tables)
     assert designs.ranks_display(tables).at["GDP (PPP)", "2020"] == "1st of 4"
+
+
+def test_the_fall_gallups_release_prints_is_set_beside_the_series_and_follows_it():
+    """Chapter 01's sentence on Gallup's own release: the printed size of the 2013-2014 fall beside the series'
+    own, agreeing; a series value moved past the rounding of two whole percentages turns the words to disagreement."""
+    from kzopinion.data.provenance import Cell, Tables
+
+    tables = Tables()
+    approval = tables["gallup_leadership_approval"].set_index(["year", "leadership"])["approve"]
+    texts = designs.release_texts(tables, 2013, 2014)
+    series = int(approval[2013, "United States"] - approval[2014, "United States"])
+    assert texts["ds_release_direction"] == "fall" and texts["ds_series_change"] == f"{series} points"
+    assert texts["ds_release_change"] == texts["ds_series_change"]  # the release and the export agree exactly
+    assert texts["ds_release_verdict"].startswith("so the size of the fall at the turning point rests on Gallup's own")
+    assert "levels on either side of it still rest on the transcription alone" in texts["ds_release_verdict"]
+    moved = tables.replaced(Cell("gallup_leadership_approval", "2014|United States", "approve"), 20)
+    assert "disagree" in designs.release_texts(moved, 2013, 2014)["ds_release_verdict"]
+    with pytest.raises(KeyError, match="prints no change in approval of United States between 2012 and 2013"):
+        designs.release_texts(tables, 2012, 2013)

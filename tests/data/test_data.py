@@ -515,6 +515,22 @@ def test_secondary_sources_are_named_by_the_rows_a_value_rests_on(root):
     assert secondary_sources([Cell("survey_designs", "cab", "n_per_wave")], root) == []  # a table without sources
 
 
+def test_a_change_gallups_release_prints_is_named_only_for_values_resting_on_both_its_years(root):
+    from kzopinion.data.provenance import Cell, release_agreements
+
+    def approval(year: int) -> Cell:
+        return Cell("gallup_leadership_approval", f"{year}|United States", "approve")
+
+    releases = data.load("gallup_release_changes", root)
+    for row in releases.itertuples(index=False):
+        ends = [approval(int(row.from_year)), approval(int(row.to_year))]
+        said = release_agreements([*ends, approval(2010)], root)
+        assert any(f"{row.from_year}-{row.to_year}" in s and "agrees with Gallup's own release" in s for s in said)
+        assert f"{abs(int(row.change))} points printed" in " ".join(said)
+        assert release_agreements(ends[:1], root) == [] and release_agreements(ends[1:], root) == []
+    assert release_agreements([Cell("wdi_central_asia", "SP.POP.TOTL|2019|KAZ", "value")], root) == []
+
+
 def test_every_claim_restated_by_another_row_is_refused_naming_it(root):
     """The rule over every row of the claims table: a copy of it under a new id, with its quote shortened or
     lengthened (one within the other), is refused naming the original; the table as committed passes."""
@@ -544,6 +560,51 @@ def test_a_section_that_restates_a_claim_is_refused_by_make_data(repo_copy):
         data.validate_all(repo_copy)
     assert "claim 'mu_cab_sample_size' restates claim 'ds_cab_n'" in str(refusal.value)
     assert "record 'ds_cab_n' in the new section instead" in str(refusal.value)
+
+
+def test_every_change_gallup_prints_agrees_with_the_series_and_a_moved_one_is_refused(root):
+    """The release rule over every row of gallup_release_changes: as committed each printed change agrees with the
+    series' values for its years; moving a row's change by the rounding of two whole percentages still passes, one
+    point more is refused naming both files, the row and the fix, and so is a row whose years the series lacks."""
+    from kzopinion.data.package import RELEASE_ROUNDING, TABLE_CHECKS, release_agrees, series_change
+
+    check = TABLE_CHECKS["release_changes_agree"]
+    file = "data/" + data.resource("gallup_release_changes", root)["path"]
+    releases, approval = data.load("gallup_release_changes", root), data.load("gallup_leadership_approval", root)
+    check(releases, file, root)
+    assert len(releases) >= 1
+    for i, row in enumerate(releases.itertuples(index=False)):
+        series = series_change(approval, row.leadership, int(row.from_year), int(row.to_year))
+        assert release_agrees(int(row.change), series), row
+        for shift in (-RELEASE_ROUNDING, RELEASE_ROUNDING):
+            near = releases.copy()
+            near.loc[near.index[i], "change"] = int(row.change) + shift
+            check(near, file, root)
+        for shift in (-RELEASE_ROUNDING - 1, RELEASE_ROUNDING + 1):
+            moved = releases.copy()
+            moved.loc[moved.index[i], "change"] = int(row.change) + shift
+            with pytest.raises(data.DataValidationError) as refusal:
+                check(moved, file, root)
+            said = str(refusal.value)
+            assert f"{file}, row {i + 1} (line {i + 2}), column 'change'" in said
+            assert "data/external/gallup_leadership_approval.csv gives" in said and "correct the transcription" in said
+        unknown = releases.copy()
+        unknown.loc[unknown.index[i], "from_year"] = 2006  # a year the series does not hold
+        with pytest.raises(data.DataValidationError, match=rf"row {i + 1} .*has no approval of it in both years"):
+            check(unknown, file, root)
+
+
+def test_a_series_value_that_contradicts_gallups_release_is_refused_by_make_data(repo_copy):
+    """The export's 2014 approval of the US moved from 9 to 20: the 2013-2014 change (then -17) no longer agrees
+    with the -28 points Gallup's own release prints, and ``make data`` refuses it, naming both files and the fix."""
+    edit_table(repo_copy, "gallup_leadership_approval", "2014,United States,9,", "2014,United States,20,")
+    with pytest.raises(data.DataValidationError) as refusal:
+        data.validate_all(repo_copy)
+    said = str(refusal.value)
+    assert said.startswith("data/external/gallup_release_changes.csv, row 1 (line 2), column 'change'")
+    assert "prints a change of -28 points" in said and "gives -17" in said
+    assert "data/external/gallup_leadership_approval.csv" in said and "rows '2013|United States'" in said
+    assert "correct the transcription that is wrong" in said
 
 
 def test_every_claims_tolerance_follows_from_its_printing_and_no_other_passes(root):

@@ -86,6 +86,49 @@ def largest_fall(series: pd.Series) -> tuple[int, float]:
     return year, float(-change.min())
 
 
+APPROVAL = "gallup_leadership_approval"
+RELEASES = "gallup_release_changes"
+
+
+def release_texts(tables: Tables, from_year: int, to_year: int, leadership: str = "United States") -> dict[str, str]:
+    """What Gallup's own release prints of the change in approval of ``leadership`` between two years of the
+    approval series, beside the series' own change, as glue texts: the release's date, whether the change is a fall
+    or a rise, its size as printed and as the series gives it, and what their agreement means (within the rounding
+    of two whole percentages, the rule ``make data`` holds them to). The release confirms the size of the change,
+    not the levels on either side of it. Raises when no release prints that change."""
+    from datetime import date
+
+    from kzopinion import formatting as fmt
+    from kzopinion.data.package import release_agrees
+
+    key = f"Kazakhstan|{leadership}|{from_year}|{to_year}"
+    if key not in set(tables.keys(RELEASES)):
+        raise KeyError(
+            f"data/external/{RELEASES}.csv prints no change in approval of {leadership} between {from_year} and "
+            f"{to_year}; add the release's row, or drop the sentence that compares with it."
+        )
+    printed = tables.cell(RELEASES, key, "change")
+    series = tables.cell(APPROVAL, f"{to_year}|{leadership}", "approve") - tables.cell(
+        APPROVAL, f"{from_year}|{leadership}", "approve"
+    )
+    day = date.fromisoformat(str(tables.raw(RELEASES, key, "published")))
+    agree = release_agrees(int(printed), int(series))
+    noun = "fall" if printed < 0 else "rise"
+    verdict = (
+        f"so the size of the {noun} at the turning point rests on Gallup's own words as well as on the transcription, "
+        "though the levels on either side of it still rest on the transcription alone"
+        if agree
+        else "more than the rounding of two whole percentages apart, so the transcription and the release disagree"
+    )
+    return {
+        "ds_release_date": f"{day:%B %Y}",
+        "ds_release_direction": noun,
+        "ds_release_change": fmt.points(abs(float(printed)), 0),
+        "ds_series_change": fmt.points(abs(float(series)), 0),
+        "ds_release_verdict": verdict,
+    }
+
+
 DESIGNS = "survey_designs"
 WDI = "wdi_central_asia"
 REFERENCE_YEAR = 2019

@@ -649,6 +649,56 @@ def _check_summary_thresholds(frame: pd.DataFrame, file: str, root: Path) -> Non
             )
 
 
+RELEASE_SERIES = "gallup_leadership_approval"
+"""The series whose year-to-year changes Gallup's own releases (``gallup_release_changes``) check."""
+RELEASE_ROUNDING = 1
+"""How far, in percentage points, the series' change (between two whole percentages) may lie from a release's printed
+change: each share is rounded by at most half a point, so their difference lies within one point of the unrounded
+change, and a change printed as a whole number within half a point of it; two whole numbers within one and a half
+points of each other are within one."""
+
+
+def series_change(approval: pd.DataFrame, leadership: str, from_year: int, to_year: int) -> int | None:
+    """The change in approval of ``leadership`` between two years of :data:`RELEASE_SERIES` (a frame of it), or
+    None when either year has no approval value there."""
+    rows = approval[approval["leadership"] == leadership].set_index("year")["approve"]
+    if from_year not in rows.index or to_year not in rows.index or pd.isna(rows[from_year]) or pd.isna(rows[to_year]):
+        return None
+    return int(rows[to_year]) - int(rows[from_year])
+
+
+def release_agrees(printed: int, series: int | None) -> bool:
+    """Whether a change printed by a release and the series' change agree within :data:`RELEASE_ROUNDING`."""
+    return series is not None and abs(int(series) - int(printed)) <= RELEASE_ROUNDING
+
+
+def _check_release_changes_agree(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """Each change a Gallup release prints agrees with the approval series' values for its two years, within the
+    rounding of two whole percentages (:data:`RELEASE_ROUNDING`)."""
+    series_file = f"data/{resource(RELEASE_SERIES, root)['path']}"
+    approval = load(RELEASE_SERIES, root)
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        at = f"{file}, row {row_number} (line {row_number + 1})"
+        printed, whose = int(row.change), f"leadership '{row.leadership}'"
+        years = f"{row.from_year} and {row.to_year}"
+        change = series_change(approval, row.leadership, int(row.from_year), int(row.to_year))
+        if change is None:
+            raise DataValidationError(
+                f"{at}: {row.source_id} prints a change of {printed:+d} points in approval of {whose} between "
+                f"{years}, but {series_file} has no approval of it in both years; add the missing year to "
+                f"{series_file} (from a source it declares), or correct the row's years."
+            )
+        if not release_agrees(printed, change):
+            raise DataValidationError(
+                f"{at}, column 'change': {row.source_id} prints a change of {printed:+d} points in approval of "
+                f"{whose} between {years}, but {series_file} gives {change:+d} "
+                f"(rows '{row.from_year}|{row.leadership}' and '{row.to_year}|{row.leadership}', column 'approve'), "
+                f"more than the {RELEASE_ROUNDING} point the rounding of two whole percentages allows; correct the "
+                f"transcription that is wrong (the release's sentence is in the row's quote), then record the edited "
+                f"table's checksum with make rehash TABLE=<its name>."
+            )
+
+
 EXACT_UNITS = {"participants", "respondents", "count", "rank", "year", "decimal year", "judgement"}
 _FRACTION = re.compile(r"^\s*\d+\s*/\s*\d+\s*$")
 
@@ -689,6 +739,7 @@ TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str, Path], None]] = {
     "readings_sourced": _check_readings_sourced,
     "summary_thresholds": _check_summary_thresholds,
     "tolerance_from_printing": _check_tolerance_from_printing,
+    "release_changes_agree": _check_release_changes_agree,
 }
 
 

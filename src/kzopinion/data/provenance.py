@@ -360,3 +360,35 @@ def secondary_sources(cells: Iterable[Cell], root: Path) -> list[str]:
         if secondary and secondary not in found:
             found.append(secondary)
     return found
+
+
+def release_agreements(cells: Iterable[Cell], root: Path) -> list[str]:
+    """Each change a Gallup release prints (``gallup_release_changes``) whose two years' approval cells are both among
+    ``cells`` and which the series' values agree with (within the rounding of two whole percentages, the rule
+    ``make data`` holds them to), in words: "the 2013-2014 fall it rests on agrees with Gallup's own release
+    (14 May 2015): 28 points printed, 28 in the series". A release confirms the size of a change, not the levels."""
+    from datetime import date
+
+    from kzopinion import data
+    from kzopinion.data.package import RELEASE_SERIES, release_agrees, series_change
+
+    cells = set(cells)
+    approval = data.load(RELEASE_SERIES, root)
+    found: list[str] = []
+    for row in data.load("gallup_release_changes", root).itertuples(index=False):
+        ends = {
+            Cell(RELEASE_SERIES, f"{year}{KEY_SEPARATOR}{row.leadership}", "approve")
+            for year in (row.from_year, row.to_year)
+        }
+        if not ends <= cells:
+            continue
+        printed = int(row.change)
+        series = series_change(approval, row.leadership, int(row.from_year), int(row.to_year))
+        if not release_agrees(printed, series):
+            continue
+        day = date.fromisoformat(str(row.published))
+        found.append(
+            f"the {row.from_year}-{row.to_year} {'fall' if printed < 0 else 'rise'} it rests on agrees with Gallup's "
+            f"own release ({day.day} {day:%B %Y}): {abs(printed)} points printed, {abs(series)} in the series"
+        )
+    return found

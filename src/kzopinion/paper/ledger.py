@@ -55,7 +55,15 @@ from types import ModuleType
 import pandas as pd
 
 from kzopinion import data, paths
-from kzopinion.data.provenance import Cell, Tables, Traced, focus_group_count, input_digests, secondary_sources
+from kzopinion.data.provenance import (
+    Cell,
+    Tables,
+    Traced,
+    focus_group_count,
+    input_digests,
+    release_agreements,
+    secondary_sources,
+)
 from kzopinion.formatting import (
     APPROXIMATE,  # noqa: F401  (the approximate qualifiers; the data rules read them too)
     stable,
@@ -512,9 +520,11 @@ def qualifiers(claim: pd.Series | dict, entry: pd.Series | dict | None, root: Pa
     linked = function_of(str(claim["id"]), root)
     if linked:
         out.append(f"a function of {', '.join(linked)}: one check with it, counted once")
-    secondary = secondary_sources(cells, root)
-    if secondary and status_of(claim, entry, root) == "confirmed":
-        out.append(f"confirmed against secondary sources: {'; '.join(secondary)}")
+    if status_of(claim, entry, root) == "confirmed":
+        secondary = secondary_sources(cells, root)
+        if secondary:
+            out.append(f"confirmed against secondary sources: {'; '.join(secondary)}")
+        out += release_agreements(cells, root)
     return out
 
 
