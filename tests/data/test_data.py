@@ -642,3 +642,26 @@ def test_printed_tolerances():
     assert printed_tolerance("1,500", "respondents", 1500) == 0.0
     assert printed_tolerance("a third", "participants", 3) == 0.0
     assert printed_tolerance("38/49", "proportion", 38 / 49) == fmt.record_half_unit(38 / 49)
+
+
+def test_every_claim_worded_as_a_remainder_is_declared_one(root):
+    """The rule over every claim: words that define a part as what is left of a whole ("the remaining seven", "the
+    other four") need a remainder declaration for the claim's cell; the two the article has are declared, and the
+    same words planted in any other claim's quote are refused, naming the claim."""
+    from kzopinion.data.package import DataValidationError, _check_remainders_declared
+
+    claims = data.load("claims", root)
+    _check_remainders_declared(claims, "data/published/claims.csv", root)  # as committed: every one declared
+    declared = data.load("claim_cells", root)
+    parts = set(zip(*(declared.loc[declared["relation"] == "remainder", c] for c in ("table", "key", "column"))))
+    assert len(parts) == 2
+    for index, row in claims.iterrows():
+        planted = claims.copy()
+        planted.at[index, "quote"] = f"{row['quote']}, the remaining seven"
+        if (row["table"], row["key"], row["column"]) in parts:
+            _check_remainders_declared(planted, "data/published/claims.csv", root)
+            continue
+        with pytest.raises(
+            DataValidationError, match=f"claim '{row['id']}' is worded as what remains of a whole \\('remaining'"
+        ):
+            _check_remainders_declared(planted, "data/published/claims.csv", root)

@@ -253,7 +253,7 @@ VOCABULARY = re.compile(
     r"\b(most|mostly|majority|overwhelming(?:ly)?|many|handful|widely|widespread|unambiguous(?:ly)?|forced|"
     r"unanimous|several|few|rarely|frequent(?:ly)?|often|by far|far more|minority|hardly any|plenty|vast|"
     r"little to no|broad|greatly|substantially|largely|marginally|virtually|highly|deeply|large number|numerous|"
-    r"an array of|occasionally|the one|no significant|more commonly|"
+    r"an array of|occasionally|the one|no significant|more commonly|smaller number|primary|more saw|"
     # a comparison between two quantities: "more ... than", "less ... than", "fewer ... than" within a clause
     r"(?:more|less|fewer)\b[^.;:]{0,80}?\bthan)\b",
     re.IGNORECASE,

@@ -587,6 +587,31 @@ def _check_one_row_per_statement(frame: pd.DataFrame, file: str, root: Path) -> 
         seen.append((row_number, row.id, row.section, printed, quote))
 
 
+# The article's words for a part that is what is left of a whole: such a part makes its sum an identity
+_REMAINDER_WORDS = re.compile(
+    r"\b(?:remaining|the other (?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))\b", re.IGNORECASE
+)
+
+
+def _check_remainders_declared(frame: pd.DataFrame, file: str, root: Path) -> None:
+    """A claim whose words define it as what remains of a whole ("the remaining seven", "the other four") is
+    declared as that sum's remainder in coding/claim_cells.csv, so the sum is never counted as a check."""
+    declared = load("claim_cells", root)
+    parts = set(
+        zip(*(declared.loc[declared["relation"] == "remainder", c] for c in ("table", "key", "column")), strict=True)
+    )
+    for row_number, row in enumerate(frame.itertuples(index=False), start=1):
+        words = _REMAINDER_WORDS.search(str(row.quote))
+        if words and (row.table, row.key, row.column) not in parts:
+            cell = f"{row.table}[{row.key}].{row.column}" if _filled(row.table) else "none: bind it to one first"
+            raise DataValidationError(
+                f"{file}, row {row_number} (line {row_number + 1}): claim '{row.id}' is worded as what remains of "
+                f"a whole ('{words.group(0)}' in '{row.quote}'), but data/coding/claim_cells.csv declares its cell "
+                f"({cell}) the remainder of no sum; add a row there: the total's claim id, this cell and relation "
+                "'remainder', so the sum is counted as an identity, not a check."
+            )
+
+
 def _filled(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != "" or (not isinstance(value, str) and pd.notna(value))
 
@@ -736,6 +761,7 @@ TABLE_CHECKS: dict[str, Callable[[pd.DataFrame, str, Path], None]] = {
     "focus_group_nesting": _check_focus_group_nesting,
     "cell_references": _check_cell_references,
     "one_row_per_statement": _check_one_row_per_statement,
+    "remainders_declared": _check_remainders_declared,
     "readings_sourced": _check_readings_sourced,
     "summary_thresholds": _check_summary_thresholds,
     "tolerance_from_printing": _check_tolerance_from_printing,
