@@ -313,3 +313,6 @@ def test_every_claims_inputs_are_folded_under_a_summary_that_counts_them(ledger)
         assert match, row.id
         assert int(match.group(1)) >= len(cells)
         assert all(f"<code>{html.escape(c)}</code>" in match.group(3) for c in cells), row.id
+    # the headline pasted on the landing page and in the conclusion counts checks beside the claims they check
+    checks = int(glued["report_recomputed_checks"]) + int(glued["report_confirmed_checks"])
+    assert f"resting on {checks} independent checks" in glued["report_headline"]

@@ -131,6 +131,7 @@ def release_texts(tables: Tables, from_year: int, to_year: int, leadership: str 
 
 DESIGNS = "survey_designs"
 WDI = "wdi_central_asia"
+CLAIMS = "claims"
 REFERENCE_YEAR = 2019
 """The year the introduction's ranks are checked for: the article states none and was submitted in 2020, so the
 last full year before it; an indicator blank that year in its WDI vintage is checked for its latest earlier year."""
@@ -231,8 +232,6 @@ def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
     from kzopinion import formatting as fmt
 
     gallup_last = fieldwork_value(tables, "gallup", end=True) - 1  # a year's span ends on 1 January next
-    cities = tables["focus_group_cities"]
-    named = traced(len(cities), [Cell("focus_group_cities", city, "city") for city in cities["city"]])
     approval = tables["gallup_leadership_approval"]
     us_years = approval.loc[(approval["leadership"] == "United States") & approval["approve"].notna(), "year"]
     us = {int(y): tables.cell("gallup_leadership_approval", f"{y}|United States", "approve") for y in us_years}
@@ -248,7 +247,8 @@ def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
         "ds_cab_first_period": (fieldwork_value(tables, "cab", end=False), tables.raw(DESIGNS, "cab", "start")),
         "ds_cab_last_period": (fieldwork_value(tables, "cab", end=True), tables.raw(DESIGNS, "cab", "end")),
         "ds_eib_year": (fieldwork_value(tables, "eib", end=False), tables.raw(DESIGNS, "eib", "start")),
-        "ds_fg_cities": (named, fmt.count(named)),
+        # the named cities are only a lower bound on the cities stated: the stated number is read back, transcribed
+        "ds_fg_cities": (tables.cell(CLAIMS, "ds_fg_cities", "value"), tables.raw(CLAIMS, "ds_fg_cities", "printed")),
         "ds_turning_point_year": (turning, str(int(turning))),
         **{claim: (rank, fmt.ordinal(rank)) for claim, rank in ranks.items()},
     }
