@@ -298,6 +298,9 @@ def test_the_report_counts_checks_and_its_sentence_is_true_of_every_claim_it_cou
     for identity in ("fp_mixed", "pr_opposition_suspected"):  # a sum with a remainder: not a recomputation
         assert ledger.set_index("id").at[identity, "status"] == "transcribed"
     assert "cu_pp_us_halves" not in set(ledger["id"])  # "virtually halves" is judged once, by the words table
+    # the headline pasted on the landing page and in the conclusion counts checks beside the claims they check
+    checks = int(glued["report_recomputed_checks"]) + int(glued["report_confirmed_checks"])
+    assert f"resting on {checks} independent checks" in glued["report_headline"]
 
 
 def test_every_claims_inputs_are_folded_under_a_summary_that_counts_them(ledger):
@@ -313,6 +316,3 @@ def test_every_claims_inputs_are_folded_under_a_summary_that_counts_them(ledger)
         assert match, row.id
         assert int(match.group(1)) >= len(cells)
         assert all(f"<code>{html.escape(c)}</code>" in match.group(3) for c in cells), row.id
-    # the headline pasted on the landing page and in the conclusion counts checks beside the claims they check
-    checks = int(glued["report_recomputed_checks"]) + int(glued["report_confirmed_checks"])
-    assert f"resting on {checks} independent checks" in glued["report_headline"]

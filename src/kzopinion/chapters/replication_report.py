@@ -23,7 +23,17 @@ from kzopinion import formatting as fmt
 from kzopinion.analysis import survey
 from kzopinion.data.provenance import Tables, Traced, total
 
-RESULTS = ("consistent", "borderline", "depends on the reading", "questionable", "inconsistent", "unquantified")
+RESULTS = (
+    "consistent",
+    "borderline",
+    "depends on the reading",
+    "questionable",
+    "inconsistent",
+    "unquantified",
+    "numbers not held",
+)
+# Results that judge no numbers: the article gives none, or gives them where this edition does not hold them
+UNJUDGED = ("unquantified", "numbers not held")
 READINGS = "quantifier_readings"
 OWN = "the edition's own reading"
 # Where a summary's threshold comes from (word_checks' threshold_from): a published reading, or the edition's own
@@ -253,7 +263,8 @@ VOCABULARY = re.compile(
     r"\b(most|mostly|majority|overwhelming(?:ly)?|many|handful|widely|widespread|unambiguous(?:ly)?|forced|"
     r"unanimous|several|few|rarely|frequent(?:ly)?|often|by far|far more|minority|hardly any|plenty|vast|"
     r"little to no|broad|greatly|substantially|largely|marginally|virtually|highly|deeply|large number|numerous|"
-    r"an array of|occasionally|the one|no significant|more commonly|smaller number|primary|more saw|"
+    r"an array of|occasionally|the one|no significant|more commonly|smaller number|primary|more saw|major cause|"
+    r"minor or nonexistent|generally|sometimes|not a single|in large part|much of|"
     # a comparison between two quantities: "more ... than", "less ... than", "fewer ... than" within a clause
     r"(?:more|less|fewer)\b[^.;:]{0,80}?\bthan)\b",
     re.IGNORECASE,
@@ -442,12 +453,13 @@ def word_checks(tables: Tables) -> pd.DataFrame:
     cells), readings (the verdict under each other defensible base the row declares), threshold (the rule with
     its rationale), units (of the words and of the numbers), result and note. Under one reading a summary is
     *consistent* when its numbers satisfy the quantifier's threshold, *inconsistent* when they do not,
-    *borderline* when the verdict changes within the printed rounding, *questionable* when it holds but the words
-    speak of another unit (people for shares of reasons) or fails only for want of a category the text does not
-    count. The result is that verdict when every reading gives it, *depends on the reading* when they differ, and
-    *unquantified* when the article gives no number for the words; threshold_from says whether the threshold is a
-    published reading of the word or the edition's own, and verdict is the result as the reader sees it (one at
-    the edition's own reading says so).
+    *borderline* when the verdict changes within the printed rounding, *questionable* when the words count another
+    unit than the numbers (people against reasons), either way, or the threshold fails only for want of a category
+    the text does not count. The result is that verdict when every reading gives it, *depends on the reading* when
+    they differ, *unquantified* when the article gives no number for the words, and *numbers not held* when it
+    gives them where this edition does not hold them (``numbers_elsewhere``: a figure whose values did not
+    survive, an index). threshold_from says whether the threshold is a published reading of the word or the
+    edition's own, and verdict is the result as the reader sees it (one at the edition's own reading says so).
     """
     rows = []
     for row in tables[SUMMARIES].itertuples(index=False):
@@ -467,7 +479,11 @@ def word_checks(tables: Tables) -> pd.DataFrame:
             "threshold_from": "",
         }
         if not isinstance(row.numerator, str) or not row.numerator:
-            rows.append({**base, "numbers": "none given", "result": "unquantified", "note": row.note})
+            elsewhere = row.numbers_elsewhere if isinstance(row.numbers_elsewhere, str) else ""
+            shown, result = (
+                (f"not held: {elsewhere}", "numbers not held") if elsewhere else ("none given", "unquantified")
+            )
+            rows.append({**base, "numbers": shown, "result": result, "note": row.note})
             continue
         own = row.denominator if isinstance(row.denominator, str) else ""
         comparison, threshold, whose = row_threshold(tables, row)
@@ -485,7 +501,7 @@ def word_checks(tables: Tables) -> pd.DataFrame:
         rows.append(
             {
                 **base,
-                "numbers": f"{label}: {numbers}" if label and readings else numbers,
+                "numbers": f"{label}: {numbers}, {result}" if label and readings else numbers,
                 "readings": "; ".join(readings),
                 "threshold": f"{row.threshold_rationale}; {whose} ({rule})",
                 "threshold_from": OWN_FROM if whose == OWN else PUBLISHED_FROM,
@@ -581,7 +597,7 @@ def findings(words: pd.DataFrame) -> pd.DataFrame:
     """One row per finding: a phrase the article repeats (the same quantifier over the same numbers, under the same
     readings) is one. A summary with no number is its own finding unless its very words recur: two unquantified
     summaries share no numbers that could make them one."""
-    quantified = words["numbers"] != "none given"
+    quantified = ~words["result"].isin(UNJUDGED)
     words_key = words["words"].str.lower().str.split().str.join(" ")
     key = words["quantifier"] + "|" + words["numbers"] + "|" + words["readings"]
     return words[~key.where(quantified, "none|" + words_key).duplicated()]
@@ -590,16 +606,17 @@ def findings(words: pd.DataFrame) -> pd.DataFrame:
 def words_summary(words: pd.DataFrame) -> str:
     """The words-against-numbers verdicts in one clause, counted by findings. A verdict is headlined only where
     the word's threshold is a published reading and every reading of the base agrees; a verdict at this edition's
-    own reading of the word is counted apart, as no finding about the article."""
+    own reading of the word is counted apart, as no verdict on the article."""
     published, own = word_verdicts(words), word_verdicts(words, OWN_FROM)
-    judged = sum(n for result, n in published.items() if result != "unquantified")
+    judged = sum(n for result, n in published.items() if result not in UNJUDGED)
     return (
         f"of its {fmt.count(len(words))} verbal summaries of counts ({fmt.count(len(findings(words)))} findings, a "
-        f"repeated phrase counted once), {fmt.count(published['unquantified'])} give no number for their words and "
+        f"repeated phrase counted once), {fmt.count(published['unquantified'])} give no number for their words, "
+        f"{fmt.count(published['numbers not held'])} summarise numbers this edition does not hold, and "
         f"{fmt.count(judged)} can be judged at a published reading of the word they use: "
         f"{_verdict_counts(published)}; the other {fmt.count(sum(own.values()))} rest on this edition's own reading "
-        f"of their word, for want of a published number, and are not counted as findings (at that reading, "
-        f"{_verdict_counts(own, spelt_out=False)})"
+        f"of their word, for want of a published number, and are not counted as verdicts on the article (at that "
+        f"reading, {_verdict_counts(own, spelt_out=False)})"
     )
 
 
@@ -643,12 +660,13 @@ def thresholds_sentence(tables: Tables, words: pd.DataFrame) -> str:
 
 def word_verdicts(words: pd.DataFrame, threshold_from: str = PUBLISHED_FROM) -> dict[str, int]:
     """How many findings (:func:`findings`) judged at ``threshold_from`` (a published reading of the word, or the
-    edition's own) have each result, every result present; *unquantified* counts every finding with no number
-    under the published readings, and none under the edition's own."""
+    edition's own) have each result, every result present; the results that judge no numbers (:data:`UNJUDGED`)
+    count every such finding under the published readings, and none under the edition's own."""
     found = findings(words)
     judged = found[found["threshold_from"] == threshold_from]["result"].value_counts()
     counts = {result: int(judged.get(result, 0)) for result in RESULTS}
-    counts["unquantified"] = int((found["result"] == "unquantified").sum()) if threshold_from == PUBLISHED_FROM else 0
+    for result in UNJUDGED:
+        counts[result] = int((found["result"] == result).sum()) if threshold_from == PUBLISHED_FROM else 0
     return counts
 
 
