@@ -282,7 +282,7 @@ def test_the_headline_counts_only_verdicts_at_a_published_reading(root, words):
 
     flipped = words.assign(result=words["result"].where(words["threshold_from"] != "own", "inconsistent"))
     assert replication_report.word_verdicts(flipped) == published
-    headline = replication_report.words_summary(flipped)
+    headline = replication_report.words_summary(flipped, detail=True)
     assert f"{published['inconsistent']} inconsistent under every reading" in headline
 
     tables = Tables(root)
@@ -347,3 +347,16 @@ def test_numbers_the_article_gives_elsewhere_are_not_called_missing(root, words)
         elif row.result == "numbers not held":
             raise AssertionError(f"{row.id}: not held, but no place named")
     assert (words["result"] == "numbers not held").sum() >= 9
+
+
+def test_the_short_and_the_detailed_headline_give_the_same_counts(words):
+    """The landing page's clause and the report's agree: the same findings judged, the same own-reading count."""
+    published = replication_report.word_verdicts(words)
+    own = replication_report.word_verdicts(words, replication_report.OWN_FROM)
+    judged = sum(n for r, n in published.items() if r not in replication_report.UNJUDGED)
+    unjudged = sum(published[r] for r in replication_report.UNJUDGED)
+    short, detail = (replication_report.words_summary(words, detail=d) for d in (False, True))
+    for text in (short, detail):
+        assert f"{judged} can be judged at a published reading" in text and f"the other {sum(own.values())} " in text
+    assert f"{unjudged} give no number this edition holds" in short
+    assert len(short) < len(detail)

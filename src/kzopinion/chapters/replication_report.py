@@ -603,15 +603,27 @@ def findings(words: pd.DataFrame) -> pd.DataFrame:
     return words[~key.where(quantified, "none|" + words_key).duplicated()]
 
 
-def words_summary(words: pd.DataFrame) -> str:
+def words_summary(words: pd.DataFrame, detail: bool = False) -> str:
     """The words-against-numbers verdicts in one clause, counted by findings. A verdict is headlined only where
     the word's threshold is a published reading and every reading of the base agrees; a verdict at this edition's
-    own reading of the word is counted apart, as no verdict on the article."""
+    own reading of the word is counted apart, as no verdict on the article. ``detail`` gives every count (the
+    report's own page); without it, the clause the landing page and the conclusion paste."""
     published, own = word_verdicts(words), word_verdicts(words, OWN_FROM)
     judged = sum(n for result, n in published.items() if result not in UNJUDGED)
-    return (
+    head = (
         f"of its {fmt.count(len(words))} verbal summaries of counts ({fmt.count(len(findings(words)))} findings, a "
-        f"repeated phrase counted once), {fmt.count(published['unquantified'])} give no number for their words, "
+        "repeated phrase counted once), "
+    )
+    if not detail:
+        unjudged = sum(published[result] for result in UNJUDGED)
+        return head + (
+            f"{fmt.count(judged)} can be judged at a published reading of the word they use "
+            f"({_verdict_counts(published, spelt_out=False)}); the other {fmt.count(sum(own.values()))} rest on this "
+            f"edition's own reading of their word and are not counted as verdicts on the article, and "
+            f"{fmt.count(unjudged)} give no number this edition holds"
+        )
+    return head + (
+        f"{fmt.count(published['unquantified'])} give no number for their words, "
         f"{fmt.count(published['numbers not held'])} summarise numbers this edition does not hold, and "
         f"{fmt.count(judged)} can be judged at a published reading of the word they use: "
         f"{_verdict_counts(published)}; the other {fmt.count(sum(own.values()))} rest on this edition's own reading "
