@@ -232,9 +232,9 @@ def claim_values(tables: Tables) -> dict[str, tuple[Traced, str]]:
     from kzopinion import formatting as fmt
 
     gallup_last = fieldwork_value(tables, "gallup", end=True) - 1  # a year's span ends on 1 January next
-    approval = tables["gallup_leadership_approval"]
+    approval = tables[APPROVAL]
     us_years = approval.loc[(approval["leadership"] == "United States") & approval["approve"].notna(), "year"]
-    us = {int(y): tables.cell("gallup_leadership_approval", f"{y}|United States", "approve") for y in us_years}
+    us = {int(y): tables.cell(APPROVAL, f"{y}|United States", "approve") for y in us_years}
     fall_year, _ = largest_fall(pd.Series({y: float(v) for y, v in us.items()}))
     turning = traced(fall_year, list(us.values()))
     ranks = {

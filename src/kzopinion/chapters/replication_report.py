@@ -207,7 +207,7 @@ def city_check(claims: pd.DataFrame, cities: pd.DataFrame) -> list[dict]:
 
 
 def share_checks(claims: pd.DataFrame, codes: pd.DataFrame) -> list[dict]:
-    """Stated shares recompute from their counts; complementary shares sum to 100."""
+    """Complementary shares sum to 100; the positions on ties fit within the participants."""
     count = dict(zip(codes["code"], codes["count"]))
     value = dict(zip(claims["id"], claims["value"]))
     participants = int(value["ds_fg_participants"])
@@ -601,6 +601,25 @@ def findings(words: pd.DataFrame) -> pd.DataFrame:
     words_key = words["words"].str.lower().str.split().str.join(" ")
     key = words["quantifier"] + "|" + words["numbers"] + "|" + words["readings"]
     return words[~key.where(quantified, "none|" + words_key).duplicated()]
+
+
+def claims_summary(
+    total_claims: int, count: dict[str, int], partial: dict[str, int], independent: dict[str, int]
+) -> str:
+    """The ledger in one clause: how many claims are checked against other data (recomputed or confirmed, how many
+    only on part of their waves or years), the independent checks they rest on, and the other statuses. The counts
+    are the ledger's (``ledger.counts``, ``partial_counts`` and ``check_counts``)."""
+    checked = count["recomputed"] + count["confirmed"]
+    return (
+        f"{fmt.count_of(checked, total_claims)} of the article's numbers are checked against other data "
+        f"({fmt.count(count['recomputed'])} recomputed from its other numbers, {fmt.count(count['confirmed'])} "
+        f"confirmed by an independent source, {fmt.count(partial['recomputed'] + partial['confirmed'])} of them "
+        f"on part of the waves or years), resting on "
+        f"{fmt.count(independent['recomputed'] + independent['confirmed'])} independent checks; "
+        f"{fmt.count(count['transcribed'])} are transcribed, the book's value differs for "
+        f"{fmt.count(count['differs'])}, {fmt.count(count['reported-only'])} need respondent-level data "
+        f"and {fmt.count(count['not-yet'])} are not computed yet"
+    )
 
 
 def words_summary(words: pd.DataFrame, detail: bool = False) -> str:
