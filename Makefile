@@ -30,9 +30,9 @@ $(STAMP): requirements.lock pyproject.toml
 	@echo "[setup] done"
 
 # make book [TIMEOUT=<seconds a cell may run, default 600>] [FULL=1]
-# (kzopinion.book.makebook: asks kzopinion.book.uptodate first, under a second; FULL=1 always runs the full build)
+# (kzopinion.book.build: answers "up to date" from kzopinion.book.stamps in under a second; FULL=1 checks everything)
 book: $(STAMP) ## build the HTML book into _build/html (FULL=1 checks everything again)
-	@$(PY) -m kzopinion.book.makebook $(if $(FULL),--full) $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
+	@$(PY) -m kzopinion.book.build $(if $(FULL),--full="$(FULL)") $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
 test: $(STAMP) lint ## every check, as CI runs it (lint, unit, data, nbval, build, HTML, PDF, browser)
 	@$(PY) -m pytest
@@ -86,6 +86,6 @@ variants: $(STAMP) ## every chapter once per alternative analytic choice, into _
 section: $(STAMP) ## scaffold a section: SLUG=media-use TITLE="..." PREFIX=mu (CONTRIBUTING.md)
 	@$(PY) -m kzopinion.book.scaffold $(call literal,SLUG) $(call literal,TITLE) --prefix $(call literal,PREFIX)
 
-# everything the build wrote, under the build lock (refused while a build runs; standard library only)
+# everything the build wrote, under the build lock (refused while a build runs); without an environment, nothing can be running
 clean: ## remove everything the build wrote (refused while a build runs)
-	@PYTHONPATH=src $(PYTHON) -m kzopinion.book.buildlock clean
+	@if [ -x $(PY) ]; then $(PY) -m kzopinion.book.build --clean; else rm -rf _build book/data-appendix.md book/_static/vendor; fi

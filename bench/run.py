@@ -81,7 +81,7 @@ def cold() -> float:
     return timed([*MAKE_BOOK, "--full", "--force"])
 
 
-MAKE_BOOK = [PY, "-m", "kzopinion.book.makebook"]  # what `make book` runs
+MAKE_BOOK = [PY, "-m", "kzopinion.book.build"]  # what `make book` runs
 TIMINGS = ROOT / "_build" / ".timings.json"
 PARTS: dict[str, list[dict[str, float]]] = {}  # the build's own record of its steps, per measure
 
@@ -98,16 +98,16 @@ def no_change() -> float:
 
 def short_cut_parts() -> dict[str, float]:
     """The short-cut's own parts, timed in this process right after a build (its Python start is the rest)."""
-    from kzopinion.book import uptodate
+    from kzopinion.book import stamps
 
     subprocess.run(MAKE_BOOK, cwd=ROOT, check=True, capture_output=True)
-    if uptodate.current(ROOT) is None:
+    if stamps.current(ROOT) is None:
         raise RuntimeError("the short-cut does not find the book it just built current")
     parts = {}
     for name, action in [
-        ("walk of the sources' sizes and times", lambda: uptodate.files(ROOT)),
-        ("commit lookup (git)", lambda: uptodate._commit(ROOT)),
-        ("whole check (walk, commit, record, published book)", lambda: uptodate.current(ROOT)),
+        ("walk of the sources' sizes and times", lambda: stamps.files(ROOT)),
+        ("commit lookup (git)", lambda: stamps.commit(ROOT)),
+        ("whole check (walk, commit, record, published book)", lambda: stamps.current(ROOT)),
     ]:
         started = time.perf_counter()
         action()
@@ -307,7 +307,7 @@ def main() -> int:
         "| measure | seconds | target |",
         "|---|---|---|",
         f"| cold build (all notebooks executed, HTML from scratch) | {cold_time:.1f} | at most 1.3 x floor |",
-        f"| no-change rebuild (`make book`: the short-cut of kzopinion.book.uptodate) | "
+        f"| no-change rebuild (`make book`: the short-cut of kzopinion.book.stamps) | "
         f"{results['no-change rebuild']:.2f} | under 1 |",
         *(f"| &nbsp;&nbsp;of which (in process): {name} | {seconds:.3f} | |" for name, seconds in short_cut.items()),
         f"| no-change rebuild with the full checks (`make book FULL=1`) | "

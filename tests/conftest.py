@@ -88,17 +88,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionstart(session):
-    """A test run that builds the book holds the repository's build lock (kzopinion.book.buildlock) for its
+    """A test run that builds the book holds the repository's build lock (kzopinion.book.build.lock) for its
     whole session: a second `make test`, or a `make book` meanwhile, stops at once with one sentence."""
     import contextlib
 
-    from kzopinion.book import buildlock
+    from kzopinion.book import build
 
     if "not slow" in (session.config.getoption("markexpr", "") or ""):
         return  # the fast tier builds nothing
     held = contextlib.ExitStack()
     try:
-        held.enter_context(buildlock.lock(ROOT, "tests"))
-    except buildlock.Busy as err:
+        held.enter_context(build.lock(ROOT, "tests"))
+    except build.BuildError as err:
         pytest.exit(str(err), returncode=1)
     session.config.add_cleanup(held.close)

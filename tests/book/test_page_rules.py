@@ -15,7 +15,7 @@ import fixtures
 from kzopinion.book import page_reading, page_rules
 
 
-def _make_book(repo: Path, module: str = "kzopinion.book.makebook") -> subprocess.CompletedProcess:
+def _make_book(repo: Path, module: str = "kzopinion.book.build") -> subprocess.CompletedProcess:
     """What `make book` (or, with ``module``, another target) runs, in the repository copy, with the copy's own
     package (a scaffolded chapter too)."""
     return subprocess.run(

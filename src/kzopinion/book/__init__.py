@@ -3,11 +3,10 @@
 Nothing else imports this room, and kernels never load it (only the build's start-up file, which records
 what a run reads), so editing it re-executes no notebook.
 
-- building and execution: :mod:`~kzopinion.book.makebook` (what ``make book`` runs),
-  :mod:`~kzopinion.book.build`, :mod:`~kzopinion.book.sphinxworker`, :mod:`~kzopinion.book.uptodate`,
-  :mod:`~kzopinion.book.buildlock`, :mod:`~kzopinion.book.notebooks` (pairing, staleness, execution),
-  :mod:`~kzopinion.book.kernel_reads` (what a run read), :mod:`~kzopinion.book.guard` (kernels write
-  nothing into the repository), :mod:`~kzopinion.book.editions` (public and microdata editions),
+- building and execution: :mod:`~kzopinion.book.build` (what ``make book`` runs, start to end),
+  :mod:`~kzopinion.book.stamps` (what the book was built from), :mod:`~kzopinion.book.notebooks` (pairing,
+  staleness, execution), :mod:`~kzopinion.book.kernel_reads` (what a run read), :mod:`~kzopinion.book.guard`
+  (kernels run on a copy outside the repository), :mod:`~kzopinion.book.editions` (public and microdata editions),
   :mod:`~kzopinion.book.variants`, :mod:`~kzopinion.book.scaffold` (a new section),
   :mod:`~kzopinion.book.serve`;
 - the pages, as Sphinx extensions: :mod:`~kzopinion.book.generated_sources` (the data appendix, the chart

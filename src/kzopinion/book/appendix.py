@@ -144,9 +144,9 @@ KEY = Path("_build") / ".data-appendix.key"
 def write_if_changed(root: Path) -> Path:
     """:func:`write`, skipped while the files it is made from (``data/`` and the package's code, by size and
     modification time) are unchanged and the page exists; the key is kept in ``_build/.data-appendix.key``."""
-    from kzopinion.book import uptodate
+    from kzopinion.book import stamps
 
-    key = uptodate.stat_key(root, ("data", "src/kzopinion"))
+    key = stamps.key(root, ("data", "src/kzopinion"))
     stamp = root / KEY
     if (root / PAGE).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
         return root / PAGE

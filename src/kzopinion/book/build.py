@@ -1,40 +1,36 @@
-"""Build the book: validate data, execute stale notebooks, build the HTML.
+"""Build the book: what ``make book`` runs, from the command to the published book, in this one module.
 
-    python -m kzopinion.book.build                 # the build `make book` runs (kzopinion.book.makebook)
-    python -m kzopinion.book.build --full          # check everything again (make book FULL=1)
+    python -m kzopinion.book.build                 # make book
+    python -m kzopinion.book.build --full          # make book FULL=1: check everything again
     python -m kzopinion.book.build --force         # re-execute every notebook
     python -m kzopinion.book.build --no-html       # stop after executing notebooks
     python -m kzopinion.book.build --timeout 900   # per-cell limit in seconds (make book TIMEOUT=900)
     python -m kzopinion.book.build --keep-md NAME  # a record edited by hand: discard the edit, execute the .md
     python -m kzopinion.book.build --from-ipynb NAME  # ... or import the record's cells into the .md
+    python -m kzopinion.book.build --clean         # make clean: remove what the build wrote
 
-Steps, each stopping the build loudly on failure:
+The path of a build (:func:`main`, then :func:`build`), each step stopping loudly on failure:
 
-1. validate every table of the data package (schema and checksum); skipped while no file of ``data/``
-   nor the data package's code changed since the last validation that passed (``--full`` always
-   validates);
-2. (the generated pages, data appendix and chart library, are written by the book's Sphinx
-   extension when step 4 starts, so the plain ``jupyter-book build .`` has them too);
-3. execute, in parallel, each notebook whose code or whose reads (tables, files, modules,
-   microdata, other records: see kzopinion.book.kernel_reads) changed, the replication report last; a
-   notebook whose prose alone changed is resynced, not executed. When the only files changed
-   since the last build are notebook sources and book pages, the unchanged notebooks are taken
-   as current without reading them (:func:`settled_notebooks`; ``--full`` reads them all).
-   Kernels run on a snapshot of the sources, with a working folder and HOME of their own under
-   ``_build/runs/``, and cannot write into the repository (:mod:`kzopinion.book.guard`): a cell
-   that tries fails the build naming the cell and the file; nothing is ever restored, so a
-   source saved during the build stays as saved and the next build picks it up;
-4. build the HTML with Jupyter Book's Sphinx (execution off, warnings are errors; only changed
-   pages, or from scratch whenever a glued value changed, whatever command executed the notebook,
-   so values pasted across pages are never stale) in a worker started when the build began, whose
-   imports run meanwhile on another core (:mod:`kzopinion.book.sphinxworker`); publish it as
-   ``_build/html`` by an atomic swap, only when the whole build succeeded and the book is complete
-   (files of unchanged pages are linked from the book they replace, not copied). When nothing
-   changed since the last build and the published book is complete, step 4 is skipped.
+1. The settings are checked (``KZOPINION_EDITION``, ``KZOPINION_CELL_TIMEOUT``, ``KZOPINION_PROGRESS_SECONDS``),
+   each bad value named with the fix.
+2. The short-cut: when the stamp of everything the book is built from (:mod:`kzopinion.book.stamps`: sizes,
+   times, inodes, commit, edition, installed packages) equals the one kept beside the published book, and every
+   published page and static file is there, say "book up to date" and stop. Only the standard library,
+   :mod:`kzopinion.book.stamps` and ``filelock`` are imported before this answer; ``FULL=1`` skips it.
+3. One build at a time: the lock (``filelock``) on ``.build.lock`` at the repository's root, outside ``_build``
+   (so removing ``_build`` during a build cannot let a second one start), held by this process.
+4. The stamp is taken again, now, before anything is read; it is what the published book will be said to be
+   built from. The commit it holds is the one the pages cite.
+5. The tables are validated (skipped while ``data/`` and the data package's code are unchanged).
+6. Stale notebooks are executed (:func:`execute_notebooks`), in parallel, the reports last, on a snapshot of the
+   sources outside the repository (:mod:`kzopinion.book.guard`); a file of the repository changed meanwhile is
+   reported, never reverted. A notebook whose prose alone changed is resynced, not executed.
+7. Jupyter Book's Sphinx builds the HTML in this process (execution off, warnings are errors; only changed
+   pages unless a glued value or what shapes every page changed), into ``_build/sphinx``; the book is checked
+   as a reader reads it and published as ``_build/html`` by an atomic swap, never half-built.
+8. The stamp of step 4 is kept beside the published book (the records the build wrote stamped anew).
 
-The seconds each step took are printed at the end and kept in ``_build/.timings.json``. One command
-runs at a time (:mod:`kzopinion.book.buildlock`): ``make book``, ``make pdf``, ``make serve``,
-``make variants``, ``make clean`` and the tests take the same lock.
+The seconds each step took are printed at the end and kept in ``_build/.timings.json`` (``make bench``).
 """
 
 from __future__ import annotations
@@ -51,24 +47,13 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kzopinion import data, paths
-from kzopinion.book import (
-    build_stamp,
-    buildlock,
-    editions,
-    guard,
-    kernel_reads,
-    notebooks,
-    page_reading,
-    page_rules,
-    pastes,
-    sphinxworker,
-    uptodate,
-)
-from kzopinion.data import microdata, registry
+from kzopinion import paths
+from kzopinion.book import guard, stamps
+
+# The modules a build needs beyond the short-cut (pandas, Sphinx, the notebooks' machinery) are imported
+# where they are used, so that `make book` answers "up to date" within a Python start.
 
 
 class BuildError(RuntimeError):
@@ -79,26 +64,83 @@ def say(message: str) -> None:
     print(f"[book] {message}", flush=True)
 
 
-# --------------------------------------------------------------------------- one build at a time
+# --------------------------------------------------------------------------- settings and the lock
+
+FLAGS = {"": False, "0": False, "no": False, "false": False, "1": True, "yes": True, "true": True}
+
+
+def check_settings() -> None:
+    """Every setting the build reads, validated before anything else, each refusal naming it and the fix."""
+    from kzopinion.book import notebooks
+
+    edition = os.environ.get("KZOPINION_EDITION", "").strip().lower()
+    if edition not in ("", "public", "microdata"):
+        raise BuildError(
+            f"KZOPINION_EDITION={edition!r}: use 'public' (ignore registered microdata), 'microdata' (use it), "
+            "or leave it unset."
+        )
+    try:
+        notebooks.timeout_seconds()
+        notebooks.progress_seconds()
+    except notebooks.NotebookError as err:
+        raise BuildError(str(err)) from None
+
+
+def flag(value: str) -> bool:
+    """``FULL=1`` / ``FULL=0`` (also yes/no, true/false); anything else is refused, naming the setting."""
+    try:
+        return FLAGS[value.strip().lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"FULL={value!r}: use FULL=1 (check everything again) or FULL=0") from None
+
+
+LOCK = ".build.lock"
 
 
 @contextlib.contextmanager
-def lock(root: Path) -> Iterator[None]:
-    """Hold the repository's build lock (:mod:`kzopinion.book.buildlock`), re-entrant within a process."""
+def lock(root: Path, what: str = "build") -> Iterator[None]:
+    """Hold the repository's build lock, ``.build.lock`` at its root (re-entrant within a process)."""
+    from filelock import FileLock, Timeout
+
+    held = FileLock(str(root / LOCK), blocking=False, is_singleton=True, thread_local=False)
     try:
-        with buildlock.lock(root):
-            yield
-    except buildlock.Busy as err:
-        raise BuildError(str(err)) from None
+        held.acquire()
+    except Timeout:
+        raise BuildError(
+            f"another command is building in {root} (make book, make pdf, make serve, make variants or the tests "
+            f"hold {LOCK}): wait for it to finish, or stop it, then run the {what} again."
+        ) from None
+    try:
+        yield
+    finally:
+        held.release()
+
+
+def clean(root: Path) -> list[str]:
+    """Remove everything the build wrote (``_build/`` and the generated pages), under the lock."""
+    removed = []
+    with lock(root, "clean"):
+        build = root / "_build"
+        if build.is_symlink() or build.is_file():
+            build.unlink()
+            removed.append("_build")
+        elif build.exists():
+            shutil.rmtree(build)
+            removed.append("_build")
+        for name in paths.GENERATED:  # written by the build outside _build/
+            if (root / name).exists():
+                (root / name).unlink()
+                removed.append(name.as_posix())
+    return removed
 
 
 def _repository(root: Path) -> Path:
     """The repository a tree belongs to: the microdata edition's mirror lives in its ``_build/``."""
-    return root.parent.parent if root.parent.name == "_build" and root.name == editions.FOLDER else root
+    return root.parent.parent if root.parent.name == "_build" and root.name == "microdata-edition" else root
 
 
 def run_folder(root: Path) -> Path:
-    """This process's scratch folder, ``_build/runs/<pid>``; folders of earlier builds are removed
+    """This process's scratch folder for assembling a book, ``_build/runs/<pid>``; earlier builds' are removed
     (callers hold the lock, so no other build is using them)."""
     runs = root / "_build" / "runs"
     for old in runs.glob("*") if runs.exists() else []:
@@ -109,17 +151,18 @@ def run_folder(root: Path) -> Path:
     return folder
 
 
-# --------------------------------------------------------------------------- steps
+# --------------------------------------------------------------------------- tables and notebooks
 
 
 VALIDATED = Path("_build") / ".validated.key"
 
 
 def validate_data(root: Path, always: bool = False) -> None:
-    """Validate every table, unless (and ``always`` is False) none of the files of ``data/`` nor the data
-    package's code changed (by size and modification time) since the last validation that passed (its key:
-    ``_build/.validated.key``)."""
-    key = uptodate.stat_key(root, ("data", "src/kzopinion/data"))
+    """Validate every table, unless (and ``always`` is False) no file of ``data/`` nor of the data package's code
+    changed since the last validation that passed (its key, from their stamps: ``_build/.validated.key``)."""
+    from kzopinion import data
+
+    key = stamps.key(root, ("data", "src/kzopinion/data"))
     stamp = root / VALIDATED
     if not always and stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
         say("data tables unchanged since they were last checked")
@@ -139,9 +182,11 @@ def settled_notebooks(root: Path, repository: Path) -> frozenset[str]:
     are notebook sources (``notebooks/*.md``) and book pages, every notebook whose source and record are
     unchanged and whose last run read none of the changed files. Empty (every notebook is checked) in the
     microdata edition or when no build is on record."""
+    from kzopinion.book import notebooks
+
     if root != repository:
         return frozenset()
-    changed = uptodate.changed(root)
+    changed = stamps.changed(root)
     if changed is None or any(
         not (name.startswith("book/") or (name.startswith("notebooks/") and name.endswith(".md"))) for name in changed
     ):
@@ -160,6 +205,9 @@ def settled_notebooks(root: Path, repository: Path) -> frozenset[str]:
     return frozenset(settled)
 
 
+_SCRATCH: list[Path] = []  # the kernels' folders outside the repository, removed if the build is stopped
+
+
 def execute_notebooks(
     root: Path,
     force: bool = False,
@@ -172,11 +220,12 @@ def execute_notebooks(
     """Execute stale section notebooks in parallel, then the reports that read their records.
 
     Notebooks whose prose alone changed are resynced (outputs kept) instead of executed; those named in
-    ``settled`` (see :func:`settled_notebooks`) are current without being read. Kernels
-    run on a snapshot of the sources taken now (:mod:`kzopinion.book.guard`) and can write neither
-    there nor into ``repository`` (by default ``root``): a source saved meanwhile is left as saved
-    and picked up by the next build. Returns the notebooks whose records changed.
+    ``settled`` (see :func:`settled_notebooks`) are current without being read. Kernels run on a snapshot
+    of the sources in a folder outside the repository (:mod:`kzopinion.book.guard`). Returns the notebooks
+    whose records were written.
     """
+    from kzopinion.book import notebooks
+
     all_sources = notebooks.sources(root)
     unknown = keep_md - {s.stem for s in all_sources}
     if unknown:
@@ -184,22 +233,24 @@ def execute_notebooks(
     sections = [s for s in all_sources if not notebooks.is_report(s)]
     reports = [s for s in all_sources if notebooks.is_report(s)]
     seconds = _timeout(timeout)
-    run_dir = run_folder(root)
+    run_dir = guard.scratch_folder()
+    _SCRATCH.append(run_dir)
     tree = run_dir / "tree"
     given = guard.snapshot(root, tree)
     cwd = os.getcwd()
+    batch = _Batch(root, repository or root, tree, run_dir, jobs, seconds, keep_md)
     try:
         with notebooks.kernel_environment(run_dir, repository or root, tree), kernel_stderr(run_dir / "kernels.log"):
-            states = _execute(root, tree, sections, force, jobs, seconds, run_dir, keep_md, given, settled)
+            states = batch.run(sections, force, given, settled)
             if "execute" in states.values():
                 settled = frozenset()  # the reports read the sections' records, and some were just rewritten
             for record in (root / "notebooks").glob("*.ipynb"):  # the reports read the sections' new records
                 shutil.copy2(record, tree / "notebooks" / record.name)
-            given = guard.digests(tree)
-            states |= _execute(root, tree, reports, force, jobs, seconds, run_dir, keep_md, given, settled)
+            states |= batch.run(reports, force, guard.digests(tree), settled)
     finally:
         os.chdir(cwd)  # papermill changes the process's working folder per notebook
     shutil.rmtree(run_dir, ignore_errors=True)
+    _SCRATCH.remove(run_dir)
     return [source for source, state in states.items() if state != "current"]
 
 
@@ -225,90 +276,104 @@ def kernel_stderr(log: Path) -> Iterator[None]:
 
 
 def _timeout(value: int | None) -> int:
+    from kzopinion.book import notebooks
+
     try:
         return notebooks.timeout_seconds(value)
     except notebooks.NotebookError as err:
         raise BuildError(str(err)) from None
 
 
-def _execute(
-    root: Path,
-    tree: Path,
-    sources: list[Path],
-    force: bool,
-    jobs: int | None,
-    timeout: int,
-    run_dir: Path,
-    keep_md: frozenset[str],
-    given: dict[str, str],
-    settled: frozenset[str] = frozenset(),
-) -> dict[Path, str]:
-    """Execute the stale ``sources`` (of ``root``) from their copies in the snapshot ``tree``, writing
-    their records into ``root``; then check that no kernel wrote into the snapshot. Returns each source's
-    state (see :func:`kzopinion.book.notebooks.status`)."""
-    copies = {s: tree / s.relative_to(root) for s in sources}
-    try:
-        states = {
-            s: "execute"
-            if force
-            else "current"
-            if s.stem in settled and s.stem not in keep_md
-            else notebooks.status(copies[s], tree, keep_md=s.stem in keep_md)
-            for s in sources
-        }
-    except notebooks.NotebookError as err:
-        raise BuildError(str(err)) from None
-    for source in [s for s in sources if notebooks.twin(s).exists() and not notebooks.readable(notebooks.twin(s))]:
+class _Batch:
+    """One build's notebooks: states read, prose resynced, the stale ones executed in parallel on the snapshot
+    ``tree``, their records written into ``root``; changes to ``repository`` meanwhile reported."""
+
+    def __init__(self, root, repository, tree, run_dir, jobs, timeout, keep_md) -> None:
+        self.root, self.repository, self.tree, self.run_dir = root, repository, tree, run_dir
+        self.jobs, self.timeout, self.keep_md = jobs, timeout, keep_md
+
+    def states(self, sources: list[Path], force: bool, settled: frozenset[str]) -> dict[Path, str]:
+        from kzopinion.book import notebooks
+
+        try:
+            return {
+                s: "execute"
+                if force
+                else "current"
+                if s.stem in settled and s.stem not in self.keep_md
+                else notebooks.status(self.tree / s.relative_to(self.root), self.tree, keep_md=s.stem in self.keep_md)
+                for s in sources
+            }
+        except notebooks.NotebookError as err:
+            raise BuildError(str(err)) from None
+
+    def run(self, sources: list[Path], force: bool, given: dict[str, str], settled: frozenset[str]) -> dict[Path, str]:
+        from kzopinion.book import notebooks
+
+        states = self.states(sources, force, settled)
+        for source in sources:
+            if notebooks.twin(source).exists() and not notebooks.readable(notebooks.twin(source)):
+                say(
+                    f"  notebooks/{notebooks.twin(source).name} cannot be read (empty, or left with merge-conflict "
+                    f"marks): it is written again from notebooks/{source.name}"
+                )
+        for source in [s for s, state in states.items() if state == "resync"]:
+            notebooks.resync(self.tree / source.relative_to(self.root), notebooks.twin(source))
+            say(f"  prose of {source.stem} copied into its record (no execution needed)")
+        stale = [s for s, state in states.items() if state == "execute"]
         say(
-            f"  notebooks/{notebooks.twin(source).name} cannot be read (empty, or left with merge-conflict marks): "
-            f"it is written again from notebooks/{source.name}"
+            f"{len(stale)} of {len(sources)} notebooks to execute"
+            + (f": {', '.join(s.stem for s in stale)}" if stale else " (all up to date)")
         )
-    for source in [s for s, state in states.items() if state == "resync"]:
-        notebooks.resync(copies[source], notebooks.twin(source))
-        say(f"  prose of {source.stem} copied into its record (no execution needed)")
-    stale = [s for s, state in states.items() if state == "execute"]
-    say(
-        f"{len(stale)} of {len(sources)} notebooks to execute"
-        + (f": {', '.join(s.stem for s in stale)}" if stale else " (all up to date)")
-    )
-    keep = run_dir.with_name(f"keep-{run_dir.name}")
-    failure: BuildError | None = None
-    if stale:
-        # one more kernel than cores: kernels spend part of their start-up waiting, not computing
-        workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1) + 1))
+        failure = self.execute(stale) if stale else None
+        altered = guard.changes(self.tree, given)
+        if failure or altered:
+            shutil.rmtree(self.tree, ignore_errors=True)
+            _SCRATCH.remove(self.run_dir)  # kept: the partial output of the failed notebook is there
+            raise BuildError(
+                "\n".join([*([failure] if failure else []), *([notebooks.written_message(altered)] if altered else [])])
+            )
+        return states
+
+    def execute(self, stale: list[Path]) -> str | None:
+        """Execute ``stale``, one more kernel than cores (kernels spend part of their start waiting); returns
+        the first failure's message, if any."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from kzopinion.book import notebooks
+
+        own = {notebooks.twin(s).relative_to(self.repository).as_posix() for s in stale if self.root == self.repository}
 
         def run(source: Path) -> tuple[Path, float]:
-            started = time.perf_counter()
+            started, before = time.perf_counter(), guard.repository_state(self.repository)
             try:
                 notebooks.execute(
-                    copies[source], tree, timeout=timeout, run_dir=run_dir, progress=say, record=notebooks.twin(source)
+                    self.tree / source.relative_to(self.root),
+                    self.tree,
+                    timeout=self.timeout,
+                    run_dir=self.run_dir,
+                    progress=say,
+                    record=notebooks.twin(source),
                 )
             except notebooks.NotebookError as err:
                 raise BuildError(
-                    f"Executing {source.relative_to(root)} failed (its .ipynb record is unchanged; "
-                    f"partial output in {keep.relative_to(root)}/executing/): {err}"
+                    f"Executing {source.relative_to(self.root)} failed (its .ipynb record is unchanged; "
+                    f"partial output in {self.run_dir}/executing/): {err}"
                 ) from None
+            finally:
+                changed = guard.changed_during(self.repository, before, own)
+                if changed:
+                    say("  " + guard.changed_message(changed, source.stem))
             return source, time.perf_counter() - started
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(len(stale), self.jobs or (os.cpu_count() or 1) + 1))) as pool:
             try:
                 for source, seconds in pool.map(run, stale):
                     say(f"  executed {source.stem} in {seconds:.1f} s")
             except BuildError as err:
                 pool.shutdown(wait=True)
-                failure = err
-    altered = guard.changes(tree, given)
-    if failure or altered:
-        shutil.rmtree(keep, ignore_errors=True)
-        shutil.rmtree(tree, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            run_dir.rename(keep)
-        raise BuildError(
-            "\n".join(
-                [*([str(failure)] if failure else []), *([notebooks.written_message(altered)] if altered else [])]
-            )
-        )
-    return states
+                return str(err)
+        return None
 
 
 # --------------------------------------------------------------------------- HTML
@@ -317,6 +382,8 @@ def _execute(
 def book_digest(root: Path) -> str:
     """sha256 of everything the HTML is built from, the commit the pages cite included: when
     unchanged, Sphinx has nothing to do."""
+    from kzopinion.book import build_stamp
+
     digest = hashlib.sha256(f"commit {build_stamp.commit(root)}\n".encode())
     files = [
         root / "_config.yml",
@@ -356,12 +423,16 @@ def machinery_digest(root: Path) -> str:
 
 def glue_digest(root: Path) -> str:
     """sha256 of every value every record glued: when it changes, pages that paste them must be rebuilt."""
+    from kzopinion.book import kernel_reads, notebooks
+
     values = {s.stem: kernel_reads.record_digest(notebooks.twin(s)) for s in notebooks.sources(root)}
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
 def check_configuration(root: Path) -> None:
     """``_config.yml`` and ``_toc.yml`` are readable YAML mappings; otherwise a sentence naming file and line."""
+    from kzopinion.book import notebooks
+
     for name in ("_config.yml", "_toc.yml"):
         try:
             content = notebooks.read_yaml(root / name, root)
@@ -376,6 +447,8 @@ def check_configuration(root: Path) -> None:
 
 def toc_pages(root: Path) -> list[str]:
     """Every page of ``_toc.yml`` as the HTML path it is published under."""
+    from kzopinion.book import notebooks
+
     toc = notebooks.read_yaml(root / "_toc.yml", root)
     files = [toc["root"]]
 
@@ -399,6 +472,8 @@ def missing_pages(root: Path, site: Path) -> list[str]:
 def check_pastes(root: Path) -> None:
     """Every pasted glue key is glued by the record it names, and the pages keep the page's rules (no typed number,
     no chartless figure, no section without claims); each error names the .md file and line."""
+    from kzopinion.book import page_rules, pastes
+
     problems = pastes.undefined_pastes(root)
     if problems:
         raise BuildError("Glue error: " + "\n".join(problems[:20]))
@@ -407,38 +482,53 @@ def check_pastes(root: Path) -> None:
         raise BuildError("The page's rules: " + "\n".join(broken[:20]))
 
 
-def start_sphinx(root: Path) -> sphinxworker.SphinxWorker:
-    """A Sphinx worker for ``root`` (:mod:`kzopinion.book.sphinxworker`): the one started earlier for this
-    build if it is usable, else a new one; its imports run meanwhile."""
-    return sphinxworker.take() or sphinxworker.SphinxWorker.start(root)
+SPHINX_SECONDS: dict[str, float] = {}  # the phases of the last Sphinx build: start, read, write
 
 
-def jupyter_book(
-    root: Path, output: Path, builder: str, strict: bool, worker: sphinxworker.SphinxWorker | None = None
-) -> tuple[Path, str]:
-    """Build ``root`` with Jupyter Book's Sphinx into ``output`` (as ``jupyter-book build --path-output``
-    does), in ``worker`` or a worker started now; returns the built folder and the log. The worker is handed
-    the build lock with the job, so it holds the lock until it ends, even if this process is killed."""
-    held = buildlock.held_descriptor(root) or buildlock.held_descriptor(_repository(root))
-    asked = time.perf_counter()
-    reply = (worker or start_sphinx(root)).build(root, output, builder, strict, held)
-    waited = time.perf_counter() - asked
+def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[Path, str]:
+    """Build ``root`` into ``output`` as ``jupyter-book build <root> --path-output <output> --builder <builder>
+    [-W --keep-going]`` does (``jupyter_book.sphinx.build_sphinx``, same settings), in this process; returns the
+    built folder and Sphinx's messages (the log, for the failure report)."""
+    import io
+
+    import yaml
+    from jupyter_book.sphinx import build_sphinx
+
+    from kzopinion.book import generated_sources
+
+    log, cwd = io.StringIO(), os.getcwd()
+    generated_sources.PHASES.clear()
+    started = time.perf_counter()
+    try:
+        os.chdir(root)
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            status = build_sphinx(
+                root,
+                output / "_build" / builder,
+                noconfig=True,
+                path_config=str(root / "_config.yml"),
+                confoverrides={"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False},
+                builder=builder,
+                warningiserror=strict,
+                keep_going=strict,
+            )
+    except yaml.YAMLError as err:  # Jupyter Book reads the configuration without naming it
+        log.write(f"_config.yml cannot be read as YAML: {err}")
+        status = 1
+    except Exception as err:  # noqa: BLE001 - an extension's failure: reported with the log, in one sentence
+        log.write(f"Exception: {type(err).__name__}: {err}")
+        status = 1
+    finally:
+        os.chdir(cwd)
     built = output / "_build" / builder
-    log = reply["log"]
-    if reply["status"] != 0 or not (built / "index.html").exists():
+    if status != 0 or not (built / "index.html").exists():
         raise BuildError(
             f"Jupyter Book ({builder}) failed; the previous book (if any) is left in place.\n"
-            + failure_report(log, root, output)
+            + failure_report(log.getvalue(), root, output)
         )
-    phases = reply.get("seconds", {})
     SPHINX_SECONDS.clear()
-    # what the build waited beyond Sphinx's own work: the worker's imports, when they were not done yet
-    SPHINX_SECONDS["imports (waited for)"] = max(0.0, round(waited - sum(phases.values()), 3))
-    SPHINX_SECONDS.update(phases)
-    return built, log
-
-
-SPHINX_SECONDS: dict[str, float] = {}  # the phases of the last Sphinx build: start, read, write
+    SPHINX_SECONDS.update(generated_sources.phase_seconds(started, time.perf_counter()))
+    return built, log.getvalue()
 
 
 # Lines of a Sphinx or Jupyter Book log that say what went wrong; Jupyter Book's own closing advice
@@ -490,34 +580,33 @@ def failure_report(log: str, root: Path, output: Path) -> str:
     )
 
 
-def build_html(
-    root: Path, strict: bool = True, full: bool = False, worker: sphinxworker.SphinxWorker | None = None
-) -> Path:
+def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
     """Build the HTML and publish it as ``_build/html`` only when the whole build succeeded.
 
-    Sphinx works in ``_build/sphinx`` (kept between runs, so unchanged pages are not rebuilt;
-    ``full`` starts it afresh, which pasted cross-page values need after a glued value
-    changed; so does a state left by a build that was killed). ``worker`` is a Sphinx worker
-    started earlier (:func:`start_sphinx`); one is started when none is given. The result is
-    assembled in this run's scratch folder, checked for completeness, and swapped in atomically.
+    Sphinx works in ``_build/sphinx`` (kept between runs, so unchanged pages are not rebuilt; ``full`` starts it
+    afresh, which pasted cross-page values need after a glued value changed; so does a state left by a build
+    that was killed). The digests the published book carries are taken before Sphinx reads, so a file changed
+    meanwhile is seen as changed by the next build. The result is assembled in this run's scratch folder,
+    checked for completeness and as a reader reads it, and swapped in atomically.
     """
+    from kzopinion.book import page_reading
+
     with lock(root):
         build = root / "_build"
         staging = build / "sphinx"
         complete = staging / ".complete"
-        check_pastes(root)  # (a worker given by the caller is the caller's to end)
+        check_pastes(root)
+        digests = {".glue-digest": glue_digest(root), ".machinery-digest": machinery_digest(root)}
+        digests[".book-digest"] = book_digest(root)
         if full or not complete.exists():
             shutil.rmtree(staging, ignore_errors=True)  # a killed build leaves no .complete: never reuse it
         fresh = not staging.exists()
         staging.mkdir(parents=True, exist_ok=True)
         complete.unlink(missing_ok=True)  # until this build succeeds, its state is not to be reused
-        say(
-            "building HTML with Jupyter Book (warnings are errors"
-            + ("; from scratch" if fresh else "; only changed pages")
-            + ") ..."
-        )
+        scope = "from scratch" if fresh else "only changed pages"
+        say(f"building HTML with Jupyter Book (warnings are errors; {scope}) ...")
         try:
-            built, _ = jupyter_book(root, staging, "html", strict, worker)
+            built, _ = jupyter_book(root, staging, "html", strict)
         except BuildError:
             shutil.rmtree(staging, ignore_errors=True)  # never reuse the state of a failed build
             raise
@@ -540,12 +629,11 @@ def build_html(
                     "The page as a reader reads it (nothing was published; the previous book is left in place):\n"
                     + "\n".join(unread[:20])
                 )
-            printed = current_pdf(root)
+            printed = current_pdf(root, digests[".book-digest"] + digests[".glue-digest"])
             if printed is not None:  # the PDF make pdf printed from exactly these sources goes beside the pages
                 shutil.copy2(printed, candidate / PDF_NAME)
-            (candidate / ".glue-digest").write_text(glue_digest(root))
-            (candidate / ".machinery-digest").write_text(machinery_digest(root))
-            (candidate / ".book-digest").write_text(book_digest(root))
+            for name, value in digests.items():
+                (candidate / name).write_text(value)
             published = publish(root, candidate)
             SPHINX_SECONDS["publish"] = round(time.perf_counter() - started, 3)
             return published
@@ -562,7 +650,7 @@ def sources_stamp(root: Path) -> str:
     return book_digest(root) + glue_digest(root)
 
 
-def current_pdf(root: Path) -> Path | None:
+def current_pdf(root: Path, built_from: str | None = None) -> Path | None:
     """The PDF ``make pdf`` printed (``_build/pdf/book.pdf`` of the repository) when it was printed from exactly
     the sources of ``root`` as they are now, else None: a stale PDF is never put beside the pages."""
     pdf = _repository(root) / "_build" / "pdf" / "book.pdf"
@@ -570,7 +658,7 @@ def current_pdf(root: Path) -> Path | None:
         stamp = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8")).get("built_from")
     except (OSError, ValueError, AttributeError):
         return None
-    return pdf if pdf.is_file() and stamp == sources_stamp(root) else None
+    return pdf if pdf.is_file() and stamp == (built_from or sources_stamp(root)) else None
 
 
 def publish_pdf(root: Path) -> bool:
@@ -671,82 +759,80 @@ def build(
     """Build the book of the edition :func:`kzopinion.book.editions.select` chooses; returns the published
     HTML folder, or with ``html=False`` the tree whose notebooks were executed (for ``make pdf``).
     ``full`` checks everything again: every table validated and every notebook's staleness read, whatever
-    was kept from the last build.
+    was kept from the last build. ``before``: the seconds the command spent before calling this."""
+    from kzopinion.book import build_stamp, editions, notebooks
+    from kzopinion.data import microdata, registry
 
-    The seconds each step took are printed at the end and kept in ``_build/.timings.json`` (read by
-    ``make bench``); ``before`` is what the command spent before calling this (the short-cut, imports)."""
     started = time.perf_counter() - before
     with lock(root):
         steps: dict[str, float] = {"short-cut check and imports": before} if before else {}
         steps["lock"] = time.perf_counter() - started - before
-        sources = uptodate.files(root)  # as this build finds them: a save made during the build stays new
+        stamp = stamps.take(root)  # before anything is read: what the book will be said to be built from
         check_configuration(root)
         try:
-            microdata.edition(root)  # a KZOPINION_EDITION typo is named now, not inside a kernel
+            microdata.edition(root)
             repository, root = root, editions.select(root, say)  # microdata: its own tree under _build/
         except registry.MicrodataError as err:
             raise BuildError(f"{err} (KZOPINION_EDITION=public builds the public edition meanwhile)") from None
-        # Sphinx's imports run on another core while the tables are checked and the notebooks brought up to date
-        worker = start_sphinx(root) if html else None
-        try:
-            mark = time.perf_counter()
-            validate_data(root, always=full)
-            steps["validation"] = time.perf_counter() - mark
-            mark = time.perf_counter()
-            for name in sorted(from_ipynb):
-                source = root / "notebooks" / f"{name}.md"
-                if not source.exists() or not notebooks.twin(source).exists():
-                    raise BuildError(f"--from-ipynb {name}: notebooks/{name}.md and .ipynb must both exist.")
-                notebooks.import_from_record(source)
-                say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
-            settled = frozenset() if full or force or from_ipynb else settled_notebooks(root, repository)
-            execute_notebooks(
-                root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md, repository=repository, settled=settled
+        mark = time.perf_counter()
+        validate_data(root, always=full)
+        steps["validation"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        for name in sorted(from_ipynb):
+            source = root / "notebooks" / f"{name}.md"
+            if not source.exists() or not notebooks.twin(source).exists():
+                raise BuildError(f"--from-ipynb {name}: notebooks/{name}.md and .ipynb must both exist.")
+            notebooks.import_from_record(source)
+            say(f"  cells of notebooks/{name}.ipynb written into notebooks/{name}.md (review with git diff)")
+        settled = frozenset() if full or force or from_ipynb else settled_notebooks(root, repository)
+        written = execute_notebooks(
+            root, force=force, jobs=jobs, timeout=timeout, keep_md=keep_md, repository=repository, settled=settled
+        )
+        if root == repository:  # the records are the build's own output: stamped as it left them
+            stamps.restamp(stamp, repository, [notebooks.twin(s) for s in written])
+        unsynced = [
+            f"notebooks/{s.name}"
+            for s in notebooks.sources(root)
+            if stamps.file_stamp(s) is not None and s.stem not in settled and notebooks.pair_differences(s)
+        ]
+        if unsynced:
+            raise BuildError(
+                f"{', '.join(unsynced)} changed while the notebooks executed (saved during the "
+                "build: your edit is kept as saved). Run the command again to build it."
             )
-            unsynced = [
-                f"notebooks/{s.name}"
-                for s in notebooks.sources(root)
-                if not (s.stem in settled and _unchanged(s, root, sources)) and notebooks.pair_differences(s)
-            ]
-            if unsynced:
-                raise BuildError(
-                    f"{', '.join(unsynced)} changed while the notebooks executed (saved during the "
-                    "build: your edit is kept as saved). Run the command again to build it."
-                )
-            steps["notebooks (staleness, resync, execution)"] = time.perf_counter() - mark
-            if not html:
-                return root  # the tree executed: the repository, or the microdata edition's mirror
-            target = root / "_build" / "html"
-            mark = time.perf_counter()
-            current = not force and is_published(root)
-            steps["published-book check"] = time.perf_counter() - mark
-            if current:
-                uptodate.record(repository, sources)
-                say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
-                _keep_timings(repository, started, steps)
-                return target
-            target = build_html(root, strict=strict, full=force or needs_full_rebuild(root), worker=worker)
-            steps.update(
-                {f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items() if phase != "publish"}
-            )
-            steps["publish"] = SPHINX_SECONDS.get("publish", 0.0)
-            uptodate.record(repository, sources)
-            total = _keep_timings(repository, started, steps)
+        steps["notebooks (staleness, resync, execution)"] = time.perf_counter() - mark
+        if not html:
+            return root  # the tree executed: the repository, or the microdata edition's mirror
+        target = root / "_build" / "html"
+        mark = time.perf_counter()
+        current = not force and is_published(root)
+        steps["published-book check"] = time.perf_counter() - mark
+        if not current:
+            pinned = {"commit": stamp["commit"], "uncommitted": build_stamp.uncommitted(repository)}
+            with _setting(build_stamp.PINNED, json.dumps(pinned)):  # the pages cite the commit stamped above
+                target = build_html(root, strict=strict, full=force or needs_full_rebuild(root))
+            steps.update({f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items()})
+        stamps.keep(repository, stamp, target)
+        total = _keep_timings(repository, started, steps)
+        if current:
+            say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
+        else:
             parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in steps.items())
             say(f"done in {total:.1f} s ({parts}). Open {target / 'index.html'}")
-            return target
-        finally:
-            if worker:
-                worker.close()  # at once when it was never sent a job; a no-op after its reply
+        return target
 
 
-def _unchanged(source: Path, root: Path, sources: dict[str, tuple[int, int]]) -> bool:
-    """The notebook source has the size and time this build found it with (not saved during the build)."""
+@contextlib.contextmanager
+def _setting(name: str, value: str) -> Iterator[None]:
+    saved = os.environ.get(name)
+    os.environ[name] = value
     try:
-        info = source.stat()
-    except OSError:
-        return False
-    return sources.get(source.relative_to(root).as_posix()) == (info.st_size, info.st_mtime_ns)
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
 
 
 TIMINGS = Path("_build") / ".timings.json"
@@ -781,21 +867,21 @@ def stop_children() -> None:
 
 def stop_on_interrupt(root: Path | None = None, what: str = "book") -> None:
     """For the commands' processes (their ``__main__``): on Ctrl-C (or SIGTERM), stop at once: kill the
-    kernels and Jupyter Book, remove this run's scratch
-    files, say so in one line and exit. Records and the published book are replaced only by atomic
-    renames, so the previous ones stay whole."""
+    kernels, remove this run's scratch files, say so in one line and exit. Records and the published book
+    are replaced only by atomic renames, so the previous ones stay whole."""
 
     def stop(signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop_children()
+        for folder in _SCRATCH:
+            shutil.rmtree(folder, ignore_errors=True)
         here = root
         if here is None:
             with contextlib.suppress(Exception):
                 here = paths.root()
-        for base in (here, editions.mirror(here)) if here else ():
-            for name in (str(os.getpid()), f"keep-{os.getpid()}"):
-                shutil.rmtree(base / "_build" / "runs" / name, ignore_errors=True)
+        for base in (here, here / "_build" / "microdata-edition") if here else ():
+            shutil.rmtree(base / "_build" / "runs" / str(os.getpid()), ignore_errors=True)
             for partial in (base / "notebooks").glob(f".*.{os.getpid()}.partial"):
                 partial.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
@@ -834,8 +920,15 @@ def describe_os_error(err: OSError, root: Path | None) -> str:
 
 
 def _root() -> Path:
-    """The repository root; a clone whose data package is missing is named, not mistaken for another."""
-    if not os.environ.get("KZOPINION_ROOT"):
+    """The repository root; ``KZOPINION_ROOT`` naming no repository, or a clone whose data package is missing,
+    is named, never mistaken for another (nor written to)."""
+    chosen = os.environ.get("KZOPINION_ROOT")
+    if chosen and not ((Path(chosen) / "_config.yml").is_file() and (Path(chosen) / "_toc.yml").is_file()):
+        raise BuildError(
+            f"KZOPINION_ROOT={chosen!r} is not this project's repository (no _config.yml and _toc.yml there): "
+            "correct it, or unset it to build the repository you are in."
+        )
+    if not chosen:
         for folder in [Path.cwd(), *Path.cwd().parents]:
             if (folder / "_config.yml").exists() and (folder / "_toc.yml").exists():
                 if not (folder / "data" / "datapackage.json").exists():
@@ -850,43 +943,47 @@ def _root() -> Path:
         raise BuildError(str(err)) from None
 
 
-def main(argv: list[str] | None = None, started: float | None = None) -> int:
-    """The command line; ``started``: the ``time.perf_counter()`` at which the command began (given by
-    :mod:`kzopinion.book.makebook`), so the timings include its short-cut check and the imports."""
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--force", action="store_true", help="re-execute every notebook")
     parser.add_argument("--no-html", action="store_true", help="execute notebooks only")
     parser.add_argument("--lenient", action="store_true", help="do not turn Sphinx warnings into errors")
     parser.add_argument(
         "--full",
-        action="store_true",
+        nargs="?",
+        const="1",
+        default="0",
+        type=flag,
         help="check everything again: every table, every notebook's staleness (make book FULL=1)",
     )
     parser.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores + 1)")
     parser.add_argument(
-        "--timeout",
-        default=None,
-        help=f"seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or {notebooks.DEFAULT_TIMEOUT})",
+        "--timeout", default=None, help="seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or 600)"
     )
     parser.add_argument(
-        "--keep-md",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a record edited by hand: discard the edit and execute the .md",
+        "--keep-md", action="append", default=[], metavar="NAME", help="discard a hand edit of the record"
     )
-    parser.add_argument(
-        "--from-ipynb",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a record edited by hand: write its cells into the .md, then build",
-    )
-    args = parser.parse_args(argv)
-    before = time.perf_counter() - started if started is not None else 0.0
+    parser.add_argument("--from-ipynb", action="append", default=[], metavar="NAME", help="import a hand-edited record")
+    parser.add_argument("--clean", action="store_true", help="remove everything the build wrote (make clean)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: settings, the short-cut, then the build; one sentence on any failure."""
+    started = time.perf_counter()
+    args = _arguments(argv)
     root = None
     try:
         root = _root()
+        if args.clean:
+            removed = clean(root)
+            print(f"[clean] removed {', '.join(removed) if removed else 'nothing (nothing was built)'}")
+            return 0
+        check_settings()
+        plain = not (args.full or args.force or args.no_html or args.keep_md or args.from_ipynb)
+        if plain and (book := stamps.current(root)) is not None:
+            say(f"book up to date (nothing changed since the last build): {book / 'index.html'}")
+            return 0
         build(
             root,
             force=args.force,
@@ -897,20 +994,25 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             keep_md=frozenset(args.keep_md),
             from_ipynb=frozenset(args.from_ipynb),
             full=args.full,
-            before=before,
+            before=time.perf_counter() - started,
         )
     except BuildError as err:
         print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1
-    except (notebooks.NotebookError, data.DataValidationError, registry.MicrodataError) as err:
-        print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
-        return 1
     except OSError as err:
         print(f"\n[book] BUILD FAILED\n{describe_os_error(err, root)}", file=sys.stderr)
+        return 1
+    except Exception as err:  # the notebooks', data's and registry's own errors carry their sentence
+        if type(err).__name__ not in ("NotebookError", "DataValidationError", "MicrodataError"):
+            raise
+        print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
     stop_on_interrupt(None, "book")
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # every file the build wrote is closed: tearing the interpreter down would only delay

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import subprocess
 from collections.abc import Iterable
@@ -47,9 +48,9 @@ def _page_source(path: str) -> bool:
 
 
 def _read_by_the_build(path: str) -> bool:
-    from kzopinion.book import uptodate
+    from kzopinion.book import stamps
 
-    return path in uptodate.WATCHED_FILES or path.startswith(tuple(f"{tree}/" for tree in uptodate.WATCHED_TREES))
+    return path in stamps.WATCHED_FILES or path.startswith(tuple(f"{tree}/" for tree in stamps.WATCHED_TREES))
 
 
 def uncommitted(root: Path) -> list[str]:
@@ -168,12 +169,18 @@ def commit(root: Path) -> str:
     return _git(root, "rev-parse", "--short=12", "HEAD")
 
 
+PINNED = "KZOPINION_BUILT_FROM"
+"""Set by the build while Sphinx runs: the commit (and uncommitted changes) it stamped before reading, as JSON."""
+
+
 def edition(root: Path, url: str = "") -> Edition:
     """The edition a build is made from: commit (marked when the tree has uncommitted changes),
     date, data digest, citation and, when ``url`` (the repository's address) is set, the
-    address of the commit."""
-    built = commit(root)
-    changes = uncommitted(root)
+    address of the commit. The commit is the one the build stamped before it read anything
+    (:data:`PINNED`), else (a plain ``jupyter-book build``) the one checked out now."""
+    pinned = json.loads(os.environ.get(PINNED) or "{}")
+    built = pinned["commit"][:12] if pinned.get("commit") else commit(root)
+    changes = pinned["uncommitted"] if "uncommitted" in pinned else uncommitted(root)
     url = url.strip().rstrip("/")
     dirty = any(_read_by_the_build(path) and not _page_source(path) for path in changes)
     return Edition(

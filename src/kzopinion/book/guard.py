@@ -1,81 +1,67 @@
-"""Kernels never write into the repository: they run on a copy of it, and may not write there either.
+"""Kernels get no route back into the repository: they run on a copy outside it, and changes are reported.
 
-The build executes notebooks on a *snapshot*: a copy of the repository's sources (``book/``,
-``notebooks/``, ``data/``, ``src/`` and the top-level files) in the run's scratch folder, which
-kernels see as the repository root (``KZOPINION_ROOT``; the snapshot's ``src/`` comes first on
-their import path). So an author's save during a build is never touched: the build reads the
-sources once, and the next build picks the save up.
+Prevention. :func:`snapshot` copies the sources (``book/``, ``notebooks/``, ``data/``, ``src/`` and the top-level
+files) into a fresh folder in the system's temporary folder, outside the repository: regular files only, symbolic
+links followed (a linked folder is copied as what it points at), registered microdata copied read-only, no
+``.git``. :func:`environment` gives kernels that copy as the repository (``KZOPINION_ROOT``, its ``src/`` first on
+the import path) and leaves out every setting whose value names the repository. So a cell that asks git for its
+top folder finds none, a hard link made from the copy links to the copy, and the microdata a kernel opens are
+its own read-only copies.
 
-Two guards keep kernels out of both the repository and the snapshot:
-
-- :func:`install`, run in every kernel at start-up, adds an audit hook that refuses any write,
-  creation, removal or rename under either of them, outside the kernel's own scratch folders
-  (its working folder and HOME), raising :class:`PermissionError` with a sentence naming the
-  path; the build reports it with the cell that raised it.
-- :func:`changes` compares, after the run, the snapshot with what the kernels were given, for
-  writes an audit hook cannot see (a subprocess, compiled code); the build then fails naming
-  the file. Nothing is ever restored: the repository itself was not written.
+Second line. :func:`watch_repository` stamps the repository's tracked files and source folders before a notebook
+runs and compares them after: a change is reported as made "while notebook N ran (by you or by that notebook)".
+Nothing is ever restored or reverted: a save made during a build stays as saved and the next build picks it up.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
-import sys
+import stat
+import subprocess
+import tempfile
 from pathlib import Path
 
-VARIABLE = "KZOPINION_GUARD"
-"""The kernel's environment variable holding the guard's folders (JSON: protected and allowed)."""
+from kzopinion.book import stamps
+
 COPIED = ("book", "notebooks", "data", "src")
-_SKIPPED = {"__pycache__", ".ipynb_checkpoints", "microdata", ".pytest_cache"}
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-_PATH_EVENTS = {
-    "os.remove": (0,),
-    "os.rmdir": (0,),
-    "os.mkdir": (0,),
-    "os.rename": (0, 1),
-    "os.symlink": (1,),
-    "os.link": (1,),
-    "os.truncate": (0,),
-    "os.chmod": (0,),
-    "os.chown": (0,),
-    "shutil.rmtree": (0,),
-    "os.utime": (0,),
-}
-_EVENTS = frozenset({"open", *_PATH_EVENTS})
+_SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "microdata")
 
 
-# --------------------------------------------------------------------------- the snapshot (build side)
+def scratch_folder() -> Path:
+    """A new folder for one build's kernels, in the system's temporary folder (``TMPDIR``)."""
+    return Path(tempfile.mkdtemp(prefix="kzopinion-run-")).resolve()
 
 
 def snapshot(root: Path, target: Path) -> dict[str, str]:
-    """Copy the sources of the repository at ``root`` into ``target``; returns ``relative path -> sha256``
-    of every copied file (what the kernels are given). Registered microdata is linked, not copied."""
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
+    """Copy the sources of the repository at ``root`` into ``target`` (outside it); returns ``relative path ->
+    sha256`` of every copied file (what the kernels are given). Registered microdata is copied read-only."""
+    target.mkdir(parents=True, exist_ok=True)
     for path in root.iterdir():
-        if path.is_file() and not path.name.startswith(".") or path.name == ".kzopinion-edition":
-            shutil.copy2(path, target / path.name)
+        if path.is_file() and (not path.name.startswith(".") or path.name == ".kzopinion-edition"):
+            shutil.copyfile(path, target / path.name)
     for name in COPIED:
         if (root / name).is_dir():
-            shutil.copytree(root / name, target / name, ignore=shutil.ignore_patterns(*_SKIPPED))
-    microdata = (root / "data" / "microdata").resolve()
+            shutil.copytree(root / name, target / name, ignore=shutil.ignore_patterns(*_SKIPPED), dirs_exist_ok=True)
+    microdata = root / "data" / "microdata"
     if microdata.is_dir():
-        (target / "data" / "microdata").symlink_to(microdata, target_is_directory=True)
+        copy = target / "data" / "microdata"
+        shutil.copytree(microdata, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        for folder, _, names in os.walk(copy):
+            for name in names:
+                os.chmod(Path(folder) / name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     return digests(target)
 
 
 def digests(tree: Path) -> dict[str, str]:
-    """``relative path -> sha256`` of every file of a snapshot (links to registered microdata excluded)."""
+    """``relative path -> sha256`` of every file of a snapshot (its read-only microdata copies excluded)."""
     out = {}
     for folder, dirs, names in os.walk(tree):
         dirs[:] = [d for d in dirs if d not in _SKIPPED]
         for name in names:
             path = Path(folder) / name
-            if not path.is_symlink():
-                out[path.relative_to(tree).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+            out[path.relative_to(tree).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
 
 
@@ -85,72 +71,51 @@ def changes(tree: Path, given: dict[str, str]) -> list[str]:
     return sorted(name for name in now.keys() | given.keys() if now.get(name) != given.get(name))
 
 
-def environment(repository: Path, tree: Path, allowed: list[Path]) -> dict[str, str]:
-    """Environment variables that make a kernel read ``tree`` as the repository and guard both."""
-    # the snapshot first (it lies inside the repository): names are given relative to the innermost
-    protected = sorted({str(repository.resolve()), str(tree.resolve())}, key=len, reverse=True)
-    return {
+def environment(repository: Path, tree: Path) -> dict[str, str | None]:
+    """The kernel's settings: ``tree`` as the repository; every variable naming ``repository`` left out (None)."""
+    names = {str(repository), str(repository.resolve())}
+    scrubbed: dict[str, str | None] = {
+        key: None for key, value in os.environ.items() if any(name in value for name in names)
+    }
+    path = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if not any(n in entry for n in names)]
+    return scrubbed | {
         "KZOPINION_ROOT": str(tree),
-        "PYTHONPATH": os.pathsep.join([str(tree / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        "PYTHONPATH": str(tree / "src"),
         "PYTHONDONTWRITEBYTECODE": "1",
-        VARIABLE: json.dumps({"protected": protected, "allowed": [str(p.resolve()) for p in allowed]}),
+        "PATH": os.pathsep.join(path),
+        "GIT_CEILING_DIRECTORIES": str(tree.parent),
     }
 
 
-# --------------------------------------------------------------------------- the audit hook (kernel side)
-
-_PROTECTED: tuple[str, ...] = ()
-_ALLOWED: tuple[str, ...] = ()
-
-
-def _inside(path: str, folders: tuple[str, ...]) -> str | None:
-    for folder in folders:
-        if path == folder or path.startswith(folder + os.sep):
-            return folder
-    return None
-
-
-def refused(target: object) -> str | None:
-    """The repository-relative name of ``target`` when writing it is refused, else None."""
-    if isinstance(target, int) or target is None:
-        return None  # a file descriptor: its opening was checked
+def tracked(root: Path) -> list[str]:
+    """The files git tracks in ``root`` (empty outside a git repository)."""
     try:
-        name = os.fsdecode(target)
-    except TypeError:
-        return None
-    absolute = os.path.realpath(os.path.join(os.getcwd(), name))
-    folder = _inside(absolute, _PROTECTED)
-    if folder is None or _inside(absolute, _ALLOWED) or _inside(absolute, (sys.prefix,)):
-        return None
-    return os.path.relpath(absolute, folder)
+        listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [name for name in listed.decode("utf-8", "surrogateescape").split("\0") if name]
 
 
-def _hook(event: str, args: tuple) -> None:
-    if event not in _EVENTS:
-        return
-    if event == "open":
-        if len(args) < 3 or not isinstance(args[2], int) or not args[2] & _WRITE_FLAGS:
-            if not (len(args) > 1 and isinstance(args[1], str) and set(args[1]) & set("wax+")):
-                return
-        targets = [args[0]]
-    else:
-        targets = [args[i] for i in _PATH_EVENTS[event] if i < len(args)]
-    for target in targets:
-        name = refused(target)
-        if name is not None:
-            raise PermissionError(
-                f"cells may not write into the repository, and this one tried to write {name}: write scratch "
-                "files to the working folder (relative paths) and data through `make data`."
-            )
+def repository_state(root: Path) -> stamps.Stamp:
+    """The stamp of the repository's tracked files and of everything a build reads."""
+    state = stamps.files(root)
+    for name in tracked(root):
+        if name not in state:
+            entry = stamps.file_stamp(root / name)
+            state[name] = entry[:4] if entry else ["absent"]
+    return {name: entry[:4] for name, entry in state.items()}
 
 
-def install() -> None:
-    """Refuse writes into the folders named by :data:`VARIABLE` (an audit hook cannot be removed: call once)."""
-    global _PROTECTED, _ALLOWED
-    settings = json.loads(os.environ.get(VARIABLE) or "{}")
-    if not settings or getattr(sys, "_kzopinion_guard", False):
-        return
-    _PROTECTED = tuple(settings.get("protected", ()))
-    _ALLOWED = tuple(settings.get("allowed", ()))
-    sys.addaudithook(_hook)
-    sys._kzopinion_guard = True  # type: ignore[attr-defined]
+def changed_during(root: Path, before: stamps.Stamp, own: set[str] = frozenset()) -> list[str]:
+    """Files of the repository changed since ``before`` (``own``: the records the build itself wrote)."""
+    now = repository_state(root)
+    return sorted(name for name in before.keys() | now.keys() if name not in own and before.get(name) != now.get(name))
+
+
+def changed_message(names: list[str], notebook: str) -> str:
+    """The report of files changed while a notebook ran: never reverted, never a reason to rehash a table."""
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return (
+        f"{shown} changed while notebook {notebook} ran (by you or by that notebook). Nothing was reverted; the "
+        "notebook ran on a copy taken before, and the next `make book` builds from the files as they are now."
+    )

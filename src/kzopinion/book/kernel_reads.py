@@ -1,17 +1,19 @@
 """What a notebook's kernel actually read, so that a record is re-executed only when that changed.
 
-The build starts each kernel with :func:`install` (an IPython start-up file), which records
-every file of the repository the kernel opens, and appends one hidden cell that calls
-:func:`report`. That cell prints, as one JSON line after :data:`MARKER`, the reads of the run:
+The build starts each kernel with :func:`install` (an IPython start-up file), which notes what each
+cell reads of the data package, and appends one hidden cell that calls :func:`report`. That cell
+prints, as one JSON line after :data:`MARKER`, the reads of the run:
 
 - ``tables``: every table loaded through :func:`kzopinion.data.load`, with the digest of its
   package entry (checksum, schema, checks);
 - ``rows``: of a row-scoped table read only in part (the claims: each section reads its own), the
   digest of the rows read, by key prefix (:mod:`kzopinion.data.reads`);
-- ``files``: other repository files opened (mappings, ...), with the checksum of their text;
+- ``files``: every file of ``data/`` that is not a table of the package (mappings, ...), with the checksum
+  of its text: a kernel may open any of them, and watching them all needs no hook on its file functions;
 - ``microdata``: the registration fingerprint, or ``"absent"``, when ``kzopinion.data.microdata``
   was imported (it decides between real and simulated respondents);
-- ``records``: other notebooks' records opened, with the digest of the values they glued;
+- ``records``: for a report (which reads the sections' records), every other record, with the digest of
+  the values it glued;
 - ``modules``: every imported ``kzopinion`` module, with the checksum of its source text.
 
 The build removes the cell, stores the reads in the record's metadata and derives
@@ -25,15 +27,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 MARKER = "kzopinion-reads:"
-_OPENED: set[Path] = set()
 # The recording machinery itself is build tooling, not an input of any notebook (and every kernel
 # imports it, with the code-free package that holds it).
-_NOT_INPUTS = {"kzopinion.book", "kzopinion.book.kernel_reads", "kzopinion.book.guard"}
+_NOT_INPUTS = {"kzopinion.book", "kzopinion.book.kernel_reads", "kzopinion.book.guard", "kzopinion.book.stamps"}
 
 
 def text_sha256(path: Path) -> str:
@@ -46,11 +48,6 @@ def text_sha256(path: Path) -> str:
         return data.sha256(path)
     except UnicodeDecodeError:
         return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _audit(event: str, args: tuple) -> None:
-    if event == "open" and isinstance(args[0], (str, Path)):
-        _OPENED.add(Path(args[0]))
 
 
 CELL_MARKER = "kzopinion-cell-reads:"
@@ -75,21 +72,20 @@ def _cell_finished(result) -> None:
 
 
 def install() -> None:
-    """Start recording the files this process opens (an audit hook cannot be removed: call once), and, in
-    an IPython kernel, what each cell reads of the data package (for the doorway of each value it glues)."""
-    if not getattr(sys, "_kzopinion_kernel_reads", False):
-        sys.addaudithook(_audit)
-        sys._kzopinion_kernel_reads = True  # type: ignore[attr-defined]
-        from IPython import get_ipython
+    """In an IPython kernel, note what each cell reads of the data package (for the doorway of each value it
+    glues), through IPython's own cell events."""
+    from IPython import get_ipython
 
-        shell = get_ipython()  # None outside a kernel
-        if shell is not None:
-            shell.events.register("pre_run_cell", _cell_started)
-            shell.events.register("post_run_cell", _cell_finished)
+    shell = get_ipython()  # None outside a kernel
+    if shell is not None and not getattr(shell, "_kzopinion_reads", False):
+        shell.events.register("pre_run_cell", _cell_started)
+        shell.events.register("post_run_cell", _cell_finished)
+        shell._kzopinion_reads = True
 
 
-def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
-    """The reads of this process so far, keyed as described in the module docstring."""
+def reads(root: Path, own_record: str | None = None, records: bool = False) -> dict[str, Any]:
+    """The reads of this process so far, keyed as described in the module docstring; ``records``: this is a
+    report, which reads every other notebook's record."""
     from kzopinion import data
     from kzopinion.data import reads as row_reads
 
@@ -101,30 +97,16 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
     }
     if rows:
         result["rows"] = rows
-    files, records = {}, {}
-    for opened in sorted(_OPENED):
-        path = (Path.cwd() / opened).resolve() if not opened.is_absolute() else opened.resolve()
-        try:
-            relative = path.relative_to(root.resolve())
-        except ValueError:
-            continue
-        parts = relative.parts
-        if not parts or parts[0] in ("_build", ".venv", ".git", "src") or "__pycache__" in parts:
-            continue
-        if parts[0] == "data" and (
-            relative.suffix == ".csv"
-            and not parts[1:2] == ("mappings",)
-            or relative.name == "datapackage.json"
-            or parts[1:2] == ("microdata",)
-        ):
-            continue  # tables are covered by their package entry, microdata by its fingerprint
-        if parts[0] == "notebooks" and relative.suffix == ".ipynb":
-            if relative.stem != own_record:
-                records[relative.stem] = record_digest(path)
-            continue
-        files[relative.as_posix()] = text_sha256(path)
-    result["files"] = files
-    result["records"] = records
+    result["files"] = {name: text_sha256(root / name) for name in other_data_files(root, set(data.LOADED))}
+    result["records"] = (
+        {
+            path.stem: record_digest(path)
+            for path in sorted((root / "notebooks").glob("*.ipynb"))
+            if path.stem != own_record
+        }
+        if records
+        else {}
+    )
     if "kzopinion.data.microdata" in sys.modules:
         result["microdata"] = microdata_fingerprint(root)
     result["modules"] = {
@@ -133,6 +115,22 @@ def reads(root: Path, own_record: str | None = None) -> dict[str, Any]:
         if (name == "kzopinion" or name.startswith("kzopinion.")) and name not in _NOT_INPUTS
     }
     return result
+
+
+def other_data_files(root: Path, loaded: set[str]) -> list[str]:
+    """The files of ``data/`` but the tables ``loaded`` through the loader (covered by their package entries),
+    the package itself and registered microdata (covered by its fingerprint)."""
+    from kzopinion import data
+
+    tables = {f"data/{entry['path']}" for entry in data.package(root)["resources"] if entry["name"] in loaded}
+    found = []
+    for folder, dirs, names in os.walk(root / "data", followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d not in ("microdata", "__pycache__"))
+        for name in names:
+            relative = (Path(folder) / name).relative_to(root).as_posix()
+            if relative not in tables and relative != "data/datapackage.json" and not name.startswith("."):
+                found.append(relative)
+    return sorted(found)
 
 
 def _outermost(prefixes: set[str]) -> set[str]:
@@ -178,7 +176,7 @@ def current(stored: dict[str, Any], root: Path) -> dict[str, Any]:
 
     now: dict[str, Any] = {
         "tables": {name: data.entry_digest(name, root) for name in stored.get("tables", {})},
-        "files": {name: text_sha256(root / name) for name in stored.get("files", {})},
+        "files": {name: text_sha256(root / name) for name in other_data_files(root, set(stored.get("tables", {})))},
         "records": {stem: record_digest(root / "notebooks" / f"{stem}.ipynb") for stem in stored.get("records", {})},
     }
     if "rows" in stored:
@@ -194,9 +192,9 @@ def current(stored: dict[str, Any], root: Path) -> dict[str, Any]:
     return now
 
 
-def report(own_record: str | None = None) -> None:
+def report(own_record: str | None = None, records: bool = False) -> None:
     """Print this kernel's reads (called by the hidden last cell the build appends)."""
     from kzopinion import paths
 
-    print(MARKER + json.dumps(reads(paths.root(), own_record), sort_keys=True))
+    print(MARKER + json.dumps(reads(paths.root(), own_record, records), sort_keys=True))
     print(CELL_MARKER + json.dumps({str(count): names for count, names in sorted(BY_CELL.items())}))

@@ -34,7 +34,6 @@ from kzopinion.book.kernel_reads import MARKER as _MARKER
 META_KEY = "kzopinion"
 DEFAULT_TIMEOUT = 600
 """Seconds a single cell may run (``make book TIMEOUT=...``, ``KZOPINION_CELL_TIMEOUT``)."""
-PROGRESS_EVERY = float(os.environ.get("KZOPINION_PROGRESS_SECONDS", "30"))
 READS_CELL_ID = "kzopinion-reads"
 
 
@@ -345,6 +344,21 @@ def _running_cell(scratch: Path) -> str | None:
     return started[-1].get("id") if started else None
 
 
+def progress_seconds() -> float:
+    """How often a long cell is reported: ``KZOPINION_PROGRESS_SECONDS``, by default 30."""
+    raw = os.environ.get("KZOPINION_PROGRESS_SECONDS", "30")
+    try:
+        seconds = float(raw)
+        if not seconds > 0:
+            raise ValueError
+    except ValueError:
+        raise NotebookError(
+            f"KZOPINION_PROGRESS_SECONDS={raw!r}: give how often a long cell is reported, as a positive number "
+            "of seconds (e.g. KZOPINION_PROGRESS_SECONDS=30), or unset it."
+        ) from None
+    return seconds
+
+
 def timeout_seconds(value: int | str | None = None) -> int:
     """The per-cell timeout: the argument, else ``KZOPINION_CELL_TIMEOUT``, else :data:`DEFAULT_TIMEOUT`."""
     raw = value if value is not None else os.environ.get("KZOPINION_CELL_TIMEOUT", DEFAULT_TIMEOUT)
@@ -360,17 +374,17 @@ def timeout_seconds(value: int | str | None = None) -> int:
     return seconds
 
 
-_STARTUP = "from kzopinion.book import guard, kernel_reads\nguard.install()\nkernel_reads.install()\n"
+_STARTUP = "from kzopinion.book import kernel_reads\nkernel_reads.install()\n"
 
 
 @contextmanager
 def kernel_environment(run_dir: Path, repository: Path | None = None, tree: Path | None = None) -> Iterator[Path]:
     """Kernels started inside get ``run_dir/home`` as HOME, ``run_dir/work`` as working directory and
-    an IPython start-up file that records what they read; yields the working directory.
+    an IPython start-up file that notes what each cell reads; yields the working directory.
 
-    With ``tree`` (a snapshot of ``repository``, :func:`kzopinion.book.guard.snapshot`), kernels read the
-    snapshot as the repository and may write neither into it nor into ``repository``
-    (:func:`kzopinion.book.guard.install`), only into their working folder and HOME.
+    With ``tree`` (a snapshot of ``repository`` outside it, :func:`kzopinion.book.guard.snapshot`), kernels
+    read the snapshot as the repository, and no setting they get names ``repository``
+    (:func:`kzopinion.book.guard.environment`).
     """
     from kzopinion.book import guard
 
@@ -379,19 +393,25 @@ def kernel_environment(run_dir: Path, repository: Path | None = None, tree: Path
     for folder in (work, home, startup):
         folder.mkdir(parents=True, exist_ok=True)
     (startup / "00-kzopinion-kernel_reads.py").write_text(_STARTUP, encoding="utf-8")
-    settings = dict(HOME=str(home), IPYTHONDIR=str(run_dir / "ipython"), MPLCONFIGDIR=str(home / ".matplotlib"))
+    settings: dict[str, str | None] = dict(
+        HOME=str(home), IPYTHONDIR=str(run_dir / "ipython"), MPLCONFIGDIR=str(home / ".matplotlib")
+    )
     if tree is not None:
-        settings.update(guard.environment(repository or tree, tree, [work, home, run_dir / "ipython"]))
+        settings = guard.environment(repository or tree, tree) | settings
     saved = {k: os.environ.get(k) for k in settings}
-    os.environ.update(settings)
+    _apply(settings)
     try:
         yield work
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _apply(saved)
+
+
+def _apply(settings: dict[str, str | None]) -> None:
+    for key, value in settings.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def execute(
@@ -407,18 +427,18 @@ def execute(
 
     Execution happens in a scratch copy under ``run_dir``, so a failing notebook leaves the
     committed record untouched and its partial output on disk for inspection. Without ``run_dir``,
-    a fresh folder under ``_build/runs/`` holds a snapshot of the repository the kernel runs on
-    (:mod:`kzopinion.book.guard`): the kernel can write neither there nor into the repository. A
+    a fresh folder outside the repository holds a snapshot of it, which the kernel runs on
+    (:mod:`kzopinion.book.guard`). A
     hidden last cell reports what the kernel read (:mod:`kzopinion.book.kernel_reads`); the build stores it
     in the record's metadata, drops the cell and derives ``inputs_sha256`` from it. While a cell runs
-    longer than :data:`PROGRESS_EVERY` seconds, ``progress`` is told which one, every so often.
+    longer than :func:`progress_seconds`, ``progress`` is told which one, every so often.
     """
     if run_dir is None:
         import shutil
 
         from kzopinion.book import guard
 
-        run_dir = root / "_build" / "runs" / f"{os.getpid()}-{threading.get_ident()}"
+        run_dir = guard.scratch_folder()
         tree = run_dir / "tree"
         given = guard.snapshot(root, tree)
         relative = source.resolve().relative_to(root.resolve())
@@ -429,8 +449,7 @@ def execute(
             if altered:
                 raise NotebookError(written_message(altered))
         finally:
-            shutil.rmtree(tree, ignore_errors=True)
-        shutil.rmtree(run_dir, ignore_errors=True)
+            shutil.rmtree(run_dir, ignore_errors=True)
         return done
     import papermill
 
@@ -439,7 +458,9 @@ def execute(
     scratch = run_dir / "executing" / twin(source).name
     scratch.parent.mkdir(parents=True, exist_ok=True)
     notebook = convert(source)
-    hidden = nbformat.v4.new_code_cell(f"from kzopinion.book import kernel_reads\nkernel_reads.report({source.stem!r})")
+    hidden = nbformat.v4.new_code_cell(
+        f"from kzopinion.book import kernel_reads\nkernel_reads.report({source.stem!r}, records={is_report(source)})"
+    )
     hidden["id"], hidden.metadata["tags"] = READS_CELL_ID, ["remove-cell"]
     notebook.cells.append(hidden)
     nbformat.write(notebook, scratch)
@@ -483,12 +504,12 @@ def execute(
 
 
 def written_message(altered: list[str]) -> str:
-    """The sentence for files a kernel changed without the audit hook seeing it (a subprocess, compiled code)."""
+    """The sentence for files a kernel changed in its copy of the repository."""
     return (
-        f"a notebook's kernel changed {', '.join(altered[:10])} while executing, outside Python's own file "
-        "functions (a subprocess or compiled code). Kernels run on a copy of the repository, so your files are "
-        "untouched and nothing was restored, but the build stops: cells must not write into the repository. "
-        "Write scratch files to the working folder (relative paths) and data through `make data`."
+        f"a notebook's kernel changed {', '.join(altered[:10])} in its copy of the repository while executing. "
+        "Your files are untouched (kernels run on a copy outside the repository), but the build stops: another "
+        "notebook may read that copy. Write scratch files to the working folder (relative paths) and data "
+        "through `make data`."
     )
 
 
@@ -515,14 +536,15 @@ def _watch(
     """Say which cell is running while one runs long (papermill saves the scratch copy at each cell)."""
     if progress is None:
         return
+    every = progress_seconds()
     current, since, told = None, time.monotonic(), 0
-    while not done.wait(min(PROGRESS_EVERY, 5.0)):
+    while not done.wait(min(every, 5.0)):
         cell = _running_cell(scratch)
         if cell != current:
             current, since, told = cell, time.monotonic(), 0
             continue
         elapsed = time.monotonic() - since
-        if cell and elapsed >= (told + 1) * PROGRESS_EVERY:
+        if cell and elapsed >= (told + 1) * every:
             told += 1
             progress(
                 f"  {source.stem}: {cell_location(source, cell)} still running after {elapsed:.0f} s "

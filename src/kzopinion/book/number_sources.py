@@ -149,9 +149,9 @@ def ledger_key(root: Path) -> str:
     """sha256 of what :func:`glued` and the claims ledger are made from, prose left out: each record's code
     cells with their outputs, and the size and modification time of every file under ``data/`` and of the
     package's code. A prose edit leaves it unchanged, so the provenance kept from the last build is reused."""
-    from kzopinion.book import uptodate
+    from kzopinion.book import stamps
 
-    digest = hashlib.sha256(uptodate.stat_key(root, ("data", "src/kzopinion")).encode())
+    digest = hashlib.sha256(stamps.key(root, ("data", "src/kzopinion")).encode())
     for record in sorted((root / "notebooks").glob("*.ipynb")):
         try:
             cells = json.loads(record.read_text(encoding="utf-8")).get("cells", [])

@@ -27,7 +27,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kzopinion.book import browser, build
+from kzopinion import data
+from kzopinion.book import browser, build, notebooks
 
 PAGE = {"format": "A4", "margin": {"top": "20mm", "bottom": "18mm", "left": "18mm", "right": "18mm"}}
 TEXT_WIDTH_PX = round((210 - 36) / 25.4 * 96)  # A4 less the side margins, in CSS pixels
@@ -327,7 +328,7 @@ def title_page(root: Path, edition: str) -> str:
 
 def part_starts(root: Path) -> tuple[str, ...]:
     """The first chapter of every part after the first (``_toc.yml``): where the printed book starts a page."""
-    toc = build.notebooks.read_yaml(root / "_toc.yml", root) or {}
+    toc = notebooks.read_yaml(root / "_toc.yml", root) or {}
     return tuple(part["chapters"][0]["file"] for part in (toc.get("parts") or [])[1:] if part.get("chapters"))
 
 
@@ -378,7 +379,7 @@ def main() -> int:
     try:
         root = build._root()
         make_pdf(root)
-    except (build.BuildError, build.notebooks.NotebookError, build.data.DataValidationError) as err:
+    except (build.BuildError, notebooks.NotebookError, data.DataValidationError) as err:
         print(f"\n[book] PDF FAILED\n{err}", file=sys.stderr)
         return 1
     except OSError as err:

@@ -146,10 +146,9 @@ def run_one(variant: Variant, root: Path, tree: Path, run_dir: Path, value: obje
         )
     except Exception as err:  # papermill and nbclient raise their own types: name the variant and the cell
         where = notebooks.cell_location(source, notebooks._running_cell(scratch))
-        keep = run_dir.with_name(f"keep-{run_dir.name}") / scratch.relative_to(run_dir)
         raise VariantError(
             f"variant {variant.notebook} {variant.name} failed (partial output in "
-            f"{keep.relative_to(root)}): {notebooks._execution_error(source, err, where, timeout)}"
+            f"{scratch}): {notebooks._execution_error(source, err, where, timeout)}"
         ) from None
     notebook = nbformat.read(scratch, as_version=4)
     notebook.metadata[META_KEY] = {
@@ -182,7 +181,7 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
     """Run every variant that is not up to date, in parallel; returns every variant's output.
 
     Holds the build lock and runs kernels as ``make book`` does (:mod:`kzopinion.book.guard`): on a snapshot
-    of the repository, in a scratch folder under ``_build/runs/``, unable to write into the repository.
+    of the repository in a scratch folder outside it.
     """
     from kzopinion.book import build, guard
 
@@ -198,7 +197,7 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
         if not stale:
             return [v.output(root) for v in variants]
         workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1)))
-        run_dir = build.run_folder(root)
+        run_dir = guard.scratch_folder()
         tree = run_dir / "tree"
         given = guard.snapshot(root, tree)
         cwd = os.getcwd()
@@ -211,7 +210,7 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
                 raise VariantError(str(err) + culprit(str(err), variant, variants)) from None
             return variant, time.perf_counter() - started
 
-        keep = run_dir.with_name(f"keep-{run_dir.name}")
+        failed = False
         try:
             with (
                 notebooks.kernel_environment(run_dir, root, tree),
@@ -224,13 +223,13 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
             if altered:
                 raise VariantError(notebooks.written_message(altered))
         except VariantError:
-            shutil.rmtree(keep, ignore_errors=True)
+            failed = True  # the failed variant's partial output stays in run_dir, named in the message
             shutil.rmtree(tree, ignore_errors=True)
-            run_dir.rename(keep)  # the failed variant's partial output, named in the message
             raise
         finally:
             os.chdir(cwd)
-            shutil.rmtree(run_dir, ignore_errors=True)
+            if not failed:
+                shutil.rmtree(run_dir, ignore_errors=True)
     return [v.output(root) for v in variants]
 
 
