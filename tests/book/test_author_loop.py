@@ -3,17 +3,15 @@
 A prose edit costs reading and writing the edited page (see bench/results.md); everything else the
 build would repeat is kept and reused while what it is made from is unchanged: table validation,
 notebook staleness, the provenance of glued values and the ledger files, the data appendix, the
-published files of unchanged pages, Sphinx's imports (a worker started first). Each rule is tested
+published files of unchanged pages. Each rule is tested
 over every file or record it governs.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +20,8 @@ import fixtures
 import pytest
 
 from kzopinion import paths
-from kzopinion.book import appendix, build, build_stamp, buildlock, makebook, number_sources, sphinxworker, uptodate
+from kzopinion import data
+from kzopinion.book import appendix, build, build_stamp, number_sources
 
 ROOT = paths.root()
 
@@ -46,7 +45,7 @@ _data_files = fixtures.data_files
 def test_tables_are_validated_again_after_any_data_file_or_the_validating_code_changes(tmp_path, monkeypatch, capsys):
     root = _data_tree(tmp_path)
     validated = []
-    monkeypatch.setattr(build.data, "validate_all", lambda r: validated.append(r) or ["a table"])
+    monkeypatch.setattr(data, "validate_all", lambda r: validated.append(r) or ["a table"])
     build.validate_data(root)
     build.validate_data(root)
     assert len(validated) == 1 and "unchanged since they were last checked" in capsys.readouterr().out
@@ -61,9 +60,9 @@ def test_a_refused_table_is_refused_again_at_the_next_build(tmp_path, monkeypatc
     root = _data_tree(tmp_path)
 
     def refuse(r):
-        raise build.data.DataValidationError("data/published/claims.csv, row 2: broken")
+        raise data.DataValidationError("data/published/claims.csv, row 2: broken")
 
-    monkeypatch.setattr(build.data, "validate_all", refuse)
+    monkeypatch.setattr(data, "validate_all", refuse)
     for _ in range(2):  # no key is kept for a validation that failed
         with pytest.raises(build.BuildError, match="claims.csv, row 2"):
             build.validate_data(root)
@@ -164,54 +163,10 @@ def test_assembling_links_unchanged_published_files_and_copies_the_rest(tmp_path
     assert (published / "notebooks/04.html").read_text(encoding="utf-8") == "page 04", "the published book is unchanged"
 
 
-def test_make_book_answers_from_the_short_cut_without_starting_sphinx(monkeypatch):
-    started, handed = [], []
-    monkeypatch.setattr(uptodate, "main", lambda: 0)
-    monkeypatch.setattr(sphinxworker, "prestart", lambda cwd: started.append(buildlock.held_descriptor(cwd)))
-    monkeypatch.setattr(build, "main", lambda args, started: handed.append(args) or 0)
-    assert makebook.main([]) == 0 and started == [] and handed == []
-    monkeypatch.setattr(uptodate, "main", lambda: 1)
-    assert makebook.main(["--timeout", "900"]) == 0
-    assert len(started) == 1 and handed == [["--timeout", "900"]]
-    assert started[0] is not None, "the worker is started once the build lock is held"
-    assert makebook.main(["--full"]) == 0 and handed[-1] == ["--full"], "FULL=1 skips the short-cut, checks all"
-
-
-def test_the_execution_cache_stand_in_fails_loudly_when_used():
-    module = sphinxworker._ExecutionCacheStandIn("jupyter_cache")
-    with pytest.raises(RuntimeError, match=r"jupyter_cache.get_cache: .*execute_notebooks: \"off\""):
-        module.get_cache(".jupyter_cache")
-    with pytest.raises(AttributeError):
-        module.__wrapped__  # noqa: B018 (dunder lookups are not stand-ins)
-
-
-@pytest.mark.slow
-def test_an_idle_worker_ends_when_closed_and_a_failed_job_returns_its_cause(tmp_path):
-    probe = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from kzopinion.book import sphinxworker as w; "
-            "w._read_entry_points_once(); w._stand_in_for_the_execution_cache(); [__import__(n) for n in w._PRELOAD]; "
-            "print('sqlalchemy' in sys.modules, 'jupyter_book.sphinx' in sys.modules)",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert probe.stdout.split() == ["False", "True"], probe.stderr
-    idle = sphinxworker.SphinxWorker.start(tmp_path)
-    idle.close()  # never sent a job: stopped at once, not waited for while it imports
-    assert idle.process.returncode == -signal.SIGKILL
-    (tmp_path / "_config.yml").write_text("title: [unclosed\n", encoding="utf-8")
-    reply = sphinxworker.SphinxWorker.start(tmp_path).build(tmp_path, tmp_path / "out", "html", True)
-    assert reply["status"] == 1 and "_config.yml" in reply["log"]
-
-
 def _make_book(repo: Path, *args: str) -> subprocess.CompletedProcess:
     """What `make book` runs."""
     return subprocess.run(
-        [sys.executable, "-m", "kzopinion.book.makebook", *args], cwd=repo, capture_output=True, text=True, timeout=900
+        [sys.executable, "-m", "kzopinion.book.build", *args], cwd=repo, capture_output=True, text=True, timeout=900
     )
 
 
@@ -336,32 +291,6 @@ def test_a_code_edit_in_a_section_reaches_the_report_that_reads_its_record(repo_
     assert "differs" in row[: row.index("</tr>")]
 
 
-def test_a_spare_worker_is_used_only_while_the_package_code_is_as_it_found_it(tmp_path, monkeypatch):
-    """`make serve` keeps a worker ready between saves; after an edit of the package's code (the Sphinx
-    extension among it) that worker would build with the old code, so it is stopped and a new one started."""
-
-    class Spare:
-        def __init__(self, key):
-            self.code_key, self.closed = key, False
-
-        def alive(self):
-            return not self.closed
-
-        def close(self):
-            self.closed = True
-
-    monkeypatch.setattr(sphinxworker, "code_key", lambda: "now")
-    current, stale = Spare("now"), Spare("before the edit")
-    monkeypatch.setattr(sphinxworker, "_SPARE", [current])
-    assert sphinxworker.take() is current
-    monkeypatch.setattr(sphinxworker, "_SPARE", [stale])
-    assert sphinxworker.take() is None and stale.closed
-    left = Spare("now")
-    monkeypatch.setattr(sphinxworker, "_SPARE", [left])
-    sphinxworker.discard()
-    assert left.closed and sphinxworker._SPARE == []
-
-
 def test_a_page_says_uncommitted_changes_when_its_own_source_or_what_every_page_reads_has_them():
     edition = build_stamp.Edition(
         commit="abc",
@@ -375,44 +304,6 @@ def test_a_page_says_uncommitted_changes_when_its_own_source_or_what_every_page_
     assert not edition.page_dirty("notebooks/03-cultural-values") and not edition.page_dirty("book/conclusion")
     everywhere = build_stamp.Edition(commit="abc", dirty=True, date="2026-12-01", data_digest="0", citation="")
     assert all(everywhere.page_dirty(page) for page in ("book/intro", "notebooks/03-cultural-values"))
-
-
-def test_the_job_carries_the_build_lock_to_the_worker(tmp_path):
-    import socket
-
-    (tmp_path / "_build").mkdir()
-    ours, theirs = socket.socketpair()
-    with ours, theirs, buildlock.lock(tmp_path) as held:
-        socket.send_fds(ours, [b'{"root": "r", "output": "o", "builder": "html", "strict": true}\n'], [held])
-        job, descriptors = sphinxworker._receive_job(theirs)
-        assert job["builder"] == "html" and len(descriptors) == 1
-        assert os.fstat(descriptors[0]).st_ino == (tmp_path / "_build" / buildlock.NAME).stat().st_ino
-        ours.close()
-        assert sphinxworker._receive_job(theirs) == (None, []), "a closed channel is the end of the build"
-    other = os.open(tmp_path / "_build" / buildlock.NAME, os.O_RDWR)
-    try:
-        with pytest.raises(BlockingIOError):  # the sender let go; the descriptor it sent still holds the lock
-            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.close(descriptors[0])
-        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free once the worker's copy is closed
-    finally:
-        os.close(other)
-
-
-def test_the_code_key_follows_every_module_of_the_imported_package(tmp_path, monkeypatch):
-    import kzopinion
-
-    package = tmp_path / "kzopinion"
-    shutil.copytree(Path(kzopinion.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(kzopinion, "__file__", str(package / "__init__.py"))
-    key = sphinxworker.code_key()
-    modules = sorted(package.rglob("*.py"))
-    assert len(modules) > 30
-    for module in modules:
-        _touch(module)
-        new = sphinxworker.code_key()
-        assert new != key, module
-        key = new
 
 
 def test_uncommitted_names_every_changed_path_renames_spaces_and_non_ascii_included(tmp_path):

@@ -50,7 +50,7 @@ def file_stamp(path: Path, now_ns: int | None = None) -> list | None:
         info = path.stat()
         entry: list = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
         now_ns = time.time_ns() if now_ns is None else now_ns
-        if max(info.st_mtime_ns, info.st_ctime_ns) >= now_ns - RACY_NS:
+        if max(info.st_mtime_ns, info.st_ctime_ns) >= now_ns - RACY_NS and path.is_file():
             entry.append(_sha256(path))
     except OSError:
         return None
@@ -97,10 +97,11 @@ def key(root: Path, trees: tuple[str, ...], single: tuple[str, ...] = ("requirem
     return hashlib.sha256(json.dumps([str(root), entries]).encode()).hexdigest()
 
 
-def installed() -> Stamp:
+def installed(site: Path | None = None) -> Stamp:
     """The installed packages as the environment records them: each ``*.dist-info/RECORD`` (pip rewrites it
-    on every install, upgrade or reinstall), the folder that holds them, and ``.venv/.installed``."""
-    site = Path(sysconfig.get_paths()["purelib"])
+    on every install, upgrade or reinstall), the folder that holds them (``site``, by default this
+    environment's), and ``.venv/.installed``."""
+    site = site or Path(sysconfig.get_paths()["purelib"])
     now = time.time_ns()
     candidates = [site, *sorted(site.glob("*.dist-info/RECORD")), Path(sys.prefix) / ".installed"]
     out: Stamp = {}
