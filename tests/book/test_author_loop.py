@@ -19,8 +19,7 @@ from pathlib import Path
 import fixtures
 import pytest
 
-from kzopinion import paths
-from kzopinion import data
+from kzopinion import data, paths
 from kzopinion.book import appendix, build, build_stamp, number_sources
 
 ROOT = paths.root()

@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fixtures
+import pytest
 from fixtures import edit, edit_table, explain_differences
 
-from kzopinion.book import build
+from kzopinion.book import build, stamps
 
 
 def _build(repo: Path, *args: str) -> subprocess.CompletedProcess:
@@ -84,7 +86,7 @@ def test_concurrent_builds_never_publish_an_incomplete_book(repo_copy):
         for code, _out, err in results:
             assert "Traceback" not in err
             if code != 0:
-                assert "another build is running (pid " in err, err
+                assert "another command is building" in err, err
         assert _complete(repo_copy), f"trial {trial}: incomplete book published"
         result = subprocess.run(
             [sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True, text=True, timeout=600
@@ -96,10 +98,8 @@ def test_a_second_build_is_refused_while_one_holds_the_lock(repo_copy):
     with build.lock(repo_copy):
         result = _build(repo_copy, "--no-html")
     assert result.returncode == 1
-    assert f"another build is running (pid {os.getpid()})" in result.stderr and "Traceback" not in result.stderr
-    # the lock dies with its holder: a lock file left by a killed build is taken over
-    assert (repo_copy / "_build" / ".build.lock").exists()
-    assert _build(repo_copy, "--no-html").returncode == 0
+    assert "another command is building" in result.stderr and "Traceback" not in result.stderr
+    assert _build(repo_copy, "--no-html").returncode == 0, "released with its holder"
 
 
 def test_the_up_to_date_short_cut_checks_the_published_book(repo_copy):
@@ -143,3 +143,52 @@ def test_a_glued_value_changed_by_an_execution_without_html_reaches_every_page(r
     )
     assert new and new.group(1) != "81%"
     assert _pasted(conclusion, new.group(1), "of their reasons")
+
+
+def _footer_commit(site: Path) -> str:
+    """What the edited page says it was built from: the commit, and whether with uncommitted changes."""
+    found = re.search(
+        r"Built from commit <code>(?:<a [^>]*>)?(\w+)(?:</a>)?</code>( \(with uncommitted changes\))?",
+        (site / "book" / "conclusion.html").read_text(encoding="utf-8"),
+    )
+    assert found, "the page names the commit it was built from"
+    return found.group(1) + (" dirty" if found.group(2) else "")
+
+
+@pytest.mark.parametrize("during", ["commit", "pull"])
+def test_a_commit_or_a_pull_during_the_sphinx_phase_leaves_make_book_rebuilding(
+    repo_copy, tmp_path, monkeypatch, during
+):
+    """The build stamps what it reads before reading: a commit or pull while Sphinx runs is never certified, and
+    the pages cite the commit they were built from, not the one checked out when the build ended."""
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "first"]):
+        fixtures.git(repo_copy, *command)
+    first = fixtures.git(repo_copy, "rev-parse", "--short=12", "HEAD").strip()
+    page = repo_copy / "book" / "conclusion.md"
+    if during == "commit":
+        page.write_text(page.read_text(encoding="utf-8") + "\nA sentence saved before the build.\n", encoding="utf-8")
+    else:
+        other = tmp_path / "other"
+        fixtures.git(tmp_path, "clone", "-q", str(repo_copy), str(other))
+        (other / page.relative_to(repo_copy)).write_text(page.read_text(encoding="utf-8") + "\nPulled.\n")
+        fixtures.git(other, "commit", "-qam", "upstream")
+    real = build.jupyter_book
+
+    def meanwhile(*args, **kwargs):
+        if during == "commit":
+            fixtures.git(repo_copy, "commit", "-qam", "committed while Sphinx ran")
+        else:
+            fixtures.git(repo_copy, "pull", "-q", "--no-rebase", str(other), "HEAD")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "jupyter_book", meanwhile)
+    monkeypatch.chdir(repo_copy)
+    site = build.build(repo_copy)
+    assert _footer_commit(site) == (f"{first} dirty" if during == "commit" else first)
+    assert stamps.current(repo_copy) is None, "what changed during the build is not certified"
+    again = _build(repo_copy)
+    assert again.returncode == 0 and "book up to date" not in again.stdout, again.stdout
+    last = fixtures.git(repo_copy, "rev-parse", "--short=12", "HEAD").strip()
+    assert last != first and _footer_commit(repo_copy / "_build" / "html") == last
+    assert "Pulled." in (site / "book" / "conclusion.html").read_text(encoding="utf-8") or during == "commit"
+    assert _build(repo_copy).stdout.count("book up to date") == 1

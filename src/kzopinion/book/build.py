@@ -327,12 +327,13 @@ class _Batch:
         )
         failure = self.execute(stale) if stale else None
         altered = guard.changes(self.tree, given)
-        if failure or altered:
+        if altered:  # what failed after that follows from it (a table the kernel damaged): not the user's to fix
             shutil.rmtree(self.tree, ignore_errors=True)
-            _SCRATCH.remove(self.run_dir)  # kept: the partial output of the failed notebook is there
-            raise BuildError(
-                "\n".join([*([failure] if failure else []), *([notebooks.written_message(altered)] if altered else [])])
-            )
+            after = f"\nA notebook then failed; its partial output is in {self.run_dir}/executing/." if failure else ""
+            raise BuildError(notebooks.written_message(altered) + after)
+        if failure:
+            shutil.rmtree(self.tree, ignore_errors=True)
+            raise BuildError(failure)
         return states
 
     def execute(self, stale: list[Path]) -> str | None:
@@ -976,7 +977,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root = _root()
         if args.clean:
-            removed = clean(root)
+            try:
+                removed = clean(root)
+            except BuildError as err:
+                print(f"[clean] nothing removed: {err}", file=sys.stderr)
+                return 1
             print(f"[clean] removed {', '.join(removed) if removed else 'nothing (nothing was built)'}")
             return 0
         check_settings()
