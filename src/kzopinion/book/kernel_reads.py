@@ -97,7 +97,7 @@ def reads(root: Path, own_record: str | None = None, records: bool = False) -> d
     }
     if rows:
         result["rows"] = rows
-    result["files"] = {name: text_sha256(root / name) for name in other_data_files(root, set(data.LOADED))}
+    result["files"] = {name: text_sha256(root / name) for name in other_data_files(root)}
     result["records"] = (
         {
             path.stem: record_digest(path)
@@ -117,12 +117,12 @@ def reads(root: Path, own_record: str | None = None, records: bool = False) -> d
     return result
 
 
-def other_data_files(root: Path, loaded: set[str]) -> list[str]:
-    """The files of ``data/`` but the tables ``loaded`` through the loader (covered by their package entries),
-    the package itself and registered microdata (covered by its fingerprint)."""
+def other_data_files(root: Path) -> list[str]:
+    """The files of ``data/`` but its tables (read through the one loader, so covered by their package entries or
+    the digests of the rows read), the package itself and registered microdata (covered by its fingerprint)."""
     from kzopinion import data
 
-    tables = {f"data/{entry['path']}" for entry in data.package(root)["resources"] if entry["name"] in loaded}
+    tables = {f"data/{entry['path']}" for entry in data.package(root)["resources"]}
     found = []
     for folder, dirs, names in os.walk(root / "data", followlinks=True):
         dirs[:] = sorted(d for d in dirs if d not in ("microdata", "__pycache__"))
@@ -176,7 +176,7 @@ def current(stored: dict[str, Any], root: Path) -> dict[str, Any]:
 
     now: dict[str, Any] = {
         "tables": {name: data.entry_digest(name, root) for name in stored.get("tables", {})},
-        "files": {name: text_sha256(root / name) for name in other_data_files(root, set(stored.get("tables", {})))},
+        "files": {name: text_sha256(root / name) for name in other_data_files(root)},
         "records": {stem: record_digest(root / "notebooks" / f"{stem}.ipynb") for stem in stored.get("records", {})},
     }
     if "rows" in stored:
