@@ -71,16 +71,19 @@ def _cell_finished(result) -> None:
         )
 
 
+_LISTENING: list = []  # the shells whose cell events are listened to (one per kernel)
+
+
 def install() -> None:
     """In an IPython kernel, note what each cell reads of the data package (for the doorway of each value it
     glues), through IPython's own cell events."""
     from IPython import get_ipython
 
     shell = get_ipython()  # None outside a kernel
-    if shell is not None and not getattr(shell, "_kzopinion_reads", False):
+    if shell is not None and shell not in _LISTENING:
         shell.events.register("pre_run_cell", _cell_started)
         shell.events.register("post_run_cell", _cell_finished)
-        shell._kzopinion_reads = True
+        _LISTENING.append(shell)
 
 
 def reads(root: Path, own_record: str | None = None, records: bool = False) -> dict[str, Any]:
