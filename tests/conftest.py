@@ -102,3 +102,30 @@ def pytest_sessionstart(session):
     except build.BuildError as err:
         pytest.exit(str(err), returncode=1)
     session.config.add_cleanup(held.close)
+
+
+TEST_TIMINGS = ROOT / "_build" / ".test-timings.json"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A whole run (`make test`, the slow tier included) keeps its duration for `make bench` to print."""
+    import json
+    import time
+
+    if "not slow" in (session.config.getoption("markexpr", "") or "") or hasattr(session.config, "workerinput"):
+        return
+    started = session.config.stash.get(STARTED, None)
+    if started is None or session.testscollected < 100:
+        return  # a few tests run by hand say nothing of the suite's time
+    TEST_TIMINGS.parent.mkdir(parents=True, exist_ok=True)
+    seconds = round(time.monotonic() - started, 1)
+    TEST_TIMINGS.write_text(json.dumps({"seconds": seconds, "tests": session.testscollected, "exit": int(exitstatus)}))
+
+
+STARTED = pytest.StashKey[float]()
+
+
+def pytest_configure(config):
+    import time
+
+    config.stash[STARTED] = time.monotonic()
