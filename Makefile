@@ -65,7 +65,7 @@ pdf: $(STAMP) ## the whole book as one PDF (_build/pdf/book.pdf)
 
 # make serve [PORT=8000]: live preview, rebuilt and reloaded when a source is saved
 serve: $(STAMP) ## live preview on http://127.0.0.1:8000, rebuilt on save (PORT=...)
-	@$(PY) -m kzopinion.book.serve $(if $(PORT),--port $(PORT))
+	@$(PY) -m kzopinion.book.serve $(if $(PORT),--port $(call literal,PORT))
 
 # make data [CAB_DIR=<folder of CAB zips>] [GALLUP_DIR=<folder>] [WVS_FILE=<file>]
 data: $(STAMP) ## validate the data; register microdata (CAB_DIR=, GALLUP_DIR=, WVS_FILE=, FORGET=)

@@ -158,7 +158,7 @@ def serve_reload() -> float:
     original = EDITED.read_text(encoding="utf-8")
     try:
         wait_for(lambda: version(port) >= 1, 900)
-        time.sleep(3)  # the spare Sphinx worker started after a build is ready, as it is while an author types
+        time.sleep(3)  # an author's pause between saves
         EDITED.write_text(edited(original), encoding="utf-8")
         started = time.perf_counter()
         wait_for(lambda: version(port) >= 2, 120)

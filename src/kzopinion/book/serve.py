@@ -2,22 +2,20 @@
 
     python -m kzopinion.book.serve [--port 8000]
 
-Builds the book (as `make book` does), serves ``_build/html`` on http://127.0.0.1:PORT and
-watches the notebook sources (``notebooks/*.md``), the chapters and static files (``book/``),
-the data (``data/``, not the respondent-level files), the package's modules and the book
-configuration. When one of
-them is saved it rebuilds: a prose edit is copied into the notebook's record without
-executing anything and only the changed pages are rebuilt; a code or data edit re-executes
-what it affects. Open pages reload themselves: in this mode only, each HTML page is sent with
-a small script that asks the server for the build number four times a second and reloads when it
-changes, or shows the build's error message when a build failed (the previous book stays).
+Builds the book, serves the published book on http://127.0.0.1:PORT (nothing else: it works offline) and
+rebuilds when a source is saved (``notebooks/*.md``, ``book/``, ``data/`` but microdata, the package's
+modules, ``_config.yml``, ``_toc.yml``, ``CHANGELOG.md``). A rebuild is ``make book``'s own, run in this
+process (:func:`kzopinion.book.build.build`: its lock, taken only while it builds, its edition and guard),
+so Sphinx's imports stay warm between saves. Saves are seen with watchfiles (the Rust ``notify`` library
+over the system's file notifications), not by polling sizes and times: at once, a burst of saves as one
+rebuild, saves during a build as one more after it. Links to folders are followed; a link to a single
+file is not (its target's folder is not watched: link the folder). Where notifications do not reach
+(some network or virtual-machine shares): ``WATCHFILES_FORCE_POLLING=1 make serve``.
 
-Each rebuild is ``make book``'s own (:func:`kzopinion.book.build.build`: the same lock, edition,
-snapshot and repository guard), so the served book is the edition the build chose. Whatever a
-save breaks (front matter, a hand-edited record, YAML, a failing cell) is shown on the page and
-in the console, and the server keeps serving the previous book until a save fixes it. A busy
-port is reported before anything is built; directories are not listed and the build's own files
-(names starting with a dot) are not served.
+Each page is sent with ``assets/serve-reload.js``, which polls the build number and the failed build's
+message (shown over the previous book). The number changes after each build here and whenever any build
+publishes a book (``_build/html`` then links elsewhere), which also clears an older failure's message.
+A save to a module this process imported (the build, its Sphinx extension) restarts the server.
 """
 
 from __future__ import annotations
@@ -27,205 +25,204 @@ import contextlib
 import errno
 import http.server
 import json
+import mimetypes
+import os
+import queue
 import re
 import socketserver
 import sys
 import threading
-import time
 import urllib.parse
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from kzopinion import data, paths
-from kzopinion.book import build, editions, notebooks, sphinxworker
+import watchfiles
 
-VERSION_PATH = "/__kz_build"
-GENERATED = {name.as_posix() for name in paths.GENERATED}  # written by the build itself: never a trigger
+from kzopinion import paths
+from kzopinion.book import build, editions
 
-RELOAD_SCRIPT = """<script>/* live preview (make serve only) */
-(function () {
-  var seen = null;
-  function show(message) {
-    var box = document.getElementById("kz-serve-error");
-    if (!message) { if (box) { box.remove(); } return; }
-    if (!box) {
-      box = document.createElement("pre");
-      box.id = "kz-serve-error";
-      box.setAttribute("role", "alert");
-      box.style.cssText = "position:fixed;left:1rem;right:1rem;bottom:1rem;z-index:9999;max-height:40vh;" +
-        "overflow:auto;background:#fff3f3;color:#7a0000;border:2px solid #b00020;padding:.75rem;white-space:pre-wrap;";
-      document.body.appendChild(box);
-    }
-    box.textContent = "The last build failed; this is the previous book.\\n\\n" + message;
-  }
-  function poll() {
-    fetch("VERSION_PATH", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (state) {
-      if (seen !== null && state.version !== seen) { location.reload(); return; }
-      seen = state.version;
-      show(state.error);
-    }).catch(function () {}).then(function () { setTimeout(poll, 250); });
-  }
-  poll();
-})();
-</script>""".replace("VERSION_PATH", VERSION_PATH)
+STATE_PATH = "/__kz_build"  # what assets/serve-reload.js polls
+SCRIPT = f"<script>{(Path(__file__).parent / 'assets' / 'serve-reload.js').read_text(encoding='utf-8')}</script>"
+WAITING = "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Building the book</title></head>\n"
+WAITING += "<body><h1>Building the book</h1><p>This page reloads when the first build is done.</p></body></html>"
+HTML, NOT_FOUND = "text/html; charset=utf-8", (404, b"Not found", "text/plain")
+FILES = ("_config.yml", "_toc.yml", "CHANGELOG.md")  # CHANGELOG.md: the page book/changelog includes it
+FOLDERS = ("book", "data", "notebooks", "src/kzopinion")
+WRITTEN = [p.as_posix() for p in (*paths.GENERATED, paths.CHART_BUNDLE.parent)]  # by the build: never a trigger
 
 
-def watched(root: Path) -> dict[str, int]:
-    """``relative path -> mtime_ns`` of every file whose change should rebuild the book (a file removed
-    while the folders are listed is left out)."""
-    files = [
-        root / "_config.yml",
-        root / "_toc.yml",
-        root / "CHANGELOG.md",  # the book's page book/changelog includes it
-        *(root / "notebooks").glob("*.md"),
-        *(root / "book").rglob("*"),
-        *(root / "data").rglob("*"),
-        *(root / "src" / "kzopinion").rglob("*.py"),
-    ]
-    out = {}
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        if not path.is_file() or "microdata" in path.parts or rel in GENERATED:
-            continue
-        with contextlib.suppress(OSError):
-            out[rel] = path.stat().st_mtime_ns
-    return out
+def is_source(root: Path, path: str) -> bool:
+    """Whether a change at ``path`` can change the book: not a record, a file the build writes beside the
+    sources, a hidden or partial file, microdata, an editor's backup."""
+    with contextlib.suppress(ValueError):
+        rel = PurePosixPath(Path(path).relative_to(root).as_posix())
+        parts = rel.parts
+        if not parts or "microdata" in parts or any(p[0] == "." or p[-1] == "~" for p in parts):
+            return False
+        if any(rel.is_relative_to(written) for written in WRITTEN):
+            return False
+        if parts[0] == "notebooks":
+            return len(parts) == 2 and rel.suffix == ".md"
+        if parts[:2] == ("src", "kzopinion"):
+            return rel.suffix == ".py"
+        return parts[0] in ("book", "data") or str(rel) in FILES
+    return False
+
+
+def watch(root: Path, stop: threading.Event | None = None) -> queue.SimpleQueue:
+    """From now on, put each burst of saves (ended by 0.1 s without one) on the queue as a set of paths
+    relative to ``root``, or the error that stopped watching. The folders are watched recursively, the root
+    alone for its files: walking it would watch ``.venv`` and ``_build``, and a file watched by itself is
+    lost once an editor saves it by replacing it."""
+    changes: queue.SimpleQueue = queue.SimpleQueue()
+
+    def run(where: list[Path], recursive: bool) -> None:
+        try:
+            for batch in watchfiles.watch(
+                *where,
+                watch_filter=lambda _, path: is_source(root, path),
+                recursive=recursive,
+                step=100,
+                stop_event=stop,
+            ):
+                changes.put({Path(path).relative_to(root).as_posix() for _, path in batch})
+        except Exception as err:  # e.g. the system's limit of watched folders: said by the server, not lost
+            changes.put(err)
+
+    folders = [root / name for name in FOLDERS if (root / name).is_dir()]
+    for where, recursive in ((folders, True), ([root], False)):
+        threading.Thread(target=run, args=(where, recursive), daemon=True).start()
+    return changes
+
+
+def next_changes(changes: queue.SimpleQueue) -> set[str]:
+    """Wait for a burst of saves; saves queued meanwhile (during the last build) join it, for one rebuild."""
+    items = [changes.get()]
+    with contextlib.suppress(queue.Empty):
+        while True:
+            items.append(changes.get_nowait())
+    for item in items:
+        if isinstance(item, Exception):
+            raise build.BuildError(f"watching the sources failed ({item}); WATCHFILES_FORCE_POLLING=1 polls instead")
+    return set().union(*items)
+
+
+def imported(root: Path, changed: set[str]) -> list[str]:
+    """The changed files that are modules this process imported: a build here would run them as they were."""
+    loaded = {Path(m.__file__).resolve() for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
+    return sorted(name for name in changed if (root / name).resolve() in loaded)
+
+
+def published_book(site: Path) -> str:
+    """Which book is published at ``site``: the folder its link points to (new at each publication), or ""."""
+    return str(site.resolve()) if (site / "index.html").is_file() else ""
 
 
 class State:
-    """The build number the pages poll, the last build's error (empty after a success) and the folder
-    served (the published book of the edition the last successful build chose)."""
+    """What pages poll (build number, last failure's message) and the folder served: the book of the edition
+    the last successful build chose. ``book`` is the book last numbered; ``failed_over``, the failure's."""
 
     def __init__(self, site: Path) -> None:
-        self.version = 0
-        self.error = ""
-        self.site = site
-        self.lock = threading.Lock()
+        self.site, self.version, self.error, self.lock = site, 0, "", threading.Lock()
+        self.book = self.failed_over = published_book(site)
 
     def current_site(self) -> Path:
         with self.lock:
             return self.site
 
-    def as_json(self) -> bytes:
+    def succeeded(self, site: Path) -> None:
         with self.lock:
+            self.site, self.error, self.book, self.version = site, "", published_book(site), self.version + 1
+
+    def failed(self, message: str) -> None:
+        with self.lock:
+            self.error, self.failed_over = message, published_book(self.site)
+
+    def as_json(self) -> bytes:
+        """A book another build published is a new number and, newer than a failure, clears its message."""
+        with self.lock:
+            book = published_book(self.site)
+            if book != self.book:
+                self.book, self.version = book, self.version + 1
+            if book and book != self.failed_over:
+                self.error = ""
             return json.dumps({"version": self.version, "error": self.error}).encode()
 
 
-def describe(err: BaseException) -> str:
-    """The sentence ``make book`` prints for a failure (no terminal colours: it is also shown on the page)."""
-    if isinstance(err, (build.BuildError, notebooks.NotebookError, data.DataValidationError)):
-        text = str(err)
-    elif isinstance(err, OSError):
+def describe(err: Exception) -> str:
+    """The sentence ``make book`` prints for a failure, without terminal colours (the page shows it too)."""
+    if isinstance(err, OSError):
         text = build.describe_os_error(err, None)
+    elif type(err).__module__.startswith("kzopinion"):  # the project's errors are written as sentences
+        text = str(err)
     else:  # a failure the build does not name yet: still a message, never a dead server
         text = f"{type(err).__name__}: {err}"
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 def rebuild(root: Path, state: State) -> None:
-    """Build exactly as `make book` does (same lock, edition, guard; only changed pages after a prose edit).
-    A failure of any kind is shown on the page and in the console; the previous book stays served. A Sphinx
-    worker is then started for the next save (:func:`kzopinion.book.sphinxworker.prestart`), so that build
-    finds Sphinx imported."""
-    started = time.perf_counter()
+    """Build as `make book` does; whatever a save broke is shown on the page and in the console, and the
+    previous book stays served."""
     try:
-        site = build.build(root)
-    except Exception as err:  # whatever the author's edit broke, the server keeps serving
-        sphinxworker.prestart(root)
-        message = describe(err)
-        with state.lock:
-            state.error = message
-        print(
-            f"[serve] build FAILED (the previous book is still served; fix it and save again):\n{message}", flush=True
-        )
-        return
-    sphinxworker.prestart(root)
-    with state.lock:
-        state.error = ""
-        state.site = site
-        state.version += 1
-    print(f"[serve] rebuilt in {time.perf_counter() - started:.1f} s (build {state.version})", flush=True)
+        state.succeeded(build.build(root))
+        print(f"[serve] build {state.version} done")
+    except Exception as err:
+        state.failed(describe(err))
+        print(f"[serve] build FAILED (the previous book is still served; fix it and save again):\n{state.error}")
 
 
-WAITING = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Building the book</title></head>
-<body><h1>Building the book</h1><p>This page reloads when the first build is done.</p></body></html>"""
+def with_script(page: str) -> bytes:
+    head, tag, tail = page.rpartition("</body>")
+    return (head + SCRIPT + tag + tail if tag else page + SCRIPT).encode("utf-8")
 
 
-def handler(state: State):
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):  # the build's messages are what an author reads
-            pass
-
-        def log_error(self, *args):
-            pass
-
-        def end_headers(self):
-            self.send_header("Cache-Control", "no-store")
-            super().end_headers()
-
-        def translate_path(self, path):
-            # the published folder is swapped on each build (and may be another edition's): resolve it per request
-            self.directory = str(state.current_site())
-            return super().translate_path(path)
-
-        def list_directory(self, path):  # no directory listings
-            self.send_error(404, "Not found")
-            return None
-
-        def do_HEAD(self):
-            self.send_error(405, "Method not allowed")
-
-        def do_GET(self):
-            try:
-                self._get()
-            except (ValueError, OSError):  # a NUL byte or an undecodable name in the URL: not a file of the book
-                with contextlib.suppress(OSError):
-                    self.send_error(404, "Not found")
-
-        def _get(self):
-            path = urllib.parse.unquote(self.path.split("?", 1)[0].split("#", 1)[0])
-            if path == VERSION_PATH:
-                return self._send(state.as_json(), "application/json")
-            if "\x00" in path or any(part.startswith(".") for part in path.split("/")):
-                return self.send_error(404, "Not found")  # the build's own files (.book-digest, ...)
-            site = state.current_site()
-            if not (site / "index.html").is_file():
-                return self._send((WAITING.replace("</body>", RELOAD_SCRIPT + "</body>")).encode(), "text/html")
-            target = Path(self.translate_path(path))
-            if target.is_dir():
-                target = target / "index.html"
-            if target.suffix == ".html" and target.is_file():
-                page = target.read_text(encoding="utf-8")
-                if "</body>" in page:
-                    page = page.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
-                else:
-                    page += RELOAD_SCRIPT
-                return self._send(page.encode("utf-8"), "text/html; charset=utf-8")
-            if not target.is_file():
-                return self.send_error(404, "Not found")
-            return super().do_GET()
-
-        def _send(self, body: bytes, kind: str):
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
+def answer(state: State, path: str) -> tuple[int, bytes, str]:
+    """Status, body and type for a GET of ``path``: the state; a page of the published book, with the
+    script; another of its files; 404 for a folder without a page, a hidden name (``..``, the build's
+    ``.book-digest``), a NUL byte."""
+    if path == STATE_PATH:
+        return 200, state.as_json(), "application/json"
+    site, parts = state.current_site(), [part for part in path.split("/") if part]
+    if "\x00" in path or any(part.startswith(".") for part in parts):
+        return NOT_FOUND
+    if not (site / "index.html").is_file():
+        return 200, with_script(WAITING), HTML
+    target = site.joinpath(*parts)
+    target = target / "index.html" if target.is_dir() else target
+    if not target.is_file():
+        return NOT_FOUND
+    if target.suffix == ".html":
+        return 200, with_script(target.read_text(encoding="utf-8")), HTML
+    return 200, target.read_bytes(), mimetypes.guess_type(target.name)[0] or "application/octet-stream"
 
 
-def listen(port: int) -> socketserver.ThreadingTCPServer:
-    """Bind 127.0.0.1:port before anything is built; a port in use is a sentence, not a traceback."""
-    socketserver.ThreadingTCPServer.allow_reuse_address = True
-    try:
-        return socketserver.ThreadingTCPServer(("127.0.0.1", port), http.server.BaseHTTPRequestHandler)
-    except OSError as err:
-        if err.errno == errno.EADDRINUSE:
-            raise build.BuildError(
-                f"port {port} is in use (another `make serve`?): stop it, or choose another "
-                f"port: make serve PORT={port + 1}"
-            ) from None
-        raise build.BuildError(f"cannot listen on 127.0.0.1:{port}: {err.strerror}") from None
+class Handler(http.server.BaseHTTPRequestHandler):  # GET only: other methods are answered 501
+    def log_message(self, *args: object) -> None:  # the build's messages are what an author reads
+        pass
+
+    def do_GET(self) -> None:
+        try:
+            status, body, kind = answer(self.server.state, urllib.parse.unquote(urllib.parse.urlsplit(self.path).path))
+        except (ValueError, OSError):  # a name the file system refuses: not a file of the book
+            status, body, kind = NOT_FOUND
+        self.send_response(status)
+        for name, value in (("Content-Type", kind), ("Content-Length", len(body)), ("Cache-Control", "no-store")):
+            self.send_header(name, str(value))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = daemon_threads = True  # reuse: a restart binds the port again at once
+
+    def __init__(self, port: int, state: State) -> None:
+        """Bind 127.0.0.1:port (before anything is built); a port in use is a sentence, not a traceback."""
+        self.state = state
+        try:
+            super().__init__(("127.0.0.1", port), Handler)
+        except (OSError, OverflowError) as err:  # OverflowError: not a port number
+            busy = f"port {port} is in use (another `make serve`?): stop it, or make serve PORT={port + 1}"
+            plain = f"cannot listen on 127.0.0.1:{port}: {getattr(err, 'strerror', None) or err}"
+            raise build.BuildError(busy if getattr(err, "errno", 0) == errno.EADDRINUSE else plain) from None
 
 
 def published(root: Path) -> Path:
@@ -236,29 +233,23 @@ def published(root: Path) -> Path:
     return root / "_build" / "html"
 
 
-def serve(root: Path, port: int = 8000, interval: float = 0.2) -> None:
-    server = listen(port)
+def serve(root: Path, port: int = 8000) -> None:
     state = State(published(root))
-    server.RequestHandlerClass = handler(state)
-    server.daemon_threads = True
+    server = Server(port, state)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    address = f"http://127.0.0.1:{server.server_address[1]}"
-    print(f"[serve] building the book ({address} answers meanwhile) ...", flush=True)
-    before = watched(root)
+    port, changes = server.server_address[1], watch(root)  # a save made from now on is built
+    print(f"[serve] building the book (http://127.0.0.1:{port} answers meanwhile) ...")
     rebuild(root, state)
-    print(f"[serve] serving {address}/index.html (pages reload after each rebuild; Ctrl-C stops)", flush=True)
+    print(f"[serve] serving http://127.0.0.1:{port}/index.html (pages reload after each build; Ctrl-C stops)")
     try:
         while True:
-            time.sleep(interval)
-            now = watched(root)
-            if now != before:
-                changed = sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k))
-                print(f"[serve] changed: {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}", flush=True)
-                time.sleep(0.1)  # let the editor finish writing
-                before = watched(root)  # a save during the rebuild is seen afterwards and rebuilt again
-                rebuild(root, state)
+            changed = sorted(next_changes(changes))
+            print(f"[serve] changed: {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}")
+            if imported(root, set(changed)):  # exec closes the listening socket; the new server binds it again
+                print("[serve] the build's own code changed: starting again to load it")
+                os.execv(sys.executable, [sys.executable, "-m", "kzopinion.book.serve", "--port", str(port)])
+            rebuild(root, state)
     finally:
-        sphinxworker.discard()
         server.shutdown()
         server.server_close()
 
@@ -267,11 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free port)")
     args = parser.parse_args(argv)
-    root = None
+    sys.stdout.reconfigure(line_buffering=True)  # each line at once, into a pipe too (the tests, an editor's pane)
     try:
-        root = build._root()
-        serve(root, port=args.port)
-    except build.BuildError as err:
+        serve(paths.root(), port=args.port)
+    except (build.BuildError, FileNotFoundError) as err:  # FileNotFoundError: no repository here
         print(f"[serve] {err}", file=sys.stderr)
         return 1
     return 0
