@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from fixtures import edit, edit_table, explain_differences
 
 from kzopinion.book import build
+
+pytestmark = pytest.mark.slow
 
 
 def _build(repo: Path, *args: str) -> subprocess.CompletedProcess:
