@@ -212,6 +212,51 @@ def write_cab(
     return frame
 
 
+def cab_wave1(folder: Path, kind: str = "stata", **options) -> Path:
+    """A CAB wave 1 file (write_cab's options) under its archive name in folder: the file the reading tests and the
+    registration tests of tests/data start from."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / cab_name(1, kind=kind)
+    write_cab(path, **options)
+    return path
+
+
+def write_raw_cab(path: Path, frame: pd.DataFrame, labels: dict, values: dict) -> Path:
+    """A CAB file written from a frame and labels a test has changed (cab_frame's, edited), so one test can plant
+    one fault: a relabelled wave, a code no label names, an item a wave never asked."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_cab(path, frame_labels_values=(frame, labels, values))
+    return path
+
+
+def cab_file_with(
+    folder: Path, kind: str, wave: int = 1, n: int = 300, seed: int = 4, **columns
+) -> tuple[Path, pd.DataFrame]:
+    """One CAB Kazakhstan file of ``kind`` in ``folder``, its columns replaced by ``columns`` (name -> function of
+    the generated column); returns the path and the generated codes before the replacement."""
+    frame, labels, values = cab_frame(wave, n, seed)
+    written = frame.copy()
+    for name, change in columns.items():
+        written[name] = change(frame[name]).astype(object)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / cab_name(wave, kind=kind)
+    write_cab(path, frame_labels_values=(written, labels, values))
+    return path, frame
+
+
+def decimal_comma(column: pd.Series) -> pd.Series:
+    """Numbers as a spreadsheet in a decimal-comma locale stores them: text such as '0,964000'."""
+    return column.map(lambda v: f"{v:.6f}".replace(".", ","))
+
+
+FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
+
+
+def full_width(column: pd.Series) -> pd.Series:
+    """Numbers as text in full-width digits and punctuation: '０，９６４０００'."""
+    return decimal_comma(column).map(lambda text: text.translate(FULL_WIDTH))
+
+
 def cab_download(folder: Path, waves=(1, 2, 7), kind: str = "stata") -> dict[str, pd.DataFrame]:
     """A folder like the Discuss Data download: one zip per wave with per-country files and a codebook."""
     folder.mkdir(parents=True, exist_ok=True)

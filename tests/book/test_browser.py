@@ -25,6 +25,8 @@ from test_book_html import unsmart
 from kzopinion.book import browser, notebooks, pastes
 from kzopinion.paper import records, report_tables
 
+pytestmark = pytest.mark.slow  # a real browser on every page of the built book
+
 
 def _pages(root: Path) -> list[str]:
     toc = (root / "_toc.yml").read_text(encoding="utf-8")

@@ -14,6 +14,8 @@ from fixtures import edit, edit_table, explain_differences
 
 from kzopinion.book import build, stamps
 
+pytestmark = pytest.mark.slow
+
 
 def _build(repo: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(

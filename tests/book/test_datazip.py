@@ -1,5 +1,5 @@
 """The data download: the data package's tables and datapackage.json only, with a SHA256SUMS file, the same bytes
-from two builds, never a respondent-level file; the built book has it at its root and links it from every page."""
+from two builds, never a respondent-level file (the built book carrying it: test_datazip_in_the_book.py, slow)."""
 
 from __future__ import annotations
 
@@ -101,16 +101,3 @@ def test_the_command_writes_it(root, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert target.read_bytes() == datazip.archive_bytes(root)
-
-
-def test_the_built_book_carries_the_zip_and_links_it_and_the_pdf_from_every_page(site, root):
-    from bs4 import BeautifulSoup
-
-    assert (site / datazip.NAME).read_bytes() == datazip.archive_bytes(root)
-    pages = sorted(site.glob("book/*.html")) + sorted(site.glob("notebooks/*.html"))  # every page of _toc.yml
-    assert len(pages) > 5
-    for page in pages:
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        links = soup.select("aside.kz-edition p.kz-downloads a")
-        targets = {(page.parent / a["href"]).resolve() for a in links}
-        assert targets == {(site / "book.pdf").resolve(), (site / datazip.NAME).resolve()}, page

@@ -20,6 +20,8 @@ import pytest
 from kzopinion.book import build, editions, number_sources
 from kzopinion.data import microdata, register, registry
 
+pytestmark = pytest.mark.slow
+
 _make, _git = fixtures.make, fixtures.git
 
 
@@ -182,33 +184,6 @@ def test_a_failing_extension_read_is_reported_with_its_file_and_fix(repo_copy):
     assert "BUILD FAILED" in message and "Look above" not in message and "look above" not in message
     assert "CITATION.cff is missing" in message and "git checkout" in message, message
     assert "Traceback" not in message and "\x1b[" not in message, message
-
-
-def test_failure_report_keeps_every_line_that_names_a_cause(tmp_path):
-    log = "\n".join(
-        [
-            "Running Sphinx v7.4.7",
-            "loading pickled environment... done",
-            "Extension error (kzopinion.book.page_chrome):",
-            "Handler <function x> for event 'config-inited' threw an exception (exception: boom)",
-            f"{tmp_path}/CITATION.cff cannot be read as YAML ([Errno 2] No such file or directory: "
-            f"'{tmp_path}/CITATION.cff')",
-            "Traceback (most recent call last):",
-            "RuntimeError: something failed",
-            "There was an error in building your book. Look above for the cause.",
-        ]
-    )
-    report = build.failure_report(log, tmp_path, tmp_path / "_build")
-    assert "Look above" not in report and "Running Sphinx" not in report
-    for wanted in (
-        "Extension error",
-        "threw an exception (exception: boom)",
-        "RuntimeError: something failed",
-        "CITATION.cff is missing",
-        "git checkout -- CITATION.cff",
-    ):
-        assert wanted in report, (wanted, report)
-    assert build.failure_report("", tmp_path, tmp_path).startswith("Jupyter Book printed nothing")
 
 
 def test_a_registered_file_is_rehashed_only_when_its_size_or_time_changes(repo_copy, tmp_path, monkeypatch):

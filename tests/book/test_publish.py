@@ -1,159 +1,24 @@
-"""Publishing: the plain `jupyter-book build .` on a fresh clone, the repository's address set in one
-place, and the CI workflow that tests the book and publishes the public edition.
-
-The fresh clone is a `git clone` of this repository with the working tree's files laid over it and
-committed there (what the next commit would hold), so the test covers uncommitted work too; it is built with
-the environment's own `jupyter-book`, as a reader of the Jupyter Book documentation would.
-"""
+"""Publishing: the repository's address set in one place, and the CI workflow that tests the book and publishes the
+public edition. The plain `jupyter-book build .` on a fresh clone is in test_publish_fresh_clone.py (slow)."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
-from kzopinion.book import browser, build_stamp, notebooks
+from kzopinion.book import build_stamp
 from kzopinion.book.page_chrome import BUTTONS, configure_repository, edit_url_template
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
 SAMPLE = "https://github.com/example-org/kzopinion"
+
+
 WORKFLOWS = ROOT / ".github" / "workflows"
-
-
-def _listed(folder: Path, *args: str) -> set[str]:
-    out = subprocess.run(["git", "ls-files", *args], cwd=folder, capture_output=True, text=True, check=True).stdout
-    return set(filter(None, out.split("\n")))
-
-
-def fresh_clone(target: Path) -> Path:
-    """A `git clone` of the repository, its files replaced by the working tree's (tracked or new,
-    not ignored; deleted ones removed) and committed: a clean clone of what the next commit holds."""
-    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(target)], check=True)
-    present = {name for name in _listed(ROOT, "--cached", "--others", "--exclude-standard") if (ROOT / name).is_file()}
-    for name in _listed(target) - present:
-        (target / name).unlink()
-    for name in present:
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target / name)
-    git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost"]
-    subprocess.run([*git, "add", "--all"], cwd=target, check=True)
-    subprocess.run([*git, "commit", "--quiet", "--allow-empty", "-m", "the working tree"], cwd=target, check=True)
-    return target
-
-
-def jupyter_book(folder: Path) -> subprocess.CompletedProcess:
-    """The plain command, in ``folder``, with this environment's jupyter-book."""
-    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", "."]
-    return subprocess.run(command, cwd=folder, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-
-
-def _set_address(clone: Path, config_url: str, cff_url: str | None) -> None:
-    config = clone / "_config.yml"
-    text = re.sub(r"(?m)^  url: .*$", "  url: " + (config_url or '""'), config.read_text(encoding="utf-8"))
-    config.write_text(text, encoding="utf-8")
-    cff = clone / "CITATION.cff"
-    lines = [line for line in cff.read_text(encoding="utf-8").splitlines() if not line.startswith("repository-code:")]
-    if cff_url:
-        lines.insert(lines.index("license: MIT") + 1, f'repository-code: "{cff_url}"')
-    cff.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def clone(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    folder = fresh_clone(tmp_path_factory.mktemp("fresh") / "kzopinion")
-    assert not (folder / "book" / "data-appendix.md").exists() and not (folder / "book/_static/vendor").exists()
-    return folder, jupyter_book(folder)
-
-
-@pytest.mark.slow
-def test_plain_jupyter_book_build_on_a_fresh_clone_succeeds_with_no_warning(clone):
-    folder, result = clone
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
-    assert [line for line in log.splitlines() if re.search(r"WARNING|ERROR", line)] == []
-    site = folder / "_build" / "html"
-    assert (site / "book" / "data-appendix.html").is_file()
-    assert "sec-data-appendix" in (site / "book" / "data-appendix.html").read_text(encoding="utf-8")
-    assert (site / "_static" / "vendor" / "vega-bundle.js").stat().st_size > 100_000
-    # the generated files are ignored: the clone's tree is as checked out
-    assert subprocess.run(["git", "status", "--porcelain"], cwd=folder, capture_output=True, text=True).stdout == ""
-
-
-@pytest.mark.slow
-def test_the_plain_build_draws_every_chart_offline(clone):
-    folder, result = clone
-    assert result.returncode == 0, result.stderr[-2000:]
-    site = folder / "_build" / "html"
-    pages = [f"notebooks/{s.stem}" for s in notebooks.sources(folder)] + ["book/data-appendix"]
-    with browser.serve(site) as base, browser.chromium() as chromium:
-        reports = {name: browser.visit(chromium, f"{base}/{name}.html", base) for name in pages}
-    assert {name: r.blocked for name, r in reports.items() if r.blocked} == {}
-    assert {name: r.errors for name, r in reports.items() if r.errors} == {}
-    drawn = {name: (r.charts, r.charts_drawn) for name, r in reports.items() if name.startswith("notebooks/")}
-    assert all(total > 0 and done == total for total, done in drawn.values()), drawn
-
-
-@pytest.mark.slow
-def test_no_address_means_no_repository_buttons(clone):
-    folder, result = clone
-    assert result.returncode == 0, result.stderr[-2000:]
-    page = (folder / "_build" / "html" / "notebooks" / "02-russia-correlation.html").read_text(encoding="utf-8")
-    assert "source-repository-button" not in page and "source-edit-button" not in page
-    assert "source-issues-button" not in page
-    assert "mybinder.org" not in page  # no address, nothing to launch
-
-
-@pytest.mark.slow
-def test_setting_the_address_turns_on_the_buttons_and_the_citation_address(clone):
-    """The address set once (repository.url; CITATION.cff agreeing): every page has the repository,
-    issue and edit buttons, an edit opens the notebook's MyST source, and the footer cites the commit."""
-    folder, first = clone
-    assert first.returncode == 0, first.stderr[-2000:]
-    _set_address(folder, SAMPLE, SAMPLE)
-    try:
-        result = jupyter_book(folder)
-        log = result.stdout + result.stderr
-        assert result.returncode == 0, log[-3000:]
-        assert [line for line in log.splitlines() if re.search(r"WARNING|ERROR", line)] == []
-        commit = build_stamp.commit(folder)
-        site = folder / "_build" / "html"
-        for name, source in [
-            ("notebooks/02-russia-correlation", "notebooks/02-russia-correlation.md"),
-            ("book/intro", "book/intro.md"),
-            ("book/data-appendix", "book/data-appendix.md"),
-        ]:
-            page = (site / f"{name}.html").read_text(encoding="utf-8")
-            assert f'href="{SAMPLE}"' in page, name
-            assert f'href="{SAMPLE}/issues/new?' in page, name
-            assert f'href="{SAMPLE}/edit/main/{source}"' in page, name
-            footer = re.search(r'<aside class="kz-edition".*?</aside>', page, flags=re.S).group(0)
-            assert f'href="{SAMPLE}/tree/{commit}"' in footer, name
-            binder = "https://mybinder.org/v2/gh/example-org/kzopinion/main?urlpath=tree/"
-            # the launch button opens the executed record on Binder (notebook pages only)
-            assert (f"{binder}{name}.ipynb" in page) == name.startswith("notebooks/"), name
-            cite = footer.split("Cite this edition:")[1]
-            assert f"commit {commit}" in cite and f"{SAMPLE}/tree/{commit}" in cite, name
-    finally:
-        _set_address(folder, "", None)
-
-
-@pytest.mark.slow
-def test_an_address_that_citation_cff_does_not_carry_fails_the_build_naming_both_files(clone):
-    folder, _ = clone
-    _set_address(folder, SAMPLE, None)
-    try:
-        result = jupyter_book(folder)
-    finally:
-        _set_address(folder, "", None)
-    log = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert f"CITATION.cff gives repository-code (none) but _config.yml gives repository.url {SAMPLE}" in log
-    assert f"repository-code: {SAMPLE}" in log
 
 
 # ----------------------------------------------------------------------------- the one address
@@ -282,24 +147,6 @@ def test_lint_validates_the_workflows_as_pre_commit_does(root):
     assert re.search(hook["files"], ".github/workflows/book.yml")
     pinned = re.search(r'"check-jsonschema==([^"]+)"', (root / "pyproject.toml").read_text(encoding="utf-8"))
     assert pinned and f"check-jsonschema=={pinned.group(1)}\n" in (root / "requirements.lock").read_text()
-
-
-@pytest.mark.slow  # seconds of fitting or file writing: the full tier
-def test_the_workflow_schema_check_catches_a_broken_workflow(tmp_path):
-    broken = tmp_path / "broken.yml"
-    # no runs-on
-    broken.write_text("on: push\njobs:\n  test:\n    steps:\n      - run: bash .ci/run\n", encoding="utf-8")
-    tool = str(Path(sys.executable).with_name("check-jsonschema"))
-    bad = subprocess.run(
-        [tool, "--builtin-schema", "vendor.github-workflows", str(broken)], capture_output=True, text=True
-    )
-    good = subprocess.run(
-        [tool, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS.glob("*.yml"))],
-        capture_output=True,
-        text=True,
-    )
-    assert bad.returncode != 0 and "runs-on" in bad.stdout + bad.stderr
-    assert good.returncode == 0, good.stdout + good.stderr
 
 
 def test_the_workflow_publishes_the_pdf_and_the_data_zip_beside_the_pages():

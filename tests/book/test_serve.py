@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fixtures import edit
 
-from kzopinion.book import buildlock
+from kzopinion.book import build
 
 pytestmark = pytest.mark.slow  # each test builds the book
 
@@ -90,10 +90,10 @@ def test_a_book_published_by_another_build_clears_the_failure_message(repo_copy)
     served = Served(repo_copy)
     try:
         version = served.state()["version"]
-        with buildlock.lock(repo_copy, "tests"):  # `make book` runs in another terminal meanwhile
+        with build.lock(repo_copy, "tests"):  # `make book` runs in another terminal meanwhile
             edit(repo_copy / "book" / "conclusion.md", "add up to a simple picture", "add up to a published picture")
             _wait_for(lambda: served.state()["error"], 30)
-        assert "another build is running" in served.state()["error"]
+        assert "another command is building" in served.state()["error"]
         rebuilds = served.output.count("changed:")
         built = subprocess.run(  # that build publishes the book, the edit in it
             [sys.executable, "-m", "kzopinion.book.build"], cwd=repo_copy, capture_output=True, text=True, timeout=600

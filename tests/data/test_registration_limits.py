@@ -19,21 +19,9 @@ import pytest
 
 from kzopinion.data import harmonise, readers, register, registry
 
-KINDS = ("stata", "excel", "spss")
-FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
+pytestmark = pytest.mark.slow
 
-
-def _wave(folder: Path, kind: str, wave: int = 1, n: int = 300, seed: int = 4, **columns) -> tuple[Path, pd.DataFrame]:
-    """One CAB Kazakhstan file of ``kind`` in ``folder``, its columns replaced by ``columns`` (name -> function of
-    the generated column); returns the path and the generated codes before the replacement."""
-    frame, labels, values = fixtures.cab_frame(wave, n, seed)
-    written = frame.copy()
-    for name, change in columns.items():
-        written[name] = change(frame[name]).astype(object)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / fixtures.cab_name(wave, kind=kind)
-    fixtures.write_cab(path, frame_labels_values=(written, labels, values))
-    return path, frame
+KINDS = tuple(fixtures.EXTENSIONS)  # every format the CAB comes in
 
 
 def _state(root: Path) -> dict[str, bytes]:
@@ -44,7 +32,7 @@ def _state(root: Path) -> dict[str, bytes]:
 @pytest.fixture()
 def registered_before(repo_copy, tmp_path):
     """A repository copy with CAB wave 2 registered: every refusal must leave it exactly as it is."""
-    _wave(tmp_path / "before", "stata", wave=2)
+    fixtures.cab_file_with(tmp_path / "before", "stata", wave=2)
     register.register_cab(tmp_path / "before", repo_copy)
     return repo_copy, _state(repo_copy)
 
@@ -57,41 +45,23 @@ def _refused(registered_before, folder: Path, message: str, **options) -> regist
     return refusal.value
 
 
-# ----------------------------------------------------------------------------- numbers stored as text
-
-
-def decimal_comma(column: pd.Series) -> pd.Series:
-    return column.map(lambda v: f"{v:.6f}".replace(".", ","))
-
-
-def full_width(column: pd.Series) -> pd.Series:
-    return decimal_comma(column).map(lambda text: text.translate(FULL_WIDTH))
-
-
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("as_text", [decimal_comma, full_width], ids=["decimal comma", "full-width digits"])
-def test_weights_stored_as_text_are_read_as_the_numbers_they_state(tmp_path, kind, as_text):
-    path, frame = _wave(tmp_path, kind, totwt=as_text)
-    weights = readers.check_cab_content(path).frame["weight"]
-    stated = frame["totwt"].round(6)
-    assert weights.tolist() == pytest.approx(stated.tolist(), abs=1e-12)  # never category codes 1..k
-    assert weights.sum() == pytest.approx(stated.sum())
-
-
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     "as_text, shown",
     [
         (lambda w: w.map(lambda v: f"{v * 1e4:,.2f}"), r"\d,\d{3}\.\d\d"),  # a thousands separator
         (lambda w: w.map(lambda v: f"{v * 1e4:,.0f}".replace(",", " ")), r"\d \d{3}"),  # a space between thousands
-        (lambda w: decimal_comma(w).where(w.index != 7, "unknown"), r"unknown"),  # a text that is no number at all
+        (
+            lambda w: fixtures.decimal_comma(w).where(w.index != 7, "unknown"),
+            r"unknown",
+        ),  # a text that is no number at all
     ],
     ids=["thousands separator", "space separator", "text"],
 )
 def test_text_in_the_weight_that_states_no_exact_number_is_refused_naming_file_column_and_cell(
     registered_before, tmp_path, kind, as_text, shown
 ):
-    path, _ = _wave(tmp_path / "dl", kind, totwt=as_text)
+    path, _ = fixtures.cab_file_with(tmp_path / "dl", kind, totwt=as_text)
     refusal = _refused(registered_before, tmp_path / "dl", rf"{path.name}, column 'totwt' \(item 'weight'\): row \d+ ")
     row = 7 if shown == "unknown" else 0
     assert f"row {row + (2 if kind == 'excel' else 1)} holds the text '" in str(refusal)
@@ -100,31 +70,11 @@ def test_text_in_the_weight_that_states_no_exact_number_is_refused_naming_file_c
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_number_column_besides_the_weight_reads_text_numbers_exactly_or_refuses(registered_before, tmp_path, kind):
-    path, frame = _wave(tmp_path / "good", kind, Age=lambda age: age.map(lambda a: f"{a},0"))
+    path, frame = fixtures.cab_file_with(tmp_path / "good", kind, Age=lambda age: age.map(lambda a: f"{a},0"))
     assert readers.check_cab_content(path).frame["age"].tolist() == frame["Age"].astype(float).tolist()
-    path, _ = _wave(tmp_path / "dl", kind, Age=lambda age: age.map(lambda a: f"{a * 1000:,.1f}"))
+    path, _ = fixtures.cab_file_with(tmp_path / "dl", kind, Age=lambda age: age.map(lambda a: f"{a * 1000:,.1f}"))
     refusal = _refused(registered_before, tmp_path / "dl", rf"{path.name}, column 'Age' \(item 'age'\): row ")
     assert "it is not a number as written" in str(refusal)
-
-
-def test_text_answers_in_a_number_column_stay_answers(tmp_path):
-    # "Refused (vol.)" in an age column is a text answer: missing, never a number and never refused.
-    path, frame = _wave(tmp_path, "excel", Age=lambda age: age.where(age.index >= 5, "Refused (vol.)"))
-    age = readers.check_cab_content(path).frame["age"]
-    assert age[:5].isna().all() and age[5:].tolist() == frame["Age"][5:].astype(float).tolist()
-
-
-@pytest.mark.parametrize(
-    "text, number",
-    [("0,964", 0.964), ("0.964", 0.964), ("０，９６４", 0.964), (" 12 ", 12.0), ("-1,5", -1.5), ("1e3", 1000.0)],
-)
-def test_number_from_text_reads_what_the_text_states(text, number):
-    assert harmonise.number_from_text(text) == number
-
-
-@pytest.mark.parametrize("text", ["1.234,5", "1,234.5", "1 234", "1'234", "12,3,4", "", "n/a", "88 and older", "−3"])
-def test_number_from_text_refuses_anything_else(text):
-    assert harmonise.number_from_text(text) is None
 
 
 # ----------------------------------------------------------------------------- size and respondents
@@ -143,7 +93,7 @@ def test_a_file_with_more_respondents_than_a_wave_is_refused_naming_file_and_lim
     registered_before, tmp_path, kind, monkeypatch
 ):
     monkeypatch.setattr(readers, "MAX_RESPONDENTS", 250)  # the rule at the scale of a test file
-    path, _ = _wave(tmp_path / "dl", kind)
+    path, _ = fixtures.cab_file_with(tmp_path / "dl", kind)
     limit = rf"{path.name}: holds (at least )?\d+ respondents, more than the limit of 250"
     _refused(registered_before, tmp_path / "dl", limit)
 
@@ -198,7 +148,7 @@ def test_a_linked_microdata_folder_registers_and_stays_out_of_git(repo_copy, tmp
     drive.mkdir(parents=True)
     (repo_copy / "data/microdata").symlink_to(drive, target_is_directory=True)
     assert fixtures.git(repo_copy, "status", "--porcelain") == ""
-    path, frame = _wave(tmp_path / "dl", "stata", n=120)
+    path, frame = fixtures.cab_file_with(tmp_path / "dl", "stata", n=120)
 
     registered = fixtures.make(repo_copy, "data", f"CAB_DIR={tmp_path / 'dl'}")
     assert registered.returncode == 0, registered.stdout[-2000:] + registered.stderr[-2000:]
@@ -215,7 +165,7 @@ def test_a_linked_microdata_folder_registers_and_stays_out_of_git(repo_copy, tmp
 
 def test_a_link_to_a_drive_that_is_not_mounted_is_a_sentence(repo_copy, tmp_path):
     (repo_copy / "data/microdata").symlink_to(tmp_path / "unmounted", target_is_directory=True)
-    _wave(tmp_path / "dl", "stata")
+    fixtures.cab_file_with(tmp_path / "dl", "stata")
     with pytest.raises(registry.MicrodataError, match=r"is a link to .*unmounted, which is not a folder now"):
         register.register_cab(tmp_path / "dl", repo_copy)
 
