@@ -1,4 +1,4 @@
-"""The one place that knows where files live.
+"""The one place that knows where files live, and how the project's text files are read.
 
 The repository root is the first folder, walking up from the working directory
 (then from this file), that holds ``_config.yml`` and ``data/datapackage.json``. Notebooks run from their own folder
@@ -20,6 +20,32 @@ GENERATED = (APPENDIX_PAGE, CHART_BUNDLE)
 # The registry's own bookkeeping in data/microdata/: size and modification time of each registered file when its
 # sha256 was last checked. Rewritten by every check, it is never an input of a build.
 VERIFIED_STAMPS = ".verified.json"
+
+
+# --------------------------------------------------------------------------- files
+
+
+class NotUTF8Error(ValueError):
+    """A text file the project reads is not UTF-8; the message names the file, the line and the fix."""
+
+
+def not_utf8(where: str, raw: bytes, err: UnicodeDecodeError) -> str:
+    """The sentence for a file that is not UTF-8 text: where the first bad byte is, and the fix."""
+    line = raw[: err.start].count(b"\n") + 1
+    return (
+        f"{where}, line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x} cannot be read); the project's "
+        "text files are UTF-8: save the file again with the encoding UTF-8 (or undo the edit that added it)."
+    )
+
+
+def utf8_text(path: Path, where: str | None = None) -> str:
+    """The text of ``path`` (a byte-order mark dropped), or :class:`NotUTF8Error` naming it (as ``where``, by
+    default the path) and the fix: a codec's traceback names neither."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise NotUTF8Error(not_utf8(where or str(path), raw, err)) from None
 
 
 def find_root(start: Path | None = None) -> Path:

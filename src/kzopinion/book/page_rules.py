@@ -26,6 +26,8 @@ import os
 import re
 from pathlib import Path
 
+from kzopinion.paths import NotUTF8Error, utf8_text
+
 NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
@@ -84,12 +86,17 @@ def prose_lines(markdown: str, changelog: bool = False) -> list[tuple[int, str, 
     return out
 
 
+def _shown(path: Path, root: Path | None) -> str:
+    return path.relative_to(root).as_posix() if root and path.is_relative_to(root) else path.name
+
+
 def typed_numbers(path: Path, root: Path | None = None) -> list[str]:
     """``file:line: token`` for every number typed into the prose of ``path`` and not marked (the file named
-    relative to ``root`` when given, else by its name)."""
-    shown = path.relative_to(root).as_posix() if root else path.name
+    relative to ``root`` when given, else by its name). A file that is not UTF-8 raises
+    :class:`kzopinion.paths.NotUTF8Error`, naming it and the fix."""
+    shown = _shown(path, root)
     found = []
-    for number, text, marked in prose_lines(path.read_text(encoding="utf-8"), changelog=path.name == CHANGELOG):
+    for number, text, marked in prose_lines(utf8_text(path, shown), changelog=path.name == CHANGELOG):
         for match in NUMBER.finditer(text):
             token = match.group(0)
             if token in marked:
@@ -110,7 +117,11 @@ def included_files(pages: list[Path]) -> list[Path]:
     """The markdown files the pages include (```` ```{include} PATH ```` , relative to the including page)."""
     out = []
     for page in pages:
-        for line in page.read_text(encoding="utf-8").splitlines():
+        try:
+            text = utf8_text(page)
+        except NotUTF8Error:
+            continue  # named by the rule that reads the page itself (typed_numbers)
+        for line in text.splitlines():
             match = INCLUDE.match(line.strip())
             if match and match.group(1).endswith(".md"):
                 included = Path(os.path.normpath(page.parent / match.group(1)))
@@ -186,12 +197,23 @@ def sections_without_claims(root: Path) -> list[str]:
     return found
 
 
+def typed_number_problems(root: Path) -> list[str]:
+    """:func:`typed_numbers` of every prose file as sentences with the fix (a file that is not UTF-8 named too)."""
+    found = []
+    for path in prose_files(root):
+        try:
+            hits = typed_numbers(path, root)
+        except NotUTF8Error as err:
+            found.append(str(err))
+            continue
+        found += [
+            f"{hit}: a number typed into prose; glue it from a computation (glue_texts) and paste it with "
+            "{glue:text}, or mark it on the line before with '% not-a-result: TOKEN (reason)' if it is no result"
+            for hit in hits
+        ]
+    return found
+
+
 def problems(root: Path) -> list[str]:
     """Every break of the page's rules, each a sentence naming the file, the line and the fix."""
-    typed = [
-        f"{hit}: a number typed into prose; glue it from a computation (glue_texts) and paste it with "
-        "{glue:text}, or mark it on the line before with '% not-a-result: TOKEN (reason)' if it is no result"
-        for path in prose_files(root)
-        for hit in typed_numbers(path, root)
-    ]
-    return typed + chartless_figures(root) + sections_without_claims(root)
+    return typed_number_problems(root) + chartless_figures(root) + sections_without_claims(root)

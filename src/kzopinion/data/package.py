@@ -48,6 +48,7 @@ import pandas as pd
 
 from kzopinion import formatting as fmt
 from kzopinion import paths
+from kzopinion.paths import not_utf8  # the one sentence for a file that is not UTF-8 (also read from here)
 
 
 class DataValidationError(ValueError):
@@ -220,15 +221,6 @@ def canonical_text(path: Path) -> str:
     text = path.read_bytes().decode("utf-8-sig")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.rstrip("\n") + "\n"
-
-
-def not_utf8(where: str, raw: bytes, err: UnicodeDecodeError) -> str:
-    """The sentence for a file that is not UTF-8 text: where the first bad byte is, and the fix."""
-    line = raw[: err.start].count(b"\n") + 1
-    return (
-        f"{where}, line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x} cannot be read); the project's "
-        "text files are UTF-8: save the file again with the encoding UTF-8 (or undo the edit that added it)."
-    )
 
 
 def sha256(path: Path) -> str:
