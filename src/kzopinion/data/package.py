@@ -790,16 +790,17 @@ def rehash(names: list[str], root: Path | None = None) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv.pop(0) if argv else "check"
+    if command not in ("check", "rehash"):
+        print(__doc__)
+        return 2
     try:
+        root = paths.root()  # no repository here, or KZOPINION_ROOT naming another folder: said before anything
         if command == "check":
-            names = validate_all(progress=lambda n: print(f"  ok  {n}"))
+            names = validate_all(root, progress=lambda n: print(f"  ok  {n}"))
             print(f"{len(names)} tables valid.")
-        elif command == "rehash":
-            rehash(argv or resource_names())
         else:
-            print(__doc__)
-            return 2
-    except DataValidationError as err:
+            rehash(argv or resource_names(root), root)
+    except (DataValidationError, FileNotFoundError) as err:
         print(f"Data error: {err}", file=sys.stderr)
         return 1
     return 0
