@@ -4,7 +4,10 @@ each failure a sentence naming the file, the line and the fix:
 - no number typed into prose (:func:`typed_numbers`): every numeral, year or number word in the prose of the
   notebooks and book pages is glued from a computation, or explicitly marked as not a result;
 - every figure cell shows a chart (:func:`chartless_figures`), not a caption over printed text;
-- every section records claims of the article (:func:`sections_without_claims`).
+- every section records claims of the article (:func:`sections_without_claims`);
+- cells readers see nothing of (tagged ``remove-cell``) stay under a third of the book's code cells
+  (:func:`hidden_cells`): a notebook's plumbing, claim recording and glue live in the cell that shows what they
+  belong to, or in its one setup cell.
 
 Exempt by rule, never by hand: references to figures, tables, appendices, sections, chapters and waves
 ("Figure 2", "Appendix C", "wave 1", "waves 1-6", "report no. 46"), numbered-list markers, citations and other
@@ -197,6 +200,42 @@ def sections_without_claims(root: Path) -> list[str]:
     return found
 
 
+HIDDEN_SHARE = 3
+"""Cells readers see nothing of stay under one in :data:`HIDDEN_SHARE` of the book's code cells."""
+
+
+def _hidden_counts(root: Path) -> dict[Path, tuple[int, int]]:
+    """``source -> (code cells tagged remove-cell, code cells)`` for every notebook of the book."""
+    from kzopinion.book import notebooks
+
+    counts = {}
+    for source in notebooks.sources(root):
+        cells = [c for c in notebooks.convert(source).cells if c.cell_type == "code"]
+        hidden = [c for c in cells if "remove-cell" in c.metadata.get("tags", [])]
+        counts[source] = (len(hidden), len(cells))
+    return counts
+
+
+def hidden_cells(root: Path) -> list[str]:
+    """A sentence for every notebook that holds a third or more of its code cells from readers (tagged
+    ``remove-cell``) while the book's notebooks together do: the rule is the book's, the fix is in those notebooks
+    (the most hidden first), each named with its count and what to do."""
+    counts = _hidden_counts(root)
+    hidden, total = (sum(c[i] for c in counts.values()) for i in (0, 1))
+    if HIDDEN_SHARE * hidden < total:
+        return []
+    over = [s for s, (h, t) in counts.items() if HIDDEN_SHARE * h >= t > 0]
+    over.sort(key=lambda s: -counts[s][0] / counts[s][1])
+    return [
+        f"notebooks/{source.name}: {counts[source][0]} of its {counts[source][1]} code cells show a reader nothing "
+        f"(tagged remove-cell), and the book's notebooks hide {hidden} of their {total}, not under a third: move "
+        "a hidden cell's glue and claim recording into the cell that shows the figure or table they belong to "
+        "(tagged remove-input), or show the parameters cell folded (tags: [parameters, hide-input]); one setup "
+        "cell may stay hidden"
+        for source in over
+    ]
+
+
 def typed_number_problems(root: Path) -> list[str]:
     """:func:`typed_numbers` of every prose file as sentences with the fix (a file that is not UTF-8 named too)."""
     found = []
@@ -216,4 +255,4 @@ def typed_number_problems(root: Path) -> list[str]:
 
 def problems(root: Path) -> list[str]:
     """Every break of the page's rules, each a sentence naming the file, the line and the fix."""
-    return typed_number_problems(root) + chartless_figures(root) + sections_without_claims(root)
+    return typed_number_problems(root) + chartless_figures(root) + sections_without_claims(root) + hidden_cells(root)
