@@ -56,15 +56,15 @@ ARTICLE_TEXT = "KZOPINION_ARTICLE_TEXT"
 def article_text() -> str:
     """The article's extracted text, which the project does not distribute: tests that read it run only when the
     setting KZOPINION_ARTICLE_TEXT names the file (CONTRIBUTING.md, "Checking against the article's text")."""
-    import os
+    from kzopinion import paths
 
-    named = os.environ.get(ARTICLE_TEXT, "")
-    if not named:
-        pytest.skip(f"reads the article's text: run with {ARTICLE_TEXT}=/path/to/article.txt (the text of the PDF)")
-    path = Path(named).expanduser()
-    if not path.is_file():
-        pytest.fail(f"{ARTICLE_TEXT} names {path}, which is not a file: name the article's extracted text")
-    return path.read_text(encoding="utf-8")
+    try:
+        path = paths.setting(ARTICLE_TEXT)
+        if path is None:
+            pytest.skip(f"reads the article's text: run with {ARTICLE_TEXT}=/path/to/article.txt (the text of the PDF)")
+        return paths.utf8_text(path)
+    except (paths.SettingError, paths.NotUTF8Error) as err:
+        pytest.fail(str(err), pytrace=False)
 
 
 @pytest.fixture()

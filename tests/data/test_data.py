@@ -222,3 +222,98 @@ def test_every_claim_worded_as_a_remainder_is_declared_one(root):
             DataValidationError, match=f"claim '{row['id']}' is worded as what remains of a whole \\('remaining'"
         ):
             _check_remainders_declared(planted, "data/published/claims.csv", root)
+
+
+# ---------------------------------------------------------------- a data error before a changed checksum
+
+CLAIM_ROW = (
+    "ds_kz_population_rank,Introduction,Kazakhstan has the second largest population in Central Asia,second,2,rank,0,"
+)
+
+
+def _data_copy(root, tmp_path):
+    """A repository of the data folder alone (and the two files that make a folder the repository), to edit."""
+    import shutil
+
+    shutil.copytree(root / "data", tmp_path / "data", ignore=shutil.ignore_patterns("microdata"))
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(root / name, tmp_path / name)
+    return tmp_path
+
+
+BROKEN_CLAIMS = {  # an edit of claims.csv left without `make rehash`, and the data error it makes
+    "a value the schema forbids": (
+        f"{CLAIM_ROW}external,",
+        f"{CLAIM_ROW}externl,",
+        "data/published/claims.csv, row 1 (line 2), column 'needs': 'externl' is not one of the allowed values",
+    ),
+    "a number not written plainly": (
+        f"{CLAIM_ROW}external,",
+        CLAIM_ROW.replace(",second,2,", ",second,inf,") + "external,",
+        "data/published/claims.csv, row 1 (line 2), column 'value': 'inf' is not a finite number",
+    ),
+    "a table check": (
+        f"{CLAIM_ROW}external,",
+        CLAIM_ROW.replace(",rank,0,", ",rank,0.5,") + "external,",
+        "data/published/claims.csv, row 1 (line 2), column 'tolerance': claim 'ds_kz_population_rank' is printed",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_CLAIMS)
+def test_a_data_error_is_named_before_the_changed_checksum(root, tmp_path, case):
+    """claims.csv both invalid and changed since its checksum: the data error (the real problem) comes first, with
+    the checksum's fix only once the data is correct; `make rehash` first would have recorded the error."""
+    old, new, error = BROKEN_CLAIMS[case]
+    copy = _data_copy(root, tmp_path)
+    edit(copy / "data/published/claims.csv", old, new)
+    with pytest.raises(data.DataValidationError) as raised:
+        data.validate_all(copy)
+    message = str(raised.value)
+    assert message.startswith(error), message
+    assert "changed: its checksum is" not in message  # not the refusal of a valid edit
+    assert message.endswith(
+        "data/published/claims.csv also changed since data/datapackage.json recorded its checksum: correct the data "
+        "first, then record the new checksum with make rehash TABLE=claims."
+    ), message
+
+
+def test_a_valid_edit_without_its_checksum_is_still_refused_after_the_data_errors(root, tmp_path):
+    """A valid edit of claims.csv and a data error in another table: the data error first, naming claims.csv as
+    changed too; once the error is corrected, the checksum refusal of claims.csv alone."""
+    copy = _data_copy(root, tmp_path)
+    edit(copy / "data/published/claims.csv", "the notebook shows the neighbouring years.", "the notebook shows them.")
+    edit(copy / "data/published/gallup_relations_2014.csv", ",72\n", ",140\n")
+    with pytest.raises(data.DataValidationError) as raised:
+        data.validate_all(copy)
+    message = str(raised.value)
+    assert message.startswith("data/published/gallup_relations_2014.csv, row"), message
+    assert "value 140 is above the maximum 100" in message
+    assert "data/published/gallup_relations_2014.csv, data/published/claims.csv also changed" in message
+    assert "make rehash TABLE='gallup_relations_2014 claims'." in message
+    edit(copy / "data/published/gallup_relations_2014.csv", ",140\n", ",72\n")
+    with pytest.raises(data.DataValidationError, match=r"^data/published/claims.csv changed: its checksum is"):
+        data.validate_all(copy)
+
+
+def test_make_data_and_make_rehash_name_the_data_error(root, tmp_path, monkeypatch, capsys):
+    """What `make data` and `make rehash TABLE=claims` print (kzopinion.data's command line, in the copy)."""
+    from kzopinion.data.package import main
+
+    old, new, error = BROKEN_CLAIMS["a value the schema forbids"]
+    copy = _data_copy(root, tmp_path)
+    edit(copy / "data/published/claims.csv", old, new)
+    monkeypatch.delenv("KZOPINION_ROOT", raising=False)
+    monkeypatch.chdir(copy)
+    assert main(["check"]) == 1
+    printed = capsys.readouterr()
+    assert printed.err.startswith(f"Data error: {error}") and "make rehash TABLE=claims" in printed.err
+    assert "  ok  claims" not in printed.out  # a changed table is never said to be valid
+    assert main(["rehash", "claims"]) == 0  # the checksum is recorded, and the data error named at once
+    printed = capsys.readouterr()
+    assert (
+        printed.out.startswith("claims: sha256:")
+        and error in printed.err
+        and "the checksums are recorded" in printed.err
+    )
+    assert "also changed" not in printed.err  # recorded now: the data error alone remains

@@ -26,18 +26,41 @@ def _cff_name(author: dict) -> str:
     return ", ".join(str(author[k]) for k in ("family-names", "given-names") if author.get(k))
 
 
-def disagreements(root: Path) -> list[str]:
-    """One sentence for each field of ``.zenodo.json`` that disagrees with ``CITATION.cff``."""
+class Unreadable(ValueError):
+    """One of the two files cannot be read as what it must be; the message names it and the fix."""
+
+
+def _parsed(root: Path, name: str) -> dict:
+    """``name`` (``.zenodo.json`` or ``CITATION.cff``) as a mapping, or :class:`Unreadable`: missing, not UTF-8, not
+    JSON or YAML, or no mapping at all, each a sentence naming the file and the fix, never a parser's traceback."""
     import yaml
 
-    for name in (ZENODO, CITATION):
-        if not (root / name).exists():
-            return [f"{name} is missing: restore it (git checkout {name}); the archive metadata needs both files"]
+    from kzopinion.paths import NotUTF8Error, utf8_text
+
+    path = root / name
+    if not path.exists():
+        raise Unreadable(f"{name} is missing: restore it (git checkout {name}); the archive metadata needs both files")
     try:
-        zenodo = json.loads((root / ZENODO).read_text(encoding="utf-8"))
+        text = utf8_text(path, name)
+        parsed = json.loads(text) if name == ZENODO else yaml.safe_load(text)
+    except NotUTF8Error as err:
+        raise Unreadable(str(err)) from None
     except json.JSONDecodeError as err:
-        return [f"{ZENODO} is not JSON ({err}): fix it at line {err.lineno}"]
-    cff = yaml.safe_load((root / CITATION).read_text(encoding="utf-8"))
+        raise Unreadable(f"{name} is not JSON ({err}): fix it at line {err.lineno}") from None
+    except yaml.YAMLError as err:
+        raise Unreadable(f"{name} is not YAML ({' '.join(str(err).split())}): fix it (git diff {name})") from None
+    if not isinstance(parsed, dict):
+        raise Unreadable(f"{name} holds no fields: restore it (git checkout {name})")
+    return parsed
+
+
+def disagreements(root: Path) -> list[str]:
+    """One sentence for each field of ``.zenodo.json`` that disagrees with ``CITATION.cff`` (or for a file that
+    cannot be read)."""
+    try:
+        zenodo, cff = _parsed(root, ZENODO), _parsed(root, CITATION)
+    except Unreadable as err:
+        return [str(err)]
     found = []
 
     def differ(field: str, ours, theirs, cff_field: str) -> None:
@@ -69,7 +92,10 @@ def disagreements(root: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     from kzopinion.paths import find_root
 
-    found = disagreements(find_root(Path.cwd()))
+    try:
+        found = disagreements(find_root(Path.cwd()))
+    except FileNotFoundError as err:  # no repository here, or KZOPINION_ROOT names another folder
+        found = [str(err)]
     for sentence in found:
         print(f"[archive] {sentence}", file=sys.stderr)
     return 1 if found else 0

@@ -8,7 +8,8 @@
   then a letter ``a``, ``b``... only when the same name and year label several entries (and then on each of them):
   ``laruelle2021``, ``cab2018a``.
 
-:func:`problems` returns one sentence per break, naming the file, the entry and the fix.
+:func:`problems` returns one sentence per break, naming the file, the entry and the fix; a file that is not UTF-8 is
+one such break (:func:`unreadable`, which the book's Sphinx extension also asks before the bibliography is read).
 """
 
 from __future__ import annotations
@@ -19,14 +20,36 @@ from collections import Counter
 from pathlib import Path
 
 BIB = Path("book") / "references.bib"
+BIB_NAME = BIB.as_posix()
 TITLE_FIELDS = ("title", "booktitle")
 LABEL = re.compile(r"^(?P<name>[a-z]+)(?P<year>\d{4})(?P<letter>[a-z]?)$")
 
 
-def _entries(path: Path):
-    from pybtex.database import parse_file
+def _entries(path: Path, shown: str):
+    """The entries of the bibliography at ``path``, read as UTF-8 (:class:`kzopinion.paths.NotUTF8Error` names the
+    file otherwise: pybtex would read it in the machine's own encoding, or stop with a codec's traceback)."""
+    from pybtex.database import parse_string
 
-    return parse_file(str(path), bib_format="bibtex").entries
+    from kzopinion.paths import utf8_text
+
+    return parse_string(utf8_text(path, shown), bib_format="bibtex").entries
+
+
+def unreadable(root: Path, files: list[str] | tuple[str, ...] = (BIB_NAME,)) -> list[str]:
+    """A sentence for each bibliography file (relative to ``root``: ``_config.yml``'s ``bibtex_bibfiles``) that is not
+    UTF-8, naming it and the fix; Sphinx's bibliography would stop on it with a codec's traceback."""
+    from kzopinion.paths import NotUTF8Error, utf8_text
+
+    found = []
+    for name in files:
+        path = root / name
+        if not path.is_file():
+            continue  # a missing file is Sphinx's to name (sphinxcontrib-bibtex says which)
+        try:
+            utf8_text(path, name)
+        except NotUTF8Error as err:
+            found.append(str(err))
+    return found
 
 
 def _one_braced_group(value: str) -> bool:
@@ -49,7 +72,10 @@ def problems(root: Path) -> list[str]:
     """A sentence for every title that would lose its capitals and every label off the house style."""
     path = root / BIB
     shown = BIB.as_posix()
-    entries = _entries(path)
+    reading = unreadable(root)
+    if reading:
+        return reading
+    entries = _entries(path, shown)
     found = []
     stems = Counter()
     for key in entries:

@@ -105,7 +105,11 @@ def commit_address(url: str, commit: str) -> str:
 
 
 def _cff(root: Path) -> dict:
+    """CITATION.cff, parsed; a file missing, not UTF-8 or not YAML raises :class:`ValueError`, one sentence naming
+    the file and the fix (a codec's or parser's traceback would name neither)."""
     import yaml
+
+    from kzopinion.paths import utf8_text
 
     path = root / "CITATION.cff"
     if not path.is_file():
@@ -113,9 +117,12 @@ def _cff(root: Path) -> dict:
             f"{path} is missing: every page cites its edition from it; restore it (git checkout CITATION.cff)"
         )
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        cff = yaml.safe_load(utf8_text(path, "CITATION.cff")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise ValueError(f"{path} cannot be read as YAML ({err}); fix the file so the pages can cite it") from None
+    if not isinstance(cff, dict):
+        raise ValueError(f"{path} holds no fields (title:, authors:, ...); restore it (git checkout CITATION.cff)")
+    return cff
 
 
 def address_disagreement(root: Path, url: str) -> str:

@@ -52,7 +52,7 @@ def registered_files(root: Path) -> dict[str, dict[str, str]]:
 
 def wanted(root: Path) -> bool:
     """Whether ``make book`` builds the microdata edition: files registered, not asked for the public one."""
-    if microdata.is_mirror(root) or os.environ.get(microdata.EDITION_VARIABLE, "").strip().lower() == "public":
+    if microdata.is_mirror(root) or microdata.edition_setting() == "public":
         return False
     return bool(registered_files(root))
 

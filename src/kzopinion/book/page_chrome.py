@@ -141,11 +141,29 @@ def configure_repository(options: dict, context: dict) -> str:
     return url
 
 
+def _check_bibliography(app, config) -> None:
+    """Stop, naming the file and the fix, on a bibliography file (``bibtex_bibfiles``) that is not UTF-8: Sphinx's
+    bibliography reads it next (at builder-inited) and would stop with a codec's traceback naming neither."""
+    import codecs
+
+    from sphinx.errors import ExtensionError
+
+    from kzopinion.book import bibliography
+
+    encoding = codecs.lookup(getattr(config, "bibtex_encoding", None) or "utf-8-sig").name
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return  # read in the encoding the configuration names, on purpose
+    found = bibliography.unreadable(_root(app), list(getattr(config, "bibtex_bibfiles", None) or []))
+    if found:
+        raise ExtensionError(f"kzopinion: {found[0]}")
+
+
 def _configure(app, config) -> None:
     from sphinx.errors import ExtensionError
 
     from kzopinion.book import build_stamp
 
+    _check_bibliography(app, config)
     url = configure_repository(config.html_theme_options, config.html_context)
     try:
         disagreement = build_stamp.address_disagreement(_root(app), url)

@@ -4,7 +4,10 @@ each failure a sentence naming the file, the line and the fix:
 - no number typed into prose (:func:`typed_numbers`): every numeral, year or number word in the prose of the
   notebooks and book pages is glued from a computation, or explicitly marked as not a result;
 - every figure cell shows a chart (:func:`chartless_figures`), not a caption over printed text;
-- every section records claims of the article (:func:`sections_without_claims`).
+- every section records claims of the article (:func:`sections_without_claims`);
+- cells readers see nothing of (tagged ``remove-cell``) stay under a third of the book's code cells
+  (:func:`hidden_cells`): a notebook's plumbing, claim recording and glue live in the cell that shows what they
+  belong to, or in its one setup cell.
 
 Exempt by rule, never by hand: references to figures, tables, appendices, sections, chapters and waves
 ("Figure 2", "Appendix C", "wave 1", "waves 1-6", "report no. 46"), numbered-list markers, citations and other
@@ -25,6 +28,8 @@ import json
 import os
 import re
 from pathlib import Path
+
+from kzopinion.paths import NotUTF8Error, utf8_text
 
 NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -84,12 +89,17 @@ def prose_lines(markdown: str, changelog: bool = False) -> list[tuple[int, str, 
     return out
 
 
+def _shown(path: Path, root: Path | None) -> str:
+    return path.relative_to(root).as_posix() if root and path.is_relative_to(root) else path.name
+
+
 def typed_numbers(path: Path, root: Path | None = None) -> list[str]:
     """``file:line: token`` for every number typed into the prose of ``path`` and not marked (the file named
-    relative to ``root`` when given, else by its name)."""
-    shown = path.relative_to(root).as_posix() if root else path.name
+    relative to ``root`` when given, else by its name). A file that is not UTF-8 raises
+    :class:`kzopinion.paths.NotUTF8Error`, naming it and the fix."""
+    shown = _shown(path, root)
     found = []
-    for number, text, marked in prose_lines(path.read_text(encoding="utf-8"), changelog=path.name == CHANGELOG):
+    for number, text, marked in prose_lines(utf8_text(path, shown), changelog=path.name == CHANGELOG):
         for match in NUMBER.finditer(text):
             token = match.group(0)
             if token in marked:
@@ -110,7 +120,11 @@ def included_files(pages: list[Path]) -> list[Path]:
     """The markdown files the pages include (```` ```{include} PATH ```` , relative to the including page)."""
     out = []
     for page in pages:
-        for line in page.read_text(encoding="utf-8").splitlines():
+        try:
+            text = utf8_text(page)
+        except NotUTF8Error:
+            continue  # named by the rule that reads the page itself (typed_numbers)
+        for line in text.splitlines():
             match = INCLUDE.match(line.strip())
             if match and match.group(1).endswith(".md"):
                 included = Path(os.path.normpath(page.parent / match.group(1)))
@@ -186,12 +200,59 @@ def sections_without_claims(root: Path) -> list[str]:
     return found
 
 
+HIDDEN_SHARE = 3
+"""Cells readers see nothing of stay under one in :data:`HIDDEN_SHARE` of the book's code cells."""
+
+
+def _hidden_counts(root: Path) -> dict[Path, tuple[int, int]]:
+    """``source -> (code cells tagged remove-cell, code cells)`` for every notebook of the book."""
+    from kzopinion.book import notebooks
+
+    counts = {}
+    for source in notebooks.sources(root):
+        cells = [c for c in notebooks.convert(source).cells if c.cell_type == "code"]
+        hidden = [c for c in cells if "remove-cell" in c.metadata.get("tags", [])]
+        counts[source] = (len(hidden), len(cells))
+    return counts
+
+
+def hidden_cells(root: Path) -> list[str]:
+    """A sentence for every notebook that holds a third or more of its code cells from readers (tagged
+    ``remove-cell``) while the book's notebooks together do: the rule is the book's, the fix is in those notebooks
+    (the most hidden first), each named with its count and what to do."""
+    counts = _hidden_counts(root)
+    hidden, total = (sum(c[i] for c in counts.values()) for i in (0, 1))
+    if HIDDEN_SHARE * hidden < total:
+        return []
+    over = [s for s, (h, t) in counts.items() if HIDDEN_SHARE * h >= t > 0]
+    over.sort(key=lambda s: -counts[s][0] / counts[s][1])
+    return [
+        f"notebooks/{source.name}: {counts[source][0]} of its {counts[source][1]} code cells show a reader nothing "
+        f"(tagged remove-cell), and the book's notebooks hide {hidden} of their {total}, not under a third: move "
+        "a hidden cell's glue and claim recording into the cell that shows the figure or table they belong to "
+        "(tagged remove-input), or show the parameters cell folded (tags: [parameters, hide-input]); one setup "
+        "cell may stay hidden"
+        for source in over
+    ]
+
+
+def typed_number_problems(root: Path) -> list[str]:
+    """:func:`typed_numbers` of every prose file as sentences with the fix (a file that is not UTF-8 named too)."""
+    found = []
+    for path in prose_files(root):
+        try:
+            hits = typed_numbers(path, root)
+        except NotUTF8Error as err:
+            found.append(str(err))
+            continue
+        found += [
+            f"{hit}: a number typed into prose; glue it from a computation (glue_texts) and paste it with "
+            "{glue:text}, or mark it on the line before with '% not-a-result: TOKEN (reason)' if it is no result"
+            for hit in hits
+        ]
+    return found
+
+
 def problems(root: Path) -> list[str]:
     """Every break of the page's rules, each a sentence naming the file, the line and the fix."""
-    typed = [
-        f"{hit}: a number typed into prose; glue it from a computation (glue_texts) and paste it with "
-        "{glue:text}, or mark it on the line before with '% not-a-result: TOKEN (reason)' if it is no result"
-        for path in prose_files(root)
-        for hit in typed_numbers(path, root)
-    ]
-    return typed + chartless_figures(root) + sections_without_claims(root)
+    return typed_number_problems(root) + chartless_figures(root) + sections_without_claims(root) + hidden_cells(root)

@@ -156,10 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("title")
     parser.add_argument("--prefix", required=True, help="claim and glue-key prefix of the section")
     args = parser.parse_args(argv)
-    root = paths.root()
     try:
+        root = paths.root()  # no repository here, or KZOPINION_ROOT naming another folder: nothing is written
         written = scaffold(root, args.slug, args.title, args.prefix)
-    except ScaffoldError as err:
+    except (ScaffoldError, FileNotFoundError) as err:
         print(f"[section] {err}", file=sys.stderr)
         return 1
     for path in written:

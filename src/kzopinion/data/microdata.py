@@ -14,7 +14,6 @@ the record of what is registered, :mod:`kzopinion.data.registry`; reading and ch
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,15 +41,19 @@ def edition(root: Path | None = None) -> str:
     marked by :data:`EDITION_MARKER`), so they can never leak into a committed record.
     ``KZOPINION_EDITION=public`` or ``=microdata`` overrides this (the tests use both).
     """
-    value = os.environ.get(EDITION_VARIABLE, "").strip().lower()
-    if value not in ("", "public", "microdata"):
-        raise MicrodataError(
-            f"{EDITION_VARIABLE}={value!r}: use 'public' (ignore registered microdata), "
-            "'microdata' (use it), or leave it unset."
-        )
-    if value:
-        return value
+    chosen = edition_setting()
+    if chosen:
+        return chosen
     return "microdata" if is_mirror(root) else "public"
+
+
+def edition_setting() -> str:
+    """``KZOPINION_EDITION`` as given: 'public', 'microdata' or '' (unset); any other value raises
+    :class:`MicrodataError` naming the variable, the value and what it accepts (:func:`kzopinion.paths.setting`)."""
+    try:
+        return str(paths.setting(EDITION_VARIABLE) or "")
+    except paths.SettingError as err:
+        raise MicrodataError(str(err)) from None
 
 
 def is_registered(source: str, root: Path | None = None) -> bool:

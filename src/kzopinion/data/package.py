@@ -48,6 +48,7 @@ import pandas as pd
 
 from kzopinion import formatting as fmt
 from kzopinion import paths
+from kzopinion.paths import not_utf8  # the one sentence for a file that is not UTF-8 (also read from here)
 
 
 class DataValidationError(ValueError):
@@ -222,23 +223,14 @@ def canonical_text(path: Path) -> str:
     return text.rstrip("\n") + "\n"
 
 
-def not_utf8(where: str, raw: bytes, err: UnicodeDecodeError) -> str:
-    """The sentence for a file that is not UTF-8 text: where the first bad byte is, and the fix."""
-    line = raw[: err.start].count(b"\n") + 1
-    return (
-        f"{where}, line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x} cannot be read); the project's "
-        "text files are UTF-8: save the file again with the encoding UTF-8 (or undo the edit that added it)."
-    )
-
-
 def sha256(path: Path) -> str:
     """``sha256:<hex>`` of the canonical text (see module docstring)."""
     return "sha256:" + hashlib.sha256(canonical_text(path).encode("utf-8")).hexdigest()
 
 
-def _checked_text(name: str, root: Path) -> tuple[dict[str, Any], str, str]:
+def _checked_text(name: str, root: Path, checksum: bool = True) -> tuple[dict[str, Any], str, str]:
     """A table's entry, its file (as the user names it) and its canonical text, after the project's file rules:
-    the file exists, is under :data:`MAX_TABLE_BYTES`, is UTF-8 and matches its recorded checksum."""
+    the file exists, is under :data:`MAX_TABLE_BYTES`, is UTF-8 and (``checksum``) matches its recorded checksum."""
     res = resource(name, root)
     path = root / "data" / res["path"]
     where = f"declared by resource '{name}' in data/datapackage.json"
@@ -259,14 +251,33 @@ def _checked_text(name: str, root: Path) -> tuple[dict[str, Any], str, str]:
         text = canonical_text(path)
     except UnicodeDecodeError as err:
         raise DataValidationError(not_utf8(_rel(path, root), path.read_bytes(), err)) from None
+    if checksum:
+        _check_checksum(name, res, _rel(path, root), text)
+    return res, _rel(path, root), text
+
+
+def _check_checksum(name: str, res: dict[str, Any], file: str, text: str) -> None:
+    """The file's text is the one whose checksum the package records, or the sentence saying how to record it."""
     actual, expected = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), res.get("hash")
     if actual != expected:
         raise DataValidationError(
-            f"{_rel(path, root)} changed: its checksum is {actual} but data/datapackage.json "
+            f"{file} changed: its checksum is {actual} but data/datapackage.json "
             f"(resource '{name}') records {expected}. If the edit is intended and its source is "
             f"documented, record the new checksum with: make rehash TABLE={name}"
         )
-    return res, _rel(path, root), text
+
+
+def _changed(names: list[str], root: Path) -> list[tuple[str, str, DataValidationError]]:
+    """``(table, file, its checksum refusal)`` for every table whose file no longer has its recorded checksum (after
+    the other file rules, which raise at once: a missing, oversized or non-UTF-8 file cannot be validated at all)."""
+    found = []
+    for name in names:
+        res, file, text = _checked_text(name, root, checksum=False)
+        try:
+            _check_checksum(name, res, file, text)
+        except DataValidationError as err:
+            found.append((name, file, err))
+    return found
 
 
 def load(name: str, root: Path | None = None) -> pd.DataFrame:
@@ -277,9 +288,9 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
     Raises :class:`DataValidationError` naming file, row, column and the fix.
     """
     root = root or paths.root()
-    res, file, text = _checked_text(name, root)
     if _state(root) not in _VALID:
-        validate_all(root)
+        validate_all(root)  # a data error is named before a changed checksum (see validate_all)
+    res, file, text = _checked_text(name, root, checksum=not _VALIDATING[0])
     frame = _frame(res, file, text)
     if not _VALIDATING[0]:
         from kzopinion.data import reads
@@ -314,28 +325,65 @@ def _check_table(name: str, res: dict[str, Any], file: str, frame: pd.DataFrame,
 
 def validate_all(root: Path | None = None, progress: Callable[[str], None] | None = None) -> list[str]:
     """Validate the whole package, always: one ``frictionless`` validation, then every table's plain values and
-    own checks. Returns the table names; raises :class:`DataValidationError` on the first problem."""
+    own checks. Returns the table names; raises :class:`DataValidationError` on the first problem.
+
+    A table whose checksum changed is validated as it is now, and a data error (a bad value, a broken schema rule)
+    is raised before the checksum refusal, saying that the checksum changed too: the checksum's fix (``make
+    rehash``) would record the bad value; the data error is the real problem. The checksum refusal comes last,
+    for tables whose content is valid."""
     root = root or paths.root()
     names = resource_names(root)
-    validate_standard(root)
+    changed = _changed(names, root)
     state = _state(root)
-    _VALID.add(state)  # a table check may load another table (claims): frictionless has just checked it
+    refused = {name for name, _, _ in changed}
+
+    def valid(name: str) -> None:
+        if progress and name not in refused:  # a changed table is refused below, never said to be valid
+            progress(name)
+
     try:
-        for name in names:
-            res, file, text = _checked_text(name, root)
-            _check_table(name, res, file, _frame(res, file, text), root)
-            if progress:
-                progress(name)
-    except DataValidationError:
+        validate_standard(root, checksums=False)
+        _VALID.add(state)  # a table check may load another table (claims): frictionless has just checked it
+        _validate_tables(names, root, valid)
+    except DataValidationError as err:
         _VALID.discard(state)
-        raise
+        raise DataValidationError(str(err) + _also_changed(changed)) from None
+    if changed:
+        _VALID.discard(state)
+        raise changed[0][2]
     return names
 
 
-def validate_standard(root: Path | None = None) -> None:
+def _validate_tables(names: list[str], root: Path, progress: Callable[[str], None]) -> None:
+    """Every table's plain values and own checks, over its text as it is now (checksums are validate_all's)."""
+    _VALIDATING[0] += 1  # the tables a check loads are read as they are now too
+    try:
+        for name in names:
+            res, file, text = _checked_text(name, root, checksum=False)
+            _check_table(name, res, file, _frame(res, file, text), root)
+            progress(name)
+    finally:
+        _VALIDATING[0] -= 1
+
+
+def _also_changed(changed: list[tuple[str, str, DataValidationError]]) -> str:
+    """What a data error adds when tables also changed since their checksums were recorded: rehash only once the
+    data is correct (a rehash now would record the error as the reviewed state)."""
+    if not changed:
+        return ""
+    files, tables = ", ".join(file for _, file, _ in changed), " ".join(name for name, _, _ in changed)
+    return (
+        f" {files} also changed since data/datapackage.json recorded {'its' if len(changed) == 1 else 'their'} "
+        "checksum: correct the data first, then record the new checksum with make rehash "
+        f"TABLE={tables if len(changed) == 1 else repr(tables)}."
+    )
+
+
+def validate_standard(root: Path | None = None, checksums: bool = True) -> None:
     """Validate the package with ``frictionless``: its descriptor, every field's type and constraints,
     ``primaryKey``, ``unique`` and ``foreignKeys``; over the tables' canonical text (see :func:`canonical_text`),
-    after the file rules. The first error is raised as a :class:`DataValidationError` sentence (:func:`refusal`)."""
+    after the file rules (the checksums among them only with ``checksums``). The first error is raised as a
+    :class:`DataValidationError` sentence (:func:`refusal`)."""
     from frictionless import FrictionlessException, Package
 
     root = root or paths.root()
@@ -344,9 +392,11 @@ def validate_standard(root: Path | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="kzopinion-validate-") as scratch:
         for res in descriptor["resources"]:
             res.pop("checks", None)  # the project's own table checks: _check_table
+            if not checksums:
+                res.pop("hash", None)  # frictionless would refuse a changed file before reading its values
             copy = Path(scratch) / res["path"]
             copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_text(_checked_text(res["name"], root)[2], encoding="utf-8")
+            copy.write_text(_checked_text(res["name"], root, checksums)[2], encoding="utf-8")
         try:
             report = Package(descriptor, basepath=scratch).validate()
         except FrictionlessException as err:
@@ -795,19 +845,34 @@ def rehash(names: list[str], root: Path | None = None) -> None:
     pkg_path.write_text(json.dumps(pkg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _report_after_rehash(root: Path | None = None) -> None:
+    """After ``make rehash``, what ``make data`` will say of the package, on stderr: a data error in a table just
+    rehashed (or any other) is named now, while the edit is fresh, not at the next build. The checksums stay
+    recorded (they record the file as it is; the error is the file's, and the validation names it until fixed)."""
+    try:
+        validate_all(root)
+    except DataValidationError as err:
+        print(
+            f"Data error (the checksums are recorded; make data and make book stop until it is fixed): {err}",
+            file=sys.stderr,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv.pop(0) if argv else "check"
+    if command not in ("check", "rehash"):
+        print(__doc__)
+        return 2
     try:
+        root = paths.root()  # no repository here, or KZOPINION_ROOT naming another folder: said before anything
         if command == "check":
-            names = validate_all(progress=lambda n: print(f"  ok  {n}"))
+            names = validate_all(root, progress=lambda n: print(f"  ok  {n}"))
             print(f"{len(names)} tables valid.")
-        elif command == "rehash":
-            rehash(argv or resource_names())
         else:
-            print(__doc__)
-            return 2
-    except DataValidationError as err:
+            rehash(argv or resource_names(root), root)
+            _report_after_rehash(root)
+    except (DataValidationError, FileNotFoundError) as err:
         print(f"Data error: {err}", file=sys.stderr)
         return 1
     return 0
