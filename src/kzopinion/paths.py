@@ -152,8 +152,8 @@ SETTINGS: dict[str, Setting] = {
         ),
     )
 }
-"""Every setting the package and its tests read, by variable. ``KZOPINION_GUARD`` is not one: the build writes it
-for the kernels it starts (:mod:`kzopinion.book.guard`)."""
+"""Every setting the package and its tests read, by variable. ``KZOPINION_BUILT_FROM`` is not one: the build
+writes it for its own Sphinx extension (:data:`kzopinion.book.build_stamp.PINNED`)."""
 
 
 def setting(name: str) -> object:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import fixtures
 import pytest
 from fixtures import edit, edit_table, explain_differences
 
+from kzopinion import paths
 from kzopinion.book import build, stamps
 
 pytestmark = pytest.mark.slow
@@ -78,7 +78,7 @@ def test_concurrent_builds_never_publish_an_incomplete_book(repo_copy):
 
     KZOPINION_CONCURRENT_TRIALS=10 runs the ten-trial version (about a minute more).
     """
-    trials = int(os.environ.get("KZOPINION_CONCURRENT_TRIALS", "3"))
+    trials = int(paths.setting("KZOPINION_CONCURRENT_TRIALS"))
     conclusion = repo_copy / "book" / "conclusion.md"
     for trial in range(trials):
         conclusion.write_text(conclusion.read_text(encoding="utf-8") + f"\n<!-- trial {trial} -->\n", encoding="utf-8")

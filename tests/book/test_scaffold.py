@@ -3,6 +3,7 @@ scaffolded section builds is in test_scaffold_builds.py (slow)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path

@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 import pytest
+from fixtures import edit
 
 from kzopinion import data
 from kzopinion import formatting as fmt

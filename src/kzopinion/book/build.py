@@ -70,20 +70,13 @@ FLAGS = {"": False, "0": False, "no": False, "false": False, "1": True, "yes": T
 
 
 def check_settings() -> None:
-    """Every setting the build reads, validated before anything else, each refusal naming it and the fix."""
-    from kzopinion.book import notebooks
-
-    edition = os.environ.get("KZOPINION_EDITION", "").strip().lower()
-    if edition not in ("", "public", "microdata"):
-        raise BuildError(
-            f"KZOPINION_EDITION={edition!r}: use 'public' (ignore registered microdata), 'microdata' (use it), "
-            "or leave it unset."
-        )
-    try:
-        notebooks.timeout_seconds()
-        notebooks.progress_seconds()
-    except notebooks.NotebookError as err:
-        raise BuildError(str(err)) from None
+    """Every setting the build reads (:data:`kzopinion.paths.SETTINGS`), checked before anything else, even when
+    the book is up to date: each refusal is one sentence naming it and what it takes."""
+    for name in ("KZOPINION_EDITION", "KZOPINION_CELL_TIMEOUT", "KZOPINION_PROGRESS_SECONDS"):
+        try:
+            paths.setting(name)
+        except paths.SettingError as err:
+            raise BuildError(str(err)) from None
 
 
 def flag(value: str) -> bool:
@@ -921,15 +914,9 @@ def describe_os_error(err: OSError, root: Path | None) -> str:
 
 
 def _root() -> Path:
-    """The repository root; ``KZOPINION_ROOT`` naming no repository, or a clone whose data package is missing,
-    is named, never mistaken for another (nor written to)."""
-    chosen = os.environ.get("KZOPINION_ROOT")
-    if chosen and not ((Path(chosen) / "_config.yml").is_file() and (Path(chosen) / "_toc.yml").is_file()):
-        raise BuildError(
-            f"KZOPINION_ROOT={chosen!r} is not this project's repository (no _config.yml and _toc.yml there): "
-            "correct it, or unset it to build the repository you are in."
-        )
-    if not chosen:
+    """The repository root (a ``KZOPINION_ROOT`` naming no repository is refused by :func:`kzopinion.paths.root`);
+    a clone whose data package is missing is named, not mistaken for another."""
+    if not os.environ.get("KZOPINION_ROOT"):
         for folder in [Path.cwd(), *Path.cwd().parents]:
             if (folder / "_config.yml").exists() and (folder / "_toc.yml").exists():
                 if not (folder / "data" / "datapackage.json").exists():

@@ -28,11 +28,12 @@ from typing import Any
 import jupytext
 import nbformat
 
+from kzopinion import paths
 from kzopinion.book.kernel_reads import CELL_MARKER as _CELL_MARKER
 from kzopinion.book.kernel_reads import MARKER as _MARKER
 
 META_KEY = "kzopinion"
-DEFAULT_TIMEOUT = 600
+DEFAULT_TIMEOUT = int(paths.SETTINGS["KZOPINION_CELL_TIMEOUT"].default)
 """Seconds a single cell may run (``make book TIMEOUT=...``, ``KZOPINION_CELL_TIMEOUT``)."""
 READS_CELL_ID = "kzopinion-reads"
 
@@ -345,23 +346,22 @@ def _running_cell(scratch: Path) -> str | None:
 
 
 def progress_seconds() -> float:
-    """How often a long cell is reported: ``KZOPINION_PROGRESS_SECONDS``, by default 30."""
-    raw = os.environ.get("KZOPINION_PROGRESS_SECONDS", "30")
+    """How often a long cell is reported: ``KZOPINION_PROGRESS_SECONDS`` (:data:`kzopinion.paths.SETTINGS`)."""
     try:
-        seconds = float(raw)
-        if not seconds > 0:
-            raise ValueError
-    except ValueError:
-        raise NotebookError(
-            f"KZOPINION_PROGRESS_SECONDS={raw!r}: give how often a long cell is reported, as a positive number "
-            "of seconds (e.g. KZOPINION_PROGRESS_SECONDS=30), or unset it."
-        ) from None
-    return seconds
+        return float(paths.setting("KZOPINION_PROGRESS_SECONDS"))
+    except paths.SettingError as err:
+        raise NotebookError(str(err)) from None
 
 
 def timeout_seconds(value: int | str | None = None) -> int:
-    """The per-cell timeout: the argument, else ``KZOPINION_CELL_TIMEOUT``, else :data:`DEFAULT_TIMEOUT`."""
-    raw = value if value is not None else os.environ.get("KZOPINION_CELL_TIMEOUT", DEFAULT_TIMEOUT)
+    """The per-cell timeout: the argument (``make book TIMEOUT=...``), else ``KZOPINION_CELL_TIMEOUT``
+    (:data:`kzopinion.paths.SETTINGS`, 600 s when unset)."""
+    if value is None:
+        try:
+            return int(paths.setting("KZOPINION_CELL_TIMEOUT"))
+        except paths.SettingError as err:
+            raise NotebookError(str(err)) from None
+    raw = value
     try:
         seconds = int(raw)
         if seconds <= 0:

@@ -124,7 +124,7 @@ def commit(root: Path) -> str:
 def edition(root: Path) -> str:
     """'microdata' when respondent-level files are registered and not set aside, else 'public'
     (the choice :func:`kzopinion.book.editions.wanted` makes, without importing the readers)."""
-    if os.environ.get("KZOPINION_EDITION", "").strip().lower() == "public":
+    if paths.setting("KZOPINION_EDITION") == "public":
         return "public"
     try:
         manifest = json.loads((root / "data" / "microdata" / "manifest.json").read_text(encoding="utf-8"))
