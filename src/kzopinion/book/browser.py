@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import re
 import shutil
 import socketserver
 import subprocess
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,10 +33,112 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEBIAN_PACKAGES = ["chromium", "poppler-utils"]
+# How long an install waits for another one (a second test run, `make pdf`, the system's own upgrades) to release
+# apt's locks before it fails: an install of Chromium takes minutes, so several of them
+PACKAGE_LOCK_WAIT = 900
+LOCK_RETRY_PAUSE = 5  # s between two tries of `apt-get update`, which apt does not let wait (see run_apt)
+LOCK_REPORT_EVERY = 60  # s between two progress lines while waiting
+APT_ENVIRONMENT = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+# apt-get's words: "Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process
+# 4242 (apt-get)..." once a second while it waits (-q, not -qq); an "E:" line naming the holder, or asking "is another
+# process using it?", when it gives up on a lock another process holds (not "are you root?": no waiting helps that)
+WAITING = "Waiting for cache lock"
+LOCK_HOLDER = re.compile(r"Could not get lock (?P<lock>\S+?)\.? It is held by process (?P<pid>\d+) \((?P<name>[^)]*)\)")
+LOCK_FAILURE = re.compile(r"^E: .*(It is held by process|is another process using it\?)", re.M)
+
+Execute = Callable[[list[str], Callable[[str], None]], subprocess.CompletedProcess]
+
+
+def apt_commands(packages: list[str], wait: int = PACKAGE_LOCK_WAIT) -> list[list[str]]:
+    """The apt-get runs that install ``packages``. Each waits up to ``wait`` s for the dpkg lock another installation
+    holds (apt-get's own `DPkg::Lock::Timeout`) instead of failing at once, as it does by default; `-q` (not `-qq`)
+    keeps apt-get's line saying it waits."""
+    waiting = ["-o", f"DPkg::Lock::Timeout={wait}"]
+    return [
+        ["apt-get", *waiting, "update", "-q"],
+        ["apt-get", *waiting, "install", "-y", "-q", "--no-install-recommends", *packages],
+    ]
+
+
+def lock_holder(text: str) -> str:
+    """Who holds the lock apt-get names last in ``text`` ("process 4242 (apt-get) holds /var/lib/dpkg/lock")."""
+    named = list(LOCK_HOLDER.finditer(text))
+    if not named:
+        return "apt's lock is held"
+    return f"process {named[-1]['pid']} ({named[-1]['name']}) holds {named[-1]['lock']}"
+
+
+def failed_on_lock(result: subprocess.CompletedProcess) -> bool:
+    return result.returncode != 0 and bool(LOCK_FAILURE.search(result.stdout))
+
+
+def stream_apt(command: list[str], on_line: Callable[[str], None]) -> subprocess.CompletedProcess:
+    """One apt-get run, each line of its output (errors included) passed to ``on_line`` as it comes and kept."""
+    lines: list[str] = []
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=APT_ENVIRONMENT
+    ) as process:
+        for line in process.stdout:
+            lines.append(line)
+            on_line(line)
+    return subprocess.CompletedProcess(command, process.returncode, "".join(lines))
+
+
+@dataclass
+class LockWaitReport:
+    """The progress lines while an install waits for another installation: the first at once, then one a minute,
+    so a wait of minutes is never silent and never floods the output."""
+
+    wait: int
+    clock: Callable[[], float] = time.monotonic
+    said: float | None = None
+
+    def waiting(self, holder: str) -> None:
+        if self.said is None or self.clock() - self.said >= LOCK_REPORT_EVERY:
+            print(
+                f"[browser] another installation is running ({holder}): waiting for it, up to {self.wait} s ...",
+                flush=True,
+            )
+            self.said = self.clock()
+
+
+def run_apt(
+    command: list[str],
+    wait: int = PACKAGE_LOCK_WAIT,
+    execute: Execute | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    pause: Callable[[float], None] = time.sleep,
+) -> subprocess.CompletedProcess:
+    """One apt-get run that waits, up to ``wait`` s in all, while another installation holds one of apt's locks, and
+    says so. apt-get waits for the dpkg lock by itself (apt_commands) and says so each second; `apt-get update` fails
+    at once on the package lists' lock whatever its options (apt 2.6), so it is run again every few seconds."""
+    execute, deadline, report = execute or stream_apt, clock() + wait, LockWaitReport(wait, clock)
+
+    def on_line(line: str) -> None:
+        if line.startswith(WAITING):
+            report.waiting(lock_holder(line))
+
+    while True:
+        result = execute(command, on_line)
+        if not failed_on_lock(result) or clock() >= deadline:
+            return result
+        report.waiting(lock_holder(result.stdout))
+        pause(LOCK_RETRY_PAUSE)
+
+
+def apt_failure(command: list[str], result: subprocess.CompletedProcess, wait: int = PACKAGE_LOCK_WAIT) -> str:
+    """The sentence for an apt-get run that failed: still locked out after the wait, or anything else."""
+    if failed_on_lock(result):
+        return (
+            f"`{' '.join(command)}` waited {wait} s for another installation ({lock_holder(result.stdout)}) and gave "
+            "up: let it finish, then run this again"
+        )
+    return f"`{' '.join(command)}` failed (are you root?):\n{result.stdout[-2000:]}"
 
 
 def ensure_chromium() -> Path:
-    """Install Debian's Chromium (and poppler-utils for PDF checks) when missing."""
+    """Install Debian's Chromium (and poppler-utils for PDF checks) when missing, waiting for any other installation
+    running meanwhile rather than failing on apt's lock."""
     if CHROMIUM.exists() and shutil.which("pdftoppm"):
         return CHROMIUM
     if not shutil.which("apt-get"):
@@ -43,18 +147,10 @@ def ensure_chromium() -> Path:
             f"install the Debian packages {' '.join(DEBIAN_PACKAGES)}."
         )
     print(f"[browser] installing {' '.join(DEBIAN_PACKAGES)} from Debian (once per machine) ...", flush=True)
-    for command in (
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_PACKAGES],
-    ):
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-        )
+    for command in apt_commands(DEBIAN_PACKAGES):
+        result = run_apt(command)
         if result.returncode != 0:
-            raise RuntimeError(f"`{' '.join(command)}` failed (are you root?):\n{result.stderr[-2000:]}")
+            raise RuntimeError(apt_failure(command, result))
     return CHROMIUM
 
 
