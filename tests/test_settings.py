@@ -106,7 +106,7 @@ COMMANDS = {  # what `make data`, `make section`, `make book`, `make pdf` and `m
     "make data": (["-m", "kzopinion.data", "check"], "Data error: "),
     "make data (microdata)": (["-m", "kzopinion.data.microdata"], "[data] FAILED: "),
     "make section": (["-m", "kzopinion.book.scaffold", "media-use", "Media use", "--prefix", "mu"], "[section] "),
-    "make book": (["-m", "kzopinion.book.makebook"], "[book] BUILD FAILED\n"),
+    "make book": (["-m", "kzopinion.book.build"], "[book] BUILD FAILED\n"),
     "make pdf": (["-m", "kzopinion.book.pdf"], "[book] PDF FAILED\n"),
     "make lint (archive)": (["-m", "kzopinion.book.archive"], "[archive] "),
 }

@@ -136,21 +136,3 @@ def test_the_pages_rules_name_a_page_they_cannot_read(tmp_path):
     assert page_rules.typed_number_problems(tmp_path) == [
         f"book/intro.md, line 3: {FIX}encoding UTF-8 (or undo the edit that added it)."
     ]
-
-
-def test_make_book_names_a_bibliography_saved_as_latin1(repo_copy):
-    """The whole way: `make book` on a repository whose references.bib is Latin-1 stops naming it, nothing
-    published."""
-    line = _latin1(repo_copy / bibliography.BIB)
-    done = subprocess.run(
-        [sys.executable, "-m", "kzopinion.book.makebook"],
-        cwd=repo_copy,
-        env={**os.environ, "PYTHONPATH": str(repo_copy / "src")},
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
-    assert done.returncode != 0
-    assert f"book/references.bib, line {line}: {FIX}" in done.stderr, done.stderr[-3000:]
-    assert "UnicodeDecodeError" not in done.stderr
-    assert not (repo_copy / "_build" / "html" / "index.html").exists()
