@@ -81,11 +81,7 @@ SLOW_FIXTURES = frozenset({"site", "repo_copy", "visited", "cab_registered"})
 # entry once its slow tests live in a module of their own.
 AWAITING_THEIR_SPLIT = frozenset(
     {
-        "tests/book/test_author_loop.py",
         "tests/book/test_faults.py",
-        "tests/book/test_notebooks.py",
-        "tests/book/test_serve.py",
-        "tests/book/test_variants.py",
     }
 )
 

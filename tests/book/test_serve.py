@@ -18,6 +18,8 @@ from fixtures import edit
 
 from kzopinion.book import build
 
+pytestmark = pytest.mark.slow  # every test serves a copy of the repository it builds
+
 pytestmark = pytest.mark.slow  # each test builds the book
 
 
