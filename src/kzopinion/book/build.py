@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import json
@@ -277,13 +278,18 @@ def _timeout(value: int | None) -> int:
         raise BuildError(str(err)) from None
 
 
+@dataclasses.dataclass
 class _Batch:
     """One build's notebooks: states read, prose resynced, the stale ones executed in parallel on the snapshot
     ``tree``, their records written into ``root``; changes to ``repository`` meanwhile reported."""
 
-    def __init__(self, root, repository, tree, run_dir, jobs, timeout, keep_md) -> None:
-        self.root, self.repository, self.tree, self.run_dir = root, repository, tree, run_dir
-        self.jobs, self.timeout, self.keep_md = jobs, timeout, keep_md
+    root: Path
+    repository: Path
+    tree: Path
+    run_dir: Path
+    jobs: int | None
+    timeout: int
+    keep_md: frozenset[str]
 
     def states(self, sources: list[Path], force: bool, settled: frozenset[str]) -> dict[Path, str]:
         from kzopinion.book import notebooks

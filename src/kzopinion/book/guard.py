@@ -8,8 +8,8 @@ the import path) and leaves out every setting whose value names the repository. 
 top folder finds none, a hard link made from the copy links to the copy, and the microdata a kernel opens are
 its own read-only copies.
 
-Second line. :func:`watch_repository` stamps the repository's tracked files and source folders before a notebook
-runs and compares them after: a change is reported as made "while notebook N ran (by you or by that notebook)".
+Second line. :func:`repository_state` stamps the repository's tracked files and source folders before a notebook
+runs and :func:`changed_during` compares them after: a change is reported as made "while notebook N ran (by you or by that notebook)".
 Nothing is ever restored or reverted: a save made during a build stays as saved and the next build picks it up.
 """
 
