@@ -82,7 +82,6 @@ SLOW_FIXTURES = frozenset({"site", "repo_copy", "visited", "cab_registered"})
 AWAITING_THEIR_SPLIT = frozenset(
     {
         "tests/book/test_author_loop.py",
-        "tests/book/test_faults.py",
         "tests/book/test_notebooks.py",
         "tests/book/test_serve.py",
         "tests/book/test_variants.py",
