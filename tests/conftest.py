@@ -76,16 +76,6 @@ def repo_copy(tmp_path: Path) -> Path:
 # slow, and its module must say so (the guard below).
 SLOW_FIXTURES = frozenset({"site", "repo_copy", "visited", "cab_registered"})
 
-# Modules another change of #37 is rewriting, which mix fast and slow tests until they are split: here a test using
-# a slow fixture is still marked slow by that fixture, and a test may be marked slow on its own. Remove a module's
-# entry once its slow tests live in a module of their own.
-AWAITING_THEIR_SPLIT = frozenset(
-    {
-        "tests/book/test_faults.py",
-    }
-)
-
-
 def _module_path(module: pytest.Module) -> str:
     return module.path.relative_to(ROOT).as_posix()
 
@@ -104,7 +94,7 @@ def _misplaced(test: pytest.Function) -> str | None:
     """Why a test sits in the wrong tier (a slow test in a module of fast tests), or None when it is where it
     belongs; the sentence names the test and the fix."""
     module = test.getparent(pytest.Module)
-    if module is None or _declares_slow(module) or _module_path(module) in AWAITING_THEIR_SPLIT:
+    if module is None or _declares_slow(module):
         return None
     path = _module_path(module)
     if fixtures := _slow_fixtures(test):
@@ -141,11 +131,9 @@ def pytest_collection_modifyitems(config, items):
     re-executes a notebook) declares `pytestmark = pytest.mark.slow` itself, and a module never mixes the tiers
     (pytest_make_collect_report refuses one that does). `make check` runs the rest (`-m "not slow"`) in seconds;
     `make test` runs everything. Marked here: nbval's items (the committed notebooks, re-executed), which have no
-    module to declare it, and the slow tests of the modules awaiting their split."""
+    module to declare it."""
     for item in items:
-        module = item.getparent(pytest.Module)
-        awaiting = module is not None and _module_path(module) in AWAITING_THEIR_SPLIT
-        if item.path.suffix == ".ipynb" or (awaiting and _slow_fixtures(item)):
+        if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
 
 

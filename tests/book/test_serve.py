@@ -1,5 +1,6 @@
 """`make serve` on a copy of the repository: an edit to a chapter's prose reaches the served page within a few
-seconds, and a book published by another build clears a failure's message. (Its parts: test_serve_parts.py.)"""
+seconds, a book published by another build clears a failure's message, and a front-matter error is shown while the
+previous book is still served. (Its parts: test_serve_parts.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from fixtures import edit
+from fixtures import edit, wait_for
 
 from kzopinion.book import build
 
@@ -26,15 +27,6 @@ pytestmark = pytest.mark.slow  # each test builds the book
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.read().decode("utf-8")
-
-
-def _wait_for(condition, seconds: float = 300) -> float:
-    """Seconds until ``condition()`` held (polled every 0.1 s, as often as a page asks)."""
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < seconds, "waited too long"
-        time.sleep(0.1)
-    return time.monotonic() - started
 
 
 class Served:
@@ -51,7 +43,7 @@ class Served:
         )
         self.lines: list[str] = []
         threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True).start()
-        _wait_for(lambda: "serving http" in self.output or self.process.poll() is not None)
+        wait_for(lambda: "serving http" in self.output or self.process.poll() is not None)
         self.base = re.search(r"serving (http://127\.0\.0\.1:\d+)/", self.output).group(1)
 
     @property
@@ -78,7 +70,7 @@ def test_saving_a_chapter_rebuilds_and_reloads_its_page(repo_copy):
         assert "changed:" not in served.output, "what the first build wrote is not a save"
         version = served.state()["version"]
         edit(repo_copy / "book" / "conclusion.md", "add up to a simple picture", "add up to a freshly edited picture")
-        elapsed = _wait_for(lambda: "freshly edited" in served.page() and served.state()["version"] > version, 30)
+        elapsed = wait_for(lambda: "freshly edited" in served.page() and served.state()["version"] > version, 30)
         print(f"page changed {elapsed:.1f} s after the save")
         assert elapsed < 15, f"the page changed only after {elapsed:.1f} s"
         assert served.output.count("changed: book/conclusion.md") == 1, served.output  # one save, one rebuild
@@ -94,7 +86,7 @@ def test_a_book_published_by_another_build_clears_the_failure_message(repo_copy)
         version = served.state()["version"]
         with build.lock(repo_copy, "tests"):  # `make book` runs in another terminal meanwhile
             edit(repo_copy / "book" / "conclusion.md", "add up to a simple picture", "add up to a published picture")
-            _wait_for(lambda: served.state()["error"], 30)
+            wait_for(lambda: served.state()["error"], 30)
         assert "another command is building" in served.state()["error"]
         rebuilds = served.output.count("changed:")
         built = subprocess.run(  # that build publishes the book, the edit in it
@@ -114,9 +106,70 @@ def test_a_save_to_the_builds_own_code_restarts_the_server_on_its_port(repo_copy
     try:
         with (repo_copy / "src" / "kzopinion" / "book" / "build.py").open("a", encoding="utf-8") as module:
             module.write("# edited while serving\n")
-        _wait_for(lambda: served.output.count("serving http") == 2)
+        wait_for(lambda: served.output.count("serving http") == 2)
         assert "the build's own code changed: starting again" in served.output
         assert served.output.count(f"serving {served.base}/") == 2 and served.process.poll() is None
         assert served.state() == {"version": 1, "error": ""} and "/__kz_build" in served.page()
     finally:
         served.stop()
+
+
+def _serve(repo: Path, port: int = 0) -> tuple[subprocess.Popen, list[str]]:
+    """Start `make serve` on ``repo``; its console lines are collected as they come."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kzopinion.book.serve", "--port", str(port)],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "KZOPINION_ROOT": str(repo)},
+    )
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
+    return server, lines
+
+
+def test_serve_survives_a_front_matter_error_and_recovers(repo_copy):
+    import socket
+    import urllib.error
+    import urllib.request
+
+    def get(path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=10) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as err:
+            return err.code, ""
+
+    server, lines = _serve(repo_copy)
+    try:
+        wait_for(lambda: any("serving http" in line for line in lines))
+        base = re.search(r"serving (http://127\.0\.0\.1:\d+)/", "".join(lines)).group(1)
+        for private in ("/_static/", "/.book-digest", "/.glue-digest", "/%00", "/book/%00.html"):
+            assert get(private)[0] == 404, private  # no listings, no build files, no traceback for a NUL
+        version = json.loads(get("/__kz_build")[1])["version"]
+        source = repo_copy / "notebooks/04-foreign-policy.md"
+        edit(source, "  format_name: myst", "  format_name: [myst")
+        wait_for(lambda: json.loads(get("/__kz_build")[1])["error"])
+        error = json.loads(get("/__kz_build")[1])["error"]
+        assert "notebooks/04-foreign-policy.md, line 5: the YAML" in error
+        assert any("notebooks/04-foreign-policy.md, line 5: the YAML" in line for line in lines)
+        assert server.poll() is None, "the server keeps running"
+        assert get("/book/conclusion.html")[0] == 200, "the previous book is still served"
+        edit(source, "  format_name: [myst", "  format_name: myst")
+        wait_for(lambda: json.loads(get("/__kz_build")[1])["version"] > version)
+        assert json.loads(get("/__kz_build")[1])["error"] == ""
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    output = "".join(lines)
+    assert "Traceback" not in output, output
+    # a busy port: one sentence, before anything is built
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy, lines = _serve(repo_copy, port)
+        assert busy.wait(timeout=60) == 1
+    wait_for(lambda: lines, 10)
+    assert f"port {port} is in use" in "".join(lines) and "building" not in "".join(lines), lines

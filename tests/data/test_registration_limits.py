@@ -1,5 +1,6 @@
 """Registration never takes wrong data: numbers stored as text, files that expand past the cap or hold more
-respondents than a survey wave, a linked microdata folder; every refusal keeps the previous registration whole.
+respondents than a survey wave, plain files and archives above the cap, encrypted members, infinite or implausible
+weights, a linked microdata folder; every refusal keeps the previous registration whole.
 
 Files are written by tests/fixtures.py in the layouts the CAB archive and website distribute, with the
 codebook's variable names (``totwt``, ``Age``) and label strings; their values are generated.
@@ -185,3 +186,69 @@ def test_wvs_weights_as_text_follow_the_same_rule(repo_copy, tmp_path, capsys):
     with pytest.raises(registry.MicrodataError, match=refusal):
         register.register_file("wvs", bad, repo_copy)
     assert _state(repo_copy) == before
+
+
+def test_an_excel_file_expanding_past_the_cap_is_refused_before_it_is_read(repo_copy, tmp_path):
+    import zipfile
+
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    path = folder / fixtures.cab_name(1, kind="excel")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:  # a small download, a huge sheet
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row>" + b" " * (3 * 2**20) + b"</row>")
+    assert path.stat().st_size < 50_000
+    with pytest.raises(registry.MicrodataError) as raised:  # the same rule as at 200 MB, with a small file
+        register.register_cab(folder, repo_copy, max_member_mb=1)
+    # the user's file is named (not the staging copy), with the limit, and nothing is registered
+    assert str(raised.value).startswith(f"{path}: its sheets expand to 3 MB, more than the cap of 1 MB")
+    assert ".cab-staging" not in str(raised.value) and _state(repo_copy) == {}
+
+
+@pytest.mark.parametrize(
+    "weight, message",
+    [
+        (float("inf"), r"weight variable 'totwt' is infinite for 1 respondents"),
+        (
+            1e300,
+            r"weight variable 'totwt' is above 50 times the median weight of the file \(.*\) for 1 respondents "
+            r"\(largest 1e\+300\)",
+        ),
+    ],
+)
+def test_an_infinite_or_implausible_weight_is_refused_naming_file_and_limit(repo_copy, tmp_path, weight, message):
+    frame, labels, values = fixtures.cab_frame(1, 300, 6)
+    frame.loc[0, "totwt"] = weight
+    path = tmp_path / "dl" / fixtures.cab_name(1, kind="spss")  # SPSS holds any double (Stata no infinity)
+    path.parent.mkdir()
+    fixtures.write_cab(path, frame_labels_values=(frame, labels, values))
+    with pytest.raises(registry.MicrodataError, match=message) as raised:
+        register.register_cab(tmp_path / "dl", repo_copy)
+    assert str(raised.value).startswith(str(path)) and _state(repo_copy) == {}
+
+
+def test_plain_files_encrypted_members_and_the_whole_registration_are_bounded(repo_copy, tmp_path):
+    import zipfile
+
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / fixtures.cab_name(1)).write_bytes(b"\0" * (2 * 2**20))  # refused from its size, before any copy
+    with pytest.raises(registry.MicrodataError, match=r"barometer.*\.dta: 2 MB, more than the cap of 1 MB"):
+        register.register_cab(big, repo_copy, max_member_mb=1)
+    many = tmp_path / "many"
+    many.mkdir()
+    for wave in (1, 2, 3):  # each under the cap, together above it
+        with zipfile.ZipFile(many / f"wave{wave}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(fixtures.cab_name(wave), b"\0" * (int(0.6 * 2**20)))
+    with pytest.raises(registry.MicrodataError, match=r"the registration reads more than the cap of 1 MB in all"):
+        register.register_cab(many, repo_copy, max_member_mb=1)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    with zipfile.ZipFile(locked / "wave1.zip", "w") as archive:
+        archive.writestr(fixtures.cab_name(1), b"data")
+    raw = bytearray((locked / "wave1.zip").read_bytes())  # set the "encrypted" flag of the member
+    for offset in (6, raw.rfind(b"PK\x01\x02") + 8):
+        raw[offset] |= 1
+    (locked / "wave1.zip").write_bytes(bytes(raw))
+    with pytest.raises(registry.MicrodataError, match=r"wave1.zip: member .* is encrypted \(the archive has a pass"):
+        register.register_cab(locked, repo_copy)
+    assert _state(repo_copy) == {}
