@@ -9,8 +9,9 @@ top folder finds none, a hard link made from the copy links to the copy, and the
 its own read-only copies.
 
 Second line. :func:`repository_state` stamps the repository's tracked files and source folders before a notebook
-runs and :func:`changed_during` compares them after: a change is reported as made "while notebook N ran (by you or by that notebook)".
-Nothing is ever restored or reverted: a save made during a build stays as saved and the next build picks it up.
+runs and :func:`changed_during` compares them after: a change is reported as made "while notebook N ran (by you
+or by that notebook)". Nothing is ever restored or reverted: a save made during a build stays as saved and the
+next build picks it up.
 """
 
 from __future__ import annotations
