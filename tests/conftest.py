@@ -76,6 +76,7 @@ def repo_copy(tmp_path: Path) -> Path:
 # slow, and its module must say so (the guard below).
 SLOW_FIXTURES = frozenset({"site", "repo_copy", "visited", "cab_registered"})
 
+
 def _module_path(module: pytest.Module) -> str:
     return module.path.relative_to(ROOT).as_posix()
 
