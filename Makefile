@@ -35,7 +35,7 @@ book: $(STAMP) ## build the HTML book into _build/html (FULL=1 checks everything
 	@$(PY) -m kzopinion.book.build $(if $(FULL),--full="$(FULL)") $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
 test: $(STAMP) lint ## every check, as CI runs it (lint, unit, data, nbval, build, HTML, PDF, browser)
-	@$(PY) -m pytest
+	@$(PY) -m pytest --durations=20
 
 # ruff (lint and format) over the package, the tests and the bench; the rooms' import contracts
 # ([tool.importlinter] in pyproject.toml); ruff over the code cells of the notebook sources (nbqa); the CI
