@@ -191,7 +191,7 @@ def one_notebook() -> float:
 
 
 def sphinx_only() -> float:
-    """Sphinx's own work on the whole book from scratch (start, read, write, as its worker reports them):
+    """Sphinx's own work on the whole book from scratch (start, read, write, as the build reports them):
     its imports run while notebooks execute and publishing is the build's, so neither is in the floor."""
     code = (
         "from kzopinion import paths; from kzopinion.book import build; build.build_html(paths.root(), full=True); "

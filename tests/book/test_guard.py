@@ -27,7 +27,7 @@ def test_the_snapshot_lies_outside_the_repository_and_holds_no_link_into_it(tmp_
     elsewhere.mkdir()
     (elsewhere / "f.svg").write_text("<svg/>", encoding="utf-8")
     (root / "book" / "figures").symlink_to(elsewhere, target_is_directory=True)
-    run = guard.scratch_folder()
+    run = guard.scratch_folder(root)
     try:
         tree = run / "tree"
         given = guard.snapshot(root, tree)

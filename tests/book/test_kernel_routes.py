@@ -21,14 +21,19 @@ pytestmark = pytest.mark.slow
 
 ROUTES = """
 import os, subprocess
-top = subprocess.run(['git', 'rev-parse', '--show-toplevel'], cwd=paths.root(), capture_output=True, text=True)
-if top.returncode == 0:
-    with open(os.path.join(top.stdout.strip(), 'book', 'conclusion.md'), 'a') as page:
-        page.write('vandalised through git')
+try:
+    top = subprocess.run(['git', 'rev-parse', '--show-toplevel'], cwd=paths.root(), capture_output=True, text=True)
+    if top.returncode == 0:
+        with open(os.path.join(top.stdout.strip(), 'book', 'conclusion.md'), 'a') as page:
+            page.write('vandalised through git')
+except OSError:
+    pass
 for registered in (paths.root() / 'data' / 'microdata').rglob('*'):
-    if registered.is_file():
+    try:
         with open(registered, 'ab') as handle:
             handle.write(b'vandalised through the microdata')
+    except OSError:  # read-only copies (for a user other than root)
+        pass
 os.link(paths.root() / 'data' / 'published' / 'claims.csv', 'claims-link.csv')
 with open('claims-link.csv', 'a') as linked:
     linked.write('vandalised through a hard link')

@@ -227,22 +227,28 @@ def execute_notebooks(
     sections = [s for s in all_sources if not notebooks.is_report(s)]
     reports = [s for s in all_sources if notebooks.is_report(s)]
     seconds = _timeout(timeout)
-    run_dir = guard.scratch_folder()
+    run_dir = guard.scratch_folder(repository or root, clear=True)
     _SCRATCH.append(run_dir)
     tree = run_dir / "tree"
-    given = guard.snapshot(root, tree)
     cwd = os.getcwd()
     batch = _Batch(root, repository or root, tree, run_dir, jobs, seconds, keep_md)
     try:
-        with notebooks.kernel_environment(run_dir, repository or root, tree), kernel_stderr(run_dir / "kernels.log"):
-            states = batch.run(sections, force, given, settled)
-            if "execute" in states.values():
-                settled = frozenset()  # the reports read the sections' records, and some were just rewritten
-            for record in (root / "notebooks").glob("*.ipynb"):  # the reports read the sections' new records
-                shutil.copy2(record, tree / "notebooks" / record.name)
-            states |= batch.run(reports, force, guard.digests(tree), settled)
+        given = guard.snapshot(root, tree)
+        with notebooks.kernel_environment(run_dir, repository or root, tree) as work:
+            # papermill changes the process's working folder per notebook, from threads: every one starts here
+            os.chdir(work)
+            with kernel_stderr(run_dir / "kernels.log"):
+                states = batch.run(sections, force, given, settled)
+                if "execute" in states.values():
+                    settled = frozenset()  # the reports read the sections' records, and some were just rewritten
+                for record in (root / "notebooks").glob("*.ipynb"):  # the reports read the sections' new records
+                    shutil.copy2(record, tree / "notebooks" / record.name)
+                states |= batch.run(reports, force, guard.digests(tree), settled)
+    except BaseException:
+        shutil.rmtree(tree, ignore_errors=True)  # a failed notebook's partial output stays, named in the message
+        raise
     finally:
-        os.chdir(cwd)  # papermill changes the process's working folder per notebook
+        os.chdir(cwd)
     shutil.rmtree(run_dir, ignore_errors=True)
     _SCRATCH.remove(run_dir)
     return [source for source, state in states.items() if state != "current"]
@@ -384,7 +390,7 @@ def book_digest(root: Path) -> str:
     unchanged, Sphinx has nothing to do."""
     from kzopinion.book import build_stamp
 
-    digest = hashlib.sha256(f"commit {build_stamp.commit(root)}\n".encode())
+    digest = hashlib.sha256(f"commit {build_stamp.built_from(root)}\n".encode())
     files = [
         root / "_config.yml",
         root / "_toc.yml",
@@ -591,7 +597,7 @@ def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
     """
     from kzopinion.book import page_reading
 
-    with lock(root):
+    with lock(_repository(root)):
         build = root / "_build"
         staging = build / "sphinx"
         complete = staging / ".complete"
@@ -764,10 +770,12 @@ def build(
     from kzopinion.data import microdata, registry
 
     started = time.perf_counter() - before
+    check_settings()  # make pdf and make variants come here without the command line's check
     with lock(root):
         steps: dict[str, float] = {"short-cut check and imports": before} if before else {}
         steps["lock"] = time.perf_counter() - started - before
         stamp = stamps.take(root)  # before anything is read: what the book will be said to be built from
+        pinned = json.dumps({"commit": stamp["commit"], "uncommitted": build_stamp.uncommitted(root)})
         check_configuration(root)
         try:
             microdata.edition(root)
@@ -803,22 +811,20 @@ def build(
         steps["notebooks (staleness, resync, execution)"] = time.perf_counter() - mark
         if not html:
             return root  # the tree executed: the repository, or the microdata edition's mirror
-        target = root / "_build" / "html"
-        mark = time.perf_counter()
-        current = not force and is_published(root)
-        steps["published-book check"] = time.perf_counter() - mark
-        if not current:
-            pinned = {"commit": stamp["commit"], "uncommitted": build_stamp.uncommitted(repository)}
-            with _setting(build_stamp.PINNED, json.dumps(pinned)):  # the pages cite the commit stamped above
-                target = build_html(root, strict=strict, full=force or needs_full_rebuild(root))
-            steps.update({f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items()})
+        # The stamp, not a digest of some of the files, says whether the published book is current (a linked
+        # folder, a package, a deleted static file): `make book FULL=1` with nothing changed rebuilds nothing.
+        if not (force or written) and (book := stamps.current(repository)) is not None:
+            _keep_timings(repository, started, steps)
+            say(f"book up to date (nothing changed since the last build): {book / 'index.html'}")
+            return book
+        with _setting(build_stamp.PINNED, pinned):  # the pages cite the commit stamped above
+            target = build_html(root, strict=strict, full=force or needs_full_rebuild(root))
+        steps.update({f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items() if phase != "publish"})
+        steps["publish"] = SPHINX_SECONDS.get("publish", 0.0)
         stamps.keep(repository, stamp, target)
         total = _keep_timings(repository, started, steps)
-        if current:
-            say(f"book up to date (nothing changed since the last build): {target / 'index.html'}")
-        else:
-            parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in steps.items())
-            say(f"done in {total:.1f} s ({parts}). Open {target / 'index.html'}")
+        parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in steps.items())
+        say(f"done in {total:.1f} s ({parts}). Open {target / 'index.html'}")
         return target
 
 

@@ -180,13 +180,19 @@ PINNED = "KZOPINION_BUILT_FROM"
 """Set by the build while Sphinx runs: the commit (and uncommitted changes) it stamped before reading, as JSON."""
 
 
+def built_from(root: Path) -> str:
+    """The commit the pages cite: the one the build stamped (:data:`PINNED`), else the one checked out now."""
+    pinned = json.loads(os.environ.get(PINNED) or "{}")
+    return pinned["commit"][:12] if pinned.get("commit") else commit(root)
+
+
 def edition(root: Path, url: str = "") -> Edition:
     """The edition a build is made from: commit (marked when the tree has uncommitted changes),
     date, data digest, citation and, when ``url`` (the repository's address) is set, the
     address of the commit. The commit is the one the build stamped before it read anything
     (:data:`PINNED`), else (a plain ``jupyter-book build``) the one checked out now."""
     pinned = json.loads(os.environ.get(PINNED) or "{}")
-    built = pinned["commit"][:12] if pinned.get("commit") else commit(root)
+    built = built_from(root)
     changes = pinned["uncommitted"] if "uncommitted" in pinned else uncommitted(root)
     url = url.strip().rstrip("/")
     dirty = any(_read_by_the_build(path) and not _page_source(path) for path in changes)

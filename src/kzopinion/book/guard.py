@@ -6,7 +6,9 @@ links followed (a linked folder is copied as what it points at), registered micr
 ``.git``. :func:`environment` gives kernels that copy as the repository (``KZOPINION_ROOT``, its ``src/`` first on
 the import path) and leaves out every setting whose value names the repository. So a cell that asks git for its
 top folder finds none, a hard link made from the copy links to the copy, and the microdata a kernel opens are
-its own read-only copies.
+its own read-only copies. One path remains that no setting gives: the interpreter itself, when the environment
+(``.venv``) lies inside the repository; a cell that walks up from ``sys.executable`` can find it, and the second
+line reports what it writes there.
 
 Second line. :func:`repository_state` stamps the repository's tracked files and source folders before a notebook
 runs and :func:`changed_during` compares them after: a change is reported as made "while notebook N ran (by you
@@ -30,9 +32,14 @@ COPIED = ("book", "notebooks", "data", "src")
 _SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "microdata")
 
 
-def scratch_folder() -> Path:
-    """A new folder for one build's kernels, in the system's temporary folder (``TMPDIR``)."""
-    return Path(tempfile.mkdtemp(prefix="kzopinion-run-")).resolve()
+def scratch_folder(repository: Path, clear: bool = False) -> Path:
+    """A new folder for one build's kernels, in the system's temporary folder (``TMPDIR``), outside the
+    repository. With ``clear`` (a caller holding the build lock, so none is in use), the folders earlier builds of
+    this repository left (a failed notebook's partial output) are removed first."""
+    prefix = f"kzopinion-run-{hashlib.sha256(str(repository.resolve()).encode()).hexdigest()[:8]}-"
+    for old in Path(tempfile.gettempdir()).glob(f"{prefix}*") if clear else ():
+        shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=prefix)).resolve()
 
 
 def snapshot(root: Path, target: Path) -> dict[str, str]:
@@ -99,7 +106,7 @@ def tracked(root: Path) -> list[str]:
 
 def repository_state(root: Path) -> stamps.Stamp:
     """The stamp of the repository's tracked files and of everything a build reads."""
-    state = stamps.files(root)
+    state = {name: entry for name, entry in stamps.files(root).items() if not name.endswith(".partial")}
     for name in tracked(root):
         if name not in state:
             entry = stamps.file_stamp(root / name)

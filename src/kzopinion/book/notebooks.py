@@ -438,7 +438,7 @@ def execute(
 
         from kzopinion.book import guard
 
-        run_dir = guard.scratch_folder()
+        run_dir = guard.scratch_folder(root)
         tree = run_dir / "tree"
         given = guard.snapshot(root, tree)
         relative = source.resolve().relative_to(root.resolve())

@@ -197,9 +197,9 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
         if not stale:
             return [v.output(root) for v in variants]
         workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1)))
-        run_dir = guard.scratch_folder()
+        run_dir = guard.scratch_folder(root, clear=True)
+        build._SCRATCH.append(run_dir)  # removed if the run is stopped (Ctrl-C)
         tree = run_dir / "tree"
-        given = guard.snapshot(root, tree)
         cwd = os.getcwd()
 
         def one(variant: Variant) -> tuple[Variant, float]:
@@ -212,22 +212,25 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
 
         failed = False
         try:
+            given = guard.snapshot(root, tree)
             with (
-                notebooks.kernel_environment(run_dir, root, tree),
+                notebooks.kernel_environment(run_dir, root, tree) as work,
                 build.kernel_stderr(run_dir / "kernels.log"),
                 ThreadPoolExecutor(max_workers=workers) as pool,
             ):
+                os.chdir(work)  # papermill changes the working folder per variant, from threads: all start here
                 for variant, seconds in pool.map(one, stale):
                     print(f"[variants]   {variant.notebook} {variant.name} in {seconds:.1f} s", flush=True)
             altered = guard.changes(tree, given)
             if altered:
                 raise VariantError(notebooks.written_message(altered))
-        except VariantError:
+        except BaseException:
             failed = True  # the failed variant's partial output stays in run_dir, named in the message
             shutil.rmtree(tree, ignore_errors=True)
             raise
         finally:
             os.chdir(cwd)
+            build._SCRATCH.remove(run_dir)
             if not failed:
                 shutil.rmtree(run_dir, ignore_errors=True)
     return [v.output(root) for v in variants]
