@@ -775,7 +775,6 @@ def build(
         steps: dict[str, float] = {"short-cut check and imports": before} if before else {}
         steps["lock"] = time.perf_counter() - started - before
         stamp = stamps.take(root)  # before anything is read: what the book will be said to be built from
-        pinned = json.dumps({"commit": stamp["commit"], "uncommitted": build_stamp.uncommitted(root)})
         check_configuration(root)
         try:
             microdata.edition(root)
@@ -817,7 +816,10 @@ def build(
             _keep_timings(repository, started, steps)
             say(f"book up to date (nothing changed since the last build): {book / 'index.html'}")
             return book
-        with _setting(build_stamp.PINNED, pinned):  # the pages cite the commit stamped above
+        # the pages cite the commit stamped above, and what of the tree Sphinx reads differs from it
+        changes = build_stamp.uncommitted(repository, against=stamp["commit"]) if stamp["commit"] else []
+        pinned = json.dumps({"commit": stamp["commit"], "uncommitted": changes})
+        with _setting(build_stamp.PINNED, pinned):
             target = build_html(root, strict=strict, full=force or needs_full_rebuild(root))
         steps.update({f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items() if phase != "publish"})
         steps["publish"] = SPHINX_SECONDS.get("publish", 0.0)

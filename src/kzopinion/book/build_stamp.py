@@ -53,18 +53,15 @@ def _read_by_the_build(path: str) -> bool:
     return path in stamps.WATCHED_FILES or path.startswith(tuple(f"{tree}/" for tree in stamps.WATCHED_TREES))
 
 
-def uncommitted(root: Path) -> list[str]:
+def uncommitted(root: Path, against: str = "") -> list[str]:
     """Tracked files with uncommitted changes, relative to the repository's root (a rename names both of its
-    paths); empty outside a git repository."""
-    try:
-        result = subprocess.run(
-            ["git", "status", "--porcelain", "-z", "--untracked-files=no"], cwd=root, capture_output=True, timeout=20
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    if result.returncode != 0:
-        return []
-    entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    paths); with ``against`` (a commit), the files of the working tree that differ from that commit, whatever is
+    checked out now. Empty outside a git repository."""
+    if against:
+        listed = _git_bytes(root, "diff", "--name-only", "-z", against, "--")
+        return [name for name in listed.decode("utf-8", "surrogateescape").split("\0") if name]
+    result = _git_bytes(root, "status", "--porcelain", "-z", "--untracked-files=no")
+    entries = result.decode("utf-8", "surrogateescape").split("\0")
     paths, index = [], 0
     while index < len(entries):
         entry = entries[index]
@@ -75,6 +72,15 @@ def uncommitted(root: Path) -> list[str]:
                 paths.append(entries[index])
         index += 1
     return paths
+
+
+def _git_bytes(root: Path, *args: str) -> bytes:
+    """What ``git args`` prints in ``root``; nothing when git fails or is absent."""
+    try:
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return b""
+    return result.stdout if result.returncode == 0 else b""
 
 
 def _git(root: Path, *args: str) -> str:
