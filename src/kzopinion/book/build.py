@@ -403,8 +403,9 @@ def book_digest(root: Path) -> str:
         *sorted((root / "data").rglob("*")),
         *sorted((root / "src" / "kzopinion").rglob("*.py")),
     ]
+    generated = {root / name for name in paths.GENERATED}  # written from what is digested here, by Sphinx's start
     for path in files:
-        if path.is_file() and "microdata" not in path.parts and not path.name.startswith("."):
+        if path.is_file() and "microdata" not in path.parts and not path.name.startswith(".") and path not in generated:
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
