@@ -57,11 +57,13 @@ def test_no_setting_a_kernel_gets_names_the_repository(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{root / '.venv' / 'bin'}{os.pathsep}/usr/bin")
     monkeypatch.setenv("KZOPINION_ROOT", str(root))
     monkeypatch.setenv("OLDPWD", str(root / "book"))
+    monkeypatch.setenv("PYTHONPATH", f"{root / 'src'}{os.pathsep}{tmp_path / 'hooks'}")
     tree = tmp_path / "scratch" / "tree"
     with notebooks.kernel_environment(tmp_path / "scratch", root, tree):
         named = {key: value for key, value in os.environ.items() if str(root) in value}
         assert named == {}, named
-        assert os.environ["KZOPINION_ROOT"] == str(tree) and os.environ["PYTHONPATH"] == str(tree / "src")
+        assert os.environ["KZOPINION_ROOT"] == str(tree)
+        assert os.environ["PYTHONPATH"] == f"{tree / 'src'}{os.pathsep}{tmp_path / 'hooks'}", "other entries kept"
     assert os.environ["VIRTUAL_ENV"] == str(root / ".venv"), "the build's own settings are given back"
 
 

@@ -85,12 +85,19 @@ def environment(repository: Path, tree: Path) -> dict[str, str | None]:
     scrubbed: dict[str, str | None] = {
         key: None for key, value in os.environ.items() if any(name in value for name in names)
     }
-    path = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if not any(n in entry for n in names)]
+
+    def outside(variable: str) -> list[str]:  # the entries of a search path that do not lead into the repository
+        return [
+            entry
+            for entry in os.environ.get(variable, "").split(os.pathsep)
+            if entry and not any(n in entry for n in names)
+        ]
+
     return scrubbed | {
         "KZOPINION_ROOT": str(tree),
-        "PYTHONPATH": str(tree / "src"),
+        "PYTHONPATH": os.pathsep.join([str(tree / "src"), *outside("PYTHONPATH")]),
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PATH": os.pathsep.join(path),
+        "PATH": os.pathsep.join(outside("PATH")),
         "GIT_CEILING_DIRECTORIES": str(tree.parent),
     }
 
