@@ -86,6 +86,6 @@ variants: $(STAMP) ## every chapter once per alternative analytic choice, into _
 section: $(STAMP) ## scaffold a section: SLUG=media-use TITLE="..." PREFIX=mu (CONTRIBUTING.md)
 	@$(PY) -m kzopinion.book.scaffold $(call literal,SLUG) $(call literal,TITLE) --prefix $(call literal,PREFIX)
 
-# everything the build wrote, under the build lock (refused while a build runs); without an environment, nothing can be running
+# everything the build wrote, under the build lock (refused while a build runs); runs without the environment too
 clean: ## remove everything the build wrote (refused while a build runs)
-	@if [ -x $(PY) ]; then $(PY) -m kzopinion.book.build --clean; else rm -rf _build book/data-appendix.md book/_static/vendor; fi
+	@PYTHONPATH=src $(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m kzopinion.book.build --clean

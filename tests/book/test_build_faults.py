@@ -286,7 +286,7 @@ def test_a_typo_in_the_edition_variable_is_a_sentence(repo_copy):
         timeout=600,
         env={**os.environ, "KZOPINION_EDITION": "pubic"},
     )
-    assert "KZOPINION_EDITION='pubic': use 'public'" in build_failure(result)
+    assert "KZOPINION_EDITION='pubic' is refused: it takes 'public'" in build_failure(result)
 
 
 def test_a_paste_naming_a_source_and_rehash_of_a_missing_file_are_sentences(repo_copy):

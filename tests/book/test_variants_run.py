@@ -10,7 +10,7 @@ import pytest
 from test_variants import MONEY
 
 from kzopinion import formatting as fmt
-from kzopinion.book import variants
+from kzopinion.book import build, variants
 from kzopinion.chapters import foreign_policy
 from kzopinion.data.provenance import Tables
 from kzopinion.paper import records
@@ -34,7 +34,7 @@ def _tree_digest(root) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and "_build" not in p.parts
+        if p.is_file() and "_build" not in p.parts and p.name != build.LOCK  # the lock: the build's, ignored by git
     }
 
 

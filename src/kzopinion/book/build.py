@@ -113,7 +113,13 @@ def lock(root: Path, what: str = "build") -> Iterator[None]:
 def clean(root: Path) -> list[str]:
     """Remove everything the build wrote (``_build/`` and the generated pages), under the lock."""
     removed = []
-    with lock(root, "clean"):
+    try:
+        import filelock  # noqa: F401 (only asked whether the environment is there)
+
+        held = lock(root, "clean")
+    except ModuleNotFoundError:  # no environment yet (make clean on a fresh clone): no build can be running
+        held = contextlib.nullcontext()
+    with held:
         build = root / "_build"
         if build.is_symlink() or build.is_file():
             build.unlink()
