@@ -40,8 +40,8 @@ def test_the_scaffolded_files_pass_the_lint_whatever_the_names(root, tmp_path):
 
 # --------------------------------------------------------------------------- several sections at once
 
-SECTIONS = (  # three sections scaffolded one after the other, before any is written or built
-    ("media-use", "Media use and views of the US", "mu"),
+SECTIONS = (  # three sections scaffolded one after the other, before any is written or built (not the guide's example)
+    ("press-freedom", "Press freedom and views of the US", "pf"),
     ("trust-in-institutions", "Trust in institutions", "ti"),
     ("migration-abroad", "Migration abroad and views of the US", "ma"),
 )
@@ -55,6 +55,12 @@ def _book_copy(root: Path, target: Path) -> Path:
     for name in ("_toc.yml", "CHANGELOG.md", "notebooks", "book", "src/kzopinion/chapters"):
         (shutil.copytree if (root / name).is_dir() else shutil.copy2)(root / name, target / name)
     return target
+
+
+def _numbered(copy: Path, slugs: list[str]) -> list[str]:
+    """The names the scaffold gives ``slugs``, numbered after the sections the copy holds already."""
+    first = 1 + max(int(p.name[:2]) for p in (copy / "notebooks").glob("[0-9][0-9]-*.md") if p.name[:2] != "99")
+    return [f"{first + i:02d}-{slug}.md" for i, slug in enumerate(slugs)]
 
 
 def _scaffold_all(copy: Path) -> list[Path]:
@@ -108,8 +114,9 @@ def test_three_sections_scaffolded_at_once_keep_every_book_wide_rule(root, tmp_p
     from kzopinion.book import page_reading, pastes
 
     copy = _book_copy(root, tmp_path)
+    names = _numbered(copy, [slug for slug, _, _ in SECTIONS])
     written = _scaffold_all(copy)
-    assert [p.name for p in written] == ["06-media-use.md", "07-trust-in-institutions.md", "08-migration-abroad.md"]
+    assert [p.name for p in written] == names
     assert page_rules.problems(copy) == []
     assert page_rules.hidden_cells(copy) == []
     keys_by_page = {}
@@ -126,7 +133,8 @@ def test_three_sections_scaffolded_at_once_keep_every_book_wide_rule(root, tmp_p
     labels = _labels(copy)
     assert len(labels) == len(set(labels)), sorted(label for label in labels if labels.count(label) > 1)
     toc = (copy / "_toc.yml").read_text(encoding="utf-8")
-    assert toc.index("notebooks/06-media-use") < toc.index("notebooks/07-trust") < toc.index("notebooks/08-migration")
+    at = [toc.index(f"notebooks/{Path(name).stem}") for name in names]
+    assert at == sorted(at), names
 
 
 def test_sections_that_show_nothing_are_named_with_the_fix(root, tmp_path):
@@ -137,11 +145,12 @@ def test_sections_that_show_nothing_are_named_with_the_fix(root, tmp_path):
     text = template.read_text(encoding="utf-8")
     assert ":tags: [parameters, hide-input]" in text
     template.write_text(text.replace(":tags: [parameters, hide-input]", ":tags: [parameters, remove-cell]"))
+    first, second = _numbered(copy, [slug for slug, _, _ in SECTIONS[:2]])
     for slug, title, prefix in SECTIONS[:2]:
         scaffold.scaffold(copy, slug, title, prefix)
     found = page_rules.hidden_cells(copy)
     named = [line.split(":", 1)[0] for line in found]
-    assert named[:2] == ["notebooks/06-media-use.md", "notebooks/07-trust-in-institutions.md"], found
-    assert found[0].startswith("notebooks/06-media-use.md: 2 of its 3 code cells show a reader nothing"), found
+    assert named[:2] == [f"notebooks/{first}", f"notebooks/{second}"], found
+    assert found[0].startswith(f"notebooks/{first}: 2 of its 3 code cells show a reader nothing"), found
     assert all("not under a third" in line and "tags: [parameters, hide-input]" in line for line in found), found
     assert found == [line for line in page_rules.problems(copy) if "show a reader nothing" in line]
