@@ -33,7 +33,6 @@ from kzopinion.book.kernel_reads import CELL_MARKER as _CELL_MARKER
 from kzopinion.book.kernel_reads import MARKER as _MARKER
 
 META_KEY = "kzopinion"
-DEFAULT_TIMEOUT = int(paths.SETTINGS["KZOPINION_CELL_TIMEOUT"].default)
 """Seconds a single cell may run (``make book TIMEOUT=...``, ``KZOPINION_CELL_TIMEOUT``)."""
 READS_CELL_ID = "kzopinion-reads"
 
