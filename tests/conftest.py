@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,17 @@ def copy_repository(target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def site(root: Path) -> Path:
+def repository_lock() -> Iterator[None]:
+    """The repository's build lock, held from here to the end of the run by the process that builds the repository's
+    own book (in one process it is already held since the session started; re-entrant)."""
+    from kzopinion.book import build
+
+    with build.lock(ROOT, "tests"):
+        yield
+
+
+@pytest.fixture(scope="session")
+def site(root: Path, repository_lock) -> Path:
     """The HTML book, built strictly (warnings are errors) from the committed notebook records."""
     from kzopinion.book import build, notebooks
 
@@ -77,8 +88,8 @@ def repo_copy(tmp_path: Path) -> Path:
 SLOW_FIXTURES = frozenset({"site", "repo_copy", "visited", "cab_registered"})
 
 
-def _module_path(module: pytest.Module) -> str:
-    return module.path.relative_to(ROOT).as_posix()
+def _module_path(node: pytest.Item | pytest.Collector) -> str:
+    return node.path.relative_to(ROOT).as_posix()
 
 
 def _slow_fixtures(item: pytest.Item) -> list[str]:
@@ -127,32 +138,49 @@ def pytest_make_collect_report(collector):
     return report
 
 
+# Fixtures over the repository's own book (built in place, in _build/html): the tests using one run in one process.
+REPOSITORY_BUILD = frozenset({"site"})
+
+
 def pytest_collection_modifyitems(config, items):
     """The slow tier: every module of slow tests (anything that builds the book, copies the repository or
     re-executes a notebook) declares `pytestmark = pytest.mark.slow` itself, and a module never mixes the tiers
     (pytest_make_collect_report refuses one that does). `make check` runs the rest (`-m "not slow"`) in seconds;
     `make test` runs everything. Marked here: nbval's items (the committed notebooks, re-executed), which have no
-    module to declare it."""
+    module to declare it.
+
+    The groups xdist's workers take (`--dist loadgroup`): a module's tests stay together (its fixtures are built
+    once, a notebook's cells run in order in one kernel), and every test over the repository's own book runs in
+    the one process that built it."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
+        uses_repository_build = REPOSITORY_BUILD & set(getattr(item, "fixturenames", ()))
+        group = "the repository's own book" if uses_repository_build else _module_path(item)
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_sessionstart(session):
-    """A test run that builds the book holds the repository's build lock (kzopinion.book.build.lock) for its
-    whole session: a second `make test`, or a `make book` meanwhile, stops at once with one sentence."""
+    """A test run that builds the book takes the repository's build lock (kzopinion.book.build.lock) first, so a
+    second `make test`, or one started during a `make book`, stops at once with one sentence. Run in one process,
+    it holds the lock for the whole session; run on xdist's workers, the worker that builds the repository's own
+    book holds it from then on (fixture `repository_lock`), as a lock is held by one process."""
     import contextlib
 
     from kzopinion.book import build
 
-    if "not slow" in (session.config.getoption("markexpr", "") or ""):
-        return  # the fast tier builds nothing
+    config = session.config
+    if "not slow" in (config.getoption("markexpr", "") or "") or hasattr(config, "workerinput"):
+        return  # the fast tier builds nothing; a worker takes the lock when it builds
     held = contextlib.ExitStack()
     try:
         held.enter_context(build.lock(ROOT, "tests"))
     except build.BuildError as err:
         pytest.exit(str(err), returncode=1)
-    session.config.add_cleanup(held.close)
+    if config.getoption("numprocesses", None):
+        held.close()  # the workers run the tests: the one that builds the repository's book takes the lock
+    else:
+        config.add_cleanup(held.close)
 
 
 TEST_TIMINGS = ROOT / "_build" / ".test-timings.json"
