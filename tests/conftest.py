@@ -103,12 +103,20 @@ def _declares_slow(module: pytest.Module) -> bool:
 
 
 def _misplaced(test: pytest.Function) -> str | None:
-    """Why a test sits in the wrong tier (a slow test in a module of fast tests), or None when it is where it
-    belongs; the sentence names the test and the fix."""
+    """Why a test sits in the wrong place (a slow test in a module of fast tests, a test of the repository's own
+    book in a module not listed as one), or None when it is where it belongs; the sentence names the test and
+    the fix."""
     module = test.getparent(pytest.Module)
-    if module is None or _declares_slow(module):
+    if module is None:
         return None
     path = _module_path(module)
+    if "site" in getattr(test, "fixturenames", ()) and path not in REPOSITORY_BUILD_MODULES:
+        return (
+            f"{path}::{test.originalname} reads the repository's own book (fixture `site`): add {path} to "
+            "REPOSITORY_BUILD_MODULES in tests/conftest.py, so it runs in the worker that built that book"
+        )
+    if _declares_slow(module):
+        return None
     if fixtures := _slow_fixtures(test):
         return (
             f"{path}::{test.originalname} uses {', '.join(fixtures)} (builds the book, copies the repository or "
@@ -138,26 +146,42 @@ def pytest_make_collect_report(collector):
     return report
 
 
-# Fixtures over the repository's own book (built in place, in _build/html): the tests using one run in one process.
-REPOSITORY_BUILD = frozenset({"site"})
-
-
 def pytest_collection_modifyitems(config, items):
     """The slow tier: every module of slow tests (anything that builds the book, copies the repository or
     re-executes a notebook) declares `pytestmark = pytest.mark.slow` itself, and a module never mixes the tiers
     (pytest_make_collect_report refuses one that does). `make check` runs the rest (`-m "not slow"`) in seconds;
     `make test` runs everything. Marked here: nbval's items (the committed notebooks, re-executed), which have no
-    module to declare it.
-
-    The groups xdist's workers take (`--dist loadgroup`): a module's tests stay together (its fixtures are built
-    once, a notebook's cells run in order in one kernel), and every test over the repository's own book runs in
-    the one process that built it."""
+    module to declare it."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
-        uses_repository_build = REPOSITORY_BUILD & set(getattr(item, "fixturenames", ()))
-        group = "the repository's own book" if uses_repository_build else _module_path(item)
-        item.add_marker(pytest.mark.xdist_group(group))
+
+
+# The modules whose tests read the repository's own book (fixture `site`, built in place into _build/html): on
+# xdist's workers they run in one, the one that built it (pytest_xdist_make_scheduler). A test elsewhere that uses
+# `site` fails to collect (_misplaced), so this list cannot fall behind.
+REPOSITORY_BUILD = "the repository's own book"
+REPOSITORY_BUILD_MODULES = frozenset(
+    {
+        "tests/book/test_book_html.py",
+        "tests/book/test_browser.py",
+        "tests/book/test_datazip_in_the_book.py",
+        "tests/book/test_page_rules_on_builds.py",
+    }
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadscope` (`make test`, `make check`), with the modules over the repository's own book as one scope:
+    each module's tests run in one worker (its fixtures made once; a notebook's cells in order, in one kernel)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return REPOSITORY_BUILD if module in REPOSITORY_BUILD_MODULES else super()._split_scope(nodeid)
+
+    return Scheduling(config, log) if config.getvalue("dist") == "loadscope" else None
 
 
 def pytest_sessionstart(session):

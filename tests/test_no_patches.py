@@ -14,13 +14,14 @@ MODULES = sorted(SOURCE.rglob("*.py"))
 
 
 def _imported_modules(tree: ast.Module) -> set[str]:
-    """Names bound to modules of other packages (``import x``, ``import x.y as z``)."""
+    """Names bound to other packages' modules, classes and functions (``import x``, ``import x.y as z``,
+    ``from x import y``): an attribute assigned through one of them changes that package."""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                if not alias.name.startswith("kzopinion"):
-                    names.add(alias.asname or alias.name.split(".")[0])
+            names |= {a.asname or a.name.split(".")[0] for a in node.names if not a.name.startswith("kzopinion")}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and not (node.module or "").startswith("kzopinion"):
+            names |= {a.asname or a.name for a in node.names if node.module != "__future__"}
     return names
 
 
@@ -70,7 +71,17 @@ def test_no_module_patches_another_library(module):
         "import importlib.metadata\nimportlib.metadata.entry_points = lambda **k: ()",
         "import sys\nsys.addaudithook(print)",
         "import os\nsetattr(os, 'getcwd', lambda: '/')",
+        "from importlib import metadata\nmetadata.entry_points = lambda **k: ()",
+        "from jupyter_book import sphinx as jb\njb.build_sphinx = None",
+        "from pathlib import Path\nPath.read_text = None",
     ],
 )
 def test_the_rule_finds_each_kind_of_patch(source):
     assert patches(ast.parse(source)), source
+
+
+def test_the_packages_own_modules_and_data_are_not_patches():
+    """Assigning to the package's own objects, or to items of a mapping (os.environ), is not a patch."""
+    source = "from __future__ import annotations\nimport os\nfrom kzopinion import paths\n"
+    source += "paths.X = 1\nos.environ['A'] = 'b'\n"
+    assert patches(ast.parse(source)) == []

@@ -27,9 +27,12 @@ ROOT_MARKERS = ("_config.yml", "_toc.yml", "data/datapackage.json")
 APPENDIX_PAGE = Path("book/data-appendix.md")
 CHART_BUNDLE = Path("book/_static/vendor/vega-bundle.js")
 GENERATED = (APPENDIX_PAGE, CHART_BUNDLE)
-# The registry's own bookkeeping in data/microdata/: size and modification time of each registered file when its
+# The registry's own bookkeeping in data/microdata/: the stamp (size, times, inode) of each registered file when its
 # sha256 was last checked. Rewritten by every check, it is never an input of a build.
 VERIFIED_STAMPS = ".verified.json"
+# Git's "racy" rule: a file modified within this long of its stamp may change again without its times moving
+# (the coarsest modification-time resolution of a file system in use: FAT's 2 s), so its stamp alone proves nothing.
+RACY_NS = 2 * 10**9
 
 
 # --------------------------------------------------------------------------- settings

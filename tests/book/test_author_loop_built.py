@@ -70,6 +70,12 @@ def test_a_prose_edit_rewrites_its_page_and_reuses_everything_else(repo_copy):
     assert full.returncode == 0, full.stderr
     assert "checking data tables against data/datapackage.json" in full.stdout
     assert "book up to date (nothing changed since the last build)" in full.stdout
+    page = repo_copy / "book/conclusion.md"  # a page no notebook reads: no kernel, no snapshot for one
+    page.write_text(page.read_text(encoding="utf-8") + "\nA closing sentence.\n", encoding="utf-8")
+    edited = _make_book(repo_copy)
+    assert edited.returncode == 0, edited.stderr
+    assert "0 of 6 notebooks to execute (none read a file changed since the last build)" in edited.stdout
+    assert "A closing sentence." in (site / "book/conclusion.html").read_text(encoding="utf-8")
 
 
 def test_only_unchanged_notebooks_are_settled_without_reading_them(repo_copy):

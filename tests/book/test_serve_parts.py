@@ -19,6 +19,7 @@ from kzopinion.book import build, serve
 def test_sources_count_and_what_the_build_writes_beside_them_does_not(root):
     sources = ["notebooks/02-russia-correlation.md", "book/conclusion.md", "book/_static/custom.css"]
     sources += ["data/datapackage.json", "_toc.yml", "_config.yml", "CHANGELOG.md", "src/kzopinion/formatting.py"]
+    sources += ["CITATION.cff", "requirements.lock", "pyproject.toml"]  # every file the build's stamp watches
     for name in sources:
         assert serve.is_source(root, str(root / name)), name
     written = ["notebooks/02-russia-correlation.ipynb", "book/data-appendix.md", "book/_static/vendor/vega-bundle.js"]
@@ -128,6 +129,33 @@ def test_a_book_published_after_a_failure_clears_its_message_and_reloads_the_pag
     assert _polled(state)["error"].startswith("notebooks/04")
     state.succeeded(site)  # a build here: a new number even when the book was already up to date
     assert _polled(state) == {"version": 3, "error": ""}
+
+
+def test_a_rebuild_held_back_by_another_commands_build_waits_for_it_then_builds(tmp_path, monkeypatch, capsys):
+    """Another process holds the lock (a `make book` in another terminal): the save is built once it is done."""
+    import subprocess
+    import sys
+    import time
+
+    holder = "import sys, time; from filelock import FileLock; l = FileLock(sys.argv[1]); l.acquire(); print(1)"
+    holder += "; sys.stdout.flush(); time.sleep(1.5)"
+    other = subprocess.Popen([sys.executable, "-c", holder, str(tmp_path / build.LOCK)], stdout=subprocess.PIPE)
+    assert other.stdout.readline().strip() == b"1"  # it holds the lock now
+
+    def build_here(root: Path) -> Path:
+        with build.lock(root):
+            return root / "_build" / "html"
+
+    monkeypatch.setattr(build, "build", build_here)
+    monkeypatch.setattr(serve, "BUSY_POLL_SECONDS", 0.1)
+    state = serve.State(tmp_path / "_build" / "html")
+    started = time.monotonic()
+    serve.rebuild(tmp_path, state)
+    assert other.wait(timeout=10) == 0 and time.monotonic() - started >= 0.5, "it waited for the other build"
+    assert _polled(state) == {"version": 1, "error": ""}
+    out = capsys.readouterr().out
+    assert out.count("another command is building: this build starts when it finishes") == 1, out
+    assert "build 1 done" in out
 
 
 def test_what_is_served(tmp_path):

@@ -272,3 +272,23 @@ def test_the_key_changes_with_every_file_of_its_trees_and_only_those(tmp_path):
         new = stamps.key(root, ("data",))
         assert new != key, path
         key = new
+
+
+def test_the_key_holds_a_racy_files_content(tmp_path, monkeypatch):
+    """On a file system whose times are coarse (no change time or inode to tell), a same-size edit within the
+    same tick leaves the stamp's times alone: the key of a racy file still moves, with its content."""
+    real = stamps.file_stamp
+
+    def coarse(path: Path, now: int | None = None) -> list | None:
+        entry = real(path, now)
+        return entry and [*entry[:2], 0, 0, *entry[4:]]  # size and modification time only
+
+    monkeypatch.setattr(stamps, "file_stamp", coarse)
+    table = tmp_path / "data" / "table.csv"
+    table.parent.mkdir()
+    table.write_text("a,b\n1,2\n", encoding="utf-8")
+    before = stamps.key(tmp_path, ("data",))
+    tick = table.stat().st_mtime_ns
+    table.write_text("a,b\n1,3\n", encoding="utf-8")
+    os.utime(table, ns=(tick, tick))
+    assert stamps.key(tmp_path, ("data",)) != before

@@ -4,7 +4,10 @@ copy of the repository is slow: test_microdata_registered.py)."""
 from __future__ import annotations
 
 import io
+import json
+import os
 import subprocess
+from pathlib import Path
 
 import fixtures
 import pandas as pd
@@ -81,3 +84,39 @@ def test_the_public_banner_is_the_one_the_configuration_shows(root):
 
     config = yaml.safe_load((root / "_config.yml").read_text())
     assert config["html"]["announcement"] == editions.banner(root)
+
+
+def _registered_file(root: Path, content: bytes = b"wave 1") -> Path:
+    path = root / "data" / "microdata" / "cab" / "wave1.sav"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    registry.write_manifest(root, {"cab": {path.name: registry.file_sha256(path)}})
+    return path
+
+
+def test_the_check_keeps_no_stamp_of_a_file_just_written_and_sees_a_same_size_edit(tmp_path):
+    """Git's racy rule: a file modified within RACY_NS of the check keeps no stamp, so a same-size edit in the
+    same tick is hashed, and refused."""
+    path = _registered_file(tmp_path)
+    assert registry.problems(tmp_path) == []
+    cache = path.parent.parent / registry.STAT_CACHE
+    assert not cache.exists() or not json.loads(cache.read_text(encoding="utf-8")), "nothing kept while racy"
+    tick = path.stat().st_mtime_ns
+    path.write_bytes(b"wave 2")
+    os.utime(path, ns=(tick, tick))
+    assert "changed since it was registered" in registry.problems(tmp_path)[0]
+
+
+def test_a_file_replaced_with_the_same_size_and_time_is_hashed_again(tmp_path):
+    """The kept stamp holds the change time and inode too: a file replaced by another of the same size, its
+    modification time set back (`cp -p`, `touch -r`), is hashed again, and refused."""
+    path = _registered_file(tmp_path)
+    info = path.stat()
+    digest = registry.file_sha256(path)
+    kept = {str(path.relative_to(tmp_path)): [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, digest]}
+    (path.parent.parent / registry.STAT_CACHE).write_text(json.dumps(kept), encoding="utf-8")
+    replacement = path.with_name("new.sav")
+    replacement.write_bytes(b"wave 2")
+    os.utime(replacement, ns=(info.st_atime_ns, info.st_mtime_ns))
+    os.replace(replacement, path)
+    assert "changed since it was registered" in registry.problems(tmp_path)[0]

@@ -91,6 +91,10 @@ def flag(value: str) -> bool:
 LOCK = ".build.lock"
 
 
+class BuildBusy(BuildError):
+    """Another command holds the repository's build lock."""
+
+
 @contextlib.contextmanager
 def lock(root: Path, what: str = "build") -> Iterator[None]:
     """Hold the repository's build lock, ``.build.lock`` at its root (re-entrant within a process)."""
@@ -100,7 +104,7 @@ def lock(root: Path, what: str = "build") -> Iterator[None]:
     try:
         held.acquire()
     except Timeout:
-        raise BuildError(
+        raise BuildBusy(
             f"another command is building in {root} (make book, make pdf, make serve, make variants or the tests "
             f"hold {LOCK}): wait for it to finish, or stop it, then run the {what} again."
         ) from None
@@ -230,6 +234,9 @@ def execute_notebooks(
     unknown = keep_md - {s.stem for s in all_sources}
     if unknown:
         raise BuildError(f"--keep-md names no notebook: {sorted(unknown)}; known: {[s.stem for s in all_sources]}")
+    if not force and not keep_md and {s.stem for s in all_sources} <= settled:
+        say(f"0 of {len(all_sources)} notebooks to execute (none read a file changed since the last build)")
+        return []  # nothing to read or run: no snapshot for the kernels
     sections = [s for s in all_sources if not notebooks.is_report(s)]
     reports = [s for s in all_sources if notebooks.is_report(s)]
     seconds = _timeout(timeout)

@@ -3,10 +3,11 @@
     python -m kzopinion.book.serve [--port 8000]
 
 Builds the book, serves the published book on http://127.0.0.1:PORT (nothing else: it works offline) and
-rebuilds when a source is saved (``notebooks/*.md``, ``book/``, ``data/`` but microdata, the package's
-modules, ``_config.yml``, ``_toc.yml``, ``CHANGELOG.md``). A rebuild is ``make book``'s own, run in this
-process (:func:`kzopinion.book.build.build`: its lock, taken only while it builds, its edition and guard),
-so Sphinx's imports stay warm between saves. Saves are seen with watchfiles (the Rust ``notify`` library
+rebuilds when a file the build reads is saved (``notebooks/*.md``, ``book/``, ``data/`` but microdata, the
+package's modules, the files :data:`kzopinion.book.stamps.WATCHED_FILES` names). A rebuild is ``make book``'s
+own, run in this process (:func:`kzopinion.book.build.build`: its lock, taken only while it builds, its
+edition and guard), so Sphinx's imports stay warm between saves; while another command builds, it waits for
+that build to finish. Saves are seen with watchfiles (the Rust ``notify`` library
 over the system's file notifications), not by polling sizes and times: at once, a burst of saves as one
 rebuild, saves during a build as one more after it. Links to folders are followed; a link to a single
 file is not (its target's folder is not watched: link the folder). Where notifications do not reach
@@ -32,21 +33,22 @@ import re
 import socketserver
 import sys
 import threading
+import time
 import urllib.parse
 from pathlib import Path, PurePosixPath
 
 import watchfiles
 
 from kzopinion import paths
-from kzopinion.book import build, editions
+from kzopinion.book import build, editions, stamps
 
 STATE_PATH = "/__kz_build"  # what assets/serve-reload.js polls
 SCRIPT = f"<script>{(Path(__file__).parent / 'assets' / 'serve-reload.js').read_text(encoding='utf-8')}</script>"
 WAITING = "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Building the book</title></head>\n"
 WAITING += "<body><h1>Building the book</h1><p>This page reloads when the first build is done.</p></body></html>"
 HTML, NOT_FOUND = "text/html; charset=utf-8", (404, b"Not found", "text/plain")
-FILES = ("_config.yml", "_toc.yml", "CHANGELOG.md")  # CHANGELOG.md: the page book/changelog includes it
-FOLDERS = ("book", "data", "notebooks", "src/kzopinion")
+FILES, FOLDERS = stamps.WATCHED_FILES, stamps.WATCHED_TREES  # what the build reads, as its stamp says
+BUSY_POLL_SECONDS = 1.0  # how often a rebuild held back by another command's build asks the lock again
 WRITTEN = [p.as_posix() for p in (*paths.GENERATED, paths.CHART_BUNDLE.parent)]  # by the build: never a trigger
 
 
@@ -161,13 +163,22 @@ def describe(err: Exception) -> str:
 
 def rebuild(root: Path, state: State) -> None:
     """Build as `make book` does; whatever a save broke is shown on the page and in the console, and the
-    previous book stays served."""
-    try:
-        state.succeeded(build.build(root))
-        print(f"[serve] build {state.version} done")
-    except Exception as err:
-        state.failed(describe(err))
-        print(f"[serve] build FAILED (the previous book is still served; fix it and save again):\n{state.error}")
+    previous book stays served. While another command builds (it holds the lock), wait for it, then build."""
+    waiting = False
+    while True:
+        try:
+            state.succeeded(build.build(root))
+            print(f"[serve] build {state.version} done")
+        except build.BuildBusy:
+            if not waiting:
+                print("[serve] another command is building: this build starts when it finishes")
+            waiting = True
+            time.sleep(BUSY_POLL_SECONDS)
+            continue
+        except Exception as err:
+            state.failed(describe(err))
+            print(f"[serve] build FAILED (the previous book is still served; fix it and save again):\n{state.error}")
+        return
 
 
 def with_script(page: str) -> bytes:

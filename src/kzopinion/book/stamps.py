@@ -33,7 +33,7 @@ from kzopinion import paths
 WATCHED_FILES = ("_config.yml", "_toc.yml", "CITATION.cff", "requirements.lock", "pyproject.toml", "CHANGELOG.md")
 WATCHED_TREES = ("book", "notebooks", "data", "src/kzopinion")
 RECORD = Path("_build") / ".stamp.json"
-RACY_NS = 2 * 10**9  # the coarsest modification-time resolution a file system in use has (FAT: 2 s)
+RACY_NS = paths.RACY_NS
 _SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 
 Stamp = dict[str, list]  # relative path -> [size, mtime_ns, ctime_ns, inode] (+ sha256 when racy)
@@ -92,8 +92,10 @@ def files(root: Path, trees: tuple[str, ...] = WATCHED_TREES, single: tuple[str,
 
 def key(root: Path, trees: tuple[str, ...], single: tuple[str, ...] = ("requirements.lock",)) -> str:
     """sha256 of the stamps of the files of ``trees`` and ``single`` (by default the pins) and of ``root``
-    itself: what a step that reads them keeps beside its result, to skip itself while they are unchanged."""
-    entries = sorted((name, entry[:4]) for name, entry in files(root, trees, single).items())
+    itself: what a step that reads them keeps beside its result, to skip itself while they are unchanged.
+    A racy file's stamp holds its checksum, so its content is in the key too (and a key taken then differs
+    from every later one: the step runs once more, never skips a change)."""
+    entries = sorted(files(root, trees, single).items())
     return hashlib.sha256(json.dumps([str(root), entries]).encode()).hexdigest()
 
 

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 from kzopinion import paths
@@ -96,14 +97,15 @@ def file_digests(source: str, root: Path | None = None) -> dict[str, str]:
     return {f"microdata:{source}/{name}": digest for name, digest in sorted(manifest(root).get(source, {}).items())}
 
 
-STAT_CACHE = paths.VERIFIED_STAMPS  # size and modification time of each file when its sha256 was last checked
+STAT_CACHE = paths.VERIFIED_STAMPS  # the stamp of each file when its sha256 was last checked
 
 
 def problems(root: Path | None = None) -> list[str]:
     """A sentence for every registered file that is missing or whose content changed since registration.
 
-    Cheap when nothing changed: a file is re-hashed only when its size or modification time
-    differs from the last check (kept in ``data/microdata/.verified.json``).
+    Cheap when nothing changed: a file is re-hashed only when its size, modification or change time or
+    inode differs from the last check (kept in ``data/microdata/.verified.json``), as git's index does; a
+    file modified within :data:`kzopinion.paths.RACY_NS` of the check is not kept, so it is hashed again.
     """
     root = root or paths.root()
     cache_path = microdata_dir(root) / STAT_CACHE
@@ -127,7 +129,7 @@ def problems(root: Path | None = None) -> list[str]:
                     f"(make data FORGET={name})."
                 )
                 continue
-            stamp = [info.st_size, info.st_mtime_ns, digest]
+            stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, digest]
             if cache.get(str(shown)) != stamp and file_sha256(path) != digest:
                 found.append(
                     f"{shown} changed since it was registered (its sha256 is no longer {digest[:19]}...). "
@@ -135,7 +137,8 @@ def problems(root: Path | None = None) -> list[str]:
                     f"checked, or remove it (make data FORGET={name})."
                 )
                 continue
-            fresh[str(shown)] = stamp
+            if max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - paths.RACY_NS:
+                fresh[str(shown)] = stamp
     if fresh != cache and microdata_dir(root).is_dir():
         with contextlib.suppress(OSError):  # only a speed-up: a read-only folder re-hashes every time
             scratch = cache_path.with_name(f".verified-{os.getpid()}.json")
