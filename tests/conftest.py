@@ -151,10 +151,18 @@ def pytest_collection_modifyitems(config, items):
     re-executes a notebook) declares `pytestmark = pytest.mark.slow` itself, and a module never mixes the tiers
     (pytest_make_collect_report refuses one that does). `make check` runs the rest (`-m "not slow"`) in seconds;
     `make test` runs everything. Marked here: nbval's items (the committed notebooks, re-executed), which have no
-    module to declare it."""
+    module to declare it.
+
+    The order xdist's workers take the modules in: the tests over the repository's own book (the longest run
+    of one worker) first, then the other slow modules, the fast ones last, to fill the gaps at the end."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: 0 if _module_path(item) in REPOSITORY_BUILD_MODULES else 2 - bool(_is_slow(item)))
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    return item.get_closest_marker("slow") is not None
 
 
 # The modules whose tests read the repository's own book (fixture `site`, built in place into _build/html): on
