@@ -34,9 +34,10 @@ $(STAMP): requirements.lock pyproject.toml
 book: $(STAMP) ## build the HTML book into _build/html (FULL=1 checks everything again)
 	@$(PY) -m kzopinion.book.build $(if $(FULL),--full="$(FULL)") $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
 
-# on every core: a module's tests, and the tests over the repository's own book, each in one worker (tests/conftest.py)
+# on every core, in the order tests/conftest.py sorts them: a module's tests, and the tests over the repository's own
+# book, each in one worker
 test: $(STAMP) lint ## every check, as CI runs it (lint, unit, data, nbval, build, HTML, PDF, browser)
-	@$(PY) -m pytest -n auto --dist loadscope --durations=20
+	@$(PY) -m pytest -n auto --dist loadscope --no-loadscope-reorder --durations=20
 
 # ruff (lint and format) over the package, the tests and the bench; the rooms' import contracts
 # ([tool.importlinter] in pyproject.toml); ruff over the code cells of the notebook sources (nbqa); the CI

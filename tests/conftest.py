@@ -7,6 +7,7 @@ sanitising is of memory addresses (tests/nbval_sanitize.cfg).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -39,13 +40,28 @@ def copy_repository(target: Path) -> Path:
     return target
 
 
+LOCK_WAIT_SECONDS = 600  # how long the worker that builds the repository's book waits for another command's build
+
+
 @pytest.fixture(scope="session")
 def repository_lock() -> Iterator[None]:
-    """The repository's build lock, held from here to the end of the run by the process that builds the repository's
-    own book (in one process it is already held since the session started; re-entrant)."""
+    """The repository's build lock, held from here until its worker ends by the process that builds the
+    repository's own book (in one process it is already held since the session started; re-entrant). A build
+    another command started meanwhile is waited for, up to LOCK_WAIT_SECONDS, then named."""
+    import time
+
     from kzopinion.book import build
 
-    with build.lock(ROOT, "tests"):
+    held, waited = contextlib.ExitStack(), time.monotonic()
+    while True:
+        try:
+            held.enter_context(build.lock(ROOT, "tests"))
+            break
+        except build.BuildBusy:
+            if time.monotonic() - waited > LOCK_WAIT_SECONDS:
+                raise
+            time.sleep(1)
+    with held:
         yield
 
 
@@ -193,17 +209,22 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_sessionstart(session):
-    """A test run that builds the book takes the repository's build lock (kzopinion.book.build.lock) first, so a
-    second `make test`, or one started during a `make book`, stops at once with one sentence. Run in one process,
-    it holds the lock for the whole session; run on xdist's workers, the worker that builds the repository's own
-    book holds it from then on (fixture `repository_lock`), as a lock is held by one process."""
-    import contextlib
-
+    """A test run that builds the book takes the repository's build lock (kzopinion.book.build.lock) first, so one
+    started during a `make book` or another `make test` stops at once with one sentence. Run in one process, it
+    holds the lock for the whole session. On xdist's workers a lock is held by one process: the controller lets
+    it go, and the worker that builds the repository's own book takes it (fixture `repository_lock`; its modules
+    are taken first, so within seconds) and holds it until that worker ends, with the last modules of the run."""
     from kzopinion.book import build
 
     config = session.config
     if "not slow" in (config.getoption("markexpr", "") or "") or hasattr(config, "workerinput"):
         return  # the fast tier builds nothing; a worker takes the lock when it builds
+    if config.getoption("numprocesses", None) and config.getvalue("dist") != "loadscope":
+        pytest.exit(
+            "the slow tier on xdist's workers needs `--dist loadscope` (as `make test` runs it), so the tests of the "
+            "repository's own book run in the one worker that builds it",
+            returncode=4,
+        )
     held = contextlib.ExitStack()
     try:
         held.enter_context(build.lock(ROOT, "tests"))

@@ -77,3 +77,12 @@ def test_each_module_and_the_modules_over_the_repositorys_book_run_in_one_worker
     assert len(workers) == 4 and all(len(where) == 1 for where in workers.values()), workers
     first, second = (Path(name).stem for name in book)
     assert workers[first] == workers[second], workers
+
+
+def test_the_slow_tier_on_workers_without_loadscope_is_refused_in_a_sentence(tmp_path):
+    """Spread test by test (xdist's default), the tests of the repository's own book would build it in two
+    workers at once: refused before anything runs."""
+    root = _suite(tmp_path, {"tests/test_slow.py": SLOW_MODULE_USING_THE_BOOK.replace("site", "tmp_path")})
+    result = _pytest(root, "-n", "2", "-q", "tests/test_slow.py")
+    said = result.stdout + result.stderr
+    assert result.returncode == 4 and "needs `--dist loadscope` (as `make test` runs it)" in said, said

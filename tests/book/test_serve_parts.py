@@ -158,6 +158,36 @@ def test_a_rebuild_held_back_by_another_commands_build_waits_for_it_then_builds(
     assert "build 1 done" in out
 
 
+def test_a_save_to_the_servers_own_code_while_it_waits_restarts_it_before_building(tmp_path, monkeypatch):
+    """Waiting for another command's build, the server takes the saves made meanwhile: one to a module it runs
+    restarts it (the book is never built with the old code); a watcher's error stays for the loop to report."""
+    restarts = []
+
+    class Restarted(Exception):
+        pass
+
+    def restart(root: Path, changed: set[str], port: int) -> None:
+        restarts.append(changed)
+        if "src/kzopinion/book/build.py" in changed:
+            raise Restarted
+
+    def busy(root: Path) -> Path:
+        raise build.BuildBusy("another command is building")
+
+    monkeypatch.setattr(build, "build", busy)
+    monkeypatch.setattr(serve, "restart_if_own_code", restart)
+    monkeypatch.setattr(serve, "BUSY_POLL_SECONDS", 0.01)
+    changes: queue.SimpleQueue = queue.SimpleQueue()
+    changes.put({"book/conclusion.md"})
+    changes.put({"src/kzopinion/book/build.py"})
+    dead = RuntimeError("watcher gone")
+    changes.put(dead)
+    with pytest.raises(Restarted):
+        serve.rebuild(tmp_path, serve.State(tmp_path / "html"), changes, 8000)
+    assert restarts == [{"book/conclusion.md", "src/kzopinion/book/build.py"}]
+    assert changes.get_nowait() is dead
+
+
 def test_what_is_served(tmp_path):
     site = tmp_path / "html"
     state = serve.State(site)

@@ -161,9 +161,10 @@ def describe(err: Exception) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def rebuild(root: Path, state: State) -> None:
+def rebuild(root: Path, state: State, changes: queue.SimpleQueue | None = None, port: int = 0) -> None:
     """Build as `make book` does; whatever a save broke is shown on the page and in the console, and the
-    previous book stays served. While another command builds (it holds the lock), wait for it, then build."""
+    previous book stays served. While another command builds (it holds the lock), wait for it, then build;
+    a save meanwhile to a module this process runs restarts it first (``changes``, ``port``: the server's)."""
     waiting = False
     while True:
         try:
@@ -174,11 +175,34 @@ def rebuild(root: Path, state: State) -> None:
                 print("[serve] another command is building: this build starts when it finishes")
             waiting = True
             time.sleep(BUSY_POLL_SECONDS)
+            if changes is not None:  # the build about to run reads these saves; a module of ours needs a restart
+                restart_if_own_code(root, saved_meanwhile(changes), port)
             continue
         except Exception as err:
             state.failed(describe(err))
             print(f"[serve] build FAILED (the previous book is still served; fix it and save again):\n{state.error}")
         return
+
+
+def saved_meanwhile(changes: queue.SimpleQueue) -> set[str]:
+    """The saves queued so far, taken off the queue; a watcher's error stays on it for :func:`next_changes`."""
+    saved: set[str] = set()
+    with contextlib.suppress(queue.Empty):
+        while True:
+            item = changes.get_nowait()
+            if isinstance(item, Exception):
+                changes.put(item)
+                break
+            saved |= item
+    return saved
+
+
+def restart_if_own_code(root: Path, changed: set[str], port: int) -> None:
+    """Start this server again when ``changed`` holds a module it imported, so no book is built with the old
+    code (exec closes the listening socket; the new server binds the same port)."""
+    if imported(root, changed):
+        print("[serve] the build's own code changed: starting again to load it")
+        os.execv(sys.executable, [sys.executable, "-m", "kzopinion.book.serve", "--port", str(port)])
 
 
 def with_script(page: str) -> bytes:
@@ -250,16 +274,14 @@ def serve(root: Path, port: int = 8000) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port, changes = server.server_address[1], watch(root)  # a save made from now on is built
     print(f"[serve] building the book (http://127.0.0.1:{port} answers meanwhile) ...")
-    rebuild(root, state)
+    rebuild(root, state, changes, port)
     print(f"[serve] serving http://127.0.0.1:{port}/index.html (pages reload after each build; Ctrl-C stops)")
     try:
         while True:
             changed = sorted(next_changes(changes))
             print(f"[serve] changed: {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}")
-            if imported(root, set(changed)):  # exec closes the listening socket; the new server binds it again
-                print("[serve] the build's own code changed: starting again to load it")
-                os.execv(sys.executable, [sys.executable, "-m", "kzopinion.book.serve", "--port", str(port)])
-            rebuild(root, state)
+            restart_if_own_code(root, set(changed), port)
+            rebuild(root, state, changes, port)
     finally:
         server.shutdown()
         server.server_close()
