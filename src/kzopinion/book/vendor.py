@@ -5,15 +5,46 @@ The Vega, Vega-Lite and Vega-Embed libraries come from the pinned ``vl-convert-p
 generated into ``book/_static/vendor/`` by the book's Sphinx extension when a build starts
 (any build: ``make book``, ``make pdf`` or the plain ``jupyter-book build .``), is not
 committed, and is never edited by hand.
+
+Bundling takes about two seconds, so the bundle is also kept in the user's cache folder
+(``$XDG_CACHE_HOME/kzopinion``, else ``~/.cache/kzopinion``) under the library's version: a fresh
+clone or a copy of the repository reuses it. A cached file is used only when whole (its header names
+the version and it ends as written); otherwise it is made again.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from kzopinion import paths
 
 BUNDLE = paths.CHART_BUNDLE
+_FOOTER = "\n})();\n"
+
+
+def cache_folder() -> Path:
+    """Where derived files that depend only on installed packages are kept between builds and clones."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kzopinion"
+
+
+def _whole(path: Path, header: str) -> bool:
+    try:
+        with path.open("rb") as handle:
+            if handle.readline().decode("utf-8", "replace") != header:
+                return False
+            handle.seek(-len(_FOOTER), os.SEEK_END)
+            return handle.read().decode("utf-8", "replace") == _FOOTER
+    except OSError:
+        return False
+
+
+def _write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(f".{target.name}.{os.getpid()}")
+    scratch.write_text(text, encoding="utf-8")
+    os.replace(scratch, target)  # never a half-written bundle, even with two builds at once
 
 
 def write_bundle(root: Path) -> Path:
@@ -24,13 +55,18 @@ def write_bundle(root: Path) -> Path:
     header = (
         "/* Vega, Vega-Lite and Vega-Embed, bundled by vl-convert-python " + vlc.__version__ + ", wrapped (v1) */\n"
     )
-    if target.exists():
-        with target.open(encoding="utf-8") as handle:
-            if handle.readline() == header:
-                return target  # already the pinned library's bundle (bundling takes about a second)
+    if _whole(target, header):
+        return target
+    cached = cache_folder() / f"vega-bundle-{vlc.__version__}-v1.js"
+    if _whole(cached, header):
+        _write(target, cached.read_text(encoding="utf-8"))
+        return target
     # Wrapped in a function so the bundle's top-level names stay out of the page's global scope;
     # it publishes window.vegaEmbed, window.vega and window.vegaLite itself.
-    text = header + "(function () {\n" + vlc.javascript_bundle() + "\n})();\n"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    text = header + "(function () {\n" + vlc.javascript_bundle() + _FOOTER
+    _write(target, text)
+    try:
+        _write(cached, text)
+    except OSError:
+        pass  # no cache folder to write (a read-only home): the next build bundles again
     return target

@@ -104,15 +104,18 @@ def _tables(root: Path) -> Tables:
 
 
 @cache
-def _claim_cells(root: Path) -> pd.DataFrame:
-    return data.load(CLAIM_CELLS, root)
+def _claim_cells(root: Path) -> dict[tuple[str, str], frozenset[Cell]]:
+    """``data/coding/claim_cells.csv`` by (claim, relation): read once, asked for hundreds of times a build."""
+    declared = data.load(CLAIM_CELLS, root)
+    return {
+        (claim_id, relation): frozenset(Cell(t, k, c) for t, k, c in zip(rows["table"], rows["key"], rows["column"]))
+        for (claim_id, relation), rows in declared.groupby(["claim_id", "relation"], sort=False)
+    }
 
 
 def declared_cells(claim_id: str, relation: str, root: Path | None = None) -> frozenset[Cell]:
     """Cells that ``data/coding/claim_cells.csv`` declares as ``relation`` (transcribes, remainder) of the claim."""
-    declared = _claim_cells(root or paths.root())
-    mine = declared[(declared["claim_id"] == claim_id) & (declared["relation"] == relation)]
-    return frozenset(Cell(t, k, c) for t, k, c in zip(mine["table"], mine["key"], mine["column"]))
+    return _claim_cells(root or paths.root()).get((claim_id, relation), frozenset())
 
 
 def _bound_cells(claim: pd.Series | dict) -> frozenset[Cell]:
