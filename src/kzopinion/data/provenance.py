@@ -133,6 +133,7 @@ class Tables:
         root: Path | None = None,
         overrides: dict[Cell, object] | None = None,
         validated: dict[str, pd.DataFrame] | None = None,
+        keys: dict[str, pd.Series] | None = None,
     ) -> None:
         from kzopinion import paths
 
@@ -140,7 +141,8 @@ class Tables:
         self._overrides = dict(overrides or {})
         self._validated = validated if validated is not None else {}  # as loaded, shared by copies
         self._frames: dict[str, pd.DataFrame] = {}
-        self._keys: dict[str, pd.Series] = {}
+        self._keys: dict[str, pd.Series] = keys if keys is not None else {}  # overrides never touch keys: shared
+        self._positions: dict[str, dict[str, list[int]]] = {}
         self._printed: dict[str, dict[tuple[str, str], str]] = {}  # each cell as its file prints it
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -232,14 +234,18 @@ class Tables:
         """The value of one cell as the table holds it (a number, a string or missing)."""
         self._note(name, key)
         frame = self.frame(name)
-        rows = frame[(self.keys(name) == key).to_numpy()]
+        if name not in self._positions:  # row positions by key: a cell is read thousands of times a section
+            self._positions[name] = {}
+            for position, row_key in enumerate(self.keys(name)):
+                self._positions[name].setdefault(row_key, []).append(position)
+        rows = self._positions[name].get(key, [])
         if len(rows) != 1:
             raise KeyError(
                 f"table '{name}' has {len(rows)} rows with key '{key}' (its key columns: {self.key_columns(name)})"
             )
         if column not in frame.columns:
             raise KeyError(f"table '{name}' has no column '{column}'")
-        return rows.iloc[0][column]
+        return frame[column].iat[rows[0]]
 
     def cell(self, name: str, key: str, column: str) -> Traced:
         """One numeric cell as a :class:`Traced` number (missing cells raise: say they are missing instead)."""
@@ -280,7 +286,7 @@ class Tables:
 
     def replaced(self, cell: Cell, value: object) -> Tables:
         """A copy of these tables in which ``cell`` holds ``value`` (in memory only)."""
-        return Tables(self.root, {**self._overrides, cell: value}, self._validated)
+        return Tables(self.root, {**self._overrides, cell: value}, self._validated, self._keys)
 
 
 CODES = "focus_group_codes"
