@@ -131,6 +131,26 @@ def test_a_book_published_after_a_failure_clears_its_message_and_reloads_the_pag
     assert _polled(state) == {"version": 3, "error": ""}
 
 
+def test_a_book_a_poll_numbered_during_its_own_build_is_numbered_once(tmp_path):
+    """The build publishes, a page asks before the build returns: that book has its number, and the build's end
+    gives it no second one (the page would reload twice)."""
+    site = tmp_path / "_build" / "html"
+    site.parent.mkdir()
+    _publish(site, "html-1")
+    state = serve.State(site)
+    before = state.book
+    _publish(site, "html-2")
+    assert _polled(state)["version"] == 1
+    state.succeeded(site, before)
+    assert _polled(state)["version"] == 1
+    before = state.book
+    _publish(site, "html-3")  # no page asked meanwhile: the build's end numbers it
+    state.succeeded(site, before)
+    assert _polled(state)["version"] == 2
+    state.succeeded(site, state.book)  # up to date: a new number still (a failure's message is cleared)
+    assert _polled(state)["version"] == 3
+
+
 def test_a_rebuild_held_back_by_another_commands_build_waits_for_it_then_builds(tmp_path, monkeypatch, capsys):
     """Another process holds the lock (a `make book` in another terminal): the save is built once it is done."""
     import subprocess

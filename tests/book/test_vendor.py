@@ -15,7 +15,9 @@ HEADER = f"/* Vega, Vega-Lite and Vega-Embed, bundled by vl-convert-python {vlc.
 @pytest.fixture()
 def cache(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return vendor.cache_folder() / f"vega-bundle-{vlc.__version__}-v1.js"
+    folder = vendor.cache_folder()
+    assert folder == tmp_path / "cache" / "kzopinion"
+    return folder / f"vega-bundle-{vlc.__version__}-v1.js"
 
 
 def test_a_whole_cached_bundle_is_copied_into_the_book(tmp_path, cache):
@@ -48,3 +50,13 @@ def test_a_book_bundle_cut_short_is_replaced(tmp_path, cache):
     target.parent.mkdir(parents=True)
     target.write_text(HEADER + "(function () {\ncut", encoding="utf-8")
     assert vendor.write_bundle(tmp_path / "repo").read_text(encoding="utf-8").endswith("whole\n})();\n")
+
+
+def test_without_a_home_folder_nothing_is_cached(tmp_path, monkeypatch):
+    """A relative cache setting names no cache folder (the XDG rule): the bundle is made, nothing else is written."""
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.chdir(tmp_path)
+    assert vendor.cache_folder() is None
+    text = vendor.write_bundle(tmp_path / "repo").read_text(encoding="utf-8")
+    assert text.startswith(HEADER) and text.endswith("\n})();\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]

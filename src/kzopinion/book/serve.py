@@ -131,9 +131,14 @@ class State:
         with self.lock:
             return self.site
 
-    def succeeded(self, site: Path) -> None:
+    def succeeded(self, site: Path, before: str | None = None) -> None:
+        """A build here ended: a new number, even for a book already up to date, unless a page's poll already
+        numbered the very book this build published (``before``: the book numbered when it started)."""
         with self.lock:
-            self.site, self.error, self.book, self.version = site, "", published_book(site), self.version + 1
+            book = published_book(site)
+            if before is None or self.book == before or book != self.book:
+                self.version += 1
+            self.site, self.error, self.book = site, "", book
 
     def failed(self, message: str) -> None:
         with self.lock:
@@ -168,7 +173,8 @@ def rebuild(root: Path, state: State, changes: queue.SimpleQueue | None = None, 
     waiting = False
     while True:
         try:
-            state.succeeded(build.build(root))
+            before = state.book
+            state.succeeded(build.build(root), before)
             print(f"[serve] build {state.version} done")
         except build.BuildBusy:
             if not waiting:

@@ -14,6 +14,7 @@ the version and it ends as written); otherwise it is made again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -23,10 +24,12 @@ BUNDLE = paths.CHART_BUNDLE
 _FOOTER = "\n})();\n"
 
 
-def cache_folder() -> Path:
-    """Where derived files that depend only on installed packages are kept between builds and clones."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kzopinion"
+def cache_folder() -> Path | None:
+    """Where derived files that depend only on installed packages are kept between builds and clones; None
+    without a home folder (a relative path is no cache folder, as the XDG specification says)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "kzopinion"
+    return folder if folder.is_absolute() else None
 
 
 def _whole(path: Path, header: str) -> bool:
@@ -57,16 +60,16 @@ def write_bundle(root: Path) -> Path:
     )
     if _whole(target, header):
         return target
-    cached = cache_folder() / f"vega-bundle-{vlc.__version__}-v1.js"
-    if _whole(cached, header):
+    folder = cache_folder()
+    cached = folder / f"vega-bundle-{vlc.__version__}-v1.js" if folder else None
+    if cached and _whole(cached, header):
         _write(target, cached.read_text(encoding="utf-8"))
         return target
     # Wrapped in a function so the bundle's top-level names stay out of the page's global scope;
     # it publishes window.vegaEmbed, window.vega and window.vegaLite itself.
     text = header + "(function () {\n" + vlc.javascript_bundle() + _FOOTER
     _write(target, text)
-    try:
-        _write(cached, text)
-    except OSError:
-        pass  # no cache folder to write (a read-only home): the next build bundles again
+    if cached:
+        with contextlib.suppress(OSError):  # a read-only home: the next build bundles again
+            _write(cached, text)
     return target
