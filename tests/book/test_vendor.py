@@ -52,9 +52,13 @@ def test_a_book_bundle_cut_short_is_replaced(tmp_path, cache):
     assert vendor.write_bundle(tmp_path / "repo").read_text(encoding="utf-8").endswith("whole\n})();\n")
 
 
-def test_without_a_home_folder_nothing_is_cached(tmp_path, monkeypatch):
-    """A relative cache setting names no cache folder (the XDG rule): the bundle is made, nothing else is written."""
+def test_a_relative_cache_setting_is_ignored_and_without_a_home_nothing_is_cached(tmp_path, monkeypatch):
+    """A relative XDG_CACHE_HOME is ignored (the XDG rule): the home's .cache is used. With no home folder
+    either, the bundle is made and nothing else is written."""
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert vendor.cache_folder() == tmp_path / "home" / ".cache" / "kzopinion"
+    monkeypatch.setenv("HOME", "relative-home")
     monkeypatch.chdir(tmp_path)
     assert vendor.cache_folder() is None
     text = vendor.write_bundle(tmp_path / "repo").read_text(encoding="utf-8")

@@ -202,3 +202,22 @@ def test_reported_only_distinguishes_absent_items_from_missing_files(root, claim
     assert claims.qualifiers(claim, None, root) == ["CAB not registered"]
     monkeypatch.setattr(claims, "_registered_waves", lambda source, _root: [1])
     assert claims.qualifiers(claim, None, root) == ["not computed from the registered CAB data (wave 1)"]
+
+
+def test_an_edit_to_the_declared_cells_is_read_by_the_same_process(root, tmp_path):
+    """`make serve` builds in one long-lived process: a declaration saved (and rehashed) meanwhile is what the next
+    status reads, never the rows the process read first."""
+    import shutil
+
+    from kzopinion import data
+    from kzopinion.paper import ledger
+
+    copy = tmp_path / "repo"
+    shutil.copytree(root / "data", copy / "data")
+    claim = "fp_positive_international_share"
+    assert ledger.function_of(claim, copy) == ["fp_positive_development_share"]  # read, and kept by this process
+    declarations = copy / "data" / "coding" / "claim_cells.csv"
+    kept = [line for line in declarations.read_text(encoding="utf-8").splitlines() if not line.startswith(f"{claim},")]
+    declarations.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    data.rehash(["claim_cells"], copy)
+    assert ledger.function_of(claim, copy) == []

@@ -22,12 +22,15 @@ from kzopinion import paths
 
 BUNDLE = paths.CHART_BUNDLE
 _FOOTER = "\n})();\n"
+WRAP = "v1"  # the version of the wrapping below: change it when the wrapping changes
 
 
 def cache_folder() -> Path | None:
     """Where derived files that depend only on installed packages are kept between builds and clones; None
-    without a home folder (a relative path is no cache folder, as the XDG specification says)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    without a home folder. A relative ``XDG_CACHE_HOME`` is ignored, as the XDG specification says."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     folder = Path(base) / "kzopinion"
     return folder if folder.is_absolute() else None
 
@@ -46,8 +49,11 @@ def _whole(path: Path, header: str) -> bool:
 def _write(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".{target.name}.{os.getpid()}")
-    scratch.write_text(text, encoding="utf-8")
-    os.replace(scratch, target)  # never a half-written bundle, even with two builds at once
+    try:
+        scratch.write_text(text, encoding="utf-8")
+        os.replace(scratch, target)  # never a half-written bundle, even with two builds at once
+    finally:
+        scratch.unlink(missing_ok=True)  # left only when writing failed (a full disk)
 
 
 def write_bundle(root: Path) -> Path:
@@ -55,13 +61,11 @@ def write_bundle(root: Path) -> Path:
     import vl_convert as vlc
 
     target = root / BUNDLE
-    header = (
-        "/* Vega, Vega-Lite and Vega-Embed, bundled by vl-convert-python " + vlc.__version__ + ", wrapped (v1) */\n"
-    )
+    header = f"/* Vega, Vega-Lite and Vega-Embed, bundled by vl-convert-python {vlc.__version__}, wrapped ({WRAP}) */\n"
     if _whole(target, header):
         return target
     folder = cache_folder()
-    cached = folder / f"vega-bundle-{vlc.__version__}-v1.js" if folder else None
+    cached = folder / f"vega-bundle-{vlc.__version__}-{WRAP}.js" if folder else None
     if cached and _whole(cached, header):
         _write(target, cached.read_text(encoding="utf-8"))
         return target

@@ -134,6 +134,7 @@ class Tables:
         overrides: dict[Cell, object] | None = None,
         validated: dict[str, pd.DataFrame] | None = None,
         keys: dict[str, pd.Series] | None = None,
+        positions: dict[str, dict[str, list[int]]] | None = None,
     ) -> None:
         from kzopinion import paths
 
@@ -141,8 +142,9 @@ class Tables:
         self._overrides = dict(overrides or {})
         self._validated = validated if validated is not None else {}  # as loaded, shared by copies
         self._frames: dict[str, pd.DataFrame] = {}
-        self._keys: dict[str, pd.Series] = keys if keys is not None else {}  # overrides never touch keys: shared
-        self._positions: dict[str, dict[str, list[int]]] = {}
+        # every row's key, and the rows of each key, as loaded: shared by copies (an override is read, not indexed)
+        self._keys: dict[str, pd.Series] = keys if keys is not None else {}
+        self._positions: dict[str, dict[str, list[int]]] = positions if positions is not None else {}
         self._printed: dict[str, dict[tuple[str, str], str]] = {}  # each cell as its file prints it
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -212,11 +214,9 @@ class Tables:
         """The key of every row of table ``name`` (primary-key values joined by ``|``)."""
         if frame is None and name in self._keys:
             return self._keys[name]
-        source = (
-            self._validated[name]
-            if frame is None and name in self._validated
-            else (self.frame(name) if frame is None else frame)
-        )
+        if frame is None:
+            self.frame(name)  # loaded and validated: the shared keys come from the table as loaded, never a copy's
+        source = self._validated[name] if frame is None else frame
         columns = self.key_columns(name)
         keys = pd.Series(
             [KEY_SEPARATOR.join(map(str, row)) for row in source[columns].itertuples(index=False)], index=source.index
@@ -235,9 +235,10 @@ class Tables:
         self._note(name, key)
         frame = self.frame(name)
         if name not in self._positions:  # row positions by key: a cell is read thousands of times a section
-            self._positions[name] = {}
+            index: dict[str, list[int]] = {}
             for position, row_key in enumerate(self.keys(name)):
-                self._positions[name].setdefault(row_key, []).append(position)
+                index.setdefault(row_key, []).append(position)
+            self._positions[name] = index
         rows = self._positions[name].get(key, [])
         if len(rows) != 1:
             raise KeyError(
@@ -286,7 +287,7 @@ class Tables:
 
     def replaced(self, cell: Cell, value: object) -> Tables:
         """A copy of these tables in which ``cell`` holds ``value`` (in memory only)."""
-        return Tables(self.root, {**self._overrides, cell: value}, self._validated, self._keys)
+        return Tables(self.root, {**self._overrides, cell: value}, self._validated, self._keys, self._positions)
 
 
 CODES = "focus_group_codes"

@@ -44,6 +44,7 @@ than", "about", which the comparison honours).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import numbers
@@ -98,14 +99,31 @@ CLAIMS, CLAIM_CELLS = "claims", "claim_cells"
 TRANSCRIBES, REMAINDER, FUNCTION_OF = "transcribes", "remainder", "function_of"
 
 
-@cache
+# Both caches are keyed on the content they read, so a long-lived process (`make serve` builds in its own) never
+# answers from a table edited since: the package's text holds every table's checksum.
+
+
 def _tables(root: Path) -> Tables:
+    return _tables_of(root, _digest(root / "data" / "datapackage.json"))
+
+
+@cache
+def _tables_of(root: Path, package_digest: str) -> Tables:
     return Tables(root)
 
 
-@cache
 def _claim_cells(root: Path) -> dict[tuple[str, str], frozenset[Cell]]:
-    """``data/coding/claim_cells.csv`` by (claim, relation): read once, asked for hundreds of times a build."""
+    """``data/coding/claim_cells.csv`` by (claim, relation): asked for hundreds of times a build, read once for
+    each content of the file."""
+    return _claim_cells_of(root, _digest(root / "data" / data.resource(CLAIM_CELLS, root)["path"]))
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@cache
+def _claim_cells_of(root: Path, file_digest: str) -> dict[tuple[str, str], frozenset[Cell]]:
     declared = data.load(CLAIM_CELLS, root)
     return {
         (claim_id, relation): frozenset(Cell(t, k, c) for t, k, c in zip(rows["table"], rows["key"], rows["column"]))
