@@ -18,6 +18,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import page_visits
 import pandas as pd
 import pytest
 from test_book_html import unsmart
@@ -58,7 +59,7 @@ def visited(chrome, root):
     reports = {}
     for name in _pages(root):
         shot = root / "_build" / "screenshots" / f"{name.replace('/', '__')}.png"
-        reports[name] = browser.visit(chromium, f"{base}/{name}.html", base, screenshot=shot, axe=True, layout=True)
+        reports[name] = page_visits.visit(chromium, f"{base}/{name}.html", base, screenshot=shot, axe=True, layout=True)
     return reports
 
 
@@ -69,12 +70,18 @@ def layouts(chrome, root):
     base, chromium = chrome
     charted = [f"notebooks/{s.stem}" for s in notebooks.sources(root)]
     return {
-        (name, width): browser.visit(
+        (name, width): page_visits.visit(
             chromium, f"{base}/{name}.html", base, width=width, layout=name in charted, fit=width == PHONE
         )
         for width in WIDTHS
         for name in (_pages(root) if width == PHONE else charted)
     }
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """The text of each page, whitespace collapsed (pdftotext, from poppler-utils)."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [re.sub(r"\s+", " ", page) for page in text.split("\f")[:-1] or [text]]
 
 
 PLANTED = Path(__file__).with_name("planted")  # small pages, each with one fault the checks must find
@@ -85,7 +92,9 @@ def planted(chromium):
     """What the layout and width checks find on each planted page (tests/book/planted/), at each width."""
     with browser.serve(PLANTED) as base:
         return {
-            (page.stem, width): browser.visit(chromium, f"{base}/{page.name}", base, width=width, layout=True, fit=True)
+            (page.stem, width): page_visits.visit(
+                chromium, f"{base}/{page.name}", base, width=width, layout=True, fit=True
+            )
             for page in sorted(PLANTED.glob("*.html"))
             for width in WIDTHS
         }
@@ -133,8 +142,8 @@ def test_axe_runs_and_catches_a_violation(chrome):
         '<html lang="en"><body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
         "<button></button></main></body></html>"
     )
-    page.add_script_tag(content=browser.AXE.read_text(encoding="utf-8"))
-    ids = {v["id"] for v in page.evaluate(browser.AXE_JS)}
+    page.add_script_tag(content=page_visits.AXE.read_text(encoding="utf-8"))
+    ids = {v["id"] for v in page.evaluate(page_visits.AXE_JS)}
     page.close()
     assert {"image-alt", "button-name"} <= ids
 
@@ -348,7 +357,7 @@ def printed(root, chrome, tmp_path_factory):
     folder = tmp_path_factory.mktemp("pdf")
     subprocess.run(["pdftoppm", "-r", "30", str(target), str(folder / "page")], check=True)
     layout = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
-    return target, sorted(folder.glob("page-*.ppm")), pdf.page_texts(target), layout
+    return target, sorted(folder.glob("page-*.ppm")), page_texts(target), layout
 
 
 def test_pdf_pages_show_the_charts(printed):

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import page_visits
 import pytest
 from test_publish import ROOT, SAMPLE
 
@@ -87,7 +88,7 @@ def test_the_plain_build_draws_every_chart_offline(clone):
     site = folder / "_build" / "html"
     pages = [f"notebooks/{s.stem}" for s in notebooks.sources(folder)] + ["book/data-appendix"]
     with browser.serve(site) as base, browser.chromium() as chromium:
-        reports = {name: browser.visit(chromium, f"{base}/{name}.html", base) for name in pages}
+        reports = {name: page_visits.visit(chromium, f"{base}/{name}.html", base) for name in pages}
     assert {name: r.blocked for name, r in reports.items() if r.blocked} == {}
     assert {name: r.errors for name, r in reports.items() if r.errors} == {}
     drawn = {name: (r.charts, r.charts_drawn) for name, r in reports.items() if name.startswith("notebooks/")}

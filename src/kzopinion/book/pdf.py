@@ -142,24 +142,6 @@ FILL_JS = """(pages) => document.querySelectorAll('.kz-print-contents .kz-page')
   (span, i) => { span.textContent = String(pages[i]); })"""
 
 
-def _templates(title: str) -> tuple[str, str]:
-    style = "font-family: system-ui, sans-serif; font-size: 8px; color: #555; width: 100%; margin: 0 18mm;"
-    header = (
-        f'<div style="{style} display: flex; justify-content: space-between;"><span>{html.escape(title)}</span></div>'
-    )
-    footer = (
-        f'<div style="{style} text-align: center;"><span class="pageNumber"></span> / '
-        '<span class="totalPages"></span></div>'
-    )
-    return header, footer
-
-
-def page_texts(pdf: Path) -> list[str]:
-    """The text of each page, whitespace collapsed (pdftotext, from poppler-utils)."""
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return [re.sub(r"\s+", " ", page) for page in text.split("\f")[:-1] or [text]]
-
-
 def _words(pdf: Path) -> list[tuple[float, list[tuple[float, float, float, str]]]]:
     """Per page: its height and its words as (top, bottom, height, text), in points (``pdftotext -bbox``)."""
     bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
@@ -289,9 +271,14 @@ def print_book(
     )
     layout["charts"] = {c["id"]: c["problems"] for c in page.evaluate(browser.CHART_LAYOUT_JS) if c["problems"]}
     layout["too_wide"] = page.evaluate(WIDE_JS)
-    header, footer = _templates(title)
+    style = "font-family: system-ui, sans-serif; font-size: 8px; color: #555; width: 100%; margin: 0 18mm;"
     options = dict(
-        PAGE, print_background=True, display_header_footer=True, header_template=header, footer_template=footer
+        PAGE,
+        print_background=True,
+        display_header_footer=True,
+        header_template=f'<div style="{style}"><span>{html.escape(title)}</span></div>',
+        footer_template=f'<div style="{style} text-align: center;"><span class="pageNumber"></span> / '
+        '<span class="totalPages"></span></div>',
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(target), **options)
@@ -348,9 +335,9 @@ def _make_pdf(root: Path, chrome=None) -> Path:
     site = singlehtml(tree)
     build.say("printing the single-page book with headless Chromium (twice: the contents need page numbers) ...")
     target = root / "_build" / "pdf" / "book.pdf"
+    edition = f"{microdata.edition(tree)} edition"
     title = re.search(r'^title:\s*"?(.*?)"?\s*$', (root / "_config.yml").read_text(encoding="utf-8"), re.M).group(1)
-    title += " · microdata edition" if microdata.edition(tree) == "microdata" else " · public edition"
-    edition = "microdata edition" if microdata.edition(tree) == "microdata" else "public edition"
+    title += f" · {edition}"
     with browser.serve(site) as base, contextlib.nullcontext(chrome) if chrome else browser.chromium() as running:
         layout = print_book(
             running,
