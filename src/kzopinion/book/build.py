@@ -398,12 +398,21 @@ class _Batch:
 # --------------------------------------------------------------------------- HTML
 
 
+def _files_digest(root: Path, files: list[Path], first: str = "", skip=lambda path: False) -> str:
+    """sha256 of ``first`` and of each of ``files`` (name and content) that is a file and not ``skip``-ped."""
+    digest = hashlib.sha256(first.encode())
+    for path in files:
+        if path.is_file() and not skip(path):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def book_digest(root: Path) -> str:
     """sha256 of everything the HTML is built from, the commit the pages cite included: when
     unchanged, Sphinx has nothing to do."""
     from kzopinion.book import build_stamp
 
-    digest = hashlib.sha256(f"commit {build_stamp.built_from(root)}\n".encode())
     files = [
         root / "_config.yml",
         root / "_toc.yml",
@@ -417,28 +426,24 @@ def book_digest(root: Path) -> str:
         *sorted((root / "src" / "kzopinion").rglob("*.py")),
     ]
     generated = {root / name for name in paths.GENERATED}  # written from what is digested here, by Sphinx's start
-    for path in files:
-        if path.is_file() and "microdata" not in path.parts and not path.name.startswith(".") and path not in generated:
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return _files_digest(
+        root,
+        files,
+        f"commit {build_stamp.built_from(root)}\n",
+        skip=lambda path: "microdata" in path.parts or path.name.startswith(".") or path in generated,
+    )
 
 
 def machinery_digest(root: Path) -> str:
     """sha256 of what shapes every page (configuration, static assets, the package's Sphinx extensions):
     when it changes, Sphinx must rewrite every page, not only the ones whose source changed."""
-    digest = hashlib.sha256()
     files = [
         root / "_config.yml",
         root / "_toc.yml",
         *sorted((root / "book" / "_static").rglob("*")),
         *sorted((root / "src" / "kzopinion").rglob("*.py")),
     ]
-    for path in files:
-        if path.is_file() and "vendor" not in path.parts:
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return _files_digest(root, files, skip=lambda path: "vendor" in path.parts)
 
 
 def glue_digest(root: Path) -> str:
@@ -466,23 +471,10 @@ def check_configuration(root: Path) -> None:
 
 
 def toc_pages(root: Path) -> list[str]:
-    """Every page of ``_toc.yml`` as the HTML path it is published under."""
-    from kzopinion.book import notebooks
+    """Every page of ``_toc.yml`` as the HTML path it is published under (the site's index redirects to the root)."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
 
-    toc = notebooks.read_yaml(root / "_toc.yml", root)
-    files = [toc["root"]]
-
-    def walk(entries: list) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("chapters", []))
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    walk(toc.get("chapters", []))
-    return ["index.html", *(f"{Path(f).with_suffix('')}.html" for f in files)]
+    return ["index.html", *(f"{docname}.html" for docname in parse_toc_yaml(root / "_toc.yml"))]
 
 
 def missing_pages(root: Path, site: Path) -> list[str]:

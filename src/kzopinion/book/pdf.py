@@ -315,8 +315,10 @@ def title_page(root: Path, edition: str) -> str:
 
 def part_starts(root: Path) -> tuple[str, ...]:
     """The first chapter of every part after the first (``_toc.yml``): where the printed book starts a page."""
-    toc = notebooks.read_yaml(root / "_toc.yml", root) or {}
-    return tuple(part["chapters"][0]["file"] for part in (toc.get("parts") or [])[1:] if part.get("chapters"))
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    parts = parse_toc_yaml(root / "_toc.yml").root.subtrees
+    return tuple(part.items[0] for part in parts[1:] if part.items)
 
 
 def make_pdf(root: Path, chrome=None) -> Path:
