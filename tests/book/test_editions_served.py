@@ -16,7 +16,9 @@ def test_pdf_and_serve_take_the_edition_the_build_chose(tmp_path, monkeypatch):
     tree.mkdir(parents=True)
     (tree / ".kzopinion-edition").write_text("microdata\n", encoding="utf-8")
     (root / "_config.yml").write_text('title: "The book"\n', encoding="utf-8")
-    (root / "_toc.yml").write_text("root: intro\nparts:\n  - chapters: [{file: a}]\n", encoding="utf-8")
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nparts:\n  - chapters: [{file: a}]\n", encoding="utf-8"
+    )
     (root / "CITATION.cff").write_text("preferred-citation:\n  title: An article\n", encoding="utf-8")
     (root / "data").mkdir()
     (root / "data" / "datapackage.json").write_text("{}", encoding="utf-8")  # the title page's edition stamp
