@@ -24,12 +24,17 @@ and the build refuses to publish a book that has any.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from bs4 import BeautifulSoup, Tag
+
+from kzopinion.formatting import percent
 
 REPEAT_WORDS = 14
 PASTE = "⟦{}⟧"  # where a pasted value stands in a sentence's text
@@ -51,7 +56,7 @@ class Pasted:
     def number(self) -> float | None:
         """The first number of the pasted text (a count, a percentage, a year), or None."""
         match = _NUMBER.search(self.text.replace(",", ""))
-        return float(match.group(0)) if match else None
+        return float(match[0]) if match else None
 
     @property
     def unit(self) -> str:
@@ -61,16 +66,13 @@ class Pasted:
             return "of"
         if text.endswith("%") and " to " not in text:
             return "%"
-        if text.endswith(("points", "pp")):
-            return "pp"
-        return ""
+        return "pp" if text.endswith(("points", "pp")) else ""
 
     @property
     def share(self) -> float | None:
         """The value as a share of one, when it is a percentage or a count of a base."""
-        count_of = _COUNT_OF.match(self.text.strip())
-        if count_of:
-            return int(count_of.group(1)) / int(count_of.group(2))
+        if count_of := _COUNT_OF.match(self.text.strip()):
+            return int(count_of[1]) / int(count_of[2])
         return self.number / 100 if self.unit == "%" and self.number is not None else None
 
     @property
@@ -83,7 +85,6 @@ class Pasted:
 class Sentence:
     """A sentence of a built page: its words with ⟦i⟧ where value i is pasted, and the pasted values."""
 
-    page: str  # the built page, relative to the book's root ("notebooks/04-foreign-policy.html")
     text: str
     values: list[Pasted] = field(default_factory=list)
     attributed: bool = False  # an item of a list the article's claims are introduced into ("the authors argue:")
@@ -94,53 +95,41 @@ class Sentence:
 
     def shown(self) -> str:
         """The sentence as a reader sees it."""
-        return _PASTE.sub(lambda m: self.values[int(m.group(1))].text, self.text)
+        return _PASTE.sub(lambda m: self.values[int(m[1])].text, self.text)
+
+    def value(self, index: str) -> Pasted:
+        """The pasted value ⟦index⟧ stands for."""
+        return self.values[int(index)]
 
 
 # ------------------------------------------------------------------ reading the built pages
 
 
-def _content(soup: BeautifulSoup) -> Tag:
-    return soup.find("article") or soup.find("main") or soup
-
-
 def _blocks(soup: BeautifulSoup) -> list[Tag]:
     """The prose blocks of a page: paragraphs, list items and captions, outside tables and charts."""
-    blocks = []
-    for block in _content(soup).find_all(["p", "li", "figcaption"]):
-        if block.find_parent(["table", "nav", "header", "footer"]) or block.find(["p", "li"]):
-            continue
-        if block.find_parent(class_="kz-chart") or block.find_parent(class_="cell_input"):
-            continue
-        blocks.append(block)
-    return blocks
+    return [
+        block
+        for block in (soup.find("article") or soup.find("main") or soup).find_all(["p", "li", "figcaption"])
+        if not block.find(["p", "li"])
+        and not block.find_parent(["table", "nav", "header", "footer"])
+        and not block.find_parent(class_=["kz-chart", "cell_input"])
+    ]
 
 
-def _block_text(block: Tag, values: list[Pasted]) -> str:
-    """A block's text with ⟦i⟧ for each pasted value (appended to ``values``)."""
-    parts: list[str] = []
-
-    def walk(node) -> None:
-        for child in node.children:
-            if isinstance(child, Tag):
-                classes = child.get("class") or []
-                if "kz-num" in classes:
-                    anchor = str(child.get("id", ""))
-                    key = re.sub(r"-\d+$", "", anchor.removeprefix("kz-use-"))
-                    values.append(Pasted(key, child.get_text(), str(child.get("data-tip", ""))))
-                    parts.append(PASTE.format(len(values) - 1))
-                elif child.name not in ("script", "style") and "kz-tip" not in classes:
-                    walk(child)
-            else:
-                parts.append(str(child))
-
-    walk(block)
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+def _block_text(block: Tag) -> tuple[str, list[Pasted]]:
+    """A block's text with ⟦i⟧ where value i is pasted, and the values; scripts, styles and tips left out."""
+    block = copy.copy(block)  # a copy: the page's own tree is read as written
+    values: list[Pasted] = []
+    for pasted in block.select(".kz-num"):
+        key = re.sub(r"-\d+$", "", str(pasted.get("id", "")).removeprefix("kz-use-"))
+        values.append(Pasted(key, pasted.get_text(), str(pasted.get("data-tip", ""))))
+        pasted.replace_with(PASTE.format(len(values) - 1))
+    for hidden in block.select("script, style, .kz-tip"):
+        hidden.decompose()
+    return re.sub(r"\s+", " ", "".join(block.find_all(string=True))).strip(), values
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z⟦(“\"])")
-
-
 _ATTRIBUTION = re.compile(r"\b(the article|the authors|they report|argues?|argued)\b", re.IGNORECASE)
 
 
@@ -154,35 +143,27 @@ def _in_attributed_list(block: Tag) -> bool:
     return text.endswith(":") and bool(_ATTRIBUTION.search(text))
 
 
-def sentences(page: str, html: str) -> list[Sentence]:
+def sentences(html: str) -> list[Sentence]:
     """Every sentence of the page's prose, with its pasted values."""
     out = []
     for block in _blocks(BeautifulSoup(html, "html.parser")):
-        values: list[Pasted] = []
-        text = _block_text(block, values)
+        text, values = _block_text(block)
         attributed = _in_attributed_list(block)
         for part in _SENTENCE_END.split(text):
             used = [int(i) for i in _PASTE.findall(part)]
             renumbered = {old: new for new, old in enumerate(used)}
-            part = _PASTE.sub(lambda m, r=renumbered: PASTE.format(r[int(m.group(1))]), part)
-            out.append(Sentence(page, part, [values[i] for i in used], attributed or bool(_ATTRIBUTION.search(part))))
+            part = _PASTE.sub(lambda m, r=renumbered: PASTE.format(r[int(m[1])]), part)
+            out.append(Sentence(part, [values[i] for i in used], attributed or bool(_ATTRIBUTION.search(part))))
     return out
 
 
 def charts(html: str) -> list[dict]:
     """The Vega-Lite specification of every chart on a page (embedded by :mod:`kzopinion.paper.figures`)."""
-    decoder, specs = json.JSONDecoder(), []
-    for match in re.finditer(r"vegaEmbed\(el,", html):
-        spec, _ = decoder.raw_decode(html, match.end())
-        specs.append(spec)
-    return specs
+    decoder = json.JSONDecoder()
+    return [decoder.raw_decode(html, match.end())[0] for match in re.finditer(r"vegaEmbed\(el,", html)]
 
 
 # ------------------------------------------------------------------ the rules
-
-
-def _value(sentence: Sentence, index: str) -> Pasted:
-    return sentence.values[int(index)]
 
 
 _MOVE = re.compile(
@@ -190,7 +171,7 @@ _MOVE = re.compile(
     r"(?P<between>[^.;]*?)\bto ⟦(?P<after>\d+)⟧"
 )
 _FROM = re.compile(r"\bfrom ⟦(\d+)⟧")
-_BETWEEN = re.compile(r"\bbetween ⟦(\d+)⟧ (and|to) ⟦(\d+)⟧")
+_BETWEEN = re.compile(r"\bbetween ⟦(\d+)⟧(?: (and|to) ⟦(\d+)⟧)?")
 _RISING = {"rose", "risen", "increased", "climbed", "grew"}
 
 
@@ -199,21 +180,16 @@ def movement_words(sentence: Sentence) -> list[str]:
     found = []
     words = sentence.words()
     for match in _MOVE.finditer(words):
-        after = _value(sentence, match.group("after"))
-        start = _FROM.search(match.group("between"))
-        if start:
-            before = _value(sentence, start.group(1))
-        elif match.group("verb") == "went":
+        verb, after = match["verb"], sentence.value(match["after"])
+        if start := _FROM.search(match["between"]):
+            before = sentence.value(start[1])
+        elif verb == "went":
             continue  # "went to": no movement of a value
         else:  # "then fell to B": the last value of the same unit said before the verb
-            earlier = [sentence.values[int(i)] for i in _PASTE.findall(words[: match.start()])]
-            same = [v for v in earlier if v.unit == after.unit and v.number is not None]
-            if not same:
-                continue
-            before = same[-1]
-        if before.number is None or after.number is None:
+            earlier = [sentence.value(i) for i in _PASTE.findall(words[: match.start()])]
+            before = next((v for v in reversed(earlier) if v.unit == after.unit and v.number is not None), None)
+        if before is None or before.number is None or after.number is None:
             continue
-        verb = match.group("verb")
         if verb == "went" and before.text == after.text:
             found.append(f"'went from {before.text} to {after.text}' joins equal values: say 'stayed at'")
         elif verb in _RISING and not after.number > before.number:
@@ -221,14 +197,15 @@ def movement_words(sentence: Sentence) -> list[str]:
         elif verb not in _RISING and verb != "went" and not after.number < before.number:
             found.append(f"'{verb}' from {before.text} to {after.text} is no fall")
     for match in _BETWEEN.finditer(words):
-        low, high = _value(sentence, match.group(1)), _value(sentence, match.group(3))
-        if match.group(2) == "to":
-            found.append(f"'between {low.text} to {high.text}': say 'between {low.text} and {high.text}'")
-        elif low.number is not None and high.number is not None and low.number > high.number:
-            found.append(f"'between {low.text} and {high.text}' runs downwards")
-    for match in re.finditer(r"\bbetween ⟦(\d+)⟧", words):
-        if " to " in _value(sentence, match.group(1)).text:
-            found.append(f"'between {_value(sentence, match.group(1)).text}': say 'between A and B'")
+        low = sentence.value(match[1])
+        if match[2]:
+            high = sentence.value(match[3])
+            if match[2] == "to":
+                found.append(f"'between {low.text} to {high.text}': say 'between {low.text} and {high.text}'")
+            elif low.number is not None and high.number is not None and low.number > high.number:
+                found.append(f"'between {low.text} and {high.text}' runs downwards")
+        if " to " in low.text:
+            found.append(f"'between {low.text}': say 'between A and B'")
     return found
 
 
@@ -241,7 +218,6 @@ _QUANTIFIERS = {
     "a minority": ("less than half", lambda share: share < 0.5),
 }
 _QUANTIFIER = re.compile(r"\b(" + "|".join(_QUANTIFIERS) + r")\b(?:(?!⟦)[^.;])*?⟦(\d+)⟧", re.IGNORECASE)
-_HALVES = re.compile(r"\bhalves\b")
 
 
 def quantifier_words(sentence: Sentence) -> list[str]:
@@ -249,13 +225,11 @@ def quantifier_words(sentence: Sentence) -> list[str]:
     found = []
     words = sentence.words()
     for match in _QUANTIFIER.finditer(words):
-        value = _value(sentence, match.group(2))
-        share = value.share
-        word = match.group(1).lower()
+        value, word = sentence.value(match[2]), match[1].lower()
         meaning, holds = _QUANTIFIERS[word]
-        if share is not None and not holds(share):
+        if value.share is not None and not holds(value.share):
             found.append(f"'{word}' describes {value.text}, which is not {meaning}")
-    if _HALVES.search(words):
+    if re.search(r"\bhalves\b", words):
         numbers = [v.number for v in sentence.values if v.number is not None and v.unit != "of"]
         pairs = [(a, b) for a in numbers for b in numbers if b and 0 < a < b]
         if len(numbers) >= 2 and not any(abs(a / b - 0.5) <= 0.1 for a, b in pairs):
@@ -276,7 +250,7 @@ def unbacked_comparisons(sentence: Sentence) -> list[str]:
     authors argue that ...", which the replication report judges)."""
     match = _COMPARISON.search(sentence.words())
     if match and not sentence.values and not sentence.attributed:
-        return [f"'{match.group(0)}' compares with no pasted values behind it: paste the values it compares"]
+        return [f"'{match[0]}' compares with no pasted values behind it: paste the values it compares"]
     return []
 
 
@@ -289,123 +263,91 @@ _EVIDENCE = re.compile(
 
 def stand_in_evidence(sentence: Sentence) -> list[str]:
     """A sentence pasting a stand-in value that speaks as evidence."""
-    if not any(v.simulated for v in sentence.values):
-        return []
     match = _EVIDENCE.search(sentence.words())
-    if match:
-        return [
-            f"'{match.group(0)}' in a sentence pasting a simulated stand-in value: the stand-in shows the design "
-            "and the code run, it cannot confirm or refute the article"
-        ]
-    return []
-
-
-def _drawn_counts(specs: list[dict]) -> list[dict]:
-    """Every drawn row that carries a count and its base."""
+    if not match or not any(v.simulated for v in sentence.values):
+        return []
     return [
-        row
-        for spec in specs
-        for rows in spec.get("datasets", {}).values()
-        for row in rows
-        if {"count", "base"} <= set(row)
+        f"'{match[0]}' in a sentence pasting a simulated stand-in value: the stand-in shows the design "
+        "and the code run, it cannot confirm or refute the article"
     ]
+
+
+def _datasets(specs: list[dict]) -> Iterator[tuple[dict, list[dict]]]:
+    """``(chart, rows)`` for every dataset the charts draw."""
+    return ((spec, rows) for spec in specs for rows in spec.get("datasets", {}).values())
 
 
 def _panels(spec: dict) -> set[str]:
     """The fields a chart is split into panels by (a facet, or its rows or columns)."""
-    fields = set()
-    for channel in ("facet", "row", "column"):
-        for where in (spec.get("encoding", {}), spec):
-            value = where.get(channel)
-            if isinstance(value, dict):
-                nested = [value] + [v for v in value.values() if isinstance(v, dict)]
-                fields |= {v["field"] for v in nested if "field" in v}
-    return fields
+    channels = [
+        where.get(channel) for channel in ("facet", "row", "column") for where in (spec.get("encoding", {}), spec)
+    ]
+    nested = [v for channel in channels if isinstance(channel, dict) for v in (channel, *channel.values())]
+    return {v["field"] for v in nested if isinstance(v, dict) and "field" in v}
 
 
-def _percent(share: float) -> str:
-    return f"{round(share * 100)}%"
-
-
-def chart_disagreements(page: str, html: str, page_sentences: list[Sentence]) -> list[tuple[str, str]]:
-    """(sentence text, problem) for each count the prose gives over one base and the page's charts over another,
+def chart_disagreements(html: str, page_sentences: list[Sentence]) -> list[tuple[Sentence | None, str]]:
+    """(sentence, problem) for each count the prose gives over one base and the page's charts over another,
     and each chart that draws shares of several bases on one axis without a panel for each."""
     specs = charts(html)
-    drawn = _drawn_counts(specs)
     found = []
-    for spec in specs:
-        for rows in spec.get("datasets", {}).values():
-            bases = {row["base"] for row in rows if "base" in row}
-            if len(bases) > 1 and not _panels(spec) & {"base", "group"}:
-                found.append(
-                    (
-                        "",
-                        f"the chart '{spec.get('description', '')[:60]}' draws shares of bases "
-                        f"{sorted(bases)} on one axis: give each base its own panel",
-                    )
-                )
+    for spec, rows in _datasets(specs):
+        bases = {row["base"] for row in rows if "base" in row}
+        if len(bases) > 1 and not _panels(spec) & {"base", "group"}:
+            problem = (
+                f"the chart '{spec.get('description', '')[:60]}' draws shares of bases "
+                f"{sorted(bases)} on one axis: give each base its own panel"
+            )
+            found.append((None, problem))
+    drawn = [row for _, rows in _datasets(specs) for row in rows if {"count", "base"} <= set(row)]
     for sentence in page_sentences:
         for value in sentence.values:
-            match = _COUNT_OF.match(value.text.strip())
-            if not match:
+            if not (match := _COUNT_OF.match(value.text.strip())):
                 continue
-            count, base = int(match.group(1)), int(match.group(2))
+            count, base = int(match[1]), int(match[2])
             same = [row for row in drawn if row["count"] == count]
-            if same and not any(row["base"] == base for row in same):
-                shown = ", ".join(sorted({f"{count} of {row['base']}" for row in same}))
-                found.append((sentence.text, f"the prose gives {value.text} ({value.key}); the chart draws {shown}"))
+            rows = [row for row in same if row["base"] == base]
+            if not rows:
+                if same:
+                    shown = ", ".join(sorted({f"{count} of {row['base']}" for row in same}))
+                    found.append((sentence, f"the prose gives {value.text} ({value.key}); the chart draws {shown}"))
                 continue
             # the share and the interval the same sentence pastes beside the count are the ones drawn
-            rows = [row for row in same if row["base"] == base]
-            for other in sentence.values:
-                if not rows or other is value:
+            for text in [other.text.strip() for other in sentence.values if other is not value]:
+                if re.fullmatch(r"\d+% to \d+%", text):
+                    drawn_texts = [f"{percent(row['low'])} to {percent(row['high'])}" for row in rows]
+                    said = f"an interval of {text}"
+                elif re.fullmatch(r"\d+%", text):
+                    drawn_texts = [percent(row["share"]) for row in rows]
+                    said = f"as {text}"
+                else:
                     continue
-                text = other.text.strip()
-                interval = re.fullmatch(r"(\d+)% to (\d+)%", text)
-                if interval and not any(
-                    (_percent(row["low"]), _percent(row["high"])) == (f"{interval[1]}%", f"{interval[2]}%")
-                    for row in rows
-                ):
-                    drawn_interval = ", ".join(f"{_percent(r['low'])} to {_percent(r['high'])}" for r in rows)
-                    found.append(
-                        (
-                            sentence.text,
-                            f"the prose gives {value.text} an interval of {text}; the chart draws {drawn_interval}",
-                        )
-                    )
-                elif other.unit == "%" and not any(_percent(row["share"]) == text for row in rows):
-                    if re.fullmatch(r"\d+%", text):
-                        drawn_share = ", ".join(_percent(r["share"]) for r in rows)
-                        found.append(
-                            (sentence.text, f"the prose gives {value.text} as {text}; the chart draws {drawn_share}")
-                        )
+                if text not in drawn_texts:
+                    problem = f"the prose gives {value.text} {said}; the chart draws {', '.join(drawn_texts)}"
+                    found.append((sentence, problem))
     return found + _year_disagreements(specs, page_sentences)
 
 
 _AT_IN = re.compile(r"⟦(\d+)⟧ in ⟦(\d+)⟧|\bin ⟦(\d+)⟧, at ⟦(\d+)⟧")
 
 
-def _year_disagreements(specs: list[dict], page_sentences: list[Sentence]) -> list[tuple[str, str]]:
-    """(sentence text, problem) for each percentage the prose gives for a year ("P in Y", "in Y, at P") that no
+def _year_disagreements(specs: list[dict], page_sentences: list[Sentence]) -> list[tuple[Sentence, str]]:
+    """(sentence, problem) for each percentage the prose gives for a year ("P in Y", "in Y, at P") that no
     chart of the page draws for that year, where a chart draws the year at all."""
     by_year: dict[int, set[str]] = {}
-    for spec in specs:
-        for rows in spec.get("datasets", {}).values():
-            for row in rows:
-                if isinstance(row.get("year"), int):
-                    numbers = [v for k, v in row.items() if k != "year" and isinstance(v, int | float)]
-                    by_year.setdefault(row["year"], set()).update(f"{round(v)}%" for v in numbers)
+    for _, rows in _datasets(specs):
+        for row in rows:
+            if isinstance(row.get("year"), int):
+                numbers = [v for k, v in row.items() if k != "year" and isinstance(v, int | float)]
+                by_year.setdefault(row["year"], set()).update(f"{round(v)}%" for v in numbers)
     found = []
     for sentence in page_sentences:
         for match in _AT_IN.finditer(sentence.words()):
-            share, year = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-            share, year = _value(sentence, share), _value(sentence, year)
-            if share.unit != "%" or year.number is None or int(year.number) not in by_year:
-                continue
-            if share.text.strip() not in by_year[int(year.number)]:
-                found.append(
-                    (sentence.text, f"the prose gives {share.text} for {year.text}; no chart of the page draws it")
-                )
+            share, year = map(sentence.value, (match[1], match[2]) if match[1] else (match[4], match[3]))
+            drawn = by_year.get(int(year.number)) if year.number is not None else None  # None: no chart draws the year
+            if share.unit == "%" and drawn is not None and share.text.strip() not in drawn:
+                problem = f"the prose gives {share.text} for {year.text}; no chart of the page draws it"
+                found.append((sentence, problem))
     return found
 
 
@@ -417,8 +359,7 @@ def repeated_runs(page_sentences: list[Sentence], length: int = REPEAT_WORDS) ->
         words = re.findall(r"[\w%’'-]+", sentence.shown().lower())
         for start in range(len(words) - length + 1):
             run = tuple(words[start : start + length])
-            first = seen.setdefault(run, index)
-            if first != index:
+            if seen.setdefault(run, index) != index:
                 found.append(" ".join(run))
                 break
     return found
@@ -434,8 +375,6 @@ def source_of(page: str, root: Path) -> Path:
     """The source a built page is made from (a notebook's MyST twin, or a book page)."""
     stem = Path(page).with_suffix("")
     if stem.as_posix() == "index":
-        import yaml
-
         stem = Path(yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))["root"])
     return root / stem.with_suffix(".md")
 
@@ -448,17 +387,11 @@ def _line_of(source: Path, sentence: Sentence) -> int | None:
     lines = source.read_text(encoding="utf-8").splitlines()
     keys = [v.key for v in sentence.values]
     stretch = max((p.strip() for p in re.split(r"⟦\d+⟧|“[^”]*”", sentence.text)), key=len, default="")[:40]
-
-    def has_keys(line: str) -> bool:
-        return bool(keys) and all(line.count(key) >= keys.count(key) for key in keys)
-
-    def has_words(line: str) -> bool:
-        return bool(stretch) and stretch in line
-
-    for test in (lambda line: has_keys(line) and has_words(line), has_keys, has_words):
-        for number, line in enumerate(lines, start=1):
-            if test(line):
-                return number
+    has_keys = [bool(keys) and all(line.count(key) >= keys.count(key) for key in keys) for line in lines]
+    has_words = [bool(stretch) and stretch in line for line in lines]
+    for holds in ([k and w for k, w in zip(has_keys, has_words)], has_keys, has_words):
+        if True in holds:
+            return holds.index(True) + 1
     return None
 
 
@@ -466,7 +399,7 @@ def page_problems(page: str, html: str, root: Path) -> list[str]:
     """Every break of the reader's rules on one built page, each naming the source file and line."""
     source = source_of(page, root)
     shown = source.relative_to(root).as_posix() if source.is_relative_to(root) else source.name
-    page_sentences = sentences(page, html)
+    page_sentences = sentences(html)
 
     def where(sentence: Sentence | None) -> str:
         line = _line_of(source, sentence) if sentence else None
@@ -476,9 +409,8 @@ def page_problems(page: str, html: str, root: Path) -> list[str]:
     for sentence in page_sentences:
         for rule in SENTENCE_RULES:
             found += [f"{where(sentence)}: {problem} (in: {sentence.shown()[:160]})" for problem in rule(sentence)]
-    by_text = {s.text: s for s in page_sentences}
-    for text, problem in chart_disagreements(page, html, page_sentences):
-        found.append(f"{where(by_text.get(text))}: {problem}")
+    for sentence, problem in chart_disagreements(html, page_sentences):
+        found.append(f"{where(sentence)}: {problem}")
     for run in repeated_runs(page_sentences):
         found.append(f"{shown}: the page says '{run}' twice: say it once")
     return found

@@ -27,8 +27,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+from kzopinion.book import notebooks
 from kzopinion.paths import NotUTF8Error, utf8_text
 
 NUMBER_WORDS = (
@@ -53,11 +56,10 @@ INCLUDE = re.compile(r"^```\{include\}\s+(\S+)\s*$")
 def prose_lines(markdown: str, changelog: bool = False) -> list[tuple[int, str, set[str]]]:
     """``(line number, prose, tokens marked not a result)`` for each prose line of a MyST page (``changelog``: the
     page is the changelog, whose versions and dates are exempt)."""
-    lines = markdown.splitlines()
     out = []
     in_code = front = False
     marked: set[str] = set()
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(markdown.splitlines(), start=1):
         stripped = line.strip()
         if number == 1 and stripped == "---":
             front = True
@@ -65,16 +67,15 @@ def prose_lines(markdown: str, changelog: bool = False) -> list[tuple[int, str, 
         if front:
             front = stripped != "---"
             continue
-        if stripped.startswith("```") or stripped.startswith(":::"):
+        if stripped.startswith(("```", ":::")):
             in_code = not in_code
             continue
         if in_code or not stripped:
             continue
-        mark = MARK.match(stripped)
-        if mark:
-            marked = {t.strip() for t in re.sub(r"\(.*\)", "", mark.group(1)).split(",") if t.strip()}
+        if mark := MARK.match(stripped):
+            marked = {t.strip() for t in re.sub(r"\(.*\)", "", mark[1]).split(",") if t.strip()}
             continue
-        if stripped.startswith(("#", "%", "(")) and (stripped.startswith(("#", "%")) or stripped.endswith(")=")):
+        if stripped.startswith(("#", "%")) or (stripped.startswith("(") and stripped.endswith(")=")):
             continue
         text = re.sub(r"\{[\w:-]+\}`[^`]*`", " ", line)  # roles: glue, cite, ref, download
         text = re.sub(r"`[^`]*`", " ", text)  # inline code
@@ -89,30 +90,23 @@ def prose_lines(markdown: str, changelog: bool = False) -> list[tuple[int, str, 
     return out
 
 
-def _shown(path: Path, root: Path | None) -> str:
-    return path.relative_to(root).as_posix() if root and path.is_relative_to(root) else path.name
-
-
 def typed_numbers(path: Path, root: Path | None = None) -> list[str]:
     """``file:line: token`` for every number typed into the prose of ``path`` and not marked (the file named
     relative to ``root`` when given, else by its name). A file that is not UTF-8 raises
     :class:`kzopinion.paths.NotUTF8Error`, naming it and the fix."""
-    shown = _shown(path, root)
-    found = []
-    for number, text, marked in prose_lines(utf8_text(path, shown), changelog=path.name == CHANGELOG):
-        for match in NUMBER.finditer(text):
-            token = match.group(0)
-            if token in marked:
-                continue
-            found.append(f"{shown}:{number}: {token}")
-    return found
+    shown = path.relative_to(root).as_posix() if root and path.is_relative_to(root) else path.name
+    return [
+        f"{shown}:{number}: {match[0]}"
+        for number, text, marked in prose_lines(utf8_text(path, shown), changelog=path.name == CHANGELOG)
+        for match in NUMBER.finditer(text)
+        if match[0] not in marked
+    ]
 
 
 def prose_files(root: Path) -> list[Path]:
     """The notebooks' sources and the hand-written book pages (the generated data appendix excluded)."""
-    generated = {root / "book" / "data-appendix.md"}
     pages = sorted(root.glob("notebooks/[0-9]*.md")) + sorted(root.glob("book/**/*.md"))
-    pages = [p for p in pages if p not in generated]
+    pages = [p for p in pages if p != root / "book" / "data-appendix.md"]
     return pages + [p for p in included_files(pages) if p not in pages]
 
 
@@ -126,37 +120,31 @@ def included_files(pages: list[Path]) -> list[Path]:
             continue  # named by the rule that reads the page itself (typed_numbers)
         for line in text.splitlines():
             match = INCLUDE.match(line.strip())
-            if match and match.group(1).endswith(".md"):
-                included = Path(os.path.normpath(page.parent / match.group(1)))
+            if match and match[1].endswith(".md"):
+                included = Path(os.path.normpath(page.parent / match[1]))
                 if included.is_file() and included not in out:
                     out.append(included)
     return out
 
 
-def _cells(record: Path) -> list[dict]:
-    """A record's cells as stored (plain JSON: the page's rules read outputs, no validation needed)."""
-    return json.loads(record.read_text(encoding="utf-8"))["cells"]
-
-
-def _text(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
+def _records(root: Path) -> Iterator[tuple[Path, list[dict]]]:
+    """``(source, cells)`` for every notebook of the book with an executed record, its cells as stored (plain JSON:
+    the page's rules read outputs, no validation needed)."""
+    for source in notebooks.sources(root):
+        if (record := notebooks.twin(source)).exists():
+            yield source, json.loads(record.read_text(encoding="utf-8"))["cells"]
 
 
 def chartless_figures(root: Path) -> list[str]:
     """A sentence for every figure cell (``mystnb: figure:``) of an executed record whose output is no chart: the
     caption would publish over a printed dictionary or nothing at all."""
-    from kzopinion.book import notebooks
-
     found = []
-    for source in notebooks.sources(root):
-        record = notebooks.twin(source)
-        if not record.exists():
-            continue
-        for cell in _cells(record):
+    for source, cells in _records(root):
+        for cell in cells:
             figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
             if cell["cell_type"] != "code" or not figure:
                 continue
-            html = "".join(_text(o.get("data", {}).get("text/html", "")) for o in cell.get("outputs", []))
+            html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in cell.get("outputs", []))
             if 'class="kz-chart"' not in html and "<svg" not in html and "<img" not in html:
                 name = figure.get("name", "?")
                 lines = source.read_text(encoding="utf-8").splitlines()
@@ -172,23 +160,16 @@ def chartless_figures(root: Path) -> list[str]:
 def sections_without_claims(root: Path) -> list[str]:
     """A sentence for every section notebook whose executed record records no claim of the article: each section
     checks the article's statements (read from the record, so a notebook with no chapter module is held to it too)."""
-    from collections import Counter
-
-    from kzopinion.book import notebooks
     from kzopinion.paper.ledger import LEDGER_PREFIX
 
     found = []
-    for source in notebooks.sources(root):
-        record = notebooks.twin(source)
-        if notebooks.is_report(source) or not record.exists():
-            continue
-        keys = [  # what the record glued, by name (myst-nb's glue keeps it in each output's scrapbook metadata)
-            o.get("metadata", {}).get("scrapbook", {}).get("name", "")
-            for cell in _cells(record)
-            for o in cell.get("outputs", [])
-        ]
-        keys = [key for key in keys if key]
-        if any(key.startswith(LEDGER_PREFIX) for key in keys):
+    for source, cells in _records(root):
+        # what the record glued, by name (myst-nb's glue keeps it in each output's scrapbook metadata)
+        names = (
+            o.get("metadata", {}).get("scrapbook", {}).get("name", "") for c in cells for o in c.get("outputs", [])
+        )
+        keys = [key for key in names if key]
+        if notebooks.is_report(source) or any(key.startswith(LEDGER_PREFIX) for key in keys):
             continue
         prefixes = Counter(key.split("_", 1)[0] for key in keys if "_" in key).most_common(1)
         starting = f" starting with '{prefixes[0][0]}_'" if prefixes else ""
@@ -204,28 +185,20 @@ HIDDEN_SHARE = 3
 """Cells readers see nothing of stay under one in :data:`HIDDEN_SHARE` of the book's code cells."""
 
 
-def _hidden_counts(root: Path) -> dict[Path, tuple[int, int]]:
-    """``source -> (code cells tagged remove-cell, code cells)`` for every notebook of the book."""
-    from kzopinion.book import notebooks
-
-    counts = {}
-    for source in notebooks.sources(root):
-        cells = [c for c in notebooks.convert(source).cells if c.cell_type == "code"]
-        hidden = [c for c in cells if "remove-cell" in c.metadata.get("tags", [])]
-        counts[source] = (len(hidden), len(cells))
-    return counts
-
-
 def hidden_cells(root: Path) -> list[str]:
     """A sentence for every notebook that holds a third or more of its code cells from readers (tagged
     ``remove-cell``) while the book's notebooks together do: the rule is the book's, the fix is in those notebooks
     (the most hidden first), each named with its count and what to do."""
-    counts = _hidden_counts(root)
+    counts = {}  # source -> (code cells tagged remove-cell, code cells)
+    for source in notebooks.sources(root):
+        cells = [c for c in notebooks.convert(source).cells if c.cell_type == "code"]
+        counts[source] = (sum("remove-cell" in c.metadata.get("tags", []) for c in cells), len(cells))
     hidden, total = (sum(c[i] for c in counts.values()) for i in (0, 1))
     if HIDDEN_SHARE * hidden < total:
         return []
-    over = [s for s, (h, t) in counts.items() if HIDDEN_SHARE * h >= t > 0]
-    over.sort(key=lambda s: -counts[s][0] / counts[s][1])
+    over = sorted(
+        (s for s, (h, t) in counts.items() if HIDDEN_SHARE * h >= t > 0), key=lambda s: -counts[s][0] / counts[s][1]
+    )
     return [
         f"notebooks/{source.name}: {counts[source][0]} of its {counts[source][1]} code cells show a reader nothing "
         f"(tagged remove-cell), and the book's notebooks hide {hidden} of their {total}, not under a third: move "
@@ -241,15 +214,13 @@ def typed_number_problems(root: Path) -> list[str]:
     found = []
     for path in prose_files(root):
         try:
-            hits = typed_numbers(path, root)
+            found += [
+                f"{hit}: a number typed into prose; glue it from a computation (glue_texts) and paste it with "
+                "{glue:text}, or mark it on the line before with '% not-a-result: TOKEN (reason)' if it is no result"
+                for hit in typed_numbers(path, root)
+            ]
         except NotUTF8Error as err:
             found.append(str(err))
-            continue
-        found += [
-            f"{hit}: a number typed into prose; glue it from a computation (glue_texts) and paste it with "
-            "{glue:text}, or mark it on the line before with '% not-a-result: TOKEN (reason)' if it is no result"
-            for hit in hits
-        ]
     return found
 
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from kzopinion.paper.records import glued_values
+from kzopinion.paths import NotUTF8Error, utf8_text
 
 _PASTE = re.compile(r"\{glue(?::text|:md|:any)?\}`(?:([^`:]+)::)?([^`:]+)(?::[^`]*)?`")
 
@@ -25,44 +26,35 @@ def pasted_keys(markdown: str) -> list[str]:
 
 
 def undefined_pastes(root: Path) -> list[str]:
-    """A sentence for every paste whose key no record glues, naming the ``.md`` file and line.
-
-    Sphinx would report it against the executed ``.ipynb`` (a JSON line number); authors edit the ``.md``.
-    """
+    """A sentence for every paste whose key no record glues, naming the ``.md`` file and line."""
     pages = sorted((root / "notebooks").glob("[0-9][0-9]-*.md")) + sorted((root / "book").rglob("*.md"))
-    cache: dict[Path, dict[str, str]] = {}
+    glued: dict[Path, dict[str, str]] = {}  # record -> the values it glues, read once
     problems = []
     for page in pages:
-        own = page.with_suffix(".ipynb") if page.parent.name == "notebooks" else None
-        raw = page.read_bytes()
+        where = page.relative_to(root)
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            from kzopinion.data.package import not_utf8
-
-            problems.append(not_utf8(str(page.relative_to(root)), raw, err))
+            text = utf8_text(page, str(where))
+        except NotUTF8Error as err:
+            problems.append(str(err))
             continue
+        own = page.with_suffix(".ipynb") if page.parent.name == "notebooks" else None
         for number, line in enumerate(text.splitlines(), start=1):
             for doc, key in _PASTE.findall(line):
                 record = (page.parent / doc).resolve() if doc else own
                 if record is None or record.suffix != ".ipynb":
                     named = f"'{doc}', not a notebook's record" if record is not None else "no notebook"
                     problems.append(
-                        f"{page.relative_to(root)}, line {number}: '{key}' is pasted from {named}; "
-                        "values are pasted from the executed record: "
-                        "{glue:text}`../notebooks/NN-slug.ipynb::key`."
+                        f"{where}, line {number}: '{key}' is pasted from {named}; values are pasted from the "
+                        "executed record: {glue:text}`../notebooks/NN-slug.ipynb::key`."
                     )
                     continue
-                if record not in cache:
-                    cache[record] = glued_values(record) if record.is_file() else {}
-                if key not in cache[record]:
-                    try:
-                        shown = record.relative_to(root.resolve()).with_suffix(".md")
-                    except ValueError:
-                        shown = record
+                if record not in glued:
+                    glued[record] = glued_values(record) if record.is_file() else {}
+                if key not in glued[record]:
+                    in_root = record.is_relative_to(root.resolve())
+                    shown = record.relative_to(root.resolve()).with_suffix(".md") if in_root else record
                     problems.append(
-                        f"{page.relative_to(root)}, line {number}: the glue key '{key}' is pasted but "
-                        f"no cell of {shown} glues it. Glue it there (glue_text('{key}', ...)) or fix "
-                        "the name."
+                        f"{where}, line {number}: the glue key '{key}' is pasted but no cell of {shown} glues it. "
+                        f"Glue it there (glue_text('{key}', ...)) or fix the name."
                     )
     return problems
