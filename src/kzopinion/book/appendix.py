@@ -11,7 +11,10 @@ import re
 from pathlib import Path
 
 from kzopinion import paths
+from kzopinion.book import stamps
 
+PAGE = paths.APPENDIX_PAGE
+KEY = Path("_build") / ".data-appendix.key"
 _MYST_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$])")
 HEADER = (
     "<!-- Generated from data/datapackage.json by the book's Sphinx extension (kzopinion.book.appendix) "
@@ -51,16 +54,16 @@ def render(root: Path) -> str:
         "| table | tier | rows | file |",
         "|---|---|---|---|",
     ]
+    cards = []  # after the table, a card for each table it lists
     for res in pkg["resources"]:
-        rows = len(data.load(res["name"], root))
+        label = "data-" + res["name"].replace("_", "-")
         lines.append(
-            f"| [{escape(res['title'])}](#data-{res['name'].replace('_', '-')}) | {res['tier']} | {rows} "
+            f"| [{escape(res['title'])}](#{label}) | {res['tier']} | {len(data.load(res['name'], root))} "
             f"| {{download}}`{res['path']} </data/{res['path']}>` |"
         )
-    for res in pkg["resources"]:
-        lines += [
+        cards += [
             "",
-            f"({'data-' + res['name'].replace('_', '-')})=",
+            f"({label})=",
             f"## {escape(res['title'])}",
             "",
             escape(res["description"]),
@@ -72,18 +75,18 @@ def render(root: Path) -> str:
             detail = f"; {escape(source['location'])}" if source.get("location") else ""
             quote = f" Quoted: “{escape(source['quote'])}”" if source.get("quote") else ""
             retrieved = f" Retrieved {source['retrieved']}." if source.get("retrieved") else ""
-            lines.append(f"- **Source:** {escape(source['title'])} <{source['path']}>{detail}.{quote}{retrieved}")
-        lines.append(f"- **Licence:** {escape(res['licenses'][0]['title'])}")
+            cards.append(f"- **Source:** {escape(source['title'])} <{source['path']}>{detail}.{quote}{retrieved}")
+        cards.append(f"- **Licence:** {escape(res['licenses'][0]['title'])}")
         if res.get("quirks"):
-            lines.append(f"- **Known quirks:** {escape(res['quirks'])}")
-        lines += ["", "| column | type | unit | description | rules |", "|---|---|---|---|---|"]
+            cards.append(f"- **Known quirks:** {escape(res['quirks'])}")
+        cards += ["", "| column | type | unit | description | rules |", "|---|---|---|---|---|"]
         for field in res["schema"]["fields"]:
             rules = ", ".join(f"{k} {v}" for k, v in field.get("constraints", {}).items())
-            lines.append(
+            cards.append(
                 f"| `{field['name']}` | {field['type']} | {escape(field.get('unit', ''))} "
                 f"| {escape(field['description'])} | {escape(rules)} |"
             )
-    lines += _microdata_section(root)
+    lines += cards + _microdata_section(root)
     return "\n".join(lines) + "\n"
 
 
@@ -135,17 +138,9 @@ def _microdata_section(root: Path) -> list[str]:
     return lines
 
 
-PAGE = paths.APPENDIX_PAGE
-
-
-KEY = Path("_build") / ".data-appendix.key"
-
-
 def write_if_changed(root: Path) -> Path:
     """:func:`write`, skipped while the files it is made from (``data/`` and the package's code, by size and
     modification time) are unchanged and the page exists; the key is kept in ``_build/.data-appendix.key``."""
-    from kzopinion.book import stamps
-
     key = stamps.key(root, ("data", "src/kzopinion"))
     stamp = root / KEY
     if (root / PAGE).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == key:

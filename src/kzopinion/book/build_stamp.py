@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
+
+from kzopinion.book import stamps
+from kzopinion.paths import utf8_text
 
 
 @dataclass
@@ -48,8 +54,6 @@ def _page_source(path: str) -> bool:
 
 
 def _read_by_the_build(path: str) -> bool:
-    from kzopinion.book import stamps
-
     return path in stamps.WATCHED_FILES or path.startswith(tuple(f"{tree}/" for tree in stamps.WATCHED_TREES))
 
 
@@ -58,37 +62,24 @@ def uncommitted(root: Path, against: str = "") -> list[str]:
     paths); with ``against`` (a commit), the files of the working tree that differ from that commit, whatever is
     checked out now. Empty outside a git repository."""
     if against:
-        listed = _git_bytes(root, "diff", "--name-only", "-z", against, "--")
-        return [name for name in listed.decode("utf-8", "surrogateescape").split("\0") if name]
-    result = _git_bytes(root, "status", "--porcelain", "-z", "--untracked-files=no")
-    entries = result.decode("utf-8", "surrogateescape").split("\0")
-    paths, index = [], 0
-    while index < len(entries):
-        entry = entries[index]
+        return [name for name in _git(root, "diff", "--name-only", "-z", against, "--").split("\0") if name]
+    entries = iter(_git(root, "status", "--porcelain", "-z", "--untracked-files=no").split("\0"))
+    paths = []
+    for entry in entries:
         if len(entry) > 3:
             paths.append(entry[3:])
-            if entry[0] in "RC" and index + 1 < len(entries):  # "XY new" then the old path
-                index += 1
-                paths.append(entries[index])
-        index += 1
+            if entry[0] in "RC":  # "XY new", then the old path as an entry of its own
+                paths.extend(itertools.islice(entries, 1))
     return paths
 
 
-def _git_bytes(root: Path, *args: str) -> bytes:
-    """What ``git args`` prints in ``root``; nothing when git fails or is absent."""
+def _git(root: Path, *args: str) -> str:
+    """What ``git args`` prints in ``root`` (undecodable bytes kept as surrogates); "" when git fails or is absent."""
     try:
         result = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
-        return b""
-    return result.stdout if result.returncode == 0 else b""
-
-
-def _git(root: Path, *args: str) -> str:
-    try:
-        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
         return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
+    return result.stdout.decode("utf-8", "surrogateescape") if result.returncode == 0 else ""
 
 
 def data_digest(root: Path) -> str:
@@ -113,10 +104,6 @@ def commit_address(url: str, commit: str) -> str:
 def _cff(root: Path) -> dict:
     """CITATION.cff, parsed; a file missing, not UTF-8 or not YAML raises :class:`ValueError`, one sentence naming
     the file and the fix (a codec's or parser's traceback would name neither)."""
-    import yaml
-
-    from kzopinion.paths import utf8_text
-
     path = root / "CITATION.cff"
     if not path.is_file():
         raise ValueError(
@@ -132,8 +119,7 @@ def _cff(root: Path) -> dict:
 
 
 def address_disagreement(root: Path, url: str) -> str:
-    """A sentence saying how CITATION.cff's ``repository-code`` and the repository's address
-    (``repository.url`` in _config.yml, given as ``url``) differ, or "" when they agree."""
+    """How CITATION.cff's ``repository-code`` and ``url`` (repository.url of _config.yml) differ, "" if they agree."""
     cited = str(_cff(root).get("repository-code") or "").strip().rstrip("/")
     url = url.strip().rstrip("/")
     if cited == url:
@@ -146,16 +132,14 @@ def address_disagreement(root: Path, url: str) -> str:
 
 
 def citation(root: Path, commit: str, url: str = "") -> str:
-    """ "Cite this edition", from CITATION.cff, with the commit it was built from and, when the
-    repository's address is set (``url``), the address of that commit."""
+    """ "Cite this edition", from CITATION.cff, with the commit and, when ``url`` is set, the commit's address."""
     cff = _cff(root)
     authors = "; ".join(
         a.get("name") or " ".join(filter(None, [a.get("given-names"), a.get("family-names")]))
         for a in cff.get("authors", [])
     )
-    year = str(cff.get("date-released", ""))[:4]
     version = cff.get("version", "")
-    text = f"{authors} ({year}). {cff.get('title', '')}"
+    text = f"{authors} ({str(cff.get('date-released', ''))[:4]}). {cff.get('title', '')}"
     text += f" (version {version}, commit {commit or 'unknown'})." if version else f" (commit {commit or 'unknown'})."
     if url:
         text += f" {commit_address(url, commit) or url.rstrip('/')}."
@@ -172,14 +156,13 @@ def citation(root: Path, commit: str, url: str = "") -> str:
 
 
 def article(root: Path) -> dict:
-    """The article this edition reproduces, as CITATION.cff's ``preferred-citation`` gives it (title, authors,
-    journal, volume, year, doi)."""
+    """The article this edition reproduces (title, authors, journal, volume, year, doi): CITATION.cff's."""
     return _cff(root).get("preferred-citation") or {}
 
 
 def commit(root: Path) -> str:
     """The commit checked out at ``root`` (12 hex digits), "" outside a git repository."""
-    return _git(root, "rev-parse", "--short=12", "HEAD")
+    return _git(root, "rev-parse", "--short=12", "HEAD").strip()
 
 
 PINNED = "KZOPINION_BUILT_FROM"
@@ -193,18 +176,15 @@ def built_from(root: Path) -> str:
 
 
 def edition(root: Path, url: str = "") -> Edition:
-    """The edition a build is made from: commit (marked when the tree has uncommitted changes),
-    date, data digest, citation and, when ``url`` (the repository's address) is set, the
-    address of the commit. The commit is the one the build stamped before it read anything
-    (:data:`PINNED`), else (a plain ``jupyter-book build``) the one checked out now."""
+    """The edition a build is made from, for the repository's address ``url`` (may be ""); its commit is the one
+    :func:`built_from` names, so a plain ``jupyter-book build`` cites the one checked out now."""
     pinned = json.loads(os.environ.get(PINNED) or "{}")
     built = built_from(root)
     changes = pinned["uncommitted"] if "uncommitted" in pinned else uncommitted(root)
     url = url.strip().rstrip("/")
-    dirty = any(_read_by_the_build(path) and not _page_source(path) for path in changes)
     return Edition(
         commit=built,
-        dirty=dirty,
+        dirty=any(_read_by_the_build(path) and not _page_source(path) for path in changes),
         date=build_date(),
         data_digest=data_digest(root),
         citation=citation(root, built, url),

@@ -14,6 +14,7 @@ writes it at the end of every HTML build; ``python -m kzopinion.book.datazip OUT
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import sys
@@ -33,9 +34,8 @@ def members(root: Path) -> list[tuple[str, Path]]:
     and the fix) a table that is missing, lies outside ``data/``, is respondent-level or differs from its checksum."""
     data = root / "data"
     package = data / "datapackage.json"
-    resources = json.loads(package.read_text(encoding="utf-8"))["resources"]
     out = [("datapackage.json", package)]
-    for resource in resources:
+    for resource in json.loads(package.read_text(encoding="utf-8"))["resources"]:
         relative = PurePosixPath(resource["path"])
         if relative.is_absolute() or ".." in relative.parts or relative.parts[0] == PRIVATE:
             raise ValueError(
@@ -69,15 +69,14 @@ def _entry(name: str) -> zipfile.ZipInfo:
 
 def archive_bytes(root: Path) -> bytes:
     """The zip's bytes (the same for the same data, on any machine and at any time)."""
-    files = members(root)
-    sums = "".join(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n" for name, path in files)
-    buffer = tempfile.SpooledTemporaryFile()
+    files = [(name, path.read_bytes()) for name, path in members(root)]
+    sums = "".join(f"{hashlib.sha256(content).hexdigest()}  {name}\n" for name, content in files)
+    buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, path in files:
-            archive.writestr(_entry(name), path.read_bytes(), compresslevel=9)
+        for name, content in files:
+            archive.writestr(_entry(name), content, compresslevel=9)
         archive.writestr(_entry(SUMS), sums.encode("utf-8"), compresslevel=9)
-    buffer.seek(0)
-    return buffer.read()
+    return buffer.getvalue()
 
 
 def write(root: Path, target: Path) -> Path:
@@ -97,8 +96,8 @@ def write(root: Path, target: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     from kzopinion.paths import find_root
 
-    args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else Path("_build") / NAME
+    argv = sys.argv[1:] if argv is None else argv
+    target = Path(argv[0]) if argv else Path("_build") / NAME
     try:
         print(write(find_root(Path.cwd()), target))
     except ValueError as err:

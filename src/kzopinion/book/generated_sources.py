@@ -11,21 +11,21 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
+from jinja2 import FileSystemBytecodeCache
+from sphinx.errors import ExtensionError
 
-def _root(app) -> Path:
-    return Path(app.srcdir)
+from kzopinion.book import appendix, vendor
+
+PHASES: dict[str, float] = {}
 
 
 def _generate(app, config) -> None:
     """Write the data appendix and the vendored chart bundle before Sphinx looks for sources."""
-    from sphinx.errors import ExtensionError
-
-    from kzopinion.book import appendix, vendor
-
-    root = _root(app)
+    root = Path(app.srcdir)
     try:
         appendix.write_if_changed(root)
     except (KeyError, ValueError, OSError) as err:  # a DataValidationError is a ValueError
@@ -37,8 +37,6 @@ def _generate(app, config) -> None:
 
 def _cache_templates(app) -> None:
     """Keep the compiled page templates between builds (Jinja's bytecode cache, keyed by each template's source)."""
-    from jinja2 import FileSystemBytecodeCache
-
     environment = getattr(getattr(app.builder, "templates", None), "environment", None)
     if environment is not None:
         folder = Path(app.doctreedir) / "kz-templates"
@@ -46,16 +44,8 @@ def _cache_templates(app) -> None:
         environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
 
 
-# -- how long each phase took --------------------------------------------------------------
-
-PHASES: dict[str, float] = {}
-
-
-def _mark(phase: str):
-    def handler(app, *args) -> None:
-        PHASES[phase] = time.perf_counter()
-
-    return handler
+def _mark(phase: str, app, *args) -> None:
+    PHASES[phase] = time.perf_counter()
 
 
 def phase_seconds(started: float, finished: float) -> dict[str, float]:
@@ -74,7 +64,6 @@ def phase_seconds(started: float, finished: float) -> dict[str, float]:
 def setup(app):
     app.connect("config-inited", _generate)
     app.connect("builder-inited", _cache_templates)
-    app.connect("builder-inited", _mark("builder-inited"))
-    app.connect("env-before-read-docs", _mark("env-before-read-docs"))
-    app.connect("env-updated", _mark("env-updated"))
+    for phase in ("builder-inited", "env-before-read-docs", "env-updated"):
+        app.connect(phase, functools.partial(_mark, phase))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -19,141 +20,112 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from myst_nb.ext.glue.roles import PasteTextRole
+from myst_nb.ext.glue.utils import PendingGlueReference
+from sphinx.errors import ExtensionError
+
+from kzopinion.book import notebooks, number_sources
 
 REPORT_TABLE = "replication-report"
+LEDGER_FILES = ("claims.json", "claims.csv")
 
 
 class kz_glued(nodes.inline):  # noqa: N801 (docutils dispatches on the class name)
     """A pasted value with its glue key and the page that computed it."""
 
 
+def _next_anchor(counts: dict[str, int], key: str) -> str:
+    """The id of the next use of ``key`` on a page (``counts``: uses so far): ``kz-use-<key>``, ``kz-use-<key>-2``..."""
+    counts[key] = count = counts.get(key, 0) + 1
+    return f"kz-use-{key}" + (f"-{count}" if count > 1 else "")
+
+
 # -- reading: remember which key each pasted value shows -------------------------------------
 
 
-def _paste_text_role():
-    from myst_nb.ext.glue.roles import PasteTextRole
-    from myst_nb.ext.glue.utils import PendingGlueReference
+class ProvenancePasteText(PasteTextRole):
+    """``{glue:text}``, wrapping the pasted value in a :class:`kz_glued` node."""
 
-    class ProvenancePasteText(PasteTextRole):
-        """``{glue:text}``, wrapping the pasted value in a :class:`kz_glued` node."""
-
-        def run(self):
-            result, messages = super().run()
-            env = self.document.settings.env
-            out = []
-            for node in result:
-                if isinstance(node, PendingGlueReference):
-                    doc, key = node.refdoc, node.key
-                else:
-                    doc, key = env.docname, _key_of(self.text)
-                wrapper = kz_glued("", "", node, key=key, refdoc=doc)
-                _note_use(env, key, doc)
-                out.append(wrapper)
-            return out, messages
-
-    return ProvenancePasteText()
+    def run(self):
+        result, messages = super().run()
+        env = self.document.settings.env
+        wrapped = []
+        for node in result:
+            if isinstance(node, PendingGlueReference):
+                doc, key = node.refdoc, node.key
+            else:  # a same-page role: its content is ``key`` or ``key:format``
+                doc, key = env.docname, self.text.rsplit(":", 1)[0]
+            anchor = _next_anchor(env.temp_data.setdefault("kz_uses", {}), key)
+            _glue_uses(env).setdefault(env.docname, []).append((key, doc, anchor))
+            wrapped.append(kz_glued("", "", node, key=key, refdoc=doc))
+        return wrapped, messages
 
 
-def _key_of(text: str) -> str:
-    """The key of a same-page ``{glue:text}`` role's content (``key`` or ``key:format``)."""
-    return text.rsplit(":", 1)[0] if ":" in text else text
-
-
-def _note_use(env, key: str, refdoc: str) -> None:
-    uses = env.temp_data.setdefault("kz_uses", {})
-    count = uses.get(key, 0) + 1
-    uses[key] = count
-    anchor = f"kz-use-{key}" + (f"-{count}" if count > 1 else "")
-    if not hasattr(env, "kz_glue_uses"):
-        env.kz_glue_uses = {}
-    env.kz_glue_uses.setdefault(env.docname, []).append((key, refdoc, anchor))
+def _glue_uses(env) -> dict[str, list[tuple[str, str, str]]]:
+    """``docname -> [(key, refdoc, anchor)]`` for every pasted value read, kept in Sphinx's environment."""
+    return vars(env).setdefault("kz_glue_uses", {})
 
 
 def _purge(app, env, docname) -> None:
-    getattr(env, "kz_glue_uses", {}).pop(docname, None)
+    _glue_uses(env).pop(docname, None)
 
 
 def _merge(app, env, docnames, other) -> None:
-    if not hasattr(env, "kz_glue_uses"):
-        env.kz_glue_uses = {}
-    for docname in docnames:
-        if docname in getattr(other, "kz_glue_uses", {}):
-            env.kz_glue_uses[docname] = other.kz_glue_uses[docname]
+    theirs = getattr(other, "kz_glue_uses", {})
+    _glue_uses(env).update({docname: theirs[docname] for docname in docnames if docname in theirs})
 
 
 # -- writing: doorways, report rows, the ledger files ---------------------------------------
 
 
-def _root(app) -> Path:
-    return Path(app.srcdir)
-
-
 def _ledger_key(app) -> str:
     if not hasattr(app, "kz_ledger_key"):
-        from kzopinion.book import number_sources
-
-        app.kz_ledger_key = number_sources.ledger_key(_root(app))
+        app.kz_ledger_key = number_sources.ledger_key(Path(app.srcdir))
     return app.kz_ledger_key
 
 
 def _provenance(app) -> dict:
-    if not hasattr(app, "kz_provenance"):
-        from sphinx.errors import ExtensionError
-
-        from kzopinion.book import number_sources
-
-        cache = Path(app.doctreedir) / "kz-provenance.json"
-        try:
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-            if stored.get("key") == _ledger_key(app):
-                app.kz_provenance = number_sources.provenance_from_json(stored["pages"])
-                return app.kz_provenance
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # no usable copy: compute it
-        try:
-            app.kz_provenance = number_sources.glued(_root(app))
-        except (KeyError, ValueError, OSError) as err:
-            raise ExtensionError(
-                f"kzopinion: cannot read the provenance of the glued values (claims ledger in "
-                f"data/published/claims.csv and the notebook records): {err}"
-            ) from None
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        pages = number_sources.provenance_to_json(app.kz_provenance)
-        cache.write_text(json.dumps({"key": _ledger_key(app), "pages": pages}), encoding="utf-8")
+    if hasattr(app, "kz_provenance"):
+        return app.kz_provenance
+    cache = Path(app.doctreedir) / "kz-provenance.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # no usable copy: compute it
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        if stored.get("key") == _ledger_key(app):
+            app.kz_provenance = number_sources.provenance_from_json(stored["pages"])
+            return app.kz_provenance
+    try:
+        app.kz_provenance = number_sources.glued(Path(app.srcdir))
+    except (KeyError, ValueError, OSError) as err:
+        raise ExtensionError(
+            f"kzopinion: cannot read the provenance of the glued values (claims ledger in "
+            f"data/published/claims.csv and the notebook records): {err}"
+        ) from None
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    pages = number_sources.provenance_to_json(app.kz_provenance)
+    cache.write_text(json.dumps({"key": _ledger_key(app), "pages": pages}), encoding="utf-8")
     return app.kz_provenance
 
 
 def _report_docname(app) -> str | None:
     if not hasattr(app, "kz_report_docname"):
-        from kzopinion.book import notebooks
-
-        reports = [s for s in notebooks.sources(_root(app)) if notebooks.is_report(s)]
+        reports = [s for s in notebooks.sources(Path(app.srcdir)) if notebooks.is_report(s)]
         app.kz_report_docname = f"notebooks/{reports[0].stem}" if reports else None
     return app.kz_report_docname
 
 
-LEDGER_FILES = ("claims.json", "claims.csv")
-
-
 def _export_ledger(app, exception) -> None:
-    """Write ``claims.json`` and ``claims.csv`` at the site root (a copy kept while the ledger's inputs are
-    unchanged)."""
+    """Copy ``claims.json`` and ``claims.csv`` to the site root, from the copy kept while their inputs are unchanged."""
     if exception is not None or app.builder.name != "html":
         return
     kept = Path(app.doctreedir) / "kz-ledger"
     stamp = kept / "key"
-    if not (
-        stamp.is_file()
-        and stamp.read_text() == _ledger_key(app)
-        and all((kept / name).is_file() for name in LEDGER_FILES)
-    ):
-        from sphinx.errors import ExtensionError
-
+    current = stamp.is_file() and stamp.read_text() == _ledger_key(app)
+    if not (current and all((kept / name).is_file() for name in LEDGER_FILES)):
         from kzopinion.paper import ledger
 
         shutil.rmtree(kept, ignore_errors=True)
         try:
-            ledger.export(_root(app), kept)
+            ledger.export(Path(app.srcdir), kept)
         except (KeyError, ValueError, OSError) as err:
             raise ExtensionError(
                 f"kzopinion: cannot write the claims ledger (claims.json, claims.csv): {err}"
@@ -169,27 +141,21 @@ def _href(app, fromdoc: str, todoc: str, anchor: str) -> str:
     return app.builder.get_relative_uri(fromdoc, todoc) + f"#{anchor}"
 
 
-def _tip_text(node: kz_glued, info) -> str:
-    if info is None:
-        return f"Pasted from {node['refdoc']} (glue key {node['key']})."
-    return info.describe() + (" Select to open its row in the replication report." if info.claim else "")
-
-
 def visit_kz_glued_html(self, node: kz_glued) -> None:
-    """The number itself: a link to its report row (a claim) or a focusable span. The tooltip is
-    drawn by CSS from ``data-tip``; the same words sit, for screen readers (aria-describedby),
-    in a hidden list after the page's text, so they never break into the sentence's text."""
+    """The number itself: a link to its report row (a claim) or a focusable span. The tooltip is drawn by CSS from
+    ``data-tip``; for screen readers (aria-describedby) the same words sit in a hidden list after the page's text,
+    so they never break into the sentence's text."""
     app = self.builder.app
     docname = self.builder.current_docname
     info = _provenance(app).get(node["refdoc"], {}).get(node["key"])
-    # anchors numbered per page in reading order, as _note_use numbered them
-    counts = self.__dict__.setdefault("_kz_counts", {})
-    counts[node["key"]] = count = counts.get(node["key"], 0) + 1
-    anchor = f"kz-use-{node['key']}" + (f"-{count}" if count > 1 else "")
-    tip = f"kz-tip-{anchor[len('kz-use-') :]}"
-    text = _tip_text(node, info)
+    anchor = _next_anchor(vars(self).setdefault("_kz_counts", {}), node["key"])  # in reading order, as on reading
+    tip = "kz-tip-" + anchor.removeprefix("kz-use-")
+    if info is None:
+        text = f"Pasted from {node['refdoc']} (glue key {node['key']})."
+    else:
+        text = info.describe() + (" Select to open its row in the replication report." if info.claim else "")
     node["kz_claim"] = info is not None and info.claim
-    app.__dict__.setdefault("kz_tips", {}).setdefault(docname, []).append((tip, text))
+    vars(app).setdefault("kz_tips", {}).setdefault(docname, []).append((tip, text))
     attrs = f'id="{anchor}" aria-describedby="{tip}" data-tip="{html.escape(text)}"'
     self.body.append('<span class="kz-prov">')
     if node["kz_claim"]:
@@ -204,12 +170,8 @@ def depart_kz_glued_html(self, node: kz_glued) -> None:
     self.body.append(("</a>" if node["kz_claim"] else "</span>") + "</span>")
 
 
-def _visit_plain(self, node) -> None:
-    pass
-
-
-def _depart_plain(self, node) -> None:
-    pass
+def _pass_through(self, node) -> None:
+    """Other formats show the pasted value as it is."""
 
 
 _ROW = re.compile(r"<tr([^>]*)>(\s*<td[^>]*>\s*<code>)([^<]+)(</code>)")
@@ -238,19 +200,17 @@ def link_report_rows(table_html: str, uses: dict[str, list[tuple[str, str, str]]
 def _link_report(app, doctree, docname) -> None:
     if app.builder.format != "html" or docname != _report_docname(app):
         return
-    info = _provenance(app)
-    claim_ids = {k for page in info.values() for k, p in page.items() if p.claim}
+    claim_ids = {key for page in _provenance(app).values() for key, info in page.items() if info.claim}
     uses: dict[str, list[tuple[str, str, str]]] = {}
-    for page, noted in sorted(getattr(app.env, "kz_glue_uses", {}).items()):
+    for page, noted in sorted(_glue_uses(app.env).items()):
         if page == docname:
             continue
         title = app.env.titles[page].astext() if page in app.env.titles else page
-        linked = set()
-        for key, _refdoc, anchor in noted:
-            if key in claim_ids and key not in linked:  # one link per page: its first use
-                linked.add(key)
-                label = page.split("/")[-1].split("-")[0] if page.startswith("notebooks/") else page.split("/")[-1]
-                uses.setdefault(key, []).append((label, _href(app, docname, page, anchor), title))
+        label = page.split("/")[-1].split("-")[0] if page.startswith("notebooks/") else page.split("/")[-1]
+        # one link per page, to its first use of the claim (read backwards, the first use is the one kept)
+        first_uses = {key: anchor for key, _refdoc, anchor in reversed(noted) if key in claim_ids}
+        for key, anchor in first_uses.items():
+            uses.setdefault(key, []).append((label, _href(app, docname, page, anchor), title))
     for raw in doctree.findall(nodes.raw):
         if REPORT_TABLE in raw.astext():
             text = link_report_rows(raw.astext(), uses)
@@ -262,9 +222,10 @@ def _add_tips(app, pagename, templatename, context, doctree) -> None:
     """The doorways' words, for screen readers, in a hidden list after the page's text."""
     if doctree is None or "body" not in context:
         return
-    tips = getattr(app, "kz_tips", {}).pop(pagename, [])
+    kept = vars(app).setdefault("kz_tips", {})
+    tips = kept.pop(pagename, [])
     if app.builder.name == "singlehtml":  # one page holds every document's values
-        tips += [t for doc in list(getattr(app, "kz_tips", {})) for t in app.kz_tips.pop(doc)]
+        tips += [tip for doc in list(kept) for tip in kept.pop(doc)]
     if tips:
         context["body"] += (
             '<div class="kz-tips" hidden>'
@@ -275,15 +236,11 @@ def _add_tips(app, pagename, templatename, context, doctree) -> None:
 
 def setup(app):
     app.connect("build-finished", _export_ledger)
+    plain = (_pass_through, _pass_through)
     app.add_node(
-        kz_glued,
-        html=(visit_kz_glued_html, depart_kz_glued_html),
-        latex=(_visit_plain, _depart_plain),
-        text=(_visit_plain, _depart_plain),
-        man=(_visit_plain, _depart_plain),
-        texinfo=(_visit_plain, _depart_plain),
+        kz_glued, html=(visit_kz_glued_html, depart_kz_glued_html), latex=plain, text=plain, man=plain, texinfo=plain
     )
-    app.add_role_to_domain("glue", "text", _paste_text_role(), override=True)
+    app.add_role_to_domain("glue", "text", ProvenancePasteText(), override=True)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("doctree-resolved", _link_report)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import nbformat
 
+from kzopinion.book import notebooks, stamps
+
 STATUS_COLUMNS = ("computed_status", "status")  # the derived status column, by its current or newer name
 
 
@@ -71,11 +73,9 @@ def _input_names(inputs) -> list[str]:
     return []
 
 
-def read_by_the_run(record: Path) -> list[str]:
-    """What the notebook's last run read, as stored in its record by the build (its run log): the tables it
-    loaded, the rows of a row-scoped table (``claims[fp_]``), the registered respondent-level data and the
-    other records it read (``notebooks/NN-slug``)."""
-    reads = nbformat.read(record, as_version=4).metadata.get("kzopinion", {}).get("reads", {})
+def read_by_the_run(reads: dict) -> list[str]:
+    """What the notebook's last run read (``reads``, its run log in the record): tables, the rows of a row-scoped
+    table (``claims[fp_*]``), the registered respondent-level data and other records (``notebooks/NN-slug``)."""
     names = list(reads.get("tables", {}))
     for table, prefixes in reads.get("rows", {}).items():  # a prefix within another read adds nothing
         names += [f"{table}[{p}*]" for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
@@ -87,25 +87,24 @@ def read_by_the_run(record: Path) -> list[str]:
 
 def glued(root: Path) -> dict[str, dict[str, Provenance]]:
     """``docname -> key -> Provenance`` for every value the executed notebooks glued."""
-    from kzopinion.book import notebooks
     from kzopinion.paper import ledger, records
 
     claims_table = ledger.table(root)
     status = _status_column(claims_table)
     by_id = {row["id"]: row for _, row in claims_table.iterrows()}
-    titles = {source.stem: notebooks.title(source) for source in notebooks.sources(root)}
+    sources = notebooks.sources(root)
+    titles = {source.stem: notebooks.title(source) for source in sources}
     out: dict[str, dict[str, Provenance]] = {}
-    for source in notebooks.sources(root):
+    for source in sources:
         record = notebooks.twin(source)
         if not record.exists():
             continue
         docname = f"notebooks/{source.stem}"
-        cells = records.glued_cells(record)
         declared = records.glued_inputs(record)
-        run_inputs = read_by_the_run(record)
-        by_cell = nbformat.read(record, as_version=4).metadata.get("kzopinion", {}).get("cell_reads", {})
+        run_log = nbformat.read(record, as_version=4).metadata.get("kzopinion", {})
+        run_inputs = read_by_the_run(run_log.get("reads", {}))
         page: dict[str, Provenance] = {}
-        for key, cell in cells.items():
+        for key, cell in records.glued_cells(record).items():
             if key.startswith(ledger.LEDGER_PREFIX):
                 continue
             row = by_id.get(key)
@@ -122,25 +121,14 @@ def glued(root: Path) -> dict[str, dict[str, Provenance]]:
                     printed=str(row["printed"] or ""),
                     section=titles.get(str(row["notebook"]), ""),
                 )
-            elif key in declared:
-                page[key] = Provenance(
-                    key=key,
-                    notebook=docname,
-                    cell=_int(cell),
-                    inputs=_input_names(declared[key]),
-                    section=titles[source.stem],
-                )
-            else:
-                # what the gluing cell read; when it read nothing itself (its values come from earlier cells),
-                # what the notebook's run read
-                read_here = by_cell.get(str(cell), [])
-                page[key] = Provenance(
-                    key=key,
-                    notebook=docname,
-                    cell=_int(cell),
-                    inputs=read_here or run_inputs,
-                    section=titles[source.stem],
-                )
+                continue
+            if key in declared:
+                inputs = _input_names(declared[key])
+            else:  # what the gluing cell read; if nothing (its values come from earlier cells), what the run read
+                inputs = run_log.get("cell_reads", {}).get(str(cell)) or run_inputs
+            page[key] = Provenance(
+                key=key, notebook=docname, cell=_int(cell), inputs=inputs, section=titles[source.stem]
+            )
         out[docname] = page
     return out
 
@@ -149,8 +137,6 @@ def ledger_key(root: Path) -> str:
     """sha256 of what :func:`glued` and the claims ledger are made from, prose left out: each record's code
     cells with their outputs, and the size and modification time of every file under ``data/`` and of the
     package's code. A prose edit leaves it unchanged, so the provenance kept from the last build is reused."""
-    from kzopinion.book import stamps
-
     digest = hashlib.sha256(stamps.key(root, ("data", "src/kzopinion")).encode())
     for record in sorted((root / "notebooks").glob("*.ipynb")):
         try:
@@ -172,7 +158,6 @@ def provenance_from_json(stored: dict) -> dict[str, dict[str, Provenance]]:
 
 def _int(value) -> int | None:
     try:
-        number = int(value)
+        return int(value)
     except (TypeError, ValueError):
         return None
-    return number

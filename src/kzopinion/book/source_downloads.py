@@ -16,11 +16,10 @@ TITLE = "Source of this page"
 
 
 def _download(docname: str, filename: str) -> addnodes.download_reference:
-    reference = addnodes.download_reference(
-        "", "", reftarget=filename, refdoc=docname, refexplicit=True, refdomain="", reftype="download"
+    literal = nodes.literal(filename, filename, classes=["xref", "download"])
+    return addnodes.download_reference(
+        "", "", literal, reftarget=filename, refdoc=docname, refexplicit=True, refdomain="", reftype="download"
     )
-    reference += nodes.literal(filename, filename, classes=["xref", "download"])
-    return reference
 
 
 def source_box(docname: str) -> nodes.admonition:
@@ -32,10 +31,7 @@ def source_box(docname: str) -> nodes.admonition:
     paragraph += nodes.Text(" (MyST markdown, the file to edit) and its executed record ")
     paragraph += _download(docname, f"{stem}.ipynb")
     paragraph += nodes.Text(".")
-    box = nodes.admonition("", classes=["seealso", "kz-source-box"])
-    box += nodes.title(TITLE, TITLE)
-    box += paragraph
-    return box
+    return nodes.admonition("", nodes.title(TITLE, TITLE), paragraph, classes=["seealso", "kz-source-box"])
 
 
 def _add_source_box(app, doctree) -> None:
