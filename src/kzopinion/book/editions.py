@@ -33,7 +33,6 @@ import yaml
 
 from kzopinion.data import microdata, registry
 
-FOLDER = "microdata-edition"
 LINKED = ("data", "src")  # read in place: the mirror must see the registered files and the package
 NEVER_MIRRORED = ("_build", ".git", ".venv")  # outside a git work tree, everything else is mirrored
 MIRRORED_LIST = ".mirrored-files.json"  # what the last prepare copied, so files removed since go too
@@ -41,7 +40,7 @@ MIRRORED_LIST = ".mirrored-files.json"  # what the last prepare copied, so files
 
 def mirror(root: Path) -> Path:
     """Where the microdata edition of the repository at ``root`` is built."""
-    return root / "_build" / FOLDER
+    return root / "_build" / "microdata-edition"
 
 
 def registered_files(root: Path) -> dict[str, dict[str, str]]:
@@ -52,9 +51,7 @@ def registered_files(root: Path) -> dict[str, dict[str, str]]:
 
 def wanted(root: Path) -> bool:
     """Whether ``make book`` builds the microdata edition: files registered, not asked for the public one."""
-    if microdata.is_mirror(root) or microdata.edition_setting() == "public":
-        return False
-    return bool(registered_files(root))
+    return not microdata.is_mirror(root) and microdata.edition_setting() != "public" and bool(registered_files(root))
 
 
 def banner(root: Path) -> str:
@@ -74,23 +71,27 @@ def banner(root: Path) -> str:
     )
 
 
+def _remove(path: Path) -> None:
+    """Remove what ``path`` names, if anything: a folder with its content, a file or a link."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def _sync_file(source: Path, target: Path) -> None:
     """Copy when the content differs (unchanged files keep their time, so Sphinx skips them)."""
     if target.is_symlink() or (target.exists() and not target.is_file()):
-        shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+        _remove(target)
     if not target.exists() or target.read_bytes() != source.read_bytes():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
 
 
 def repository_files(root: Path) -> list[str]:
-    """Every file of the repository a build may read, as relative POSIX paths.
-
-    In a git work tree, what git tracks plus new files it does not ignore (an author's page not
-    yet committed is a source too); generated and ignored files are left out, since each
-    tree's build writes its own. Elsewhere (an unpacked archive), every file outside
-    :data:`NEVER_MIRRORED`.
-    """
+    """Every file of the repository a build may read, as relative POSIX paths: in a git work tree, what git
+    tracks plus new files it does not ignore (an author's page not yet committed is a source too); elsewhere (an
+    unpacked archive), every file outside :data:`NEVER_MIRRORED`."""
     try:
         listed = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -101,34 +102,24 @@ def repository_files(root: Path) -> list[str]:
         ).stdout.decode("utf-8", "surrogateescape")
         files = [name for name in listed.split("\0") if name]
     except (OSError, subprocess.SubprocessError):
-        files = [
-            path.relative_to(root).as_posix()
-            for path in root.rglob("*")
-            if path.relative_to(root).parts[0] not in NEVER_MIRRORED and path.is_file()
-        ]
+        files = [path.relative_to(root).as_posix() for path in root.rglob("*")]
     return sorted(name for name in files if name.split("/", 1)[0] not in NEVER_MIRRORED and (root / name).is_file())
 
 
 def prepare(root: Path) -> Path:
     """Mirror the repository into the microdata edition's folder and return it.
 
-    Every file of :func:`repository_files` follows the repository, except ``data/`` and ``src/``
-    (linked) and the ``.ipynb`` records: a record is copied from the repository only when the
-    mirror has none yet, so a notebook that does not read microdata is current at once and only
-    the others are executed. ``_config.yml`` gains the edition's banner.
+    A record is copied from the repository only when the mirror has none yet, so a notebook that does not read
+    microdata is current at once and only the others are executed. ``_config.yml`` gains the edition's banner.
     """
     edition = mirror(root)
     edition.mkdir(parents=True, exist_ok=True)
     (edition / microdata.EDITION_MARKER).write_text("microdata\n", encoding="utf-8")
     for name in LINKED:
         link = edition / name
-        if link.is_symlink() and Path(os.readlink(link)) == (root / name).resolve():
-            continue
-        if link.is_symlink() or link.is_file():
-            link.unlink()
-        elif link.exists():
-            shutil.rmtree(link)
-        link.symlink_to((root / name).resolve(), target_is_directory=True)
+        if not (link.is_symlink() and Path(os.readlink(link)) == (root / name).resolve()):
+            _remove(link)
+            link.symlink_to((root / name).resolve(), target_is_directory=True)
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("html", {})["announcement"] = banner(edition)
     text = "# Generated by kzopinion.book.editions: the microdata edition's configuration.\n" + yaml.safe_dump(
@@ -140,14 +131,12 @@ def prepare(root: Path) -> Path:
     files = [name for name in repository_files(root) if name.split("/", 1)[0] not in LINKED]
     mirrored = []
     for name in files:
-        if name == "_config.yml":
-            continue
-        if name.startswith("notebooks/") and name.endswith(".ipynb"):
-            if not (edition / name).exists():
-                _sync_file(root / name, edition / name)
-            continue
+        record = name.startswith("notebooks/") and name.endswith(".ipynb")
+        if name == "_config.yml" or (record and (edition / name).exists()):
+            continue  # the edition's own configuration, and records its build keeps
         _sync_file(root / name, edition / name)
-        mirrored.append(name)
+        if not record:
+            mirrored.append(name)
     sources = {Path(name).stem for name in files if name.startswith("notebooks/") and name.endswith(".md")}
     for path in (edition / "notebooks").glob("*.ipynb"):
         if path.stem not in sources:
@@ -161,12 +150,9 @@ def prepare(root: Path) -> Path:
 
 
 def select(root: Path, say=print) -> Path:
-    """The tree ``make book`` builds: the microdata edition's mirror when files are registered, else ``root``.
-
-    A registered file that is missing or changed since registration stops the build
-    (:func:`kzopinion.data.registry.problems`): an edition is never built from, or served as,
-    files other than those its banner names.
-    """
+    """The tree ``make book`` builds: the microdata edition's mirror when files are registered, else ``root``. A
+    registered file missing or changed since registration stops the build: an edition is never built from, or served
+    as, files other than those its banner names."""
     if not wanted(root):
         return root
     found = registry.problems(root)

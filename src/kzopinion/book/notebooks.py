@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,65 +28,60 @@ from typing import Any
 
 import jupytext
 import nbformat
+import yaml
+from jupytext.combine import combine_inputs_with_outputs
 
 from kzopinion import paths
-from kzopinion.book.kernel_reads import CELL_MARKER as _CELL_MARKER
-from kzopinion.book.kernel_reads import MARKER as _MARKER
+from kzopinion.book import guard, kernel_reads
 
 META_KEY = "kzopinion"
-"""Seconds a single cell may run (``make book TIMEOUT=...``, ``KZOPINION_CELL_TIMEOUT``)."""
 READS_CELL_ID = "kzopinion-reads"
+KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+RUN_KEY, AFTER_SECTIONS = "kzopinion_run", "after-sections"
 
 
 class NotebookError(RuntimeError):
     """A notebook source cannot be read or executed; the message names the .md file, line and fix."""
 
 
-KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-
-
-RUN_KEY, AFTER_SECTIONS = "kzopinion_run", "after-sections"
-
-
 def sources(root: Path) -> list[Path]:
     """Every notebook source of the book: the ``notebooks/*.md`` files ``_toc.yml`` lists, in its order."""
 
-    def files(node) -> list[str]:
+    def files(node) -> Iterator[str]:
         if isinstance(node, dict):
-            return ([node["file"]] if isinstance(node.get("file"), str) else []) + [
-                f for value in node.values() for f in files(value)
-            ]
+            if isinstance(node.get("file"), str):
+                yield node["file"]
+            node = list(node.values())
         if isinstance(node, list):
-            return [f for item in node for f in files(item)]
-        return []
+            for item in node:
+                yield from files(item)
 
-    toc = read_yaml(root / "_toc.yml", root) or {}
-    listed = [root / f"{name}.md" for name in files(toc) if name.startswith("notebooks/")]
+    listed = [
+        root / f"{name}.md" for name in files(read_yaml(root / "_toc.yml", root)) if name.startswith("notebooks/")
+    ]
     return [path for path in listed if path.exists()]
 
 
 def read_yaml(path: Path, root: Path) -> Any:
     """A configuration file (``_toc.yml``, ``_config.yml``); unreadable YAML or text raises :class:`NotebookError`
     naming the file and line."""
-    import yaml
-
     where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     raw = path.read_bytes()
     try:
         return yaml.safe_load(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as err:
-        from kzopinion.data.package import not_utf8
-
-        raise NotebookError(not_utf8(where, raw, err)) from None
+        raise NotebookError(paths.not_utf8(where, raw, err)) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise NotebookError(
-            f"{where}{line}: the YAML cannot be read: {problem}. Fix the line (check indentation, "
-            "colons, brackets and quotes), or compare with the committed file: git diff "
-            f"{where}"
+            f"{where}{line}: the YAML cannot be read: {_yaml_problem(err)}. Fix the line (check indentation, "
+            f"colons, brackets and quotes), or compare with the committed file: git diff {where}"
         ) from None
+
+
+def _yaml_problem(err: Exception) -> str:
+    return getattr(err, "problem", None) or str(err).splitlines()[0]
 
 
 def twin(source: Path) -> Path:
@@ -94,44 +90,25 @@ def twin(source: Path) -> Path:
 
 def title(source: Path) -> str:
     """The page's title as a reader sees it: the first level-one heading of the source (its file name if none)."""
-    for line in source.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# "):
-            return line[2:].strip()
-    return source.stem
+    lines = source.read_text(encoding="utf-8").splitlines()
+    return next((line[2:].strip() for line in lines if line.startswith("# ")), source.stem)
 
 
 def is_report(source: Path) -> bool:
-    """Whether the notebook reads the other notebooks' records, so it runs after them.
-
-    Declared in its front matter (``kzopinion_run: after-sections``), never guessed from its name.
-    """
-    import yaml
-
+    """Whether the notebook reads the other notebooks' records, so it runs after them: declared in its front matter
+    (``kzopinion_run: after-sections``), never guessed from its name."""
     try:
         text = source.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return False  # the conversion that follows reports the file that is not UTF-8, naming its line
-    if not text.startswith("---"):
-        return False
-    try:
-        front = yaml.safe_load(text.split("---", 2)[1]) or {}
-    except yaml.YAMLError:
-        return False  # the conversion that follows reports the broken front matter, naming file and line
+        front = yaml.safe_load(text.split("---", 2)[1]) if text.startswith("---") else None
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return False  # the conversion that follows reports the file that is not UTF-8 or its broken front matter
     return isinstance(front, dict) and front.get(RUN_KEY) == AFTER_SECTIONS
 
 
 def inputs_digest(source: Path, root: Path, reads: dict[str, Any] | None = None) -> str:
-    """sha256 over what the notebook's outputs depend on.
-
-    That is its code cells (source and tags; prose does not affect outputs) and what its last
-    run read (see :mod:`kzopinion.book.kernel_reads`): the tables it loaded, the other files and records
-    it opened, the microdata registration if it imported the microdata readers, and the
-    package modules it imported. ``reads`` are the values to use; by default the reads stored
-    in the record, valued as the repository stands now, so the digest changes exactly when
-    one of them does. A record without stored reads gets a digest no record carries.
-    """
-    from kzopinion.book import kernel_reads
-
+    """sha256 over what the notebook's outputs depend on: its code cells (source and tags) and ``reads``, by default
+    the reads stored in the record valued as the repository stands now (a record without them gets a digest no
+    record carries)."""
     if reads is None:
         record = twin(source)
         stored = _metadata(record).get("reads") if record.exists() else None
@@ -164,35 +141,34 @@ def hand_edits(source: Path) -> list[str]:
     stored = notebook.metadata.get(META_KEY, {}).get("cells_sha256")
     if stored is None or stored == cells_digest(notebook):
         return []
-    ours = cell_contents(convert(source))
-    theirs = cell_contents(notebook)
-    kinds = []
-    for number, (a, b) in enumerate(zip(ours, theirs), start=1):
-        if a != b:
-            kinds.append(f"cell {number} ({'code' if b[0] == 'code' else 'prose'})")
+    ours, theirs = cell_contents(convert(source)), cell_contents(notebook)
+    kinds = [
+        f"cell {number} ({'code' if b[0] == 'code' else 'prose'})"
+        for number, (a, b) in enumerate(zip(ours, theirs), start=1)
+        if a != b
+    ]
     if len(ours) != len(theirs):
         kinds.append(f"{len(theirs)} cells instead of {len(ours)}")
     return kinds or ["cell metadata"]
 
 
 def status(source: Path, root: Path, keep_md: bool = False) -> str:
-    """``"execute"`` (outputs may change), ``"resync"`` (prose only changed) or ``"current"``.
-
-    Raises :class:`NotebookError` when the record was edited by hand, unless ``keep_md``
-    (the author chose to keep the ``.md`` and discard that edit: the notebook is executed).
-    """
+    """``"execute"`` (outputs may change), ``"resync"`` (prose only changed) or ``"current"``; a record edited by hand
+    raises :class:`NotebookError`, unless ``keep_md`` (the author chose to discard that edit: it is executed)."""
     record = twin(source)
     if not record.exists() or not readable(record):
         return "execute"  # the record is the build's output: an unreadable one is written again from the .md
     edits = hand_edits(source)
-    if edits and keep_md:
+    if edits and not keep_md:
+        raise NotebookError(
+            f"notebooks/{record.name} was edited by hand ({', '.join(edits[:5])}), but authors edit "
+            f"notebooks/{source.name} and the build writes the .ipynb. Choose one:\n"
+            f"  keep the .md and discard the .ipynb edit:  python -m kzopinion.book.build --keep-md {source.stem}\n"
+            f"  import the .ipynb edit into the .md:       python -m kzopinion.book.build --from-ipynb {source.stem}"
+        )
+    if edits or _metadata(record).get("inputs_sha256") != inputs_digest(source, root):
         return "execute"
-    if edits:
-        raise NotebookError(hand_edit_message(source, edits))
-    stored = _metadata(record).get("inputs_sha256")
-    if stored != inputs_digest(source, root):
-        return "execute"
-    return "current" if cells_match(source) else "resync"
+    return "resync" if pair_differences(source) else "current"
 
 
 def readable(record: Path) -> bool:
@@ -204,37 +180,24 @@ def readable(record: Path) -> bool:
     return True
 
 
-def hand_edit_message(source: Path, edits: list[str]) -> str:
-    name, record = source.stem, twin(source)
-    return (
-        f"notebooks/{record.name} was edited by hand ({', '.join(edits[:5])}), but authors edit "
-        f"notebooks/{source.name} and the build writes the .ipynb. Choose one:\n"
-        f"  keep the .md and discard the .ipynb edit:  python -m kzopinion.book.build --keep-md {name}\n"
-        f"  import the .ipynb edit into the .md:       python -m kzopinion.book.build --from-ipynb {name}"
-    )
-
-
 def import_from_record(source: Path) -> Path:
     """Write the record's cells (an edit made in the ``.ipynb``) into the ``.md``, keeping its front matter."""
     record = nbformat.read(twin(source), as_version=4)
     notebook = jupytext.read(source)
-    cells = []
+    notebook.cells = []
     for cell in record.cells:
         if cell.get("id") == READS_CELL_ID:
             continue
         new = (nbformat.v4.new_code_cell if cell.cell_type == "code" else nbformat.v4.new_markdown_cell)(cell.source)
-        tags = cell.metadata.get("tags")
-        if tags:
-            new.metadata["tags"] = list(tags)
-        for key in ("mystnb",):
-            if key in cell.metadata:
-                new.metadata[key] = cell.metadata[key]
-        cells.append(new)
-    notebook.cells = cells
+        if cell.metadata.get("tags"):
+            new.metadata["tags"] = list(cell.metadata["tags"])
+        if "mystnb" in cell.metadata:
+            new.metadata["mystnb"] = cell.metadata["mystnb"]
+        notebook.cells.append(new)
     jupytext.write(notebook, source, fmt="md:myst")
     # The record's cells are now the source's: accept them, so that a prose-only edit is not executed.
     record.metadata.setdefault(META_KEY, {})["cells_sha256"] = cells_digest(record)
-    _write_beside(record, twin(source))
+    write_beside(record, twin(source))
     return source
 
 
@@ -243,46 +206,40 @@ def is_stale(source: Path, root: Path) -> bool:
 
 
 def resync(source: Path, target: Path | None = None) -> Path:
-    """Copy edited prose into the record (or into ``target``), keeping every code cell's stored outputs.
-
-    Only valid when :func:`status` says ``"resync"``: the code cells are then identical.
-    """
-    from jupytext.combine import combine_inputs_with_outputs
-
-    record = twin(source)
-    old = nbformat.read(record, as_version=4)
-    record = target or record
+    """Copy edited prose into the record (or into ``target``), keeping every code cell's stored outputs; only valid
+    when :func:`status` says ``"resync"`` (the code cells are then identical)."""
+    old = nbformat.read(twin(source), as_version=4)
+    record = target or twin(source)
     new = convert(source)
-    old_code = [c for c in old.cells if c.cell_type == "code"]
-    new_code = [c for c in new.cells if c.cell_type == "code"]
-    if [c.source.strip() for c in old_code] != [c.source.strip() for c in new_code]:
+    code = [[c.source.strip() for c in notebook.cells if c.cell_type == "code"] for notebook in (old, new)]
+    if code[0] != code[1]:
         raise ValueError(f"{source.name}: code changed, so the notebook must be executed, not resynced")
     # jupytext's own update of a paired notebook: the text's cells, each code cell with the record's outputs
-    new = combine_inputs_with_outputs(new, old, fmt="md:myst")
-    for number, cell in enumerate(new.cells):
-        cell["id"] = f"cell-{number:02d}"
+    new = _number_cells(combine_inputs_with_outputs(new, old, fmt="md:myst"))
     new.metadata = old.metadata
     new.metadata.setdefault(META_KEY, {})["cells_sha256"] = cells_digest(new)
-    _write_beside(new, record)
+    write_beside(new, record)
     normalize(record)
     return record
 
 
-def convert(source: Path) -> nbformat.NotebookNode:
-    """The ``.md`` source as a notebook with no outputs and the project's kernel.
+def _number_cells(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Give the cells the ids ``cell-00``, ``cell-01``, ... (stable: nbformat 4.5 ids are random otherwise)."""
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number:02d}"
+    return notebook
 
-    A source jupytext cannot read (broken YAML front matter or cell options) raises
-    :class:`NotebookError` naming the ``.md`` file and line.
-    """
+
+def convert(source: Path) -> nbformat.NotebookNode:
+    """The ``.md`` source as a notebook with no outputs and the project's kernel; a source jupytext cannot read
+    (broken YAML front matter or cell options) raises :class:`NotebookError` naming the ``.md`` file and line."""
     try:
         notebook = jupytext.read(source)
     except Exception as err:  # jupytext raises YAML and its own errors
         raise NotebookError(_source_error(source, err)) from None
     notebook.metadata["kernelspec"] = dict(KERNEL)
     notebook.metadata.pop("jupytext", None)
-    for number, cell in enumerate(notebook.cells):
-        cell["id"] = f"cell-{number:02d}"
-    return notebook
+    return _number_cells(notebook)
 
 
 def _source_error(source: Path, err: Exception) -> str:
@@ -292,21 +249,18 @@ def _source_error(source: Path, err: Exception) -> str:
     try:
         lines = raw.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as err:
-        from kzopinion.data.package import not_utf8
-
-        return not_utf8(where, raw, err)
+        return paths.not_utf8(where, raw, err)
     for mark in (getattr(err, "context_mark", None), getattr(err, "problem_mark", None)):
         buffer = getattr(mark, "buffer", None)
-        if mark is None or not buffer:
+        if not buffer:
             continue
-        text = buffer.splitlines()[mark.line] if mark.line < len(buffer.splitlines()) else ""
-        matches = [number for number, line in enumerate(lines, start=1) if text.strip() and line == text]
-        if matches:
-            where += f", line {matches[0]}"
+        parsed = buffer.splitlines()
+        text = parsed[mark.line] if mark.line < len(parsed) else ""
+        if text.strip() and text in lines:
+            where += f", line {lines.index(text) + 1}"
             break
-    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     return (
-        f"{where}: the YAML (front matter or cell options between '---' lines) cannot be read: {problem}. "
+        f"{where}: the YAML (front matter or cell options between '---' lines) cannot be read: {_yaml_problem(err)}. "
         "Fix the line (check brackets, quotes and indentation); compare with another notebook's header."
     )
 
@@ -319,8 +273,7 @@ def code_cell_lines(source: Path) -> list[int]:
 
 def cell_location(source: Path, cell_id: str | None) -> str:
     """``"the code cell at line L of notebooks/X.md"`` for a cell id written by :func:`convert`."""
-    notebook = convert(source)
-    ordinal = [c.get("id") for c in notebook.cells if c.cell_type == "code"]
+    ordinal = [c.get("id") for c in convert(source).cells if c.cell_type == "code"]
     lines = code_cell_lines(source)
     if cell_id in ordinal and ordinal.index(cell_id) < len(lines):
         index = ordinal.index(cell_id)
@@ -344,54 +297,49 @@ def _running_cell(scratch: Path) -> str | None:
     return started[-1].get("id") if started else None
 
 
-def progress_seconds() -> float:
-    """How often a long cell is reported: ``KZOPINION_PROGRESS_SECONDS`` (:data:`kzopinion.paths.SETTINGS`)."""
+def _setting(name: str) -> Any:
+    """A setting of :data:`kzopinion.paths.SETTINGS`; a refused value raises :class:`NotebookError`."""
     try:
-        return float(paths.setting("KZOPINION_PROGRESS_SECONDS"))
+        return paths.setting(name)
     except paths.SettingError as err:
         raise NotebookError(str(err)) from None
 
 
+def progress_seconds() -> float:
+    """How often a long cell is reported: ``KZOPINION_PROGRESS_SECONDS``."""
+    return float(_setting("KZOPINION_PROGRESS_SECONDS"))
+
+
 def timeout_seconds(value: int | str | None = None) -> int:
     """The per-cell timeout: the argument (``make book TIMEOUT=...``), else ``KZOPINION_CELL_TIMEOUT``
-    (:data:`kzopinion.paths.SETTINGS`, 600 s when unset)."""
+    (600 s when unset)."""
     if value is None:
-        try:
-            return int(paths.setting("KZOPINION_CELL_TIMEOUT"))
-        except paths.SettingError as err:
-            raise NotebookError(str(err)) from None
-    raw = value
+        return int(_setting("KZOPINION_CELL_TIMEOUT"))
     try:
-        seconds = int(raw)
-        if seconds <= 0:
-            raise ValueError
+        seconds = int(value)
     except (TypeError, ValueError):
+        seconds = 0
+    if seconds <= 0:
         raise NotebookError(
-            f"the cell timeout must be a positive number of seconds, not {raw!r} "
+            f"the cell timeout must be a positive number of seconds, not {value!r} "
             "(make book TIMEOUT=900, or KZOPINION_CELL_TIMEOUT=900)."
-        ) from None
+        )
     return seconds
-
-
-_STARTUP = "from kzopinion.book import kernel_reads\nkernel_reads.install()\n"
 
 
 @contextmanager
 def kernel_environment(run_dir: Path, repository: Path | None = None, tree: Path | None = None) -> Iterator[Path]:
-    """Kernels started inside get ``run_dir/home`` as HOME, ``run_dir/work`` as working directory and
-    an IPython start-up file that notes what each cell reads; yields the working directory.
-
-    With ``tree`` (a snapshot of ``repository`` outside it, :func:`kzopinion.book.guard.snapshot`), kernels
-    read the snapshot as the repository, and no setting they get names ``repository``
-    (:func:`kzopinion.book.guard.environment`).
-    """
-    from kzopinion.book import guard
-
+    """Kernels started inside get ``run_dir/home`` as HOME, ``run_dir/work`` as working directory and an IPython
+    start-up file that notes what each cell reads; yields the working directory. With ``tree`` (a snapshot of
+    ``repository`` outside it), kernels read the snapshot as the repository, and no setting they get names
+    ``repository`` (:func:`kzopinion.book.guard.environment`)."""
     work, home = run_dir / "work", run_dir / "home"
     startup = run_dir / "ipython" / "profile_default" / "startup"
     for folder in (work, home, startup):
         folder.mkdir(parents=True, exist_ok=True)
-    (startup / "00-kzopinion-kernel_reads.py").write_text(_STARTUP, encoding="utf-8")
+    (startup / "00-kzopinion-kernel_reads.py").write_text(
+        "from kzopinion.book import kernel_reads\nkernel_reads.install()\n", encoding="utf-8"
+    )
     settings: dict[str, str | None] = dict(
         HOME=str(home), IPYTHONDIR=str(run_dir / "ipython"), MPLCONFIGDIR=str(home / ".matplotlib")
     )
@@ -413,6 +361,28 @@ def _apply(settings: dict[str, str | None]) -> None:
             os.environ[key] = value
 
 
+def run_papermill(source: Path, scratch: Path, work: Path, seconds: int, parameters: dict | None = None) -> None:
+    """Execute ``scratch`` (converted from ``source``) in place in ``work``, with ``parameters`` injected if any;
+    a failure raises :class:`NotebookError`, one sentence naming the cell (papermill and nbclient raise their own
+    types)."""
+    import papermill
+
+    try:
+        papermill.execute_notebook(
+            str(scratch),
+            str(scratch),
+            parameters=parameters,
+            kernel_name=KERNEL["name"],
+            cwd=str(work),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=seconds,
+        )
+    except Exception as err:
+        where = cell_location(source, _running_cell(scratch))
+        raise NotebookError(_execution_error(err, where, seconds)) from None
+
+
 def execute(
     source: Path,
     root: Path,
@@ -421,22 +391,14 @@ def execute(
     progress: Callable[[str], None] | None = None,
     record: Path | None = None,
 ) -> Path:
-    """Convert ``source``, execute it, and replace its record (``record``, by default its twin) only if
-    every cell ran.
+    """Convert ``source``, execute it, and replace its record (``record``, by default its twin) only if every cell ran.
 
-    Execution happens in a scratch copy under ``run_dir``, so a failing notebook leaves the
-    committed record untouched and its partial output on disk for inspection. Without ``run_dir``,
-    a fresh folder outside the repository holds a snapshot of it, which the kernel runs on
-    (:mod:`kzopinion.book.guard`). A
-    hidden last cell reports what the kernel read (:mod:`kzopinion.book.kernel_reads`); the build stores it
-    in the record's metadata, drops the cell and derives ``inputs_sha256`` from it. While a cell runs
-    longer than :func:`progress_seconds`, ``progress`` is told which one, every so often.
+    Execution happens in a scratch copy under ``run_dir`` (without one, in a fresh folder outside the repository,
+    on a snapshot of it: :mod:`kzopinion.book.guard`), so a failing notebook leaves the record untouched and its
+    partial output on disk. A hidden last cell reports what the kernel read (:mod:`kzopinion.book.kernel_reads`),
+    stored in the record's metadata. While a cell runs longer than :func:`progress_seconds`, ``progress`` is told.
     """
     if run_dir is None:
-        import shutil
-
-        from kzopinion.book import guard
-
         run_dir = guard.scratch_folder(root)
         tree = run_dir / "tree"
         given = guard.snapshot(root, tree)
@@ -450,8 +412,6 @@ def execute(
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
         return done
-    import papermill
-
     record = record or twin(source)
     seconds = timeout_seconds(timeout)
     scratch = run_dir / "executing" / twin(source).name
@@ -464,42 +424,35 @@ def execute(
     notebook.cells.append(hidden)
     nbformat.write(notebook, scratch)
     done = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(source, scratch, done, seconds, progress), daemon=True)
-    watcher.start()
+    threading.Thread(target=_watch, args=(source, scratch, done, seconds, progress), daemon=True).start()
     try:
-        papermill.execute_notebook(
-            str(scratch),
-            str(scratch),
-            kernel_name=KERNEL["name"],
-            cwd=str(run_dir / "work"),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=seconds,
-        )
-    except Exception as err:  # papermill and nbclient raise their own types; name the cell instead
-        cell = _running_cell(scratch)
-        raise NotebookError(_execution_error(source, err, cell_location(source, cell), seconds)) from None
+        run_papermill(source, scratch, run_dir / "work", seconds)
     finally:
         done.set()
     executed = nbformat.read(scratch, as_version=4)
     last = executed.cells.pop()
     text = "".join(o.get("text", "") for o in last.get("outputs", []) if o.get("output_type") == "stream")
-    found = [line[len(_MARKER) :] for line in text.splitlines() if line.startswith(_MARKER)]
-    if last.get("id") != READS_CELL_ID or not found:
+    reads = _last_marked(text, kernel_reads.MARKER) if last.get("id") == READS_CELL_ID else None
+    if reads is None:
         raise NotebookError(
             f"notebooks/{source.name}: the build could not read what the notebook read "
             "(its last, hidden cell printed nothing). Is kzopinion installed in the kernel?"
         )
-    reads = json.loads(found[-1])
     executed.metadata[META_KEY] = {"inputs_sha256": inputs_digest(source, root, reads), "reads": reads}
-    by_cell = [line[len(_CELL_MARKER) :] for line in text.splitlines() if line.startswith(_CELL_MARKER)]
-    if by_cell:  # what each cell read, for the doorways (not an input: derived from the run)
-        executed.metadata[META_KEY]["cell_reads"] = json.loads(by_cell[-1])
+    cell_reads = _last_marked(text, kernel_reads.CELL_MARKER)
+    if cell_reads is not None:  # what each cell read, for the doorways (not an input: derived from the run)
+        executed.metadata[META_KEY]["cell_reads"] = cell_reads
     executed.metadata[META_KEY]["cells_sha256"] = cells_digest(executed)
     nbformat.write(executed, scratch)
     normalize(scratch)
-    _write_beside(nbformat.read(scratch, as_version=4), record)
+    write_beside(nbformat.read(scratch, as_version=4), record)
     return record
+
+
+def _last_marked(text: str, marker: str) -> Any:
+    """The JSON printed after ``marker`` on the last line of ``text`` that starts with it (None if no line does)."""
+    found = [line[len(marker) :] for line in text.splitlines() if line.startswith(marker)]
+    return json.loads(found[-1]) if found else None
 
 
 def written_message(altered: list[str]) -> str:
@@ -512,21 +465,21 @@ def written_message(altered: list[str]) -> str:
     )
 
 
-def _execution_error(source: Path, err: Exception, where: str, seconds: int) -> str:
-    kind = type(err).__name__
-    if kind == "DeadKernelError" or "Kernel died" in str(err):
+def _execution_error(err: Exception, where: str, seconds: int) -> str:
+    kind, said = type(err).__name__, str(err).strip()
+    if kind == "DeadKernelError" or "Kernel died" in said:
         return (
             f"the kernel died while running {where}: the process ran out of memory or was killed. "
             "Reduce what the cell holds in memory (or free memory on this machine) and run `make book` again."
         )
-    if kind == "CellTimeoutError" or "timed out" in str(err).lower():
+    if kind == "CellTimeoutError" or "timed out" in said.lower():
         return (
             f"{where} ran for more than {seconds} s and was stopped. If it is expected to take that long, "
             f"raise the limit: make book TIMEOUT={seconds * 2} (or KZOPINION_CELL_TIMEOUT)."
         )
     if hasattr(err, "ename"):  # papermill's PapermillExecutionError: the cell's own exception
         return f"{where} raised {err.ename}: {err.evalue} (the full traceback is in the partial output named above)."
-    return f"{where} failed: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+    return f"{where} failed: {kind}: {said.splitlines()[0] if said else ''}"
 
 
 def _watch(
@@ -551,7 +504,7 @@ def _watch(
             )
 
 
-def _write_beside(notebook: nbformat.NotebookNode, target: Path) -> None:
+def write_beside(notebook: nbformat.NotebookNode, target: Path) -> None:
     """Write next to ``target`` then rename over it: atomic, and never across file systems."""
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
@@ -566,15 +519,13 @@ def normalize(record: Path) -> None:
     notebook = nbformat.read(record, as_version=4)
     notebook.metadata.pop("papermill", None)
     notebook.metadata.pop("widgets", None)
-    language = notebook.metadata.get("language_info", {})
-    language.pop("version", None)
-    for number, cell in enumerate(notebook.cells):
+    notebook.metadata.get("language_info", {}).pop("version", None)
+    for cell in notebook.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if cell.metadata.get("tags") == []:
             del cell.metadata["tags"]  # papermill adds it to untagged cells; a resynced cell has none
-        cell["id"] = f"cell-{number:02d}"  # stable: nbformat 4.5 ids are random otherwise
-    nbformat.write(notebook, record)
+    nbformat.write(_number_cells(notebook), record)
 
 
 def cell_contents(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -589,11 +540,6 @@ def cell_layout(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tuple[s
         (*contents, json.dumps(cell.metadata, sort_keys=True, default=str))
         for contents, cell in zip(cell_contents(notebook), notebook.cells)
     ]
-
-
-def cells_match(source: Path) -> bool:
-    record = twin(source)
-    return record.exists() and cell_layout(convert(source)) == cell_layout(nbformat.read(record, as_version=4))
 
 
 def pair_differences(source: Path) -> list[str]:

@@ -68,13 +68,7 @@ def test_sample_sizes_lists_every_survey_with_its_respondents(root):
     assert (sizes["respondents"] > 0).all()
 '''
 
-
 MAX_SLUG = 60
-
-
-def docstring_text(text: str) -> str:
-    """``text`` safe inside a triple-quoted docstring: backslashes and quotes escaped."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 class ScaffoldError(ValueError):
@@ -106,19 +100,19 @@ def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
         )
     if not re.fullmatch(r"[a-z]{2,4}", prefix):
         raise ScaffoldError(f"prefix {prefix!r} must be two to four lowercase letters, e.g. 'mu'")
-    taken = {p.stem.split("-", 1)[1] for p in (root / "notebooks").glob("[0-9][0-9]-*.md")}
-    if slug in taken:
+    sections = list((root / "notebooks").glob("[0-9][0-9]-*.md"))
+    if slug in {p.stem.split("-", 1)[1] for p in sections}:
         raise ScaffoldError(f"a section named {slug!r} exists already")
     # taken: a chapter's PREFIX, or glue keys a notebook pastes; claims rows with the prefix are welcome
     # (the guide asks for them first: they are what the new section will record)
     used = set()
     for module in (root / "src" / "kzopinion" / "chapters").glob("*.py"):
         used |= set(re.findall(r'^PREFIX = "([a-z]+)"', module.read_text(encoding="utf-8"), flags=re.M))
-    for source in (root / "notebooks").glob("[0-9][0-9]-*.md"):
+    for source in sections:
         used |= set(re.findall(r"\{glue:text\}`([a-z]+)_", source.read_text(encoding="utf-8")))
     if prefix in used:
         raise ScaffoldError(f"prefix {prefix!r} is used already ({', '.join(sorted(used))} are taken)")
-    numbers = [int(p.name[:2]) for p in (root / "notebooks").glob("[0-9][0-9]-*.md") if int(p.name[:2]) < 90]
+    numbers = [int(p.name[:2]) for p in sections if int(p.name[:2]) < 90]
     number = f"{max(numbers, default=0) + 1:02d}"
     module = slug.replace("-", "_")
     notebook = root / "notebooks" / f"{number}-{slug}.md"
@@ -127,17 +121,14 @@ def scaffold(root: Path, slug: str, title: str, prefix: str) -> list[Path]:
     for path in (notebook, chapter, test):
         if path.exists():
             raise ScaffoldError(f"{path.relative_to(root)} exists already")
-    template = (root / "notebooks" / "_template.md").read_text(encoding="utf-8")
-    notebook.write_text(
-        template.replace("{slug}", slug)
-        .replace("{title}", title)
-        .replace("{prefix}", prefix)
-        .replace("{module}", module),
-        encoding="utf-8",
-    )
-    wrapped = textwrap.fill(docstring_text(title), 100)  # the module passes make lint whatever the title's length
+    text = (root / "notebooks" / "_template.md").read_text(encoding="utf-8")
+    for key, value in {"slug": slug, "title": title, "prefix": prefix, "module": module}.items():
+        text = text.replace("{" + key + "}", value)
+    notebook.write_text(text, encoding="utf-8")
+    escaped = title.replace("\\", "\\\\").replace('"', '\\"')  # safe inside the module's docstring
+    wrapped = textwrap.fill(escaped, 100)  # the module passes make lint whatever the title's length
     code = MODULE.format(title=wrapped, number=number, slug=slug, module=module, prefix=prefix)
-    compile(code, str(chapter), "exec")  # the title cannot break the module (docstring_text escapes it)
+    compile(code, str(chapter), "exec")  # the title cannot break the module (its backslashes and quotes escaped)
     chapter.write_text(code, encoding="utf-8")
     test.parent.mkdir(parents=True, exist_ok=True)
     test.write_text(TEST.format(number=number, slug=slug, module=module), encoding="utf-8")

@@ -31,9 +31,15 @@ from pathlib import Path
 import nbformat
 
 from kzopinion import data
-from kzopinion.book import notebooks
+from kzopinion.book import build, guard, notebooks
 
 META_KEY = "kzopinion_variant"
+SAFE_VALUE = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,79}")
+TABLE = "data/coding/analysis_variants.csv"
+
+
+class VariantError(RuntimeError):
+    """A variant cannot be run as declared, or failed; the message names it, its row and the fix."""
 
 
 @dataclass(frozen=True)
@@ -48,14 +54,6 @@ class Variant:
 
     def output(self, root: Path) -> Path:
         return root / "_build" / "variants" / self.notebook / f"{self.name}.ipynb"
-
-
-class VariantError(RuntimeError):
-    """A variant cannot be run as declared, or failed; the message names it, its row and the fix."""
-
-
-SAFE_VALUE = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,79}")
-TABLE = "data/coding/analysis_variants.csv"
 
 
 def grid(root: Path) -> list[Variant]:
@@ -83,12 +81,12 @@ def check(variants: list[Variant], root: Path) -> dict[Variant, object]:
                 scratch = Path(folder) / f"{variant.notebook}.ipynb"
                 nbformat.write(notebooks.convert(root / "notebooks" / f"{variant.notebook}.md"), scratch)
                 declared[variant.notebook] = papermill.inspect_notebook(str(scratch))
-        parameter = declared[variant.notebook].get(variant.parameter)
+        parameters = declared[variant.notebook]
+        parameter = parameters.get(variant.parameter)
         if parameter is None:
             raise VariantError(
-                f"{where}: notebooks/{variant.notebook}.md declares no parameter "
-                f"{variant.parameter} in its cell tagged 'parameters' (it declares "
-                f"{', '.join(declared[variant.notebook]) or 'none'}): fix the row or the cell."
+                f"{where}: notebooks/{variant.notebook}.md declares no parameter {variant.parameter} in its cell "
+                f"tagged 'parameters' (it declares {', '.join(parameters) or 'none'}): fix the row or the cell."
             )
         if not SAFE_VALUE.fullmatch(variant.value):
             raise VariantError(
@@ -100,8 +98,8 @@ def check(variants: list[Variant], root: Path) -> dict[Variant, object]:
             values[variant] = {"int": int, "float": float}.get(kind, str)(variant.value)
         except ValueError:
             raise VariantError(
-                f"{where}: {variant.parameter} is declared as {kind} "
-                f"({parameter.get('default')}) but the value is not one: fix the row."
+                f"{where}: {variant.parameter} is declared as {kind} ({parameter.get('default')}) but the value is not "
+                "one: fix the row."
             ) from None
     return values
 
@@ -125,30 +123,15 @@ def run_one(variant: Variant, root: Path, tree: Path, run_dir: Path, value: obje
     """Execute the notebook (its copy in the snapshot ``tree``) with the variant's parameter into its output
     under _build/variants/; the scratch copy stays in ``run_dir``. A failure is one sentence naming the
     variant and the cell."""
-    import papermill
-
     source = tree / "notebooks" / f"{variant.notebook}.md"
-    output = variant.output(root)
-    output.parent.mkdir(parents=True, exist_ok=True)
     scratch = run_dir / "executing" / variant.notebook / f"{variant.name}.ipynb"
     scratch.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebooks.convert(source), scratch)
     try:
-        papermill.execute_notebook(
-            str(scratch),
-            str(scratch),
-            parameters={variant.parameter: value},
-            kernel_name=notebooks.KERNEL["name"],
-            cwd=str(run_dir / "work"),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-        )
-    except Exception as err:  # papermill and nbclient raise their own types: name the variant and the cell
-        where = notebooks.cell_location(source, notebooks._running_cell(scratch))
+        notebooks.run_papermill(source, scratch, run_dir / "work", timeout, {variant.parameter: value})
+    except notebooks.NotebookError as err:
         raise VariantError(
-            f"variant {variant.notebook} {variant.name} failed (partial output in "
-            f"{scratch}): {notebooks._execution_error(source, err, where, timeout)}"
+            f"variant {variant.notebook} {variant.name} failed (partial output in {scratch}): {err}"
         ) from None
     notebook = nbformat.read(scratch, as_version=4)
     notebook.metadata[META_KEY] = {
@@ -156,44 +139,35 @@ def run_one(variant: Variant, root: Path, tree: Path, run_dir: Path, value: obje
         "parameter": variant.parameter,
         "value": variant.value,
     }
-    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
-    nbformat.write(notebook, partial)
-    partial.replace(output)
+    output = variant.output(root)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    notebooks.write_beside(notebook, output)
     return output
 
 
 def culprit(message: str, failed: Variant, variants: list[Variant]) -> str:
     """The chapters compute every alternative in process too: when the error of ``failed`` quotes the value of
     another row, that row is the one to fix, not the variant that happened to run first."""
-    others = [
-        v
-        for v in variants
-        if v != failed and v.notebook == failed.notebook and re.search(rf"['\"]{re.escape(v.value)}['\"]", message)
-    ]
-    return "".join(
-        f" The error names the value {v.value!r} of the row ({v.notebook}, {v.parameter}, {v.value}) of "
-        f"{TABLE}: fix that row."
-        for v in others[:1]
-    )
+    for v in variants:
+        if v != failed and v.notebook == failed.notebook and re.search(rf"['\"]{re.escape(v.value)}['\"]", message):
+            return (
+                f" The error names the value {v.value!r} of the row ({v.notebook}, {v.parameter}, {v.value}) of "
+                f"{TABLE}: fix that row."
+            )
+    return ""
 
 
 def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
-    """Run every variant that is not up to date, in parallel; returns every variant's output.
-
-    Holds the build lock and runs kernels as ``make book`` does (:mod:`kzopinion.book.guard`): on a snapshot
-    of the repository in a scratch folder outside it.
+    """Run every variant that is not up to date, in parallel; returns every variant's output. Holds the build lock
+    and runs kernels as ``make book`` does: on a snapshot of the repository outside it (:mod:`kzopinion.book.guard`).
     """
-    from kzopinion.book import build, guard
-
     with build.lock(root):
         variants = grid(root)
         values = check(variants, root)
         stale = [v for v in variants if force or not is_current(v, root)]
-        print(
-            f"[variants] {len(variants)} variants, {len(stale)} to run"
-            + (f" ({len(variants) - len(stale)} up to date)" if len(stale) < len(variants) else ""),
-            flush=True,
-        )
+        current = len(variants) - len(stale)
+        up_to_date = f" ({current} up to date)" if current else ""
+        print(f"[variants] {len(variants)} variants, {len(stale)} to run{up_to_date}", flush=True)
         if not stale:
             return [v.output(root) for v in variants]
         workers = max(1, min(len(stale), jobs or (os.cpu_count() or 1)))
@@ -210,7 +184,6 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
                 raise VariantError(str(err) + culprit(str(err), variant, variants)) from None
             return variant, time.perf_counter() - started
 
-        failed = False
         try:
             given = guard.snapshot(root, tree)
             with (
@@ -225,14 +198,12 @@ def run(root: Path, force: bool = False, jobs: int | None = None) -> list[Path]:
             if altered:
                 raise VariantError(notebooks.written_message(altered))
         except BaseException:
-            failed = True  # the failed variant's partial output stays in run_dir, named in the message
-            shutil.rmtree(tree, ignore_errors=True)
+            shutil.rmtree(tree, ignore_errors=True)  # the failed variant's partial output stays in run_dir
             raise
         finally:
             os.chdir(cwd)
             build._SCRATCH.remove(run_dir)
-            if not failed:
-                shutil.rmtree(run_dir, ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
     return [v.output(root) for v in variants]
 
 
@@ -241,23 +212,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run every variant, even those up to date")
     parser.add_argument("--jobs", type=int, default=None, help="variants run at once (default: cores)")
     args = parser.parse_args(argv)
-    from kzopinion.book import build
-
     try:
         root = build._root()
         outputs = run(root, force=args.force, jobs=args.jobs)
-    except (VariantError, build.BuildError, notebooks.NotebookError, data.DataValidationError) as err:
-        print(f"[variants] FAILED: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        print(f"[variants] FAILED: {build.describe_os_error(err, None)}", file=sys.stderr)
+    except (VariantError, build.BuildError, notebooks.NotebookError, data.DataValidationError, OSError) as err:
+        said = build.describe_os_error(err, None) if isinstance(err, OSError) else err
+        print(f"[variants] FAILED: {said}", file=sys.stderr)
         return 1
     print(f"[variants] done: {len(outputs)} executed notebooks under {root / '_build' / 'variants'}")
     return 0
 
 
 if __name__ == "__main__":
-    from kzopinion.book import build as _build
-
-    _build.stop_on_interrupt(None, "variants")
+    build.stop_on_interrupt(None, "variants")
     sys.exit(main())
