@@ -472,9 +472,9 @@ def check_configuration(root: Path) -> None:
 
 def toc_pages(root: Path) -> list[str]:
     """Every page of ``_toc.yml`` as the HTML path it is published under (the site's index redirects to the root)."""
-    from sphinx_external_toc.parsing import parse_toc_yaml
+    from kzopinion.book import notebooks
 
-    return ["index.html", *(f"{docname}.html" for docname in parse_toc_yaml(root / "_toc.yml"))]
+    return ["index.html", *(f"{docname}.html" for docname in notebooks.table_of_contents(root))]
 
 
 def missing_pages(root: Path, site: Path) -> list[str]:

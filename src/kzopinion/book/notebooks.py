@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jupytext
 import nbformat
@@ -33,6 +33,9 @@ from jupytext.combine import combine_inputs_with_outputs
 
 from kzopinion import paths
 from kzopinion.book import guard, kernel_reads
+
+if TYPE_CHECKING:
+    from sphinx_external_toc.api import SiteMap
 
 META_KEY = "kzopinion"
 READS_CELL_ID = "kzopinion-reads"
@@ -44,21 +47,20 @@ class NotebookError(RuntimeError):
     """A notebook source cannot be read or executed; the message names the .md file, line and fix."""
 
 
+def table_of_contents(root: Path) -> SiteMap:
+    """``_toc.yml`` as Jupyter Book reads it (sphinx-external-toc's site map: its documents in the book's order, its
+    parts as the root's subtrees); a file that is no table of contents raises :class:`NotebookError` naming it."""
+    from sphinx_external_toc.parsing import MalformedError, parse_toc_data
+
+    try:
+        return parse_toc_data(read_yaml(root / "_toc.yml", root))
+    except MalformedError as err:
+        raise NotebookError(f"_toc.yml: {err}; Jupyter Book cannot read it (compare: git diff _toc.yml)") from None
+
+
 def sources(root: Path) -> list[Path]:
     """Every notebook source of the book: the ``notebooks/*.md`` files ``_toc.yml`` lists, in its order."""
-
-    def files(node) -> Iterator[str]:
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                yield node["file"]
-            node = list(node.values())
-        if isinstance(node, list):
-            for item in node:
-                yield from files(item)
-
-    listed = [
-        root / f"{name}.md" for name in files(read_yaml(root / "_toc.yml", root)) if name.startswith("notebooks/")
-    ]
+    listed = [root / f"{name}.md" for name in table_of_contents(root) if name.startswith("notebooks/")]
     return [path for path in listed if path.exists()]
 
 

@@ -31,9 +31,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from bs4 import BeautifulSoup, Tag
 
+from kzopinion.book import notebooks
 from kzopinion.formatting import percent
 
 REPEAT_WORDS = 14
@@ -375,7 +375,7 @@ def source_of(page: str, root: Path) -> Path:
     """The source a built page is made from (a notebook's MyST twin, or a book page)."""
     stem = Path(page).with_suffix("")
     if stem.as_posix() == "index":
-        stem = Path(yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))["root"])
+        stem = Path(notebooks.table_of_contents(root).root.docname)
     return root / stem.with_suffix(".md")
 
 
