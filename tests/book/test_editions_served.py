@@ -35,7 +35,7 @@ def test_pdf_and_serve_take_the_edition_the_build_chose(tmp_path, monkeypatch):
     monkeypatch.setattr(pdf.browser, "serve", lambda site: __import__("contextlib").nullcontext("http://x"))
     monkeypatch.setattr(pdf, "print_book", printed)
     with pytest.raises(build.BuildError, match="printed"):
-        pdf._make_pdf(root, chrome=object())
+        pdf.make_pdf(root, chrome=object())
     assert seen["tree"] == tree and seen["checked"] == tree and seen["title"] == "The book · microdata edition"
     state = serve.State(root / "_build" / "html")
     serve.rebuild(root, state)

@@ -72,12 +72,8 @@ def disagreements(root: Path) -> list[str]:
 
     differ("title", zenodo.get("title"), cff.get("title"), "title")
     differ("version", zenodo.get("version"), str(cff.get("version")), "version")
-    differ(
-        "creators",
-        [c.get("name") for c in zenodo.get("creators", [])],
-        [_cff_name(a) for a in cff.get("authors", [])],
-        "authors",
-    )
+    creators = [c.get("name") for c in zenodo.get("creators", [])]
+    differ("creators", creators, [_cff_name(a) for a in cff.get("authors", [])], "authors")
     differ("license", str(zenodo.get("license", "")).lower(), str(cff.get("license", "")).lower(), "license")
     doi = str((cff.get("preferred-citation") or {}).get("doi", ""))
     dois = [r.get("identifier") for r in zenodo.get("related_identifiers", []) if r.get("scheme") == "doi"]

@@ -14,6 +14,7 @@ one such break (:func:`unreadable`, which the book's Sphinx extension also asks 
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -23,6 +24,10 @@ BIB = Path("book") / "references.bib"
 BIB_NAME = BIB.as_posix()
 TITLE_FIELDS = ("title", "booktitle")
 LABEL = re.compile(r"^(?P<name>[a-z]+)(?P<year>\d{4})(?P<letter>[a-z]?)$")
+STYLE = (
+    "a label is the first author's lowercase name, the year, and a letter only to tell apart entries of one name and "
+    "year (laruelle2021, cab2018a)"
+)
 
 
 def _entries(path: Path, shown: str):
@@ -54,14 +59,9 @@ def unreadable(root: Path, files: list[str] | tuple[str, ...] = (BIB_NAME,)) -> 
 
 def _one_braced_group(value: str) -> bool:
     """Whether ``value`` (the field's text inside its outer delimiters) is a single ``{...}`` group."""
-    if not (value.startswith("{") and value.endswith("}")):
-        return False
-    depth = 0
-    for index, char in enumerate(value):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth == 0 and index != len(value) - 1:
-            return False  # the first group closes before the end: "{A} and {B}"
-    return depth == 0
+    depths = list(itertools.accumulate({"{": 1, "}": -1}.get(char, 0) for char in value))
+    # the first group closes at the very end, not before ("{A} and {B}" is two groups)
+    return value.startswith("{") and value.endswith("}") and depths[-1] == 0 and 0 not in depths[:-1]
 
 
 def _ascii_lower(name: str) -> str:
@@ -70,47 +70,35 @@ def _ascii_lower(name: str) -> str:
 
 def problems(root: Path) -> list[str]:
     """A sentence for every title that would lose its capitals and every label off the house style."""
-    path = root / BIB
-    shown = BIB.as_posix()
-    reading = unreadable(root)
-    if reading:
+    if reading := unreadable(root):
         return reading
-    entries = _entries(path, shown)
-    found = []
-    stems = Counter()
-    for key in entries:
-        match = LABEL.match(key)
-        if match:
-            stems[match["name"] + match["year"]] += 1
+    entries, found = _entries(root / BIB, BIB_NAME), []
+    stems = Counter(match["name"] + match["year"] for match in map(LABEL.match, entries) if match)
     for key, entry in entries.items():
         for field in TITLE_FIELDS:
             value = entry.fields.get(field)
             if value is not None and not _one_braced_group(value):
                 found.append(
-                    f"{shown}, entry {key}: its {field} loses its capitals in the book (the style lowercases "
+                    f"{BIB_NAME}, entry {key}: its {field} loses its capitals in the book (the style lowercases "
                     f"unbraced words); brace the whole {field}: {field} = {{{{{value}}}}}"
                 )
-        match = LABEL.match(key)
-        year = entry.fields.get("year", "")
-        style = "a label is the first author's lowercase name, the year, and a letter only to tell apart entries "
-        style += "of one name and year (laruelle2021, cab2018a)"
+        match, year = LABEL.match(key), entry.fields.get("year", "")
         if not match:
-            found.append(f"{shown}, entry {key}: {style}; rename it, and its {{cite}} roles")
+            found.append(f"{BIB_NAME}, entry {key}: {STYLE}; rename it, and its {{cite}} roles")
             continue
         if match["year"] != year:
-            found.append(f"{shown}, entry {key}: its label's year is not its year ({year}); {style}")
-        people = entry.persons.get("author", [])
-        person = people[0] if people else None
+            found.append(f"{BIB_NAME}, entry {key}: its label's year is not its year ({year}); {STYLE}")
+        person = next(iter(entry.persons.get("author", [])), None)
         if person is not None and not str(person).startswith("{"):
             family = _ascii_lower(" ".join(person.last_names))
             if match["name"] != family:
                 found.append(
-                    f"{shown}, entry {key}: its label does not start with its first author's family name "
-                    f"({family}); {style}"
+                    f"{BIB_NAME}, entry {key}: its label does not start with its first author's family name "
+                    f"({family}); {STYLE}"
                 )
         several = stems[match["name"] + match["year"]] > 1
         if several and not match["letter"]:
-            found.append(f"{shown}, entry {key}: other entries share its name and year; add a letter ({style})")
+            found.append(f"{BIB_NAME}, entry {key}: other entries share its name and year; add a letter ({STYLE})")
         if match["letter"] and not several:
-            found.append(f"{shown}, entry {key}: no other entry shares its name and year; drop the letter ({style})")
+            found.append(f"{BIB_NAME}, entry {key}: no other entry shares its name and year; drop the letter ({STYLE})")
     return found

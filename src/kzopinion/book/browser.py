@@ -17,19 +17,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
+CHROMIUM_ARGS += ["--disable-component-update", "--disable-sync"]
 DEBIAN_PACKAGES = ["chromium", "poppler-utils"]
 # How long an install waits for another one (a second test run, `make pdf`, the system's own upgrades) to release
 # apt's locks before it fails: an install of Chromium takes minutes, so several of them
@@ -82,24 +74,6 @@ def stream_apt(command: list[str], on_line: Callable[[str], None]) -> subprocess
     return subprocess.CompletedProcess(command, process.returncode, "".join(lines))
 
 
-@dataclass
-class LockWaitReport:
-    """The progress lines while an install waits for another installation: the first at once, then one a minute,
-    so a wait of minutes is never silent and never floods the output."""
-
-    wait: int
-    clock: Callable[[], float] = time.monotonic
-    said: float | None = None
-
-    def waiting(self, holder: str) -> None:
-        if self.said is None or self.clock() - self.said >= LOCK_REPORT_EVERY:
-            print(
-                f"[browser] another installation is running ({holder}): waiting for it, up to {self.wait} s ...",
-                flush=True,
-            )
-            self.said = self.clock()
-
-
 def run_apt(
     command: list[str],
     wait: int = PACKAGE_LOCK_WAIT,
@@ -110,17 +84,24 @@ def run_apt(
     """One apt-get run that waits, up to ``wait`` s in all, while another installation holds one of apt's locks, and
     says so. apt-get waits for the dpkg lock by itself (apt_commands) and says so each second; `apt-get update` fails
     at once on the package lists' lock whatever its options (apt 2.6), so it is run again every few seconds."""
-    execute, deadline, report = execute or stream_apt, clock() + wait, LockWaitReport(wait, clock)
+    execute, deadline, said = execute or stream_apt, clock() + wait, []
+
+    def waiting(holder: str) -> None:  # the first line at once, then one a minute: never silent, never a flood
+        if not said or clock() - said[-1] >= LOCK_REPORT_EVERY:
+            print(
+                f"[browser] another installation is running ({holder}): waiting for it, up to {wait} s ...", flush=True
+            )
+            said.append(clock())
 
     def on_line(line: str) -> None:
         if line.startswith(WAITING):
-            report.waiting(lock_holder(line))
+            waiting(lock_holder(line))
 
     while True:
         result = execute(command, on_line)
         if not failed_on_lock(result) or clock() >= deadline:
             return result
-        report.waiting(lock_holder(result.stdout))
+        waiting(lock_holder(result.stdout))
         pause(LOCK_RETRY_PAUSE)
 
 
@@ -162,8 +143,7 @@ def serve(folder: Path) -> Iterator[str]:
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

@@ -82,17 +82,14 @@ def changes(tree: Path, given: dict[str, str]) -> list[str]:
 def environment(repository: Path, tree: Path) -> dict[str, str | None]:
     """The kernel's settings: ``tree`` as the repository; every variable naming ``repository`` left out (None)."""
     names = {str(repository), str(repository.resolve())}
-    scrubbed: dict[str, str | None] = {
-        key: None for key, value in os.environ.items() if any(name in value for name in names)
-    }
+
+    def naming(value: str) -> bool:  # whether a setting's value or a search path's entry leads into the repository
+        return any(name in value for name in names)
 
     def outside(variable: str) -> list[str]:  # the entries of a search path that do not lead into the repository
-        return [
-            entry
-            for entry in os.environ.get(variable, "").split(os.pathsep)
-            if entry and not any(n in entry for n in names)
-        ]
+        return [entry for entry in os.environ.get(variable, "").split(os.pathsep) if entry and not naming(entry)]
 
+    scrubbed: dict[str, str | None] = {key: None for key, value in os.environ.items() if naming(value)}
     return scrubbed | {
         "KZOPINION_ROOT": str(tree),
         "PYTHONPATH": os.pathsep.join([str(tree / "src"), *outside("PYTHONPATH")]),
@@ -116,8 +113,7 @@ def repository_state(root: Path) -> stamps.Stamp:
     state = {name: entry for name, entry in stamps.files(root).items() if not name.endswith(".partial")}
     for name in tracked(root):
         if name not in state:
-            entry = stamps.file_stamp(root / name)
-            state[name] = entry[:4] if entry else ["absent"]
+            state[name] = stamps.file_stamp(root / name) or ["absent"]
     return {name: entry[:4] for name, entry in state.items()}
 
 

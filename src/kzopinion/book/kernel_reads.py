@@ -63,11 +63,9 @@ def _cell_started(*_info) -> None:
 def _cell_finished(result) -> None:
     reads = sys.modules.get("kzopinion.data.reads")
     if reads is not None and reads.CELL and result.execution_count:
-        rows = {name[:-2] for name in reads.CELL if name.endswith("*]")}  # "claims[fp_" holds "claims[fp_x"
+        rows = _outermost({name[:-2] for name in reads.CELL if name.endswith("*]")})  # "claims[fp_" holds "claims[fp_x"
         BY_CELL[result.execution_count] = sorted(
-            name
-            for name in reads.CELL
-            if not (name.endswith("*]") and any(name[:-2] != r and name[:-2].startswith(r) for r in rows))
+            name for name in reads.CELL if not name.endswith("*]") or name[:-2] in rows
         )
 
 
@@ -101,15 +99,8 @@ def reads(root: Path, own_record: str | None = None, records: bool = False) -> d
     if rows:
         result["rows"] = rows
     result["files"] = {name: text_sha256(root / name) for name in other_data_files(root)}
-    result["records"] = (
-        {
-            path.stem: record_digest(path)
-            for path in sorted((root / "notebooks").glob("*.ipynb"))
-            if path.stem != own_record
-        }
-        if records
-        else {}
-    )
+    others = sorted((root / "notebooks").glob("*.ipynb")) if records else []
+    result["records"] = {path.stem: record_digest(path) for path in others if path.stem != own_record}
     if "kzopinion.data.microdata" in sys.modules:
         result["microdata"] = microdata_fingerprint(root)
     result["modules"] = {

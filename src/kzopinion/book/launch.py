@@ -28,9 +28,8 @@ def disagreements(root: Path) -> list[str]:
         ]
     environment = yaml.safe_load(path.read_text(encoding="utf-8"))
     found = []
-    wanted = re.search(
-        r'requires-python\s*=\s*"==(\d+\.\d+)\.\*"', (root / "pyproject.toml").read_text(encoding="utf-8")
-    )
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    wanted = re.search(r'requires-python\s*=\s*"==(\d+\.\d+)\.\*"', pyproject)
     python = wanted.group(1) if wanted else "?"
     conda = [d for d in environment.get("dependencies", []) if isinstance(d, str)]
     pip = [p for d in environment.get("dependencies", []) if isinstance(d, dict) for p in d.get("pip", [])]

@@ -34,6 +34,7 @@ PAGE = {"format": "A4", "margin": {"top": "20mm", "bottom": "18mm", "left": "18m
 TEXT_WIDTH_PX = round((210 - 36) / 25.4 * 96)  # A4 less the side margins, in CSS pixels
 TEXT_HEIGHT_PX = round((297 - 38) / 25.4 * 96)  # A4 less the top and bottom margins
 LONG = 0.3  # tables taller than this share of a page may break between rows
+CHARTS_TIMEOUT_MS = 60000  # how long the charts may take to be drawn before printing
 
 # Marks chapters (each document of the single-page build) and writes the contents list with
 # placeholder page numbers; returns the chapter titles and, per figure, texts that must share a page.
@@ -187,15 +188,13 @@ def chapter_pages(headings: list[str], titles: list[str], first: int = 2) -> lis
         # right-to-left titles may come out of pdftotext in visual order
         forms = {want, " ".join(reversed(want.split())), want[::-1]}
         found = next((i + 1 for i in range(start - 1, len(headings)) if any(f in headings[i] for f in forms)), None)
+        if found is None and (missing := missing_fonts(title)):
+            raise build.BuildError(
+                f"PDF: the chapter title '{title}' is written in {missing[0][0]} script, and no font on this machine "
+                f"has its letters, so it cannot be printed: install the fonts (Debian/Ubuntu: sudo apt-get "
+                f"install {' '.join(p for _, p in missing)}) and run `make pdf` again."
+            )
         if found is None:
-            missing = missing_fonts(title)
-            if missing:
-                script, package = missing[0]
-                raise build.BuildError(
-                    f"PDF: the chapter title '{title}' is written in {script} script, and no font on this machine "
-                    f"has its letters, so it cannot be printed: install the fonts (Debian/Ubuntu: sudo apt-get "
-                    f"install {' '.join(p for _, p in missing)}) and run `make pdf` again."
-                )
             raise build.BuildError(
                 f"PDF: cannot find the chapter '{title}' on any page after page {start}; "
                 "check that the chapter's title is printed"
@@ -248,13 +247,7 @@ def singlehtml(root: Path) -> Path:
 
 
 def print_book(
-    chrome,
-    url: str,
-    target: Path,
-    title: str,
-    title_page: str = "",
-    part_starts: tuple[str, ...] = (),
-    timeout_ms: int = 60000,
+    chrome, url: str, target: Path, title: str, title_page: str = "", part_starts: tuple[str, ...] = ()
 ) -> dict:
     """Print the single-page book to ``target``, with ``title_page`` (HTML) first and a new page before each
     chapter of ``part_starts`` (docnames); returns what :data:`PREPARE_JS` found, with the chapters' start pages
@@ -262,10 +255,8 @@ def print_book(
     page = chrome.new_page(viewport={"width": TEXT_WIDTH_PX, "height": 1100})
     page.emulate_media(media="print")  # before loading, so charts are drawn for the printed width
     page.goto(url, wait_until="load")
-    page.wait_for_function(
-        "[...document.querySelectorAll('.kz-chart')].every(e => e.classList.contains('kz-chart-live'))",
-        timeout=timeout_ms,
-    )
+    live = "[...document.querySelectorAll('.kz-chart')].every(e => e.classList.contains('kz-chart-live'))"
+    page.wait_for_function(live, timeout=CHARTS_TIMEOUT_MS)
     layout = page.evaluate(
         PREPARE_JS, {"pageHeight": TEXT_HEIGHT_PX, "long": LONG, "partStarts": part_starts, "titlePage": title_page}
     )
@@ -298,19 +289,16 @@ def title_page(root: Path, edition: str) -> str:
     article, stamp = build_stamp.article(root), build_stamp.edition(root)
     authors = [f"{a.get('given-names', '')} {a.get('family-names', '')}".strip() for a in article.get("authors", [])]
     names = ", ".join(authors[:-1]) + f" and {authors[-1]}" if len(authors) > 1 else "".join(authors)
-    commit = stamp.commit or "no commit"
     state = " (with uncommitted changes)" if stamp.dirty or stamp.changed else ""
     where = ", ".join(str(article[k]) for k in ("journal", "volume", "year") if article.get(k))
-    lines = [
-        f'<p class="kz-kicker">A living edition</p><h1>{html.escape(str(article.get("title", "")))}</h1>',
-        f'<p class="kz-authors">{html.escape(names)}</p>',
-        f"<p>{html.escape(where)}"
-        + (f", doi:{html.escape(str(article['doi']))}" if article.get("doi") else "")
-        + "</p>",
+    doi = f", doi:{html.escape(str(article['doi']))}" if article.get("doi") else ""
+    return (
+        f'<p class="kz-kicker">A living edition</p><h1>{html.escape(str(article.get("title", "")))}</h1>'
+        f'<p class="kz-authors">{html.escape(names)}</p><p>{html.escape(where)}{doi}</p>'
         f'<p class="kz-stamp">This {html.escape(edition)}, built {html.escape(stamp.date)} from commit '
-        f"{html.escape(commit)}{state}; every number in it is computed from the data files of that commit.</p>",
-    ]
-    return "".join(lines)
+        f"{html.escape(stamp.commit or 'no commit')}{state}; every number in it is computed from the data files of "
+        "that commit.</p>"
+    )
 
 
 def part_starts(root: Path) -> tuple[str, ...]:
@@ -324,43 +312,30 @@ def part_starts(root: Path) -> tuple[str, ...]:
 def make_pdf(root: Path, chrome=None) -> Path:
     """Write _build/pdf/book.pdf (and book.json) of the edition ``make book`` chooses; ``chrome``: a running
     browser to reuse."""
-    with build.lock(root):  # one build at a time, whichever command
-        return _make_pdf(root, chrome)
-
-
-def _make_pdf(root: Path, chrome=None) -> Path:
     from kzopinion.data import microdata
 
-    # data checked, notebooks up to date, generated pages written: in the tree of the edition the build chose
-    tree = build.build(root, html=False) or root
-    build.check_pastes(tree)  # the pasted keys and the page's rules, as make book checks them
-    site = singlehtml(tree)
-    build.say("printing the single-page book with headless Chromium (twice: the contents need page numbers) ...")
-    target = root / "_build" / "pdf" / "book.pdf"
-    edition = f"{microdata.edition(tree)} edition"
-    title = re.search(r'^title:\s*"?(.*?)"?\s*$', (root / "_config.yml").read_text(encoding="utf-8"), re.M).group(1)
-    title += f" · {edition}"
-    with browser.serve(site) as base, contextlib.nullcontext(chrome) if chrome else browser.chromium() as running:
-        layout = print_book(
-            running,
-            f"{base}/index.html",
-            target,
-            title,
-            title_page=title_page(root, edition),
-            part_starts=part_starts(root),
-        )
-    # which edition was printed, and the tree it was built from (its ledger is the one the report prints)
-    # and the sources it shows, so that only a current PDF is put beside the pages (build.current_pdf)
-    layout |= {
-        "edition": microdata.edition(tree),
-        "tree": tree.relative_to(root).as_posix(),
-        "built_from": build.sources_stamp(tree),
-    }
-    target.with_suffix(".json").write_text(json.dumps(layout, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    build.say(f"PDF written: {target}")
-    if build.publish_pdf(tree):
-        build.say(f"and put beside the pages: {tree / '_build' / 'html' / build.PDF_NAME}")
-    return target
+    with build.lock(root):  # one build at a time, whichever command
+        # data checked, notebooks up to date, generated pages written: in the tree of the edition the build chose
+        tree = build.build(root, html=False) or root
+        build.check_pastes(tree)  # the pasted keys and the page's rules, as make book checks them
+        site = singlehtml(tree)
+        build.say("printing the single-page book with headless Chromium (twice: the contents need page numbers) ...")
+        target, edition = root / "_build" / "pdf" / "book.pdf", f"{microdata.edition(tree)} edition"
+        config = (root / "_config.yml").read_text(encoding="utf-8")
+        title = re.search(r'^title:\s*"?(.*?)"?\s*$', config, re.M).group(1) + f" · {edition}"
+        with browser.serve(site) as base, contextlib.nullcontext(chrome) if chrome else browser.chromium() as running:
+            first, parts = title_page(root, edition), part_starts(root)
+            layout = print_book(running, f"{base}/index.html", target, title, title_page=first, part_starts=parts)
+        # which edition was printed, and the tree it was built from (its ledger is the one the report prints)
+        # and the sources it shows, so that only a current PDF is put beside the pages (build.current_pdf)
+        layout |= {"edition": microdata.edition(tree), "tree": tree.relative_to(root).as_posix()}
+        layout["built_from"] = build.sources_stamp(tree)
+        json_text = json.dumps(layout, indent=1, ensure_ascii=False) + "\n"
+        target.with_suffix(".json").write_text(json_text, encoding="utf-8")
+        build.say(f"PDF written: {target}")
+        if build.publish_pdf(tree):
+            build.say(f"and put beside the pages: {tree / '_build' / 'html' / build.PDF_NAME}")
+        return target
 
 
 def main() -> int:

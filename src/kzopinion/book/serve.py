@@ -47,7 +47,6 @@ SCRIPT = f"<script>{(Path(__file__).parent / 'assets' / 'serve-reload.js').read_
 WAITING = "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Building the book</title></head>\n"
 WAITING += "<body><h1>Building the book</h1><p>This page reloads when the first build is done.</p></body></html>"
 HTML, NOT_FOUND = "text/html; charset=utf-8", (404, b"Not found", "text/plain")
-FILES, FOLDERS = stamps.WATCHED_FILES, stamps.WATCHED_TREES  # what the build reads, as its stamp says
 BUSY_POLL_SECONDS = 1.0  # how often a rebuild held back by another command's build asks the lock again
 WRITTEN = [p.as_posix() for p in (*paths.GENERATED, paths.CHART_BUNDLE.parent)]  # by the build: never a trigger
 
@@ -66,7 +65,7 @@ def is_source(root: Path, path: str) -> bool:
             return len(parts) == 2 and rel.suffix == ".md"
         if parts[:2] == ("src", "kzopinion"):
             return rel.suffix == ".py"
-        return parts[0] in ("book", "data") or str(rel) in FILES
+        return parts[0] in ("book", "data") or str(rel) in stamps.WATCHED_FILES  # what the build reads, as stamped
     return False
 
 
@@ -90,22 +89,26 @@ def watch(root: Path, stop: threading.Event | None = None) -> queue.SimpleQueue:
         except Exception as err:  # e.g. the system's limit of watched folders: said by the server, not lost
             changes.put(err)
 
-    folders = [root / name for name in FOLDERS if (root / name).is_dir()]
+    folders = [root / name for name in stamps.WATCHED_TREES if (root / name).is_dir()]
     for where, recursive in ((folders, True), ([root], False)):
         threading.Thread(target=run, args=(where, recursive), daemon=True).start()
     return changes
 
 
-def next_changes(changes: queue.SimpleQueue) -> set[str]:
-    """Wait for a burst of saves; saves queued meanwhile (during the last build) join it, for one rebuild."""
-    items = [changes.get()]
+def next_changes(changes: queue.SimpleQueue, wait: bool = True) -> set[str]:
+    """The saves queued, taken off the queue as one set for one rebuild: a burst of saves waited for and those
+    queued meanwhile (during the last build), or without ``wait`` only those queued so far. A watcher's error
+    stops the server when waiting; otherwise it stays on the queue for the waiting call to report."""
+    saved: set[str] = set()
     with contextlib.suppress(queue.Empty):
-        while True:
-            items.append(changes.get_nowait())
-    for item in items:
-        if isinstance(item, Exception):
+        item = changes.get(block=wait)
+        while not isinstance(item, Exception):
+            saved |= item
+            item = changes.get_nowait()
+        if wait:
             raise build.BuildError(f"watching the sources failed ({item}); WATCHFILES_FORCE_POLLING=1 polls instead")
-    return set().union(*items)
+        changes.put(item)
+    return saved
 
 
 def imported(root: Path, changed: set[str]) -> list[str]:
@@ -182,25 +185,12 @@ def rebuild(root: Path, state: State, changes: queue.SimpleQueue | None = None, 
             waiting = True
             time.sleep(BUSY_POLL_SECONDS)
             if changes is not None:  # the build about to run reads these saves; a module of ours needs a restart
-                restart_if_own_code(root, saved_meanwhile(changes), port)
+                restart_if_own_code(root, next_changes(changes, wait=False), port)
             continue
         except Exception as err:
             state.failed(describe(err))
             print(f"[serve] build FAILED (the previous book is still served; fix it and save again):\n{state.error}")
         return
-
-
-def saved_meanwhile(changes: queue.SimpleQueue) -> set[str]:
-    """The saves queued so far, taken off the queue; a watcher's error stays on it for :func:`next_changes`."""
-    saved: set[str] = set()
-    with contextlib.suppress(queue.Empty):
-        while True:
-            item = changes.get_nowait()
-            if isinstance(item, Exception):
-                changes.put(item)
-                break
-            saved |= item
-    return saved
 
 
 def restart_if_own_code(root: Path, changed: set[str], port: int) -> None:

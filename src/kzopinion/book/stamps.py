@@ -77,15 +77,11 @@ def files(root: Path, trees: tuple[str, ...] = WATCHED_TREES, single: tuple[str,
     generated = {name.as_posix() for name in paths.GENERATED}
     now = time.time_ns()
     out: Stamp = {}
-    candidates = [root / name for name in single]
-    for tree in trees:
-        candidates += _walk(root / tree)
-    for path in candidates:
+    for path in [root / name for name in single] + [found for tree in trees for found in _walk(root / tree)]:
         relative = path.relative_to(root).as_posix()
         if relative in generated or path.name == paths.VERIFIED_STAMPS or path.name.startswith(".verified-"):
             continue  # written by the build, or by the check of registered files itself
-        entry = file_stamp(path, now)
-        if entry is not None:
+        if (entry := file_stamp(path, now)) is not None:
             out[relative] = entry
     return out
 
@@ -106,12 +102,8 @@ def installed(site: Path | None = None) -> Stamp:
     site = site or Path(sysconfig.get_paths()["purelib"])
     now = time.time_ns()
     candidates = [site, *sorted(site.glob("*.dist-info/RECORD")), Path(sys.prefix) / ".installed"]
-    out: Stamp = {}
-    for path in candidates:
-        entry = file_stamp(path, now)
-        if entry is not None:
-            out[str(path)] = entry[:4]  # the folder and RECORDs change with every install: times suffice
-    return out
+    # the folder and RECORDs change with every install: times suffice
+    return {str(path): entry[:4] for path in candidates if (entry := file_stamp(path, now)) is not None}
 
 
 def commit(root: Path) -> str:
@@ -157,9 +149,8 @@ def restamp(stamp: dict, root: Path, written: list[Path]) -> None:
     """Stamp anew the files the build itself wrote (the executed records), after writing them."""
     now = time.time_ns()
     for path in written:
-        entry = file_stamp(path, now)
         relative = path.relative_to(root).as_posix()
-        if entry is None:
+        if (entry := file_stamp(path, now)) is None:
             stamp["files"].pop(relative, None)
         else:
             stamp["files"][relative] = entry
@@ -190,7 +181,7 @@ def current(root: Path) -> Path | None:
         return None
     if str(book.resolve()) != kept.get("book") or not all((book / page).is_file() for page in kept.get("pages", [])):
         return None
-    if not kept.get("pages") or not _unchanged(root, kept.get("files", {}), now["files"]):
+    if not kept.get("pages") or _changes(root, kept.get("files", {}), now["files"]):
         return None
     return book
 
@@ -205,8 +196,8 @@ def _differs(root: Path, name: str, kept: list | None, now: list | None) -> bool
         return True
 
 
-def _unchanged(root: Path, kept: Stamp, now: Stamp) -> bool:
-    return not any(_differs(root, name, kept.get(name), now.get(name)) for name in kept.keys() | now.keys())
+def _changes(root: Path, kept: Stamp, now: Stamp) -> set[str]:
+    return {name for name in kept.keys() | now.keys() if _differs(root, name, kept.get(name), now.get(name))}
 
 
 def changed(root: Path) -> set[str] | None:
@@ -218,5 +209,4 @@ def changed(root: Path) -> set[str] | None:
         return None
     if kept.get("edition") != edition(root):
         return None
-    now = files(root)
-    return {name for name in before.keys() | now.keys() if _differs(root, name, before.get(name), now.get(name))}
+    return _changes(root, before, files(root))
