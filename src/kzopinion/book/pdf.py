@@ -303,9 +303,7 @@ def title_page(root: Path, edition: str) -> str:
 
 def part_starts(root: Path) -> tuple[str, ...]:
     """The first chapter of every part after the first (``_toc.yml``): where the printed book starts a page."""
-    from sphinx_external_toc.parsing import parse_toc_yaml
-
-    parts = parse_toc_yaml(root / "_toc.yml").root.subtrees
+    parts = notebooks.table_of_contents(root).root.subtrees
     return tuple(part.items[0] for part in parts[1:] if part.items)
 
 
