@@ -474,7 +474,7 @@ def toc_pages(root: Path) -> list[str]:
     """Every page of ``_toc.yml`` as the HTML path it is published under (the site's index redirects to the root)."""
     from kzopinion.book import notebooks
 
-    return ["index.html", *(f"{docname}.html" for docname in notebooks.table_of_contents(root))]
+    return ["index.html", *(f"{notebooks.docname(entry)}.html" for entry in notebooks.table_of_contents(root))]
 
 
 def missing_pages(root: Path, site: Path) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -52,15 +53,24 @@ def table_of_contents(root: Path) -> SiteMap:
     parts as the root's subtrees); a file that is no table of contents raises :class:`NotebookError` naming it."""
     from sphinx_external_toc.parsing import MalformedError, parse_toc_data
 
+    content = read_yaml(root / "_toc.yml", root)
+    if not isinstance(content, dict):
+        raise NotebookError("_toc.yml holds no table of contents ('root:' and its parts): git checkout _toc.yml")
     try:
-        return parse_toc_data(read_yaml(root / "_toc.yml", root))
-    except MalformedError as err:
-        raise NotebookError(f"_toc.yml: {err}; Jupyter Book cannot read it (compare: git diff _toc.yml)") from None
+        return parse_toc_data(content)
+    except (MalformedError, TypeError, ValueError) as err:
+        raise NotebookError(f"_toc.yml cannot be read as the book's contents ({err}): git diff _toc.yml") from None
+
+
+def docname(entry: str) -> str:
+    """A document of the table of contents as Sphinx names it: ``file: notebooks/01-x.md`` is ``notebooks/01-x``."""
+    return re.sub(r"\.(md|ipynb)$", "", entry)
 
 
 def sources(root: Path) -> list[Path]:
     """Every notebook source of the book: the ``notebooks/*.md`` files ``_toc.yml`` lists, in its order."""
-    listed = [root / f"{name}.md" for name in table_of_contents(root) if name.startswith("notebooks/")]
+    names = [docname(entry) for entry in table_of_contents(root)]
+    listed = [root / f"{name}.md" for name in names if name.startswith("notebooks/")]
     return [path for path in listed if path.exists()]
 
 

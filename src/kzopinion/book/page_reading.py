@@ -375,7 +375,7 @@ def source_of(page: str, root: Path) -> Path:
     """The source a built page is made from (a notebook's MyST twin, or a book page)."""
     stem = Path(page).with_suffix("")
     if stem.as_posix() == "index":
-        stem = Path(notebooks.table_of_contents(root).root.docname)
+        stem = Path(notebooks.docname(notebooks.table_of_contents(root).root.docname))
     return root / stem.with_suffix(".md")
 
 

@@ -304,7 +304,7 @@ def title_page(root: Path, edition: str) -> str:
 def part_starts(root: Path) -> tuple[str, ...]:
     """The first chapter of every part after the first (``_toc.yml``): where the printed book starts a page."""
     parts = notebooks.table_of_contents(root).root.subtrees
-    return tuple(part.items[0] for part in parts[1:] if part.items)
+    return tuple(notebooks.docname(part.items[0]) for part in parts[1:] if part.items)
 
 
 def make_pdf(root: Path, chrome=None) -> Path:
