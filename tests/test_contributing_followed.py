@@ -39,8 +39,15 @@ def test_following_the_guide_adds_a_section_with_its_numbers_and_their_inputs(ro
                     n for names in re.findall(r"notebooks to execute: ([^\n]*)", done.stdout) for n in names.split(", ")
                 ]
                 assert executed == ["06-media-use", "99-replication-report"], done.stdout
+    # what `make section` scaffolded: the notebook, its chapter module and test, its place in the contents
+    chapter = repo_copy / "src/kzopinion/chapters/media_use.py"
+    assert (repo_copy / "notebooks/06-media-use.md").exists() and 'PREFIX = "mu"' in chapter.read_text(encoding="utf-8")
+    assert (repo_copy / "tests/chapters/test_media_use.py").exists()
+    assert "notebooks/06-media-use" in (repo_copy / "_toc.yml").read_text(encoding="utf-8")
     page = (repo_copy / "_build/html/notebooks/06-media-use.html").read_text(encoding="utf-8")
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "Media use and views of the US" in text and "Source of this page" in text and "Summary" in text
+    assert 'class="kz-chart"' in page  # the template's figure
     assert "34% first named a developed and strong economy" in text  # the claim, recorded with no code, pasted
     assert "The example counts 3 survey sources" in text  # the template's computed number
     uses = re.findall(r'id="kz-use-([a-z0-9_]+)"[^>]*data-tip="([^"]*)"', page)

@@ -1,5 +1,5 @@
 """The section scaffold (kzopinion.book.scaffold) refuses bad names and writes files the lint accepts; that the
-scaffolded section builds is in test_scaffold_builds.py (slow)."""
+scaffolded section builds is in tests/test_contributing_followed.py (slow)."""
 
 from __future__ import annotations
 
