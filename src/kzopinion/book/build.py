@@ -143,16 +143,21 @@ def _repository(root: Path) -> Path:
     return root.parent.parent if root.parent.name == "_build" and root.name == "microdata-edition" else root
 
 
-def run_folder(root: Path) -> Path:
-    """This process's scratch folder for assembling a book, ``_build/runs/<pid>``; earlier builds' are removed
-    (callers hold the lock, so no other build is using them)."""
+@contextlib.contextmanager
+def candidate_folder(root: Path) -> Iterator[Path]:
+    """An empty folder to assemble a book in, ``html`` in this process's scratch folder ``_build/runs/<pid>``, which
+    is removed afterwards; earlier builds' are removed (callers hold the lock, so no other build is using them)."""
     runs = root / "_build" / "runs"
-    for old in runs.glob("*") if runs.exists() else []:
+    for old in runs.glob("*"):
         if old.name != str(os.getpid()):
             shutil.rmtree(old, ignore_errors=True)
     folder = runs / str(os.getpid())
     folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    shutil.rmtree(folder / "html", ignore_errors=True)
+    try:
+        yield folder / "html"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- tables and notebooks
@@ -221,36 +226,34 @@ def execute_notebooks(
     repository: Path | None = None,
     settled: frozenset[str] = frozenset(),
 ) -> list[Path]:
-    """Execute stale section notebooks in parallel, then the reports that read their records.
-
-    Notebooks whose prose alone changed are resynced (outputs kept) instead of executed; those named in
-    ``settled`` (see :func:`settled_notebooks`) are current without being read. Kernels run on a snapshot
-    of the sources in a folder outside the repository (:mod:`kzopinion.book.guard`). Returns the notebooks
-    whose records were written.
-    """
+    """Execute stale section notebooks in parallel, then the reports that read their records (step 6 above);
+    those named in ``settled`` (:func:`settled_notebooks`) are current without being read. Returns the notebooks
+    whose records were written."""
     from kzopinion.book import notebooks
 
     all_sources = notebooks.sources(root)
-    unknown = keep_md - {s.stem for s in all_sources}
-    if unknown:
-        raise BuildError(f"--keep-md names no notebook: {sorted(unknown)}; known: {[s.stem for s in all_sources]}")
-    if not force and not keep_md and {s.stem for s in all_sources} <= settled:
+    names = [s.stem for s in all_sources]
+    if unknown := keep_md - set(names):
+        raise BuildError(f"--keep-md names no notebook: {sorted(unknown)}; known: {names}")
+    if not force and not keep_md and set(names) <= settled:
         say(f"0 of {len(all_sources)} notebooks to execute (none read a file changed since the last build)")
         return []  # nothing to read or run: no snapshot for the kernels
     sections = [s for s in all_sources if not notebooks.is_report(s)]
     reports = [s for s in all_sources if notebooks.is_report(s)]
-    seconds = _timeout(timeout)
-    run_dir = guard.scratch_folder(repository or root, clear=True)
+    try:
+        seconds = notebooks.timeout_seconds(timeout)
+    except notebooks.NotebookError as err:
+        raise BuildError(str(err)) from None
+    repository = repository or root
+    run_dir = guard.scratch_folder(repository, clear=True)
     _SCRATCH.append(run_dir)
     tree = run_dir / "tree"
-    cwd = os.getcwd()
-    batch = _Batch(root, repository or root, tree, run_dir, jobs, seconds, keep_md)
+    batch = _Batch(root, repository, tree, run_dir, jobs, seconds, keep_md)
     try:
         given = guard.snapshot(root, tree)
-        with notebooks.kernel_environment(run_dir, repository or root, tree) as work:
+        with notebooks.kernel_environment(run_dir, repository, tree) as work:
             # papermill changes the process's working folder per notebook, from threads: every one starts here
-            os.chdir(work)
-            with kernel_stderr(run_dir / "kernels.log"):
+            with contextlib.chdir(work), kernel_stderr(run_dir / "kernels.log"):
                 states = batch.run(sections, force, given, settled)
                 if "execute" in states.values():
                     settled = frozenset()  # the reports read the sections' records, and some were just rewritten
@@ -260,8 +263,6 @@ def execute_notebooks(
     except BaseException:
         shutil.rmtree(tree, ignore_errors=True)  # a failed notebook's partial output stays, named in the message
         raise
-    finally:
-        os.chdir(cwd)
     shutil.rmtree(run_dir, ignore_errors=True)
     _SCRATCH.remove(run_dir)
     return [source for source, state in states.items() if state != "current"]
@@ -286,15 +287,6 @@ def kernel_stderr(log: Path) -> Iterator[None]:
             os.dup2(saved, 2)
             _CONSOLE.remove(saved)
             os.close(saved)
-
-
-def _timeout(value: int | None) -> int:
-    from kzopinion.book import notebooks
-
-    try:
-        return notebooks.timeout_seconds(value)
-    except notebooks.NotebookError as err:
-        raise BuildError(str(err)) from None
 
 
 @dataclasses.dataclass
@@ -344,8 +336,9 @@ class _Batch:
             + (f": {', '.join(s.stem for s in stale)}" if stale else " (all up to date)")
         )
         failure = self.execute(stale) if stale else None
-        altered = guard.changes(self.tree, given)
-        if altered:  # what failed after that follows from it (a table the kernel damaged): not the user's to fix
+        if altered := guard.changes(
+            self.tree, given
+        ):  # what failed after that follows from it (a table the kernel damaged): not the user's to fix
             shutil.rmtree(self.tree, ignore_errors=True)
             after = f"\nA notebook then failed; its partial output is in {self.run_dir}/executing/." if failure else ""
             raise BuildError(notebooks.written_message(altered) + after)
@@ -380,8 +373,7 @@ class _Batch:
                     f"partial output in {self.run_dir}/executing/): {err}"
                 ) from None
             finally:
-                changed = guard.changed_during(self.repository, before, own)
-                if changed:
+                if changed := guard.changed_during(self.repository, before, own):
                     say("  " + guard.changed_message(changed, source.stem))
             return source, time.perf_counter() - started
 
@@ -486,11 +478,9 @@ def check_pastes(root: Path) -> None:
     no chartless figure, no section without claims); each error names the .md file and line."""
     from kzopinion.book import page_rules, pastes
 
-    problems = pastes.undefined_pastes(root)
-    if problems:
+    if problems := pastes.undefined_pastes(root):
         raise BuildError("Glue error: " + "\n".join(problems[:20]))
-    broken = page_rules.problems(root)
-    if broken:
+    if broken := page_rules.problems(root):
         raise BuildError("The page's rules: " + "\n".join(broken[:20]))
 
 
@@ -508,15 +498,14 @@ def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[
 
     from kzopinion.book import generated_sources
 
-    log, cwd = io.StringIO(), os.getcwd()
+    log, built = io.StringIO(), output / "_build" / builder
     generated_sources.PHASES.clear()
     started = time.perf_counter()
     try:
-        os.chdir(root)
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        with contextlib.chdir(root), contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             status = build_sphinx(
                 root,
-                output / "_build" / builder,
+                built,
                 noconfig=True,
                 path_config=str(root / "_config.yml"),
                 confoverrides={"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False},
@@ -530,9 +519,6 @@ def jupyter_book(root: Path, output: Path, builder: str, strict: bool) -> tuple[
     except Exception as err:  # noqa: BLE001 - an extension's failure: reported with the log, in one sentence
         log.write(f"Exception: {type(err).__name__}: {err}")
         status = 1
-    finally:
-        os.chdir(cwd)
-    built = output / "_build" / builder
     if status != 0 or not (built / "index.html").exists():
         raise BuildError(
             f"Jupyter Book ({builder}) failed; the previous book (if any) is left in place.\n"
@@ -559,13 +545,9 @@ _MISSING = re.compile(
 
 
 def failure_report(log: str, root: Path, output: Path) -> str:
-    """The lines of a failed Jupyter Book run that name the cause, and the fix when it is known.
-
-    Every line mentioning a warning, an error or an exception (whatever the case) is kept, with
-    the line after an ``Extension error`` header (Sphinx puts the handler's message there); when
-    nothing matches, the end of the log. A missing file is named with the fix, relative to the
-    tree being built.
-    """
+    """The lines of a failed Jupyter Book run that name the cause, and the fix when it is known (a missing file is
+    named relative to the tree being built). The line after an ``Extension error`` header is kept too: Sphinx puts
+    the handler's message there. When no line names a cause, the end of the log."""
     log = _ANSI.sub("", log)
     lines = log.splitlines()
     keep = []
@@ -598,14 +580,12 @@ def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
     Sphinx works in ``_build/sphinx`` (kept between runs, so unchanged pages are not rebuilt; ``full`` starts it
     afresh, which pasted cross-page values need after a glued value changed; so does a state left by a build
     that was killed). The digests the published book carries are taken before Sphinx reads, so a file changed
-    meanwhile is seen as changed by the next build. The result is assembled in this run's scratch folder,
-    checked for completeness and as a reader reads it, and swapped in atomically.
+    meanwhile is seen as changed by the next build.
     """
     from kzopinion.book import page_reading
 
     with lock(_repository(root)):
-        build = root / "_build"
-        staging = build / "sphinx"
+        staging = root / "_build" / "sphinx"
         complete = staging / ".complete"
         check_pastes(root)
         digests = {".glue-digest": glue_digest(root), ".machinery-digest": machinery_digest(root)}
@@ -624,33 +604,26 @@ def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
             raise
         complete.write_text("")
         started = time.perf_counter()
-        run_dir = run_folder(root)
-        candidate = run_dir / "html"
-        shutil.rmtree(candidate, ignore_errors=True)
-        try:
+        with candidate_folder(root) as candidate:
             assemble(built, candidate, root / "_build" / "html")
-            missing = missing_pages(root, candidate)
-            if missing:
+            if missing := missing_pages(root, candidate):
                 raise BuildError(
                     f"the built book lacks {', '.join(missing)}; nothing was published (the previous "
                     "book is left in place). Run the build again; if it persists, run `make clean`."
                 )
-            unread = page_reading.problems(candidate, root, root / "_build" / "html")
-            if unread:
+            if unread := page_reading.problems(candidate, root, root / "_build" / "html"):
                 raise BuildError(
                     "The page as a reader reads it (nothing was published; the previous book is left in place):\n"
                     + "\n".join(unread[:20])
                 )
-            printed = current_pdf(root, digests[".book-digest"] + digests[".glue-digest"])
-            if printed is not None:  # the PDF make pdf printed from exactly these sources goes beside the pages
+            # the PDF make pdf printed from exactly these sources goes beside the pages
+            if printed := current_pdf(root, digests[".book-digest"] + digests[".glue-digest"]):
                 shutil.copy2(printed, candidate / PDF_NAME)
             for name, value in digests.items():
                 (candidate / name).write_text(value)
             published = publish(root, candidate)
             SPHINX_SECONDS["publish"] = round(time.perf_counter() - started, 3)
             return published
-        finally:
-            shutil.rmtree(run_dir, ignore_errors=True)
 
 
 PDF_NAME = "book.pdf"  # at the root of the site, where every page's footer links to it
@@ -680,16 +653,11 @@ def publish_pdf(root: Path) -> bool:
     site, printed = root / "_build" / "html", current_pdf(root)
     if printed is None or not is_published(root):
         return False
-    run_dir = run_folder(root)
-    candidate = run_dir / "html"
-    shutil.rmtree(candidate, ignore_errors=True)
-    try:
+    with candidate_folder(root) as candidate:
         assemble(site.resolve(), candidate, site)
         (candidate / PDF_NAME).unlink(missing_ok=True)  # a link to the old site's PDF: replace, never write through
         shutil.copy2(printed, candidate / PDF_NAME)
         publish(root, candidate)
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
     return True
 
 
@@ -731,29 +699,28 @@ def publish(root: Path, candidate: Path) -> Path:
     return target
 
 
+def _published_digest(root: Path, name: str) -> str | None:
+    """The digest ``name`` (``.book-digest``, ...) the published book carries; None when it carries none."""
+    path = root / "_build" / "html" / name
+    return path.read_text() if path.is_file() else None
+
+
 def is_published(root: Path) -> bool:
     """The published book is complete and was built from the current sources."""
-    target = root / "_build" / "html"
-    stamp, glued = target / ".book-digest", target / ".glue-digest"
+    book, glued = _published_digest(root, ".book-digest"), _published_digest(root, ".glue-digest")
     return (
-        stamp.is_file()
-        and glued.is_file()
-        and not missing_pages(root, target)
-        and stamp.read_text() == book_digest(root)
-        and glued.read_text() == glue_digest(root)
+        None not in (book, glued)
+        and not missing_pages(root, root / "_build" / "html")
+        and book == book_digest(root)
+        and glued == glue_digest(root)
     )
 
 
 def needs_full_rebuild(root: Path) -> bool:
     """True when a glued value changed since the published book, whichever command executed the notebook,
     or when what shapes every page (configuration, assets, extensions) changed."""
-    glued, machinery = root / "_build" / "html" / ".glue-digest", root / "_build" / "html" / ".machinery-digest"
-    return (
-        not glued.is_file()
-        or glued.read_text() != glue_digest(root)
-        or not machinery.is_file()
-        or machinery.read_text() != machinery_digest(root)
-    )
+    glued, machinery = _published_digest(root, ".glue-digest"), _published_digest(root, ".machinery-digest")
+    return glued != glue_digest(root) or machinery != machinery_digest(root)
 
 
 def build(
@@ -803,12 +770,11 @@ def build(
         )
         if root == repository:  # the records are the build's own output: stamped as it left them
             stamps.restamp(stamp, repository, [notebooks.twin(s) for s in written])
-        unsynced = [
+        if unsynced := [
             f"notebooks/{s.name}"
             for s in notebooks.sources(root)
             if stamps.file_stamp(s) is not None and s.stem not in settled and notebooks.pair_differences(s)
-        ]
-        if unsynced:
+        ]:
             raise BuildError(
                 f"{', '.join(unsynced)} changed while the notebooks executed (saved during the "
                 "build: your edit is kept as saved). Run the command again to build it."
@@ -964,10 +930,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         type=flag,
         help="check everything again: every table, every notebook's staleness (make book FULL=1)",
     )
-    parser.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores + 1)")
-    parser.add_argument(
-        "--timeout", default=None, help="seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or 600)"
-    )
+    parser.add_argument("--jobs", type=int, help="notebooks executed at once (default: cores + 1)")
+    parser.add_argument("--timeout", help="seconds a cell may run (default: $KZOPINION_CELL_TIMEOUT or 600)")
     parser.add_argument(
         "--keep-md", action="append", default=[], metavar="NAME", help="discard a hand edit of the record"
     )
@@ -1008,14 +972,12 @@ def main(argv: list[str] | None = None) -> int:
             full=args.full,
             before=time.perf_counter() - started,
         )
-    except BuildError as err:
-        print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
-        return 1
     except OSError as err:
         print(f"\n[book] BUILD FAILED\n{describe_os_error(err, root)}", file=sys.stderr)
         return 1
-    except Exception as err:  # the notebooks', data's and registry's own errors carry their sentence
-        if type(err).__name__ not in ("NotebookError", "DataValidationError", "MicrodataError"):
+    except Exception as err:  # ours, and the notebooks', data's and registry's own errors, carry their sentence
+        theirs = type(err).__name__ in ("NotebookError", "DataValidationError", "MicrodataError")
+        if not (theirs or isinstance(err, BuildError)):
             raise
         print(f"\n[book] BUILD FAILED\n{err}", file=sys.stderr)
         return 1
