@@ -336,9 +336,8 @@ class _Batch:
             + (f": {', '.join(s.stem for s in stale)}" if stale else " (all up to date)")
         )
         failure = self.execute(stale) if stale else None
-        if altered := guard.changes(
-            self.tree, given
-        ):  # what failed after that follows from it (a table the kernel damaged): not the user's to fix
+        # what failed after a change follows from it (a table the kernel damaged): not the user's to fix
+        if altered := guard.changes(self.tree, given):
             shutil.rmtree(self.tree, ignore_errors=True)
             after = f"\nA notebook then failed; its partial output is in {self.run_dir}/executing/." if failure else ""
             raise BuildError(notebooks.written_message(altered) + after)
