@@ -576,9 +576,10 @@ def failure_report(log: str, root: Path, output: Path) -> str:
 def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
     """Build the HTML and publish it as ``_build/html`` only when the whole build succeeded.
 
-    Sphinx works in ``_build/sphinx`` (kept between runs, so unchanged pages are not rebuilt; ``full`` starts it
-    afresh, which pasted cross-page values need after a glued value changed; so does a state left by a build
-    that was killed). The digests the published book carries are taken before Sphinx reads, so a file changed
+    Sphinx works in ``_build/sphinx`` (kept between runs, so unchanged pages are not rebuilt). It starts afresh with
+    ``full``, after a build that was killed, and when the digests differ from the published book's: a glued value
+    changed (pasted cross-page values need every page), whichever command executed the notebook, or what shapes
+    every page (configuration, assets, extensions). The digests are taken before Sphinx reads, so a file changed
     meanwhile is seen as changed by the next build.
     """
     from kzopinion.book import page_reading
@@ -589,6 +590,9 @@ def build_html(root: Path, strict: bool = True, full: bool = False) -> Path:
         check_pastes(root)
         digests = {".glue-digest": glue_digest(root), ".machinery-digest": machinery_digest(root)}
         digests[".book-digest"] = book_digest(root)
+        full = full or any(
+            _published_digest(root, name) != digests[name] for name in (".glue-digest", ".machinery-digest")
+        )
         if full or not complete.exists():
             shutil.rmtree(staging, ignore_errors=True)  # a killed build leaves no .complete: never reuse it
         fresh = not staging.exists()
@@ -715,13 +719,6 @@ def is_published(root: Path) -> bool:
     )
 
 
-def needs_full_rebuild(root: Path) -> bool:
-    """True when a glued value changed since the published book, whichever command executed the notebook,
-    or when what shapes every page (configuration, assets, extensions) changed."""
-    glued, machinery = _published_digest(root, ".glue-digest"), _published_digest(root, ".machinery-digest")
-    return glued != glue_digest(root) or machinery != machinery_digest(root)
-
-
 def build(
     root: Path,
     force: bool = False,
@@ -791,7 +788,7 @@ def build(
         changes = build_stamp.uncommitted(repository, against=stamp["commit"]) if stamp["commit"] else []
         pinned = json.dumps({"commit": stamp["commit"], "uncommitted": changes})
         with _setting(build_stamp.PINNED, pinned):
-            target = build_html(root, strict=strict, full=force or needs_full_rebuild(root))
+            target = build_html(root, strict=strict, full=force)
         steps.update({f"Sphinx {phase}": seconds for phase, seconds in SPHINX_SECONDS.items() if phase != "publish"})
         steps["publish"] = SPHINX_SECONDS.get("publish", 0.0)
         stamps.keep(repository, stamp, target)
