@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 from kzopinion import data
-from kzopinion.book import browser, build, notebooks
+from kzopinion.book import browser, build, notebooks, stamps
 
 PAGE = {"format": "A4", "margin": {"top": "20mm", "bottom": "18mm", "left": "18mm", "right": "18mm"}}
 TEXT_WIDTH_PX = round((210 - 36) / 25.4 * 96)  # A4 less the side margins, in CSS pixels
@@ -316,14 +316,28 @@ def make_pdf(root: Path, chrome=None) -> Path:
         # data checked, notebooks up to date, generated pages written: in the tree of the edition the build chose
         tree = build.build(root, html=False) or root
         build.check_pastes(tree)  # the pasted keys and the page's rules, as make book checks them
-        site = singlehtml(tree)
-        build.say("printing the single-page book with headless Chromium (twice: the contents need page numbers) ...")
+        read_from = stamps.files(root)  # before Sphinx reads: a save meanwhile can leave it a half-written page
         target, edition = root / "_build" / "pdf" / "book.pdf", f"{microdata.edition(tree)} edition"
-        config = (root / "_config.yml").read_text(encoding="utf-8")
-        title = re.search(r'^title:\s*"?(.*?)"?\s*$', config, re.M).group(1) + f" · {edition}"
-        with browser.serve(site) as base, contextlib.nullcontext(chrome) if chrome else browser.chromium() as running:
-            first, parts = title_page(root, edition), part_starts(root)
-            layout = print_book(running, f"{base}/index.html", target, title, title_page=first, part_starts=parts)
+        try:
+            site = singlehtml(tree)
+            build.say(
+                "printing the single-page book with headless Chromium (twice: the contents need page numbers) ..."
+            )
+            config = (root / "_config.yml").read_text(encoding="utf-8")
+            title = re.search(r'^title:\s*"?(.*?)"?\s*$', config, re.M).group(1) + f" · {edition}"
+            with (
+                browser.serve(site) as base,
+                contextlib.nullcontext(chrome) if chrome else browser.chromium() as chromium,
+            ):
+                first, parts = title_page(root, edition), part_starts(root)
+                layout = print_book(chromium, f"{base}/index.html", target, title, title_page=first, part_starts=parts)
+        except build.BuildError:
+            if saved := sorted(stamps.changed_since(root, read_from)):
+                raise build.BuildError(
+                    f"{', '.join(saved[:5])} changed while the PDF was built (saved during the build: your edit is "
+                    "kept as saved). Run `make pdf` again to print it."
+                ) from None
+            raise
         # which edition was printed, and the tree it was built from (its ledger is the one the report prints)
         # and the sources it shows, so that only a current PDF is put beside the pages (build.current_pdf)
         layout |= {"edition": microdata.edition(tree), "tree": tree.relative_to(root).as_posix()}

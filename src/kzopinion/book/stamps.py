@@ -200,6 +200,11 @@ def _changes(root: Path, kept: Stamp, now: Stamp) -> set[str]:
     return {name for name in kept.keys() | now.keys() if _differs(root, name, kept.get(name), now.get(name))}
 
 
+def changed_since(root: Path, kept: Stamp) -> set[str]:
+    """Files added, removed or changed since ``kept`` (:func:`files`) was taken."""
+    return _changes(root, kept, files(root))
+
+
 def changed(root: Path) -> set[str] | None:
     """Files added, removed or changed since the last build was stamped; None when none is on record."""
     try:
