@@ -44,12 +44,12 @@ def tmp(tmp_path: Path) -> Path:
 
 def test_every_setting_read_anywhere_is_declared_once_and_tested():
     """Each KZOPINION_* name the package, its tests, the Makefile or the guides mention is declared in
-    kzopinion.paths.SETTINGS (KZOPINION_BUILT_FROM is the build's message to its own Sphinx extension, not a
-    setting)."""
+    kzopinion.paths.SETTINGS (KZOPINION_BUILT_FROM is the build's message to its own Sphinx extension, and
+    KZOPINION_VALID_PACKAGE its hand-over to its kernels: not settings)."""
     root = Path(__file__).resolve().parents[1]
     files = [*root.glob("src/**/*.py"), *root.glob("tests/**/*.py"), root / "Makefile", *root.glob("*.md")]
     named = {name for path in files for name in re.findall(r"KZOPINION_[A-Z_]+[A-Z]", path.read_text("utf-8"))}
-    assert named - {"KZOPINION_BUILT_FROM"} == set(paths.SETTINGS) == set(REFUSED)
+    assert named - {"KZOPINION_BUILT_FROM", "KZOPINION_VALID_PACKAGE"} == set(paths.SETTINGS) == set(REFUSED)
 
 
 @pytest.mark.parametrize("name, value", CASES, ids=[f"{n}={v}" for n, v in CASES])

@@ -193,8 +193,8 @@ def test_saving_sources_during_a_build_never_reverts_a_save(repo_copy, command):
 
         browser.ensure_chromium()
 
-    prose, module = repo_copy / "book/conclusion.md", repo_copy / "src/kzopinion/formatting.py"
-    # edited before the build too, so that every notebook importing it is executed while the saves go on
+    prose, module = repo_copy / "book/conclusion.md", repo_copy / "src/kzopinion/chapters/preferences.py"
+    # edited before the build too, so that the notebook importing it (and the report) run while the saves go on
     module.write_text(module.read_text(encoding="utf-8") + "# edited before the build\n", encoding="utf-8")
     reverted: list[str] = []
     done = threading.Event()

@@ -4,11 +4,14 @@ test_data_edited.py)."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
-from fixtures import edit
+from fixtures import edit, edit_table
 
 from kzopinion import data
 from kzopinion import formatting as fmt
@@ -318,3 +321,53 @@ def test_make_data_and_make_rehash_name_the_data_error(root, tmp_path, monkeypat
         and "the checksums are recorded" in printed.err
     )
     assert "also changed" not in printed.err  # recorded now: the data error alone remains
+
+
+# ---------------------------------------------------------------- the build's hand-over to its kernels
+
+
+def _load_in_a_kernel(copy, table, handed_over):
+    """Load ``table`` of ``copy`` in a new process, as a kernel does, with ``handed_over`` as the build's hand-over;
+    returns whether the process validated the package (frictionless is imported by the validation alone)."""
+    env = os.environ | {"KZOPINION_ROOT": str(copy), data.VALID_PACKAGE: handed_over}
+    code = f"import sys; from kzopinion import data; data.load({table!r}); print('frictionless' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise data.DataValidationError(done.stderr.strip().splitlines()[-1])
+    return done.stdout.strip() == "True"
+
+
+def test_a_kernel_is_spared_the_validation_of_the_package_its_build_found_valid_and_no_other(root, tmp_path):
+    copy = _data_copy(root, tmp_path)
+    data.validate_all(copy)
+    state = data.valid_state(copy)
+    assert state and not _load_in_a_kernel(copy, "claims", state)
+    edit_table(copy, "gallup_relations_2014", ",72\n", ",140\n")  # edited after the hand-over, checksum recorded
+    with pytest.raises(data.DataValidationError, match="gallup_relations_2014.csv, row .* above the maximum 100"):
+        _load_in_a_kernel(copy, "claims", state)
+
+
+def test_every_table_edited_after_the_hand_over_is_validated_again(root, tmp_path, monkeypatch):
+    """The hand-over names one state of the package (every table's checksum, schema and checks): any table edited
+    since, with its new checksum recorded, makes another state, which the kernel validates."""
+    package = sys.modules["kzopinion.data.package"]  # the module (kzopinion.data.package is its function)
+    copy = _data_copy(root, tmp_path)
+    data.validate_all(copy)
+    monkeypatch.setenv(data.VALID_PACKAGE, data.valid_state(copy))
+
+    class Validated(Exception):
+        pass
+
+    def validate_all(root):
+        raise Validated(root)
+
+    monkeypatch.setattr(package, "validate_all", validate_all)
+    for name in data.resource_names(copy):
+        data.load(name, copy)  # the state handed over: not validated again
+        path = copy / "data" / data.resource(name, copy)["path"]
+        text = path.read_text(encoding="utf-8")
+        edited = text.rstrip("\n") + "\n" + text.rstrip("\n").splitlines()[-1] + "\n"  # its last line twice
+        edit_table(copy, name, text, edited)
+        with pytest.raises(Validated):
+            data.load(name, copy)
+        edit_table(copy, name, edited, text)

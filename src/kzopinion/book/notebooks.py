@@ -356,7 +356,10 @@ def kernel_environment(run_dir: Path, repository: Path | None = None, tree: Path
         HOME=str(home), IPYTHONDIR=str(run_dir / "ipython"), MPLCONFIGDIR=str(home / ".matplotlib")
     )
     if tree is not None:
-        settings = guard.environment(repository or tree, tree) | settings
+        from kzopinion import data
+
+        # a package this process validated is not validated again by each kernel
+        settings = guard.environment(repository or tree, tree) | settings | {data.VALID_PACKAGE: data.valid_state(tree)}
     saved = {k: os.environ.get(k) for k in settings}
     _apply(settings)
     try:

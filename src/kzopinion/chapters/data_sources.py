@@ -171,8 +171,9 @@ def central_asia_ranks(tables: Tables, indicator: str) -> pd.DataFrame:
 
 def checked_year(tables: Tables, indicator: str) -> int:
     """:data:`REFERENCE_YEAR`, or the latest earlier year in which every state has a value of ``indicator``."""
-    ranks = central_asia_ranks(tables, indicator)
-    return int(ranks.loc[ranks["complete"] & (ranks["year"] <= REFERENCE_YEAR), "year"].max())
+    wdi = tables[WDI]
+    complete = wdi[wdi["indicator"] == indicator].groupby("year")["value"].agg(lambda values: values.notna().all())
+    return int(max(year for year, whole in complete.items() if whole and year <= REFERENCE_YEAR))
 
 
 INDICATOR_NAMES = {

@@ -21,6 +21,7 @@ from kzopinion.data.package import (
     MAX_TABLE_BYTES,
     PACKAGE_SCHEMA,
     TABLE_CHECKS,
+    VALID_PACKAGE,
     DataValidationError,
     canonical_text,
     entry_digest,
@@ -30,6 +31,7 @@ from kzopinion.data.package import (
     resource,
     resource_names,
     sha256,
+    valid_state,
     validate_all,
     validate_standard,
 )
@@ -39,6 +41,7 @@ __all__ = [
     "MAX_TABLE_BYTES",
     "PACKAGE_SCHEMA",
     "TABLE_CHECKS",
+    "VALID_PACKAGE",
     "DataValidationError",
     "canonical_text",
     "entry_digest",
@@ -48,6 +51,7 @@ __all__ = [
     "resource",
     "resource_names",
     "sha256",
+    "valid_state",
     "validate_all",
     "validate_standard",
 ]
