@@ -304,7 +304,7 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
 
 
 _VALID: set[str] = set()  # the states of the package this process found valid
-VALID_PACKAGE = "KZOPINION_VALID_PACKAGE"  # a kernel's setting: the package state its build found valid
+VALID_PACKAGE = "KZOPINION_VALID_PACKAGE"  # the build's hand-over to its kernels (not a setting): a valid state
 
 
 def valid_state(root: Path) -> str | None:
