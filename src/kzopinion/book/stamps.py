@@ -214,4 +214,4 @@ def changed(root: Path) -> set[str] | None:
         return None
     if kept.get("edition") != edition(root):
         return None
-    return _changes(root, before, files(root))
+    return changed_since(root, before)
